@@ -1,0 +1,8 @@
+/**
+ * `plinth/testing`: what host apps need to test against Plinth — a MongoDB that runs in-process.
+ * @packageDocumentation
+ */
+export { startMemoryMongo } from './start-memory-mongo.js';
+export type { MemoryMongo, MemoryMongoEngine, StartMemoryMongoOptions } from './start-memory-mongo.js';
+export { MemoryMongoServer } from './memory-mongo/server.js';
+export type { MemoryMongoServerOptions } from './memory-mongo/server.js';

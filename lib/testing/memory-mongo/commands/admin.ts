@@ -1,0 +1,128 @@
+/** Collections, databases and indexes: create, drop, list, rename; createIndexes and friends. */
+import { Query } from 'mingo';
+import { badValue, commandError, ErrorCode } from '../engine/command-error.js';
+import type { IndexSpec } from '../engine/collection-index.js';
+import { ID_INDEX_NAME } from '../engine/collection.js';
+import { isPlainObject, type Doc } from '../engine/values.js';
+import { collectionName, type CommandHandler } from './context.js';
+
+const INDEX_KINDS = new Set([1, -1, 'text', '2d', '2dsphere', 'hashed']);
+
+function indexName(key: Doc): string {
+  return Object.entries(key).map(([field, kind]) => `${field}_${String(kind)}`).join('_');
+}
+
+function readIndexSpec(value: unknown): IndexSpec {
+  if (!isPlainObject(value) || !isPlainObject(value.key) || Object.keys(value.key).length === 0) {
+    throw commandError(ErrorCode.BadValue, 'index specification must have a non-empty key document');
+  }
+  for (const [field, kind] of Object.entries(value.key)) {
+    if (!INDEX_KINDS.has(kind as never)) throw commandError(ErrorCode.BadValue, `Values in the index key pattern can only be 1, -1, 'text', '2d', '2dsphere' or 'hashed': ${field}`);
+  }
+  const name = typeof value.name === 'string' ? value.name : indexName(value.key);
+  return { v: 2, ...value, key: value.key, name };
+}
+
+export const createIndexes: CommandHandler = (ctx) => {
+  const specs = ctx.cmd.indexes;
+  if (!Array.isArray(specs) || specs.length === 0) throw badValue('Must specify at least one index to create');
+  const parsed = specs.map(readIndexSpec);
+  const existed = ctx.workspace.collection(ctx.db, collectionName(ctx), false) !== undefined;
+  const collection = ctx.workspace.collection(ctx.db, collectionName(ctx), true)!;
+  const before = collection.indexSpecs().length;
+  for (const spec of parsed) collection.createIndex(spec);
+  return {
+    createdCollectionAutomatically: !existed,
+    numIndexesBefore: before,
+    numIndexesAfter: collection.indexSpecs().length,
+  };
+};
+
+export const listIndexes: CommandHandler = (ctx) => {
+  const name = collectionName(ctx);
+  const collection = ctx.workspace.collection(ctx.db, name, false);
+  if (!collection) throw commandError(ErrorCode.NamespaceNotFound, `ns does not exist: ${ctx.db}.${name}`);
+  return ctx.server.cursors.firstBatch(`${ctx.db}.${name}`, collection.indexSpecs() as Doc[]);
+};
+
+export const dropIndexes: CommandHandler = (ctx) => {
+  const name = collectionName(ctx);
+  const collection = ctx.workspace.collection(ctx.db, name, false);
+  if (!collection) throw commandError(ErrorCode.NamespaceNotFound, `ns not found ${ctx.db}.${name}`);
+  const nIndexesWas = collection.dropIndexes(ctx.cmd.index);
+  return { nIndexesWas };
+};
+
+export const listCollections: CommandHandler = (ctx) => {
+  const database = ctx.server.store.databases.get(ctx.db);
+  const nameOnly = ctx.cmd.nameOnly === true;
+  let entries: Doc[] = [...(database?.values() ?? [])].map((c) =>
+    nameOnly
+      ? { name: c.name, type: 'collection' }
+      : { name: c.name, type: 'collection', options: c.options, info: { readOnly: false }, idIndex: { v: 2, key: { _id: 1 }, name: ID_INDEX_NAME } },
+  );
+  if (isPlainObject(ctx.cmd.filter) && Object.keys(ctx.cmd.filter).length > 0) {
+    const query = new Query(ctx.cmd.filter, {});
+    entries = entries.filter((e) => query.test(e));
+  }
+  return ctx.server.cursors.firstBatch(`${ctx.db}.$cmd.listCollections`, entries);
+};
+
+export const create: CommandHandler = (ctx) => {
+  const { create: name, ...options } = ctx.cmd;
+  if (typeof name !== 'string') throw commandError(ErrorCode.InvalidNamespace, 'create needs a collection name');
+  const kept: Doc = {};
+  for (const [k, v] of Object.entries(options)) if (!k.startsWith('$') && !['lsid', 'txnNumber', 'autocommit', 'startTransaction', 'writeConcern', 'comment'].includes(k)) kept[k] = v;
+  ctx.server.store.createCollection(ctx.db, name, kept);
+  return {};
+};
+
+export const drop: CommandHandler = (ctx) => {
+  const name = collectionName(ctx);
+  const existing = ctx.server.store.collection(ctx.db, name);
+  if (!existing) throw commandError(ErrorCode.NamespaceNotFound, 'ns not found');
+  const nIndexesWas = existing.indexSpecs().length;
+  ctx.server.store.dropCollection(ctx.db, name);
+  return { nIndexesWas, ns: `${ctx.db}.${name}` };
+};
+
+export const dropDatabase: CommandHandler = (ctx) => {
+  ctx.server.store.dropDatabase(ctx.db);
+  return { dropped: ctx.db };
+};
+
+export const listDatabases: CommandHandler = (ctx) => {
+  let databases: Doc[] = [...ctx.server.store.databases.entries()].map(([name, colls]) => ({
+    name,
+    sizeOnDisk: [...colls.values()].reduce((n, c) => n + c.size, 0) * 100,
+    empty: [...colls.values()].every((c) => c.size === 0),
+  }));
+  if (isPlainObject(ctx.cmd.filter) && Object.keys(ctx.cmd.filter).length > 0) {
+    const query = new Query(ctx.cmd.filter, {});
+    databases = databases.filter((d) => query.test(d));
+  }
+  if (ctx.cmd.nameOnly === true) return { databases: databases.map((d) => ({ name: d.name })) };
+  return { databases, totalSize: databases.reduce((n, d) => n + Number(d.sizeOnDisk), 0) };
+};
+
+function splitNamespace(ns: unknown): [string, string] {
+  if (typeof ns !== 'string' || !ns.includes('.')) throw commandError(ErrorCode.InvalidNamespace, `Invalid namespace specified '${String(ns)}'`);
+  const dot = ns.indexOf('.');
+  return [ns.slice(0, dot), ns.slice(dot + 1)];
+}
+
+export const renameCollection: CommandHandler = (ctx) => {
+  const { store } = ctx.server;
+  const [fromDb, fromName] = splitNamespace(ctx.cmd.renameCollection);
+  const [toDb, toName] = splitNamespace(ctx.cmd.to);
+  const source = store.collection(fromDb, fromName);
+  if (!source) throw commandError(ErrorCode.NamespaceNotFound, 'source namespace does not exist');
+  if (store.collection(toDb, toName)) {
+    if (ctx.cmd.dropTarget !== true) throw commandError(ErrorCode.NamespaceExists, 'target namespace exists');
+    store.dropCollection(toDb, toName);
+  }
+  const target = store.createCollection(toDb, toName, source.options);
+  target.adopt(source);
+  store.dropCollection(fromDb, fromName);
+  return {};
+};

@@ -1,0 +1,125 @@
+/** find, getMore, killCursors, count, distinct and aggregate. */
+import { Aggregator } from 'mingo';
+import { Long } from 'bson';
+import { badValue, CommandError } from '../engine/command-error.js';
+import { parseCollation, type Collection } from '../engine/collection.js';
+import { compileProjection } from '../engine/projection.js';
+import { cloneValue, isPlainObject, keyOf, valuesAtPath, type Doc } from '../engine/values.js';
+import { collectionName, integerOption, type CommandContext, type CommandHandler } from './context.js';
+
+function sourceCollection(ctx: CommandContext): Collection | undefined {
+  return ctx.workspace.collection(ctx.db, collectionName(ctx), false);
+}
+
+function namespace(ctx: CommandContext): string {
+  return `${ctx.db}.${collectionName(ctx)}`;
+}
+
+function batchSizeOf(cmd: Doc): number | undefined {
+  const cursor = isPlainObject(cmd.cursor) ? cmd.cursor : cmd;
+  return typeof cursor.batchSize === 'number' ? cursor.batchSize : undefined;
+}
+
+export const find: CommandHandler = (ctx) => {
+  const { cmd } = ctx;
+  const collection = sourceCollection(ctx);
+  const limit = integerOption(cmd, 'limit', 0);
+  const skip = integerOption(cmd, 'skip', 0);
+  if (skip < 0) throw badValue('skip value must be non-negative');
+  const project = compileProjection(cmd.projection);
+  const collation = parseCollation(cmd.collation);
+  if (!collection) return ctx.server.cursors.firstBatch(namespace(ctx), []);
+  const filter = collection.compile(cmd.filter, collation);
+  const { docs, scores } = collection.read(filter, { sort: cmd.sort, skip, limit: Math.abs(limit), collation });
+  return ctx.server.cursors.firstBatch(namespace(ctx), docs, {
+    batchSize: batchSizeOf(cmd),
+    singleBatch: cmd.singleBatch === true || limit < 0,
+    project,
+    scores,
+  });
+};
+
+export const getMore: CommandHandler = (ctx) => {
+  const id = ctx.raw.getMore;
+  const cursorId = id instanceof Long ? id.toBigInt() : typeof id === 'number' ? BigInt(id) : null;
+  if (cursorId === null) throw badValue('getMore needs a cursor id');
+  const collection = typeof ctx.cmd.collection === 'string' ? ctx.cmd.collection : '';
+  return ctx.server.cursors.nextBatch(cursorId, `${ctx.db}.${collection}`, batchSizeOf(ctx.cmd));
+};
+
+export const killCursors: CommandHandler = (ctx) => {
+  const ids = (Array.isArray(ctx.raw.cursors) ? ctx.raw.cursors : []).map((id: unknown) =>
+    id instanceof Long ? id.toBigInt() : BigInt(Number(id)),
+  );
+  const { killed, notFound } = ctx.server.cursors.kill(ids);
+  const asLong = (values: bigint[]): Long[] => values.map((v) => Long.fromBigInt(v));
+  return { cursorsKilled: asLong(killed), cursorsNotFound: asLong(notFound), cursorsAlive: [], cursorsUnknown: [] };
+};
+
+export const count: CommandHandler = (ctx) => {
+  const { cmd } = ctx;
+  const collection = sourceCollection(ctx);
+  if (!collection) return { n: 0 };
+  const skip = integerOption(cmd, 'skip', 0);
+  const limit = Math.abs(integerOption(cmd, 'limit', 0));
+  const noFilter = !isPlainObject(cmd.query) || Object.keys(cmd.query).length === 0;
+  if (noFilter) return { n: Math.max(0, Math.min(limit || Infinity, collection.size - skip)) };
+  const filter = collection.compile(cmd.query, parseCollation(cmd.collation));
+  return { n: collection.read(filter, { skip, limit }).docs.length };
+};
+
+export const distinct: CommandHandler = (ctx) => {
+  const { cmd } = ctx;
+  if (typeof cmd.key !== 'string') throw badValue('distinct needs a key string');
+  const collection = sourceCollection(ctx);
+  if (!collection) return { values: [] };
+  const collation = parseCollation(cmd.collation);
+  const filter = collection.compile(cmd.query, collation);
+  const seen = new Map<string, unknown>();
+  for (const doc of collection.read(filter).docs) {
+    for (const value of valuesAtPath(doc, cmd.key)) {
+      if (value === undefined || Array.isArray(value)) continue;
+      const key = keyOf(value, collation);
+      if (!seen.has(key)) seen.set(key, value);
+    }
+  }
+  return { values: [...seen.values()] };
+};
+
+const UNSUPPORTED_STAGES = new Set(['$out', '$merge', '$geoNear', '$search', '$changeStream', '$currentOp', '$collStats', '$indexStats']);
+
+export const aggregate: CommandHandler = (ctx) => {
+  const { cmd } = ctx;
+  if (!Array.isArray(cmd.pipeline)) throw badValue("'pipeline' option must be specified as an array");
+  const stages = cmd.pipeline as Doc[];
+  for (const stage of stages) {
+    const name = isPlainObject(stage) ? Object.keys(stage)[0] : undefined;
+    if (!name) throw badValue('A pipeline stage specification object must contain exactly one field.');
+    if (UNSUPPORTED_STAGES.has(name)) throw badValue(`${name} is not supported by the in-memory MongoDB`);
+  }
+  if (cmd.aggregate === 1) throw badValue('database-level aggregation is not supported by the in-memory MongoDB');
+  const collection = sourceCollection(ctx);
+  const collation = parseCollation(cmd.collation);
+  // A leading $match runs through the collection (indexes, $text, geo, collation); mingo runs the rest.
+  let input: Doc[] = [];
+  let rest = stages;
+  if (collection) {
+    const first = stages[0];
+    const matchFirst = first && isPlainObject(first.$match);
+    const filter = collection.compile(matchFirst ? first.$match : {}, collation);
+    input = collection.read(filter).docs.map(cloneValue);
+    if (matchFirst) rest = stages.slice(1);
+  }
+  const resolver = (name: string): Doc[] => {
+    const other = ctx.workspace.collection(ctx.db, name, false);
+    return other ? [...other.allDocuments()].map(cloneValue) : [];
+  };
+  let output: Doc[];
+  try {
+    output = new Aggregator(rest, { collectionResolver: resolver, scriptEnabled: false }).run(input) as Doc[];
+  } catch (err) {
+    if (err instanceof CommandError) throw err;
+    throw badValue(err instanceof Error ? err.message : String(err));
+  }
+  return ctx.server.cursors.firstBatch(namespace(ctx), output, { batchSize: batchSizeOf(cmd) });
+};

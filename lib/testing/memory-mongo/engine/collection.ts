@@ -1,0 +1,249 @@
+/**
+ * One collection: documents by `_id` (O(1) lookups), its secondary indexes, and the read and write
+ * primitives the commands are built from. Stored documents are never mutated: an update stores a
+ * new object, so cursors and transaction snapshots can keep references safely.
+ */
+import { ObjectId } from 'bson';
+import { CollectionIndex, type IndexSpec } from './collection-index.js';
+import { badValue, commandError, ErrorCode } from './command-error.js';
+import { compileFilter, equalityConditions, nearDistance, type CompiledFilter } from './filter.js';
+import { parseSort, sortDocuments, type SortKey } from './sort.js';
+import { carryHints, keyOf, isPlainObject, type Collation, type Doc } from './values.js';
+
+/** Options of a read. */
+export interface ReadOptions {
+  sort?: unknown;
+  skip?: number;
+  limit?: number;
+  collation?: Collation | null;
+}
+
+/** What a read returns: the documents, and text scores when the filter had `$text`. */
+export interface ReadResult {
+  docs: Doc[];
+  scores?: Map<Doc, number>;
+}
+
+export const ID_INDEX_NAME = '_id_';
+
+/** Reads the `strength` of a collation document (3, case-sensitive, when absent). */
+export function parseCollation(value: unknown): Collation | null {
+  if (value === undefined || value === null) return null;
+  if (!isPlainObject(value) || typeof value.locale !== 'string') throw badValue('collation must be a document with a locale');
+  const strength = value.strength === undefined ? 3 : Number(value.strength);
+  if (![1, 2, 3, 4, 5].includes(strength)) throw badValue('collation strength must be an integer from 1 to 5');
+  return value.locale === 'simple' ? null : { strength };
+}
+
+export class Collection {
+  readonly db: string;
+  readonly name: string;
+  readonly options: Doc;
+  /** Bumped by every write; a transaction compares it to detect conflicting writes. */
+  version = 0;
+  private docs = new Map<string, Doc>();
+  private indexes: CollectionIndex[] = [];
+
+  constructor(db: string, name: string, options: Doc = {}) {
+    this.db = db;
+    this.name = name;
+    this.options = options;
+  }
+
+  get namespace(): string {
+    return `${this.db}.${this.name}`;
+  }
+
+  get size(): number {
+    return this.docs.size;
+  }
+
+  /** A copy sharing the (immutable) documents, for a transaction's private view. */
+  clone(): Collection {
+    const copy = new Collection(this.db, this.name, this.options);
+    copy.docs = new Map(this.docs);
+    copy.indexes = this.indexes.map((i) => i.clone());
+    copy.version = this.version;
+    return copy;
+  }
+
+  /** Takes over another collection's contents (a committed transaction's view). */
+  adopt(other: Collection): void {
+    this.docs = other.docs;
+    this.indexes = other.indexes;
+    this.version++;
+  }
+
+  allDocuments(): IterableIterator<Doc> {
+    return this.docs.values();
+  }
+
+  // ---- indexes ----
+
+  indexSpecs(): IndexSpec[] {
+    return [{ v: 2, key: { _id: 1 }, name: ID_INDEX_NAME }, ...this.indexes.map((i) => i.spec)];
+  }
+
+  /** Creates an index; returns false when an identical one already exists. */
+  createIndex(spec: IndexSpec): boolean {
+    if (spec.name === ID_INDEX_NAME) return false;
+    const sameName = this.indexes.find((i) => i.spec.name === spec.name);
+    const sameKey = this.indexes.find((i) => keyOf(i.spec.key) === keyOf(spec.key) && keyOf(i.spec.collation ?? null) === keyOf(spec.collation ?? null));
+    if (sameName && keyOf(sameName.spec.key) !== keyOf(spec.key)) {
+      throw commandError(ErrorCode.IndexKeySpecsConflict, `An existing index has the same name as the requested index. Requested index: ${spec.name}`);
+    }
+    if (sameKey) {
+      if (sameKey.spec.name !== spec.name || Boolean(sameKey.spec.unique) !== Boolean(spec.unique)) {
+        throw commandError(ErrorCode.IndexOptionsConflict, `Index already exists with a different name or options: ${sameKey.spec.name}`);
+      }
+      return false;
+    }
+    const index = new CollectionIndex(spec);
+    for (const [id, doc] of this.docs) {
+      index.checkUnique(doc, id, this.namespace);
+      index.add(doc, id);
+    }
+    this.indexes.push(index);
+    this.version++;
+    return true;
+  }
+
+  /** Drops indexes by name, key pattern or `'*'` (all but `_id_`); returns how many existed. */
+  dropIndexes(which: unknown): number {
+    const before = this.indexes.length + 1;
+    if (which === '*') {
+      this.indexes = [];
+    } else {
+      const names = Array.isArray(which) ? which : [which];
+      for (const target of names) {
+        if (target === ID_INDEX_NAME) throw badValue('cannot drop _id index');
+        const found = this.indexes.find((i) => (typeof target === 'string' ? i.spec.name === target : keyOf(i.spec.key) === keyOf(target)));
+        if (!found) throw commandError(ErrorCode.IndexNotFound, `index not found with name [${typeof target === 'string' ? target : JSON.stringify(target)}]`);
+        this.indexes = this.indexes.filter((i) => i !== found);
+      }
+    }
+    this.version++;
+    return before;
+  }
+
+  textWeights(): Record<string, number> | null {
+    const text = this.indexes.find((i) => i.isText);
+    if (!text) return null;
+    const weights: Record<string, number> = {};
+    for (const [field, kind] of Object.entries(text.spec.key)) if (kind === 'text') weights[field] = 1;
+    for (const [field, w] of Object.entries(text.spec.weights ?? {})) weights[field] = Number(w);
+    return weights;
+  }
+
+  // ---- reads ----
+
+  compile(filter: unknown, collation: Collation | null): CompiledFilter {
+    return compileFilter(filter, collation, () => this.textWeights());
+  }
+
+  /** The documents an index (or `_id`) narrows the filter to, or all of them. */
+  private candidates(filter: CompiledFilter): Iterable<Doc> {
+    const equalities = equalityConditions(filter.residual);
+    const ids = equalities.get('_id');
+    if (ids && !(filter.collation && ids.some((v) => typeof v === 'string'))) {
+      return ids.map((v) => this.docs.get(keyOf(v))).filter((d): d is Doc => d !== undefined);
+    }
+    let best: string[] | null = null;
+    for (const index of this.indexes) {
+      const values = equalities.get(index.fields[0]!);
+      if (!values) continue;
+      const found = index.lookup(values, filter.collation);
+      if (found && (best === null || found.length < best.length)) best = found;
+    }
+    if (best === null) return this.docs.values();
+    return best.map((id) => this.docs.get(id)).filter((d): d is Doc => d !== undefined);
+  }
+
+  /** Runs a compiled filter with sort, skip and limit. */
+  read(filter: CompiledFilter, options: ReadOptions = {}): ReadResult {
+    const sort: SortKey[] = parseSort(options.sort);
+    const skip = options.skip ?? 0;
+    const limit = options.limit && options.limit > 0 ? options.limit : Infinity;
+    const needsAll = sort.length > 0 || filter.near !== null || filter.text !== null;
+    const docs: Doc[] = [];
+    let scores: Map<Doc, number> | undefined;
+    if (filter.text) scores = new Map();
+    for (const doc of this.candidates(filter)) {
+      if (!filter.matches(doc)) continue;
+      if (filter.text && scores) {
+        const score = filter.text.score(doc);
+        if (score <= 0) continue;
+        scores.set(doc, score);
+      }
+      docs.push(doc);
+      if (!needsAll && docs.length >= skip + limit) break;
+    }
+    if (filter.near && sort.length === 0) {
+      const near = filter.near;
+      const distances = new Map(docs.map((d) => [d, nearDistance(d, near) ?? Infinity]));
+      docs.sort((a, b) => distances.get(a)! - distances.get(b)!);
+    }
+    sortDocuments(docs, sort, options.collation ?? null, scores);
+    const page = docs.slice(skip, limit === Infinity ? undefined : skip + limit);
+    return scores ? { docs: page, scores } : { docs: page };
+  }
+
+  getById(id: unknown): Doc | undefined {
+    return this.docs.get(keyOf(id));
+  }
+
+  // ---- writes ----
+
+  /** Validates and stores a new document, giving it an ObjectId `_id` when it has none. */
+  insert(doc: Doc): Doc {
+    // MongoDB keeps `_id` as the first field.
+    const stored: Doc = { _id: doc._id ?? new ObjectId(), ...doc };
+    carryHints(doc, stored, []);
+    validateDocument(stored);
+    const id = keyOf(stored._id);
+    if (this.docs.has(id)) {
+      throw commandError(ErrorCode.DuplicateKey, `E11000 duplicate key error collection: ${this.namespace} index: _id_ dup key: { _id: ${JSON.stringify(stored._id)} }`, {
+        keyPattern: { _id: 1 },
+        keyValue: { _id: stored._id },
+      });
+    }
+    for (const index of this.indexes) index.checkUnique(stored, id, this.namespace);
+    for (const index of this.indexes) index.add(stored, id);
+    this.docs.set(id, stored);
+    this.version++;
+    return stored;
+  }
+
+  /** Replaces a stored document with its updated version (same `_id`). */
+  replace(previous: Doc, next: Doc): void {
+    validateDocument(next);
+    const id = keyOf(previous._id);
+    if (keyOf(next._id) !== id) {
+      throw commandError(ErrorCode.ImmutableField, "Performing an update on the path '_id' would modify the immutable field '_id'");
+    }
+    for (const index of this.indexes) index.checkUnique(next, id, this.namespace);
+    for (const index of this.indexes) index.remove(previous, id);
+    for (const index of this.indexes) index.add(next, id);
+    this.docs.set(id, next);
+    this.version++;
+  }
+
+  remove(doc: Doc): void {
+    const id = keyOf(doc._id);
+    if (!this.docs.delete(id)) return;
+    for (const index of this.indexes) index.remove(doc, id);
+    this.version++;
+  }
+}
+
+/** MongoDB's storage rules for a document: a valid `_id`, no `$`-prefixed top-level fields. */
+function validateDocument(doc: Doc): void {
+  if (Array.isArray(doc._id) || doc._id instanceof RegExp || doc._id === undefined) {
+    throw commandError(ErrorCode.InvalidIdField, `The '_id' value cannot be of type ${Array.isArray(doc._id) ? 'array' : typeof doc._id}`);
+  }
+  for (const key of Object.keys(doc)) {
+    if (key.startsWith('$')) {
+      throw commandError(ErrorCode.DollarPrefixedFieldName, `Document can't have $ prefixed field names: ${key}`);
+    }
+  }
+}

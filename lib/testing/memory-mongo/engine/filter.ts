@@ -1,0 +1,121 @@
+/**
+ * Compiles a MongoDB filter into a matcher. mingo matches; this module adds what mingo lacks:
+ * collations (strings folded on both sides), the geo operators, and the top-level `$near`,
+ * `$nearSphere` and `$text`, which also order or score results and so are taken out of the filter.
+ */
+import { Context, Query } from 'mingo';
+import { badValue, CommandError } from './command-error.js';
+import { geoQueryOperators, parseNear, readPoint, type NearCondition } from './geo.js';
+import { compileTextSearch, type TextSearch } from './text-search.js';
+import { foldValue, isPlainObject, valuesAtPath, type Collation, type Doc } from './values.js';
+
+const geoContext = Context.init({ query: geoQueryOperators as never });
+
+/** A compiled filter. */
+export interface CompiledFilter {
+  /** The filter without `$near`/`$text`, for index selection. */
+  readonly residual: Doc;
+  readonly collation: Collation | null;
+  readonly near: NearCondition | null;
+  readonly text: TextSearch | null;
+  /** True when the document matches every condition except `$text` (scored separately). */
+  matches(doc: Doc): boolean;
+}
+
+/** Weights of the collection's text index, looked up only when a `$text` appears. */
+export type TextWeightsLookup = () => Record<string, number> | null;
+
+function containsOperator(value: unknown, names: readonly string[]): boolean {
+  if (Array.isArray(value)) return value.some((v) => containsOperator(v, names));
+  if (!isPlainObject(value)) return false;
+  return Object.entries(value).some(([k, v]) => names.includes(k) || containsOperator(v, names));
+}
+
+/** Builds a mingo query, turning its complaints about the filter into MongoDB's BadValue. */
+export function buildQuery(filter: Doc): Query {
+  try {
+    return new Query(filter, { context: geoContext, scriptEnabled: false });
+  } catch (err) {
+    if (err instanceof CommandError) throw err;
+    throw badValue(err instanceof Error ? err.message : String(err));
+  }
+}
+
+/** Compiles a filter (already normalized from the wire). */
+export function compileFilter(filter: unknown, collation: Collation | null, textWeights: TextWeightsLookup): CompiledFilter {
+  if (filter === undefined || filter === null) filter = {};
+  if (!isPlainObject(filter)) throw badValue('filter must be a document');
+  const residual: Doc = {};
+  let near: NearCondition | null = null;
+  let text: TextSearch | null = null;
+  for (const [key, condition] of Object.entries(filter)) {
+    if (key === '$text') {
+      text = compileTextSearch(condition, textWeights());
+    } else if (isPlainObject(condition) && ('$near' in condition || '$nearSphere' in condition)) {
+      if (near) throw badValue('Too many geoNear expressions');
+      near = parseNear(key, condition);
+    } else {
+      residual[key] = condition;
+    }
+  }
+  if (containsOperator(residual, ['$near', '$nearSphere', '$text'])) {
+    throw badValue('$near, $nearSphere and $text must be top-level expressions');
+  }
+  const active = collation && collation.strength < 3 ? collation : null;
+  const query = buildQuery(active ? (foldValue(residual, active) as Doc) : residual);
+  const nearCondition = near;
+  const matches = (doc: Doc): boolean => {
+    if (!query.test(active ? (foldValue(doc, active) as Doc) : doc)) return false;
+    if (nearCondition) {
+      const d = nearDistance(doc, nearCondition);
+      return d !== null && d >= nearCondition.min && d <= nearCondition.max;
+    }
+    return true;
+  };
+  return { residual, collation: active, near, text, matches };
+}
+
+/** Distance from the `$near` point to the document's nearest point, or null when it has none. */
+export function nearDistance(doc: Doc, near: NearCondition): number | null {
+  let best: number | null = null;
+  for (const value of valuesAtPath(doc, near.path)) {
+    const p = readPoint(value);
+    if (p === null) continue;
+    const d = near.distance(p);
+    if (best === null || d < best) best = d;
+  }
+  return best;
+}
+
+/**
+ * The values a top-level condition requires a field to equal, or null when it is not an equality
+ * (used to pick an index; the full filter is still applied to what the index returns).
+ */
+export function equalityValues(condition: unknown): unknown[] | null {
+  if (condition instanceof RegExp) return null;
+  if (isPlainObject(condition)) {
+    const keys = Object.keys(condition);
+    if (keys.length === 0 || !keys.every((k) => k.startsWith('$'))) return [condition];
+    if ('$eq' in condition && !(condition.$eq instanceof RegExp) && !isPlainObject(condition.$eq)) return [condition.$eq];
+    if (Array.isArray(condition.$in) && !condition.$in.some((v) => v instanceof RegExp || isPlainObject(v))) return condition.$in;
+    return null;
+  }
+  return [condition];
+}
+
+/** Field → equality values, from the top level of a filter and its top-level `$and`. */
+export function equalityConditions(filter: Doc): Map<string, unknown[]> {
+  const out = new Map<string, unknown[]>();
+  const visit = (f: Doc): void => {
+    for (const [key, condition] of Object.entries(f)) {
+      if (key === '$and' && Array.isArray(condition)) {
+        for (const part of condition) if (isPlainObject(part)) visit(part);
+      } else if (!key.startsWith('$')) {
+        const values = equalityValues(condition);
+        if (values && !out.has(key)) out.set(key, values);
+      }
+    }
+  };
+  visit(filter);
+  return out;
+}

@@ -1,0 +1,276 @@
+/**
+ * How values live inside the engine. Documents arrive deserialized with `promoteValues: false`
+ * (so every BSON numeric type is visible) and are normalized to plain JavaScript values, which is
+ * what mingo understands. The few values that plain JavaScript cannot carry exactly (a Double
+ * holding an integer, a Long) are remembered as per-path type hints on the stored document and
+ * restored when the document goes back on the wire, so values round-trip exactly.
+ */
+import { Binary, Decimal128, Double, Int32, Long, ObjectId, Timestamp, EJSON } from 'bson';
+
+/** A stored document. */
+export type Doc = Record<string, unknown>;
+
+type NumericHint = 'double' | 'long';
+const typeHints = Symbol('typeHints');
+type HintedDoc = Doc & { [typeHints]?: Map<string, NumericHint> };
+
+const INT32_MIN = -2147483648;
+const INT32_MAX = 2147483647;
+
+function isInt32Range(n: number): boolean {
+  return Number.isInteger(n) && n >= INT32_MIN && n <= INT32_MAX && !Object.is(n, -0);
+}
+
+/** True for a plain object (not an array, not a BSON value class, not a Date). */
+export function isPlainObject(value: unknown): value is Doc {
+  if (value === null || typeof value !== 'object') return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+function normalizeValue(value: unknown, path: string, hints: Map<string, NumericHint> | null): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (value instanceof Int32) return value.value;
+  if (value instanceof Double) {
+    const n = value.value;
+    if (hints && isInt32Range(n)) hints.set(path, 'double');
+    return n;
+  }
+  if (value instanceof Long) {
+    const n = value.toNumber();
+    if (!Number.isSafeInteger(n)) return value;
+    if (hints) hints.set(path, 'long');
+    return n;
+  }
+  if (Array.isArray(value)) {
+    return value.map((item, i) => normalizeValue(item, path === '' ? String(i) : `${path}.${i}`, hints));
+  }
+  if (isPlainObject(value)) {
+    const out: Doc = {};
+    for (const key of Object.keys(value)) {
+      out[key] = normalizeValue(value[key], path === '' ? key : `${path}.${key}`, hints);
+    }
+    return out;
+  }
+  return value;
+}
+
+/** Normalizes a command argument (filter, update, options): numeric wrappers become numbers. */
+export function fromWire(value: unknown): unknown {
+  return normalizeValue(value, '', null);
+}
+
+/** Normalizes a document that will be stored, recording the type hints needed to restore it. */
+export function documentFromWire(doc: Doc): Doc {
+  const hints = new Map<string, NumericHint>();
+  const out = normalizeValue(doc, '', hints) as HintedDoc;
+  if (hints.size > 0) setHints(out, hints);
+  return out;
+}
+
+function setHints(doc: HintedDoc, hints: Map<string, NumericHint>): void {
+  Object.defineProperty(doc, typeHints, { value: hints, enumerable: false, configurable: true, writable: true });
+}
+
+/**
+ * Carries type hints from a document's previous version to its updated version, dropping the
+ * hints under any path the update changed (their new values came from the update itself).
+ */
+export function carryHints(from: Doc, to: Doc, changedPaths: readonly string[]): void {
+  const hints = (from as HintedDoc)[typeHints];
+  if (!hints) return;
+  const kept = new Map<string, NumericHint>();
+  for (const [path, hint] of hints) {
+    const touched = changedPaths.some((p) => path === p || path.startsWith(`${p}.`) || p.startsWith(`${path}.`));
+    if (!touched) kept.set(path, hint);
+  }
+  if (kept.size > 0) setHints(to as HintedDoc, kept);
+}
+
+function restoreValue(value: unknown, path: string, hints: Map<string, NumericHint>): unknown {
+  if (typeof value === 'number') {
+    const hint = hints.get(path);
+    if (hint === 'double') return new Double(value);
+    if (hint === 'long') return Long.fromNumber(value);
+    return value;
+  }
+  if (Array.isArray(value)) return value.map((item, i) => restoreValue(item, path === '' ? String(i) : `${path}.${i}`, hints));
+  if (isPlainObject(value)) {
+    const out: Doc = {};
+    for (const key of Object.keys(value)) out[key] = restoreValue(value[key], path === '' ? key : `${path}.${key}`, hints);
+    return out;
+  }
+  return value;
+}
+
+/** The document as it goes back on the wire, with its exact BSON numeric types restored. */
+export function toWire(doc: Doc): Doc {
+  const hints = (doc as HintedDoc)[typeHints];
+  return hints ? (restoreValue(doc, '', hints) as Doc) : doc;
+}
+
+/**
+ * Deep copy of plain objects and arrays; BSON values, Dates and other class instances are shared,
+ * since the engine never mutates them in place.
+ */
+export function cloneValue<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(cloneValue) as T;
+  if (isPlainObject(value)) {
+    const out: Doc = {};
+    for (const key of Object.keys(value)) out[key] = cloneValue(value[key]);
+    const hints = (value as HintedDoc)[typeHints];
+    if (hints) setHints(out as HintedDoc, new Map(hints));
+    return out as T;
+  }
+  return value;
+}
+
+/** Strings compared under a collation of strength 1 or 2 (case-insensitive; 1 also ignores accents). */
+export interface Collation {
+  strength: number;
+}
+
+/** Folds a string for comparison under a collation. */
+export function foldString(s: string, collation: Collation | null): string {
+  if (!collation || collation.strength >= 3) return s;
+  const lower = s.toLowerCase();
+  return collation.strength === 1 ? lower.normalize('NFD').replace(/[\u0300-\u036f]/g, '') : lower;
+}
+
+/** Folds every string in a value (used to match and sort under a collation). */
+export function foldValue(value: unknown, collation: Collation): unknown {
+  if (typeof value === 'string') return foldString(value, collation);
+  if (Array.isArray(value)) return value.map((v) => foldValue(v, collation));
+  if (isPlainObject(value)) {
+    const out: Doc = {};
+    for (const key of Object.keys(value)) out[key] = foldValue(value[key], collation);
+    return out;
+  }
+  return value;
+}
+
+function numericValue(value: unknown): number | null {
+  if (typeof value === 'number') return value;
+  if (value instanceof Long) return value.toNumber();
+  if (value instanceof Decimal128) return Number(value.toString());
+  return null;
+}
+
+/**
+ * A string that is equal for two values exactly when MongoDB considers them equal (numbers of any
+ * type compare by value), used as the key of index entries and `_id` lookups.
+ */
+export function keyOf(value: unknown, collation: Collation | null = null): string {
+  if (value === null || value === undefined) return '\u0000';
+  switch (typeof value) {
+    case 'string': return `s${foldString(value, collation)}`;
+    case 'number': return `n${value === 0 ? 0 : value}`;
+    case 'boolean': return value ? 'bt' : 'bf';
+    case 'bigint': return `n${value}`;
+    default: break;
+  }
+  const num = numericValue(value);
+  if (num !== null) return `n${num}`;
+  if (value instanceof ObjectId) return `o${value.toHexString()}`;
+  if (value instanceof Date) return `d${value.getTime()}`;
+  if (value instanceof Binary) return `x${value.sub_type}:${Buffer.from(value.buffer).toString('base64')}`;
+  if (value instanceof RegExp) return `r${value.source}/${value.flags}`;
+  return `j${EJSON.stringify(collation ? foldValue(value, collation) : value, { relaxed: false })}`;
+}
+
+/** MongoDB's order of BSON types in comparisons and sorts. */
+function typeRank(value: unknown): number {
+  if (value === undefined || value === null) return 1;
+  if (typeof value === 'number' || typeof value === 'bigint' || value instanceof Long || value instanceof Decimal128) return 2;
+  if (typeof value === 'string') return 3;
+  if (Array.isArray(value)) return 5;
+  if (isPlainObject(value)) return 4;
+  if (value instanceof Binary) return 6;
+  if (value instanceof ObjectId) return 7;
+  if (typeof value === 'boolean') return 8;
+  if (value instanceof Date) return 9;
+  if (value instanceof Timestamp) return 10;
+  if (value instanceof RegExp) return 11;
+  return 12;
+}
+
+/** Compares two values in MongoDB's sort order. */
+export function compareValues(a: unknown, b: unknown, collation: Collation | null = null): number {
+  const ra = typeRank(a);
+  const rb = typeRank(b);
+  if (ra !== rb) return ra < rb ? -1 : 1;
+  switch (ra) {
+    case 1: return 0;
+    case 2: {
+      const x = numericValue(a) ?? 0;
+      const y = numericValue(b) ?? 0;
+      return x < y ? -1 : x > y ? 1 : 0;
+    }
+    case 3: {
+      const x = foldString(a as string, collation);
+      const y = foldString(b as string, collation);
+      return x < y ? -1 : x > y ? 1 : 0;
+    }
+    case 4: return compareDocuments(a as Doc, b as Doc, collation);
+    case 5: return compareArrays(a as unknown[], b as unknown[], collation);
+    case 6: return Buffer.compare(Buffer.from((a as Binary).buffer), Buffer.from((b as Binary).buffer));
+    case 7: return (a as ObjectId).toHexString().localeCompare((b as ObjectId).toHexString());
+    case 8: return Number(a) - Number(b);
+    case 9: return Math.sign((a as Date).getTime() - (b as Date).getTime());
+    case 10: return (a as Timestamp).compare(b as Timestamp);
+    default: return String(a).localeCompare(String(b));
+  }
+}
+
+function compareDocuments(a: Doc, b: Doc, collation: Collation | null): number {
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  for (let i = 0; i < Math.min(ka.length, kb.length); i++) {
+    const byValue = compareValues(a[ka[i]!], b[kb[i]!], collation);
+    if (byValue !== 0) return byValue;
+    if (ka[i] !== kb[i]) return ka[i]! < kb[i]! ? -1 : 1;
+  }
+  return ka.length - kb.length;
+}
+
+function compareArrays(a: unknown[], b: unknown[], collation: Collation | null): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    const c = compareValues(a[i], b[i], collation);
+    if (c !== 0) return c;
+  }
+  return a.length - b.length;
+}
+
+/**
+ * Every value reached by a dotted path, descending into arrays of subdocuments as MongoDB does;
+ * a leaf array contributes each element and itself.
+ */
+export function valuesAtPath(doc: unknown, path: string): unknown[] {
+  return collect(doc, path.split('.'), 0);
+}
+
+function collect(value: unknown, parts: string[], i: number): unknown[] {
+  if (i === parts.length) {
+    return Array.isArray(value) ? [...value, value] : [value];
+  }
+  const part = parts[i]!;
+  if (Array.isArray(value)) {
+    const out: unknown[] = [];
+    if (/^\d+$/.test(part)) out.push(...collect(value[Number(part)], parts, i + 1));
+    for (const item of value) if (isPlainObject(item)) out.push(...collect(item, parts, i));
+    return out.length > 0 ? out : [undefined];
+  }
+  if (isPlainObject(value)) return collect(value[part], parts, i + 1);
+  return [undefined];
+}
+
+/** The single value at a dotted path (no array expansion), or undefined. */
+export function valueAtPath(doc: unknown, path: string): unknown {
+  let current: unknown = doc;
+  for (const part of path.split('.')) {
+    if (Array.isArray(current) && /^\d+$/.test(part)) current = current[Number(part)];
+    else if (isPlainObject(current)) current = current[part];
+    else return undefined;
+  }
+  return current;
+}

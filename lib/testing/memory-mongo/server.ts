@@ -1,0 +1,126 @@
+/**
+ * The in-memory MongoDB server: a TCP listener on loopback speaking the wire protocol, running
+ * each command synchronously against the store (so every command is atomic, as a single-document
+ * write is in MongoDB, and multi-document ones are too).
+ */
+import { createServer, type Server, type Socket } from 'node:net';
+import { runCommand } from './commands/index.js';
+import type { ServerState } from './commands/context.js';
+import { CursorRegistry } from './commands/cursors.js';
+import { SessionRegistry } from './commands/sessions.js';
+import { Store } from './engine/store.js';
+import { loadStore, saveStore } from './persistence.js';
+import { encodeDocument, encodeLegacyReply, encodeMsgReply, FLAG_MORE_TO_COME, messageLength, OP_MSG, parseMessage } from './wire-protocol.js';
+
+/** Options of {@link MemoryMongoServer.start}. */
+export interface MemoryMongoServerOptions {
+  /** TCP port on 127.0.0.1; default: a free one. */
+  port?: number;
+  /** A file to load the data from at start and save it to at stop. */
+  persist?: string;
+}
+
+/** Refuse absurd message sizes before buffering them (MongoDB's own limit is 48 MB). */
+const MAX_MESSAGE_BYTES = 48 * 1024 * 1024 + 1024;
+
+export class MemoryMongoServer {
+  readonly store: Store;
+  private readonly server: Server;
+  private readonly sockets = new Set<Socket>();
+  private state!: ServerState;
+  private nextConnectionId = 1;
+  private nextRequestId = 1;
+  private persistPath: string | undefined;
+
+  private constructor(store: Store) {
+    this.store = store;
+    this.server = createServer((socket) => this.accept(socket));
+  }
+
+  /** Starts a server on 127.0.0.1, loading persisted data first when `persist` is set. */
+  static async start(options: MemoryMongoServerOptions = {}): Promise<MemoryMongoServer> {
+    const instance = new MemoryMongoServer(new Store());
+    instance.persistPath = options.persist;
+    if (options.persist) await loadStore(instance.store, options.persist);
+    await new Promise<void>((resolve, reject) => {
+      instance.server.once('error', reject);
+      instance.server.listen(options.port ?? 0, '127.0.0.1', () => {
+        instance.server.off('error', reject);
+        resolve();
+      });
+    });
+    const address = `127.0.0.1:${instance.port}`;
+    instance.state = {
+      store: instance.store,
+      cursors: new CursorRegistry(),
+      sessions: new SessionRegistry(instance.store),
+      address,
+      startedAt: new Date(),
+    };
+    return instance;
+  }
+
+  get port(): number {
+    const address = this.server.address();
+    if (address === null || typeof address === 'string') throw new Error('server is not listening');
+    return address.port;
+  }
+
+  /** A connection string for the driver. */
+  get uri(): string {
+    return `mongodb://127.0.0.1:${this.port}/`;
+  }
+
+  /** Number of open client connections. */
+  get connections(): number {
+    return this.sockets.size;
+  }
+
+  /** Closes every connection, stops listening, and saves the data when `persist` was set. */
+  async stop(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    this.sockets.clear();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.state.cursors.clear();
+    this.state.sessions.clear();
+    if (this.persistPath) await saveStore(this.store, this.persistPath);
+  }
+
+  private accept(socket: Socket): void {
+    const connectionId = this.nextConnectionId++;
+    this.sockets.add(socket);
+    socket.setNoDelay(true);
+    let pending: Buffer = Buffer.alloc(0);
+    socket.on('data', (chunk: Buffer) => {
+      pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+      try {
+        pending = this.drain(socket, pending, connectionId);
+      } catch {
+        // A malformed message leaves the stream unframed: drop the connection, as mongod does.
+        socket.destroy();
+      }
+    });
+    socket.on('error', () => socket.destroy());
+    socket.on('close', () => this.sockets.delete(socket));
+  }
+
+  /** Runs every complete message in `buffer`; returns the unconsumed rest. */
+  private drain(socket: Socket, buffer: Buffer, connectionId: number): Buffer {
+    let rest = buffer;
+    for (;;) {
+      const length = messageLength(rest);
+      if (length === null) return rest;
+      if (length < 16 || length > MAX_MESSAGE_BYTES) throw new Error(`bad message length ${length}`);
+      if (rest.length < length) return rest;
+      const message = rest.subarray(0, length);
+      rest = rest.subarray(length);
+      const request = parseMessage(message);
+      const database = request.collectionName?.split('.')[0];
+      const reply = runCommand(this.state, request.command, database, connectionId);
+      if (request.opCode === OP_MSG && request.flags & FLAG_MORE_TO_COME) continue;
+      const body = Buffer.isBuffer(reply) ? reply : encodeDocument(reply);
+      const encode = request.opCode === OP_MSG ? encodeMsgReply : encodeLegacyReply;
+      socket.write(encode(body, this.nextRequestId++, request.requestId));
+    }
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * `startMemoryMongo()`: a MongoDB for tests and demos, picked in order: the one `MONGODB_URI`
+ * names; a real `mongod` through the optional `mongodb-memory-server` package when a binary is
+ * already on this machine (it is never downloaded here); the built-in in-memory server.
+ */
+import { MemoryMongoServer } from './memory-mongo/server.js';
+
+/** Which MongoDB `startMemoryMongo()` started. */
+export type MemoryMongoEngine = 'external' | 'mongodb-memory-server' | 'builtin';
+
+/** Options of {@link startMemoryMongo}. */
+export interface StartMemoryMongoOptions {
+  /** Port for the built-in server (default: a free one). Ignored by the other engines. */
+  port?: number;
+  /**
+   * File where the built-in server keeps its data across restarts: loaded at start,
+   * written by `stop()`. Ignored by the other engines.
+   */
+  persist?: string;
+  /** Environment to read `MONGODB_URI` from (default: `process.env`). */
+  env?: Record<string, string | undefined>;
+  /** Set to false to skip `mongodb-memory-server` even when it is installed. */
+  allowMongodBinary?: boolean;
+}
+
+/** A running MongoDB. */
+export interface MemoryMongo {
+  /** Connection string, ending in `/` so a database name can be appended. */
+  readonly uri: string;
+  readonly engine: MemoryMongoEngine;
+  /** Stops the server (and saves its data when `persist` was set); a no-op for `external`. */
+  stop(): Promise<void>;
+}
+
+interface MongodModule {
+  MongoMemoryReplSet: {
+    create(options: unknown): Promise<{ getUri(): string; stop(): Promise<unknown> }>;
+  };
+}
+
+interface MongodCoreModule {
+  DryMongoBinary?: { locateBinary(options: unknown): Promise<string | undefined> };
+}
+
+/** Imports an optional package by a name TypeScript does not resolve, or null when absent. */
+async function importOptional<T>(name: string): Promise<T | null> {
+  try {
+    return (await import(name)) as T;
+  } catch {
+    return null;
+  }
+}
+
+/** Starts `mongod` only when a binary is already present, so nothing is downloaded. */
+async function startMongod(): Promise<MemoryMongo | null> {
+  const core = await importOptional<MongodCoreModule>('mongodb-memory-server-core');
+  const binary = await core?.DryMongoBinary?.locateBinary({}).catch(() => undefined);
+  if (!binary) return null;
+  const mms = await importOptional<MongodModule>('mongodb-memory-server');
+  if (!mms) return null;
+  const replSet = await mms.MongoMemoryReplSet.create({ replSet: { count: 1 }, binary: { systemBinary: binary } });
+  return { uri: replSet.getUri().replace(/\/?(\?.*)?$/, '/'), engine: 'mongodb-memory-server', stop: async () => void (await replSet.stop()) };
+}
+
+/**
+ * Starts a MongoDB for tests or a demo.
+ *
+ * @example
+ * ```ts
+ * const mongo = await startMemoryMongo();
+ * const backend = createBackend({ appId: 'test', masterKey: 'mk', databaseURI: `${mongo.uri}test` });
+ * // ...
+ * await mongo.stop();
+ * ```
+ */
+export async function startMemoryMongo(options: StartMemoryMongoOptions = {}): Promise<MemoryMongo> {
+  const env = options.env ?? process.env;
+  const external = env.MONGODB_URI;
+  if (external) {
+    return { uri: external.endsWith('/') ? external : `${external.replace(/\/[^/]*$/, '')}/`, engine: 'external', stop: async () => {} };
+  }
+  if (options.allowMongodBinary !== false) {
+    const mongod = await startMongod();
+    if (mongod) return mongod;
+  }
+  const server = await MemoryMongoServer.start({ port: options.port, persist: options.persist });
+  return { uri: server.uri, engine: 'builtin', stop: () => server.stop() };
+}
