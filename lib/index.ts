@@ -2,6 +2,13 @@
  * Plinth: an embeddable, Parse-compatible backend for Node.js.
  * @packageDocumentation
  */
-
-/** The package version. */
-export const VERSION = '0.1.0';
+export { createBackend } from './create-backend.js';
+export type { Backend } from './create-backend.js';
+export { BackendError, BackendConfigError } from './errors/backend-error.js';
+export { ErrorCode } from './errors/error-codes.js';
+export type { ErrorCodeValue } from './errors/error-codes.js';
+export type { BackendConfig, Logger } from './config/options.js';
+export type { CloudRegistry, SaveHook, SaveHookRequest, ClassRef } from './cloud/cloud-registry.js';
+export type { HookObject } from './cloud/hook-object.js';
+export type { Acl } from './access/acl.js';
+export { VERSION } from './version.js';

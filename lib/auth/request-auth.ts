@@ -1,0 +1,24 @@
+/** Who is making a request, as every core operation sees it. */
+
+/** The caller of one request (or of one programmatic call). */
+export interface RequestAuth {
+  /** Called with the master key: permissions do not apply. */
+  readonly master: boolean;
+  /** The logged-in user's objectId, when a valid session token came with the request. */
+  readonly userId: string | null;
+  /** The session token the request carried (validated). */
+  readonly sessionToken: string | null;
+  readonly installationId: string | null;
+}
+
+/** A caller with no key and no session. */
+export const PUBLIC_AUTH: RequestAuth = Object.freeze({ master: false, userId: null, sessionToken: null, installationId: null });
+
+/** The master caller. */
+export const MASTER_AUTH: RequestAuth = Object.freeze({ master: true, userId: null, sessionToken: null, installationId: null });
+
+/** The ACL principals a caller acts as (`*` and its user id), or null for the master key. */
+export function principalsOf(auth: RequestAuth): readonly string[] | null {
+  if (auth.master) return null;
+  return auth.userId ? ['*', auth.userId] : ['*'];
+}

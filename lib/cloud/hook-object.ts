@@ -1,0 +1,133 @@
+/**
+ * The object a hook sees as `request.object` / `request.original`: Parse.Object's reading and
+ * writing methods over a REST-format object. Writes are recorded as pending changes, which the
+ * save pipeline stores and returns to the client.
+ */
+import { validateAcl, type Acl } from '../access/acl.js';
+import { applyOperation, isOperation } from '../objects/operations.js';
+
+type Json = Record<string, unknown>;
+
+/** Hooks read Dates as Date objects and may write them, as with Parse.Object. */
+function toHookValue(value: unknown): unknown {
+  if (value !== null && typeof value === 'object' && (value as Json).__type === 'Date') return new Date((value as Json).iso as string);
+  return value;
+}
+
+function toRestValue(value: unknown): unknown {
+  if (value instanceof Date) return { __type: 'Date', iso: value.toISOString() };
+  return value;
+}
+
+export class HookObject {
+  readonly className: string;
+  private readonly saved: Json;
+  private readonly pending: Json;
+
+  /** `saved`: the stored state (empty for a new object); `pending`: the changes being saved. */
+  constructor(className: string, saved: Json, pending: Json = {}) {
+    this.className = className;
+    this.saved = saved;
+    this.pending = { ...pending };
+  }
+
+  get id(): string | undefined {
+    return (this.pending.objectId ?? this.saved.objectId) as string | undefined;
+  }
+
+  get createdAt(): Date | undefined {
+    return this.saved.createdAt ? new Date(this.saved.createdAt as string) : undefined;
+  }
+
+  get updatedAt(): Date | undefined {
+    return this.saved.updatedAt ? new Date(this.saved.updatedAt as string) : undefined;
+  }
+
+  /** True when the object was already stored before this save. */
+  existed(): boolean {
+    return this.saved.objectId !== undefined;
+  }
+
+  isNew(): boolean {
+    return !this.existed();
+  }
+
+  private current(key: string): unknown {
+    const base = this.saved[key];
+    if (!(key in this.pending)) return base;
+    const change = this.pending[key];
+    return isOperation(change) ? applyOperation(base, change) : change;
+  }
+
+  get(key: string): unknown {
+    return toHookValue(this.current(key));
+  }
+
+  has(key: string): boolean {
+    const value = this.current(key);
+    return value !== undefined && value !== null;
+  }
+
+  set(key: string, value: unknown): this {
+    this.pending[key] = toRestValue(value);
+    return this;
+  }
+
+  unset(key: string): this {
+    this.pending[key] = { __op: 'Delete' };
+    return this;
+  }
+
+  increment(key: string, amount = 1): this {
+    const prior = this.pending[key];
+    const base = isOperation(prior) && prior.__op === 'Increment' ? (prior.amount as number) : 0;
+    this.pending[key] = isOperation(prior) || prior === undefined ? { __op: 'Increment', amount: base + amount } : (prior as number) + amount;
+    return this;
+  }
+
+  add(key: string, item: unknown): this {
+    return this.set(key, [...((this.current(key) as unknown[] | undefined) ?? []), toRestValue(item)]);
+  }
+
+  addUnique(key: string, item: unknown): this {
+    return this.set(key, applyOperation(this.current(key), { __op: 'AddUnique', objects: [toRestValue(item)] }));
+  }
+
+  remove(key: string, item: unknown): this {
+    return this.set(key, applyOperation(this.current(key), { __op: 'Remove', objects: [toRestValue(item)] }));
+  }
+
+  /** Whether `key` changes in this save. */
+  dirty(key?: string): boolean {
+    return key === undefined ? Object.keys(this.pending).length > 0 : key in this.pending;
+  }
+
+  dirtyKeys(): string[] {
+    return Object.keys(this.pending);
+  }
+
+  getACL(): Acl | undefined {
+    return (this.current('ACL') as Acl | undefined) ?? undefined;
+  }
+
+  setACL(acl: Acl): this {
+    this.pending.ACL = validateAcl(acl);
+    return this;
+  }
+
+  /** The object as the client will see it, in REST form. */
+  toJSON(): Json {
+    const out: Json = { ...this.saved };
+    for (const key of Object.keys(this.pending)) {
+      const value = this.current(key);
+      if (value === undefined) delete out[key];
+      else out[key] = value;
+    }
+    return { className: this.className, ...out };
+  }
+
+  /** The pending changes (what the save will write). */
+  changes(): Json {
+    return { ...this.pending };
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * The options of `createBackend()`: their types (with TSDoc, for users), their JSON Schema (checked
+ * with ajv at construction) and their defaults, declared side by side.
+ */
+import type { Db, MongoClient, MongoClientOptions } from 'mongodb';
+
+/** Where the backend sends its log lines; quiet when not given. */
+export interface Logger {
+  debug?(message: string, details?: Record<string, unknown>): void;
+  info?(message: string, details?: Record<string, unknown>): void;
+  warn?(message: string, details?: Record<string, unknown>): void;
+  error?(message: string, details?: Record<string, unknown>): void;
+}
+
+/** Options of {@link createBackend}. */
+export interface BackendConfig {
+  /** The application id clients send as `X-Parse-Application-Id`. */
+  appId: string;
+  /** The master key: bypasses permissions. Keep it secret; compared in constant time. */
+  masterKey: string;
+  /** MongoDB connection string, e.g. `mongodb://127.0.0.1:27017/myapp`. Give this or `database`. */
+  databaseURI?: string;
+  /** An existing MongoClient (its default database is used) or Db, instead of `databaseURI`. */
+  database?: MongoClient | Db;
+  /** Extra options for the MongoClient the backend creates from `databaseURI`. */
+  databaseOptions?: MongoClientOptions;
+  /** The URL the backend is reachable at, used in `Location` headers and file URLs. */
+  serverURL?: string;
+  /** The public URL clients should use, when it differs from `serverURL`. */
+  publicServerURL?: string;
+  /** When any client key is set, every request must carry a matching one (or the master key). */
+  restAPIKey?: string;
+  javascriptKey?: string;
+  clientKey?: string;
+  /** IPs (or CIDR ranges) the master key is accepted from. Default: loopback only. */
+  masterKeyIps?: string[];
+  /** Accept `_MasterKey` in the JS SDK's body form (Node scripts using `useMasterKey`). Default false. */
+  allowMasterKeyInBody?: boolean;
+  /** Largest JSON body accepted, in bytes or as `'20mb'`. Default `'20mb'`. */
+  maxRequestSize?: string | number;
+  /** Whether clients (without the master key) may create new classes. Default false. */
+  allowClientClassCreation?: boolean;
+  /** Whether clients may choose their own objectIds. Default false. */
+  allowCustomObjectId?: boolean;
+  /** Results per query when the client gives no `limit`. Default 100. */
+  defaultLimit?: number;
+  /** The largest `limit` a query may ask for; larger ones are capped. */
+  maxLimit?: number;
+  /** Value of `Access-Control-Allow-Origin`. Default `'*'`. */
+  allowOrigin?: string;
+  /** Extra headers allowed in CORS requests. */
+  allowHeaders?: string[];
+  /** How long a database operation may wait for a reachable server before failing, in ms. Default 5000. */
+  databaseTimeoutMS?: number;
+  /** Where log lines go (quiet by default). */
+  logger?: Logger;
+}
+
+/** JSON Schema of the plain-data options; instance options (database, logger) are checked by code. */
+export const configSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['appId', 'masterKey'],
+  properties: {
+    appId: { type: 'string', minLength: 1 },
+    masterKey: { type: 'string', minLength: 1 },
+    databaseURI: { type: 'string', pattern: '^mongodb(\\+srv)?://' },
+    database: {},
+    databaseOptions: { type: 'object' },
+    serverURL: { type: 'string', pattern: '^https?://' },
+    publicServerURL: { type: 'string', pattern: '^https?://' },
+    restAPIKey: { type: 'string', minLength: 1 },
+    javascriptKey: { type: 'string', minLength: 1 },
+    clientKey: { type: 'string', minLength: 1 },
+    masterKeyIps: { type: 'array', items: { type: 'string', minLength: 1 } },
+    allowMasterKeyInBody: { type: 'boolean' },
+    maxRequestSize: { oneOf: [{ type: 'integer', minimum: 1 }, { type: 'string', pattern: '^\\d+(\\.\\d+)?\\s*(b|kb|mb|gb)$' }] },
+    allowClientClassCreation: { type: 'boolean' },
+    allowCustomObjectId: { type: 'boolean' },
+    defaultLimit: { type: 'integer', minimum: 1 },
+    maxLimit: { type: 'integer', minimum: 1 },
+    allowOrigin: { type: 'string', minLength: 1 },
+    allowHeaders: { type: 'array', items: { type: 'string', pattern: '^[A-Za-z0-9-]+$' } },
+    databaseTimeoutMS: { type: 'integer', minimum: 1 },
+    logger: {},
+  },
+} as const;
+
+/** Options after defaults are applied: what the rest of the backend reads. */
+export interface ResolvedConfig {
+  readonly appId: string;
+  readonly masterKey: string;
+  readonly databaseURI: string | undefined;
+  readonly database: MongoClient | Db | undefined;
+  readonly databaseOptions: MongoClientOptions;
+  readonly serverURL: string | undefined;
+  readonly publicServerURL: string | undefined;
+  /** The client keys configured; when any is set, requests must carry a matching one. */
+  readonly clientKeys: Readonly<{ restAPIKey?: string; javascriptKey?: string; clientKey?: string }>;
+  readonly masterKeyIps: readonly string[];
+  readonly allowMasterKeyInBody: boolean;
+  readonly maxRequestSize: string | number;
+  readonly allowClientClassCreation: boolean;
+  readonly allowCustomObjectId: boolean;
+  readonly defaultLimit: number;
+  readonly maxLimit: number | undefined;
+  readonly allowOrigin: string;
+  readonly allowHeaders: readonly string[];
+  readonly databaseTimeoutMS: number;
+  readonly logger: Required<Logger>;
+}
+
+export const defaults = {
+  masterKeyIps: ['127.0.0.1', '::1'],
+  maxRequestSize: '20mb',
+  defaultLimit: 100,
+  allowOrigin: '*',
+  databaseTimeoutMS: 5000,
+} as const;

@@ -1,0 +1,75 @@
+/** Checks `createBackend()` options once, completely, and freezes the result. */
+import { Ajv, type ErrorObject } from 'ajv';
+import { Db, MongoClient } from 'mongodb';
+import { BackendConfigError } from '../errors/backend-error.js';
+import { configSchema, defaults, type BackendConfig, type Logger, type ResolvedConfig } from './options.js';
+
+const ajv = new Ajv({ allErrors: true, strict: true });
+const validate = ajv.compile(configSchema);
+
+function describe(error: ErrorObject): string {
+  const key = error.instancePath.replace(/^\//, '').replace(/\//g, '.') || (error.params as { additionalProperty?: string }).additionalProperty || '(config)';
+  if (error.keyword === 'additionalProperties') return `${key}: unknown option`;
+  if (error.keyword === 'required') return `${(error.params as { missingProperty: string }).missingProperty}: is required`;
+  if (error.keyword === 'pattern') return `${key}: must match ${(error.params as { pattern: string }).pattern}`;
+  return `${key}: ${error.message ?? 'is invalid'}`;
+}
+
+const quiet = (): void => {};
+
+function resolveLogger(logger: Logger | undefined): Required<Logger> {
+  return {
+    debug: logger?.debug?.bind(logger) ?? quiet,
+    info: logger?.info?.bind(logger) ?? quiet,
+    warn: logger?.warn?.bind(logger) ?? quiet,
+    error: logger?.error?.bind(logger) ?? quiet,
+  };
+}
+
+function instanceProblems(config: BackendConfig): string[] {
+  const problems: string[] = [];
+  if (config.databaseURI === undefined && config.database === undefined) problems.push('databaseURI: give databaseURI or database');
+  if (config.databaseURI !== undefined && config.database !== undefined) problems.push('database: give databaseURI or database, not both');
+  if (config.database !== undefined && !(config.database instanceof MongoClient) && !(config.database instanceof Db)) {
+    problems.push('database: must be a MongoClient or a Db from the mongodb package');
+  }
+  if (config.logger !== undefined && (config.logger === null || typeof config.logger !== 'object')) {
+    problems.push('logger: must be an object with debug/info/warn/error methods');
+  }
+  if (config.maxLimit !== undefined && config.defaultLimit !== undefined && config.defaultLimit > config.maxLimit) {
+    problems.push('defaultLimit: must not exceed maxLimit');
+  }
+  return problems;
+}
+
+/** Validates options and applies defaults; throws one {@link BackendConfigError} naming every bad key. */
+export function resolveConfig(input: unknown): ResolvedConfig {
+  if (input === null || typeof input !== 'object') throw new BackendConfigError(['(config): must be an object']);
+  const config = input as BackendConfig;
+  const problems = validate(config) ? [] : (validate.errors ?? []).map(describe);
+  problems.push(...instanceProblems(config));
+  if (problems.length > 0) throw new BackendConfigError([...new Set(problems)]);
+  return Object.freeze({
+    appId: config.appId,
+    masterKey: config.masterKey,
+    databaseURI: config.databaseURI,
+    database: config.database,
+    databaseOptions: { ...config.databaseOptions },
+    serverURL: config.serverURL?.replace(/\/$/, ''),
+    publicServerURL: config.publicServerURL?.replace(/\/$/, ''),
+    clientKeys: Object.freeze(Object.fromEntries(
+      (['restAPIKey', 'javascriptKey', 'clientKey'] as const).filter((k) => config[k] !== undefined).map((k) => [k, config[k]]),
+    )),
+    masterKeyIps: Object.freeze([...(config.masterKeyIps ?? defaults.masterKeyIps)]),
+    allowMasterKeyInBody: config.allowMasterKeyInBody ?? false,
+    maxRequestSize: config.maxRequestSize ?? defaults.maxRequestSize,
+    allowClientClassCreation: config.allowClientClassCreation ?? false,
+    allowCustomObjectId: config.allowCustomObjectId ?? false,
+    defaultLimit: config.defaultLimit ?? defaults.defaultLimit,
+    maxLimit: config.maxLimit,
+    allowOrigin: config.allowOrigin ?? defaults.allowOrigin,
+    allowHeaders: Object.freeze([...(config.allowHeaders ?? [])]),
+    databaseTimeoutMS: config.databaseTimeoutMS ?? defaults.databaseTimeoutMS,
+    logger: resolveLogger(config.logger),
+  });
+}

@@ -1,0 +1,70 @@
+/**
+ * The composition root: checks the config, builds the parts of one backend and returns its
+ * Express Router. Synchronous and free of I/O: the database connects on `ready()` or on the
+ * first request.
+ */
+import type { Router } from 'express';
+import { CloudRegistry } from './cloud/cloud-registry.js';
+import type { BackendConfig } from './config/options.js';
+import { resolveConfig } from './config/resolve-config.js';
+import { buildRouter } from './http/router.js';
+import { SchemaRegistry } from './schema/schema-registry.js';
+import type { Services } from './services.js';
+import { MongoStorage } from './storage/mongo/mongo-storage.js';
+
+/** A mounted backend: an Express Router with its hook registry and lifecycle. */
+export interface Backend extends Router {
+  /** The hook registry, mirroring Parse.Cloud (`backend.cloud.beforeSave(...)`). */
+  readonly cloud: CloudRegistry;
+  /** Connects to the database and creates the indexes Parse needs. Safe to call more than once. */
+  ready(): Promise<void>;
+  /** Releases every connection the backend opened. Host-provided clients are left open. */
+  close(): Promise<void>;
+}
+
+/**
+ * Creates a backend to mount in an Express app.
+ *
+ * @example
+ * ```ts
+ * const backend = createBackend({ appId: 'shop', masterKey: process.env.MASTER_KEY!, databaseURI: process.env.MONGODB_URI! });
+ * app.use('/parse', backend);
+ * ```
+ * @throws BackendConfigError naming every invalid option.
+ */
+export function createBackend(options: BackendConfig): Backend {
+  const config = resolveConfig(options);
+  const fileBase = `${config.publicServerURL ?? config.serverURL ?? ''}/files/${encodeURIComponent(config.appId)}`;
+  const storage = new MongoStorage({
+    uri: config.databaseURI,
+    database: config.database,
+    clientOptions: config.databaseOptions,
+    timeoutMS: config.databaseTimeoutMS,
+    fileUrl: (name) => `${fileBase}/${encodeURIComponent(name)}`,
+    onError: (message, details) => config.logger.warn(message, details),
+  });
+  const services: Services = {
+    config,
+    storage,
+    schemas: new SchemaRegistry({ storage }),
+    cloud: new CloudRegistry(),
+    now: () => new Date(),
+  };
+  let readying: Promise<void> | null = null;
+  const ready = (): Promise<void> => {
+    readying ??= storage.connect().catch((err: unknown) => {
+      readying = null;
+      throw err;
+    });
+    return readying;
+  };
+  const router = buildRouter(services, ready);
+  return Object.assign(router, {
+    cloud: services.cloud,
+    ready,
+    close: async () => {
+      readying = null;
+      await storage.close();
+    },
+  });
+}

@@ -1,0 +1,46 @@
+/**
+ * Parse's numeric error codes, as the Parse SDKs know them (Parse.Error). Every code Plinth sends is
+ * listed here and in docs/errors.md; a test keeps the two in sync.
+ */
+export const ErrorCode = {
+  OTHER_CAUSE: -1,
+  INTERNAL_SERVER_ERROR: 1,
+  CONNECTION_FAILED: 100,
+  OBJECT_NOT_FOUND: 101,
+  INVALID_QUERY: 102,
+  INVALID_CLASS_NAME: 103,
+  MISSING_OBJECT_ID: 104,
+  INVALID_KEY_NAME: 105,
+  INVALID_POINTER: 106,
+  INVALID_JSON: 107,
+  COMMAND_UNAVAILABLE: 108,
+  NOT_INITIALIZED: 109,
+  INCORRECT_TYPE: 111,
+  OBJECT_TOO_LARGE: 116,
+  OPERATION_FORBIDDEN: 119,
+  INVALID_NESTED_KEY: 121,
+  INVALID_ACL: 123,
+  TIMEOUT: 124,
+  DUPLICATE_VALUE: 137,
+  SCRIPT_FAILED: 141,
+  VALIDATION_ERROR: 142,
+  INVALID_SESSION_TOKEN: 209,
+  INVALID_VALUE: 162,
+  INVALID_SCHEMA_OPERATION: 255,
+} as const;
+
+/** One of Parse's error codes. */
+export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/**
+ * The HTTP status Parse Server answers with for a code: 404 for "not found", 500 for an internal
+ * error, 503 when the database cannot be reached (so SDKs retry), 400 for everything else.
+ */
+export function httpStatusFor(code: number): number {
+  switch (code) {
+    case ErrorCode.OBJECT_NOT_FOUND: return 404;
+    case ErrorCode.INTERNAL_SERVER_ERROR: return 500;
+    case ErrorCode.CONNECTION_FAILED: return 503;
+    default: return 400;
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * Reads who is calling from an Express request: keys and session from headers, or from the JS
+ * SDK's body form (`_ApplicationId`, `_JavaScriptKey`, `_SessionToken`, ... in a text/plain POST),
+ * then checks them. Bad keys get Parse Server's bare `403 {"error":"unauthorized"}`.
+ */
+import type { Request } from 'express';
+import { masterKeyAllowedFrom, secretsEqual } from '../auth/master-key.js';
+import type { RequestAuth } from '../auth/request-auth.js';
+import { resolveSessionUser } from '../auth/resolve-session.js';
+import { AccessDeniedError, BackendError } from '../errors/backend-error.js';
+import { ErrorCode } from '../errors/error-codes.js';
+import type { Services } from '../services.js';
+import type { ApiRequest, HttpMethod } from './api-request.js';
+
+type Json = Record<string, unknown>;
+
+const METHODS = new Set(['GET', 'POST', 'PUT', 'DELETE']);
+
+/** Body keys of the JS SDK's form, removed from the body once read. */
+const BODY_KEYS = ['_method', '_ApplicationId', '_JavaScriptKey', '_ClientKey', '_RESTAPIKey', '_MasterKey', '_SessionToken', '_InstallationId', '_context', '_ClientVersion', '_RevocableSession', '_ContentType', '_noBody'] as const;
+
+function header(req: Request, name: string): string | undefined {
+  const value = req.headers[name];
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+function stringOrUndefined(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+function parseContext(value: unknown): Json {
+  if (value === undefined) return {};
+  let parsed: unknown = value;
+  if (typeof value === 'string') {
+    try {
+      parsed = JSON.parse(value) as unknown;
+    } catch {
+      parsed = null;
+    }
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new BackendError(ErrorCode.INVALID_JSON, 'Invalid object for context.');
+  }
+  return parsed as Json;
+}
+
+interface Credentials {
+  appId?: string;
+  masterKey?: string;
+  sessionToken?: string;
+  installationId?: string;
+  context?: unknown;
+  clientKeys: { restAPIKey?: string; javascriptKey?: string; clientKey?: string };
+}
+
+function fromHeaders(req: Request): Credentials {
+  return {
+    appId: header(req, 'x-parse-application-id'),
+    masterKey: header(req, 'x-parse-master-key'),
+    sessionToken: header(req, 'x-parse-session-token'),
+    installationId: header(req, 'x-parse-installation-id'),
+    context: header(req, 'x-parse-cloud-context'),
+    clientKeys: {
+      restAPIKey: header(req, 'x-parse-rest-api-key'),
+      javascriptKey: header(req, 'x-parse-javascript-key'),
+      clientKey: header(req, 'x-parse-client-key'),
+    },
+  };
+}
+
+/** The JS SDK's body form; honoured only when the headers carry no app id, as in Parse Server. */
+function fromBody(body: Json, allowMasterKey: boolean): Credentials {
+  return {
+    appId: stringOrUndefined(body._ApplicationId),
+    masterKey: allowMasterKey ? stringOrUndefined(body._MasterKey) : undefined,
+    sessionToken: stringOrUndefined(body._SessionToken),
+    installationId: stringOrUndefined(body._InstallationId),
+    context: body._context,
+    clientKeys: {
+      javascriptKey: stringOrUndefined(body._JavaScriptKey),
+      clientKey: stringOrUndefined(body._ClientKey),
+      restAPIKey: stringOrUndefined(body._RESTAPIKey),
+    },
+  };
+}
+
+function checkClientKeys(services: Services, given: Credentials['clientKeys']): void {
+  const configured = services.config.clientKeys;
+  const names = Object.keys(configured) as (keyof typeof configured)[];
+  if (names.length === 0) return;
+  const ok = names.some((name) => given[name] !== undefined && secretsEqual(given[name]!, configured[name]!));
+  if (!ok) throw new AccessDeniedError();
+}
+
+/** Turns an Express request into an {@link ApiRequest}, authenticating the caller. */
+export async function readApiRequest(req: Request, services: Services): Promise<ApiRequest> {
+  const { config } = services;
+  let method = req.method.toUpperCase();
+  const rawBody: unknown = req.body;
+  const body: Json | undefined = rawBody !== null && typeof rawBody === 'object' && !Array.isArray(rawBody) ? { ...(rawBody as Json) } : undefined;
+  if (method === 'POST' && body && typeof body._method === 'string') method = body._method.toUpperCase();
+  if (!METHODS.has(method)) throw new BackendError(ErrorCode.INVALID_JSON, `unsupported method ${method}`);
+
+  let credentials = fromHeaders(req);
+  const usesBodyForm = credentials.appId === undefined && body !== undefined && typeof body._ApplicationId === 'string';
+  if (usesBodyForm) credentials = fromBody(body!, config.allowMasterKeyInBody);
+  if (body) for (const key of BODY_KEYS) delete body[key];
+  if (credentials.appId === undefined || !secretsEqual(credentials.appId, config.appId)) throw new AccessDeniedError();
+
+  let master = false;
+  if (credentials.masterKey !== undefined) {
+    if (!secretsEqual(credentials.masterKey, config.masterKey) || !masterKeyAllowedFrom(req.ip ?? req.socket.remoteAddress, config.masterKeyIps)) {
+      throw new AccessDeniedError();
+    }
+    master = true;
+  } else {
+    checkClientKeys(services, credentials.clientKeys);
+  }
+  const userId = credentials.sessionToken ? await resolveSessionUser(services.storage, credentials.sessionToken, services.now()) : null;
+  const auth: RequestAuth = { master, userId, sessionToken: credentials.sessionToken ?? null, installationId: credentials.installationId ?? null };
+  // GET parameters come in the query string, or in the body when the JS SDK POSTs them.
+  const params: Json = method === 'GET' || method === 'DELETE' ? { ...(req.query as Json), ...(usesBodyForm || req.method !== method ? body : {}) } : { ...(req.query as Json) };
+  return {
+    method: method as HttpMethod,
+    path: req.path,
+    params,
+    body: method === 'GET' ? undefined : body ?? rawBody,
+    caller: { auth, context: parseContext(credentials.context), headers: req.headers, ip: req.ip },
+    mountPath: req.baseUrl,
+  };
+}

@@ -1,0 +1,49 @@
+/**
+ * The route table: method + path pattern -> handler. Express only mounts one catch-all that calls
+ * {@link dispatch}, so `/batch` can re-enter the same table for each of its requests.
+ */
+import { BackendError } from '../errors/backend-error.js';
+import { ErrorCode } from '../errors/error-codes.js';
+import * as classes from '../rest/classes.js';
+import * as server from '../rest/server.js';
+import type { Services } from '../services.js';
+import type { ApiReply, ApiRequest, HttpMethod } from './api-request.js';
+
+type Handler = (services: Services, req: ApiRequest, ...params: string[]) => ApiReply | Promise<ApiReply>;
+
+interface Route {
+  method: HttpMethod;
+  pattern: RegExp;
+  handler: Handler;
+}
+
+const SEGMENT = '([^/]+)';
+
+function route(method: HttpMethod, path: string, handler: Handler): Route {
+  return { method, pattern: new RegExp(`^${path.replace(/:[A-Za-z]+/g, SEGMENT)}/?$`), handler };
+}
+
+const routes: Route[] = [
+  route('GET', '/classes/:className', (s, r, c) => classes.find(s, r, c!)),
+  route('POST', '/classes/:className', (s, r, c) => classes.create(s, r, c!)),
+  route('GET', '/classes/:className/:objectId', (s, r, c, id) => classes.get(s, r, c!, id!)),
+  route('PUT', '/classes/:className/:objectId', (s, r, c, id) => classes.update(s, r, c!, id!)),
+  route('DELETE', '/classes/:className/:objectId', (s, r, c, id) => classes.remove(s, r, c!, id!)),
+  route('GET', '/serverInfo', server.serverInfo),
+  route('GET', '/config', server.getConfig),
+  route('PUT', '/config', server.putConfig),
+];
+
+/** Routes `req` to its handler; 404-style Parse error for an unknown path. */
+export async function dispatch(services: Services, req: ApiRequest): Promise<ApiReply> {
+  let pathMatched = false;
+  for (const r of routes) {
+    const match = r.pattern.exec(req.path);
+    if (!match) continue;
+    pathMatched = true;
+    if (r.method !== req.method) continue;
+    const params = match.slice(1).map((p) => decodeURIComponent(p));
+    return r.handler(services, req, ...params);
+  }
+  throw new BackendError(ErrorCode.COMMAND_UNAVAILABLE, pathMatched ? `${req.method} is not supported on ${req.path}` : `unknown route: ${req.method} ${req.path}`);
+}

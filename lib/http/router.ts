@@ -1,0 +1,79 @@
+/**
+ * The Express side of the backend: CORS, JSON body parsing for any content type (the JS SDK sends
+ * text/plain), one catch-all into the route table, and the error responder. The only module that
+ * touches `res`.
+ */
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import { BackendError } from '../errors/backend-error.js';
+import { ErrorCode } from '../errors/error-codes.js';
+import { health } from '../rest/server.js';
+import type { Services } from '../services.js';
+import type { ApiReply } from './api-request.js';
+import { runBatch } from './batch.js';
+import { errorBody } from './error-body.js';
+import { assertNoForbiddenKeys } from './forbidden-keys.js';
+import { readApiRequest } from './request-context.js';
+import { dispatch } from './route-table.js';
+
+const CORS_HEADERS = [
+  'X-Parse-Master-Key', 'X-Parse-REST-API-Key', 'X-Parse-Javascript-Key', 'X-Parse-Application-Id',
+  'X-Parse-Client-Version', 'X-Parse-Session-Token', 'X-Requested-With', 'X-Parse-Revocable-Session',
+  'X-Parse-Request-Id', 'X-Parse-Installation-Id', 'X-Parse-Client-Key', 'X-Parse-Cloud-Context',
+  'Content-Type', 'Pragma', 'Cache-Control',
+];
+
+function send(res: Response, reply: ApiReply): void {
+  for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value);
+  res.status(reply.status ?? 200).json(reply.body);
+}
+
+function sendError(res: Response, err: unknown, services: Services): void {
+  const { status, body } = errorBody(err, services.config.logger);
+  if (!res.headersSent) res.status(status).json(body);
+}
+
+/** Body-parser failures, as Parse errors. */
+function bodyErrors(services: Services) {
+  return (err: unknown, _req: Request, res: Response, next: NextFunction): void => {
+    const type = (err as { type?: string } | null)?.type;
+    if (type === 'entity.too.large') {
+      res.status(413).json({ code: ErrorCode.OBJECT_TOO_LARGE, error: 'The request body is too large.' });
+    } else if (type === 'entity.parse.failed' || type === 'encoding.unsupported' || type === 'charset.unsupported') {
+      sendError(res, new BackendError(ErrorCode.INVALID_JSON, 'Invalid JSON in the request body.'), services);
+    } else {
+      next(err);
+    }
+  };
+}
+
+/** Builds the Router; `beforeRequest` connects the database on first use. */
+export function buildRouter(services: Services, beforeRequest: () => Promise<void>): Router {
+  const { config } = services;
+  const router = express.Router();
+  const allowHeaders = [...CORS_HEADERS, ...config.allowHeaders].join(', ');
+  router.use((req, res, next) => {
+    res.setHeader('Access-Control-Allow-Origin', config.allowOrigin);
+    res.setHeader('Access-Control-Allow-Methods', 'GET,PUT,POST,DELETE,OPTIONS');
+    res.setHeader('Access-Control-Allow-Headers', allowHeaders);
+    res.setHeader('Access-Control-Expose-Headers', 'X-Parse-Job-Status-Id, X-Parse-Push-Status-Id');
+    if (req.method === 'OPTIONS') res.sendStatus(200);
+    else next();
+  });
+  router.get('/health', (_req, res) => {
+    health(services).then((reply) => send(res, reply), (err: unknown) => sendError(res, err, services));
+  });
+  router.use(express.json({ type: () => true, limit: config.maxRequestSize }));
+  router.use(bodyErrors(services));
+  router.use((req, res) => {
+    const handle = async (): Promise<void> => {
+      assertNoForbiddenKeys(req.body);
+      assertNoForbiddenKeys(req.query);
+      await beforeRequest();
+      const apiRequest = await readApiRequest(req, services);
+      const reply = apiRequest.path === '/batch' && apiRequest.method === 'POST' ? await runBatch(services, apiRequest) : await dispatch(services, apiRequest);
+      send(res, reply);
+    };
+    handle().catch((err: unknown) => sendError(res, err, services));
+  });
+  return router;
+}

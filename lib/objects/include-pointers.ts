@@ -1,0 +1,78 @@
+/**
+ * `include`: replaces pointers in results by the objects they point to, one query per class and
+ * level (`objectId $in [...]`), the classes of one level fetched in parallel, with the caller's
+ * read permissions applied to the included objects too.
+ */
+import { principalsOf } from '../auth/request-auth.js';
+import type { OperationContext } from '../services.js';
+import type { RestObject } from '../storage/storage.js';
+
+type Json = Record<string, unknown>;
+
+/** Deepest include path followed (`a.b.c` is three levels). */
+const MAX_INCLUDE_DEPTH = 5;
+
+function isPointer(value: unknown): value is Json & { className: string; objectId: string } {
+  return value !== null && typeof value === 'object' && (value as Json).__type === 'Pointer';
+}
+
+/** Expands `a.b.c` into `a`, `a.b`, `a.b.c`, deduplicated, shallowest first. */
+function expandPaths(paths: string[], topLevelPointers: string[]): string[][] {
+  const seen = new Set<string>();
+  for (const path of paths) {
+    const segments = path === '*' ? null : path.split('.').slice(0, MAX_INCLUDE_DEPTH);
+    if (!segments) {
+      topLevelPointers.forEach((p) => seen.add(p));
+      continue;
+    }
+    for (let i = 1; i <= segments.length; i++) seen.add(segments.slice(0, i).join('.'));
+  }
+  return [...seen].map((p) => p.split('.')).sort((a, b) => a.length - b.length);
+}
+
+/** Objects reached by following `path` from the results (through included objects and arrays). */
+function objectsAt(roots: Json[], path: string[]): Json[] {
+  let level: unknown[] = roots;
+  for (const segment of path) {
+    const next: unknown[] = [];
+    for (const holder of level) {
+      const value = (holder as Json)[segment];
+      if (Array.isArray(value)) next.push(...value);
+      else if (value !== undefined) next.push(value);
+    }
+    level = next;
+  }
+  return level.filter((v): v is Json => v !== null && typeof v === 'object' && !Array.isArray(v) && !isPointer(v));
+}
+
+async function includeOne(ctx: OperationContext, results: Json[], path: string[]): Promise<void> {
+  const parents = objectsAt(results, path.slice(0, -1));
+  const field = path[path.length - 1]!;
+  const wanted = new Map<string, Set<string>>();
+  for (const parent of parents) {
+    const value = parent[field];
+    for (const item of Array.isArray(value) ? value : [value]) {
+      if (!isPointer(item)) continue;
+      let ids = wanted.get(item.className);
+      if (!ids) wanted.set(item.className, (ids = new Set()));
+      ids.add(item.objectId);
+    }
+  }
+  const fetched = new Map<string, RestObject>();
+  await Promise.all([...wanted].map(async ([className, ids]) => {
+    const schema = await ctx.services.schemas.get(className);
+    if (!schema) return;
+    const objects = await ctx.services.storage.findObjects(schema, { objectId: { $in: [...ids] } }, {}, principalsOf(ctx.caller.auth));
+    for (const object of objects) fetched.set(`${className}$${String(object.objectId)}`, { ...object, __type: 'Object', className });
+  }));
+  const replace = (item: unknown): unknown => (isPointer(item) ? fetched.get(`${item.className}$${item.objectId}`) ?? item : item);
+  for (const parent of parents) {
+    const value = parent[field];
+    parent[field] = Array.isArray(value) ? value.map(replace) : replace(value);
+  }
+}
+
+/** Resolves the `include` paths on `results` in place. */
+export async function includePointers(ctx: OperationContext, results: RestObject[], paths: string[], topLevelPointers: string[]): Promise<void> {
+  for (const path of expandPaths(paths, topLevelPointers)) await includeOne(ctx, results, path);
+}

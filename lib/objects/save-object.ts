@@ -1,0 +1,135 @@
+/**
+ * The save pipeline, as a flat list of steps: check the body -> run beforeSave -> check the schema
+ * -> write (one atomic database operation) -> relations -> response -> afterSave.
+ */
+import { principalsOf } from '../auth/request-auth.js';
+import { HookObject } from '../cloud/hook-object.js';
+import type { SaveHookRequest } from '../cloud/cloud-registry.js';
+import { runHook } from '../cloud/run-hook.js';
+import { BackendError } from '../errors/backend-error.js';
+import { ErrorCode } from '../errors/error-codes.js';
+import type { OperationContext } from '../services.js';
+import type { RestObject } from '../storage/storage.js';
+import { isValidCustomObjectId, newObjectId } from './object-id.js';
+import { isOperation, resolveForCreate } from './operations.js';
+import { parseWriteBody, type RelationChange, type WriteBody } from './write-body.js';
+
+type Json = Record<string, unknown>;
+
+/** What a create or update returns to the client. */
+export interface SaveResult {
+  /** The response body: `{objectId, createdAt}` or `{updatedAt}`, plus fields the server changed. */
+  body: RestObject;
+  objectId: string;
+}
+
+function hookRequest(ctx: OperationContext, trigger: 'beforeSave' | 'afterSave', object: HookObject, original: HookObject | undefined): SaveHookRequest {
+  const { auth, context, headers, ip } = ctx.caller;
+  return { object, original, master: auth.master, userId: auth.userId, installationId: auth.installationId, context, triggerName: trigger, headers, ip };
+}
+
+/** Runs beforeSave, if any, and re-checks what it changed; returns the body to write. */
+async function beforeSave(ctx: OperationContext, className: string, saved: Json, body: WriteBody): Promise<{ body: WriteBody; changedByHook: string[] }> {
+  const hook = ctx.services.cloud.hook('beforeSave', className);
+  if (!hook) return { body, changedByHook: [] };
+  const pending: Json = { ...body.values };
+  if (body.acl) pending.ACL = body.acl;
+  const object = new HookObject(className, saved, pending);
+  const original = saved.objectId ? new HookObject(className, saved) : undefined;
+  await runHook(hook, hookRequest(ctx, 'beforeSave', object, original));
+  const changes = object.changes();
+  const changedByHook = Object.keys(changes).filter((k) => JSON.stringify(changes[k]) !== JSON.stringify(pending[k]));
+  const rechecked = parseWriteBody(changes, { update: saved.objectId !== undefined });
+  return { body: { ...rechecked, relations: [...body.relations, ...rechecked.relations] }, changedByHook };
+}
+
+async function runAfterSave(ctx: OperationContext, className: string, saved: Json, original: Json | undefined): Promise<void> {
+  const hook = ctx.services.cloud.hook('afterSave', className);
+  if (!hook) return;
+  try {
+    await runHook(hook, hookRequest(ctx, 'afterSave', new HookObject(className, saved), original ? new HookObject(className, original) : undefined));
+  } catch (err) {
+    // The write happened; an afterSave failure cannot undo it, so it is logged, not sent.
+    ctx.services.config.logger.error('afterSave hook failed', { className, objectId: saved.objectId, error: String(err) });
+  }
+}
+
+/** Values for the schema check: the written fields plus the relation fields' types. */
+function schemaValues(values: Json, relations: RelationChange[]): Json {
+  const out: Json = { ...values };
+  for (const r of relations) out[r.field] = { __type: 'Relation', className: r.targetClass };
+  return out;
+}
+
+async function applyRelations(ctx: OperationContext, className: string, objectId: string, relations: RelationChange[]): Promise<void> {
+  for (const r of relations) {
+    const ref = { owningClass: className, field: r.field, owningId: objectId };
+    if (r.op === 'AddRelation') await ctx.services.storage.addRelations(ref, r.objectIds);
+    else await ctx.services.storage.removeRelations(ref, r.objectIds);
+  }
+}
+
+/** Fields the client must be told about: results of operations and changes made by hooks. */
+function serverChangedFields(stored: Json, values: Json, changedByHook: string[]): Json {
+  const out: Json = {};
+  for (const [key, value] of Object.entries(values)) {
+    const field = key.split('.')[0]!;
+    if (isOperation(value) || changedByHook.includes(key)) out[field] = stored[field];
+  }
+  for (const key of changedByHook) if (!(key in out) && key !== 'ACL') out[key] = stored[key];
+  for (const key of Object.keys(out)) if (out[key] === undefined) delete out[key];
+  return out;
+}
+
+/** POST /classes/:className */
+export async function createObject(ctx: OperationContext, className: string, rawBody: unknown): Promise<SaveResult> {
+  const { services } = ctx;
+  const requested = (rawBody as Json | null)?.objectId;
+  let objectId = newObjectId();
+  if (requested !== undefined) {
+    if (!services.config.allowCustomObjectId) throw new BackendError(ErrorCode.INVALID_KEY_NAME, 'objectId is an invalid field name.');
+    if (!isValidCustomObjectId(requested)) throw new BackendError(ErrorCode.INVALID_KEY_NAME, 'objectId must be 1 to 64 letters, digits, _ or -');
+    objectId = requested;
+  }
+  const parsed = parseWriteBody(rawBody, { update: false });
+  const { body, changedByHook } = await beforeSave(ctx, className, {}, parsed);
+  const values = resolveForCreate(body.values);
+  const schema = await services.schemas.prepareWrite(className, schemaValues(values, body.relations), {
+    master: ctx.caller.auth.master,
+    allowClientClassCreation: services.config.allowClientClassCreation,
+  });
+  const now = services.now().toISOString();
+  const object: RestObject = { objectId, createdAt: now, updatedAt: now, ...values };
+  if (body.acl) object.ACL = body.acl;
+  await services.storage.createObject(schema, object);
+  await applyRelations(ctx, className, objectId, body.relations);
+  await runAfterSave(ctx, className, object, undefined);
+  return { objectId, body: { objectId, createdAt: now, ...serverChangedFields(object, body.values, changedByHook) } };
+}
+
+/** PUT /classes/:className/:objectId */
+export async function updateObject(ctx: OperationContext, className: string, objectId: string, rawBody: unknown): Promise<SaveResult> {
+  const { services } = ctx;
+  const parsed = parseWriteBody(rawBody, { update: true });
+  const needsOriginal = services.cloud.hook('beforeSave', className) !== undefined || services.cloud.hook('afterSave', className) !== undefined;
+  const schemaBefore = await services.schemas.get(className);
+  if (!schemaBefore) throw new BackendError(ErrorCode.OBJECT_NOT_FOUND, 'Object not found.');
+  let original: Json | undefined;
+  if (needsOriginal) {
+    [original] = await services.storage.findObjects(schemaBefore, { objectId }, { limit: 1 }, principalsOf(ctx.caller.auth));
+    if (!original) throw new BackendError(ErrorCode.OBJECT_NOT_FOUND, 'Object not found.');
+  }
+  const { body, changedByHook } = await beforeSave(ctx, className, original ?? { objectId }, parsed);
+  const schema = await services.schemas.prepareWrite(className, schemaValues(body.values, body.relations), {
+    master: ctx.caller.auth.master,
+    allowClientClassCreation: services.config.allowClientClassCreation,
+  });
+  const updatedAt = services.now().toISOString();
+  const update: RestObject = { ...body.values, updatedAt };
+  if (body.acl) update.ACL = body.acl;
+  const stored = await services.storage.updateObject(schema, { objectId }, update, principalsOf(ctx.caller.auth));
+  if (!stored) throw new BackendError(ErrorCode.OBJECT_NOT_FOUND, 'Object not found.');
+  await applyRelations(ctx, className, objectId, body.relations);
+  await runAfterSave(ctx, className, stored, original);
+  return { objectId, body: { updatedAt, ...serverChangedFields(stored, body.values, changedByHook) } };
+}

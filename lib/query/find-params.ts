@@ -1,0 +1,85 @@
+/**
+ * Query parameters of GET /classes/:className (from the query string, where values are JSON, or
+ * from the JS SDK's body form), checked against Parse's list: anything else is 102.
+ */
+import { BackendError } from '../errors/backend-error.js';
+import { ErrorCode } from '../errors/error-codes.js';
+import { assertFieldPath } from '../schema/names.js';
+
+/** Parsed options of a find. */
+export interface FindParams {
+  where: unknown;
+  order: string[] | undefined;
+  limit: number;
+  skip: number;
+  keys: string[] | undefined;
+  excludeKeys: string[] | undefined;
+  include: string[] | undefined;
+  count: boolean;
+}
+
+const FIND_PARAMS = new Set(['where', 'order', 'limit', 'skip', 'keys', 'excludeKeys', 'include', 'count', 'readPreference', 'includeReadPreference', 'subqueryReadPreference']);
+const GET_PARAMS = new Set(['keys', 'include', 'excludeKeys', 'readPreference', 'includeReadPreference', 'subqueryReadPreference']);
+
+function invalid(message: string): BackendError {
+  return new BackendError(ErrorCode.INVALID_QUERY, message);
+}
+
+/** Query-string values are JSON when they parse as JSON (so `limit=10` is a number), else strings. */
+export function decodeQueryValue(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  try {
+    return JSON.parse(value) as unknown;
+  } catch {
+    return value;
+  }
+}
+
+function list(value: unknown, name: string, allowStar = false): string[] | undefined {
+  if (value === undefined) return undefined;
+  const items = Array.isArray(value) ? value : typeof value === 'string' ? value.split(',') : null;
+  if (!items) throw invalid(`${name} must be a comma-separated string`);
+  const out = items.map((s) => String(s).trim()).filter((s) => s !== '');
+  for (const item of out) {
+    const path = item.startsWith('-') && name === 'order' ? item.slice(1) : item;
+    if (allowStar && path === '*') continue;
+    if (['objectId', 'createdAt', 'updatedAt'].includes(path)) continue;
+    try {
+      assertFieldPath(path);
+    } catch {
+      throw invalid(`Invalid field in ${name}: ${item}`);
+    }
+  }
+  return out;
+}
+
+function integer(value: unknown, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = typeof value === 'string' ? Number(value) : value;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) throw invalid(`${name} must be a non-negative integer`);
+  return n;
+}
+
+/** Reads find parameters; `single` is a GET of one object, which accepts fewer parameters. */
+export function parseFindParams(raw: Record<string, unknown>, options: { single: boolean; defaultLimit: number; maxLimit: number | undefined }): FindParams {
+  const allowed = options.single ? GET_PARAMS : FIND_PARAMS;
+  const params: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    if (!allowed.has(key)) throw invalid(options.single ? 'Improper encode of parameter' : `Invalid parameter for query: ${key}`);
+    params[key] = decodeQueryValue(value);
+  }
+  let where: unknown = params.where ?? {};
+  if (typeof where === 'string') where = decodeQueryValue(where);
+  let limit = integer(params.limit, 'limit', options.defaultLimit);
+  if (options.maxLimit !== undefined) limit = Math.min(limit, options.maxLimit);
+  return {
+    where,
+    order: list(params.order, 'order'),
+    limit,
+    skip: integer(params.skip, 'skip', 0),
+    keys: list(params.keys, 'keys'),
+    excludeKeys: list(params.excludeKeys, 'excludeKeys'),
+    include: list(params.include, 'include', true),
+    count: params.count === true || params.count === 1 || params.count === '1' || params.count === 'true',
+  };
+}

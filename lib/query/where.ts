@@ -1,0 +1,103 @@
+/**
+ * Checks a REST `where` before it goes anywhere near the database: operators from an allowlist,
+ * field names by Parse's rules, no internal fields for non-master callers, bounded nesting.
+ */
+import { BackendError } from '../errors/backend-error.js';
+import { ErrorCode } from '../errors/error-codes.js';
+import { assertClassName, assertFieldPath } from '../schema/names.js';
+import type { RestWhere } from '../storage/storage.js';
+
+type Json = Record<string, unknown>;
+
+const FIELD_OPERATORS = new Set([
+  '$lt', '$lte', '$gt', '$gte', '$ne', '$eq', '$in', '$nin', '$all', '$containedBy', '$exists',
+  '$regex', '$options', '$nearSphere', '$maxDistance', '$maxDistanceInRadians', '$maxDistanceInMiles',
+  '$maxDistanceInKilometers', '$within', '$geoWithin', '$geoIntersects',
+]);
+const LOGICAL = new Set(['$or', '$and', '$nor']);
+const MAX_DEPTH = 10;
+
+function isObject(value: unknown): value is Json {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function invalidQuery(message: string): BackendError {
+  return new BackendError(ErrorCode.INVALID_QUERY, message);
+}
+
+function checkFieldName(key: string, master: boolean): void {
+  if (key === 'ACL' || key.startsWith('ACL.')) throw invalidQuery('Cannot query on ACL.');
+  if (['objectId', 'createdAt', 'updatedAt'].includes(key)) return;
+  if (key.startsWith('_')) {
+    if (master && /^_[A-Za-z][A-Za-z0-9_]*$/.test(key) && !['_rperm', '_wperm', '_acl', '_hashed_password'].includes(key)) return;
+    throw new BackendError(ErrorCode.INVALID_KEY_NAME, `Invalid key name: ${key}`);
+  }
+  try {
+    assertFieldPath(key);
+  } catch {
+    throw new BackendError(ErrorCode.INVALID_KEY_NAME, `Invalid key name: ${key}`);
+  }
+}
+
+function checkRegex(constraint: Json): void {
+  if (typeof constraint.$regex !== 'string') throw new BackendError(ErrorCode.INVALID_JSON, 'bad $regex: must be a string');
+  const options = constraint.$options ?? '';
+  if (typeof options !== 'string' || !/^[imxsu]*$/.test(options)) throw new BackendError(ErrorCode.INVALID_QUERY, `bad $options value: ${String(options)}`);
+  try {
+    new RegExp(constraint.$regex, options.replace(/x/g, ''));
+  } catch {
+    throw invalidQuery(`bad $regex: ${constraint.$regex}`);
+  }
+}
+
+function checkConstraint(constraint: Json): void {
+  for (const [op, value] of Object.entries(constraint)) {
+    if (!FIELD_OPERATORS.has(op)) throw new BackendError(ErrorCode.INVALID_JSON, `bad constraint: ${op}`);
+    if ((op === '$in' || op === '$nin' || op === '$all' || op === '$containedBy') && !Array.isArray(value)) {
+      throw new BackendError(ErrorCode.INVALID_JSON, `bad ${op} value`);
+    }
+    if (op === '$exists' && typeof value !== 'boolean') throw new BackendError(ErrorCode.INVALID_JSON, '$exists needs a boolean');
+    checkOperand(value);
+  }
+  if ('$regex' in constraint) checkRegex(constraint);
+}
+
+/** Operands are values: plain data, `__type` values; never `$` keys. */
+function checkOperand(value: unknown, depth = 0): void {
+  if (depth > MAX_DEPTH) throw invalidQuery('query is nested too deeply');
+  if (Array.isArray(value)) value.forEach((v) => checkOperand(v, depth + 1));
+  else if (isObject(value)) {
+    for (const [key, inner] of Object.entries(value)) {
+      if (key.startsWith('$')) throw new BackendError(ErrorCode.INVALID_JSON, `bad constraint: ${key}`);
+      checkOperand(inner, depth + 1);
+    }
+  }
+}
+
+/** Checks `where`; `master` callers may query internal fields. Throws a Parse error when invalid. */
+export function validateWhere(where: unknown, master: boolean, depth = 0): RestWhere {
+  if (!isObject(where)) throw invalidQuery('where must be a JSON object');
+  if (depth > MAX_DEPTH) throw invalidQuery('query is nested too deeply');
+  for (const [key, value] of Object.entries(where)) {
+    if (LOGICAL.has(key)) {
+      if (!Array.isArray(value) || value.length === 0) throw invalidQuery(`${key} must be a non-empty array`);
+      value.forEach((sub) => validateWhere(sub, master, depth + 1));
+      continue;
+    }
+    if (key === '$relatedTo') {
+      const ref = value as Json;
+      const object = isObject(ref) ? (ref.object as Json | undefined) : undefined;
+      if (!isObject(object) || typeof object.className !== 'string' || typeof object.objectId !== 'string' || typeof ref.key !== 'string') {
+        throw invalidQuery('$relatedTo needs an object pointer and a key');
+      }
+      assertClassName(object.className);
+      checkFieldName(ref.key, false);
+      continue;
+    }
+    if (key.startsWith('$')) throw invalidQuery(`Invalid key ${key} for find`);
+    checkFieldName(key, master);
+    if (isObject(value) && Object.keys(value).some((k) => k.startsWith('$'))) checkConstraint(value);
+    else checkOperand(value);
+  }
+  return where;
+}

@@ -1,0 +1,58 @@
+/** /classes: thin handlers that check parameters, call the core and shape the reply. */
+import { BackendError } from '../errors/backend-error.js';
+import { ErrorCode } from '../errors/error-codes.js';
+import type { ApiReply, ApiRequest } from '../http/api-request.js';
+import { deleteObject } from '../objects/delete-object.js';
+import { findObjects, getObject } from '../objects/find-objects.js';
+import { createObject, updateObject } from '../objects/save-object.js';
+import { parseFindParams } from '../query/find-params.js';
+import { assertClassName, isWritableThroughClasses } from '../schema/names.js';
+import type { OperationContext, Services } from '../services.js';
+
+function context(services: Services, req: ApiRequest): OperationContext {
+  return { services, caller: req.caller };
+}
+
+function assertWritable(className: string): void {
+  assertClassName(className);
+  if (!isWritableThroughClasses(className)) {
+    throw new BackendError(ErrorCode.OPERATION_FORBIDDEN, `Clients aren't allowed to perform the write operation on the ${className} collection.`);
+  }
+}
+
+function serverURL(services: Services, req: ApiRequest): string {
+  return services.config.publicServerURL ?? services.config.serverURL ?? req.mountPath;
+}
+
+export async function find(services: Services, req: ApiRequest, className: string): Promise<ApiReply> {
+  const { config } = services;
+  const params = parseFindParams(req.params, { single: false, defaultLimit: config.defaultLimit, maxLimit: config.maxLimit });
+  return { body: await findObjects(context(services, req), className, params) };
+}
+
+export async function get(services: Services, req: ApiRequest, className: string, objectId: string): Promise<ApiReply> {
+  const { config } = services;
+  const params = parseFindParams(req.params, { single: true, defaultLimit: config.defaultLimit, maxLimit: config.maxLimit });
+  return { body: await getObject(context(services, req), className, objectId, params) };
+}
+
+export async function create(services: Services, req: ApiRequest, className: string): Promise<ApiReply> {
+  assertWritable(className);
+  const result = await createObject(context(services, req), className, req.body);
+  return {
+    status: 201,
+    body: result.body,
+    headers: { Location: `${serverURL(services, req)}/classes/${className}/${result.objectId}` },
+  };
+}
+
+export async function update(services: Services, req: ApiRequest, className: string, objectId: string): Promise<ApiReply> {
+  assertWritable(className);
+  return { body: (await updateObject(context(services, req), className, objectId, req.body)).body };
+}
+
+export async function remove(services: Services, req: ApiRequest, className: string, objectId: string): Promise<ApiReply> {
+  assertWritable(className);
+  await deleteObject(context(services, req), className, objectId);
+  return { body: {} };
+}

@@ -1,0 +1,67 @@
+/** /health, /serverInfo and /config. */
+import { AccessDeniedError, BackendError } from '../errors/backend-error.js';
+import { ErrorCode } from '../errors/error-codes.js';
+import type { ApiReply, ApiRequest } from '../http/api-request.js';
+import { parseWriteBody } from '../objects/write-body.js';
+import type { Services } from '../services.js';
+import { VERSION } from '../version.js';
+
+/** Parse Server's refusal for master-only routes. */
+export function requireMaster(req: ApiRequest): void {
+  if (!req.caller.auth.master) throw new AccessDeniedError('unauthorized: master key is required');
+}
+
+/** GET /health: 200 when the database answers, else 503 so load balancers route around us. */
+export async function health(services: Services): Promise<ApiReply> {
+  const database = await services.storage.health();
+  return database === 'ok' ? { body: { status: 'ok', database } } : { status: 503, body: { status: 'unavailable', database }, headers: { 'Retry-After': '1' } };
+}
+
+/** GET /serverInfo (master). */
+export function serverInfo(_services: Services, req: ApiRequest): ApiReply {
+  requireMaster(req);
+  return {
+    body: {
+      parseServerVersion: '8.0.0',
+      plinthVersion: VERSION,
+      features: {
+        globalConfig: { create: true, read: true, update: true, delete: true },
+        hooks: { create: false, read: false, update: false, delete: false },
+        cloudCode: { jobs: false },
+        logs: { level: false, size: false, order: false, until: false, from: false },
+        push: { immediatePush: false, scheduledPush: false, storedPushData: false, pushAudiences: false, localization: false },
+        schemas: { addField: true, removeField: false, addClass: true, removeClass: false, clearAllDataFromClass: false, exportClass: false, editClassLevelPermissions: false, editPointerPermissions: false },
+      },
+    },
+  };
+}
+
+/** GET /config: parameters; those marked master-only are shown to the master key alone. */
+export async function getConfig(services: Services, req: ApiRequest): Promise<ApiReply> {
+  const { params, masterKeyOnly } = await services.storage.loadGlobalConfig();
+  if (req.caller.auth.master) return { body: { params, masterKeyOnly } };
+  const visible = Object.fromEntries(Object.entries(params).filter(([key]) => masterKeyOnly[key] !== true));
+  return { body: { params: visible } };
+}
+
+/** PUT /config (master): `{params: {...}, masterKeyOnly: {...}}`; `{__op: 'Delete'}` removes a key. */
+export async function putConfig(services: Services, req: ApiRequest): Promise<ApiReply> {
+  requireMaster(req);
+  const body = req.body as { params?: unknown; masterKeyOnly?: unknown } | undefined;
+  const params = body?.params ?? {};
+  const masterKeyOnly = body?.masterKeyOnly ?? {};
+  if (params === null || typeof params !== 'object' || Array.isArray(params)) throw new BackendError(ErrorCode.INVALID_JSON, 'params must be an object');
+  if (masterKeyOnly === null || typeof masterKeyOnly !== 'object' || Array.isArray(masterKeyOnly) || Object.values(masterKeyOnly).some((v) => typeof v !== 'boolean')) {
+    throw new BackendError(ErrorCode.INVALID_JSON, 'masterKeyOnly must map parameter names to booleans');
+  }
+  const set: Record<string, unknown> = {};
+  const unset: string[] = [];
+  for (const [key, value] of Object.entries(params as Record<string, unknown>)) {
+    if (value !== null && typeof value === 'object' && (value as Record<string, unknown>).__op === 'Delete') unset.push(key);
+    else set[key] = value;
+  }
+  // The same name and value checks as object fields.
+  parseWriteBody(set, { update: false });
+  await services.storage.saveGlobalConfig({ set, unset, masterKeyOnly: masterKeyOnly as Record<string, boolean> });
+  return { body: { result: true } };
+}

@@ -1,0 +1,54 @@
+/** The naming rules for classes and fields, and the classes Parse reserves. */
+import { BackendError } from '../errors/backend-error.js';
+import { ErrorCode } from '../errors/error-codes.js';
+
+const CLASS_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
+const FIELD_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
+const NESTED_KEY = /^[A-Za-z0-9_][A-Za-z0-9_-]*$/;
+
+/** Parse's system classes: stored with a leading underscore, each with its own rules. */
+export const SYSTEM_CLASSES = new Set([
+  '_User', '_Installation', '_Role', '_Session', '_Product', '_PushStatus', '_JobStatus',
+  '_JobSchedule', '_Audience', '_Idempotency', '_Hooks', '_GlobalConfig', '_GraphQLConfig',
+]);
+
+/** Fields every class has, managed by the server. */
+export const DEFAULT_FIELDS = ['objectId', 'createdAt', 'updatedAt', 'ACL'] as const;
+
+/** Keys no request may carry anywhere in its JSON (prototype pollution, BSON code injection). */
+export const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+export function isValidClassName(name: string): boolean {
+  return CLASS_NAME.test(name) || SYSTEM_CLASSES.has(name) || /^_Join:[A-Za-z][A-Za-z0-9_]*:[A-Za-z_][A-Za-z0-9_]*$/.test(name);
+}
+
+/** Throws 103 for a name that is not a valid class name. */
+export function assertClassName(name: string): void {
+  if (!isValidClassName(name)) {
+    throw new BackendError(ErrorCode.INVALID_CLASS_NAME, `Invalid class name: ${name}`);
+  }
+}
+
+export function isValidFieldName(name: string): boolean {
+  return FIELD_NAME.test(name) && name !== 'length';
+}
+
+/** Throws 105 for an invalid top-level field name. */
+export function assertFieldName(name: string): void {
+  if (!isValidFieldName(name)) throw new BackendError(ErrorCode.INVALID_KEY_NAME, `Invalid field name: ${name}.`);
+}
+
+/** Throws 105 for a field path (`a.b.c`) with an invalid segment. */
+export function assertFieldPath(path: string): void {
+  const [head, ...rest] = path.split('.');
+  assertFieldName(head ?? '');
+  for (const segment of rest) {
+    if (!NESTED_KEY.test(segment)) throw new BackendError(ErrorCode.INVALID_KEY_NAME, `Invalid field name: ${path}.`);
+  }
+}
+
+/** Classes that no client may write through `/classes` (their routes or the server own them). */
+export function isWritableThroughClasses(className: string): boolean {
+  if (className.startsWith('_Join:')) return false;
+  return !SYSTEM_CLASSES.has(className) || ['_User', '_Installation', '_Role', '_Session'].includes(className);
+}

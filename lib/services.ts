@@ -1,0 +1,21 @@
+/** The parts of one backend that the core operations share, built by createBackend(). */
+import type { HookCaller } from './cloud/cloud-registry.js';
+import type { CloudRegistry } from './cloud/cloud-registry.js';
+import type { ResolvedConfig } from './config/options.js';
+import type { SchemaRegistry } from './schema/schema-registry.js';
+import type { Storage } from './storage/storage.js';
+
+export interface Services {
+  readonly config: ResolvedConfig;
+  readonly storage: Storage;
+  readonly schemas: SchemaRegistry;
+  readonly cloud: CloudRegistry;
+  /** The current time (injectable for tests). */
+  readonly now: () => Date;
+}
+
+/** One core operation: the backend's services and who is calling. */
+export interface OperationContext {
+  readonly services: Services;
+  readonly caller: HookCaller;
+}

@@ -1,0 +1,287 @@
+/**
+ * The MongoDB storage: the only code that talks to MongoDB. It connects lazily, keeps parse-server's
+ * layout, turns driver failures into Parse errors (100 when the database cannot be reached, 137 for
+ * a duplicate unique value), and threads a transaction's session through AsyncLocalStorage so that
+ * callers never pass sessions around.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { Db, MongoClient, type ClientSession, type Document, type MongoClientOptions } from 'mongodb';
+import { BackendError } from '../../errors/backend-error.js';
+import { ErrorCode } from '../../errors/error-codes.js';
+import { classSchema, type ClassSchema, type SchemaChange } from '../../schema/class-schema.js';
+import { fromStorageType, toStorageType, type FieldType } from '../../schema/field-types.js';
+import type { DatabaseHealth, FindOptions, GlobalConfig, Principals, RelationRef, RestObject, RestWhere, Storage } from '../storage.js';
+import { documentToObject, interiorFromMongo, interiorToMongo, storedKey, type FileUrl } from './codec.js';
+import { objectToDocument, updateToMongo } from './update-document.js';
+import { whereToFilter, writableBy } from './where-filter.js';
+
+export interface MongoStorageOptions {
+  uri?: string;
+  database?: MongoClient | Db;
+  clientOptions?: MongoClientOptions;
+  /** How long an operation waits for a reachable server before failing with code 100. */
+  timeoutMS: number;
+  fileUrl: FileUrl;
+  onError?: (message: string, details: Record<string, unknown>) => void;
+}
+
+const SCHEMA_COLLECTION = '_SCHEMA';
+const NON_FIELD_KEYS = new Set(['_id', '_metadata', '_client_permissions', 'objectId', 'createdAt', 'updatedAt', 'ACL']);
+
+/** The indexes parse-server creates at startup, so both servers can share a database. */
+const STARTUP_INDEXES: { collection: string; key: Document; options: Document }[] = [
+  { collection: '_User', key: { username: 1 }, options: { name: 'username_1', unique: true } },
+  { collection: '_User', key: { username: 1 }, options: { name: 'case_insensitive_username', collation: { locale: 'en_US', strength: 2 } } },
+  { collection: '_User', key: { email: 1 }, options: { name: 'email_1', unique: true, sparse: true } },
+  { collection: '_User', key: { email: 1 }, options: { name: 'case_insensitive_email', collation: { locale: 'en_US', strength: 2 } } },
+  { collection: '_Role', key: { name: 1 }, options: { name: 'name_1', unique: true } },
+  { collection: '_Idempotency', key: { reqId: 1 }, options: { name: 'reqId_1', unique: true } },
+];
+
+const UNREACHABLE_ERRORS = new Set([
+  'MongoServerSelectionError', 'MongoNetworkError', 'MongoNetworkTimeoutError', 'MongoNotConnectedError',
+  'MongoTopologyClosedError', 'PoolClearedError', 'PoolClearedOnNetworkError', 'MongoPoolClearedError',
+]);
+
+/** Translates a driver error into the Parse error a client should see. */
+function toBackendError(err: unknown): unknown {
+  if (err instanceof BackendError) return err;
+  const e = err as { name?: string; code?: number; errorLabels?: string[] } | null;
+  if (e?.code === 11000) {
+    return new BackendError(ErrorCode.DUPLICATE_VALUE, 'A duplicate value for a field with unique values was provided', { cause: err });
+  }
+  if (e?.name && UNREACHABLE_ERRORS.has(e.name)) {
+    return new BackendError(ErrorCode.CONNECTION_FAILED, 'The database is unavailable; try again shortly.', { cause: err });
+  }
+  return err;
+}
+
+export class MongoStorage implements Storage {
+  private readonly options: MongoStorageOptions;
+  private readonly sessions = new AsyncLocalStorage<ClientSession>();
+  private connecting: Promise<{ client: MongoClient; db: Db }> | null = null;
+  private ownedClient: MongoClient | null = null;
+
+  constructor(options: MongoStorageOptions) {
+    this.options = options;
+  }
+
+  private open(): Promise<{ client: MongoClient; db: Db }> {
+    this.connecting ??= this.openOnce().catch((err: unknown) => {
+      // Let the next request try again rather than caching the failure.
+      this.connecting = null;
+      throw toBackendError(err);
+    });
+    return this.connecting;
+  }
+
+  private async openOnce(): Promise<{ client: MongoClient; db: Db }> {
+    const { database, uri } = this.options;
+    if (database instanceof Db) return { client: database.client, db: database };
+    if (database instanceof MongoClient) return { client: database, db: database.db() };
+    const client = new MongoClient(uri!, {
+      serverSelectionTimeoutMS: this.options.timeoutMS,
+      connectTimeoutMS: this.options.timeoutMS,
+      ...this.options.clientOptions,
+    });
+    this.ownedClient = client;
+    await client.connect();
+    return { client, db: client.db() };
+  }
+
+  /** Runs one database operation, with the current transaction's session, mapping its errors. */
+  private async run<T>(operation: (db: Db, session: ClientSession | undefined) => Promise<T>): Promise<T> {
+    const { db } = await this.open();
+    try {
+      return await operation(db, this.sessions.getStore());
+    } catch (err) {
+      throw toBackendError(err);
+    }
+  }
+
+  async connect(): Promise<void> {
+    await this.run(async (db) => {
+      await Promise.all(STARTUP_INDEXES.map(({ collection, key, options }) =>
+        db.collection(collection).createIndex(key, options).catch((err: unknown) => {
+          // An existing index from another server with other options is theirs to keep.
+          this.options.onError?.('could not create index', { collection, name: options.name, error: String(err) });
+        }),
+      ));
+    });
+  }
+
+  async close(): Promise<void> {
+    const client = this.ownedClient;
+    this.ownedClient = null;
+    this.connecting = null;
+    await client?.close();
+  }
+
+  async health(): Promise<DatabaseHealth> {
+    try {
+      await this.run((db) => db.command({ ping: 1 }, { timeoutMS: Math.min(this.options.timeoutMS, 2000) }));
+      return 'ok';
+    } catch {
+      return 'unreachable';
+    }
+  }
+
+  // ---- schema ----
+
+  async loadSchemas(): Promise<ClassSchema[]> {
+    const docs = await this.run((db, session) => db.collection(SCHEMA_COLLECTION).find({}, { session }).toArray());
+    return docs.map((doc) => {
+      const fields: Record<string, FieldType> = {};
+      for (const [key, value] of Object.entries(doc)) {
+        if (NON_FIELD_KEYS.has(key)) continue;
+        const type = fromStorageType(value);
+        if (type) fields[key] = type;
+      }
+      const metadata = (doc._metadata ?? {}) as Document;
+      return classSchema(String(doc._id), fields, metadata.class_permissions as Document | undefined, (metadata.indexes ?? {}) as Document);
+    });
+  }
+
+  async applySchemaChange(change: SchemaChange): Promise<void> {
+    const filter: Document = { _id: change.className };
+    const set: Document = {};
+    for (const [field, type] of Object.entries(change.addFields)) {
+      filter[field] = { $exists: false };
+      set[field] = toStorageType(type);
+    }
+    const update: Document = { $set: set };
+    if (change.create) update.$setOnInsert = { objectId: 'string', updatedAt: 'string', createdAt: 'string' };
+    if (Object.keys(set).length === 0) delete update.$set;
+    try {
+      await this.run((db, session) => db.collection<Document>(SCHEMA_COLLECTION).updateOne(filter, update, { upsert: true, session }));
+    } catch (err) {
+      // A concurrent writer added one of the fields first; the caller reloads and re-checks.
+      if (err instanceof BackendError && err.code === ErrorCode.DUPLICATE_VALUE) return;
+      throw err;
+    }
+  }
+
+  // ---- objects ----
+
+  async createObject(schema: ClassSchema, object: RestObject): Promise<void> {
+    const doc = objectToDocument(schema, object);
+    await this.run((db, session) => db.collection(schema.className).insertOne(doc, { session }));
+  }
+
+  async updateObject(schema: ClassSchema, where: RestWhere, update: RestObject, writers: Principals): Promise<RestObject | null> {
+    const filter = writableBy(whereToFilter(schema, where), writers);
+    const mongoUpdate = updateToMongo(schema, update);
+    const doc = await this.run((db, session) =>
+      db.collection(schema.className).findOneAndUpdate(filter, mongoUpdate, { returnDocument: 'after', session }),
+    );
+    return doc ? documentToObject(schema, doc, this.options.fileUrl) : null;
+  }
+
+  async deleteObject(schema: ClassSchema, where: RestWhere, writers: Principals): Promise<boolean> {
+    const filter = writableBy(whereToFilter(schema, where), writers);
+    const result = await this.run((db, session) => db.collection(schema.className).deleteOne(filter, { session }));
+    return result.deletedCount === 1;
+  }
+
+  async findObjects(schema: ClassSchema, where: RestWhere, options: FindOptions, readers: Principals): Promise<RestObject[]> {
+    const filter = whereToFilter(schema, where, readers);
+    const sort: Document = {};
+    for (const key of options.order ?? []) {
+      const descending = key.startsWith('-');
+      sort[storedKey(schema, descending ? key.slice(1) : key)] = descending ? -1 : 1;
+    }
+    let projection: Document | undefined;
+    if (options.keys) {
+      projection = { _id: 1, _created_at: 1, _updated_at: 1, _rperm: 1, _wperm: 1 };
+      for (const key of options.keys) projection[storedKey(schema, key.split('.')[0]!)] = 1;
+    }
+    const docs = await this.run((db, session) =>
+      db.collection(schema.className)
+        .find(filter, { sort, skip: options.skip, limit: options.limit, projection, session })
+        .toArray(),
+    );
+    return docs.map((doc) => documentToObject(schema, doc, this.options.fileUrl));
+  }
+
+  async countObjects(schema: ClassSchema, where: RestWhere, readers: Principals): Promise<number> {
+    const filter = whereToFilter(schema, where, readers);
+    return this.run((db, session) => db.collection(schema.className).countDocuments(filter, { session }));
+  }
+
+  // ---- relations ----
+
+  private joinCollection(relation: RelationRef): string {
+    return `_Join:${relation.field}:${relation.owningClass}`;
+  }
+
+  async addRelations(relation: RelationRef, relatedIds: readonly string[]): Promise<void> {
+    if (relatedIds.length === 0) return;
+    await this.run((db, session) => db.collection(this.joinCollection(relation)).bulkWrite(
+      relatedIds.map((relatedId) => ({
+        updateOne: { filter: { owningId: relation.owningId, relatedId }, update: { $set: { owningId: relation.owningId, relatedId } }, upsert: true },
+      })),
+      { session },
+    ));
+  }
+
+  async removeRelations(relation: RelationRef, relatedIds: readonly string[]): Promise<void> {
+    if (relatedIds.length === 0) return;
+    await this.run((db, session) => db.collection(this.joinCollection(relation)).deleteMany(
+      { owningId: relation.owningId, relatedId: { $in: [...relatedIds] } },
+      { session },
+    ));
+  }
+
+  async relatedIds(relation: RelationRef, owningId: string): Promise<string[]> {
+    const docs = await this.run((db, session) =>
+      db.collection(this.joinCollection(relation)).find({ owningId }, { projection: { relatedId: 1 }, session }).toArray(),
+    );
+    return docs.map((d) => String(d.relatedId));
+  }
+
+  // ---- global config ----
+
+  async loadGlobalConfig(): Promise<GlobalConfig> {
+    const doc = await this.run((db, session) => db.collection<Document>('_GlobalConfig').findOne({ _id: 1 } as Document, { session }));
+    return {
+      params: (interiorFromMongo(doc?.params ?? {}) as Record<string, unknown>),
+      masterKeyOnly: (doc?.masterKeyOnly ?? {}) as Record<string, boolean>,
+    };
+  }
+
+  async saveGlobalConfig(update: { set: Record<string, unknown>; unset: string[]; masterKeyOnly: Record<string, boolean> }): Promise<void> {
+    const $set: Document = {};
+    const $unset: Document = {};
+    for (const [key, value] of Object.entries(update.set)) $set[`params.${key}`] = interiorToMongo(value);
+    for (const [key, value] of Object.entries(update.masterKeyOnly)) $set[`masterKeyOnly.${key}`] = value;
+    for (const key of update.unset) {
+      $unset[`params.${key}`] = '';
+      $unset[`masterKeyOnly.${key}`] = '';
+    }
+    const mongoUpdate: Document = {};
+    if (Object.keys($set).length > 0) mongoUpdate.$set = $set;
+    if (Object.keys($unset).length > 0) mongoUpdate.$unset = $unset;
+    if (Object.keys(mongoUpdate).length === 0) return;
+    await this.run((db, session) => db.collection<Document>('_GlobalConfig').updateOne({ _id: 1 } as Document, mongoUpdate, { upsert: true, session }));
+  }
+
+  // ---- transactions ----
+
+  async transaction<T>(work: () => Promise<T>): Promise<T> {
+    const { client } = await this.open();
+    const session = client.startSession();
+    try {
+      session.startTransaction();
+      const result = await this.sessions.run(session, work);
+      await session.commitTransaction().catch((err: unknown) => {
+        throw toBackendError(err);
+      });
+      return result;
+    } catch (err) {
+      if (session.inTransaction()) await session.abortTransaction().catch(() => undefined);
+      throw err;
+    } finally {
+      await session.endSession();
+    }
+  }
+}

@@ -1,0 +1,120 @@
+/** A validated REST `where` -> a MongoDB filter, in parse-server's stored layout. */
+import type { Document } from 'mongodb';
+import { BackendError } from '../../errors/backend-error.js';
+import { ErrorCode } from '../../errors/error-codes.js';
+import type { ClassSchema } from '../../schema/class-schema.js';
+import type { RestWhere } from '../storage.js';
+import { fieldToMongo, geoPointToMongo, interiorToMongo, storedKey } from './codec.js';
+
+type Json = Record<string, unknown>;
+
+function isObject(value: unknown): value is Json {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** Earth's radius in the units Parse's distance options use, for converting to radians. */
+const EARTH_RADIUS = { miles: 3958.8, kilometers: 6371 } as const;
+
+function isDateField(field: string, schema: ClassSchema): boolean {
+  return field === 'createdAt' || field === 'updatedAt' || schema.fields[field]?.type === 'Date';
+}
+
+/** One operand: the stored form of a REST atom for `field`. */
+function atom(schema: ClassSchema, field: string, value: unknown): unknown {
+  if (isObject(value) && value.__type === 'Pointer') return `${String(value.className)}$${String(value.objectId)}`;
+  if (typeof value === 'string' && isDateField(field, schema) && (field === 'createdAt' || field === 'updatedAt')) return new Date(value);
+  if (isObject(value) && value.__type) return fieldToMongo(field, value).value;
+  return interiorToMongo(value);
+}
+
+function constraint(schema: ClassSchema, field: string, ops: Json): Json {
+  const out: Json = {};
+  for (const [op, value] of Object.entries(ops)) {
+    switch (op) {
+      case '$lt': case '$lte': case '$gt': case '$gte': case '$ne': case '$eq':
+        out[op] = atom(schema, field, value);
+        break;
+      case '$in': case '$nin':
+        out[op] = (value as unknown[]).map((v) => atom(schema, field, v));
+        break;
+      case '$all':
+        out[op] = (value as unknown[]).map(interiorToMongo);
+        break;
+      case '$containedBy':
+        out.$not = { $elemMatch: { $nin: (value as unknown[]).map(interiorToMongo) } };
+        break;
+      case '$exists':
+        out[op] = value;
+        break;
+      case '$regex':
+        out[op] = value;
+        if (typeof ops.$options === 'string') out.$options = ops.$options;
+        break;
+      case '$options':
+        break;
+      case '$nearSphere':
+        out.$nearSphere = geoPointToMongo(value as Json);
+        break;
+      case '$maxDistance': case '$maxDistanceInRadians':
+        out.$maxDistance = value;
+        break;
+      case '$maxDistanceInMiles':
+        out.$maxDistance = (value as number) / EARTH_RADIUS.miles;
+        break;
+      case '$maxDistanceInKilometers':
+        out.$maxDistance = (value as number) / EARTH_RADIUS.kilometers;
+        break;
+      case '$within': {
+        const box = (value as Json).$box as Json[];
+        out.$geoWithin = { $box: box.map((p) => geoPointToMongo(p)) };
+        break;
+      }
+      case '$geoWithin': {
+        const shape = value as Json;
+        if (Array.isArray(shape.$polygon)) out.$geoWithin = { $polygon: (shape.$polygon as Json[]).map((p) => geoPointToMongo(p)) };
+        else if (Array.isArray(shape.$centerSphere)) {
+          const [center, radius] = shape.$centerSphere as [Json, number];
+          out.$geoWithin = { $centerSphere: [geoPointToMongo(center), radius] };
+        }
+        break;
+      }
+      case '$geoIntersects': {
+        const point = geoPointToMongo((value as Json).$point as Json);
+        out.$geoIntersects = { $geometry: { type: 'Point', coordinates: point } };
+        break;
+      }
+      default:
+        throw new BackendError(ErrorCode.INVALID_JSON, `bad constraint: ${op}`);
+    }
+  }
+  return out;
+}
+
+/**
+ * Translates a `where` (already checked by query/) to a filter. `readers` limits it to objects
+ * those principals may read (`_rperm`), or is null for the master key.
+ */
+export function whereToFilter(schema: ClassSchema, where: RestWhere, readers: readonly string[] | null = null): Document {
+  const filter: Document = {};
+  for (const [key, value] of Object.entries(where)) {
+    if (key === '$or' || key === '$and' || key === '$nor') {
+      filter[key] = (value as RestWhere[]).map((sub) => whereToFilter(schema, sub));
+      continue;
+    }
+    if (key === '$text') {
+      filter.$text = value;
+      continue;
+    }
+    const isPointer = schema.fields[key]?.type === 'Pointer' || (isObject(value) && value.__type === 'Pointer');
+    const stored = isPointer ? `_p_${key}` : storedKey(schema, key);
+    const isConstraint = isObject(value) && Object.keys(value).length > 0 && Object.keys(value).every((k) => k.startsWith('$'));
+    filter[stored] = isConstraint ? constraint(schema, key, value) : atom(schema, key, value);
+  }
+  if (readers) filter._rperm = { $in: [null, ...readers] };
+  return filter;
+}
+
+/** Adds the write-permission condition (`_wperm`) to a filter. */
+export function writableBy(filter: Document, writers: readonly string[] | null): Document {
+  return writers ? { ...filter, _wperm: { $in: [null, ...writers] } } : filter;
+}

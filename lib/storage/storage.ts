@@ -1,0 +1,76 @@
+/**
+ * The storage contract: what the core needs from a database, in Parse's terms (REST-format values,
+ * validated `where` trees). Only `storage/mongo/` knows MongoDB.
+ *
+ * Implementations MUST: store objects in Parse Server's layout (so databases are shared with it);
+ * apply every update atomically (no read-modify-write); report an unreachable database as a
+ * `BackendError` with code 100; run everything inside {@link Storage.transaction}'s callback in one
+ * database transaction. They SHOULD keep round trips to one per call.
+ */
+import type { ClassSchema, SchemaChange } from '../schema/class-schema.js';
+
+/** A Parse object in REST format (`objectId`, `createdAt` as ISO string, `__type` encodings). */
+export type RestObject = Record<string, unknown>;
+
+/** A validated REST `where` object. */
+export type RestWhere = Record<string, unknown>;
+
+/** Permission principals (`*`, user ids, `role:Name`) a read or write is limited to; null for master. */
+export type Principals = readonly string[] | null;
+
+export interface FindOptions {
+  /** Field names to sort on, `-` for descending. */
+  order?: readonly string[];
+  skip?: number;
+  limit?: number;
+  /** Field names to return (others are dropped); undefined returns every field. */
+  keys?: readonly string[];
+}
+
+export type DatabaseHealth = 'ok' | 'unreachable';
+
+/** The stored form of `_GlobalConfig`. */
+export interface GlobalConfig {
+  params: Record<string, unknown>;
+  masterKeyOnly: Record<string, boolean>;
+}
+
+export interface Storage {
+  /** Connects (once; concurrent callers share the attempt) and creates the indexes Parse needs. */
+  connect(): Promise<void>;
+  close(): Promise<void>;
+  health(): Promise<DatabaseHealth>;
+
+  loadSchemas(): Promise<ClassSchema[]>;
+  /** Adds fields to a class's `_SCHEMA` entry (creating it), never changing an existing type. */
+  applySchemaChange(change: SchemaChange): Promise<void>;
+
+  createObject(schema: ClassSchema, object: RestObject): Promise<void>;
+  /**
+   * Applies `update` (values and `__op`s) to the one object matching `where` and writable by
+   * `writers`; returns the object's fields after the update, or null when nothing matched.
+   */
+  updateObject(schema: ClassSchema, where: RestWhere, update: RestObject, writers: Principals): Promise<RestObject | null>;
+  /** Deletes the one object matching `where` writable by `writers`; false when none matched. */
+  deleteObject(schema: ClassSchema, where: RestWhere, writers: Principals): Promise<boolean>;
+  findObjects(schema: ClassSchema, where: RestWhere, options: FindOptions, readers: Principals): Promise<RestObject[]>;
+  countObjects(schema: ClassSchema, where: RestWhere, readers: Principals): Promise<number>;
+
+  addRelations(relation: RelationRef, relatedIds: readonly string[]): Promise<void>;
+  removeRelations(relation: RelationRef, relatedIds: readonly string[]): Promise<void>;
+  /** Ids of the objects related to `owningId` through a relation field. */
+  relatedIds(relation: RelationRef, owningId: string): Promise<string[]>;
+
+  loadGlobalConfig(): Promise<GlobalConfig>;
+  saveGlobalConfig(update: { set: Record<string, unknown>; unset: string[]; masterKeyOnly: Record<string, boolean> }): Promise<void>;
+
+  /** Runs `work` in one database transaction: all of its writes land, or none. */
+  transaction<T>(work: () => Promise<T>): Promise<T>;
+}
+
+/** A relation field of one object: `owningClass.field`, joined in `_Join:<field>:<owningClass>`. */
+export interface RelationRef {
+  owningClass: string;
+  field: string;
+  owningId: string;
+}
