@@ -54,9 +54,12 @@ export class SchemaRegistry {
     this.cache = null;
   }
 
-  /** The class's schema, or undefined when the class does not exist. */
+  /**
+   * The class's schema, or undefined when the class does not exist. A class missing from the cache
+   * is looked up again (another process may have just created it), as parse-server does.
+   */
   async get(className: string): Promise<ClassSchema | undefined> {
-    return (await this.all()).get(className);
+    return (await this.all()).get(className) ?? (await this.all(true)).get(className);
   }
 
   /** The class's schema, or an empty one (default fields only) when it does not exist. */

@@ -43,7 +43,7 @@ export async function loadStore(store: Store, path: string): Promise<void> {
   let offset = 0;
   const next = (): Doc => {
     const size = data.readInt32LE(offset);
-    const doc = deserialize(data.subarray(offset, offset + size), { promoteValues: false }) as Doc;
+    const doc = deserialize(data.subarray(offset, offset + size), { promoteValues: false, bsonRegExp: true }) as Doc;
     offset += size;
     return doc;
   };

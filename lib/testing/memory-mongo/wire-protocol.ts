@@ -14,8 +14,11 @@ const FLAG_CHECKSUM_PRESENT = 1 << 0;
 /** Set by the client when it wants no reply (unacknowledged writes). */
 export const FLAG_MORE_TO_COME = 1 << 1;
 
-/** Numbers stay typed (Int32, Double, Long) so that stored values keep their exact BSON type. */
-const DESERIALIZE_OPTIONS = { promoteValues: false, promoteBuffers: false, bsonRegExp: false } as const;
+/**
+ * Numbers stay typed (Int32, Double, Long) so that stored values keep their exact BSON type, and
+ * regexes stay BSONRegExp, since bson's own RegExp conversion loses options (see regex.ts).
+ */
+const DESERIALIZE_OPTIONS = { promoteValues: false, promoteBuffers: false, bsonRegExp: true } as const;
 
 /** A request read off a connection. */
 export interface WireRequest {

@@ -26,7 +26,7 @@ export const find: CommandHandler = (ctx) => {
   const limit = integerOption(cmd, 'limit', 0);
   const skip = integerOption(cmd, 'skip', 0);
   if (skip < 0) throw badValue('skip value must be non-negative');
-  const project = compileProjection(cmd.projection);
+  const project = compileProjection(cmd.projection, isPlainObject(cmd.filter) ? cmd.filter : {});
   const collation = parseCollation(cmd.collation);
   if (!collection) return ctx.server.cursors.firstBatch(namespace(ctx), []);
   const filter = collection.compile(cmd.filter, collation);

@@ -145,7 +145,7 @@ export const findAndModify: CommandHandler = (ctx) => {
   const filterDoc = isPlainObject(cmd.query) ? cmd.query : {};
   const filter = collection.compile(filterDoc, parseCollation(cmd.collation));
   const [doc] = collection.read(filter, { sort: cmd.sort, limit: 1 }).docs;
-  const project = compileProjection(cmd.fields);
+  const project = compileProjection(cmd.fields, filterDoc);
   const shown = (d: Doc | null | undefined): Doc | null => (d ? toWire(project([d])[0]!) : null);
   if (cmd.remove === true) {
     if (cmd.update !== undefined) throw badValue('Cannot specify both an update and remove=true');

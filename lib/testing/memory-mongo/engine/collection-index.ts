@@ -2,8 +2,9 @@
  * A secondary index: the entries for one key pattern, kept in a map from the index key to the
  * documents that carry it, so that equality lookups and uniqueness checks are O(1).
  */
-import { Query } from 'mingo';
+import type { Query } from 'mingo';
 import { commandError, ErrorCode } from './command-error.js';
+import { buildQuery } from './filter.js';
 import { keyOf, valuesAtPath, type Collation, type Doc } from './values.js';
 
 /** An index as `createIndexes` describes it (and `listIndexes` returns it). */
@@ -71,7 +72,7 @@ export class CollectionIndex {
     this.isText = Object.values(spec.key).includes('text');
     const strength = spec.collation ? Number(spec.collation.strength ?? 3) : 3;
     this.collation = strength < 3 ? { strength } : null;
-    this.partial = spec.partialFilterExpression ? new Query(spec.partialFilterExpression, {}) : null;
+    this.partial = spec.partialFilterExpression ? buildQuery(spec.partialFilterExpression) : null;
     this.prefixEntries = this.fields.length > 1 && !this.isText ? new Map() : null;
   }
 

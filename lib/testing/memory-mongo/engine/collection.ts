@@ -3,7 +3,7 @@
  * primitives the commands are built from. Stored documents are never mutated: an update stores a
  * new object, so cursors and transaction snapshots can keep references safely.
  */
-import { ObjectId } from 'bson';
+import { BSONRegExp, ObjectId } from 'bson';
 import { CollectionIndex, type IndexSpec } from './collection-index.js';
 import { badValue, commandError, ErrorCode } from './command-error.js';
 import { compileFilter, equalityConditions, nearDistance, type CompiledFilter } from './filter.js';
@@ -238,7 +238,7 @@ export class Collection {
 
 /** MongoDB's storage rules for a document: a valid `_id`, no `$`-prefixed top-level fields. */
 function validateDocument(doc: Doc): void {
-  if (Array.isArray(doc._id) || doc._id instanceof RegExp || doc._id === undefined) {
+  if (Array.isArray(doc._id) || doc._id instanceof RegExp || doc._id instanceof BSONRegExp || doc._id === undefined) {
     throw commandError(ErrorCode.InvalidIdField, `The '_id' value cannot be of type ${Array.isArray(doc._id) ? 'array' : typeof doc._id}`);
   }
   for (const key of Object.keys(doc)) {

@@ -60,9 +60,12 @@ const codeNames = new Map<number, string>([
   [291, 'NoQueryExecutionPlans'], [11000, 'DuplicateKey'], [16755, 'Location16755'],
 ]);
 
-/** Builds a {@link CommandError} from a code, looking up MongoDB's code name. */
+/**
+ * Builds a {@link CommandError} from a code, looking up MongoDB's code name; codes of plain
+ * assertions (not in MongoDB's catalogue of named errors) are named `Location<code>`, as mongod does.
+ */
 export function commandError(code: number, message: string, extra?: Record<string, unknown>): CommandError {
-  return new CommandError(code, codeNames.get(code) ?? 'UnknownError', message, extra);
+  return new CommandError(code, codeNames.get(code) ?? `Location${code}`, message, extra);
 }
 
 /** A `BadValue` error: the usual answer to a malformed argument. */

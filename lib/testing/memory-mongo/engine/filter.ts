@@ -1,15 +1,16 @@
 /**
- * Compiles a MongoDB filter into a matcher. mingo matches; this module adds what mingo lacks:
- * collations (strings folded on both sides), the geo operators, and the top-level `$near`,
+ * Compiles a MongoDB filter into a matcher. mingo matches, with the operators of
+ * query-operators.ts where its semantics differ from MongoDB's; this module adds collations
+ * (strings folded on both sides), MongoDB's regex options, and the top-level `$near`,
  * `$nearSphere` and `$text`, which also order or score results and so are taken out of the filter.
  */
-import { Context, Query } from 'mingo';
+import type { Query } from 'mingo';
 import { badValue, CommandError } from './command-error.js';
-import { geoQueryOperators, parseNear, readPoint, type NearCondition } from './geo.js';
+import { parseNear, readPoint, type NearCondition } from './geo.js';
+import { compileQuery } from './query-operators.js';
+import { mongoRegex } from './regex.js';
 import { compileTextSearch, type TextSearch } from './text-search.js';
 import { foldValue, isPlainObject, valuesAtPath, type Collation, type Doc } from './values.js';
-
-const geoContext = Context.init({ query: geoQueryOperators as never });
 
 /** A compiled filter. */
 export interface CompiledFilter {
@@ -31,10 +32,34 @@ function containsOperator(value: unknown, names: readonly string[]): boolean {
   return Object.entries(value).some(([k, v]) => names.includes(k) || containsOperator(v, names));
 }
 
+/**
+ * Replaces every `{ $regex, $options }` with one RegExp built by MongoDB's rules, before mingo
+ * would build it by JavaScript's (which knows no `x` option and reports errors differently).
+ */
+function prepareRegexes(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(prepareRegexes);
+  if (!isPlainObject(value)) return value;
+  const out: Doc = {};
+  for (const [key, v] of Object.entries(value)) out[key] = prepareRegexes(v);
+  if (!('$regex' in out)) return out;
+  const { $regex: source, $options: options = '' } = out;
+  if (typeof options !== 'string') throw badValue('$options has to be a string');
+  if (source instanceof RegExp) {
+    if (options !== '' && source.flags !== '') throw badValue('options set in both $regex and $options');
+    out.$regex = options === '' ? source : mongoRegex(source.source, options);
+  } else if (typeof source === 'string') {
+    out.$regex = mongoRegex(source, options);
+  } else {
+    throw badValue('$regex has to be a string');
+  }
+  delete out.$options;
+  return out;
+}
+
 /** Builds a mingo query, turning its complaints about the filter into MongoDB's BadValue. */
 export function buildQuery(filter: Doc): Query {
   try {
-    return new Query(filter, { context: geoContext, scriptEnabled: false });
+    return compileQuery(prepareRegexes(filter) as Doc);
   } catch (err) {
     if (err instanceof CommandError) throw err;
     throw badValue(err instanceof Error ? err.message : String(err));
@@ -49,7 +74,9 @@ export function compileFilter(filter: unknown, collation: Collation | null, text
   let near: NearCondition | null = null;
   let text: TextSearch | null = null;
   for (const [key, condition] of Object.entries(filter)) {
-    if (key === '$text') {
+    if (key === '$comment') {
+      continue;
+    } else if (key === '$text') {
       text = compileTextSearch(condition, textWeights());
     } else if (isPlainObject(condition) && ('$near' in condition || '$nearSphere' in condition)) {
       if (near) throw badValue('Too many geoNear expressions');

@@ -1,6 +1,6 @@
 /** Sorting in MongoDB's order: by BSON type rank, arrays by their smallest (ascending) or largest element. */
-import { badValue } from './command-error.js';
-import { compareValues, valuesAtPath, type Collation, type Doc } from './values.js';
+import { badValue, commandError } from './command-error.js';
+import { compareValues, EMPTY_ARRAY_SORT_KEY, valuesAtPath, type Collation, type Doc } from './values.js';
 
 /** One sort key: a path, a direction, or a `{ $meta: 'textScore' }` key. */
 export interface SortKey {
@@ -19,8 +19,10 @@ export function parseSort(spec: unknown): SortKey[] {
       keys.push({ path, direction: -1, textScore: true });
     } else if (dir === 1 || dir === -1) {
       keys.push({ path, direction: dir, textScore: false });
+    } else if (typeof dir === 'number') {
+      throw commandError(15975, '$sort key ordering must be 1 (for ascending) or -1 (for descending)');
     } else {
-      throw badValue(`$sort key ordering must be 1 (for ascending) or -1 (for descending): ${path}`);
+      throw commandError(15974, `Illegal key in $sort specification: ${path}: ${JSON.stringify(dir)}`);
     }
   }
   return keys;
@@ -28,7 +30,8 @@ export function parseSort(spec: unknown): SortKey[] {
 
 function sortValue(doc: Doc, key: SortKey, collation: Collation | null): unknown {
   const values = valuesAtPath(doc, key.path).filter((v) => !Array.isArray(v));
-  if (values.length === 0) return undefined;
+  // Only empty arrays were reached (a missing field yields `undefined`, which is kept).
+  if (values.length === 0) return EMPTY_ARRAY_SORT_KEY;
   let best = values[0];
   for (const v of values) {
     const c = compareValues(v, best, collation);

@@ -77,6 +77,43 @@ function checkArithmeticTargets(doc: Doc, operators: Doc): void {
   }
 }
 
+/**
+ * `$addToSet` as MongoDB does it: only values not already present are appended, duplicates already
+ * in the array stay. (mingo de-duplicates the whole array and skips the update when the stored
+ * array already held duplicates.) Positional paths are left to mingo.
+ */
+function rewriteAddToSet(doc: Doc, operators: Doc): void {
+  const fields = operators.$addToSet;
+  if (!isPlainObject(fields)) return;
+  const kept: Doc = {};
+  const push: Doc = {};
+  for (const [path, spec] of Object.entries(fields)) {
+    if (path.includes('$')) {
+      kept[path] = spec;
+      continue;
+    }
+    const values = isPlainObject(spec) && '$each' in spec ? spec.$each : [spec];
+    if (!Array.isArray(values)) throw badValue('The argument to $each in $addToSet must be an array');
+    const current = valueAtPath(doc, path);
+    if (current !== undefined && !Array.isArray(current)) {
+      throw badValue(`Cannot apply $addToSet to non-array field. Field named '${path}' has non-array type ${typeof current}`);
+    }
+    const seen = new Set((current ?? []).map((v) => keyOf(v)));
+    const added: unknown[] = [];
+    for (const value of values) {
+      const key = keyOf(value);
+      if (!seen.has(key)) {
+        seen.add(key);
+        added.push(value);
+      }
+    }
+    if (added.length > 0 || current === undefined) push[path] = { $each: added };
+  }
+  delete operators.$addToSet;
+  if (Object.keys(kept).length > 0) operators.$addToSet = kept;
+  if (Object.keys(push).length > 0) operators.$push = { ...(operators.$push as Doc | undefined), ...push };
+}
+
 /** The result of applying an update to one document. */
 export interface UpdateOutcome {
   document: Doc;
@@ -108,6 +145,7 @@ export function applyUpdate(doc: Doc, spec: UpdateSpec, options: { filter: Doc; 
       delete operators.$setOnInsert;
     }
     checkArithmeticTargets(document, operators);
+    rewriteAddToSet(document, operators);
     if (Object.keys(operators).length === 0) return { document, changed: [] };
     const changed = applyOperators(document, operators, options.arrayFilters, options.filter, { cloneMode: 'deep' });
     return { document, changed };

@@ -5,7 +5,8 @@
  * holding an integer, a Long) are remembered as per-path type hints on the stored document and
  * restored when the document goes back on the wire, so values round-trip exactly.
  */
-import { Binary, Decimal128, Double, Int32, Long, ObjectId, Timestamp, EJSON } from 'bson';
+import { Binary, BSONRegExp, BSONSymbol, Code, Decimal128, Double, Int32, Long, MaxKey, MinKey, ObjectId, Timestamp, EJSON } from 'bson';
+import { regexFromBson, regexText } from './regex.js';
 
 /** A stored document. */
 export type Doc = Record<string, unknown>;
@@ -31,6 +32,10 @@ export function isPlainObject(value: unknown): value is Doc {
 function normalizeValue(value: unknown, path: string, hints: Map<string, NumericHint> | null): unknown {
   if (value === null || typeof value !== 'object') return value;
   if (value instanceof Int32) return value.value;
+  // bson's Timestamp is a subclass of Long: it must be kept before Long turns it into a number.
+  if (value instanceof Timestamp) return value;
+  // A stored regex stays as decoded, so it goes back exactly; in a command it becomes a RegExp to match with.
+  if (value instanceof BSONRegExp) return hints ? value : regexFromBson(value);
   if (value instanceof Double) {
     const n = value.value;
     if (hints && isInt32Range(n)) hints.set(path, 'double');
@@ -144,6 +149,9 @@ export function foldValue(value: unknown, collation: Collation): unknown {
   if (isPlainObject(value)) {
     const out: Doc = {};
     for (const key of Object.keys(value)) out[key] = foldValue(value[key], collation);
+    // A folded document is matched in place of the stored one, so `$type` must still see its types.
+    const hints = (value as HintedDoc)[typeHints];
+    if (hints) setHints(out as HintedDoc, hints);
     return out;
   }
   return value;
@@ -151,6 +159,7 @@ export function foldValue(value: unknown, collation: Collation): unknown {
 
 function numericValue(value: unknown): number | null {
   if (typeof value === 'number') return value;
+  if (value instanceof Timestamp) return null;
   if (value instanceof Long) return value.toNumber();
   if (value instanceof Decimal128) return Number(value.toString());
   return null;
@@ -174,13 +183,22 @@ export function keyOf(value: unknown, collation: Collation | null = null): strin
   if (value instanceof ObjectId) return `o${value.toHexString()}`;
   if (value instanceof Date) return `d${value.getTime()}`;
   if (value instanceof Binary) return `x${value.sub_type}:${Buffer.from(value.buffer).toString('base64')}`;
-  if (value instanceof RegExp) return `r${value.source}/${value.flags}`;
+  if (value instanceof RegExp || value instanceof BSONRegExp) return `r${regexText(value)}`;
   return `j${EJSON.stringify(collation ? foldValue(value, collation) : value, { relaxed: false })}`;
 }
 
+/**
+ * What an empty array sorts as: below null and missing fields, as MongoDB orders them (an empty
+ * array has no element to stand for it, and MongoDB keys it as `undefined`).
+ */
+export const EMPTY_ARRAY_SORT_KEY = Symbol('empty array');
+
 /** MongoDB's order of BSON types in comparisons and sorts. */
 function typeRank(value: unknown): number {
+  if (value instanceof MinKey) return -1;
+  if (value === EMPTY_ARRAY_SORT_KEY) return 0;
   if (value === undefined || value === null) return 1;
+  if (value instanceof Timestamp) return 10;
   if (typeof value === 'number' || typeof value === 'bigint' || value instanceof Long || value instanceof Decimal128) return 2;
   if (typeof value === 'string') return 3;
   if (Array.isArray(value)) return 5;
@@ -189,8 +207,8 @@ function typeRank(value: unknown): number {
   if (value instanceof ObjectId) return 7;
   if (typeof value === 'boolean') return 8;
   if (value instanceof Date) return 9;
-  if (value instanceof Timestamp) return 10;
-  if (value instanceof RegExp) return 11;
+  if (value instanceof RegExp || value instanceof BSONRegExp) return 11;
+  if (value instanceof MaxKey) return 13;
   return 12;
 }
 
@@ -200,7 +218,7 @@ export function compareValues(a: unknown, b: unknown, collation: Collation | nul
   const rb = typeRank(b);
   if (ra !== rb) return ra < rb ? -1 : 1;
   switch (ra) {
-    case 1: return 0;
+    case -1: case 0: case 1: case 13: return 0;
     case 2: {
       const x = numericValue(a) ?? 0;
       const y = numericValue(b) ?? 0;
@@ -213,13 +231,21 @@ export function compareValues(a: unknown, b: unknown, collation: Collation | nul
     }
     case 4: return compareDocuments(a as Doc, b as Doc, collation);
     case 5: return compareArrays(a as unknown[], b as unknown[], collation);
-    case 6: return Buffer.compare(Buffer.from((a as Binary).buffer), Buffer.from((b as Binary).buffer));
-    case 7: return (a as ObjectId).toHexString().localeCompare((b as ObjectId).toHexString());
+    case 6: return compareBinaries(a as Binary, b as Binary);
+    case 7: return Buffer.compare((a as ObjectId).id, (b as ObjectId).id);
     case 8: return Number(a) - Number(b);
     case 9: return Math.sign((a as Date).getTime() - (b as Date).getTime());
     case 10: return (a as Timestamp).compare(b as Timestamp);
+    case 11: return regexText(a as RegExp).localeCompare(regexText(b as RegExp));
     default: return String(a).localeCompare(String(b));
   }
+}
+
+/** BinData orders by length first, then subtype, then bytes. */
+function compareBinaries(a: Binary, b: Binary): number {
+  if (a.position !== b.position) return a.position < b.position ? -1 : 1;
+  if (a.sub_type !== b.sub_type) return a.sub_type < b.sub_type ? -1 : 1;
+  return Buffer.compare(Buffer.from(a.buffer.subarray(0, a.position)), Buffer.from(b.buffer.subarray(0, b.position)));
 }
 
 function compareDocuments(a: Doc, b: Doc, collation: Collation | null): number {
@@ -243,25 +269,93 @@ function compareArrays(a: unknown[], b: unknown[], collation: Collation | null):
 
 /**
  * Every value reached by a dotted path, descending into arrays of subdocuments as MongoDB does;
- * a leaf array contributes each element and itself.
+ * a leaf array contributes each element and itself (only itself when `expandLeafArrays` is false,
+ * as `$size` and `$exists` want).
  */
-export function valuesAtPath(doc: unknown, path: string): unknown[] {
-  return collect(doc, path.split('.'), 0);
+export function valuesAtPath(doc: unknown, path: string, expandLeafArrays = true): unknown[] {
+  const out: unknown[] = [];
+  collect(doc, path.split('.'), 0, '', (value) => {
+    if (expandLeafArrays && Array.isArray(value)) out.push(...value);
+    out.push(value);
+  });
+  return out;
 }
 
-function collect(value: unknown, parts: string[], i: number): unknown[] {
+/**
+ * Walks the values a dotted path reaches, with the concrete path of each (array indexes spelled
+ * out, as type hints are keyed); a path that reaches nothing yields `undefined` once.
+ */
+function collect(value: unknown, parts: string[], i: number, concrete: string, visit: (value: unknown, concrete: string) => void): void {
   if (i === parts.length) {
-    return Array.isArray(value) ? [...value, value] : [value];
+    visit(value, concrete);
+    return;
   }
   const part = parts[i]!;
+  const below = (key: string | number): string => (concrete === '' ? String(key) : `${concrete}.${key}`);
   if (Array.isArray(value)) {
-    const out: unknown[] = [];
-    if (/^\d+$/.test(part)) out.push(...collect(value[Number(part)], parts, i + 1));
-    for (const item of value) if (isPlainObject(item)) out.push(...collect(item, parts, i));
-    return out.length > 0 ? out : [undefined];
+    const isIndex = /^\d+$/.test(part);
+    if (isIndex) collect(value[Number(part)], parts, i + 1, below(part), visit);
+    let descended = false;
+    value.forEach((item, index) => {
+      if (!isPlainObject(item)) return;
+      descended = true;
+      collect(item, parts, i, below(index), visit);
+    });
+    if (!isIndex && !descended) visit(undefined, concrete);
+    return;
   }
-  if (isPlainObject(value)) return collect(value[part], parts, i + 1);
-  return [undefined];
+  if (isPlainObject(value)) collect(value[part], parts, i + 1, below(part), visit);
+  else visit(undefined, concrete);
+}
+
+/** BSON type names as `$type` spells them. */
+export type BsonTypeName =
+  | 'double' | 'string' | 'object' | 'array' | 'binData' | 'undefined' | 'objectId' | 'bool' | 'date' | 'null'
+  | 'regex' | 'dbPointer' | 'javascript' | 'symbol' | 'javascriptWithScope' | 'int' | 'timestamp' | 'long'
+  | 'decimal' | 'minKey' | 'maxKey';
+
+/** The BSON type a normalized value goes back on the wire as (see {@link toWire}). */
+function bsonTypeOf(value: unknown, hint: NumericHint | undefined): BsonTypeName | 'missing' {
+  if (value === undefined) return 'missing';
+  if (value === null) return 'null';
+  switch (typeof value) {
+    case 'number': return hint ?? (isInt32Range(value) ? 'int' : 'double');
+    case 'string': return 'string';
+    case 'boolean': return 'bool';
+    default: break;
+  }
+  if (Array.isArray(value)) return 'array';
+  if (isPlainObject(value)) return 'object';
+  if (value instanceof Timestamp) return 'timestamp';
+  if (value instanceof Long) return 'long';
+  if (value instanceof Decimal128) return 'decimal';
+  if (value instanceof ObjectId) return 'objectId';
+  if (value instanceof Binary) return 'binData';
+  if (value instanceof Date) return 'date';
+  if (value instanceof RegExp || value instanceof BSONRegExp) return 'regex';
+  if (value instanceof MinKey) return 'minKey';
+  if (value instanceof MaxKey) return 'maxKey';
+  if (value instanceof Code) return value.scope ? 'javascriptWithScope' : 'javascript';
+  if (value instanceof BSONSymbol) return 'symbol';
+  return 'object';
+}
+
+/**
+ * The BSON types of the values a dotted path reaches in a stored document; a leaf array
+ * contributes its own type and those of its elements, as `$type` matches them.
+ */
+export function bsonTypesAtPath(doc: Doc, path: string): Set<BsonTypeName> {
+  const hints = (doc as HintedDoc)[typeHints];
+  const types = new Set<BsonTypeName>();
+  const add = (value: unknown, concrete: string): void => {
+    const type = bsonTypeOf(value, hints?.get(concrete));
+    if (type !== 'missing') types.add(type);
+  };
+  collect(doc, path.split('.'), 0, '', (value, concrete) => {
+    if (Array.isArray(value)) value.forEach((item, i) => add(item, `${concrete}.${i}`));
+    add(value, concrete);
+  });
+  return types;
 }
 
 /** The single value at a dotted path (no array expansion), or undefined. */

@@ -1,0 +1,62 @@
+/**
+ * A fresh backend per test suite: its own database on the run's MongoDB, mounted in an Express app
+ * listening on 127.0.0.1, with supertest for HTTP tests and a URL for the Parse JS SDK.
+ */
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import express, { type Express } from 'express';
+import supertest from 'supertest';
+import { createBackend, type Backend, type BackendConfig } from 'plinth';
+import { testMongo, uniqueDatabaseName } from './mongo.js';
+
+export const APP_ID = 'test-app';
+export const MASTER_KEY = 'test-master-key';
+
+export interface TestBackend {
+  app: Express;
+  backend: Backend;
+  /** `http://127.0.0.1:<port>/parse`: the serverURL for the Parse SDK. */
+  serverURL: string;
+  /** The backend's database connection string. */
+  databaseURI: string;
+  /** A supertest agent on the app; paths include the mount point (`/parse/...`). */
+  http: supertest.Agent;
+  close(): Promise<void>;
+}
+
+/** Headers of a plain REST client. */
+export const appHeaders = { 'X-Parse-Application-Id': APP_ID } as const;
+export const masterHeaders = { 'X-Parse-Application-Id': APP_ID, 'X-Parse-Master-Key': MASTER_KEY } as const;
+
+/** Starts a backend on a new database; `overrides` replace the test defaults. */
+export async function startTestBackend(overrides: Partial<BackendConfig> = {}): Promise<TestBackend> {
+  const mongo = await testMongo();
+  const databaseURI = `${mongo.uri}${uniqueDatabaseName('plinth')}`;
+  const app = express();
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const { port } = server.address() as AddressInfo;
+  const serverURL = `http://127.0.0.1:${port}/parse`;
+  const backend = createBackend({
+    appId: APP_ID,
+    masterKey: MASTER_KEY,
+    databaseURI,
+    serverURL,
+    allowClientClassCreation: true,
+    allowMasterKeyInBody: true,
+    ...overrides,
+  });
+  app.use('/parse', backend);
+  return {
+    app,
+    backend,
+    serverURL,
+    databaseURI,
+    http: supertest.agent(app),
+    close: async () => {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await backend.close();
+    },
+  };
+}
