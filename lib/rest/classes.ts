@@ -6,17 +6,28 @@ import { deleteObject } from '../objects/delete-object.js';
 import { findObjects, getObject } from '../objects/find-objects.js';
 import { createObject, updateObject } from '../objects/save-object.js';
 import { parseFindParams } from '../query/find-params.js';
-import { assertClassName, isWritableThroughClasses } from '../schema/names.js';
+import { assertClassName, isMasterOnlyRead, isWritableThroughClasses } from '../schema/names.js';
 import type { OperationContext, Services } from '../services.js';
 
 function context(services: Services, req: ApiRequest): OperationContext {
   return { services, caller: req.caller };
 }
 
-function assertWritable(className: string): void {
+function assertWritable(req: ApiRequest, className: string): void {
   assertClassName(className);
-  if (!isWritableThroughClasses(className)) {
+  if (!isWritableThroughClasses(className) && !req.caller.auth.master) {
     throw new BackendError(ErrorCode.OPERATION_FORBIDDEN, `Clients aren't allowed to perform the write operation on the ${className} collection.`);
+  }
+  if (className.startsWith('_Join:') || className === '_Session' || className === '_User') {
+    // Even the master key goes through these classes' own routes, which keep their invariants.
+    throw new BackendError(ErrorCode.OPERATION_FORBIDDEN, `The ${className} collection cannot be written through /classes.`);
+  }
+}
+
+function assertReadable(req: ApiRequest, className: string): void {
+  assertClassName(className);
+  if (isMasterOnlyRead(className) && !req.caller.auth.master) {
+    throw new BackendError(ErrorCode.OPERATION_FORBIDDEN, `Clients aren't allowed to perform the find operation on the ${className} collection.`);
   }
 }
 
@@ -26,18 +37,20 @@ function serverURL(services: Services, req: ApiRequest): string {
 
 export async function find(services: Services, req: ApiRequest, className: string): Promise<ApiReply> {
   const { config } = services;
+  assertReadable(req, className);
   const params = parseFindParams(req.params, { single: false, defaultLimit: config.defaultLimit, maxLimit: config.maxLimit });
   return { body: await findObjects(context(services, req), className, params) };
 }
 
 export async function get(services: Services, req: ApiRequest, className: string, objectId: string): Promise<ApiReply> {
   const { config } = services;
+  assertReadable(req, className);
   const params = parseFindParams(req.params, { single: true, defaultLimit: config.defaultLimit, maxLimit: config.maxLimit });
   return { body: await getObject(context(services, req), className, objectId, params) };
 }
 
 export async function create(services: Services, req: ApiRequest, className: string): Promise<ApiReply> {
-  assertWritable(className);
+  assertWritable(req, className);
   const result = await createObject(context(services, req), className, req.body);
   return {
     status: 201,
@@ -47,12 +60,12 @@ export async function create(services: Services, req: ApiRequest, className: str
 }
 
 export async function update(services: Services, req: ApiRequest, className: string, objectId: string): Promise<ApiReply> {
-  assertWritable(className);
+  assertWritable(req, className);
   return { body: (await updateObject(context(services, req), className, objectId, req.body)).body };
 }
 
 export async function remove(services: Services, req: ApiRequest, className: string, objectId: string): Promise<ApiReply> {
-  assertWritable(className);
+  assertWritable(req, className);
   await deleteObject(context(services, req), className, objectId);
   return { body: {} };
 }

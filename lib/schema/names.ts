@@ -47,8 +47,15 @@ export function assertFieldPath(path: string): void {
   }
 }
 
-/** Classes that no client may write through `/classes` (their routes or the server own them). */
+/**
+ * Whether `/classes` may write the class. System classes have rules of their own (password hashing
+ * for `_User`, server-owned fields of `_Session`, ...), so generic writes to them are refused.
+ */
 export function isWritableThroughClasses(className: string): boolean {
-  if (className.startsWith('_Join:')) return false;
-  return !SYSTEM_CLASSES.has(className) || ['_User', '_Installation', '_Role', '_Session'].includes(className);
+  return !className.startsWith('_');
+}
+
+/** Classes only the master key may read through `/classes` (their objects hold secrets). */
+export function isMasterOnlyRead(className: string): boolean {
+  return className === '_Session' || className.startsWith('_Join:') || ['_GlobalConfig', '_Idempotency', '_Hooks', '_JobStatus', '_PushStatus', '_JobSchedule', '_GraphQLConfig', '_Audience'].includes(className);
 }

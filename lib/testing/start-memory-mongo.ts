@@ -32,14 +32,16 @@ export interface MemoryMongo {
   stop(): Promise<void>;
 }
 
+/** The parts of the optional `mongodb-memory-server` package used here. */
 interface MongodModule {
   MongoMemoryReplSet: {
     create(options: unknown): Promise<{ getUri(): string; stop(): Promise<unknown> }>;
   };
-}
-
-interface MongodCoreModule {
-  DryMongoBinary?: { locateBinary(options: unknown): Promise<string | undefined> };
+  DryMongoBinary: {
+    generateOptions(options?: unknown): Promise<unknown>;
+    /** Finds an already present binary without downloading anything. */
+    locateBinary(options: unknown): Promise<string | undefined>;
+  };
 }
 
 /** Imports an optional package by a name TypeScript does not resolve, or null when absent. */
@@ -53,11 +55,12 @@ async function importOptional<T>(name: string): Promise<T | null> {
 
 /** Starts `mongod` only when a binary is already present, so nothing is downloaded. */
 async function startMongod(): Promise<MemoryMongo | null> {
-  const core = await importOptional<MongodCoreModule>('mongodb-memory-server-core');
-  const binary = await core?.DryMongoBinary?.locateBinary({}).catch(() => undefined);
-  if (!binary) return null;
   const mms = await importOptional<MongodModule>('mongodb-memory-server');
-  if (!mms) return null;
+  if (!mms?.DryMongoBinary) return null;
+  const binary = await mms.DryMongoBinary.generateOptions()
+    .then((options) => mms.DryMongoBinary.locateBinary(options))
+    .catch(() => undefined);
+  if (!binary) return null;
   const replSet = await mms.MongoMemoryReplSet.create({ replSet: { count: 1 }, binary: { systemBinary: binary } });
   return { uri: replSet.getUri().replace(/\/?(\?.*)?$/, '/'), engine: 'mongodb-memory-server', stop: async () => void (await replSet.stop()) };
 }

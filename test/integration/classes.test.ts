@@ -308,6 +308,26 @@ describe('REST /classes', () => {
       expect(master.body.ACL).to.deep.equal({ someUserId: { read: true, write: true } });
     });
 
+    it('keeps system classes out of /classes until their own routes exist', async () => {
+      for (const className of ['_User', '_Session', '_Role', '_Installation']) {
+        const res = await post(className, { a: 1 });
+        expect(res.status, className).to.equal(400);
+        expect(res.body.code, className).to.equal(119);
+      }
+      // A forged session must never be possible, not even with the master key through /classes.
+      const forged = await t.http.post('/parse/classes/_Session').set(masterHeaders).send({ sessionToken: 'r:forged' });
+      expect(forged.body.code).to.equal(119);
+      const sessions = await t.http.get('/parse/classes/_Session').set(appHeaders);
+      expect(sessions.body.code).to.equal(119);
+      expect((await t.http.get('/parse/classes/_Session').set(masterHeaders)).status).to.equal(200);
+    });
+
+    it('answers 209 for an unknown session token', async () => {
+      const res = await t.http.get('/parse/classes/Item').set({ ...appHeaders, 'X-Parse-Session-Token': 'r:unknown' });
+      expect(res.status).to.equal(400);
+      expect(res.body.code).to.equal(209);
+    });
+
     it('does not let clients create classes unless allowed', async () => {
       const closed = await startTestBackend({ allowClientClassCreation: false });
       try {
