@@ -50,9 +50,52 @@ function checkRegex(constraint: Json): void {
   }
 }
 
+function isGeoPoint(value: unknown): boolean {
+  if (!isObject(value) || value.__type !== 'GeoPoint') return false;
+  const { latitude, longitude } = value;
+  return typeof latitude === 'number' && typeof longitude === 'number' && Math.abs(latitude) <= 90 && Math.abs(longitude) <= 180;
+}
+
+/** The geo operators take shapes of GeoPoints, Parse's way; anything else is 107. */
+function checkGeoOperand(op: string, value: unknown): void {
+  const bad = (): never => {
+    throw new BackendError(ErrorCode.INVALID_JSON, `bad ${op} value`);
+  };
+  const shape = isObject(value) ? value : bad();
+  switch (op) {
+    case '$nearSphere':
+      if (!isGeoPoint(value)) bad();
+      return;
+    case '$within':
+      if (!Array.isArray(shape.$box) || shape.$box.length !== 2 || !shape.$box.every(isGeoPoint)) bad();
+      return;
+    case '$geoWithin':
+      if (Array.isArray(shape.$polygon)) {
+        if (shape.$polygon.length < 3 || !shape.$polygon.every(isGeoPoint)) bad();
+      } else if (Array.isArray(shape.$centerSphere)) {
+        const [center, radius] = shape.$centerSphere as unknown[];
+        if (!isGeoPoint(center) || typeof radius !== 'number' || radius < 0) bad();
+      } else bad();
+      return;
+    case '$geoIntersects':
+      if (!isGeoPoint(shape.$point)) bad();
+      return;
+    default:
+      return;
+  }
+}
+
+const GEO_OPERATORS = new Set(['$nearSphere', '$within', '$geoWithin', '$geoIntersects']);
+const DISTANCE_OPERATORS = new Set(['$maxDistance', '$maxDistanceInRadians', '$maxDistanceInMiles', '$maxDistanceInKilometers']);
+
 function checkConstraint(constraint: Json): void {
   for (const [op, value] of Object.entries(constraint)) {
     if (!FIELD_OPERATORS.has(op)) throw new BackendError(ErrorCode.INVALID_JSON, `bad constraint: ${op}`);
+    if (GEO_OPERATORS.has(op)) {
+      checkGeoOperand(op, value);
+      continue;
+    }
+    if (DISTANCE_OPERATORS.has(op) && (typeof value !== 'number' || value < 0)) throw new BackendError(ErrorCode.INVALID_JSON, `bad ${op} value`);
     if ((op === '$in' || op === '$nin' || op === '$all' || op === '$containedBy') && !Array.isArray(value)) {
       throw new BackendError(ErrorCode.INVALID_JSON, `bad ${op} value`);
     }
