@@ -4,6 +4,7 @@
  */
 import { BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
+import { aggregate } from '../rest/aggregate.js';
 import * as classes from '../rest/classes.js';
 import * as server from '../rest/server.js';
 import type { Services } from '../services.js';
@@ -29,6 +30,7 @@ const routes: Route[] = [
   route('GET', '/classes/:className/:objectId', (s, r, c, id) => classes.get(s, r, c!, id!)),
   route('PUT', '/classes/:className/:objectId', (s, r, c, id) => classes.update(s, r, c!, id!)),
   route('DELETE', '/classes/:className/:objectId', (s, r, c, id) => classes.remove(s, r, c!, id!)),
+  route('GET', '/aggregate/:className', (s, r, c) => aggregate(s, r, c!)),
   route('GET', '/serverInfo', server.serverInfo),
   route('GET', '/config', server.getConfig),
   route('PUT', '/config', server.putConfig),

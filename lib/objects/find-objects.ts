@@ -7,8 +7,9 @@ import { validateWhere } from '../query/where.js';
 import type { ClassSchema } from '../schema/class-schema.js';
 import { assertClassName } from '../schema/names.js';
 import type { OperationContext } from '../services.js';
-import type { RestObject, RestWhere } from '../storage/storage.js';
+import type { RestObject } from '../storage/storage.js';
 import { includePointers } from './include-pointers.js';
+import { resolveWhere } from './resolve-where.js';
 
 type Json = Record<string, unknown>;
 
@@ -16,15 +17,6 @@ type Json = Record<string, unknown>;
 export interface FindResult {
   results: RestObject[];
   count?: number;
-}
-
-/** Replaces `$relatedTo` with the related ids (one query on the join collection). */
-async function resolveRelatedTo(ctx: OperationContext, where: RestWhere): Promise<RestWhere> {
-  if (!('$relatedTo' in where)) return where;
-  const { $relatedTo, ...rest } = where;
-  const { object, key } = $relatedTo as { object: { className: string; objectId: string }; key: string };
-  const ids = await ctx.services.storage.relatedIds({ owningClass: object.className, field: key, owningId: object.objectId }, object.objectId);
-  return { ...rest, $and: [...((rest.$and as RestWhere[] | undefined) ?? []), { objectId: { $in: ids } }] };
 }
 
 function topLevelPointerFields(schema: ClassSchema): string[] {
@@ -36,22 +28,34 @@ function dropExcluded(results: RestObject[], excludeKeys: string[] | undefined):
   for (const object of results) for (const key of excludeKeys) if (key !== 'objectId') delete object[key];
 }
 
+/** `redirectClassNameForKey`: the relation field's target class, or the class itself. */
+async function redirectTarget(ctx: OperationContext, className: string, key: string | undefined): Promise<string> {
+  if (!key) return className;
+  const field = (await ctx.services.schemas.get(className))?.fields[key];
+  return field?.type === 'Relation' && field.targetClass ? field.targetClass : className;
+}
+
 /** GET /classes/:className */
-export async function findObjects(ctx: OperationContext, className: string, params: FindParams): Promise<FindResult> {
-  assertClassName(className);
+export async function findObjects(ctx: OperationContext, requestedClass: string, params: FindParams): Promise<FindResult | { results: unknown }> {
+  assertClassName(requestedClass);
+  const className = await redirectTarget(ctx, requestedClass, params.redirectClassNameForKey);
+  const redirected = className !== requestedClass ? { className } : {};
   const schema = await ctx.services.schemas.get(className);
   const where = validateWhere(params.where, ctx.caller.auth.master);
-  if (!schema) return params.count ? { results: [], count: 0 } : { results: [] };
-  const resolved = await resolveRelatedTo(ctx, where);
+  if (params.explain && !ctx.caller.auth.master) throw new BackendError(ErrorCode.OPERATION_FORBIDDEN, 'explain needs the master key');
+  if (!schema) return params.count ? { results: [], count: 0, ...redirected } : { results: [], ...redirected };
+  const resolved = await resolveWhere(ctx, where);
   const readers = principalsOf(ctx.caller.auth);
   const keys = params.keys?.map((k) => k.split('.')[0]!);
+  const options = { order: params.order, skip: params.skip, limit: params.limit, keys, readPreference: params.readPreference, hint: params.hint };
+  if (params.explain) return { results: await ctx.services.storage.explainFind(schema, resolved, options) };
   const [results, count] = await Promise.all([
-    params.limit === 0 ? Promise.resolve([]) : ctx.services.storage.findObjects(schema, resolved, { order: params.order, skip: params.skip, limit: params.limit, keys }, readers),
+    params.limit === 0 ? Promise.resolve([]) : ctx.services.storage.findObjects(schema, resolved, options, readers),
     params.count ? ctx.services.storage.countObjects(schema, resolved, readers) : Promise.resolve(undefined),
   ]);
   if (params.include) await includePointers(ctx, results, params.include, topLevelPointerFields(schema));
   dropExcluded(results, params.excludeKeys);
-  return count === undefined ? { results } : { results, count };
+  return count === undefined ? { results, ...redirected } : { results, count, ...redirected };
 }
 
 /** GET /classes/:className/:objectId */

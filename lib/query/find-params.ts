@@ -16,9 +16,21 @@ export interface FindParams {
   excludeKeys: string[] | undefined;
   include: string[] | undefined;
   count: boolean;
+  /** Query the target class of this relation field instead (the SDKs' `relation.query()`). */
+  redirectClassNameForKey: string | undefined;
+  readPreference: ReadPreferenceName | undefined;
+  hint: string | Record<string, unknown> | undefined;
+  explain: boolean;
 }
 
-const FIND_PARAMS = new Set(['where', 'order', 'limit', 'skip', 'keys', 'excludeKeys', 'include', 'count', 'readPreference', 'includeReadPreference', 'subqueryReadPreference']);
+/** MongoDB read preferences, by Parse's names. */
+export type ReadPreferenceName = 'PRIMARY' | 'PRIMARY_PREFERRED' | 'SECONDARY' | 'SECONDARY_PREFERRED' | 'NEAREST';
+const READ_PREFERENCES = new Set<string>(['PRIMARY', 'PRIMARY_PREFERRED', 'SECONDARY', 'SECONDARY_PREFERRED', 'NEAREST']);
+
+const FIND_PARAMS = new Set([
+  'where', 'order', 'limit', 'skip', 'keys', 'excludeKeys', 'include', 'includeAll', 'count', 'redirectClassNameForKey',
+  'readPreference', 'includeReadPreference', 'subqueryReadPreference', 'hint', 'explain', 'comment',
+]);
 const GET_PARAMS = new Set(['keys', 'include', 'excludeKeys', 'readPreference', 'includeReadPreference', 'subqueryReadPreference']);
 
 function invalid(message: string): BackendError {
@@ -43,6 +55,7 @@ function list(value: unknown, name: string, allowStar = false): string[] | undef
   for (const item of out) {
     const path = item.startsWith('-') && name === 'order' ? item.slice(1) : item;
     if (allowStar && path === '*') continue;
+    if (path === '$score' && (name === 'order' || name === 'keys')) continue;
     if (['objectId', 'createdAt', 'updatedAt'].includes(path)) continue;
     try {
       assertFieldPath(path);
@@ -68,6 +81,16 @@ export function parseFindParams(raw: Record<string, unknown>, options: { single:
     if (!allowed.has(key)) throw invalid(options.single ? 'Improper encode of parameter' : `Invalid parameter for query: ${key}`);
     params[key] = decodeQueryValue(value);
   }
+  const readPreference = params.readPreference;
+  if (readPreference !== undefined && (typeof readPreference !== 'string' || !READ_PREFERENCES.has(readPreference.toUpperCase()))) {
+    throw invalid(`Invalid read preference: ${String(readPreference)}`);
+  }
+  const hint = params.hint;
+  if (hint !== undefined && typeof hint !== 'string' && (hint === null || typeof hint !== 'object' || Array.isArray(hint))) throw invalid('hint must be an index name or key pattern');
+  const redirect = params.redirectClassNameForKey;
+  if (redirect !== undefined && (typeof redirect !== 'string' || list(redirect, 'redirectClassNameForKey')?.length !== 1)) throw invalid('redirectClassNameForKey must be a field name');
+  const include = list(params.include, 'include', true);
+  const includeAll = params.includeAll === true || params.includeAll === 'true' || params.includeAll === 1;
   let where: unknown = params.where ?? {};
   if (typeof where === 'string') where = decodeQueryValue(where);
   let limit = integer(params.limit, 'limit', options.defaultLimit);
@@ -79,7 +102,11 @@ export function parseFindParams(raw: Record<string, unknown>, options: { single:
     skip: integer(params.skip, 'skip', 0),
     keys: list(params.keys, 'keys'),
     excludeKeys: list(params.excludeKeys, 'excludeKeys'),
-    include: list(params.include, 'include', true),
+    include: includeAll ? [...(include ?? []), '*'] : include,
     count: params.count === true || params.count === 1 || params.count === '1' || params.count === 'true',
+    redirectClassNameForKey: redirect as string | undefined,
+    readPreference: typeof readPreference === 'string' ? (readPreference.toUpperCase() as ReadPreferenceName) : undefined,
+    hint: hint as FindParams['hint'],
+    explain: params.explain === true || params.explain === 'true',
   };
 }

@@ -6,14 +6,18 @@ import { BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import { assertClassName, assertFieldPath } from '../schema/names.js';
 import type { RestWhere } from '../storage/storage.js';
+import { relativeTimeToDate } from './relative-time.js';
 
 type Json = Record<string, unknown>;
 
 const FIELD_OPERATORS = new Set([
   '$lt', '$lte', '$gt', '$gte', '$ne', '$eq', '$in', '$nin', '$all', '$containedBy', '$exists',
   '$regex', '$options', '$nearSphere', '$maxDistance', '$maxDistanceInRadians', '$maxDistanceInMiles',
-  '$maxDistanceInKilometers', '$within', '$geoWithin', '$geoIntersects',
+  '$maxDistanceInKilometers', '$within', '$geoWithin', '$geoIntersects', '$text',
+  '$inQuery', '$notInQuery', '$select', '$dontSelect',
 ]);
+const SUBQUERY_OPERATORS = new Set(['$inQuery', '$notInQuery', '$select', '$dontSelect']);
+const RANGE_OPERATORS = new Set(['$lt', '$lte', '$gt', '$gte']);
 const LOGICAL = new Set(['$or', '$and', '$nor']);
 const MAX_DEPTH = 10;
 
@@ -88,9 +92,59 @@ function checkGeoOperand(op: string, value: unknown): void {
 const GEO_OPERATORS = new Set(['$nearSphere', '$within', '$geoWithin', '$geoIntersects']);
 const DISTANCE_OPERATORS = new Set(['$maxDistance', '$maxDistanceInRadians', '$maxDistanceInMiles', '$maxDistanceInKilometers']);
 
-function checkConstraint(constraint: Json): void {
+/** `$text: {$search: {$term, $language?, $caseSensitive?, $diacriticSensitive?}}` */
+function checkText(value: unknown): void {
+  const search = isObject(value) ? value.$search : undefined;
+  const bad = (what: string): never => {
+    throw new BackendError(ErrorCode.INVALID_JSON, `bad $text: ${what}`);
+  };
+  if (!isObject(search)) bad('$search, should be object');
+  const s = search as Json;
+  if (typeof s.$term !== 'string' || s.$term === '') bad('$term, should be string');
+  if (s.$language !== undefined && typeof s.$language !== 'string') bad('$language, should be string');
+  if (s.$caseSensitive !== undefined && typeof s.$caseSensitive !== 'boolean') bad('$caseSensitive, should be boolean');
+  if (s.$diacriticSensitive !== undefined && typeof s.$diacriticSensitive !== 'boolean') bad('$diacriticSensitive, should be boolean');
+  for (const key of Object.keys(s)) if (!['$term', '$language', '$caseSensitive', '$diacriticSensitive'].includes(key)) bad(`unknown option ${key}`);
+}
+
+/** `$inQuery`/`$notInQuery`: `{className, where}`; `$select`/`$dontSelect`: `{query: {className, where}, key}`. */
+function checkSubquery(op: string, value: unknown, master: boolean, depth: number): void {
+  const bad = (): never => {
+    throw new BackendError(ErrorCode.INVALID_QUERY, `improper usage of ${op}`);
+  };
+  const selects = op === '$select' || op === '$dontSelect';
+  const query = isObject(value) ? (selects ? value.query : value) : bad();
+  if (!isObject(query) || typeof query.className !== 'string') bad();
+  const q = query as Json;
+  assertClassName(q.className as string);
+  validateWhere(q.where ?? {}, master, depth + 1);
+  if (selects) {
+    const key = (value as Json).key;
+    if (typeof key !== 'string') bad();
+    checkFieldName(key as string, master);
+  }
+}
+
+/** Checks `$relativeTime` operands (computed when the query runs); 107 where it is not allowed. */
+function checkRelativeTime(op: string, value: unknown): boolean {
+  if (!isObject(value) || !('$relativeTime' in value)) return false;
+  if (!RANGE_OPERATORS.has(op)) throw new BackendError(ErrorCode.INVALID_JSON, '$relativeTime can only be used with the $lt, $lte, $gt, and $gte operators');
+  relativeTimeToDate(value.$relativeTime, new Date());
+  return true;
+}
+
+function checkConstraint(constraint: Json, master: boolean, depth: number): void {
   for (const [op, value] of Object.entries(constraint)) {
     if (!FIELD_OPERATORS.has(op)) throw new BackendError(ErrorCode.INVALID_JSON, `bad constraint: ${op}`);
+    if (SUBQUERY_OPERATORS.has(op)) {
+      checkSubquery(op, value, master, depth);
+      continue;
+    }
+    if (op === '$text') {
+      checkText(value);
+      continue;
+    }
+    if (checkRelativeTime(op, value)) continue;
     if (GEO_OPERATORS.has(op)) {
       checkGeoOperand(op, value);
       continue;
@@ -139,7 +193,7 @@ export function validateWhere(where: unknown, master: boolean, depth = 0): RestW
     }
     if (key.startsWith('$')) throw invalidQuery(`Invalid key ${key} for find`);
     checkFieldName(key, master);
-    if (isObject(value) && Object.keys(value).some((k) => k.startsWith('$'))) checkConstraint(value);
+    if (isObject(value) && Object.keys(value).some((k) => k.startsWith('$'))) checkConstraint(value, master, depth);
     else checkOperand(value);
   }
   return where;

@@ -25,6 +25,9 @@ export interface FindOptions {
   limit?: number;
   /** Field names to return (others are dropped); undefined returns every field. */
   keys?: readonly string[];
+  readPreference?: 'PRIMARY' | 'PRIMARY_PREFERRED' | 'SECONDARY' | 'SECONDARY_PREFERRED' | 'NEAREST';
+  /** An index name or key pattern the database should use. */
+  hint?: string | Record<string, unknown>;
 }
 
 export type DatabaseHealth = 'ok' | 'unreachable';
@@ -55,6 +58,12 @@ export interface Storage {
   deleteObject(schema: ClassSchema, where: RestWhere, writers: Principals): Promise<boolean>;
   findObjects(schema: ClassSchema, where: RestWhere, options: FindOptions, readers: Principals): Promise<RestObject[]>;
   countObjects(schema: ClassSchema, where: RestWhere, readers: Principals): Promise<number>;
+  /** Runs an aggregation pipeline in Parse's terms (stages already checked by query/). */
+  aggregate(schema: ClassSchema, pipeline: readonly Record<string, unknown>[], readers: Principals): Promise<Record<string, unknown>[]>;
+  /** Distinct values of a field among the objects matching `where`. */
+  distinct(schema: ClassSchema, field: string, where: RestWhere, readers: Principals): Promise<unknown[]>;
+  /** The database's plan for a find (master only, for diagnosis). */
+  explainFind(schema: ClassSchema, where: RestWhere, options: FindOptions): Promise<unknown>;
 
   addRelations(relation: RelationRef, relatedIds: readonly string[]): Promise<void>;
   removeRelations(relation: RelationRef, relatedIds: readonly string[]): Promise<void>;

@@ -5,15 +5,16 @@
  * callers never pass sessions around.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { Db, MongoClient, type ClientSession, type Document, type MongoClientOptions } from 'mongodb';
+import { Db, MongoClient, ReadPreference, type ClientSession, type Document, type MongoClientOptions } from 'mongodb';
 import { BackendError } from '../../errors/backend-error.js';
 import { ErrorCode } from '../../errors/error-codes.js';
 import { classSchema, type ClassSchema, type SchemaChange } from '../../schema/class-schema.js';
 import { fromStorageType, toStorageType, type FieldType } from '../../schema/field-types.js';
 import type { DatabaseHealth, FindOptions, GlobalConfig, Principals, RelationRef, RestObject, RestWhere, Storage } from '../storage.js';
 import { documentToObject, interiorFromMongo, interiorToMongo, storedKey, type FileUrl } from './codec.js';
+import { fromMongoResult, toMongoPipeline } from './aggregate-pipeline.js';
 import { objectToDocument, updateToMongo } from './update-document.js';
-import { whereToFilter, writableBy } from './where-filter.js';
+import { textSearchField, whereToFilter, writableBy } from './where-filter.js';
 
 export interface MongoStorageOptions {
   uri?: string;
@@ -43,6 +44,14 @@ const UNREACHABLE_ERRORS = new Set([
   'MongoTopologyClosedError', 'PoolClearedError', 'PoolClearedOnNetworkError', 'MongoPoolClearedError',
 ]);
 
+const READ_PREFERENCE_MODES = {
+  PRIMARY: 'primary', PRIMARY_PREFERRED: 'primaryPreferred', SECONDARY: 'secondary', SECONDARY_PREFERRED: 'secondaryPreferred', NEAREST: 'nearest',
+} as const;
+
+function readPreferenceOf(options: FindOptions): ReadPreference | undefined {
+  return options.readPreference ? new ReadPreference(READ_PREFERENCE_MODES[options.readPreference]) : undefined;
+}
+
 /** Translates a driver error into the Parse error a client should see. */
 function toBackendError(err: unknown): unknown {
   if (err instanceof BackendError) return err;
@@ -60,6 +69,8 @@ export class MongoStorage implements Storage {
   private readonly options: MongoStorageOptions;
   private readonly sessions = new AsyncLocalStorage<ClientSession>();
   private connecting: Promise<{ client: MongoClient; db: Db }> | null = null;
+  /** Classes known to have a text index (MongoDB allows one per collection). */
+  private readonly textIndexed = new Set<string>();
   private ownedClient: MongoClient | null = null;
 
   constructor(options: MongoStorageOptions) {
@@ -183,27 +194,84 @@ export class MongoStorage implements Storage {
     return result.deletedCount === 1;
   }
 
+  /**
+   * Creates the text index a `$text` query needs, as parse-server does, once per class and process.
+   * A collection may hold one text index; a query on another field than it covers is refused.
+   */
+  private async ensureTextIndex(schema: ClassSchema, where: RestWhere): Promise<void> {
+    const field = textSearchField(where);
+    if (!field || this.textIndexed.has(schema.className)) return;
+    await this.run(async (db) => {
+      const collection = db.collection(schema.className);
+      const existing = await collection.listIndexes().toArray().catch(() => [] as Document[]);
+      const text = existing.find((index) => Object.values(index.key as Document).includes('text'));
+      if (text && !(field in (text.weights as Document ?? {})) && !(field in (text.key as Document))) {
+        throw new BackendError(ErrorCode.INVALID_QUERY, `${schema.className} already has a text index on other fields; MongoDB allows one text index per collection.`);
+      }
+      if (!text) await collection.createIndex({ [field]: 'text' }, { name: `${field}_text` });
+    });
+    this.textIndexed.add(schema.className);
+  }
+
   async findObjects(schema: ClassSchema, where: RestWhere, options: FindOptions, readers: Principals): Promise<RestObject[]> {
+    await this.ensureTextIndex(schema, where);
     const filter = whereToFilter(schema, where, readers);
     const sort: Document = {};
     for (const key of options.order ?? []) {
       const descending = key.startsWith('-');
-      sort[storedKey(schema, descending ? key.slice(1) : key)] = descending ? -1 : 1;
+      const field = descending ? key.slice(1) : key;
+      // `$score` orders a $text search by relevance, best first.
+      sort[field === '$score' ? 'score' : storedKey(schema, field)] = field === '$score' ? { $meta: 'textScore' } : descending ? -1 : 1;
     }
     let projection: Document | undefined;
     if (options.keys) {
       projection = { _id: 1, _created_at: 1, _updated_at: 1, _rperm: 1, _wperm: 1 };
-      for (const key of options.keys) projection[storedKey(schema, key.split('.')[0]!)] = 1;
+      for (const key of options.keys) {
+        if (key === '$score') projection.score = { $meta: 'textScore' };
+        else projection[storedKey(schema, key.split('.')[0]!)] = 1;
+      }
     }
     const docs = await this.run((db, session) =>
       db.collection(schema.className)
-        .find(filter, { sort, skip: options.skip, limit: options.limit, projection, session })
+        .find(filter, { sort, skip: options.skip, limit: options.limit, projection, session, hint: options.hint as Document | string | undefined, readPreference: readPreferenceOf(options) })
         .toArray(),
     );
     return docs.map((doc) => documentToObject(schema, doc, this.options.fileUrl));
   }
 
+  async aggregate(schema: ClassSchema, pipeline: readonly Record<string, unknown>[], readers: Principals): Promise<Record<string, unknown>[]> {
+    const stages = toMongoPipeline(schema, [...pipeline], readers);
+    const docs = await this.run((db, session) => db.collection(schema.className).aggregate(stages, { session }).toArray()).catch((err: unknown) => {
+      // The database refusing a stage or expression is a bad query, not a server fault.
+      if ((err as { name?: string } | null)?.name === 'MongoServerError') throw new BackendError(ErrorCode.INVALID_QUERY, (err as Error).message, { cause: err });
+      throw err;
+    });
+    return docs.map(fromMongoResult);
+  }
+
+  async distinct(schema: ClassSchema, field: string, where: RestWhere, readers: Principals): Promise<unknown[]> {
+    const filter = whereToFilter(schema, where, readers);
+    const stored = storedKey(schema, field.split('.')[0]!) + field.slice(field.split('.')[0]!.length);
+    const values = await this.run((db, session) => db.collection(schema.className).distinct(stored, filter, { session }));
+    if (schema.fields[field]?.type === 'Pointer') {
+      return values.map((v: unknown) => {
+        const s = String(v);
+        const dollar = s.indexOf('$');
+        return { __type: 'Pointer', className: s.slice(0, dollar), objectId: s.slice(dollar + 1) };
+      });
+    }
+    return values.map(interiorFromMongo);
+  }
+
+  async explainFind(schema: ClassSchema, where: RestWhere, options: FindOptions): Promise<unknown> {
+    const filter = whereToFilter(schema, where, null);
+    return this.run((db, session) =>
+      db.collection(schema.className).find(filter, { skip: options.skip, limit: options.limit, session, hint: options.hint as Document | string | undefined }).explain(),
+    );
+  }
+
   async countObjects(schema: ClassSchema, where: RestWhere, readers: Principals): Promise<number> {
+    await this.ensureTextIndex(schema, where);
     const filter = whereToFilter(schema, where, readers);
     return this.run((db, session) => db.collection(schema.className).countDocuments(filter, { session }));
   }

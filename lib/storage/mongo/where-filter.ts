@@ -21,6 +21,8 @@ function isDateField(field: string, schema: ClassSchema): boolean {
 
 /** One operand: the stored form of a REST atom for `field`. */
 function atom(schema: ClassSchema, field: string, value: unknown): unknown {
+  // Inside arrays, pointers and other typed values keep their nested (interior) form.
+  if (schema.fields[field]?.type === 'Array') return interiorToMongo(value);
   if (isObject(value) && value.__type === 'Pointer') return `${String(value.className)}$${String(value.objectId)}`;
   if (typeof value === 'string' && isDateField(field, schema) && (field === 'createdAt' || field === 'updatedAt')) return new Date(value);
   if (isObject(value) && value.__type) return fieldToMongo(field, value).value;
@@ -90,6 +92,20 @@ function constraint(schema: ClassSchema, field: string, ops: Json): Json {
   return out;
 }
 
+function textSearch(operand: Json): Json {
+  const search = operand.$search as Json;
+  const out: Json = { $search: search.$term };
+  if (search.$language !== undefined) out.$language = search.$language;
+  if (search.$caseSensitive !== undefined) out.$caseSensitive = search.$caseSensitive;
+  if (search.$diacriticSensitive !== undefined) out.$diacriticSensitive = search.$diacriticSensitive;
+  return out;
+}
+
+/** The field a `where` runs a `$text` search on, if any (it needs a text index). */
+export function textSearchField(where: RestWhere): string | undefined {
+  return Object.entries(where).find(([, v]) => isObject(v) && '$text' in v)?.[0];
+}
+
 /**
  * Translates a `where` (already checked by query/) to a filter. `readers` limits it to objects
  * those principals may read (`_rperm`), or is null for the master key.
@@ -101,13 +117,14 @@ export function whereToFilter(schema: ClassSchema, where: RestWhere, readers: re
       filter[key] = (value as RestWhere[]).map((sub) => whereToFilter(schema, sub));
       continue;
     }
-    if (key === '$text') {
-      filter.$text = value;
-      continue;
-    }
     const isPointer = schema.fields[key]?.type === 'Pointer' || (isObject(value) && value.__type === 'Pointer');
     const stored = isPointer ? `_p_${key}` : storedKey(schema, key);
     const isConstraint = isObject(value) && Object.keys(value).length > 0 && Object.keys(value).every((k) => k.startsWith('$'));
+    if (isConstraint && '$text' in value) {
+      // MongoDB takes $text at the top level; it searches the collection's text index.
+      filter.$text = textSearch(value.$text as Json);
+      continue;
+    }
     filter[stored] = isConstraint ? constraint(schema, key, value) : atom(schema, key, value);
   }
   if (readers) filter._rperm = { $in: [null, ...readers] };

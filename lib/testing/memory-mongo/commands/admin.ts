@@ -6,7 +6,7 @@ import { ID_INDEX_NAME } from '../engine/collection.js';
 import { isPlainObject, type Doc } from '../engine/values.js';
 import { collectionName, type CommandHandler } from './context.js';
 
-const INDEX_KINDS = new Set([1, -1, 'text', '2d', '2dsphere', 'hashed']);
+const INDEX_PLUGINS = new Set(['text', '2d', '2dsphere', 'hashed']);
 
 function indexName(key: Doc): string {
   return Object.entries(key).map(([field, kind]) => `${field}_${String(kind)}`).join('_');
@@ -14,10 +14,13 @@ function indexName(key: Doc): string {
 
 function readIndexSpec(value: unknown): IndexSpec {
   if (!isPlainObject(value) || !isPlainObject(value.key) || Object.keys(value.key).length === 0) {
-    throw commandError(ErrorCode.BadValue, 'index specification must have a non-empty key document');
+    throw commandError(ErrorCode.CannotCreateIndex, 'Index keys cannot be empty.');
   }
   for (const [field, kind] of Object.entries(value.key)) {
-    if (!INDEX_KINDS.has(kind as never)) throw commandError(ErrorCode.BadValue, `Values in the index key pattern can only be 1, -1, 'text', '2d', '2dsphere' or 'hashed': ${field}`);
+    // Any non-zero number is a direction (its sign); a string names an index type.
+    if (typeof kind === 'number' && kind !== 0 && Number.isFinite(kind)) continue;
+    if (typeof kind === 'string' && INDEX_PLUGINS.has(kind)) continue;
+    throw commandError(ErrorCode.CannotCreateIndex, typeof kind === 'string' ? `Unknown index plugin '${kind}'` : `Values in the index key pattern can't be ${JSON.stringify(kind)}: ${field}`);
   }
   const name = typeof value.name === 'string' ? value.name : indexName(value.key);
   return { v: 2, ...value, key: value.key, name };

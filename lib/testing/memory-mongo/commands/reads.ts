@@ -26,8 +26,8 @@ export const find: CommandHandler = (ctx) => {
   const limit = integerOption(cmd, 'limit', 0);
   const skip = integerOption(cmd, 'skip', 0);
   if (skip < 0) throw badValue('skip value must be non-negative');
-  const project = compileProjection(cmd.projection, isPlainObject(cmd.filter) ? cmd.filter : {});
   const collation = parseCollation(cmd.collation);
+  const project = compileProjection(cmd.projection, isPlainObject(cmd.filter) ? cmd.filter : {}, collation);
   if (!collection) return ctx.server.cursors.firstBatch(namespace(ctx), []);
   const filter = collection.compile(cmd.filter, collation);
   const { docs, scores } = collection.read(filter, { sort: cmd.sort, skip, limit: Math.abs(limit), collation });

@@ -1,9 +1,11 @@
 /** insert, update, delete and findAndModify. */
 import { CommandError, badValue } from '../engine/command-error.js';
 import { parseCollation, type Collection } from '../engine/collection.js';
+import type { Collation } from '../engine/values.js';
 import { compileProjection } from '../engine/projection.js';
 import { applyUpdate, parseUpdate, upsertSeed, type UpdateSpec } from '../engine/update.js';
-import { carryHints, documentFromWire, isPlainObject, toWire, type Doc } from '../engine/values.js';
+import { checkArrayFilters } from '../engine/update-rules.js';
+import { documentFromWire, isPlainObject, toWire, type Doc } from '../engine/values.js';
 import { collectionName, documentsOption, type CommandContext, type CommandHandler } from './context.js';
 
 interface WriteError {
@@ -59,28 +61,33 @@ interface UpdateStatement {
   multi: boolean;
   upsert: boolean;
   arrayFilters: Doc[] | undefined;
-  collation: unknown;
+  collation: Collation | null;
 }
 
 function readUpdateStatement(normalized: Doc, raw: Doc | undefined): UpdateStatement {
   const spec = parseUpdate(normalized.u);
-  // A replacement document is stored, so it keeps its exact numeric types.
-  const exact: UpdateSpec = spec.kind === 'replacement' && raw && isPlainObject(raw.u) ? { kind: 'replacement', document: documentFromWire(raw.u) } : spec;
+  const arrayFilters = Array.isArray(normalized.arrayFilters) ? (normalized.arrayFilters as Doc[]) : undefined;
+  if (spec.kind === 'operators') checkArrayFilters(spec.operators, arrayFilters);
+  // What gets stored keeps its exact numeric types: a replacement document, or the operands of operators.
+  let exact = spec;
+  if (raw && isPlainObject(raw.u)) {
+    if (spec.kind === 'replacement') exact = { kind: 'replacement', document: documentFromWire(raw.u) };
+    else if (spec.kind === 'operators') exact = { ...spec, typed: raw.u };
+  }
   return {
     filter: isPlainObject(normalized.q) ? normalized.q : {},
     spec: exact,
     multi: normalized.multi === true,
     upsert: normalized.upsert === true,
-    arrayFilters: Array.isArray(normalized.arrayFilters) ? (normalized.arrayFilters as Doc[]) : undefined,
-    collation: normalized.collation,
+    arrayFilters,
+    collation: parseCollation(normalized.collation),
   };
 }
 
 /** Applies an update to one stored document; returns the new version, or null if unchanged. */
 function updateDocument(collection: Collection, doc: Doc, s: UpdateStatement): Doc | null {
-  const { document, changed } = applyUpdate(doc, s.spec, { filter: s.filter, arrayFilters: s.arrayFilters, inserting: false });
+  const { document, changed } = applyUpdate(doc, s.spec, { filter: s.filter, arrayFilters: s.arrayFilters, inserting: false, collation: s.collation });
   if (changed.length === 0) return null;
-  if (s.spec.kind !== 'replacement') carryHints(doc, document, changed);
   collection.replace(doc, document);
   return document;
 }
@@ -88,7 +95,7 @@ function updateDocument(collection: Collection, doc: Doc, s: UpdateStatement): D
 /** Inserts the document an upsert that matched nothing creates. */
 function upsertDocument(collection: Collection, s: UpdateStatement): Doc {
   const seed = upsertSeed(s.filter);
-  const { document } = applyUpdate(seed, s.spec, { filter: s.filter, arrayFilters: s.arrayFilters, inserting: true });
+  const { document } = applyUpdate(seed, s.spec, { filter: s.filter, arrayFilters: s.arrayFilters, inserting: true, collation: s.collation });
   if (s.spec.kind === 'replacement' && seed._id !== undefined && document._id === undefined) {
     return collection.insert({ _id: seed._id, ...document });
   }
@@ -105,7 +112,7 @@ export const update: CommandHandler = (ctx) => {
   const errors = runStatements(ctx, statements, (statement, index) => {
     const s = readUpdateStatement(statement, rawStatements[index]);
     if (s.multi && s.spec.kind === 'replacement') throw badValue('multi update is not supported for replacement-style update');
-    const filter = collection.compile(s.filter, parseCollation(s.collation));
+    const filter = collection.compile(s.filter, s.collation);
     const matched = collection.read(filter, { limit: s.multi ? 0 : 1 }).docs;
     if (matched.length === 0 && s.upsert) {
       const inserted = upsertDocument(collection, s);
@@ -143,9 +150,10 @@ export const findAndModify: CommandHandler = (ctx) => {
   const { cmd } = ctx;
   const collection = targetCollection(ctx);
   const filterDoc = isPlainObject(cmd.query) ? cmd.query : {};
-  const filter = collection.compile(filterDoc, parseCollation(cmd.collation));
+  const collation = parseCollation(cmd.collation);
+  const filter = collection.compile(filterDoc, collation);
   const [doc] = collection.read(filter, { sort: cmd.sort, limit: 1 }).docs;
-  const project = compileProjection(cmd.fields, filterDoc);
+  const project = compileProjection(cmd.fields, filterDoc, collation);
   const shown = (d: Doc | null | undefined): Doc | null => (d ? toWire(project([d])[0]!) : null);
   if (cmd.remove === true) {
     if (cmd.update !== undefined) throw badValue('Cannot specify both an update and remove=true');
@@ -153,7 +161,7 @@ export const findAndModify: CommandHandler = (ctx) => {
     return { lastErrorObject: { n: doc ? 1 : 0 }, value: shown(doc) };
   }
   if (cmd.update === undefined) throw badValue('Either an update or remove=true must be specified');
-  const statement = readUpdateStatement({ q: filterDoc, u: cmd.update, upsert: cmd.upsert, arrayFilters: cmd.arrayFilters }, { u: ctx.raw.update });
+  const statement = readUpdateStatement({ q: filterDoc, u: cmd.update, upsert: cmd.upsert, arrayFilters: cmd.arrayFilters, collation: cmd.collation }, { u: ctx.raw.update });
   if (!doc) {
     if (!statement.upsert) return { lastErrorObject: { n: 0, updatedExisting: false }, value: null };
     const inserted = upsertDocument(collection, statement);

@@ -5,6 +5,7 @@
 import type { Query } from 'mingo';
 import { commandError, ErrorCode } from './command-error.js';
 import { buildQuery } from './filter.js';
+import { isSphereIndexable } from './geo.js';
 import { keyOf, valuesAtPath, type Collation, type Doc } from './values.js';
 
 /** An index as `createIndexes` describes it (and `listIndexes` returns it). */
@@ -114,8 +115,18 @@ export class CollectionIndex {
     return [...new Set(valuesAtPath(doc, first).map((v) => keyOf(v, this.collation)))];
   }
 
-  /** Throws MongoDB's duplicate-key error if `doc` would collide with another document. */
-  checkUnique(doc: Doc, id: string, ns: string): void {
+  /**
+   * Throws MongoDB's error if `doc` cannot go into this index: a field of a 2dsphere index that
+   * is not geometry, or (for a unique index) a key another document already has.
+   */
+  check(doc: Doc, id: string, ns: string): void {
+    for (const [field, kind] of Object.entries(this.spec.key)) {
+      if (kind !== '2dsphere') continue;
+      const value = valuesAtPath(doc, field, false).find((v) => !isSphereIndexable(v));
+      if (value !== undefined) {
+        throw commandError(ErrorCode.Location16755, `Can't extract geo keys: { _id: ${JSON.stringify(doc._id)} } Point must only contain numeric elements or be valid GeoJSON: ${field}: ${JSON.stringify(value)}`);
+      }
+    }
     if (!this.spec.unique) return;
     for (const key of this.keysOf(doc)) {
       const holders = idsOf(this.entries.get(key));

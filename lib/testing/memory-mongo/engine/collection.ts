@@ -7,6 +7,7 @@ import { BSONRegExp, ObjectId } from 'bson';
 import { CollectionIndex, type IndexSpec } from './collection-index.js';
 import { badValue, commandError, ErrorCode } from './command-error.js';
 import { compileFilter, equalityConditions, nearDistance, type CompiledFilter } from './filter.js';
+import type { NearCondition } from './geo.js';
 import { parseSort, sortDocuments, type SortKey } from './sort.js';
 import { carryHints, keyOf, isPlainObject, type Collation, type Doc } from './values.js';
 
@@ -100,7 +101,7 @@ export class Collection {
     }
     const index = new CollectionIndex(spec);
     for (const [id, doc] of this.docs) {
-      index.checkUnique(doc, id, this.namespace);
+      index.check(doc, id, this.namespace);
       index.add(doc, id);
     }
     this.indexes.push(index);
@@ -116,7 +117,7 @@ export class Collection {
     } else {
       const names = Array.isArray(which) ? which : [which];
       for (const target of names) {
-        if (target === ID_INDEX_NAME) throw badValue('cannot drop _id index');
+        if (target === ID_INDEX_NAME) throw commandError(ErrorCode.InvalidOptions, 'cannot drop _id index');
         const found = this.indexes.find((i) => (typeof target === 'string' ? i.spec.name === target : keyOf(i.spec.key) === keyOf(target)));
         if (!found) throw commandError(ErrorCode.IndexNotFound, `index not found with name [${typeof target === 'string' ? target : JSON.stringify(target)}]`);
         this.indexes = this.indexes.filter((i) => i !== found);
@@ -138,7 +139,16 @@ export class Collection {
   // ---- reads ----
 
   compile(filter: unknown, collation: Collation | null): CompiledFilter {
-    return compileFilter(filter, collation, () => this.textWeights());
+    const compiled = compileFilter(filter, collation, () => this.textWeights());
+    if (compiled.near && !this.hasGeoIndexFor(compiled.near)) {
+      throw commandError(ErrorCode.NoQueryExecutionPlans, 'error processing query: planner returned error :: caused by :: unable to find index for $geoNear query');
+    }
+    return compiled;
+  }
+
+  /** `$near` needs a 2dsphere index on its field, or a 2d one for a legacy point, as in MongoDB. */
+  private hasGeoIndexFor(near: NearCondition): boolean {
+    return this.indexes.some((i) => i.spec.key[near.path] === '2dsphere' || (i.spec.key[near.path] === '2d' && !near.geoJson));
   }
 
   /** The documents an index (or `_id`) narrows the filter to, or all of them. */
@@ -207,7 +217,7 @@ export class Collection {
         keyValue: { _id: stored._id },
       });
     }
-    for (const index of this.indexes) index.checkUnique(stored, id, this.namespace);
+    for (const index of this.indexes) index.check(stored, id, this.namespace);
     for (const index of this.indexes) index.add(stored, id);
     this.docs.set(id, stored);
     this.version++;
@@ -221,7 +231,7 @@ export class Collection {
     if (keyOf(next._id) !== id) {
       throw commandError(ErrorCode.ImmutableField, "Performing an update on the path '_id' would modify the immutable field '_id'");
     }
-    for (const index of this.indexes) index.checkUnique(next, id, this.namespace);
+    for (const index of this.indexes) index.check(next, id, this.namespace);
     for (const index of this.indexes) index.remove(previous, id);
     for (const index of this.indexes) index.add(next, id);
     this.docs.set(id, next);

@@ -10,7 +10,7 @@ import { parseNear, readPoint, type NearCondition } from './geo.js';
 import { compileQuery } from './query-operators.js';
 import { mongoRegex } from './regex.js';
 import { compileTextSearch, type TextSearch } from './text-search.js';
-import { foldValue, isPlainObject, valuesAtPath, type Collation, type Doc } from './values.js';
+import { foldValue, isPlainObject, valueAtPath, valuesAtPath, type Collation, type Doc } from './values.js';
 
 /** A compiled filter. */
 export interface CompiledFilter {
@@ -145,4 +145,41 @@ export function equalityConditions(filter: Doc): Map<string, unknown[]> {
   };
   visit(filter);
   return out;
+}
+
+/** The conditions a filter puts on a path or below it (at its top level or in a top-level `$and`). */
+function conditionsOn(path: string, filter: Doc): Doc[] {
+  const found: Doc[] = [];
+  for (const [key, condition] of Object.entries(filter)) {
+    if (key === '$and' && Array.isArray(condition)) {
+      for (const part of condition) if (isPlainObject(part)) found.push(...conditionsOn(path, part));
+    } else if (key === path || key.startsWith(`${path}.`)) {
+      found.push({ [key]: condition });
+    }
+  }
+  return found;
+}
+
+/** A shallow copy of `doc` with `value` at `parts` (a path through subdocuments). */
+function replacedAt(doc: Doc, parts: string[], value: unknown): Doc {
+  const [head, ...rest] = parts as [string, ...string[]];
+  const current = doc[head];
+  return { ...doc, [head]: rest.length === 0 ? value : isPlainObject(current) ? replacedAt(current, rest, value) : current };
+}
+
+/**
+ * What the positional `$` stands for, in projections and updates: the index of the first element
+ * of the array at `path` that meets the query's conditions on that array, or null when none does
+ * (or the query has no condition on it).
+ */
+export function positionalMatcher(path: string, filter: Doc, collation: Collation | null): (doc: Doc) => number | null {
+  const conditions = conditionsOn(path, filter);
+  const query = conditions.length > 0 ? compileFilter({ $and: conditions }, collation, () => null) : null;
+  const parts = path.split('.');
+  return (doc) => {
+    const array = valueAtPath(doc, path);
+    if (!query || !Array.isArray(array)) return null;
+    const index = array.findIndex((element) => query.matches(replacedAt(doc, parts, [element])));
+    return index >= 0 ? index : null;
+  };
 }

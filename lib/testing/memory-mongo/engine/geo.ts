@@ -150,6 +150,8 @@ export interface NearCondition {
   point: Point;
   max: number;
   min: number;
+  /** True for a GeoJSON point (distances in meters), which only a 2dsphere index can serve. */
+  geoJson: boolean;
 }
 
 /** Parses `{ $near | $nearSphere: ..., $maxDistance?, $minDistance? }` for the field `path`. */
@@ -174,5 +176,49 @@ export function parseNear(path: string, condition: Doc): NearCondition {
   if (geoJson) distance = (p) => sphericalDistance(from, p) * EARTH_RADIUS_METERS;
   else if (spherical) distance = (p) => sphericalDistance(from, p);
   else distance = (p) => planarDistance(from, p);
-  return { path, distance, point, max, min };
+  return { path, distance, point, max, min, geoJson };
+}
+
+function isPosition(value: unknown): boolean {
+  return isNumberPair(value) && value[0] >= -180 && value[0] <= 180 && value[1] >= -90 && value[1] <= 90;
+}
+
+function isRing(value: unknown): boolean {
+  if (!Array.isArray(value) || value.length < 4 || !value.every(isPosition)) return false;
+  const first = value[0] as Point;
+  const last = value[value.length - 1] as Point;
+  return first[0] === last[0] && first[1] === last[1];
+}
+
+function isLine(value: unknown): boolean {
+  return Array.isArray(value) && value.length >= 2 && value.every(isPosition);
+}
+
+/** Whether a GeoJSON object is well formed, with coordinates on the globe. */
+function isGeoJson(value: Doc): boolean {
+  const c = value.coordinates;
+  const all = (items: unknown, test: (v: unknown) => boolean): boolean => Array.isArray(items) && items.length > 0 && items.every(test);
+  switch (value.type) {
+    case 'Point': return isPosition(c);
+    case 'LineString': return isLine(c);
+    case 'Polygon': return all(c, isRing);
+    case 'MultiPoint': return all(c, isPosition);
+    case 'MultiLineString': return all(c, isLine);
+    case 'MultiPolygon': return all(c, (rings) => all(rings, isRing));
+    case 'GeometryCollection': return all(value.geometries, (g) => isPlainObject(g) && isGeoJson(g));
+    default: return false;
+  }
+}
+
+/**
+ * Whether a 2dsphere index can hold a field's value: nothing (documents without it are skipped),
+ * GeoJSON, a legacy [lng, lat] pair, or an array of those.
+ */
+export function isSphereIndexable(value: unknown): boolean {
+  if (value === undefined || value === null) return true;
+  if (isNumberPair(value) && value.length === 2) return isPosition(value);
+  if (Array.isArray(value)) return value.length > 0 && value.every((v) => v !== null && v !== undefined && isSphereIndexable(v));
+  if (!isPlainObject(value)) return false;
+  if ('type' in value) return isGeoJson(value);
+  return isPosition(readPoint(value));
 }

@@ -7,8 +7,8 @@
  */
 import { find } from 'mingo';
 import { badValue, commandError } from './command-error.js';
-import { buildQuery } from './filter.js';
-import { carryHints, cloneValue, isPlainObject, valueAtPath, type Doc } from './values.js';
+import { positionalMatcher } from './filter.js';
+import { carryHints, cloneValue, isPlainObject, valueAtPath, type Collation, type Doc } from './values.js';
 
 /** Turns documents into what the client asked to see of them. */
 export type Projector = (docs: Doc[], scores?: Map<Doc, number>) => Doc[];
@@ -112,45 +112,26 @@ function orderLike(out: unknown, source: unknown): unknown {
   return ordered;
 }
 
-/** The conditions a filter puts on an array path (at its top level or in a top-level `$and`). */
-function conditionsOn(path: string, filter: Doc): Doc[] {
-  const found: Doc[] = [];
-  for (const [key, condition] of Object.entries(filter)) {
-    if (key === '$and' && Array.isArray(condition)) {
-      for (const part of condition) if (isPlainObject(part)) found.push(...conditionsOn(path, part));
-    } else if (key === path || key.startsWith(`${path}.`)) {
-      found.push({ [key]: condition });
-    }
-  }
-  return found;
-}
-
 /** For `path.$`: the first element of the array at `path` that meets the query's conditions on it. */
-function positionalElement(path: string, filter: Doc): (doc: Doc) => unknown {
-  const conditions = conditionsOn(path, filter);
-  const query = conditions.length > 0 ? buildQuery({ $and: conditions }) : null;
-  const parts = path.split('.');
+function positionalElement(path: string, filter: Doc, collation: Collation | null): (doc: Doc) => unknown {
+  const matcher = positionalMatcher(path, filter, collation);
   return (doc) => {
-    const array = valueAtPath(doc, path);
-    if (query && Array.isArray(array)) {
-      for (const element of array) {
-        if (query.test(mapAtPath(doc, parts, () => [element]) as Doc)) return [element];
-      }
-    }
-    throw commandError(51246, "positional operator '.$' couldn't find a matching element in the array");
+    const index = matcher(doc);
+    if (index === null) throw commandError(51246, "positional operator '.$' couldn't find a matching element in the array");
+    return [(valueAtPath(doc, path) as unknown[])[index]];
   };
 }
 
 /**
- * Compiles a projection document; `undefined` or `{}` keeps documents whole. `filter` is the
- * query's, for the positional `$`.
+ * Compiles a projection document; `undefined` or `{}` keeps documents whole. `filter` and
+ * `collation` are the query's, for the positional `$`.
  */
-export function compileProjection(projection: unknown, filter: Doc = {}): Projector {
+export function compileProjection(projection: unknown, filter: Doc = {}, collation: Collation | null = null): Projector {
   if (projection === undefined || projection === null) return (docs) => docs;
   if (!isPlainObject(projection)) throw badValue('projection must be a document');
   const plan = planProjection(projection);
   const useMingo = Object.keys(plan.mingoSpec).length > 0;
-  const positional = plan.positional === null ? null : positionalElement(plan.positional, filter);
+  const positional = plan.positional === null ? null : positionalElement(plan.positional, filter, collation);
   // Hints are keyed by array index, which a positional projection or a slice shifts.
   const reshaped = [...plan.slices.map(([path]) => path), ...(plan.positional === null ? [] : [plan.positional])];
   const finish = (source: Doc, projected: Doc, scores: Map<Doc, number> | undefined): Doc => {

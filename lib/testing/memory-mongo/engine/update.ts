@@ -5,7 +5,8 @@
 import { updateOne, update as applyOperators } from 'mingo';
 import { badValue, commandError, CommandError, ErrorCode } from './command-error.js';
 import { equalityConditions } from './filter.js';
-import { cloneValue, isPlainObject, keyOf, valueAtPath, type Doc } from './values.js';
+import { applyNumericTypes, checkImmutableId, checkRename, checkTargets, resolvePositional, rewriteCurrentDate } from './update-rules.js';
+import { carryHints, cloneValue, isPlainObject, keyOf, valueAtPath, type Collation, type Doc } from './values.js';
 
 const UPDATE_OPERATORS = new Set([
   '$set', '$unset', '$inc', '$mul', '$min', '$max', '$rename', '$push', '$pull', '$pullAll',
@@ -15,7 +16,8 @@ const PIPELINE_STAGES = new Set(['$addFields', '$set', '$project', '$unset', '$r
 
 /** The kinds of update the `update` and `findAndModify` commands accept. */
 export type UpdateSpec =
-  | { kind: 'operators'; operators: Doc }
+  /** `typed` is the update as decoded from the wire, whose numbers still say their BSON types. */
+  | { kind: 'operators'; operators: Doc; typed?: Doc }
   | { kind: 'replacement'; document: Doc }
   | { kind: 'pipeline'; stages: Doc[] };
 
@@ -35,6 +37,7 @@ export function parseUpdate(u: unknown): UpdateSpec {
       if (!UPDATE_OPERATORS.has(op)) throw commandError(ErrorCode.FailedToParse, `Unknown modifier: ${op}. Expected a valid update modifier or pipeline-style update specified as an array`);
       if (!isPlainObject(u[op])) throw commandError(ErrorCode.FailedToParse, `Modifiers operate on fields but we found type ${typeof u[op]} instead.`);
     }
+    checkRename(u.$rename);
     checkConflicts(u);
     return { kind: 'operators', operators: u };
   }
@@ -122,10 +125,15 @@ export interface UpdateOutcome {
 }
 
 /**
- * Applies `spec` to a copy of `doc`. `filter` resolves the positional `$` operator;
- * `inserting` is true for an upsert, when `$setOnInsert` applies.
+ * Applies `spec` to a copy of `doc`, which keeps the type hints of what it did not change.
+ * `filter` and `collation` resolve the positional `$` operator; `inserting` is true for an
+ * upsert, when `$setOnInsert` applies.
  */
-export function applyUpdate(doc: Doc, spec: UpdateSpec, options: { filter: Doc; arrayFilters?: Doc[]; inserting: boolean }): UpdateOutcome {
+export function applyUpdate(
+  doc: Doc,
+  spec: UpdateSpec,
+  options: { filter: Doc; arrayFilters?: Doc[]; inserting: boolean; collation?: Collation | null },
+): UpdateOutcome {
   try {
     if (spec.kind === 'replacement') {
       const document: Doc = { _id: doc._id, ...cloneValue(spec.document) };
@@ -136,18 +144,28 @@ export function applyUpdate(doc: Doc, spec: UpdateSpec, options: { filter: Doc; 
     if (spec.kind === 'pipeline') {
       const docs = [document];
       const result = updateOne(docs, {}, spec.stages as never, {});
-      const updated = docs[0]!;
-      return { document: updated, changed: result.modifiedCount > 0 ? Object.keys({ ...doc, ...updated }) : [] };
+      let updated = docs[0]!;
+      // A pipeline that drops `_id` (say, with $replaceWith) keeps it, as MongoDB does.
+      if (updated._id === undefined && doc._id !== undefined) updated = { _id: doc._id, ...updated };
+      const changed = result.modifiedCount > 0 ? Object.keys({ ...doc, ...updated }) : [];
+      carryHints(doc, updated, changed);
+      return { document: updated, changed };
     }
     const operators: Doc = { ...spec.operators };
     if (operators.$setOnInsert) {
       if (options.inserting) operators.$set = { ...(operators.$set as Doc | undefined), ...(operators.$setOnInsert as Doc) };
       delete operators.$setOnInsert;
     }
+    rewriteCurrentDate(operators);
+    resolvePositional(document, operators, options.filter, options.collation ?? null);
+    checkImmutableId(document, operators);
+    checkTargets(document, operators);
     checkArithmeticTargets(document, operators);
     rewriteAddToSet(document, operators);
     if (Object.keys(operators).length === 0) return { document, changed: [] };
-    const changed = applyOperators(document, operators, options.arrayFilters, options.filter, { cloneMode: 'deep' });
+    // No condition: the document already matched, and mingo would re-test it with its own semantics.
+    const changed = applyOperators(document, operators, options.arrayFilters, {}, { cloneMode: 'deep' });
+    applyNumericTypes(doc, document, changed, spec.typed, options.inserting);
     return { document, changed };
   } catch (err) {
     if (err instanceof CommandError) throw err;

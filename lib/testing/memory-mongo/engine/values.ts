@@ -92,6 +92,54 @@ export function carryHints(from: Doc, to: Doc, changedPaths: readonly string[]):
   if (kept.size > 0) setHints(to as HintedDoc, kept);
 }
 
+/** The numeric BSON types, in the order arithmetic promotes them (int + double is a double). */
+export const NUMERIC_TYPES = ['int', 'long', 'double', 'decimal'] as const;
+export type NumericType = (typeof NUMERIC_TYPES)[number];
+
+/** The numeric type of a value as it arrived on the wire (before normalization), or null. */
+export function wireNumericType(raw: unknown): NumericType | null {
+  if (raw instanceof Int32) return 'int';
+  if (raw instanceof Double) return 'double';
+  if (raw instanceof Timestamp) return null;
+  if (raw instanceof Long) return 'long';
+  if (raw instanceof Decimal128) return 'decimal';
+  if (typeof raw === 'number') return isInt32Range(raw) ? 'int' : 'double';
+  return null;
+}
+
+/** The numeric type of the value at a concrete path (no positional parts) of a stored document, or null. */
+export function storedNumericType(doc: Doc, path: string): NumericType | null {
+  const type = bsonTypeOf(valueAtPath(doc, path), (doc as HintedDoc)[typeHints]?.get(path));
+  return (NUMERIC_TYPES as readonly string[]).includes(type) ? (type as NumericType) : null;
+}
+
+/** Replaces a document's hints at and under `path` (a concrete path) with `replacement`. */
+function rehint(doc: Doc, path: string, replacement: Map<string, NumericHint>): void {
+  const hints = new Map<string, NumericHint>();
+  for (const [p, hint] of (doc as HintedDoc)[typeHints] ?? []) if (p !== path && !p.startsWith(`${path}.`)) hints.set(p, hint);
+  for (const [p, hint] of replacement) hints.set(p, hint);
+  if (hints.size > 0) setHints(doc as HintedDoc, hints);
+  else delete (doc as HintedDoc)[typeHints];
+}
+
+/** Records that the number at `path` is of BSON type `type`, which a JavaScript number cannot say. */
+export function setNumericType(doc: Doc, path: string, type: NumericType): void {
+  const value = valueAtPath(doc, path);
+  if (typeof value !== 'number') return;
+  const hint = new Map<string, NumericHint>();
+  if (type === 'double' && isInt32Range(value)) hint.set(path, 'double');
+  // An int that outgrew 32 bits is a long, as in MongoDB's arithmetic.
+  else if ((type === 'long' || (type === 'int' && !isInt32Range(value))) && Number.isSafeInteger(value)) hint.set(path, 'long');
+  rehint(doc, path, hint);
+}
+
+/** Records the numeric types of a value that arrived on the wire and is now stored at `path`. */
+export function setWireTypes(doc: Doc, path: string, raw: unknown): void {
+  const hints = new Map<string, NumericHint>();
+  normalizeValue(raw, path, hints);
+  rehint(doc, path, hints);
+}
+
 function restoreValue(value: unknown, path: string, hints: Map<string, NumericHint>): unknown {
   if (typeof value === 'number') {
     const hint = hints.get(path);

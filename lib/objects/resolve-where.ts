@@ -1,0 +1,79 @@
+/**
+ * Turns the parts of a `where` that need other data into plain constraints before the query runs:
+ * sub-queries (`$inQuery`, `$notInQuery`, `$select`, `$dontSelect`) become `$in`/`$nin` lists,
+ * `$relatedTo` becomes an objectId list, `$relativeTime` a date. Independent sub-queries run in
+ * parallel, each with the caller's read permissions.
+ */
+import { principalsOf } from '../auth/request-auth.js';
+import { relativeTimeToDate } from '../query/relative-time.js';
+import type { OperationContext } from '../services.js';
+import type { RestObject, RestWhere } from '../storage/storage.js';
+
+type Json = Record<string, unknown>;
+
+const LOGICAL = new Set(['$or', '$and', '$nor']);
+const SUBQUERIES: Record<string, '$in' | '$nin'> = { $inQuery: '$in', $notInQuery: '$nin', $select: '$in', $dontSelect: '$nin' };
+
+function isObject(value: unknown): value is Json {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+async function runQuery(ctx: OperationContext, className: string, where: RestWhere, keys: string[]): Promise<RestObject[]> {
+  const schema = await ctx.services.schemas.get(className);
+  if (!schema) return [];
+  const resolved = await resolveWhere(ctx, where);
+  return ctx.services.storage.findObjects(schema, resolved, { keys }, principalsOf(ctx.caller.auth));
+}
+
+/** The values a sub-query stands for: pointers to its results, or the selected key's values. */
+async function subqueryValues(ctx: OperationContext, op: string, operand: Json): Promise<unknown[]> {
+  if (op === '$inQuery' || op === '$notInQuery') {
+    const className = operand.className as string;
+    const results = await runQuery(ctx, className, (operand.where ?? {}) as RestWhere, ['objectId']);
+    return results.map((r) => ({ __type: 'Pointer', className, objectId: r.objectId }));
+  }
+  const query = operand.query as Json;
+  const key = operand.key as string;
+  const results = await runQuery(ctx, query.className as string, (query.where ?? {}) as RestWhere, [key]);
+  return results.map((r) => r[key]).filter((v) => v !== undefined);
+}
+
+function resolveRelativeTimes(constraint: Json, now: Date): Json {
+  const out: Json = {};
+  for (const [op, value] of Object.entries(constraint)) {
+    out[op] = isObject(value) && '$relativeTime' in value ? { __type: 'Date', iso: relativeTimeToDate(value.$relativeTime, now).toISOString() } : value;
+  }
+  return out;
+}
+
+/** Resolves a validated `where`; the result holds only operators storage translates directly. */
+export async function resolveWhere(ctx: OperationContext, where: RestWhere): Promise<RestWhere> {
+  const out: Json = {};
+  const extra: RestWhere[] = [];
+  const now = ctx.services.now();
+  await Promise.all(Object.entries(where).map(async ([key, value]) => {
+    if (LOGICAL.has(key)) {
+      out[key] = await Promise.all((value as RestWhere[]).map((sub) => resolveWhere(ctx, sub)));
+      return;
+    }
+    if (key === '$relatedTo') {
+      const { object, key: field } = value as { object: { className: string; objectId: string }; key: string };
+      const ids = await ctx.services.storage.relatedIds({ owningClass: object.className, field, owningId: object.objectId }, object.objectId);
+      extra.push({ objectId: { $in: ids } });
+      return;
+    }
+    if (!isObject(value) || !Object.keys(value).some((k) => k.startsWith('$'))) {
+      out[key] = value;
+      return;
+    }
+    const rest = resolveRelativeTimes(value, now);
+    await Promise.all(Object.keys(SUBQUERIES).filter((op) => op in rest).map(async (op) => {
+      const operand = rest[op] as Json;
+      delete rest[op];
+      extra.push({ [key]: { [SUBQUERIES[op]!]: await subqueryValues(ctx, op, operand) } });
+    }));
+    if (Object.keys(rest).length > 0) out[key] = rest;
+  }));
+  if (extra.length > 0) out.$and = [...((out.$and as RestWhere[] | undefined) ?? []), ...extra];
+  return out;
+}

@@ -1,0 +1,24 @@
+/** GET /aggregate/:className (master): a pipeline, or `distinct` values of a field. */
+import type { ApiReply, ApiRequest } from '../http/api-request.js';
+import { resolveWhere } from '../objects/resolve-where.js';
+import { parseAggregateParams } from '../query/aggregate-params.js';
+import { assertClassName } from '../schema/names.js';
+import type { Services } from '../services.js';
+import { requireMaster } from './server.js';
+
+export async function aggregate(services: Services, req: ApiRequest, className: string): Promise<ApiReply> {
+  requireMaster(req);
+  assertClassName(className);
+  const params = parseAggregateParams(req.params);
+  const schema = await services.schemas.get(className);
+  if (!schema) return { body: { results: [] } };
+  const ctx = { services, caller: req.caller };
+  if (params.kind === 'distinct') {
+    const where = await resolveWhere(ctx, params.where);
+    return { body: { results: await services.storage.distinct(schema, params.field, where, null) } };
+  }
+  const pipeline = await Promise.all(params.pipeline.map(async (stage) =>
+    '$match' in stage ? { $match: await resolveWhere(ctx, stage.$match as Record<string, unknown>) } : stage,
+  ));
+  return { body: { results: await services.storage.aggregate(schema, pipeline, null) } };
+}

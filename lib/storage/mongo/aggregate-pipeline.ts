@@ -1,0 +1,65 @@
+/**
+ * Parse-level aggregation -> MongoDB: field references use Parse's names (`$objectId`,
+ * `$createdAt`, a pointer `$owner`) and become stored names (`$_id`, `$_created_at`,
+ * `$_p_owner`); `$match` stages are translated like a `where`. Results come back with Parse's
+ * names, and internal fields are dropped.
+ */
+import type { Document } from 'mongodb';
+import type { ClassSchema } from '../../schema/class-schema.js';
+import { interiorFromMongo, storedKey } from './codec.js';
+import { whereToFilter } from './where-filter.js';
+
+type Json = Record<string, unknown>;
+
+function storedPath(schema: ClassSchema, path: string): string {
+  const [head, ...rest] = path.split('.');
+  return [storedKey(schema, head!), ...rest].join('.');
+}
+
+/** Rewrites `$field` references inside an expression. */
+function translateExpression(schema: ClassSchema, value: unknown): unknown {
+  if (typeof value === 'string' && value.startsWith('$') && !value.startsWith('$$')) return `$${storedPath(schema, value.slice(1))}`;
+  if (Array.isArray(value)) return value.map((v) => translateExpression(schema, v));
+  if (value !== null && typeof value === 'object') {
+    const out: Json = {};
+    for (const [k, v] of Object.entries(value)) out[k] = translateExpression(schema, v);
+    return out;
+  }
+  return value;
+}
+
+/** Rewrites the field names a stage uses as keys (`$sort`, `$project`, `$unset`...). */
+function translateKeys(schema: ClassSchema, body: Json): Json {
+  const out: Json = {};
+  for (const [k, v] of Object.entries(body)) out[k.startsWith('$') ? k : storedPath(schema, k)] = translateExpression(schema, v);
+  return out;
+}
+
+export function toMongoPipeline(schema: ClassSchema, pipeline: Json[], readers: readonly string[] | null): Document[] {
+  const stages: Document[] = pipeline.map((stage) => {
+    const [name, body] = Object.entries(stage)[0]!;
+    switch (name) {
+      case '$match': return { $match: whereToFilter(schema, body as Json) };
+      case '$sort': case '$project': case '$addFields': case '$set': return { [name]: translateKeys(schema, body as Json) };
+      case '$unset': return { $unset: Array.isArray(body) ? body.map((f) => storedPath(schema, String(f))) : storedPath(schema, String(body)) };
+      case '$unwind': return { $unwind: translateExpression(schema, typeof body === 'string' && !body.startsWith('$') ? `$${body}` : body) };
+      default: return { [name]: translateExpression(schema, body) };
+    }
+  });
+  return readers ? [{ $match: { _rperm: { $in: [null, ...readers] } } }, ...stages] : stages;
+}
+
+/** A result document with Parse's names: `_id` as objectId, pointers as Pointers, no internal fields. */
+export function fromMongoResult(doc: Document): Json {
+  const out: Json = {};
+  for (const [key, value] of Object.entries(doc)) {
+    if (key === '_id') out.objectId = interiorFromMongo(value);
+    else if (key === '_created_at') out.createdAt = value instanceof Date ? value.toISOString() : value;
+    else if (key === '_updated_at') out.updatedAt = value instanceof Date ? value.toISOString() : value;
+    else if (key.startsWith('_p_') && typeof value === 'string') {
+      const dollar = value.indexOf('$');
+      out[key.slice(3)] = { __type: 'Pointer', className: value.slice(0, dollar), objectId: value.slice(dollar + 1) };
+    } else if (!key.startsWith('_')) out[key] = interiorFromMongo(value);
+  }
+  return out;
+}
