@@ -52,12 +52,18 @@ function readPreferenceOf(options: FindOptions): ReadPreference | undefined {
   return options.readPreference ? new ReadPreference(READ_PREFERENCE_MODES[options.readPreference]) : undefined;
 }
 
+/** MongoDB's codes for a query it cannot run as asked (BadValue, FailedToParse, IndexNotFound, NoQueryExecutionPlans). */
+const QUERY_ERROR_CODES = new Set([2, 9, 27, 291]);
+
 /** Translates a driver error into the Parse error a client should see. */
 function toBackendError(err: unknown): unknown {
   if (err instanceof BackendError) return err;
   const e = err as { name?: string; code?: number; errorLabels?: string[] } | null;
   if (e?.code === 11000) {
     return new BackendError(ErrorCode.DUPLICATE_VALUE, 'A duplicate value for a field with unique values was provided', { cause: err });
+  }
+  if (e?.name === 'MongoServerError' && e.code !== undefined && QUERY_ERROR_CODES.has(e.code)) {
+    return new BackendError(ErrorCode.INVALID_QUERY, (err as Error).message, { cause: err });
   }
   if (e?.name && UNREACHABLE_ERRORS.has(e.name)) {
     return new BackendError(ErrorCode.CONNECTION_FAILED, 'The database is unavailable; try again shortly.', { cause: err });
@@ -165,6 +171,9 @@ export class MongoStorage implements Storage {
     if (Object.keys(set).length === 0) delete update.$set;
     try {
       await this.run((db, session) => db.collection<Document>(SCHEMA_COLLECTION).updateOne(filter, update, { upsert: true, session }));
+      // GeoPoint fields get the 2dsphere index their queries need, as parse-server creates it.
+      const geoFields = Object.entries(change.addFields).filter(([, type]) => type.type === 'GeoPoint').map(([field]) => field);
+      await Promise.all(geoFields.map((field) => this.run((db) => db.collection(change.className).createIndex({ [field]: '2dsphere' }, { name: `${field}_2dsphere` }))));
     } catch (err) {
       // A concurrent writer added one of the fields first; the caller reloads and re-checks.
       if (err instanceof BackendError && err.code === ErrorCode.DUPLICATE_VALUE) return;
