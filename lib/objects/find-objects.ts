@@ -10,8 +10,7 @@ import type { OperationContext } from '../services.js';
 import type { RestObject } from '../storage/storage.js';
 import { includePointers } from './include-pointers.js';
 import { resolveWhere } from './resolve-where.js';
-
-type Json = Record<string, unknown>;
+import { applyNestedSelection, includesForSelection } from './select-keys.js';
 
 /** The answer to a find: results, and the count when asked. */
 export interface FindResult {
@@ -23,9 +22,14 @@ function topLevelPointerFields(schema: ClassSchema): string[] {
   return Object.entries(schema.fields).filter(([, f]) => f.type === 'Pointer').map(([name]) => name);
 }
 
-function dropExcluded(results: RestObject[], excludeKeys: string[] | undefined): void {
-  if (!excludeKeys) return;
-  for (const object of results) for (const key of excludeKeys) if (key !== 'objectId') delete object[key];
+/** Includes (explicit and those dotted keys need), then the nested selection and exclusions. */
+async function shapeResults(ctx: OperationContext, schema: ClassSchema, results: RestObject[], params: FindParams): Promise<void> {
+  const include = [...(params.include ?? []), ...includesForSelection(params.keys, params.excludeKeys)];
+  if (include.length > 0) await includePointers(ctx, results, include, topLevelPointerFields(schema));
+  applyNestedSelection(results, params.keys, params.excludeKeys);
+  for (const object of results) {
+    for (const key of params.excludeKeys ?? []) if (!key.includes('.') && key !== 'objectId') delete object[key];
+  }
 }
 
 /** `redirectClassNameForKey`: the relation field's target class, or the class itself. */
@@ -53,8 +57,7 @@ export async function findObjects(ctx: OperationContext, requestedClass: string,
     params.limit === 0 ? Promise.resolve([]) : ctx.services.storage.findObjects(schema, resolved, options, readers),
     params.count ? ctx.services.storage.countObjects(schema, resolved, readers) : Promise.resolve(undefined),
   ]);
-  if (params.include) await includePointers(ctx, results, params.include, topLevelPointerFields(schema));
-  dropExcluded(results, params.excludeKeys);
+  await shapeResults(ctx, schema, results, params);
   return count === undefined ? { results, ...redirected } : { results, count, ...redirected };
 }
 
@@ -66,7 +69,6 @@ export async function getObject(ctx: OperationContext, className: string, object
   const keys = params.keys?.map((k) => k.split('.')[0]!);
   const [object] = await ctx.services.storage.findObjects(schema, { objectId }, { limit: 1, keys }, principalsOf(ctx.caller.auth));
   if (!object) throw new BackendError(ErrorCode.OBJECT_NOT_FOUND, 'Object not found.');
-  if (params.include) await includePointers(ctx, [object as Json], params.include, topLevelPointerFields(schema));
-  dropExcluded([object], params.excludeKeys);
+  await shapeResults(ctx, schema, [object], params);
   return object;
 }

@@ -77,7 +77,12 @@ function serverChangedFields(stored: Json, values: Json, changedByHook: string[]
     if (isOperation(value) || changedByHook.includes(key)) out[field] = stored[field];
   }
   for (const key of changedByHook) if (!(key in out) && key !== 'ACL') out[key] = stored[key];
-  for (const key of Object.keys(out)) if (out[key] === undefined) delete out[key];
+  for (const key of Object.keys(out)) {
+    if (out[key] !== undefined) continue;
+    // A field a hook removed is removed on the client too, as parse-server tells it.
+    if (changedByHook.includes(key)) out[key] = { __op: 'Delete' };
+    else delete out[key];
+  }
   return out;
 }
 

@@ -57,11 +57,7 @@ function list(value: unknown, name: string, allowStar = false): string[] | undef
     if (allowStar && path === '*') continue;
     if (path === '$score' && (name === 'order' || name === 'keys')) continue;
     if (['objectId', 'createdAt', 'updatedAt'].includes(path)) continue;
-    try {
-      assertFieldPath(path);
-    } catch {
-      throw invalid(`Invalid field in ${name}: ${item}`);
-    }
+    assertFieldPath(path);
   }
   return out;
 }

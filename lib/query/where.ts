@@ -60,7 +60,17 @@ function isGeoPoint(value: unknown): boolean {
   return typeof latitude === 'number' && typeof longitude === 'number' && Math.abs(latitude) <= 90 && Math.abs(longitude) <= 180;
 }
 
-/** The geo operators take shapes of GeoPoints, Parse's way; anything else is 107. */
+/** A `[longitude, latitude]` pair, which the SDKs send for some shapes. */
+function isCoordinatePair(value: unknown): boolean {
+  return Array.isArray(value) && value.length === 2 && typeof value[0] === 'number' && typeof value[1] === 'number' && Math.abs(value[0]) <= 180 && Math.abs(value[1]) <= 90;
+}
+
+function isPolygonValue(value: unknown): boolean {
+  return isObject(value) && value.__type === 'Polygon' && Array.isArray(value.coordinates) && value.coordinates.length >= 3
+    && value.coordinates.every((p) => Array.isArray(p) && p.length === 2 && typeof p[0] === 'number' && typeof p[1] === 'number');
+}
+
+/** The geo operators take shapes of GeoPoints (or coordinate pairs), Parse's way; anything else is 107. */
 function checkGeoOperand(op: string, value: unknown): void {
   const bad = (): never => {
     throw new BackendError(ErrorCode.INVALID_JSON, `bad ${op} value`);
@@ -75,10 +85,12 @@ function checkGeoOperand(op: string, value: unknown): void {
       return;
     case '$geoWithin':
       if (Array.isArray(shape.$polygon)) {
-        if (shape.$polygon.length < 3 || !shape.$polygon.every(isGeoPoint)) bad();
+        if (shape.$polygon.length < 3 || !shape.$polygon.every((p) => isGeoPoint(p) || isCoordinatePair(p))) bad();
+      } else if (isObject(shape.$polygon)) {
+        if (!isPolygonValue(shape.$polygon)) bad();
       } else if (Array.isArray(shape.$centerSphere)) {
         const [center, radius] = shape.$centerSphere as unknown[];
-        if (!isGeoPoint(center) || typeof radius !== 'number' || radius < 0) bad();
+        if (!(isGeoPoint(center) || isCoordinatePair(center)) || typeof radius !== 'number' || radius < 0) bad();
       } else bad();
       return;
     case '$geoIntersects':

@@ -29,8 +29,11 @@ export function assertClassName(name: string): void {
   }
 }
 
+/** Names a field may not have: the SDKs read `className` as the object's class. */
+const RESERVED_FIELD_NAMES = new Set(['length', 'className']);
+
 export function isValidFieldName(name: string): boolean {
-  return FIELD_NAME.test(name) && name !== 'length';
+  return FIELD_NAME.test(name) && !RESERVED_FIELD_NAMES.has(name);
 }
 
 /** Throws 105 for an invalid top-level field name. */

@@ -29,6 +29,11 @@ function atom(schema: ClassSchema, field: string, value: unknown): unknown {
   return interiorToMongo(value);
 }
 
+/** A GeoPoint, or a `[lng, lat]` pair as the SDKs send for some shapes, as MongoDB's `[lng, lat]`. */
+function lngLat(point: unknown): unknown {
+  return Array.isArray(point) ? point : geoPointToMongo(point as Json);
+}
+
 function constraint(schema: ClassSchema, field: string, ops: Json): Json {
   const out: Json = {};
   for (const [op, value] of Object.entries(ops)) {
@@ -73,10 +78,13 @@ function constraint(schema: ClassSchema, field: string, ops: Json): Json {
       }
       case '$geoWithin': {
         const shape = value as Json;
-        if (Array.isArray(shape.$polygon)) out.$geoWithin = { $polygon: (shape.$polygon as Json[]).map((p) => geoPointToMongo(p)) };
-        else if (Array.isArray(shape.$centerSphere)) {
-          const [center, radius] = shape.$centerSphere as [Json, number];
-          out.$geoWithin = { $centerSphere: [geoPointToMongo(center), radius] };
+        if (Array.isArray(shape.$polygon)) out.$geoWithin = { $polygon: (shape.$polygon as unknown[]).map(lngLat) };
+        else if (isObject(shape.$polygon)) {
+          // A Parse Polygon lists [latitude, longitude] pairs.
+          out.$geoWithin = { $polygon: (shape.$polygon.coordinates as [number, number][]).map(([lat, lng]) => [lng, lat]) };
+        } else if (Array.isArray(shape.$centerSphere)) {
+          const [center, radius] = shape.$centerSphere as [unknown, number];
+          out.$geoWithin = { $centerSphere: [lngLat(center), radius] };
         }
         break;
       }

@@ -12,6 +12,33 @@ function indexName(key: Doc): string {
   return Object.entries(key).map(([field, kind]) => `${field}_${String(kind)}`).join('_');
 }
 
+/**
+ * A text index as MongoDB stores and lists it: its text fields become `_fts: 'text', _ftsx: 1` in
+ * the key and move to `weights` (1 unless given), with the text-search defaults made explicit.
+ * One text index per collection then follows: any two have the same key.
+ */
+function normalizeTextIndex(spec: IndexSpec): IndexSpec {
+  if ('_fts' in spec.key || !Object.values(spec.key).includes('text')) return spec;
+  const key: Doc = {};
+  const weights: Doc = {};
+  for (const [field, kind] of Object.entries(spec.key)) {
+    if (kind !== 'text') key[field] = kind;
+    else {
+      weights[field] = 1;
+      if (!('_fts' in key)) Object.assign(key, { _fts: 'text', _ftsx: 1 });
+    }
+  }
+  if (isPlainObject(spec.weights)) Object.assign(weights, spec.weights);
+  return {
+    ...spec,
+    key,
+    weights,
+    default_language: spec.default_language ?? 'english',
+    language_override: spec.language_override ?? 'language',
+    textIndexVersion: 3,
+  };
+}
+
 function readIndexSpec(value: unknown): IndexSpec {
   if (!isPlainObject(value) || !isPlainObject(value.key) || Object.keys(value.key).length === 0) {
     throw commandError(ErrorCode.CannotCreateIndex, 'Index keys cannot be empty.');
@@ -23,7 +50,7 @@ function readIndexSpec(value: unknown): IndexSpec {
     throw commandError(ErrorCode.CannotCreateIndex, typeof kind === 'string' ? `Unknown index plugin '${kind}'` : `Values in the index key pattern can't be ${JSON.stringify(kind)}: ${field}`);
   }
   const name = typeof value.name === 'string' ? value.name : indexName(value.key);
-  return { v: 2, ...value, key: value.key, name };
+  return normalizeTextIndex({ v: 2, ...value, key: value.key, name });
 }
 
 export const createIndexes: CommandHandler = (ctx) => {

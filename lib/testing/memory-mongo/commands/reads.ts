@@ -3,6 +3,7 @@ import { Aggregator } from 'mingo';
 import { Long } from 'bson';
 import { badValue, CommandError } from '../engine/command-error.js';
 import { parseCollation, type Collection } from '../engine/collection.js';
+import { preparePipeline } from '../engine/pipeline.js';
 import { compileProjection } from '../engine/projection.js';
 import { cloneValue, isPlainObject, keyOf, valuesAtPath, type Doc } from '../engine/values.js';
 import { collectionName, integerOption, type CommandContext, type CommandHandler } from './context.js';
@@ -86,17 +87,9 @@ export const distinct: CommandHandler = (ctx) => {
   return { values: [...seen.values()] };
 };
 
-const UNSUPPORTED_STAGES = new Set(['$out', '$merge', '$geoNear', '$search', '$changeStream', '$currentOp', '$collStats', '$indexStats']);
-
 export const aggregate: CommandHandler = (ctx) => {
   const { cmd } = ctx;
-  if (!Array.isArray(cmd.pipeline)) throw badValue("'pipeline' option must be specified as an array");
-  const stages = cmd.pipeline as Doc[];
-  for (const stage of stages) {
-    const name = isPlainObject(stage) ? Object.keys(stage)[0] : undefined;
-    if (!name) throw badValue('A pipeline stage specification object must contain exactly one field.');
-    if (UNSUPPORTED_STAGES.has(name)) throw badValue(`${name} is not supported by the in-memory MongoDB`);
-  }
+  const stages = preparePipeline(cmd.pipeline);
   if (cmd.aggregate === 1) throw badValue('database-level aggregation is not supported by the in-memory MongoDB');
   const collection = sourceCollection(ctx);
   const collation = parseCollation(cmd.collation);

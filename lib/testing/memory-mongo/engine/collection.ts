@@ -131,7 +131,8 @@ export class Collection {
     const text = this.indexes.find((i) => i.isText);
     if (!text) return null;
     const weights: Record<string, number> = {};
-    for (const [field, kind] of Object.entries(text.spec.key)) if (kind === 'text') weights[field] = 1;
+    // Text fields are in `weights` (see createIndexes); a key may still name them (older data files).
+    for (const [field, kind] of Object.entries(text.spec.key)) if (kind === 'text' && field !== '_fts') weights[field] = 1;
     for (const [field, w] of Object.entries(text.spec.weights ?? {})) weights[field] = Number(w);
     return weights;
   }

@@ -1,11 +1,22 @@
 /**
  * `$text` search over a collection's text index. Matching follows MongoDB: terms are OR-ed,
  * quoted phrases are required, `-term` excludes, case and diacritics are ignored unless asked,
- * and English words are reduced by a light suffix stemmer. Scores rank by weighted term
- * frequency; they order results like MongoDB's but are not the same numbers.
+ * English stop words are ignored and English words are stemmed (Porter2, as MongoDB does).
+ * Scores use MongoDB's formula, so they rank like MongoDB's (its stop-word list may differ a little).
  */
 import { badValue, commandError, ErrorCode } from './command-error.js';
+import { stemEnglish } from './english-stemmer.js';
 import { isPlainObject, valuesAtPath, type Doc } from './values.js';
+
+/** Words too common to search for, left out of the index and of queries. */
+const STOP_WORDS = new Set(
+  ('a about above after again against all am an and any are as at be because been before being below between both but by ' +
+    'can could did do does doing down during each few for from further had has have having he her here hers herself him ' +
+    'himself his how i if in into is it its itself just me more most my myself no nor not now of off on once only or other ' +
+    'ought our ours ourselves out over own same she should so some such than that the their theirs them themselves then ' +
+    'there these they this those through to too under until up very was we were what when where which while who whom why ' +
+    'will with would you your yours yourself yourselves').split(' '),
+);
 
 /** A parsed `$text` operand, ready to score documents. */
 export interface TextSearch {
@@ -25,19 +36,41 @@ function normalize(text: string, opts: SearchOptions): string {
   return out;
 }
 
+/** Stems a word; a case-sensitive search keeps the case of the letters the stem kept. */
 function stem(word: string): string {
-  if (word.length <= 3) return word;
-  for (const [suffix, replacement] of [["'s", ''], ['ies', 'y'], ['ing', ''], ['edly', ''], ['ed', ''], ['es', ''], ['s', '']] as const) {
-    if (word.endsWith(suffix) && word.length - suffix.length >= 3 && !(suffix === 's' && word.endsWith('ss'))) {
-      return word.slice(0, -suffix.length) + replacement;
-    }
-  }
-  return word;
+  const lower = word.toLowerCase();
+  const stemmed = stemEnglish(lower);
+  if (word === lower) return stemmed;
+  return [...stemmed].map((c, i) => (word[i]?.toLowerCase() === c ? word[i] : c)).join('');
 }
 
 function tokens(text: string, opts: SearchOptions): string[] {
   const words = normalize(text, opts).match(/[\p{L}\p{N}_]+/gu) ?? [];
-  return opts.stem ? words.map(stem) : words;
+  return opts.stem ? words.filter((w) => !STOP_WORDS.has(w.toLowerCase())).map(stem) : words;
+}
+
+/**
+ * MongoDB's score of one string for the terms it contains: each further occurrence of a term
+ * counts half the previous one, scaled by how much of the string the term makes up, with a
+ * small bonus when the term is the whole string.
+ */
+function scoreString(text: string, words: string[], weight: number, wanted: Set<string>): number {
+  const stats = new Map<string, { count: number; freq: number }>();
+  for (const word of words) {
+    const s = stats.get(word) ?? { count: 0, freq: 0 };
+    s.freq += 1 / 2 ** s.count;
+    s.count++;
+    stats.set(word, s);
+  }
+  let score = 0;
+  for (const term of wanted) {
+    const s = stats.get(term);
+    if (!s) continue;
+    let coefficient = (0.5 * s.count) / words.length + 0.5;
+    if (text.trim().toLowerCase() === term.toLowerCase()) coefficient *= 1.1;
+    score += weight * s.freq * coefficient;
+  }
+  return score;
 }
 
 function parseSearch(search: string, opts: SearchOptions): { terms: string[]; phrases: string[]; negated: string[] } {
@@ -79,10 +112,11 @@ export function compileTextSearch(operand: unknown, weights: Record<string, numb
   const opts: SearchOptions = {
     caseSensitive: operand.$caseSensitive === true,
     diacriticSensitive: operand.$diacriticSensitive === true,
-    stem: language !== 'none',
+    stem: language === 'english' || language === 'en',
   };
   const { terms, phrases, negated } = parseSearch(operand.$search, opts);
   const fields = Object.entries(weights);
+  const wanted = new Set(terms);
   return {
     score(doc) {
       let score = 0;
@@ -93,9 +127,7 @@ export function compileTextSearch(operand: unknown, weights: Record<string, numb
           if (negated.some((n) => words.includes(n))) return 0;
           const normalized = normalize(text, opts);
           for (const phrase of phrases) if (normalized.includes(phrase)) phraseHits.add(phrase);
-          let hits = 0;
-          for (const term of terms) for (const w of words) if (w === term) hits++;
-          if (hits > 0) score += (weight * hits) / (1 + 0.1 * words.length) + weight;
+          score += scoreString(text, words, weight, wanted);
         }
       }
       if (phraseHits.size < phrases.length) return 0;
