@@ -5,6 +5,7 @@
  */
 import type { Router } from 'express';
 import { CloudRegistry } from './cloud/cloud-registry.js';
+import { createFileUrls } from './files/file-urls.js';
 import type { BackendConfig } from './config/options.js';
 import { resolveConfig } from './config/resolve-config.js';
 import { buildRouter } from './http/router.js';
@@ -34,13 +35,15 @@ export interface Backend extends Router {
  */
 export function createBackend(options: BackendConfig): Backend {
   const config = resolveConfig(options);
-  const fileBase = `${config.publicServerURL ?? config.serverURL ?? ''}/files/${encodeURIComponent(config.appId)}`;
+  // Without a serverURL, file URLs start at the mount path, learnt from the requests.
+  let mountPath = '';
+  const fileUrls = createFileUrls(config, () => mountPath);
   const storage = new MongoStorage({
     uri: config.databaseURI,
     database: config.database,
     clientOptions: config.databaseOptions,
     timeoutMS: config.databaseTimeoutMS,
-    fileUrl: (name) => `${fileBase}/${encodeURIComponent(name)}`,
+    fileUrl: (name) => fileUrls.urlFor(name),
     onError: (message, details) => config.logger.warn(message, details),
   });
   const services: Services = {
@@ -48,6 +51,8 @@ export function createBackend(options: BackendConfig): Backend {
     storage,
     schemas: new SchemaRegistry({ storage }),
     cloud: new CloudRegistry(),
+    files: storage.files(),
+    fileUrls,
     now: () => new Date(),
   };
   let readying: Promise<void> | null = null;
@@ -58,7 +63,9 @@ export function createBackend(options: BackendConfig): Backend {
     });
     return readying;
   };
-  const router = buildRouter(services, ready);
+  const router = buildRouter(services, ready, (path) => {
+    mountPath = path;
+  });
   return Object.assign(router, {
     cloud: services.cloud,
     ready,

@@ -2,6 +2,8 @@
 import type { HookCaller } from './cloud/cloud-registry.js';
 import type { CloudRegistry } from './cloud/cloud-registry.js';
 import type { ResolvedConfig } from './config/options.js';
+import type { FileStore } from './files/file-store.js';
+import type { FileUrls } from './files/file-urls.js';
 import type { SchemaRegistry } from './schema/schema-registry.js';
 import type { Storage } from './storage/storage.js';
 
@@ -10,6 +12,8 @@ export interface Services {
   readonly storage: Storage;
   readonly schemas: SchemaRegistry;
   readonly cloud: CloudRegistry;
+  readonly files: FileStore;
+  readonly fileUrls: FileUrls;
   /** The current time (injectable for tests). */
   readonly now: () => Date;
 }

@@ -29,9 +29,52 @@ export type SaveHook = (request: SaveHookRequest) => unknown;
 /** A class given by name or as a Parse.Object subclass (anything with a `className`). */
 export type ClassRef = string | { className: string };
 
-type TriggerName = 'beforeSave' | 'afterSave';
+/**
+ * Files in hooks: `'@File'`, or the Parse SDK's `Parse.File` class itself, so that Parse 8's
+ * `Parse.Cloud.beforeSave(Parse.File, ...)` ports as `backend.cloud.beforeSave(Parse.File, ...)`.
+ */
+export const FILE = '@File';
+export type FileRef = typeof FILE | (abstract new (...args: never[]) => unknown);
 
-function classNameOf(ref: ClassRef): string {
+/** What a file hook receives. */
+export interface FileHookRequest {
+  /** The file. In beforeSave, set `name`, `data` or `metadata` to change what is stored. */
+  file: HookFile;
+  /** Size in bytes of the file's data (beforeSave, afterSave, afterFind). */
+  fileSize: number;
+  master: boolean;
+  userId: string | null;
+  installationId: string | null;
+  context: Record<string, unknown>;
+  triggerName: FileTriggerName;
+  headers: Record<string, string | string[] | undefined>;
+  ip: string | undefined;
+}
+
+/** A file as file hooks see it. */
+export interface HookFile {
+  name: string;
+  /** The bytes: present in beforeSave and afterFind (where setting it replaces what is served). */
+  data?: Buffer;
+  contentType: string;
+  metadata: Record<string, unknown>;
+  tags: Record<string, unknown>;
+  /** The file's URL (after it is stored). */
+  url?: string;
+}
+
+export type FileHook = (request: FileHookRequest) => unknown;
+export type FileTriggerName = 'beforeSave' | 'afterSave' | 'beforeDelete' | 'afterDelete' | 'beforeFind' | 'afterFind';
+
+type TriggerName = 'beforeSave' | 'afterSave';
+type AnyHook = SaveHook | FileHook;
+
+function isFileRef(ref: unknown): boolean {
+  return ref === FILE || (typeof ref === 'function' && ref.name === 'ParseFile');
+}
+
+function classNameOf(ref: ClassRef | FileRef): string {
+  if (isFileRef(ref)) return FILE;
   const name = typeof ref === 'string' ? ref : (ref as { className?: unknown } | null)?.className;
   if (typeof name !== 'string' || name === '') throw new BackendConfigError(['hook class: give a class name or a class with a className']);
   return name;
@@ -39,11 +82,14 @@ function classNameOf(ref: ClassRef): string {
 
 /** The hook registry behind `backend.cloud`. */
 export class CloudRegistry {
-  private readonly hooks = new Map<string, SaveHook>();
+  private readonly hooks = new Map<string, AnyHook>();
 
-  private register(trigger: TriggerName, ref: ClassRef, handler: SaveHook): () => void {
+  private register(trigger: FileTriggerName, ref: ClassRef | FileRef, handler: AnyHook): () => void {
     const className = classNameOf(ref);
     if (typeof handler !== 'function') throw new BackendConfigError([`${trigger}(${className}): the handler must be a function`]);
+    if (className !== FILE && trigger !== 'beforeSave' && trigger !== 'afterSave') {
+      throw new BackendConfigError([`${trigger}(${className}): ${trigger} hooks for classes are not supported yet (files only)`]);
+    }
     const key = `${trigger}:${className}`;
     this.hooks.set(key, handler);
     return () => {
@@ -51,19 +97,65 @@ export class CloudRegistry {
     };
   }
 
-  /** Runs before an object of the class is created or updated; may change it or throw to refuse. */
-  beforeSave(ref: ClassRef, handler: SaveHook): () => void {
+  /** Runs before an object of the class (or a file) is created or updated; may change it or throw to refuse. */
+  beforeSave(ref: FileRef, handler: FileHook): () => void;
+  beforeSave(ref: ClassRef, handler: SaveHook): () => void;
+  beforeSave(ref: ClassRef | FileRef, handler: AnyHook): () => void {
     return this.register('beforeSave', ref, handler);
   }
 
-  /** Runs after an object of the class was saved; awaited, its errors are logged, not sent. */
-  afterSave(ref: ClassRef, handler: SaveHook): () => void {
+  /** Runs after an object of the class (or a file) was saved; awaited, its errors are logged, not sent. */
+  afterSave(ref: FileRef, handler: FileHook): () => void;
+  afterSave(ref: ClassRef, handler: SaveHook): () => void;
+  afterSave(ref: ClassRef | FileRef, handler: AnyHook): () => void {
     return this.register('afterSave', ref, handler);
+  }
+
+  /** Runs before a file is deleted; throw to refuse. (Files only for now.) */
+  beforeDelete(ref: FileRef, handler: FileHook): () => void {
+    return this.register('beforeDelete', ref, handler);
+  }
+
+  /** Runs after a file was deleted; errors are logged. (Files only for now.) */
+  afterDelete(ref: FileRef, handler: FileHook): () => void {
+    return this.register('afterDelete', ref, handler);
+  }
+
+  /** Runs before a file (or its metadata) is served; throw to refuse. (Files only for now.) */
+  beforeFind(ref: FileRef, handler: FileHook): () => void {
+    return this.register('beforeFind', ref, handler);
+  }
+
+  /** Runs before a file's bytes are sent; may replace `file.data`. (Files only for now.) */
+  afterFind(ref: FileRef, handler: FileHook): () => void {
+    return this.register('afterFind', ref, handler);
+  }
+
+  /** Parse's older names for the file hooks. */
+  beforeSaveFile(handler: FileHook): () => void {
+    return this.register('beforeSave', FILE, handler);
+  }
+
+  afterSaveFile(handler: FileHook): () => void {
+    return this.register('afterSave', FILE, handler);
+  }
+
+  beforeDeleteFile(handler: FileHook): () => void {
+    return this.register('beforeDelete', FILE, handler);
+  }
+
+  afterDeleteFile(handler: FileHook): () => void {
+    return this.register('afterDelete', FILE, handler);
   }
 
   /** The hook for a trigger and class, if any (used by the save pipeline). */
   hook(trigger: TriggerName, className: string): SaveHook | undefined {
-    return this.hooks.get(`${trigger}:${className}`);
+    return className === FILE ? undefined : (this.hooks.get(`${trigger}:${className}`) as SaveHook | undefined);
+  }
+
+  /** The file hook for a trigger, if any (used by the file pipelines). */
+  fileHook(trigger: FileTriggerName): FileHook | undefined {
+    return this.hooks.get(`${trigger}:${FILE}`) as FileHook | undefined;
   }
 }
 

@@ -54,6 +54,29 @@ export interface BackendConfig {
   databaseTimeoutMS?: number;
   /** Where log lines go (quiet by default). */
   logger?: Logger;
+  /** Largest file upload, in bytes or as `'20mb'`. Default `'20mb'`. */
+  maxUploadSize?: string | number;
+  /** Who may upload files, and which file extensions are allowed. */
+  fileUpload?: FileUploadOptions;
+  /** Keep uploaded file names as given instead of adding a random prefix. Default false. */
+  preserveFileName?: boolean;
+  /**
+   * Signed file URLs: file URLs carry a short-lived signature and downloads without a valid one
+   * are refused (beyond parse-server, whose file URLs are public forever). Off by default.
+   */
+  fileUrlSigning?: { secret: string; expiresInSeconds?: number };
+}
+
+/** Upload policy (parse-server's `fileUpload`). */
+export interface FileUploadOptions {
+  /** Clients without a session may upload. Default false. */
+  enableForPublic?: boolean;
+  /** Anonymous users may upload. Default false. */
+  enableForAnonymousUser?: boolean;
+  /** Logged-in users may upload. Default true. */
+  enableForAuthenticatedUser?: boolean;
+  /** Allowed extensions, case-insensitive (e.g. `['jpg', 'png']`); default: any. */
+  fileExtensions?: string[];
 }
 
 /** JSON Schema of the plain-data options; instance options (database, logger) are checked by code. */
@@ -83,6 +106,27 @@ export const configSchema = {
     allowHeaders: { type: 'array', items: { type: 'string', pattern: '^[A-Za-z0-9-]+$' } },
     databaseTimeoutMS: { type: 'integer', minimum: 1 },
     logger: {},
+    maxUploadSize: { oneOf: [{ type: 'integer', minimum: 1 }, { type: 'string', pattern: '^\\d+(\\.\\d+)?\\s*(b|kb|mb|gb)$' }] },
+    fileUpload: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        enableForPublic: { type: 'boolean' },
+        enableForAnonymousUser: { type: 'boolean' },
+        enableForAuthenticatedUser: { type: 'boolean' },
+        fileExtensions: { type: 'array', items: { type: 'string', pattern: '^[A-Za-z0-9]{1,16}$' } },
+      },
+    },
+    preserveFileName: { type: 'boolean' },
+    fileUrlSigning: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['secret'],
+      properties: {
+        secret: { type: 'string', minLength: 32 },
+        expiresInSeconds: { type: 'integer', minimum: 1, maximum: 604800 },
+      },
+    },
   },
 } as const;
 
@@ -108,6 +152,10 @@ export interface ResolvedConfig {
   readonly allowHeaders: readonly string[];
   readonly databaseTimeoutMS: number;
   readonly logger: Required<Logger>;
+  readonly maxUploadSize: number;
+  readonly fileUpload: Readonly<Required<Omit<FileUploadOptions, 'fileExtensions'>>> & { readonly fileExtensions: readonly string[] | null };
+  readonly preserveFileName: boolean;
+  readonly fileUrlSigning: { readonly secret: string; readonly expiresInSeconds: number } | null;
 }
 
 export const defaults = {
@@ -116,4 +164,6 @@ export const defaults = {
   defaultLimit: 100,
   allowOrigin: '*',
   databaseTimeoutMS: 5000,
+  maxUploadSize: '20mb',
+  signedUrlSeconds: 300,
 } as const;

@@ -42,6 +42,15 @@ function instanceProblems(config: BackendConfig): string[] {
   return problems;
 }
 
+const UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
+
+/** `'20mb'` or a byte count, in bytes. */
+export function sizeInBytes(size: string | number): number {
+  if (typeof size === 'number') return size;
+  const match = /^(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)$/.exec(size.toLowerCase().trim());
+  return match ? Math.floor(Number(match[1]) * UNITS[match[2]!]!) : NaN;
+}
+
 /** Validates options and applies defaults; throws one {@link BackendConfigError} naming every bad key. */
 export function resolveConfig(input: unknown): ResolvedConfig {
   if (input === null || typeof input !== 'object') throw new BackendConfigError(['(config): must be an object']);
@@ -71,5 +80,16 @@ export function resolveConfig(input: unknown): ResolvedConfig {
     allowHeaders: Object.freeze([...(config.allowHeaders ?? [])]),
     databaseTimeoutMS: config.databaseTimeoutMS ?? defaults.databaseTimeoutMS,
     logger: resolveLogger(config.logger),
+    maxUploadSize: sizeInBytes(config.maxUploadSize ?? defaults.maxUploadSize),
+    fileUpload: Object.freeze({
+      enableForPublic: config.fileUpload?.enableForPublic ?? false,
+      enableForAnonymousUser: config.fileUpload?.enableForAnonymousUser ?? false,
+      enableForAuthenticatedUser: config.fileUpload?.enableForAuthenticatedUser ?? true,
+      fileExtensions: config.fileUpload?.fileExtensions ? Object.freeze(config.fileUpload.fileExtensions.map((e) => e.toLowerCase())) : null,
+    }),
+    preserveFileName: config.preserveFileName ?? false,
+    fileUrlSigning: config.fileUrlSigning
+      ? Object.freeze({ secret: config.fileUrlSigning.secret, expiresInSeconds: config.fileUrlSigning.expiresInSeconds ?? defaults.signedUrlSeconds })
+      : null,
   });
 }

@@ -19,12 +19,16 @@ export const ErrorCode = {
   OBJECT_TOO_LARGE: 116,
   OPERATION_FORBIDDEN: 119,
   INVALID_NESTED_KEY: 121,
+  INVALID_FILE_NAME: 122,
   INVALID_ACL: 123,
   TIMEOUT: 124,
+  FILE_TOO_LARGE: 129,
+  FILE_SAVE_ERROR: 130,
   DUPLICATE_VALUE: 137,
   SCRIPT_FAILED: 141,
   VALIDATION_ERROR: 142,
   INVALID_SESSION_TOKEN: 209,
+  FILE_DELETE_ERROR: 153,
   INVALID_VALUE: 162,
   INVALID_SCHEMA_OPERATION: 255,
 } as const;
@@ -41,6 +45,7 @@ export function httpStatusFor(code: number): number {
     case ErrorCode.OBJECT_NOT_FOUND: return 404;
     case ErrorCode.INTERNAL_SERVER_ERROR: return 500;
     case ErrorCode.CONNECTION_FAILED: return 503;
+    case ErrorCode.FILE_TOO_LARGE: return 413;
     default: return 400;
   }
 }

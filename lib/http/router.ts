@@ -11,6 +11,7 @@ import type { Services } from '../services.js';
 import type { ApiReply } from './api-request.js';
 import { runBatch } from './batch.js';
 import { errorBody } from './error-body.js';
+import { mountFileRoutes } from './file-routes.js';
 import { assertNoForbiddenKeys } from './forbidden-keys.js';
 import { readApiRequest } from './request-context.js';
 import { dispatch } from './route-table.js';
@@ -46,8 +47,11 @@ function bodyErrors(services: Services) {
   };
 }
 
-/** Builds the Router; `beforeRequest` connects the database on first use. */
-export function buildRouter(services: Services, beforeRequest: () => Promise<void>): Router {
+/**
+ * Builds the Router; `beforeRequest` connects the database on first use; `onMountPath` learns
+ * where the router is mounted (for URLs, when no serverURL is configured).
+ */
+export function buildRouter(services: Services, beforeRequest: () => Promise<void>, onMountPath: (path: string) => void = () => {}): Router {
   const { config } = services;
   const router = express.Router();
   const allowHeaders = [...CORS_HEADERS, ...config.allowHeaders].join(', ');
@@ -56,9 +60,11 @@ export function buildRouter(services: Services, beforeRequest: () => Promise<voi
     res.setHeader('Access-Control-Allow-Methods', 'GET,PUT,POST,DELETE,OPTIONS');
     res.setHeader('Access-Control-Allow-Headers', allowHeaders);
     res.setHeader('Access-Control-Expose-Headers', 'X-Parse-Job-Status-Id, X-Parse-Push-Status-Id');
+    onMountPath(req.baseUrl);
     if (req.method === 'OPTIONS') res.sendStatus(200);
     else next();
   });
+  mountFileRoutes(router, services, beforeRequest);
   router.get('/health', (_req, res) => {
     health(services).then((reply) => send(res, reply), (err: unknown) => sendError(res, err, services));
   });

@@ -70,6 +70,9 @@ export interface Storage {
   /** Ids of the objects related to `owningId` through a relation field. */
   relatedIds(relation: RelationRef, owningId: string): Promise<string[]>;
 
+  /** The authData providers linked to a user (`anonymous`, ...), from `_auth_data_<provider>`. */
+  authProvidersOf(userId: string): Promise<string[]>;
+
   loadGlobalConfig(): Promise<GlobalConfig>;
   saveGlobalConfig(update: { set: Record<string, unknown>; unset: string[]; masterKeyOnly: Record<string, boolean> }): Promise<void>;
 

@@ -13,6 +13,7 @@ import { fromStorageType, toStorageType, type FieldType } from '../../schema/fie
 import type { DatabaseHealth, FindOptions, GlobalConfig, Principals, RelationRef, RestObject, RestWhere, Storage } from '../storage.js';
 import { documentToObject, interiorFromMongo, interiorToMongo, storedKey, type FileUrl } from './codec.js';
 import { fromMongoResult, toMongoPipeline } from './aggregate-pipeline.js';
+import { GridFsFileStore } from './gridfs-file-store.js';
 import { objectToDocument, updateToMongo } from './update-document.js';
 import { textSearchField, whereToFilter, writableBy } from './where-filter.js';
 
@@ -114,6 +115,11 @@ export class MongoStorage implements Storage {
     } catch (err) {
       throw toBackendError(err);
     }
+  }
+
+  /** The files in GridFS, on this storage's connection. */
+  files(): GridFsFileStore {
+    return new GridFsFileStore(async () => (await this.open()).db, toBackendError);
   }
 
   async connect(): Promise<void> {
@@ -314,6 +320,12 @@ export class MongoStorage implements Storage {
       db.collection(this.joinCollection(relation)).find({ owningId }, { projection: { relatedId: 1 }, session }).toArray(),
     );
     return docs.map((d) => String(d.relatedId));
+  }
+
+  async authProvidersOf(userId: string): Promise<string[]> {
+    const user = await this.run((db, session) => db.collection<Document>('_User').findOne({ _id: userId } as Document, { session }));
+    if (!user) return [];
+    return Object.keys(user).filter((k) => k.startsWith('_auth_data_') && user[k] !== null && user[k] !== undefined).map((k) => k.slice('_auth_data_'.length));
   }
 
   // ---- global config ----

@@ -1,8 +1,8 @@
 /** Collections, databases and indexes: create, drop, list, rename; createIndexes and friends. */
-import { Query } from 'mingo';
 import { badValue, commandError, ErrorCode } from '../engine/command-error.js';
 import type { IndexSpec } from '../engine/collection-index.js';
 import { ID_INDEX_NAME } from '../engine/collection.js';
+import { buildQuery } from '../engine/filter.js';
 import { isPlainObject, type Doc } from '../engine/values.js';
 import { collectionName, type CommandHandler } from './context.js';
 
@@ -92,7 +92,7 @@ export const listCollections: CommandHandler = (ctx) => {
       : { name: c.name, type: 'collection', options: c.options, info: { readOnly: false }, idIndex: { v: 2, key: { _id: 1 }, name: ID_INDEX_NAME } },
   );
   if (isPlainObject(ctx.cmd.filter) && Object.keys(ctx.cmd.filter).length > 0) {
-    const query = new Query(ctx.cmd.filter, {});
+    const query = buildQuery(ctx.cmd.filter);
     entries = entries.filter((e) => query.test(e));
   }
   return ctx.server.cursors.firstBatch(`${ctx.db}.$cmd.listCollections`, entries);
@@ -128,7 +128,7 @@ export const listDatabases: CommandHandler = (ctx) => {
     empty: [...colls.values()].every((c) => c.size === 0),
   }));
   if (isPlainObject(ctx.cmd.filter) && Object.keys(ctx.cmd.filter).length > 0) {
-    const query = new Query(ctx.cmd.filter, {});
+    const query = buildQuery(ctx.cmd.filter);
     databases = databases.filter((d) => query.test(d));
   }
   if (ctx.cmd.nameOnly === true) return { databases: databases.map((d) => ({ name: d.name })) };

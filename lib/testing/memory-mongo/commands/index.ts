@@ -1,5 +1,6 @@
 /** The command table and the dispatcher that turns any failure into MongoDB's error reply. */
 import { CommandError, commandError, ErrorCode } from '../engine/command-error.js';
+import { Transaction, type Workspace } from '../engine/store.js';
 import { fromWire, type Doc } from '../engine/values.js';
 import * as admin from './admin.js';
 import type { CommandHandler, CommandReply, ServerState } from './context.js';
@@ -55,13 +56,17 @@ export function runCommand(server: ServerState, raw: Doc, database: string | und
   if (!handler || name === undefined) {
     return errorReply(commandError(ErrorCode.CommandNotFound, `no such command: '${String(name)}'`));
   }
+  let workspace: Workspace | undefined;
   try {
     const cmd = fromWire(raw) as Doc;
     const db = typeof cmd.$db === 'string' ? cmd.$db : database ?? 'admin';
-    const workspace = TRANSACTION_FREE.has(name.toLowerCase()) ? server.store : server.sessions.workspaceFor(cmd);
+    workspace = TRANSACTION_FREE.has(name.toLowerCase()) ? server.store : server.sessions.workspaceFor(cmd);
     const reply = handler({ db, raw, cmd, workspace, server, connectionId });
+    // As in MongoDB, a statement that fails (even with a write error) aborts its transaction.
+    if (workspace instanceof Transaction && !Buffer.isBuffer(reply) && Array.isArray(reply.writeErrors)) workspace.abort();
     return Buffer.isBuffer(reply) ? reply : { ...reply, ok: 1 };
   } catch (err) {
+    if (workspace instanceof Transaction) workspace.abort();
     return errorReply(err);
   }
 }

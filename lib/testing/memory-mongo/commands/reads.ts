@@ -1,7 +1,7 @@
 /** find, getMore, killCursors, count, distinct and aggregate. */
 import { Aggregator } from 'mingo';
 import { Long } from 'bson';
-import { badValue, CommandError } from '../engine/command-error.js';
+import { badValue, CommandError, commandError, ErrorCode } from '../engine/command-error.js';
 import { parseCollation, type Collection } from '../engine/collection.js';
 import { preparePipeline } from '../engine/pipeline.js';
 import { compileProjection } from '../engine/projection.js';
@@ -26,14 +26,17 @@ export const find: CommandHandler = (ctx) => {
   const collection = sourceCollection(ctx);
   const limit = integerOption(cmd, 'limit', 0);
   const skip = integerOption(cmd, 'skip', 0);
-  if (skip < 0) throw badValue('skip value must be non-negative');
+  const batchSize = batchSizeOf(cmd);
+  // MongoDB's command parser checks these ranges with code 51024.
+  if (skip < 0) throw commandError(51024, `BSON field 'skip' value must be >= 0, actual value '${skip}'`);
+  if (batchSize !== undefined && batchSize < 0) throw commandError(51024, `BSON field 'batchSize' value must be >= 0, actual value '${batchSize}'`);
   const collation = parseCollation(cmd.collation);
   const project = compileProjection(cmd.projection, isPlainObject(cmd.filter) ? cmd.filter : {}, collation);
   if (!collection) return ctx.server.cursors.firstBatch(namespace(ctx), []);
   const filter = collection.compile(cmd.filter, collation);
   const { docs, scores } = collection.read(filter, { sort: cmd.sort, skip, limit: Math.abs(limit), collation });
   return ctx.server.cursors.firstBatch(namespace(ctx), docs, {
-    batchSize: batchSizeOf(cmd),
+    batchSize,
     singleBatch: cmd.singleBatch === true || limit < 0,
     project,
     scores,
@@ -49,9 +52,16 @@ export const getMore: CommandHandler = (ctx) => {
 };
 
 export const killCursors: CommandHandler = (ctx) => {
-  const ids = (Array.isArray(ctx.raw.cursors) ? ctx.raw.cursors : []).map((id: unknown) =>
-    id instanceof Long ? id.toBigInt() : BigInt(Number(id)),
-  );
+  const { cursors: raw } = ctx.raw;
+  const { cursors: normalized } = ctx.cmd;
+  if (!Array.isArray(raw) || !Array.isArray(normalized)) throw commandError(ErrorCode.TypeMismatch, "BSON field 'killCursors.cursors' is missing or not an array");
+  // A Long keeps all 64 bits only in its raw form; other numbers are read normalized.
+  const ids = raw.map((id: unknown, i) => {
+    if (id instanceof Long) return id.toBigInt();
+    const n = normalized[i];
+    if (typeof n === 'number' && Number.isInteger(n)) return BigInt(n);
+    throw commandError(ErrorCode.TypeMismatch, "BSON field 'killCursors.cursors' must hold cursor ids (longs)");
+  });
   const { killed, notFound } = ctx.server.cursors.kill(ids);
   const asLong = (values: bigint[]): Long[] => values.map((v) => Long.fromBigInt(v));
   return { cursorsKilled: asLong(killed), cursorsNotFound: asLong(notFound), cursorsAlive: [], cursorsUnknown: [] };

@@ -35,6 +35,7 @@ export const ErrorCode = {
   DollarPrefixedFieldName: 52,
   InvalidIdField: 53,
   CommandNotFound: 59,
+  EmptyFieldName: 56,
   CannotCreateIndex: 67,
   ImmutableField: 66,
   InvalidOptions: 72,
@@ -48,16 +49,17 @@ export const ErrorCode = {
   DuplicateKey: 11000,
   Location16755: 16755,
   UnsupportedFeature: 115,
+  InvalidPipelineOperator: 168,
 } as const;
 
 const codeNames = new Map<number, string>([
   [1, 'InternalError'], [2, 'BadValue'], [9, 'FailedToParse'], [14, 'TypeMismatch'], [16, 'InvalidLength'],
   [20, 'IllegalOperation'], [26, 'NamespaceNotFound'], [27, 'IndexNotFound'], [28, 'PathNotViable'],
   [40, 'ConflictingUpdateOperators'], [43, 'CursorNotFound'], [48, 'NamespaceExists'],
-  [52, 'DollarPrefixedFieldName'], [53, 'InvalidIdField'], [59, 'CommandNotFound'], [67, 'CannotCreateIndex'],
+  [52, 'DollarPrefixedFieldName'], [53, 'InvalidIdField'], [56, 'EmptyFieldName'], [59, 'CommandNotFound'], [67, 'CannotCreateIndex'],
   [66, 'ImmutableField'], [72, 'InvalidOptions'], [73, 'InvalidNamespace'],
   [85, 'IndexOptionsConflict'], [86, 'IndexKeySpecsConflict'], [112, 'WriteConflict'],
-  [115, 'CommandNotSupported'], [251, 'NoSuchTransaction'], [256, 'TransactionCommitted'],
+  [115, 'CommandNotSupported'], [168, 'InvalidPipelineOperator'], [251, 'NoSuchTransaction'], [256, 'TransactionCommitted'],
   [291, 'NoQueryExecutionPlans'], [11000, 'DuplicateKey'], [16755, 'Location16755'],
 ]);
 

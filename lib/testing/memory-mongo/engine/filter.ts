@@ -5,7 +5,7 @@
  * `$nearSphere` and `$text`, which also order or score results and so are taken out of the filter.
  */
 import type { Query } from 'mingo';
-import { badValue, CommandError } from './command-error.js';
+import { badValue, CommandError, commandError, ErrorCode } from './command-error.js';
 import { parseNear, readPoint, type NearCondition } from './geo.js';
 import { compileQuery } from './query-operators.js';
 import { mongoRegex } from './regex.js';
@@ -56,6 +56,16 @@ function prepareRegexes(value: unknown): unknown {
   return out;
 }
 
+/**
+ * An error mingo raised while matching rather than compiling (it evaluates `$expr` lazily), as
+ * MongoDB reports it: an unknown expression operator is InvalidPipelineOperator, the rest BadValue.
+ */
+function matchError(err: unknown): CommandError {
+  if (err instanceof CommandError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return /not registered|unknown .*operator/i.test(message) ? commandError(ErrorCode.InvalidPipelineOperator, `Unrecognized expression: ${message}`) : badValue(message);
+}
+
 /** Builds a mingo query, turning its complaints about the filter into MongoDB's BadValue. */
 export function buildQuery(filter: Doc): Query {
   try {
@@ -91,8 +101,15 @@ export function compileFilter(filter: unknown, collation: Collation | null, text
   const active = collation && collation.strength < 3 ? collation : null;
   const query = buildQuery(active ? (foldValue(residual, active) as Doc) : residual);
   const nearCondition = near;
+  const test = (doc: Doc): boolean => {
+    try {
+      return query.test(doc);
+    } catch (err) {
+      throw matchError(err);
+    }
+  };
   const matches = (doc: Doc): boolean => {
-    if (!query.test(active ? (foldValue(doc, active) as Doc) : doc)) return false;
+    if (!test(active ? (foldValue(doc, active) as Doc) : doc)) return false;
     if (nearCondition) {
       const d = nearDistance(doc, nearCondition);
       return d !== null && d >= nearCondition.min && d <= nearCondition.max;

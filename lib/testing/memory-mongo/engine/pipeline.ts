@@ -7,6 +7,7 @@
 import * as mingoAccumulators from 'mingo/operators/accumulator';
 import * as mingoStages from 'mingo/operators/pipeline';
 import { badValue, commandError } from './command-error.js';
+import { parseSort } from './sort.js';
 import { isPlainObject, type Doc } from './values.js';
 
 /** Every stage MongoDB 7 knows. */
@@ -48,6 +49,14 @@ function checkSkip(spec: unknown): void {
   if (spec < 0) throw commandError(15956, 'Argument to $skip cannot be negative');
 }
 
+function checkUnwind(spec: unknown): void {
+  const path = isPlainObject(spec) ? spec.path : spec;
+  if (typeof path !== 'string') {
+    throw commandError(isPlainObject(spec) ? 28812 : 15981, 'expected either a string or an object as specification for $unwind stage, with a string path');
+  }
+  if (!path.startsWith('$')) throw commandError(28818, "path option to $unwind stage should be prefixed with a '$'");
+}
+
 /** `$count: name` is `$group` by null with `$sum: 1`, then `$project` away the `_id`. */
 function desugarCount(spec: unknown): Doc[] {
   if (typeof spec !== 'string' || spec === '' || spec.startsWith('$') || spec.includes('.')) {
@@ -74,6 +83,11 @@ function prepareStage(stage: unknown): Doc[] {
     case '$group': checkGroup(spec); break;
     case '$limit': checkLimit(spec); break;
     case '$skip': checkSkip(spec); break;
+    case '$unwind': checkUnwind(spec); break;
+    case '$sort':
+      if (!isPlainObject(spec) || Object.keys(spec).length === 0) throw commandError(15976, '$sort stage must have at least one sort key');
+      parseSort(spec);
+      break;
     case '$facet': {
       if (!isPlainObject(spec)) throw commandError(15955, '$facet must be an object');
       const facets: Doc = {};

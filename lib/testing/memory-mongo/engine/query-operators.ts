@@ -29,6 +29,12 @@ function isComposite(value: unknown): boolean {
 /** A test of one value against an equality operand (null also matching a missing field). */
 function equalityTest(operand: unknown): (value: unknown) => boolean {
   if (operand === null || operand === undefined) return (v) => v === null || v === undefined;
+  // Fast paths: a string or boolean only equals itself; a number equals a number of the same value.
+  if (typeof operand === 'string' || typeof operand === 'boolean') return (v) => v === operand;
+  if (typeof operand === 'number' && !Number.isNaN(operand)) {
+    const numberKey = keyOf(operand);
+    return (v) => (typeof v === 'number' ? v === operand : typeof v === 'object' && v !== null && !isComposite(v) && keyOf(v) === numberKey);
+  }
   const key = keyOf(operand);
   const composite = isComposite(operand);
   return (v) => v !== undefined && isComposite(v) === composite && keyOf(v) === key;

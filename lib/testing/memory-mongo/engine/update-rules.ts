@@ -22,6 +22,18 @@ function isPositionalPart(part: string): boolean {
   return part.startsWith('$');
 }
 
+/** Every path an update names must be non-empty, with no empty part (`a..b`): EmptyFieldName. */
+export function checkPaths(operators: Doc): void {
+  for (const [op, fields] of fieldsOf(operators)) {
+    for (const [path, value] of Object.entries(fields)) {
+      for (const p of op === '$rename' && typeof value === 'string' ? [path, value] : [path]) {
+        if (p === '') throw commandError(ErrorCode.EmptyFieldName, 'An empty update path is not valid.');
+        if (p.split('.').includes('')) throw commandError(ErrorCode.EmptyFieldName, `The update path '${p}' contains an empty field name, which is not allowed.`);
+      }
+    }
+  }
+}
+
 /** `$rename` needs distinct string targets without positional parts (checked before conflicts). */
 export function checkRename(fields: unknown): void {
   if (!isPlainObject(fields)) return;

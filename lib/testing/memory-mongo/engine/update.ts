@@ -5,7 +5,7 @@
 import { updateOne, update as applyOperators } from 'mingo';
 import { badValue, commandError, CommandError, ErrorCode } from './command-error.js';
 import { equalityConditions } from './filter.js';
-import { applyNumericTypes, checkImmutableId, checkRename, checkTargets, resolvePositional, rewriteCurrentDate } from './update-rules.js';
+import { applyNumericTypes, checkImmutableId, checkPaths, checkRename, checkTargets, resolvePositional, rewriteCurrentDate } from './update-rules.js';
 import { carryHints, cloneValue, isPlainObject, keyOf, valueAtPath, type Collation, type Doc } from './values.js';
 
 const UPDATE_OPERATORS = new Set([
@@ -37,6 +37,7 @@ export function parseUpdate(u: unknown): UpdateSpec {
       if (!UPDATE_OPERATORS.has(op)) throw commandError(ErrorCode.FailedToParse, `Unknown modifier: ${op}. Expected a valid update modifier or pipeline-style update specified as an array`);
       if (!isPlainObject(u[op])) throw commandError(ErrorCode.FailedToParse, `Modifiers operate on fields but we found type ${typeof u[op]} instead.`);
     }
+    checkPaths(u);
     checkRename(u.$rename);
     checkConflicts(u);
     return { kind: 'operators', operators: u };

@@ -322,7 +322,7 @@ function compareArrays(a: unknown[], b: unknown[], collation: Collation | null):
  */
 export function valuesAtPath(doc: unknown, path: string, expandLeafArrays = true): unknown[] {
   const out: unknown[] = [];
-  collect(doc, path.split('.'), 0, '', (value) => {
+  collect(doc, path.split('.'), 0, null, (value) => {
     if (expandLeafArrays && Array.isArray(value)) out.push(...value);
     out.push(value);
   });
@@ -330,16 +330,17 @@ export function valuesAtPath(doc: unknown, path: string, expandLeafArrays = true
 }
 
 /**
- * Walks the values a dotted path reaches, with the concrete path of each (array indexes spelled
- * out, as type hints are keyed); a path that reaches nothing yields `undefined` once.
+ * Walks the values a dotted path reaches; a path that reaches nothing yields `undefined` once.
+ * When `concrete` is a string (not null), each value comes with its concrete path, array indexes
+ * spelled out, as type hints are keyed (building those paths costs, so plain reads skip it).
  */
-function collect(value: unknown, parts: string[], i: number, concrete: string, visit: (value: unknown, concrete: string) => void): void {
+function collect<P extends string | null>(value: unknown, parts: string[], i: number, concrete: P, visit: (value: unknown, concrete: P) => void): void {
   if (i === parts.length) {
     visit(value, concrete);
     return;
   }
   const part = parts[i]!;
-  const below = (key: string | number): string => (concrete === '' ? String(key) : `${concrete}.${key}`);
+  const below = (key: string | number): P => (concrete === null ? concrete : ((concrete === '' ? String(key) : `${concrete}.${key}`) as P));
   if (Array.isArray(value)) {
     const isIndex = /^\d+$/.test(part);
     if (isIndex) collect(value[Number(part)], parts, i + 1, below(part), visit);
