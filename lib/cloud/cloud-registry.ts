@@ -98,15 +98,17 @@ export class CloudRegistry {
   }
 
   /** Runs before an object of the class (or a file) is created or updated; may change it or throw to refuse. */
-  beforeSave(ref: FileRef, handler: FileHook): () => void;
+  beforeSave(ref: typeof FILE, handler: FileHook): () => void;
   beforeSave(ref: ClassRef, handler: SaveHook): () => void;
+  beforeSave(ref: FileRef, handler: FileHook): () => void;
   beforeSave(ref: ClassRef | FileRef, handler: AnyHook): () => void {
     return this.register('beforeSave', ref, handler);
   }
 
   /** Runs after an object of the class (or a file) was saved; awaited, its errors are logged, not sent. */
-  afterSave(ref: FileRef, handler: FileHook): () => void;
+  afterSave(ref: typeof FILE, handler: FileHook): () => void;
   afterSave(ref: ClassRef, handler: SaveHook): () => void;
+  afterSave(ref: FileRef, handler: FileHook): () => void;
   afterSave(ref: ClassRef | FileRef, handler: AnyHook): () => void {
     return this.register('afterSave', ref, handler);
   }

@@ -4,7 +4,7 @@ import { ErrorCode } from 'plinth';
 
 describe('docs/errors.md', () => {
   const doc = readFileSync(new URL('../../../docs/errors.md', import.meta.url), 'utf8');
-  const rows = [...doc.matchAll(/^\| (-?\d+) \| ([A-Z_]+) \|/gm)].map((m) => [Number(m[1]), m[2]] as const);
+  const rows = [...doc.matchAll(/^\| (-?\d+) \| ([A-Z_]+) \|/gm)].map((m) => [Number(m[1]), m[2]!] as const);
 
   it('lists every error code the code defines, with its name', () => {
     const documented = new Map(rows.map(([code, name]) => [name, code]));

@@ -1,11 +1,10 @@
 /** insert, update, delete and findAndModify. */
 import { CommandError, badValue } from '../engine/command-error.js';
 import { parseCollation, type Collection } from '../engine/collection.js';
-import type { Collation } from '../engine/values.js';
 import { compileProjection } from '../engine/projection.js';
 import { applyUpdate, parseUpdate, upsertSeed, type UpdateSpec } from '../engine/update.js';
 import { checkArrayFilters } from '../engine/update-rules.js';
-import { documentFromWire, isPlainObject, toWire, type Doc } from '../engine/values.js';
+import { documentFromWire, isPlainObject, toWire, type Collation, type Doc } from '../engine/values.js';
 import { collectionName, documentsOption, type CommandContext, type CommandHandler } from './context.js';
 
 interface WriteError {

@@ -284,7 +284,11 @@ export function compareValues(a: unknown, b: unknown, collation: Collation | nul
     case 8: return Number(a) - Number(b);
     case 9: return Math.sign((a as Date).getTime() - (b as Date).getTime());
     case 10: return (a as Timestamp).compare(b as Timestamp);
-    case 11: return regexText(a as RegExp).localeCompare(regexText(b as RegExp));
+    case 11: {
+      const x = regexText(a as RegExp);
+      const y = regexText(b as RegExp);
+      return x < y ? -1 : x > y ? 1 : 0;
+    }
     default: return String(a).localeCompare(String(b));
   }
 }
@@ -318,7 +322,7 @@ function compareArrays(a: unknown[], b: unknown[], collation: Collation | null):
 /**
  * Every value reached by a dotted path, descending into arrays of subdocuments as MongoDB does;
  * a leaf array contributes each element and itself (only itself when `expandLeafArrays` is false,
- * as `$size` and `$exists` want).
+ * as `$size` wants).
  */
 export function valuesAtPath(doc: unknown, path: string, expandLeafArrays = true): unknown[] {
   const out: unknown[] = [];

@@ -1,0 +1,221 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { expect } from 'chai';
+import { MongoClient } from 'mongodb';
+import { BackendError, ErrorCode } from 'plinth';
+import { appHeaders, masterHeaders, startTestBackend, type TestBackend } from '../support/backend.js';
+
+const sha = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+
+/** supertest buffers binary bodies with this parser (its `res` is the Node response). */
+function binary(res: unknown, callback: (err: Error | null, body: Buffer) => void): void {
+  const stream = res as NodeJS.ReadableStream;
+  const chunks: Buffer[] = [];
+  stream.on('data', (c: Buffer) => chunks.push(c));
+  stream.on('end', () => callback(null, Buffer.concat(chunks)));
+}
+
+describe('REST /files', () => {
+  let t: TestBackend;
+  before(async () => {
+    t = await startTestBackend({ fileUpload: { enableForPublic: true }, maxUploadSize: '8mb' });
+  });
+  after(() => t.close());
+
+  const path = (url: string) => new URL(url).pathname;
+  const upload = (name: string, data: Buffer | string, type = 'application/octet-stream') =>
+    t.http.post(`/parse/files/${name}`).set(appHeaders).set('Content-Type', type).send(data);
+
+  it('stores a multi-megabyte raw upload and serves it back byte for byte', async () => {
+    const data = randomBytes(5 * 1024 * 1024 + 123);
+    const res = await upload('big.bin', data);
+    expect(res.status).to.equal(201);
+    expect(res.body.name).to.match(/^[0-9a-f]{32}_big\.bin$/);
+    expect(res.body.url).to.equal(`${t.serverURL}/files/test-app/${res.body.name}`);
+    expect(res.headers.location).to.equal(res.body.url);
+    const got = await t.http.get(path(res.body.url)).buffer(true).parse(binary);
+    expect(got.status).to.equal(200);
+    expect(got.headers['content-length']).to.equal(String(data.length));
+    expect(got.headers['content-type']).to.equal('application/octet-stream');
+    expect(got.headers.etag).to.be.a('string');
+    expect(sha(got.body as Buffer)).to.equal(sha(data));
+  });
+
+  it('answers ranges with 206 and the right bytes, a bad range with 416', async () => {
+    const data = Buffer.from('0123456789abcdefghij');
+    const { body } = await upload('range.txt', data, 'text/plain');
+    const url = path(body.url);
+    const part = await t.http.get(url).set('Range', 'bytes=5-9').buffer(true).parse(binary);
+    expect(part.status).to.equal(206);
+    expect(part.headers['content-range']).to.equal('bytes 5-9/20');
+    expect((part.body as Buffer).toString()).to.equal('56789');
+    const open = await t.http.get(url).set('Range', 'bytes=15-').buffer(true).parse(binary);
+    expect((open.body as Buffer).toString()).to.equal('fghij');
+    const suffix = await t.http.get(url).set('Range', 'bytes=-3').buffer(true).parse(binary);
+    expect((suffix.body as Buffer).toString()).to.equal('hij');
+    const bad = await t.http.get(url).set('Range', 'bytes=50-60');
+    expect(bad.status).to.equal(416);
+    expect(bad.headers['content-range']).to.equal('bytes */20');
+    const cached = await t.http.get(url).set('If-None-Match', part.headers.etag!);
+    expect(cached.status).to.equal(304);
+  });
+
+  it('serves user content safely: nosniff, and markup only as an attachment', async () => {
+    for (const [name, type, disposition] of [['page.html', 'text/html', 'attachment'], ['logo.svg', 'image/svg+xml', 'attachment'], ['feed.xml', 'application/xml', 'attachment'], ['photo.png', 'image/png', 'inline']] as const) {
+      const { body } = await upload(name, '<html><script>alert(1)</script></html>', 'text/plain');
+      const res = await t.http.get(path(body.url));
+      expect(res.headers['x-content-type-options'], name).to.equal('nosniff');
+      expect(res.headers['content-type'], name).to.include(type);
+      expect(res.headers['content-disposition'], name).to.match(new RegExp(`^${disposition}`));
+    }
+  });
+
+  it('accepts the JS SDK form: base64 JSON with its content type and metadata', async () => {
+    const data = randomBytes(1000);
+    const res = await t.http.post('/parse/files/avatar').set('Content-Type', 'text/plain').send(JSON.stringify({
+      _ApplicationId: 'test-app', base64: data.toString('base64'), _ContentType: 'image/png', fileData: { metadata: { owner: 'ann' }, tags: { kind: 'avatar' } },
+    }));
+    expect(res.status).to.equal(201);
+    expect(res.body.name).to.match(/_avatar\.png$/);
+    const got = await t.http.get(path(res.body.url)).buffer(true).parse(binary);
+    expect(got.headers['content-type']).to.equal('image/png');
+    expect(sha(got.body as Buffer)).to.equal(sha(data));
+    const meta = await t.http.get(path(res.body.url).replace('/files/test-app/', '/files/test-app/metadata/'));
+    expect(meta.body).to.deep.equal({ metadata: { owner: 'ann' } });
+  });
+
+  it('takes a multipart form upload', async () => {
+    const data = randomBytes(300 * 1024);
+    const res = await t.http.post('/parse/files').set(appHeaders).attach('file', data, { filename: 'form.bin', contentType: 'application/octet-stream' });
+    expect(res.status).to.equal(201);
+    expect(res.body.name).to.match(/_form\.bin$/);
+    const got = await t.http.get(path(res.body.url)).buffer(true).parse(binary);
+    expect(sha(got.body as Buffer)).to.equal(sha(data));
+  });
+
+  it('stores files in GridFS as parse-server does', async () => {
+    const { body } = await upload('layout.txt', 'layout', 'text/plain');
+    const client = await MongoClient.connect(t.databaseURI);
+    try {
+      const files = await client.db().collection('fs.files').find({ filename: body.name }).toArray();
+      expect(files).to.have.length(1);
+      expect(files[0]!.length).to.equal(6);
+      expect(await client.db().collection('fs.chunks').countDocuments({ files_id: files[0]!._id })).to.equal(1);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('deletes with the master key only, and answers 153 for a missing file', async () => {
+    const { body } = await upload('gone.txt', 'bye', 'text/plain');
+    expect((await t.http.delete(`/parse/files/${body.name}`).set(appHeaders)).status).to.equal(403);
+    expect((await t.http.delete(`/parse/files/${body.name}`).set(masterHeaders)).body).to.deep.equal({});
+    expect((await t.http.get(path(body.url))).status).to.equal(404);
+    const again = await t.http.delete(`/parse/files/${body.name}`).set(masterHeaders);
+    expect(again.status).to.equal(400);
+    expect(again.body.code).to.equal(153);
+  });
+
+  it('refuses bad names with 122 and missing files with 404', async () => {
+    expect((await t.http.post('/parse/files').set(appHeaders).send('x')).body.code).to.equal(122);
+    for (const name of ['.hidden', 'a%2Fb', 'semi;colon', 'x'.repeat(129)]) {
+      const res = await upload(name, 'x', 'text/plain');
+      expect(res.status, name).to.equal(400);
+      expect(res.body.code, name).to.equal(122);
+    }
+    expect((await t.http.get('/parse/files/test-app/nope.txt')).status).to.equal(404);
+    expect((await t.http.get('/parse/files/other-app/nope.txt')).status).to.equal(404);
+    expect((await upload('empty.txt', '', 'text/plain')).body.code).to.equal(130);
+  });
+
+  it('refuses uploads over maxUploadSize with 413/129 and keeps nothing of them', async () => {
+    const small = await startTestBackend({ fileUpload: { enableForPublic: true }, maxUploadSize: 64 * 1024 });
+    try {
+      const declared = await small.http.post('/parse/files/big.bin').set(appHeaders).set('Content-Type', 'application/octet-stream').send(randomBytes(100 * 1024));
+      expect(declared.status).to.equal(413);
+      expect(declared.body.code).to.equal(129);
+      const form = await small.http.post('/parse/files').set(appHeaders).attach('file', randomBytes(100 * 1024), 'big.bin');
+      expect(form.status).to.equal(413);
+      expect(form.body.code).to.equal(129);
+      const client = await MongoClient.connect(small.databaseURI);
+      try {
+        expect(await client.db().collection('fs.files').countDocuments()).to.equal(0);
+        expect(await client.db().collection('fs.chunks').countDocuments()).to.equal(0);
+      } finally {
+        await client.close();
+      }
+    } finally {
+      await small.close();
+    }
+  });
+
+  it('applies the upload policy and the extension allowlist with 130', async () => {
+    const closed = await startTestBackend({ fileUpload: { fileExtensions: ['png', 'txt'] } });
+    try {
+      const publicUpload = await closed.http.post('/parse/files/a.txt').set(appHeaders).set('Content-Type', 'text/plain').send('x');
+      expect(publicUpload.body).to.deep.equal({ code: 130, error: 'File upload by public is disabled.' });
+      const master = await closed.http.post('/parse/files/a.txt').set(masterHeaders).set('Content-Type', 'text/plain').send('x');
+      expect(master.status).to.equal(201);
+      const blocked = await closed.http.post('/parse/files/a.exe').set(masterHeaders).set('Content-Type', 'application/octet-stream').send('x');
+      expect(blocked.body).to.deep.equal({ code: 130, error: 'File upload of extension exe is disabled.' });
+    } finally {
+      await closed.close();
+    }
+  });
+
+  it('runs file hooks: beforeSave renames, replaces or refuses; beforeFind guards downloads', async () => {
+    const hooked = await startTestBackend({ fileUpload: { enableForPublic: true } });
+    const seen: string[] = [];
+    try {
+      hooked.backend.cloud.beforeSave('@File', (request) => {
+        if (request.file.name.startsWith('bad')) throw new BackendError(ErrorCode.VALIDATION_ERROR, 'no bad files');
+        request.file.name = `renamed-${request.file.name}`;
+        request.file.data = Buffer.from(request.file.data!.toString().toUpperCase());
+      });
+      hooked.backend.cloud.afterSave('@File', (request) => {
+        seen.push(`saved ${request.file.name} ${request.fileSize}`);
+      });
+      hooked.backend.cloud.beforeFind('@File', (request) => {
+        if (request.file.name.includes('secret')) throw new BackendError(ErrorCode.OPERATION_FORBIDDEN, 'secret');
+      });
+      const res = await hooked.http.post('/parse/files/note.txt').set(appHeaders).set('Content-Type', 'text/plain').send('quiet');
+      expect(res.status).to.equal(201);
+      expect(res.body.name).to.match(/_renamed-note\.txt$/);
+      expect((await hooked.http.get(path(res.body.url))).text).to.equal('QUIET');
+      expect(seen).to.deep.equal([`saved ${res.body.name} 5`]);
+      const refused = await hooked.http.post('/parse/files/bad.txt').set(appHeaders).set('Content-Type', 'text/plain').send('x');
+      expect(refused.body).to.deep.equal({ code: 142, error: 'no bad files' });
+      const secret = await hooked.http.post('/parse/files/secret.txt').set(appHeaders).set('Content-Type', 'text/plain').send('x');
+      const download = await hooked.http.get(path(secret.body.url));
+      expect(download.status).to.equal(400);
+      expect(download.body.code).to.equal(119);
+      const meta = await hooked.http.get(path(secret.body.url).replace('/files/test-app/', '/files/test-app/metadata/'));
+      expect(meta.body.code).to.equal(119);
+    } finally {
+      await hooked.close();
+    }
+  });
+
+  it('with signed URLs, serves files only with a valid, unexpired token', async () => {
+    const signed = await startTestBackend({ fileUpload: { enableForPublic: true }, fileUrlSigning: { secret: 'a'.repeat(40), expiresInSeconds: 1 } });
+    try {
+      const res = await signed.http.post('/parse/files/s.txt').set(appHeaders).set('Content-Type', 'text/plain').send('signed');
+      const url = new URL(res.body.url);
+      expect(url.searchParams.get('token')).to.be.a('string');
+      expect((await signed.http.get(url.pathname + url.search)).text).to.equal('signed');
+      expect((await signed.http.get(url.pathname)).status).to.equal(403);
+      expect((await signed.http.get(`${url.pathname}?token=forged`)).status).to.equal(403);
+      // A token for another file does not open this one.
+      const other = await signed.http.post('/parse/files/o.txt').set(appHeaders).set('Content-Type', 'text/plain').send('other');
+      const otherToken = new URL(other.body.url).searchParams.get('token');
+      expect((await signed.http.get(`${url.pathname}?token=${otherToken}`)).status).to.equal(403);
+      // Objects carry signed URLs too.
+      await signed.http.post('/parse/classes/Doc').set(appHeaders).send({ file: { __type: 'File', name: res.body.name } }).expect(201);
+      const doc = await signed.http.get('/parse/classes/Doc').set(appHeaders);
+      expect(doc.body.results[0].file.url).to.include('?token=');
+      await new Promise((r) => setTimeout(r, 2100));
+      expect((await signed.http.get(url.pathname + url.search)).status).to.equal(403);
+    } finally {
+      await signed.close();
+    }
+  });
+});
