@@ -48,7 +48,7 @@ export async function findObjects(ctx: OperationContext, requestedClass: string,
   const where = validateWhere(params.where, ctx.caller.auth.master);
   if (params.explain && !ctx.caller.auth.master) throw new BackendError(ErrorCode.OPERATION_FORBIDDEN, 'explain needs the master key');
   if (!schema) return params.count ? { results: [], count: 0, ...redirected } : { results: [], ...redirected };
-  const resolved = await resolveWhere(ctx, where);
+  const resolved = await resolveWhere(ctx, schema, where);
   const readers = principalsOf(ctx.caller.auth);
   const keys = params.keys?.map((k) => k.split('.')[0]!);
   const options = { order: params.order, skip: params.skip, limit: params.limit, keys, readPreference: params.readPreference, hint: params.hint };

@@ -6,6 +6,9 @@
  */
 import { principalsOf } from '../auth/request-auth.js';
 import { relativeTimeToDate } from '../query/relative-time.js';
+import { BackendError } from '../errors/backend-error.js';
+import { ErrorCode } from '../errors/error-codes.js';
+import type { ClassSchema } from '../schema/class-schema.js';
 import type { OperationContext } from '../services.js';
 import type { RestObject, RestWhere } from '../storage/storage.js';
 
@@ -21,7 +24,7 @@ function isObject(value: unknown): value is Json {
 async function runQuery(ctx: OperationContext, className: string, where: RestWhere, keys: string[]): Promise<RestObject[]> {
   const schema = await ctx.services.schemas.get(className);
   if (!schema) return [];
-  const resolved = await resolveWhere(ctx, where);
+  const resolved = await resolveWhere(ctx, schema, where);
   return ctx.services.storage.findObjects(schema, resolved, { keys }, principalsOf(ctx.caller.auth));
 }
 
@@ -46,14 +49,41 @@ function resolveRelativeTimes(constraint: Json, now: Date): Json {
   return out;
 }
 
-/** Resolves a validated `where`; the result holds only operators storage translates directly. */
-export async function resolveWhere(ctx: OperationContext, where: RestWhere): Promise<RestWhere> {
+function pointerIds(value: unknown): string[] {
+  const list = Array.isArray(value) ? value : [value];
+  return list.filter((p): p is Json => isObject(p) && typeof p.objectId === 'string').map((p) => p.objectId as string);
+}
+
+/**
+ * A constraint on a Relation field (equality, `$in`, `$ne`, `$nin` with pointers) goes through the
+ * join collection, as parse-server does: it becomes a condition on the owning objects' ids.
+ */
+async function relationCondition(ctx: OperationContext, schema: ClassSchema, field: string, value: unknown): Promise<RestWhere> {
+  const ops: Json = isObject(value) && Object.keys(value).some((k) => k.startsWith('$')) ? value : { $eq: value };
+  const conditions: RestWhere[] = [];
+  for (const [op, operand] of Object.entries(ops)) {
+    const positive = op === '$eq' || op === '$in' || op === '$all';
+    if (!positive && op !== '$ne' && op !== '$nin') {
+      throw new BackendError(ErrorCode.INVALID_QUERY, `${op} is not supported on the relation field ${field}`);
+    }
+    const owners = await ctx.services.storage.owningIdsOf(schema.className, field, pointerIds(operand));
+    conditions.push({ objectId: { [positive ? '$in' : '$nin']: owners } });
+  }
+  return conditions.length === 1 ? conditions[0]! : { $and: conditions };
+}
+
+/** Resolves a validated `where` on `schema`'s class; the result holds only operators storage translates directly. */
+export async function resolveWhere(ctx: OperationContext, schema: ClassSchema, where: RestWhere): Promise<RestWhere> {
   const out: Json = {};
   const extra: RestWhere[] = [];
   const now = ctx.services.now();
   await Promise.all(Object.entries(where).map(async ([key, value]) => {
     if (LOGICAL.has(key)) {
-      out[key] = await Promise.all((value as RestWhere[]).map((sub) => resolveWhere(ctx, sub)));
+      out[key] = await Promise.all((value as RestWhere[]).map((sub) => resolveWhere(ctx, schema, sub)));
+      return;
+    }
+    if (schema.fields[key]?.type === 'Relation') {
+      extra.push(await relationCondition(ctx, schema, key, value));
       return;
     }
     if (key === '$relatedTo') {

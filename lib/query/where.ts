@@ -145,6 +145,16 @@ function checkRelativeTime(op: string, value: unknown): boolean {
   return true;
 }
 
+/** `$all` of `{$regex}` atoms (the SDK's `containsAllStartingWith`): all of them or none, as parse-server. */
+function checkRegexAtoms(values: unknown[]): void {
+  for (const v of values) {
+    if (!isObject(v) || Object.keys(v).some((k) => k !== '$regex' && k !== '$options')) {
+      throw new BackendError(ErrorCode.INVALID_JSON, 'All $all values must be of regex type or none');
+    }
+    checkRegex(v);
+  }
+}
+
 function checkConstraint(constraint: Json, master: boolean, depth: number): void {
   for (const [op, value] of Object.entries(constraint)) {
     if (!FIELD_OPERATORS.has(op)) throw new BackendError(ErrorCode.INVALID_JSON, `bad constraint: ${op}`);
@@ -166,6 +176,10 @@ function checkConstraint(constraint: Json, master: boolean, depth: number): void
       throw new BackendError(ErrorCode.INVALID_JSON, `bad ${op} value`);
     }
     if (op === '$exists' && typeof value !== 'boolean') throw new BackendError(ErrorCode.INVALID_JSON, '$exists needs a boolean');
+    if (op === '$all' && (value as unknown[]).some((v) => isObject(v) && '$regex' in v)) {
+      checkRegexAtoms(value as unknown[]);
+      continue;
+    }
     checkOperand(value);
   }
   if ('$regex' in constraint) checkRegex(constraint);

@@ -14,11 +14,11 @@ export async function aggregate(services: Services, req: ApiRequest, className: 
   if (!schema) return { body: { results: [] } };
   const ctx = { services, caller: req.caller };
   if (params.kind === 'distinct') {
-    const where = await resolveWhere(ctx, params.where);
+    const where = await resolveWhere(ctx, schema, params.where);
     return { body: { results: await services.storage.distinct(schema, params.field, where, null) } };
   }
   const pipeline = await Promise.all(params.pipeline.map(async (stage) =>
-    '$match' in stage ? { $match: await resolveWhere(ctx, stage.$match as Record<string, unknown>) } : stage,
+    '$match' in stage ? { $match: await resolveWhere(ctx, schema, stage.$match as Record<string, unknown>) } : stage,
   ));
   return { body: { results: await services.storage.aggregate(schema, pipeline, null) } };
 }

@@ -67,6 +67,8 @@ export interface Storage {
 
   addRelations(relation: RelationRef, relatedIds: readonly string[]): Promise<void>;
   removeRelations(relation: RelationRef, relatedIds: readonly string[]): Promise<void>;
+  /** Ids of the `owningClass` objects whose relation `field` holds any of `relatedIds`. */
+  owningIdsOf(owningClass: string, field: string, relatedIds: readonly string[]): Promise<string[]>;
   /** Ids of the objects related to `owningId` through a relation field. */
   relatedIds(relation: RelationRef, owningId: string): Promise<string[]>;
 

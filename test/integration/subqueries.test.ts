@@ -124,8 +124,8 @@ describe('REST queries: sub-queries, text, relative time, aggregate', () => {
       const res = await aggregate({ pipeline: [{ $match: { stars: { $gte: 4 } } }, { $group: { _id: '$author', total: { $sum: '$stars' } } }, { $sort: { total: -1 } }] });
       expect(res.status, JSON.stringify(res.body)).to.equal(200);
       expect(res.body.results).to.deep.equal([
-        { objectId: `Author$${ids.ann}`, total: 5 },
-        { objectId: `Author$${ids.cid}`, total: 4 },
+        { objectId: ids.ann, total: 5 },
+        { objectId: ids.cid, total: 4 },
       ]);
       const grouped = await aggregate({ pipeline: { group: { _id: null, n: { $sum: 1 } } } });
       expect(grouped.body.results).to.deep.equal([{ objectId: null, n: 3 }]);

@@ -35,11 +35,22 @@ function translateKeys(schema: ClassSchema, body: Json): Json {
   return out;
 }
 
+/** Grouping by a pointer field groups by the pointed-to objectId, as parse-server answers it. */
+function groupStage(schema: ClassSchema, body: Json): Json {
+  const group = translateExpression(schema, body) as Json;
+  const id = body._id;
+  if (typeof id === 'string' && id.startsWith('$') && schema.fields[id.slice(1)]?.type === 'Pointer') {
+    group._id = { $arrayElemAt: [{ $split: [`$_p_${id.slice(1)}`, { $literal: '$' }] }, 1] };
+  }
+  return group;
+}
+
 export function toMongoPipeline(schema: ClassSchema, pipeline: Json[], readers: readonly string[] | null): Document[] {
   const stages: Document[] = pipeline.map((stage) => {
     const [name, body] = Object.entries(stage)[0]!;
     switch (name) {
       case '$match': return { $match: whereToFilter(schema, body as Json) };
+      case '$group': return { $group: groupStage(schema, body as Json) };
       case '$sort': case '$project': case '$addFields': case '$set': return { [name]: translateKeys(schema, body as Json) };
       case '$unset': return { $unset: Array.isArray(body) ? body.map((f) => storedPath(schema, String(f))) : storedPath(schema, String(body)) };
       case '$unwind': return { $unwind: translateExpression(schema, typeof body === 'string' && !body.startsWith('$') ? `$${body}` : body) };

@@ -315,6 +315,13 @@ export class MongoStorage implements Storage {
     ));
   }
 
+  async owningIdsOf(owningClass: string, field: string, relatedIds: readonly string[]): Promise<string[]> {
+    if (relatedIds.length === 0) return [];
+    const collection = this.joinCollection({ owningClass, field, owningId: '' });
+    const ids = await this.run((db, session) => db.collection(collection).distinct('owningId', { relatedId: { $in: [...relatedIds] } }, { session }));
+    return ids.map(String);
+  }
+
   async relatedIds(relation: RelationRef, owningId: string): Promise<string[]> {
     const docs = await this.run((db, session) =>
       db.collection(this.joinCollection(relation)).find({ owningId }, { projection: { relatedId: 1 }, session }).toArray(),

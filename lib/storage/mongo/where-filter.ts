@@ -45,7 +45,8 @@ function constraint(schema: ClassSchema, field: string, ops: Json): Json {
         out[op] = (value as unknown[]).map((v) => atom(schema, field, v));
         break;
       case '$all':
-        out[op] = (value as unknown[]).map(interiorToMongo);
+        // `containsAllStartingWith` sends `{$regex}` atoms; MongoDB takes regular expressions there.
+        out[op] = (value as unknown[]).map((v) => (isObject(v) && typeof v.$regex === 'string' ? new RegExp(v.$regex, typeof v.$options === 'string' ? v.$options : '') : interiorToMongo(v)));
         break;
       case '$containedBy':
         out.$not = { $elemMatch: { $nin: (value as unknown[]).map(interiorToMongo) } };
@@ -125,7 +126,8 @@ export function whereToFilter(schema: ClassSchema, where: RestWhere, readers: re
       filter[key] = (value as RestWhere[]).map((sub) => whereToFilter(schema, sub));
       continue;
     }
-    const isPointer = schema.fields[key]?.type === 'Pointer' || (isObject(value) && value.__type === 'Pointer');
+    const fieldType = schema.fields[key]?.type;
+    const isPointer = fieldType === 'Pointer' || (fieldType === undefined && isObject(value) && value.__type === 'Pointer');
     const stored = isPointer ? `_p_${key}` : storedKey(schema, key);
     const isConstraint = isObject(value) && Object.keys(value).length > 0 && Object.keys(value).every((k) => k.startsWith('$'));
     if (isConstraint && '$text' in value) {

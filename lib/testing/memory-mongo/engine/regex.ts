@@ -37,6 +37,30 @@ function stripExtended(pattern: string): string {
 }
 
 /**
+ * PCRE's `\Q...\E` quotes everything between as literal text (the Parse SDKs quote `startsWith`
+ * and `contains` this way); JavaScript has no such syntax, so the quoted text is escaped instead.
+ */
+function expandQuoting(pattern: string): string {
+  let out = '';
+  let i = 0;
+  while (i < pattern.length) {
+    if (pattern[i] === '\\' && pattern[i + 1] === 'Q') {
+      const end = pattern.indexOf('\\E', i + 2);
+      const literal = pattern.slice(i + 2, end === -1 ? pattern.length : end);
+      out += literal.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      i = end === -1 ? pattern.length : end + 2;
+    } else if (pattern[i] === '\\') {
+      out += pattern.slice(i, i + 2);
+      i += 2;
+    } else {
+      out += pattern[i];
+      i++;
+    }
+  }
+  return out;
+}
+
+/**
  * Builds the RegExp for a MongoDB pattern and options; throws MongoDB's errors for an unknown
  * option (51108) or a pattern that does not compile (51091). A leading inline-options group such
  * as `(?i)` is turned into flags, since JavaScript has no inline options.
@@ -52,6 +76,7 @@ export function mongoRegex(pattern: string, options: string): RegExp {
   for (const option of opts) {
     if (!VALID_OPTIONS.has(option)) throw commandError(51108, `invalid flag in regex options: ${option}`);
   }
+  body = expandQuoting(body);
   if (opts.includes('x')) body = stripExtended(body);
   const flags = [...new Set(opts.replace(/[xu]/g, ''))].join('');
   let regex: SourcedRegExp;
