@@ -96,6 +96,21 @@ async function context(req: Request, services: Services): Promise<{ ctx: Operati
   return { ctx: { services, caller: api.caller }, method: api.method };
 }
 
+/** The SDK's binary uploads send metadata and tags as JSON headers. */
+function jsonHeader(req: Request, name: string): Json {
+  const raw = req.headers[name];
+  if (typeof raw !== 'string' || raw === '') return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new BackendError(ErrorCode.INVALID_JSON, `${name} must be a JSON object`);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new BackendError(ErrorCode.INVALID_JSON, `${name} must be a JSON object`);
+  assertNoForbiddenKeys(parsed);
+  return parsed as Json;
+}
+
 function objectOrEmpty(value: unknown): Json {
   return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Json) : {};
 }
@@ -133,7 +148,13 @@ async function handleUpload(req: Request, res: Response, services: Services): Pr
     }
   } else {
     ctx = (await context(req, services)).ctx;
-    input = { filename: String(req.params.filename), declaredType: contentType.split(';')[0], source: Readable.from(prepend(first, req)), metadata: {}, tags: {} };
+    input = {
+      filename: String(req.params.filename),
+      declaredType: contentType.split(';')[0],
+      source: Readable.from(prepend(first, req)),
+      metadata: jsonHeader(req, 'x-parse-file-metadata'),
+      tags: jsonHeader(req, 'x-parse-file-tags'),
+    };
   }
   const stored = await uploadFile(ctx, input);
   res.status(201).setHeader('Location', stored.url);

@@ -20,7 +20,8 @@ const CORS_HEADERS = [
   'X-Parse-Master-Key', 'X-Parse-REST-API-Key', 'X-Parse-Javascript-Key', 'X-Parse-Application-Id',
   'X-Parse-Client-Version', 'X-Parse-Session-Token', 'X-Requested-With', 'X-Parse-Revocable-Session',
   'X-Parse-Request-Id', 'X-Parse-Installation-Id', 'X-Parse-Client-Key', 'X-Parse-Cloud-Context',
-  'Content-Type', 'Pragma', 'Cache-Control',
+  'X-Parse-Upload-Mode', 'X-Parse-File-Metadata', 'X-Parse-File-Tags', 'X-Parse-File-Directory', 'X-Parse-File-Max-Upload-Size',
+  'Content-Type', 'Pragma', 'Cache-Control', 'Range',
 ];
 
 function send(res: Response, reply: ApiReply): void {

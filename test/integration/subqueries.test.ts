@@ -88,6 +88,32 @@ describe('REST queries: sub-queries, text, relative time, aggregate', () => {
     expect(res.body.results.map((r: { name: string }) => r.name).sort()).to.deep.equal(['ann', 'bob']);
   });
 
+  it('matches relation fields through the join collection', async () => {
+    const { body: shelf } = await t.http.post('/parse/classes/Shelf').set(appHeaders).send({ name: 'top' });
+    await t.http.post('/parse/classes/Shelf').set(appHeaders).send({ name: 'bottom' }).expect(201);
+    await t.http.put(`/parse/classes/Shelf/${shelf.objectId}`).set(appHeaders).send({
+      holds: { __op: 'AddRelation', objects: [pointer('Author', ids.ann!)] },
+    }).expect(200);
+    const names = async (where: unknown) => (await find('Shelf', { where })).body.results.map((r: { name: string }) => r.name).sort();
+    expect(await names({ holds: pointer('Author', ids.ann!) })).to.deep.equal(['top']);
+    expect(await names({ holds: { $in: [pointer('Author', ids.bob!), pointer('Author', ids.ann!)] } })).to.deep.equal(['top']);
+    expect(await names({ holds: { $ne: pointer('Author', ids.ann!) } })).to.deep.equal(['bottom']);
+    expect(await names({ holds: pointer('Author', ids.bob!) })).to.deep.equal([]);
+  });
+
+  it('matches an array of pointers by one pointer, and $all with regex atoms', async () => {
+    await t.http.post('/parse/classes/Team').set(appHeaders).send({
+      name: 'writers', members: [pointer('Author', ids.ann!), pointer('Author', ids.bob!)], tags: ['apple', 'banana'],
+    }).expect(201);
+    expect((await find('Team', { where: { members: pointer('Author', ids.bob!) } })).body.results).to.have.length(1);
+    expect((await find('Team', { where: { members: pointer('Author', ids.cid!) } })).body.results).to.have.length(0);
+    const startsWith = (prefix: string) => ({ $regex: `^\\Q${prefix}\\E` });
+    expect((await find('Team', { where: { tags: { $all: [startsWith('ap'), startsWith('ba')] } } })).body.results).to.have.length(1);
+    expect((await find('Team', { where: { tags: { $all: [startsWith('ap'), startsWith('ch')] } } })).body.results).to.have.length(0);
+    const mixed = await find('Team', { where: { tags: { $all: [startsWith('ap'), 'banana'] } } });
+    expect(mixed.body.code).to.equal(107);
+  });
+
   it('refuses bad parameters and sub-queries with Parse codes', async () => {
     const cases: [Record<string, unknown>, number][] = [
       [{ readPreference: 'FASTEST' }, 102],
