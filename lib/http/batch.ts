@@ -50,6 +50,10 @@ export async function runBatch(services: Services, req: ApiRequest): Promise<Api
       const out: Json[] = [];
       for (const item of items) out.push({ success: (await dispatch(services, subRequest(req, item))).body });
       return out;
+    }).catch((err: unknown) => {
+      // Schema fields recorded inside the aborted transaction are gone: forget the cached ones.
+      services.schemas.invalidate();
+      throw err;
     });
     return { body: results };
   }

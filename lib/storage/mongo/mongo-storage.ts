@@ -375,6 +375,9 @@ export class MongoStorage implements Storage {
       return result;
     } catch (err) {
       if (session.inTransaction()) await session.abortTransaction().catch(() => undefined);
+      if ((err as { code?: number } | null)?.code === 20) {
+        throw new BackendError(ErrorCode.COMMAND_UNAVAILABLE, 'Transactions need MongoDB running as a replica set.', { cause: err });
+      }
       throw err;
     } finally {
       await session.endSession();
