@@ -66,6 +66,12 @@ function toBackendError(err: unknown): unknown {
   if (e?.name === 'MongoServerError' && e.code !== undefined && QUERY_ERROR_CODES.has(e.code)) {
     return new BackendError(ErrorCode.INVALID_QUERY, (err as Error).message, { cause: err });
   }
+  if (e?.name === 'MongoOperationTimeoutError') {
+    return new BackendError(ErrorCode.TIMEOUT, 'The database did not answer in time.', { cause: err });
+  }
+  if (e?.name === 'MongoServerError' && e.code === 59) {
+    return new BackendError(ErrorCode.COMMAND_UNAVAILABLE, 'The database does not support this operation.', { cause: err });
+  }
   if (e?.name && UNREACHABLE_ERRORS.has(e.name)) {
     return new BackendError(ErrorCode.CONNECTION_FAILED, 'The database is unavailable; try again shortly.', { cause: err });
   }
