@@ -162,6 +162,54 @@ describe('REST /files', () => {
     }
   });
 
+  it('tells anonymous and logged-in users apart for the upload policy', async () => {
+    const policy = await startTestBackend({ fileUpload: { enableForAnonymousUser: false, enableForAuthenticatedUser: true } });
+    const client = await MongoClient.connect(policy.databaseURI);
+    try {
+      const db = client.db();
+      const expiresAt = new Date(Date.now() + 3600_000);
+      await db.collection('_User').insertMany([
+        { _id: 'anon000001', username: 'anon', _auth_data_anonymous: { id: 'x' } },
+        { _id: 'user000001', username: 'ann' },
+      ] as never[]);
+      await db.collection('_Session').insertMany([
+        { _id: 's1', _session_token: 'r:anon', _p_user: '_User$anon000001', expiresAt },
+        { _id: 's2', _session_token: 'r:ann', _p_user: '_User$user000001', expiresAt },
+      ] as never[]);
+      const send = (token: string) => policy.http.post('/parse/files/p.txt').set({ ...appHeaders, 'X-Parse-Session-Token': token }).set('Content-Type', 'text/plain').send('x');
+      expect((await send('r:anon')).body).to.deep.equal({ code: 130, error: 'File upload by anonymous user is disabled.' });
+      expect((await send('r:ann')).status).to.equal(201);
+      expect((await send('r:nobody')).body.code).to.equal(209);
+    } finally {
+      await client.close();
+      await policy.close();
+    }
+  });
+
+  it('runs afterFind, beforeDelete and afterDelete file hooks', async () => {
+    const hooked = await startTestBackend({ fileUpload: { enableForPublic: true } });
+    const deleted: string[] = [];
+    try {
+      hooked.backend.cloud.afterFind('@File', (request) => {
+        request.file.data = Buffer.concat([request.file.data!, Buffer.from('!')]);
+      });
+      hooked.backend.cloud.beforeDelete('@File', (request) => {
+        if (request.file.name.includes('keep')) throw new BackendError(ErrorCode.OPERATION_FORBIDDEN, 'kept');
+      });
+      hooked.backend.cloud.afterDeleteFile((request) => {
+        deleted.push(request.file.name);
+      });
+      const { body } = await hooked.http.post('/parse/files/hi.txt').set(appHeaders).set('Content-Type', 'text/plain').send('hi');
+      expect((await hooked.http.get(path(body.url))).text).to.equal('hi!');
+      const kept = await hooked.http.post('/parse/files/keep.txt').set(appHeaders).set('Content-Type', 'text/plain').send('k');
+      expect((await hooked.http.delete(`/parse/files/${kept.body.name}`).set(masterHeaders)).body.code).to.equal(119);
+      await hooked.http.delete(`/parse/files/${body.name}`).set(masterHeaders).expect(200);
+      expect(deleted).to.deep.equal([body.name]);
+    } finally {
+      await hooked.close();
+    }
+  });
+
   it('runs file hooks: beforeSave renames, replaces or refuses; beforeFind guards downloads', async () => {
     const hooked = await startTestBackend({ fileUpload: { enableForPublic: true } });
     const seen: string[] = [];
