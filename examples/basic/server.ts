@@ -18,7 +18,7 @@ const serverURL = `http://${host}:${port}/parse`;
 const backend = createBackend({
   appId,
   masterKey,
-  databaseURI: `${mongo.uri}plinth-demo`,
+  databaseURI: mongo.uriFor('plinth-demo'),
   serverURL,
   allowClientClassCreation: true,
 });

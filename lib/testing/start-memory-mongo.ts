@@ -3,6 +3,7 @@
  * names; a real `mongod` through the optional `mongodb-memory-server` package when a binary is
  * already on this machine (it is never downloaded here); the built-in in-memory server.
  */
+import { ConnectionString } from 'mongodb-connection-string-url';
 import { MemoryMongoServer } from './memory-mongo/server.js';
 
 /** Which MongoDB `startMemoryMongo()` started. */
@@ -25,8 +26,10 @@ export interface StartMemoryMongoOptions {
 
 /** A running MongoDB. */
 export interface MemoryMongo {
-  /** Connection string, ending in `/` so a database name can be appended. */
+  /** The server's connection string (for the built-in server: `mongodb://127.0.0.1:<port>/`). */
   readonly uri: string;
+  /** The connection string of one database on this server, keeping the URI's options. */
+  uriFor(database: string): string;
   readonly engine: MemoryMongoEngine;
   /** Stops the server (and saves its data when `persist` was set); a no-op for `external`. */
   stop(): Promise<void>;
@@ -42,6 +45,13 @@ interface MongodModule {
     /** Finds an already present binary without downloading anything. */
     locateBinary(options: unknown): Promise<string | undefined>;
   };
+}
+
+/** `base` with its database path replaced by `database`, options (`?replicaSet=...`) kept. */
+function databaseUri(base: string, database: string): string {
+  const connection = new ConnectionString(base);
+  connection.pathname = `/${encodeURIComponent(database)}`;
+  return connection.toString();
 }
 
 /** Imports an optional package by a name TypeScript does not resolve, or null when absent. */
@@ -62,7 +72,8 @@ async function startMongod(): Promise<MemoryMongo | null> {
     .catch(() => undefined);
   if (!binary) return null;
   const replSet = await mms.MongoMemoryReplSet.create({ replSet: { count: 1 }, binary: { systemBinary: binary } });
-  return { uri: replSet.getUri().replace(/\/?(\?.*)?$/, '/'), engine: 'mongodb-memory-server', stop: async () => void (await replSet.stop()) };
+  const uri = replSet.getUri();
+  return { uri, uriFor: (database) => databaseUri(uri, database), engine: 'mongodb-memory-server', stop: async () => void (await replSet.stop()) };
 }
 
 /**
@@ -71,7 +82,7 @@ async function startMongod(): Promise<MemoryMongo | null> {
  * @example
  * ```ts
  * const mongo = await startMemoryMongo();
- * const backend = createBackend({ appId: 'test', masterKey: 'mk', databaseURI: `${mongo.uri}test` });
+ * const backend = createBackend({ appId: 'test', masterKey: 'mk', databaseURI: mongo.uriFor('test') });
  * // ...
  * await mongo.stop();
  * ```
@@ -80,12 +91,12 @@ export async function startMemoryMongo(options: StartMemoryMongoOptions = {}): P
   const env = options.env ?? process.env;
   const external = env.MONGODB_URI;
   if (external) {
-    return { uri: external.endsWith('/') ? external : `${external.replace(/\/[^/]*$/, '')}/`, engine: 'external', stop: async () => {} };
+    return { uri: external, uriFor: (database) => databaseUri(external, database), engine: 'external', stop: async () => {} };
   }
   if (options.allowMongodBinary !== false) {
     const mongod = await startMongod();
     if (mongod) return mongod;
   }
   const server = await MemoryMongoServer.start({ port: options.port, persist: options.persist });
-  return { uri: server.uri, engine: 'builtin', stop: () => server.stop() };
+  return { uri: server.uri, uriFor: (database) => databaseUri(server.uri, database), engine: 'builtin', stop: () => server.stop() };
 }

@@ -47,7 +47,7 @@ describe('createBackend()', () => {
 
   it('uses an existing MongoClient and leaves it open on close()', async () => {
     const mongo = await testMongo();
-    const client = await MongoClient.connect(`${mongo.uri}${uniqueDatabaseName()}`);
+    const client = await MongoClient.connect(mongo.uriFor(uniqueDatabaseName()));
     try {
       const backend = createBackend({ appId: 'a', masterKey: 'm', database: client, allowClientClassCreation: true });
       const app = express().use('/parse', backend);
@@ -61,8 +61,8 @@ describe('createBackend()', () => {
 
   it('keeps two backends in one app apart: data, keys and hooks', async () => {
     const mongo = await testMongo();
-    const one = createBackend({ appId: 'one', masterKey: 'm1', databaseURI: `${mongo.uri}${uniqueDatabaseName()}`, allowClientClassCreation: true });
-    const two = createBackend({ appId: 'two', masterKey: 'm2', databaseURI: `${mongo.uri}${uniqueDatabaseName()}`, allowClientClassCreation: true });
+    const one = createBackend({ appId: 'one', masterKey: 'm1', databaseURI: mongo.uriFor(uniqueDatabaseName()), allowClientClassCreation: true });
+    const two = createBackend({ appId: 'two', masterKey: 'm2', databaseURI: mongo.uriFor(uniqueDatabaseName()), allowClientClassCreation: true });
     one.cloud.beforeSave('Note', (req) => {
       req.object.set('by', 'one');
     });

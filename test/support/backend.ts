@@ -31,7 +31,7 @@ export const masterHeaders = { 'X-Parse-Application-Id': APP_ID, 'X-Parse-Master
 /** Starts a backend on a new database; `overrides` replace the test defaults. */
 export async function startTestBackend(overrides: Partial<BackendConfig> = {}): Promise<TestBackend> {
   const mongo = await testMongo();
-  const databaseURI = `${mongo.uri}${uniqueDatabaseName('plinth')}`;
+  const databaseURI = mongo.uriFor(uniqueDatabaseName('plinth'));
   const app = express();
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));

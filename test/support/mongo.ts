@@ -35,12 +35,12 @@ export function uniqueDatabaseName(prefix = 'test'): string {
 export async function connectFreshDatabase(): Promise<{ client: MongoClient; db: Db; uri: string; close(): Promise<void> }> {
   const mongo = await testMongo();
   const name = uniqueDatabaseName();
-  const client = await MongoClient.connect(`${mongo.uri}${name}`);
+  const client = await MongoClient.connect(mongo.uriFor(name));
   const db = client.db(name);
   return {
     client,
     db,
-    uri: `${mongo.uri}${name}`,
+    uri: mongo.uriFor(name),
     close: async () => {
       await db.dropDatabase().catch(() => undefined);
       await client.close();
