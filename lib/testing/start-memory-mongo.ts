@@ -98,5 +98,6 @@ export async function startMemoryMongo(options: StartMemoryMongoOptions = {}): P
     if (mongod) return mongod;
   }
   const server = await MemoryMongoServer.start({ port: options.port, persist: options.persist });
-  return { uri: server.uri, uriFor: (database) => databaseUri(server.uri, database), engine: 'builtin', stop: () => server.stop() };
+  const uri = server.uri;
+  return { uri, uriFor: (database) => databaseUri(uri, database), engine: 'builtin', stop: () => server.stop() };
 }
