@@ -106,10 +106,16 @@ function header(length: number, requestId: number, responseTo: number, opCode: n
 /** An OP_MSG reply carrying one already-serialized body document. */
 export function encodeMsgReply(body: Buffer, requestId: number, responseTo: number): Buffer {
   const length = HEADER_SIZE + 4 + 1 + body.length;
-  const prefix = Buffer.allocUnsafe(5);
-  prefix.writeUInt32LE(0, 0);
-  prefix.writeUInt8(0, 4);
-  return Buffer.concat([header(length, requestId, responseTo, OP_MSG), prefix, body], length);
+  // One allocation: every reply goes through here.
+  const out = Buffer.allocUnsafe(length);
+  out.writeInt32LE(length, 0);
+  out.writeInt32LE(requestId, 4);
+  out.writeInt32LE(responseTo, 8);
+  out.writeInt32LE(OP_MSG, 12);
+  out.writeUInt32LE(0, HEADER_SIZE);
+  out.writeUInt8(0, HEADER_SIZE + 4);
+  body.copy(out, HEADER_SIZE + 5);
+  return out;
 }
 
 /** An OP_REPLY carrying one document, the answer to a legacy OP_QUERY. */
@@ -131,42 +137,52 @@ export function encodeDocument(doc: Doc): Buffer {
 
 // ---- hand-assembled BSON for cursor replies: documents are serialized once, then spliced ----
 
-function cstring(s: string): Buffer {
-  return Buffer.from(`${s}\0`, 'utf8');
-}
-
-function element(type: number, name: string, value: Buffer): Buffer {
-  return Buffer.concat([Buffer.from([type]), cstring(name), value]);
-}
-
-function wrapDocument(elements: Buffer[]): Buffer {
-  const bodyLength = elements.reduce((n, e) => n + e.length, 0);
-  const out = Buffer.allocUnsafe(4 + bodyLength + 1);
-  out.writeInt32LE(out.length, 0);
-  let offset = 4;
-  for (const e of elements) {
-    e.copy(out, offset);
-    offset += e.length;
-  }
-  out.writeUInt8(0, offset);
-  return out;
+/** Bytes of the decimal index `i` as an array element name, with its NUL. */
+function indexNameLength(i: number): number {
+  return String(i).length + 1;
 }
 
 /**
  * `{ cursor: { <batchField>: [docs], id, ns }, ok: 1 }` built around documents that are already
- * BSON, so that a batch is serialized exactly once.
+ * BSON, so that a batch is serialized exactly once. The reply is written into one buffer sized
+ * up front (a reply is built for every read, and small allocations are most of its cost).
  */
 export function encodeCursorReply(batchField: 'firstBatch' | 'nextBatch', docs: Buffer[], cursorId: bigint, ns: string): Buffer {
-  const array = wrapDocument(docs.map((d, i) => element(0x03, String(i), d)));
-  const id = Buffer.allocUnsafe(8);
-  id.writeBigInt64LE(cursorId, 0);
-  const nsBytes = Buffer.from(ns, 'utf8');
-  const nsValue = Buffer.allocUnsafe(4 + nsBytes.length + 1);
-  nsValue.writeInt32LE(nsBytes.length + 1, 0);
-  nsBytes.copy(nsValue, 4);
-  nsValue.writeUInt8(0, 4 + nsBytes.length);
-  const cursor = wrapDocument([element(0x04, batchField, array), element(0x12, 'id', id), element(0x02, 'ns', nsValue)]);
-  const ok = Buffer.allocUnsafe(8);
-  ok.writeDoubleLE(1, 0);
-  return wrapDocument([element(0x03, 'cursor', cursor), element(0x01, 'ok', ok)]);
+  let arrayLength = 4 + 1;
+  for (let i = 0; i < docs.length; i++) arrayLength += 1 + indexNameLength(i) + docs[i]!.length;
+  const nsLength = Buffer.byteLength(ns, 'utf8');
+  const batchNameLength = batchField.length + 1;
+  // cursor: int32 length, the batch array, `id` (int64), `ns` (string), NUL.
+  const cursorLength = 4 + (1 + batchNameLength + arrayLength) + (1 + 3 + 8) + (1 + 3 + 4 + nsLength + 1) + 1;
+  // reply: int32 length, `cursor` (document), `ok` (double), NUL.
+  const total = 4 + (1 + 7 + cursorLength) + (1 + 3 + 8) + 1;
+  const out = Buffer.allocUnsafe(total);
+  let at = out.writeInt32LE(total, 0);
+  at = out.writeUInt8(0x03, at);
+  at += out.write('cursor\0', at, 'latin1');
+  at = out.writeInt32LE(cursorLength, at);
+  at = out.writeUInt8(0x04, at);
+  at += out.write(`${batchField}\0`, at, 'latin1');
+  at = out.writeInt32LE(arrayLength, at);
+  for (let i = 0; i < docs.length; i++) {
+    at = out.writeUInt8(0x03, at);
+    at += out.write(`${i}\0`, at, 'latin1');
+    at += docs[i]!.copy(out, at);
+  }
+  at = out.writeUInt8(0, at);
+  at = out.writeUInt8(0x12, at);
+  at += out.write('id\0', at, 'latin1');
+  at = out.writeBigInt64LE(cursorId, at);
+  at = out.writeUInt8(0x02, at);
+  at += out.write('ns\0', at, 'latin1');
+  at = out.writeInt32LE(nsLength + 1, at);
+  at += out.write(ns, at, 'utf8');
+  at = out.writeUInt8(0, at);
+  at = out.writeUInt8(0, at);
+  at = out.writeUInt8(0x01, at);
+  at += out.write('ok\0', at, 'latin1');
+  at = out.writeDoubleLE(1, at);
+  at = out.writeUInt8(0, at);
+  if (at !== total) throw new Error(`cursor reply is ${at} bytes, expected ${total}`);
+  return out;
 }

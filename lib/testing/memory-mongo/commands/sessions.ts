@@ -27,8 +27,10 @@ export class SessionRegistry {
 
   /** The workspace a command runs in: its transaction's view, or the store. */
   workspaceFor(cmd: Doc): Workspace {
+    // Most commands are outside any transaction: tell so before building the session key.
+    if (cmd.autocommit !== false || typeof cmd.txnNumber !== 'number') return this.store;
     const key = this.sessionKey(cmd);
-    if (key === null || cmd.autocommit !== false || typeof cmd.txnNumber !== 'number') return this.store;
+    if (key === null) return this.store;
     let session = this.sessions.get(key);
     if (!session) {
       session = { transaction: null };

@@ -6,7 +6,7 @@ import type { Query } from 'mingo';
 import { commandError, ErrorCode } from './command-error.js';
 import { buildQuery } from './filter.js';
 import { isSphereIndexable } from './geo.js';
-import { keyOf, valuesAtPath, type Collation, type Doc } from './values.js';
+import { keyOf, storageKey, valuesAtPath, type Collation, type Doc } from './values.js';
 
 /** An index as `createIndexes` describes it (and `listIndexes` returns it). */
 export interface IndexSpec {
@@ -97,6 +97,8 @@ export class CollectionIndex {
   /** The index keys of a document: one per combination of its (multikey) field values. */
   keysOf(doc: Doc): string[] {
     if (this.isText || !this.covers(doc)) return [];
+    // A single-field key is the value's storage key, which for a string shares the document's string.
+    if (this.fields.length === 1) return [...new Set(valuesAtPath(doc, this.fields[0]!).map((v) => storageKey(v, this.collation)))];
     let keys = [''];
     for (const field of this.fields) {
       const parts = [...new Set(valuesAtPath(doc, field).map((v) => keyOf(v, this.collation)))];
@@ -167,8 +169,9 @@ export class CollectionIndex {
     if (this.isText || this.spec.sparse || this.partial) return null;
     if ((collation?.strength ?? 3) !== (this.collation?.strength ?? 3)) return null;
     const map = this.prefixEntries ?? this.entries;
+    const keyFor = this.prefixEntries ? keyOf : storageKey;
     const ids = new Set<string>();
-    for (const value of values) for (const id of idsOf(map.get(keyOf(value, this.collation)))) ids.add(id);
+    for (const value of values) for (const id of idsOf(map.get(keyFor(value, this.collation)))) ids.add(id);
     return [...ids];
   }
 }

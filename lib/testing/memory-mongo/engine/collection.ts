@@ -9,7 +9,8 @@ import { badValue, commandError, ErrorCode } from './command-error.js';
 import { compileFilter, equalityConditions, nearDistance, type CompiledFilter } from './filter.js';
 import type { NearCondition } from './geo.js';
 import { parseSort, sortDocuments, type SortKey } from './sort.js';
-import { carryHints, keyOf, isPlainObject, type Collation, type Doc } from './values.js';
+import { compactDocument, storedDocument } from './stored.js';
+import { keyOf, isPlainObject, storageKey, type Collation, type Doc } from './values.js';
 
 /** Options of a read. */
 export interface ReadOptions {
@@ -157,7 +158,7 @@ export class Collection {
     const equalities = equalityConditions(filter.residual);
     const ids = equalities.get('_id');
     if (ids && !(filter.collation && ids.some((v) => typeof v === 'string'))) {
-      return ids.map((v) => this.docs.get(keyOf(v))).filter((d): d is Doc => d !== undefined);
+      return ids.map((v) => this.docs.get(storageKey(v))).filter((d): d is Doc => d !== undefined);
     }
     let best: string[] | null = null;
     for (const index of this.indexes) {
@@ -200,7 +201,7 @@ export class Collection {
   }
 
   getById(id: unknown): Doc | undefined {
-    return this.docs.get(keyOf(id));
+    return this.docs.get(storageKey(id));
   }
 
   // ---- writes ----
@@ -208,10 +209,10 @@ export class Collection {
   /** Validates and stores a new document, giving it an ObjectId `_id` when it has none. */
   insert(doc: Doc): Doc {
     // MongoDB keeps `_id` as the first field.
-    const stored: Doc = { _id: doc._id ?? new ObjectId(), ...doc };
-    carryHints(doc, stored, []);
+    // A null `_id` is kept (it is a valid `_id`); only a missing one is generated.
+    const stored = storedDocument(doc, Object.hasOwn(doc, '_id') ? doc._id : new ObjectId());
     validateDocument(stored);
-    const id = keyOf(stored._id);
+    const id = storageKey(stored._id);
     if (this.docs.has(id)) {
       throw commandError(ErrorCode.DuplicateKey, `E11000 duplicate key error collection: ${this.namespace} index: _id_ dup key: { _id: ${JSON.stringify(stored._id)} }`, {
         keyPattern: { _id: 1 },
@@ -226,12 +227,13 @@ export class Collection {
   }
 
   /** Replaces a stored document with its updated version (same `_id`). */
-  replace(previous: Doc, next: Doc): void {
-    validateDocument(next);
-    const id = keyOf(previous._id);
-    if (keyOf(next._id) !== id) {
+  replace(previous: Doc, updated: Doc): void {
+    validateDocument(updated);
+    const id = storageKey(previous._id);
+    if (storageKey(updated._id) !== id) {
       throw commandError(ErrorCode.ImmutableField, "Performing an update on the path '_id' would modify the immutable field '_id'");
     }
+    const next = compactDocument(updated);
     for (const index of this.indexes) index.check(next, id, this.namespace);
     for (const index of this.indexes) index.remove(previous, id);
     for (const index of this.indexes) index.add(next, id);
@@ -240,7 +242,7 @@ export class Collection {
   }
 
   remove(doc: Doc): void {
-    const id = keyOf(doc._id);
+    const id = storageKey(doc._id);
     if (!this.docs.delete(id)) return;
     for (const index of this.indexes) index.remove(doc, id);
     this.version++;

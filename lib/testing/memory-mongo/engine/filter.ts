@@ -5,9 +5,10 @@
  * `$nearSphere` and `$text`, which also order or score results and so are taken out of the filter.
  */
 import type { Query } from 'mingo';
+import { ObjectId } from 'bson';
 import { badValue, CommandError, commandError, ErrorCode } from './command-error.js';
 import { parseNear, readPoint, type NearCondition } from './geo.js';
-import { compileQuery } from './query-operators.js';
+import { compileQuery, equalityTest } from './query-operators.js';
 import { mongoRegex } from './regex.js';
 import { compileTextSearch, type TextSearch } from './text-search.js';
 import { foldValue, isPlainObject, valueAtPath, valuesAtPath, type Collation, type Doc } from './values.js';
@@ -76,6 +77,28 @@ export function buildQuery(filter: Doc): Query {
   }
 }
 
+const NOT_AN_ID_LOOKUP = Symbol('not an _id lookup');
+
+/**
+ * The value of a filter that is only `{ _id: v }` or `{ _id: { $eq: v } }` with `v` a string,
+ * number, boolean or ObjectId: the most common read, whose match is one equality test, so it
+ * need not compile a mingo query (which costs more than the rest of a find). Anything else, or a
+ * string under a collation, is {@link NOT_AN_ID_LOOKUP}.
+ */
+function idEquality(residual: Doc, collation: Collation | null): unknown {
+  const keys = Object.keys(residual);
+  if (keys.length !== 1 || keys[0] !== '_id') return NOT_AN_ID_LOOKUP;
+  let value = residual._id;
+  if (isPlainObject(value)) {
+    const operators = Object.keys(value);
+    if (operators.length !== 1 || operators[0] !== '$eq') return NOT_AN_ID_LOOKUP;
+    value = value.$eq;
+  }
+  if (typeof value === 'string') return collation ? NOT_AN_ID_LOOKUP : value;
+  if ((typeof value === 'number' && !Number.isNaN(value)) || typeof value === 'boolean' || value instanceof ObjectId) return value;
+  return NOT_AN_ID_LOOKUP;
+}
+
 /** Compiles a filter (already normalized from the wire). */
 export function compileFilter(filter: unknown, collation: Collation | null, textWeights: TextWeightsLookup): CompiledFilter {
   if (filter === undefined || filter === null) filter = {};
@@ -99,6 +122,14 @@ export function compileFilter(filter: unknown, collation: Collation | null, text
     throw badValue('$near, $nearSphere and $text must be top-level expressions');
   }
   const active = collation && collation.strength < 3 ? collation : null;
+  if (near === null && text === null) {
+    const id = idEquality(residual, active);
+    if (id !== NOT_AN_ID_LOOKUP) {
+      const test = equalityTest(id);
+      // `_id` is never an array, so the one value at the path is the field itself.
+      return { residual, collation: active, near: null, text: null, matches: (doc) => test(doc._id) };
+    }
+  }
   const query = buildQuery(active ? (foldValue(residual, active) as Doc) : residual);
   const nearCondition = near;
   const test = (doc: Doc): boolean => {

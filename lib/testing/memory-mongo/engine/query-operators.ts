@@ -27,7 +27,7 @@ function isComposite(value: unknown): boolean {
 }
 
 /** A test of one value against an equality operand (null also matching a missing field). */
-function equalityTest(operand: unknown): (value: unknown) => boolean {
+export function equalityTest(operand: unknown): (value: unknown) => boolean {
   if (operand === null || operand === undefined) return (v) => v === null || v === undefined;
   // Fast paths: a string or boolean only equals itself; a number equals a number of the same value.
   if (typeof operand === 'string' || typeof operand === 'boolean') return (v) => v === operand;

@@ -235,6 +235,24 @@ export function keyOf(value: unknown, collation: Collation | null = null): strin
   return `j${EJSON.stringify(collation ? foldValue(value, collation) : value, { relaxed: false })}`;
 }
 
+/** Marks a storage key that is not a string stored as itself (see {@link storageKey}). */
+const NON_STRING_KEY = '\u0001';
+
+/**
+ * The key a value is stored under in the `_id` map and single-field indexes: equal for two values
+ * exactly when their {@link keyOf} is. A string is its own key, so the map shares the document's
+ * string instead of holding a prefixed copy (about 30 bytes per entry); every other value, and a
+ * string that itself begins with the marker, is the marker followed by its `keyOf`, so no two
+ * kinds of value can collide.
+ */
+export function storageKey(value: unknown, collation: Collation | null = null): string {
+  if (typeof value === 'string') {
+    const folded = foldString(value, collation);
+    if (folded.charCodeAt(0) !== 1) return folded;
+  }
+  return NON_STRING_KEY + keyOf(value, collation);
+}
+
 /**
  * What an empty array sorts as: below null and missing fields, as MongoDB orders them (an empty
  * array has no element to stand for it, and MongoDB keys it as `undefined`).
