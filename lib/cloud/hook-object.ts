@@ -78,10 +78,19 @@ export class HookObject {
     return this;
   }
 
+  /**
+   * Adds to a number. Stays an atomic Increment when the field has no other pending change (so
+   * concurrent saves still add up); otherwise the pending value is set to the sum.
+   */
   increment(key: string, amount = 1): this {
     const prior = this.pending[key];
-    const base = isOperation(prior) && prior.__op === 'Increment' ? (prior.amount as number) : 0;
-    this.pending[key] = isOperation(prior) || prior === undefined ? { __op: 'Increment', amount: base + amount } : (prior as number) + amount;
+    if (prior === undefined || (isOperation(prior) && prior.__op === 'Increment')) {
+      const pendingAmount = prior === undefined ? 0 : Number((prior as Json).amount);
+      this.pending[key] = { __op: 'Increment', amount: pendingAmount + amount };
+    } else {
+      const current = this.current(key);
+      this.pending[key] = (typeof current === 'number' ? current : 0) + amount;
+    }
     return this;
   }
 

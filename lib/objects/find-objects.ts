@@ -12,10 +12,14 @@ import { includePointers } from './include-pointers.js';
 import { resolveWhere } from './resolve-where.js';
 import { applyNestedSelection, includesForSelection } from './select-keys.js';
 
-/** The answer to a find: results, and the count when asked. */
+/**
+ * The answer to a find: results, the count when asked, the class a relation query was redirected
+ * to, or (master `explain`) the database's plan in place of results.
+ */
 export interface FindResult {
-  results: RestObject[];
+  results: RestObject[] | unknown;
   count?: number;
+  className?: string;
 }
 
 function topLevelPointerFields(schema: ClassSchema): string[] {
@@ -40,7 +44,7 @@ async function redirectTarget(ctx: OperationContext, className: string, key: str
 }
 
 /** GET /classes/:className */
-export async function findObjects(ctx: OperationContext, requestedClass: string, params: FindParams): Promise<FindResult | { results: unknown }> {
+export async function findObjects(ctx: OperationContext, requestedClass: string, params: FindParams): Promise<FindResult> {
   assertClassName(requestedClass);
   const className = await redirectTarget(ctx, requestedClass, params.redirectClassNameForKey);
   const redirected = className !== requestedClass ? { className } : {};

@@ -60,6 +60,23 @@ describe('beforeSave / afterSave through REST', () => {
     expect((await t.http.post('/parse/classes/Temp').set(appHeaders).send({ a: 1 })).status).to.equal(201);
   });
 
+  it('keeps an increment made in a hook atomic, and adds it to a value the hook set', async () => {
+    t.backend.cloud.beforeSave('Tally', (request) => {
+      request.object.increment('visits');
+      if (request.object.get('reset') === true) {
+        request.object.set('score', 10);
+        request.object.increment('score', 5);
+      }
+    });
+    const { body: created } = await t.http.post('/parse/classes/Tally').set(appHeaders).send({ score: 1 });
+    expect(created.visits).to.equal(1);
+    await Promise.all(Array.from({ length: 10 }, () => t.http.put(`/parse/classes/Tally/${created.objectId}`).set(appHeaders).send({})));
+    const after = await t.http.get(`/parse/classes/Tally/${created.objectId}`).set(appHeaders);
+    expect(after.body.visits).to.equal(11);
+    const reset = await t.http.put(`/parse/classes/Tally/${created.objectId}`).set(appHeaders).send({ reset: true });
+    expect(reset.body.score).to.equal(15);
+  });
+
   it('accepts a class given as a class with a className', async () => {
     class Invoice {
       static className = 'Invoice';
