@@ -65,6 +65,17 @@ export interface BackendConfig {
    * are refused (beyond parse-server, whose file URLs are public forever). Off by default.
    */
   fileUrlSigning?: { secret: string; expiresInSeconds?: number };
+  /** How long a session lasts, in seconds. Default one year, as parse-server. */
+  sessionLength?: number;
+  /**
+   * How `_Session` stores tokens: `'hashed'` (default; a leaked database leaks no live session) or
+   * `'plain'` (parse-server's form, for databases that parse-server must still read).
+   */
+  sessionTokenStorage?: 'hashed' | 'plain';
+  /** New users are readable and writable by themselves only. Default true, as parse-server 6+. */
+  enforcePrivateUsers?: boolean;
+  /** A password change ends the user's other sessions. Default true. */
+  revokeSessionOnPasswordReset?: boolean;
 }
 
 /** Upload policy (parse-server's `fileUpload`). */
@@ -118,6 +129,10 @@ export const configSchema = {
       },
     },
     preserveFileName: { type: 'boolean' },
+    sessionLength: { type: 'integer', minimum: 1 },
+    sessionTokenStorage: { enum: ['hashed', 'plain'] },
+    enforcePrivateUsers: { type: 'boolean' },
+    revokeSessionOnPasswordReset: { type: 'boolean' },
     fileUrlSigning: {
       type: 'object',
       additionalProperties: false,
@@ -156,6 +171,10 @@ export interface ResolvedConfig {
   readonly fileUpload: Readonly<Required<Omit<FileUploadOptions, 'fileExtensions'>>> & { readonly fileExtensions: readonly string[] | null };
   readonly preserveFileName: boolean;
   readonly fileUrlSigning: { readonly secret: string; readonly expiresInSeconds: number } | null;
+  readonly sessionLengthMs: number;
+  readonly sessionTokenStorage: 'hashed' | 'plain';
+  readonly enforcePrivateUsers: boolean;
+  readonly revokeSessionOnPasswordReset: boolean;
 }
 
 export const defaults = {
@@ -166,4 +185,5 @@ export const defaults = {
   databaseTimeoutMS: 5000,
   maxUploadSize: '20mb',
   signedUrlSeconds: 300,
+  sessionLengthSeconds: 31536000,
 } as const;

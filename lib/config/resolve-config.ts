@@ -88,6 +88,10 @@ export function resolveConfig(input: unknown): ResolvedConfig {
       fileExtensions: config.fileUpload?.fileExtensions ? Object.freeze(config.fileUpload.fileExtensions.map((e) => e.toLowerCase())) : null,
     }),
     preserveFileName: config.preserveFileName ?? false,
+    sessionLengthMs: (config.sessionLength ?? defaults.sessionLengthSeconds) * 1000,
+    sessionTokenStorage: config.sessionTokenStorage ?? 'hashed',
+    enforcePrivateUsers: config.enforcePrivateUsers ?? true,
+    revokeSessionOnPasswordReset: config.revokeSessionOnPasswordReset ?? true,
     fileUrlSigning: config.fileUrlSigning
       ? Object.freeze({ secret: config.fileUrlSigning.secret, expiresInSeconds: config.fileUrlSigning.expiresInSeconds ?? defaults.signedUrlSeconds })
       : null,

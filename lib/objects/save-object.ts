@@ -86,8 +86,32 @@ function serverChangedFields(stored: Json, values: Json, changedByHook: string[]
   return out;
 }
 
+/**
+ * Steps a class with rules of its own (`_User`) adds to the pipeline: after the hooks, it may
+ * take values out (a password) and add internal fields (its hash), and give new objects an ACL.
+ */
+export interface SaveSteps {
+  /** Runs after beforeSave: checks values and returns what to store plus internal fields. */
+  beforeStore?(values: Json, objectId: string): Promise<{ values: Json; internal: Json }>;
+  /** The ACL of a new object that did not set one. */
+  defaultAcl?(objectId: string): Json;
+}
+
+async function beforeStore(steps: SaveSteps, values: Json, objectId: string): Promise<{ values: Json; internal: Json }> {
+  return steps.beforeStore ? steps.beforeStore(values, objectId) : { values, internal: {} };
+}
+
+/** Fields the class's own steps took out of the write (a password): never echoed back. */
+function withheld(before: Json, after: Json): Set<string> {
+  return new Set(Object.keys(before).filter((key) => !(key in after)));
+}
+
+function without(values: Json, keys: Set<string>): Json {
+  return Object.fromEntries(Object.entries(values).filter(([key]) => !keys.has(key)));
+}
+
 /** POST /classes/:className */
-export async function createObject(ctx: OperationContext, className: string, rawBody: unknown): Promise<SaveResult> {
+export async function createObject(ctx: OperationContext, className: string, rawBody: unknown, steps: SaveSteps = {}): Promise<SaveResult> {
   const { services } = ctx;
   const requested = (rawBody as Json | null)?.objectId;
   let objectId = newObjectId();
@@ -98,22 +122,25 @@ export async function createObject(ctx: OperationContext, className: string, raw
   }
   const parsed = parseWriteBody(rawBody, { update: false });
   const { body, changedByHook } = await beforeSave(ctx, className, {}, parsed);
-  const values = resolveForCreate(body.values);
+  const resolved = resolveForCreate(body.values);
+  const { values, internal } = await beforeStore(steps, resolved, objectId);
+  const hidden = withheld(resolved, values);
   const schema = await services.schemas.prepareWrite(className, schemaValues(values, body.relations), {
     master: ctx.caller.auth.master,
     allowClientClassCreation: services.config.allowClientClassCreation,
   });
   const now = services.now().toISOString();
   const object: RestObject = { objectId, createdAt: now, updatedAt: now, ...values };
-  if (body.acl) object.ACL = body.acl;
-  await services.storage.createObject(schema, object);
+  const acl = body.acl ?? steps.defaultAcl?.(objectId);
+  if (acl) object.ACL = acl;
+  await services.storage.createObject(schema, { ...object, ...internal });
   await applyRelations(ctx, className, objectId, body.relations);
   await runAfterSave(ctx, className, object, undefined);
-  return { objectId, body: { objectId, createdAt: now, ...serverChangedFields(object, body.values, changedByHook) } };
+  return { objectId, body: { objectId, createdAt: now, ...serverChangedFields(object, without(body.values, hidden), changedByHook.filter((k) => !hidden.has(k))) } };
 }
 
 /** PUT /classes/:className/:objectId */
-export async function updateObject(ctx: OperationContext, className: string, objectId: string, rawBody: unknown): Promise<SaveResult> {
+export async function updateObject(ctx: OperationContext, className: string, objectId: string, rawBody: unknown, steps: SaveSteps = {}): Promise<SaveResult> {
   const { services } = ctx;
   const parsed = parseWriteBody(rawBody, { update: true });
   const needsOriginal = services.cloud.hook('beforeSave', className) !== undefined || services.cloud.hook('afterSave', className) !== undefined;
@@ -125,16 +152,18 @@ export async function updateObject(ctx: OperationContext, className: string, obj
     if (!original) throw new BackendError(ErrorCode.OBJECT_NOT_FOUND, 'Object not found.');
   }
   const { body, changedByHook } = await beforeSave(ctx, className, original ?? { objectId }, parsed);
-  const schema = await services.schemas.prepareWrite(className, schemaValues(body.values, body.relations), {
+  const { values, internal } = await beforeStore(steps, body.values, objectId);
+  const hidden = withheld(body.values, values);
+  const schema = await services.schemas.prepareWrite(className, schemaValues(values, body.relations), {
     master: ctx.caller.auth.master,
     allowClientClassCreation: services.config.allowClientClassCreation,
   });
   const updatedAt = services.now().toISOString();
-  const update: RestObject = { ...body.values, updatedAt };
+  const update: RestObject = { ...values, ...internal, updatedAt };
   if (body.acl) update.ACL = body.acl;
   const stored = await services.storage.updateObject(schema, { objectId }, update, principalsOf(ctx.caller.auth));
   if (!stored) throw new BackendError(ErrorCode.OBJECT_NOT_FOUND, 'Object not found.');
   await applyRelations(ctx, className, objectId, body.relations);
   await runAfterSave(ctx, className, stored, original);
-  return { objectId, body: { updatedAt, ...serverChangedFields(stored, body.values, changedByHook) } };
+  return { objectId, body: { updatedAt, ...serverChangedFields(stored, without(body.values, hidden), changedByHook.filter((k) => !hidden.has(k))) } };
 }

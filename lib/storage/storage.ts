@@ -57,6 +57,12 @@ export interface Storage {
   /** Deletes the one object matching `where` writable by `writers`; false when none matched. */
   deleteObject(schema: ClassSchema, where: RestWhere, writers: Principals): Promise<boolean>;
   findObjects(schema: ClassSchema, where: RestWhere, options: FindOptions, readers: Principals): Promise<RestObject[]>;
+  /** Deletes every object matching `where`, whatever its ACL (server-side cleanups); returns how many. */
+  deleteObjects(schema: ClassSchema, where: RestWhere): Promise<number>;
+  /** The one user matching `where` with its stored password hash (never returned to clients). */
+  findUserCredentials(schema: ClassSchema, where: RestWhere): Promise<{ user: RestObject; hashedPassword: string | null } | null>;
+  /** Whether an object other than `exceptObjectId` has `field` equal to `value`, ignoring case. */
+  existsIgnoringCase(schema: ClassSchema, field: string, value: string, exceptObjectId?: string): Promise<boolean>;
   countObjects(schema: ClassSchema, where: RestWhere, readers: Principals): Promise<number>;
   /** Runs an aggregation pipeline in Parse's terms (stages already checked by query/). */
   aggregate(schema: ClassSchema, pipeline: readonly Record<string, unknown>[], readers: Principals): Promise<Record<string, unknown>[]>;

@@ -291,6 +291,30 @@ export class MongoStorage implements Storage {
     );
   }
 
+  async deleteObjects(schema: ClassSchema, where: RestWhere): Promise<number> {
+    const filter = whereToFilter(schema, where);
+    const result = await this.run((db, session) => db.collection(schema.className).deleteMany(filter, { session }));
+    return result.deletedCount;
+  }
+
+  async findUserCredentials(schema: ClassSchema, where: RestWhere): Promise<{ user: RestObject; hashedPassword: string | null } | null> {
+    const filter = whereToFilter(schema, where);
+    const docs = await this.run((db, session) => db.collection(schema.className).find(filter, { limit: 2, session }).toArray());
+    // Two users answering to one name (a username equal to another's email) match no one.
+    if (docs.length !== 1) return null;
+    const doc = docs[0]!;
+    return { user: documentToObject(schema, doc, this.options.fileUrl), hashedPassword: typeof doc._hashed_password === 'string' ? doc._hashed_password : null };
+  }
+
+  async existsIgnoringCase(schema: ClassSchema, field: string, value: string, exceptObjectId?: string): Promise<boolean> {
+    const filter: Document = { [storedKey(schema, field)]: value };
+    if (exceptObjectId) filter._id = { $ne: exceptObjectId };
+    const found = await this.run((db, session) =>
+      db.collection(schema.className).findOne(filter, { collation: { locale: 'en_US', strength: 2 }, projection: { _id: 1 }, session }),
+    );
+    return found !== null;
+  }
+
   async countObjects(schema: ClassSchema, where: RestWhere, readers: Principals): Promise<number> {
     await this.ensureTextIndex(schema, where);
     const filter = whereToFilter(schema, where, readers);

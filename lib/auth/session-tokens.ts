@@ -1,0 +1,26 @@
+/**
+ * Session tokens: `r:` + 32 random hex digits from a CSPRNG, as parse-server issues them. New
+ * sessions store only a hash (`h:` + base64url SHA-256), so a leaked database leaks no live
+ * session; tokens stored in plain by parse-server still verify, in the same single lookup.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+
+export type TokenStorage = 'hashed' | 'plain';
+
+export function newSessionToken(): string {
+  return `r:${randomBytes(16).toString('hex')}`;
+}
+
+function hashed(token: string): string {
+  return `h:${createHash('sha256').update(token).digest('base64url')}`;
+}
+
+/** What is written to `_session_token` for a new session. */
+export function storedToken(token: string, storage: TokenStorage): string {
+  return storage === 'plain' ? token : hashed(token);
+}
+
+/** Every stored form a presented token may have (hashed by Plinth, plain by parse-server). */
+export function storedForms(token: string): string[] {
+  return [hashed(token), token];
+}

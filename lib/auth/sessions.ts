@@ -1,0 +1,111 @@
+/**
+ * Sessions in `_Session`, in parse-server's layout (`_session_token`, `_p_user`, `expiresAt`,
+ * `installationId`, `createdWith`), with the token stored hashed unless configured otherwise.
+ * Resolving a token is one indexed lookup, cached briefly (see SessionCache).
+ */
+import { BackendError } from '../errors/backend-error.js';
+import { ErrorCode } from '../errors/error-codes.js';
+import { newObjectId } from '../objects/object-id.js';
+import { classSchema } from '../schema/class-schema.js';
+import type { RestObject, Storage } from '../storage/storage.js';
+import { SessionCache, type CachedSession } from './session-cache.js';
+import { newSessionToken, storedForms, storedToken, type TokenStorage } from './session-tokens.js';
+
+/** `_Session`'s fields, as parse-server defines them. */
+export const SESSION_SCHEMA = classSchema('_Session', {
+  user: { type: 'Pointer', targetClass: '_User' },
+  expiresAt: { type: 'Date' },
+  installationId: { type: 'String' },
+  createdWith: { type: 'Object' },
+  restricted: { type: 'Boolean' },
+  sessionToken: { type: 'String' },
+}, undefined);
+
+/** How long a resolved token is trusted before it is looked up again: the revocation bound. */
+export const SESSION_CACHE_TTL_MS = 5000;
+const SESSION_CACHE_SIZE = 10000;
+
+function invalidToken(): BackendError {
+  return new BackendError(ErrorCode.INVALID_SESSION_TOKEN, 'Invalid session token');
+}
+
+export interface NewSession {
+  token: string;
+  objectId: string;
+  expiresAt: Date;
+}
+
+export interface SessionsOptions {
+  storage: Storage;
+  lengthMs: number;
+  tokenStorage: TokenStorage;
+  now: () => Date;
+}
+
+export class Sessions {
+  private readonly cache: SessionCache;
+
+  constructor(private readonly options: SessionsOptions) {
+    this.cache = new SessionCache(SESSION_CACHE_SIZE, SESSION_CACHE_TTL_MS, () => options.now().getTime());
+  }
+
+  /** Starts a session for a user; `createdWith` says how (`{action: 'login', authProvider: 'password'}`). */
+  async create(userId: string, details: { installationId: string | null; createdWith: Record<string, string> }): Promise<NewSession> {
+    const { storage, now, lengthMs, tokenStorage } = this.options;
+    const token = newSessionToken();
+    const created = now();
+    const expiresAt = new Date(created.getTime() + lengthMs);
+    const objectId = newObjectId();
+    const session: RestObject = {
+      objectId,
+      createdAt: created.toISOString(),
+      updatedAt: created.toISOString(),
+      sessionToken: storedToken(token, tokenStorage),
+      user: { __type: 'Pointer', className: '_User', objectId: userId },
+      createdWith: details.createdWith,
+      restricted: false,
+      expiresAt: { __type: 'Date', iso: expiresAt.toISOString() },
+      ACL: { [userId]: { read: true, write: true } },
+    };
+    if (details.installationId) session.installationId = details.installationId;
+    await storage.createObject(SESSION_SCHEMA, session);
+    return { token, objectId, expiresAt };
+  }
+
+  /** The session a token names; 209 when it is unknown or expired. */
+  async resolve(token: string): Promise<CachedSession> {
+    const cached = this.cache.get(token);
+    if (cached) return cached;
+    const [session] = await this.options.storage.findObjects(SESSION_SCHEMA, { sessionToken: { $in: storedForms(token) } }, { limit: 1 }, null);
+    const user = session?.user as { objectId?: string } | undefined;
+    const expiresAt = (session?.expiresAt as { iso?: string } | undefined)?.iso;
+    const expiry = expiresAt ? new Date(expiresAt).getTime() : null;
+    if (!session || !user?.objectId || (expiry !== null && expiry <= this.options.now().getTime())) throw invalidToken();
+    const resolved: CachedSession = { userId: user.objectId, sessionId: String(session.objectId), expiresAt: expiry };
+    this.cache.set(token, resolved);
+    return resolved;
+  }
+
+  /** The stored session object of a token (for /sessions/me), with the token shown as presented. */
+  async describe(token: string): Promise<RestObject> {
+    const { sessionId } = await this.resolve(token);
+    const [session] = await this.options.storage.findObjects(SESSION_SCHEMA, { objectId: sessionId }, { limit: 1 }, null);
+    if (!session) throw invalidToken();
+    return { ...session, sessionToken: token };
+  }
+
+  /** Ends the session of a token. */
+  async revoke(token: string): Promise<void> {
+    const { sessionId } = await this.resolve(token);
+    this.cache.delete(token);
+    await this.options.storage.deleteObject(SESSION_SCHEMA, { objectId: sessionId }, null);
+  }
+
+  /** Ends every session of a user but one (after a password change), or all of them. */
+  async revokeAllOf(userId: string, exceptSessionId?: string): Promise<void> {
+    this.cache.deleteUser(userId);
+    const where: Record<string, unknown> = { user: { __type: 'Pointer', className: '_User', objectId: userId } };
+    if (exceptSessionId) where.objectId = { $ne: exceptSessionId };
+    await this.options.storage.deleteObjects(SESSION_SCHEMA, where);
+  }
+}
