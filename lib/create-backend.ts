@@ -4,6 +4,7 @@
  * first request.
  */
 import type { Router } from 'express';
+import { Sessions } from './auth/sessions.js';
 import { CloudRegistry } from './cloud/cloud-registry.js';
 import { createFileUrls } from './files/file-urls.js';
 import type { BackendConfig } from './config/options.js';
@@ -46,14 +47,16 @@ export function createBackend(options: BackendConfig): Backend {
     fileUrl: (name) => fileUrls.urlFor(name),
     onError: (message, details) => config.logger.warn(message, details),
   });
+  const now = (): Date => new Date();
   const services: Services = {
     config,
     storage,
     schemas: new SchemaRegistry({ storage }),
     cloud: new CloudRegistry(),
+    sessions: new Sessions({ storage, lengthMs: config.sessionLengthMs, tokenStorage: config.sessionTokenStorage, now }),
     files: storage.files(),
     fileUrls,
-    now: () => new Date(),
+    now,
   };
   let readying: Promise<void> | null = null;
   const ready = (): Promise<void> => {

@@ -101,6 +101,11 @@ export class Sessions {
     await this.options.storage.deleteObject(SESSION_SCHEMA, { objectId: sessionId }, null);
   }
 
+  /** Drops a user's cached tokens, so sessions deleted elsewhere in this process stop at once. */
+  async forgetCachedTokensOf(userId: string): Promise<void> {
+    this.cache.deleteUser(userId);
+  }
+
   /** Ends every session of a user but one (after a password change), or all of them. */
   async revokeAllOf(userId: string, exceptSessionId?: string): Promise<void> {
     this.cache.deleteUser(userId);

@@ -6,7 +6,6 @@
 import type { Request } from 'express';
 import { masterKeyAllowedFrom, secretsEqual } from '../auth/master-key.js';
 import type { RequestAuth } from '../auth/request-auth.js';
-import { resolveSessionUser } from '../auth/resolve-session.js';
 import { AccessDeniedError, BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import type { Services } from '../services.js';
@@ -116,8 +115,10 @@ export async function readApiRequest(req: Request, services: Services): Promise<
   } else {
     checkClientKeys(services, credentials.clientKeys);
   }
-  const userId = credentials.sessionToken ? await resolveSessionUser(services.storage, credentials.sessionToken, services.now()) : null;
-  const auth: RequestAuth = { master, userId, sessionToken: credentials.sessionToken ?? null, installationId: credentials.installationId ?? null };
+  // A login ignores any token sent along (a stale one must not block logging in again).
+  const sessionToken = req.path === '/login' ? undefined : credentials.sessionToken;
+  const userId = sessionToken ? (await services.sessions.resolve(sessionToken)).userId : null;
+  const auth: RequestAuth = { master, userId, sessionToken: sessionToken ?? null, installationId: credentials.installationId ?? null };
   // GET parameters come in the query string, or in the body when the JS SDK POSTs them.
   const params: Json = method === 'GET' || method === 'DELETE' ? { ...(req.query as Json), ...(usesBodyForm || req.method !== method ? body : {}) } : { ...(req.query as Json) };
   return {

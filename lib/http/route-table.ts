@@ -7,6 +7,8 @@ import { ErrorCode } from '../errors/error-codes.js';
 import { aggregate } from '../rest/aggregate.js';
 import * as classes from '../rest/classes.js';
 import * as server from '../rest/server.js';
+import * as sessions from '../rest/sessions.js';
+import * as users from '../rest/users.js';
 import type { Services } from '../services.js';
 import type { ApiReply, ApiRequest, HttpMethod } from './api-request.js';
 
@@ -31,6 +33,22 @@ const routes: Route[] = [
   route('PUT', '/classes/:className/:objectId', (s, r, c, id) => classes.update(s, r, c!, id!)),
   route('DELETE', '/classes/:className/:objectId', (s, r, c, id) => classes.remove(s, r, c!, id!)),
   route('GET', '/aggregate/:className', (s, r, c) => aggregate(s, r, c!)),
+  route('POST', '/users', users.signUp),
+  route('GET', '/users', users.findUsers),
+  route('GET', '/users/me', users.me),
+  route('GET', '/users/:objectId', (s, r, id) => users.getUser(s, r, id!)),
+  route('PUT', '/users/:objectId', (s, r, id) => users.updateUser(s, r, id!)),
+  route('DELETE', '/users/:objectId', (s, r, id) => users.deleteUser(s, r, id!)),
+  route('GET', '/login', users.logIn),
+  route('POST', '/login', users.logIn),
+  route('POST', '/logout', users.logOut),
+  route('GET', '/verifyPassword', users.verifyPasswordRoute),
+  route('POST', '/verifyPassword', users.verifyPasswordRoute),
+  route('POST', '/loginAs', users.logInAs),
+  route('GET', '/sessions/me', sessions.currentSession),
+  route('GET', '/sessions', sessions.listSessions),
+  route('GET', '/sessions/:objectId', (s, r, id) => sessions.getSession(s, r, id!)),
+  route('DELETE', '/sessions/:objectId', (s, r, id) => sessions.deleteSession(s, r, id!)),
   route('GET', '/serverInfo', server.serverInfo),
   route('GET', '/config', server.getConfig),
   route('PUT', '/config', server.putConfig),

@@ -1,0 +1,107 @@
+/**
+ * `_User`: sign-up, login and the rules a user object keeps — a hashed password that is never
+ * returned, unique usernames and emails (ignoring case), private by default, and the fields other
+ * callers may not see (`email`, `authData`, session tokens).
+ */
+import { BackendError } from '../errors/backend-error.js';
+import { ErrorCode } from '../errors/error-codes.js';
+import type { SaveSteps } from '../objects/save-object.js';
+import { classSchema } from '../schema/class-schema.js';
+import type { OperationContext } from '../services.js';
+import type { RestObject } from '../storage/storage.js';
+import { hashPassword, verifyPassword } from './passwords.js';
+
+type Json = Record<string, unknown>;
+
+/** The `_User` fields parse-server defines for every app. */
+export const USER_SCHEMA = classSchema('_User', {
+  username: { type: 'String' },
+  email: { type: 'String' },
+  emailVerified: { type: 'Boolean' },
+  authData: { type: 'Object' },
+}, undefined);
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+function checkUsername(value: unknown): string {
+  if (typeof value !== 'string' || value.trim() === '') throw new BackendError(ErrorCode.USERNAME_MISSING, 'bad or missing username');
+  return value;
+}
+
+function checkPassword(value: unknown): string {
+  if (typeof value !== 'string' || value === '') throw new BackendError(ErrorCode.PASSWORD_MISSING, 'password is required.');
+  return value;
+}
+
+function checkEmail(value: unknown): string {
+  if (typeof value !== 'string' || !EMAIL.test(value)) throw new BackendError(ErrorCode.INVALID_EMAIL_ADDRESS, 'Email address format is invalid.');
+  return value;
+}
+
+async function assertAvailable(ctx: OperationContext, field: 'username' | 'email', value: string, exceptObjectId?: string): Promise<void> {
+  if (await ctx.services.storage.existsIgnoringCase(USER_SCHEMA, field, value, exceptObjectId)) {
+    throw field === 'username'
+      ? new BackendError(ErrorCode.USERNAME_TAKEN, 'Account already exists for this username.')
+      : new BackendError(ErrorCode.EMAIL_TAKEN, 'Account already exists for this email address.');
+  }
+}
+
+/** The save steps of `_User`: checks, uniqueness, and the password moved into its hash. */
+export function userSaveSteps(ctx: OperationContext, creating: boolean): SaveSteps {
+  return {
+    async beforeStore(values, objectId) {
+      const { password, ...rest } = values;
+      const internal: Json = {};
+      if (creating || 'username' in rest) {
+        rest.username = checkUsername(rest.username);
+        await assertAvailable(ctx, 'username', rest.username as string, creating ? undefined : objectId);
+      }
+      if (rest.email !== undefined && rest.email !== null && !(typeof rest.email === 'object' && (rest.email as Json).__op === 'Delete')) {
+        rest.email = checkEmail(rest.email);
+        await assertAvailable(ctx, 'email', rest.email as string, creating ? undefined : objectId);
+      }
+      if (creating || password !== undefined) internal._hashed_password = await hashPassword(checkPassword(password));
+      return { values: rest, internal };
+    },
+    defaultAcl(objectId) {
+      return ctx.services.config.enforcePrivateUsers
+        ? { [objectId]: { read: true, write: true } }
+        : { '*': { read: true }, [objectId]: { read: true, write: true } };
+    },
+  };
+}
+
+/**
+ * A user as a caller may see it: never a password or session token stored on the user; others'
+ * `authData` and `email` only for the user itself or the master key.
+ */
+export function userAsSeenBy(user: RestObject, viewer: { userId: string | null; master: boolean }): RestObject {
+  const { password: _password, sessionToken: _token, ...visible } = user;
+  const self = viewer.userId !== null && viewer.userId === user.objectId;
+  if (!self && !viewer.master) {
+    delete visible.email;
+    delete visible.authData;
+  }
+  return visible;
+}
+
+/** The credentials of a login: a username or an email, and a password (parse-server's codes). */
+export function readCredentials(source: Json): { where: Json; password: string } {
+  const { username, email, password } = source;
+  if ((typeof username !== 'string' || username === '') && (typeof email !== 'string' || email === '')) {
+    throw new BackendError(ErrorCode.USERNAME_MISSING, 'username/email is required.');
+  }
+  if (typeof password !== 'string' || password === '') throw new BackendError(ErrorCode.PASSWORD_MISSING, 'password is required.');
+  return { where: typeof username === 'string' && username !== '' ? { username } : { email: email as string }, password };
+}
+
+/**
+ * The user these credentials name, or 101. A missing user and a wrong password answer alike and
+ * take as long (a hash is compared either way), so logins do not reveal which accounts exist.
+ */
+export async function authenticate(ctx: OperationContext, where: Json, password: string): Promise<RestObject> {
+  const found = await ctx.services.storage.findUserCredentials(USER_SCHEMA, where);
+  const ok = await verifyPassword(password, found?.hashedPassword);
+  if (!found || !ok) throw new BackendError(ErrorCode.OBJECT_NOT_FOUND, 'Invalid username/password.');
+  return found.user;
+}

@@ -1,0 +1,128 @@
+/** /users, /login, /logout, /verifyPassword, /loginAs: thin handlers over auth/. */
+import { authenticate, readCredentials, userAsSeenBy, userSaveSteps, USER_SCHEMA } from '../auth/users.js';
+import { AccessDeniedError, BackendError } from '../errors/backend-error.js';
+import { ErrorCode } from '../errors/error-codes.js';
+import type { ApiReply, ApiRequest } from '../http/api-request.js';
+import { deleteObject } from '../objects/delete-object.js';
+import { findObjects, getObject } from '../objects/find-objects.js';
+import { createObject, updateObject } from '../objects/save-object.js';
+import { parseFindParams } from '../query/find-params.js';
+import type { OperationContext, Services } from '../services.js';
+import type { RestObject } from '../storage/storage.js';
+
+type Json = Record<string, unknown>;
+
+function context(services: Services, req: ApiRequest): OperationContext {
+  return { services, caller: req.caller };
+}
+
+function viewer(req: ApiRequest): { userId: string | null; master: boolean } {
+  return { userId: req.caller.auth.userId, master: req.caller.auth.master };
+}
+
+function serverURL(services: Services, req: ApiRequest): string {
+  return services.config.publicServerURL ?? services.config.serverURL ?? req.mountPath;
+}
+
+async function startSession(services: Services, req: ApiRequest, userId: string, action: 'signup' | 'login', authProvider: string): Promise<string> {
+  const session = await services.sessions.create(userId, { installationId: req.caller.auth.installationId, createdWith: { action, authProvider } });
+  return session.token;
+}
+
+/** POST /users: sign up, and log in. */
+export async function signUp(services: Services, req: ApiRequest): Promise<ApiReply> {
+  const ctx = context(services, req);
+  const result = await createObject(ctx, '_User', req.body, userSaveSteps(ctx, true));
+  const sessionToken = await startSession(services, req, result.objectId, 'signup', 'password');
+  return {
+    status: 201,
+    body: { ...result.body, sessionToken },
+    headers: { Location: `${serverURL(services, req)}/users/${result.objectId}` },
+  };
+}
+
+/** GET|POST /login: the user, with a new session token. */
+export async function logIn(services: Services, req: ApiRequest): Promise<ApiReply> {
+  const source: Json = { ...req.params, ...((req.body as Json | undefined) ?? {}) };
+  const { where, password } = readCredentials(source);
+  const user = await authenticate(context(services, req), where, password);
+  const sessionToken = await startSession(services, req, String(user.objectId), 'login', 'password');
+  return { body: { ...userAsSeenBy(user, { userId: String(user.objectId), master: false }), sessionToken } };
+}
+
+/** GET|POST /verifyPassword: the user when the password is right, without a session. */
+export async function verifyPasswordRoute(services: Services, req: ApiRequest): Promise<ApiReply> {
+  const source: Json = { ...req.params, ...((req.body as Json | undefined) ?? {}) };
+  const { where, password } = readCredentials(source);
+  const user = await authenticate(context(services, req), where, password);
+  return { body: userAsSeenBy(user, { userId: String(user.objectId), master: false }) };
+}
+
+/** POST /loginAs (master): a session for any user, for support and tests. */
+export async function logInAs(services: Services, req: ApiRequest): Promise<ApiReply> {
+  if (!req.caller.auth.master) throw new AccessDeniedError('unauthorized: master key is required');
+  const userId = (req.body as Json | undefined)?.userId;
+  if (typeof userId !== 'string' || userId === '') throw new BackendError(ErrorCode.INVALID_VALUE, 'userId must be a string');
+  const [user] = await services.storage.findObjects(USER_SCHEMA, { objectId: userId }, { limit: 1 }, null);
+  if (!user) throw new BackendError(ErrorCode.OBJECT_NOT_FOUND, 'user not found');
+  const sessionToken = await startSession(services, req, userId, 'login', 'masterkey');
+  return { body: { ...userAsSeenBy(user, { userId, master: false }), sessionToken } };
+}
+
+/** POST /logout: ends the caller's session. */
+export async function logOut(services: Services, req: ApiRequest): Promise<ApiReply> {
+  const token = req.caller.auth.sessionToken;
+  if (token) await services.sessions.revoke(token);
+  return { body: {} };
+}
+
+function requireSession(req: ApiRequest): { userId: string; token: string } {
+  const { userId, sessionToken } = req.caller.auth;
+  if (!userId || !sessionToken) throw new BackendError(ErrorCode.INVALID_SESSION_TOKEN, 'Invalid session token');
+  return { userId, token: sessionToken };
+}
+
+/** GET /users/me: the caller's own user, with its session token. */
+export async function me(services: Services, req: ApiRequest): Promise<ApiReply> {
+  const { userId, token } = requireSession(req);
+  const [user] = await services.storage.findObjects(USER_SCHEMA, { objectId: userId }, { limit: 1 }, null);
+  if (!user) throw new BackendError(ErrorCode.INVALID_SESSION_TOKEN, 'Invalid session token');
+  return { body: { ...userAsSeenBy(user, { userId, master: false }), sessionToken: token } };
+}
+
+export async function findUsers(services: Services, req: ApiRequest): Promise<ApiReply> {
+  const params = parseFindParams(req.params, { single: false, defaultLimit: services.config.defaultLimit, maxLimit: services.config.maxLimit });
+  const found = await findObjects(context(services, req), '_User', params);
+  const results = Array.isArray(found.results) ? (found.results as RestObject[]).map((u) => userAsSeenBy(u, viewer(req))) : found.results;
+  return { body: { ...found, results } };
+}
+
+export async function getUser(services: Services, req: ApiRequest, objectId: string): Promise<ApiReply> {
+  const params = parseFindParams(req.params, { single: true, defaultLimit: services.config.defaultLimit, maxLimit: services.config.maxLimit });
+  return { body: userAsSeenBy(await getObject(context(services, req), '_User', objectId, params), viewer(req)) };
+}
+
+/** Only the user itself (or the master key) changes or deletes a user. */
+function assertSelfOrMaster(req: ApiRequest, objectId: string): void {
+  const { master, userId } = req.caller.auth;
+  if (!master && userId !== objectId) throw new BackendError(ErrorCode.SESSION_MISSING, `Cannot modify user ${objectId}.`);
+}
+
+export async function updateUser(services: Services, req: ApiRequest, objectId: string): Promise<ApiReply> {
+  assertSelfOrMaster(req, objectId);
+  const ctx = context(services, req);
+  const result = await updateObject(ctx, '_User', objectId, req.body, userSaveSteps(ctx, false));
+  if ((req.body as Json | undefined)?.password !== undefined && services.config.revokeSessionOnPasswordReset) {
+    // A new password ends every other session: whoever knew the old one is logged out.
+    const current = req.caller.auth.sessionToken ? await services.sessions.resolve(req.caller.auth.sessionToken).catch(() => null) : null;
+    await services.sessions.revokeAllOf(objectId, current?.userId === objectId ? current.sessionId : undefined);
+  }
+  return { body: result.body };
+}
+
+export async function deleteUser(services: Services, req: ApiRequest, objectId: string): Promise<ApiReply> {
+  assertSelfOrMaster(req, objectId);
+  await deleteObject(context(services, req), '_User', objectId);
+  await services.sessions.revokeAllOf(objectId);
+  return { body: {} };
+}
