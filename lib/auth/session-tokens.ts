@@ -20,7 +20,11 @@ export function storedToken(token: string, storage: TokenStorage): string {
   return storage === 'plain' ? token : hashed(token);
 }
 
-/** Every stored form a presented token may have (hashed by Plinth, plain by parse-server). */
+/**
+ * Every stored form a presented token may have: hashed by Plinth, or plain as parse-server stores
+ * it. A presented token that looks like a stored hash is only ever hashed, so a hash read from a
+ * leaked database cannot be replayed as a token.
+ */
 export function storedForms(token: string): string[] {
-  return [hashed(token), token];
+  return token.startsWith('h:') ? [hashed(token)] : [hashed(token), token];
 }

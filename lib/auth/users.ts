@@ -71,19 +71,6 @@ export function userSaveSteps(ctx: OperationContext, creating: boolean): SaveSte
   };
 }
 
-/**
- * A user as a caller may see it: never a password or session token stored on the user; others'
- * `authData` and `email` only for the user itself or the master key.
- */
-export function userAsSeenBy(user: RestObject, viewer: { userId: string | null; master: boolean }): RestObject {
-  const { password: _password, sessionToken: _token, ...visible } = user;
-  const self = viewer.userId !== null && viewer.userId === user.objectId;
-  if (!self && !viewer.master) {
-    delete visible.email;
-    delete visible.authData;
-  }
-  return visible;
-}
 
 /** The credentials of a login: a username or an email, and a password (parse-server's codes). */
 export function readCredentials(source: Json): { where: Json; password: string } {

@@ -1,9 +1,11 @@
 /** Reads: find (with count), get and the sub-queries a `where` may contain. */
+import { assertClassAccess } from '../access/class-access.js';
+import { assertNotProtected, visibleTo } from '../access/protected-fields.js';
 import { principalsOf } from '../auth/request-auth.js';
 import { BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import type { FindParams } from '../query/find-params.js';
-import { validateWhere } from '../query/where.js';
+import { validateWhere, whereFields } from '../query/where.js';
 import type { ClassSchema } from '../schema/class-schema.js';
 import { assertClassName } from '../schema/names.js';
 import type { OperationContext } from '../services.js';
@@ -48,9 +50,12 @@ export async function findObjects(ctx: OperationContext, requestedClass: string,
   assertClassName(requestedClass);
   const className = await redirectTarget(ctx, requestedClass, params.redirectClassNameForKey);
   const redirected = className !== requestedClass ? { className } : {};
+  const { auth } = ctx.caller;
   const schema = await ctx.services.schemas.get(className);
-  const where = validateWhere(params.where, ctx.caller.auth.master);
-  if (params.explain && !ctx.caller.auth.master) throw new BackendError(ErrorCode.OPERATION_FORBIDDEN, 'explain needs the master key');
+  assertClassAccess(auth, className, schema, params.limit === 0 && params.count ? 'count' : 'find');
+  const where = validateWhere(params.where, auth.master);
+  assertNotProtected(className, [...whereFields(where), ...(params.order ?? []), ...(params.keys ?? []), ...(params.excludeKeys ?? [])], auth);
+  if (params.explain && !auth.master) throw new BackendError(ErrorCode.OPERATION_FORBIDDEN, 'explain needs the master key');
   if (!schema) return params.count ? { results: [], count: 0, ...redirected } : { results: [], ...redirected };
   const resolved = await resolveWhere(ctx, schema, where);
   const readers = principalsOf(ctx.caller.auth);
@@ -62,17 +67,21 @@ export async function findObjects(ctx: OperationContext, requestedClass: string,
     params.count ? ctx.services.storage.countObjects(schema, resolved, readers) : Promise.resolve(undefined),
   ]);
   await shapeResults(ctx, schema, results, params);
-  return count === undefined ? { results, ...redirected } : { results, count, ...redirected };
+  const visible = results.map((object) => visibleTo(className, object, auth));
+  return count === undefined ? { results: visible, ...redirected } : { results: visible, count, ...redirected };
 }
 
 /** GET /classes/:className/:objectId */
 export async function getObject(ctx: OperationContext, className: string, objectId: string, params: FindParams): Promise<RestObject> {
   assertClassName(className);
+  const { auth } = ctx.caller;
   const schema = await ctx.services.schemas.get(className);
+  assertClassAccess(auth, className, schema, 'get');
+  assertNotProtected(className, [...(params.keys ?? []), ...(params.excludeKeys ?? [])], auth);
   if (!schema) throw new BackendError(ErrorCode.OBJECT_NOT_FOUND, 'Object not found.');
   const keys = params.keys?.map((k) => k.split('.')[0]!);
   const [object] = await ctx.services.storage.findObjects(schema, { objectId }, { limit: 1, keys }, principalsOf(ctx.caller.auth));
   if (!object) throw new BackendError(ErrorCode.OBJECT_NOT_FOUND, 'Object not found.');
   await shapeResults(ctx, schema, [object], params);
-  return object;
+  return visibleTo(className, object, auth);
 }

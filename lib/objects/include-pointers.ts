@@ -3,6 +3,8 @@
  * level (`objectId $in [...]`), the classes of one level fetched in parallel, with the caller's
  * read permissions applied to the included objects too.
  */
+import { mayRead } from '../access/class-access.js';
+import { visibleTo } from '../access/protected-fields.js';
 import { principalsOf } from '../auth/request-auth.js';
 import type { OperationContext } from '../services.js';
 import type { RestObject } from '../storage/storage.js';
@@ -61,9 +63,12 @@ async function includeOne(ctx: OperationContext, results: Json[], path: string[]
   const fetched = new Map<string, RestObject>();
   await Promise.all([...wanted].map(async ([className, ids]) => {
     const schema = await ctx.services.schemas.get(className);
-    if (!schema) return;
+    // Classes the caller may not read stay pointers, exactly as objects its ACLs hide do.
+    if (!schema || !mayRead(ctx.caller.auth, className, schema)) return;
     const objects = await ctx.services.storage.findObjects(schema, { objectId: { $in: [...ids] } }, {}, principalsOf(ctx.caller.auth));
-    for (const object of objects) fetched.set(`${className}$${String(object.objectId)}`, { ...object, __type: 'Object', className });
+    for (const object of objects) {
+      fetched.set(`${className}$${String(object.objectId)}`, { ...visibleTo(className, object, ctx.caller.auth), __type: 'Object', className });
+    }
   }));
   const replace = (item: unknown): unknown => (isPointer(item) ? fetched.get(`${item.className}$${item.objectId}`) ?? item : item);
   for (const parent of parents) {

@@ -5,7 +5,10 @@
  * parallel, each with the caller's read permissions.
  */
 import { principalsOf } from '../auth/request-auth.js';
+import { assertClassAccess } from '../access/class-access.js';
+import { assertNotProtected } from '../access/protected-fields.js';
 import { relativeTimeToDate } from '../query/relative-time.js';
+import { whereFields } from '../query/where.js';
 import { BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import type { ClassSchema } from '../schema/class-schema.js';
@@ -21,11 +24,22 @@ function isObject(value: unknown): value is Json {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
+/** Most results a sub-query may have: its results become one `$in` list. */
+export const MAX_SUBQUERY_RESULTS = 10000;
+
+/** A sub-query, with the same class access, protected-field and ACL rules as a find. */
 async function runQuery(ctx: OperationContext, className: string, where: RestWhere, keys: string[]): Promise<RestObject[]> {
+  const { auth } = ctx.caller;
   const schema = await ctx.services.schemas.get(className);
+  assertClassAccess(auth, className, schema, 'find');
+  assertNotProtected(className, [...whereFields(where), ...keys], auth);
   if (!schema) return [];
   const resolved = await resolveWhere(ctx, schema, where);
-  return ctx.services.storage.findObjects(schema, resolved, { keys }, principalsOf(ctx.caller.auth));
+  const results = await ctx.services.storage.findObjects(schema, resolved, { keys: keys.map((k) => k.split('.')[0]!), limit: MAX_SUBQUERY_RESULTS + 1 }, principalsOf(auth));
+  if (results.length > MAX_SUBQUERY_RESULTS) {
+    throw new BackendError(ErrorCode.INVALID_QUERY, `a sub-query on ${className} matched more than ${MAX_SUBQUERY_RESULTS} objects; narrow it down`);
+  }
+  return results;
 }
 
 /** The values a sub-query stands for: pointers to its results, or the selected key's values. */
@@ -38,7 +52,7 @@ async function subqueryValues(ctx: OperationContext, op: string, operand: Json):
   const query = operand.query as Json;
   const key = operand.key as string;
   const results = await runQuery(ctx, query.className as string, (query.where ?? {}) as RestWhere, [key]);
-  return results.map((r) => r[key]).filter((v) => v !== undefined);
+  return results.map((r) => valueAtPath(r, key)).filter((v) => v !== undefined);
 }
 
 function resolveRelativeTimes(constraint: Json, now: Date): Json {
@@ -47,6 +61,16 @@ function resolveRelativeTimes(constraint: Json, now: Date): Json {
     out[op] = isObject(value) && '$relativeTime' in value ? { __type: 'Date', iso: relativeTimeToDate(value.$relativeTime, now).toISOString() } : value;
   }
   return out;
+}
+
+/** The value at a dotted path of a REST object. */
+function valueAtPath(object: Json, path: string): unknown {
+  let current: unknown = object;
+  for (const part of path.split('.')) {
+    if (!isObject(current)) return undefined;
+    current = current[part];
+  }
+  return current;
 }
 
 function pointerIds(value: unknown): string[] {
@@ -62,7 +86,7 @@ async function relationCondition(ctx: OperationContext, schema: ClassSchema, fie
   const ops: Json = isObject(value) && Object.keys(value).some((k) => k.startsWith('$')) ? value : { $eq: value };
   const conditions: RestWhere[] = [];
   for (const [op, operand] of Object.entries(ops)) {
-    const positive = op === '$eq' || op === '$in' || op === '$all';
+    const positive = op === '$eq' || op === '$in';
     if (!positive && op !== '$ne' && op !== '$nin') {
       throw new BackendError(ErrorCode.INVALID_QUERY, `${op} is not supported on the relation field ${field}`);
     }

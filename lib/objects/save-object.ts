@@ -2,6 +2,7 @@
  * The save pipeline, as a flat list of steps: check the body -> run beforeSave -> check the schema
  * -> write (one atomic database operation) -> relations -> response -> afterSave.
  */
+import { assertClassAccess } from '../access/class-access.js';
 import { principalsOf } from '../auth/request-auth.js';
 import { HookObject } from '../cloud/hook-object.js';
 import type { SaveHookRequest } from '../cloud/cloud-registry.js';
@@ -121,6 +122,7 @@ export async function createObject(ctx: OperationContext, className: string, raw
     objectId = requested;
   }
   const parsed = parseWriteBody(rawBody, { update: false });
+  assertClassAccess(ctx.caller.auth, className, await services.schemas.get(className), 'create');
   const { body, changedByHook } = await beforeSave(ctx, className, {}, parsed);
   const resolved = resolveForCreate(body.values);
   const { values, internal } = await beforeStore(steps, resolved, objectId);
@@ -145,6 +147,7 @@ export async function updateObject(ctx: OperationContext, className: string, obj
   const parsed = parseWriteBody(rawBody, { update: true });
   const needsOriginal = services.cloud.hook('beforeSave', className) !== undefined || services.cloud.hook('afterSave', className) !== undefined;
   const schemaBefore = await services.schemas.get(className);
+  assertClassAccess(ctx.caller.auth, className, schemaBefore, 'update');
   if (!schemaBefore) throw new BackendError(ErrorCode.OBJECT_NOT_FOUND, 'Object not found.');
   let original: Json | undefined;
   if (needsOriginal) {

@@ -197,6 +197,19 @@ function checkOperand(value: unknown, depth = 0): void {
   }
 }
 
+/** The fields a `where` constrains (through `$or`/`$and`/`$nor`, not into sub-queries). */
+export function whereFields(where: RestWhere): string[] {
+  const fields: string[] = [];
+  for (const [key, value] of Object.entries(where)) {
+    if (LOGICAL.has(key) && Array.isArray(value)) {
+      for (const sub of value) if (isObject(sub)) fields.push(...whereFields(sub));
+    } else if (!key.startsWith('$')) {
+      fields.push(key);
+    }
+  }
+  return fields;
+}
+
 /** Checks `where`; `master` callers may query internal fields. Throws a Parse error when invalid. */
 export function validateWhere(where: unknown, master: boolean, depth = 0): RestWhere {
   if (!isObject(where)) throw invalidQuery('where must be a JSON object');

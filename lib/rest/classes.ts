@@ -6,7 +6,7 @@ import { deleteObject } from '../objects/delete-object.js';
 import { findObjects, getObject } from '../objects/find-objects.js';
 import { createObject, updateObject } from '../objects/save-object.js';
 import { parseFindParams } from '../query/find-params.js';
-import { assertClassName, isMasterOnlyRead, isWritableThroughClasses } from '../schema/names.js';
+import { assertClassName, isWritableThroughClasses } from '../schema/names.js';
 import type { OperationContext, Services } from '../services.js';
 
 function context(services: Services, req: ApiRequest): OperationContext {
@@ -24,12 +24,6 @@ function assertWritable(req: ApiRequest, className: string): void {
   }
 }
 
-function assertReadable(req: ApiRequest, className: string): void {
-  assertClassName(className);
-  if (isMasterOnlyRead(className) && !req.caller.auth.master) {
-    throw new BackendError(ErrorCode.OPERATION_FORBIDDEN, `Clients aren't allowed to perform the find operation on the ${className} collection.`);
-  }
-}
 
 function serverURL(services: Services, req: ApiRequest): string {
   return services.config.publicServerURL ?? services.config.serverURL ?? req.mountPath;
@@ -37,14 +31,12 @@ function serverURL(services: Services, req: ApiRequest): string {
 
 export async function find(services: Services, req: ApiRequest, className: string): Promise<ApiReply> {
   const { config } = services;
-  assertReadable(req, className);
   const params = parseFindParams(req.params, { single: false, defaultLimit: config.defaultLimit, maxLimit: config.maxLimit });
   return { body: await findObjects(context(services, req), className, params) };
 }
 
 export async function get(services: Services, req: ApiRequest, className: string, objectId: string): Promise<ApiReply> {
   const { config } = services;
-  assertReadable(req, className);
   const params = parseFindParams(req.params, { single: true, defaultLimit: config.defaultLimit, maxLimit: config.maxLimit });
   return { body: await getObject(context(services, req), className, objectId, params) };
 }

@@ -1,5 +1,7 @@
 /** /users, /login, /logout, /verifyPassword, /loginAs: thin handlers over auth/. */
-import { authenticate, readCredentials, userAsSeenBy, userSaveSteps, USER_SCHEMA } from '../auth/users.js';
+import { visibleTo } from '../access/protected-fields.js';
+import { PUBLIC_AUTH } from '../auth/request-auth.js';
+import { authenticate, readCredentials, userSaveSteps, USER_SCHEMA } from '../auth/users.js';
 import { AccessDeniedError, BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import type { ApiReply, ApiRequest } from '../http/api-request.js';
@@ -16,8 +18,9 @@ function context(services: Services, req: ApiRequest): OperationContext {
   return { services, caller: req.caller };
 }
 
-function viewer(req: ApiRequest): { userId: string | null; master: boolean } {
-  return { userId: req.caller.auth.userId, master: req.caller.auth.master };
+/** A user as the user itself sees it (after a login, or on /users/me). */
+function asSelf(user: RestObject): RestObject {
+  return visibleTo('_User', user, { ...PUBLIC_AUTH, userId: String(user.objectId) });
 }
 
 function serverURL(services: Services, req: ApiRequest): string {
@@ -47,7 +50,7 @@ export async function logIn(services: Services, req: ApiRequest): Promise<ApiRep
   const { where, password } = readCredentials(source);
   const user = await authenticate(context(services, req), where, password);
   const sessionToken = await startSession(services, req, String(user.objectId), 'login', 'password');
-  return { body: { ...userAsSeenBy(user, { userId: String(user.objectId), master: false }), sessionToken } };
+  return { body: { ...asSelf(user), sessionToken } };
 }
 
 /** GET|POST /verifyPassword: the user when the password is right, without a session. */
@@ -55,7 +58,7 @@ export async function verifyPasswordRoute(services: Services, req: ApiRequest): 
   const source: Json = { ...req.params, ...((req.body as Json | undefined) ?? {}) };
   const { where, password } = readCredentials(source);
   const user = await authenticate(context(services, req), where, password);
-  return { body: userAsSeenBy(user, { userId: String(user.objectId), master: false }) };
+  return { body: asSelf(user) };
 }
 
 /** POST /loginAs (master): a session for any user, for support and tests. */
@@ -66,7 +69,7 @@ export async function logInAs(services: Services, req: ApiRequest): Promise<ApiR
   const [user] = await services.storage.findObjects(USER_SCHEMA, { objectId: userId }, { limit: 1 }, null);
   if (!user) throw new BackendError(ErrorCode.OBJECT_NOT_FOUND, 'user not found');
   const sessionToken = await startSession(services, req, userId, 'login', 'masterkey');
-  return { body: { ...userAsSeenBy(user, { userId, master: false }), sessionToken } };
+  return { body: { ...asSelf(user), sessionToken } };
 }
 
 /** POST /logout: ends the caller's session. */
@@ -87,19 +90,17 @@ export async function me(services: Services, req: ApiRequest): Promise<ApiReply>
   const { userId, token } = requireSession(req);
   const [user] = await services.storage.findObjects(USER_SCHEMA, { objectId: userId }, { limit: 1 }, null);
   if (!user) throw new BackendError(ErrorCode.INVALID_SESSION_TOKEN, 'Invalid session token');
-  return { body: { ...userAsSeenBy(user, { userId, master: false }), sessionToken: token } };
+  return { body: { ...asSelf(user), sessionToken: token } };
 }
 
 export async function findUsers(services: Services, req: ApiRequest): Promise<ApiReply> {
   const params = parseFindParams(req.params, { single: false, defaultLimit: services.config.defaultLimit, maxLimit: services.config.maxLimit });
-  const found = await findObjects(context(services, req), '_User', params);
-  const results = Array.isArray(found.results) ? (found.results as RestObject[]).map((u) => userAsSeenBy(u, viewer(req))) : found.results;
-  return { body: { ...found, results } };
+  return { body: await findObjects(context(services, req), '_User', params) };
 }
 
 export async function getUser(services: Services, req: ApiRequest, objectId: string): Promise<ApiReply> {
   const params = parseFindParams(req.params, { single: true, defaultLimit: services.config.defaultLimit, maxLimit: services.config.maxLimit });
-  return { body: userAsSeenBy(await getObject(context(services, req), '_User', objectId, params), viewer(req)) };
+  return { body: await getObject(context(services, req), '_User', objectId, params) };
 }
 
 /** Only the user itself (or the master key) changes or deletes a user. */

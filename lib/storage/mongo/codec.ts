@@ -97,7 +97,8 @@ export function storedKey(schema: ClassSchema, field: string): string {
     case 'objectId': return '_id';
     case 'createdAt': return '_created_at';
     case 'updatedAt': return '_updated_at';
-    case 'sessionToken': return '_session_token';
+    // Only `_Session` keeps its token in `_session_token`; elsewhere `sessionToken` is a plain field.
+    case 'sessionToken': return schema.className === '_Session' ? '_session_token' : field;
     default: return schema.fields[field]?.type === 'Pointer' ? `_p_${field}` : field;
   }
 }
@@ -132,7 +133,6 @@ export function documentToObject(schema: ClassSchema, doc: Json, fileUrl: FileUr
     if (key === '_id') out.objectId = String(value);
     else if (key === '_created_at') out.createdAt = value instanceof Date ? value.toISOString() : value;
     else if (key === '_updated_at') out.updatedAt = value instanceof Date ? value.toISOString() : value;
-    else if (key === '_session_token') out.sessionToken = value;
     else if (key.startsWith('_p_')) {
       const field = key.slice(3);
       if (typeof value !== 'string') continue;

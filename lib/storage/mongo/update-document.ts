@@ -22,7 +22,7 @@ export function objectToDocument(schema: ClassSchema, object: RestObject): Docum
     if (field === 'objectId') doc._id = value;
     else if (field === 'createdAt') doc._created_at = new Date(value as string);
     else if (field === 'updatedAt') doc._updated_at = new Date(value as string);
-    else if (field === 'sessionToken') doc._session_token = value;
+    else if (field === 'sessionToken' && schema.className === '_Session') doc._session_token = value;
     else if (field === 'ACL') Object.assign(doc, aclToMongo(value as Json));
     else if (schema.fields[field]?.type === 'Relation' || (value as Json | null)?.__type === 'Relation') continue;
     else {
