@@ -1,5 +1,6 @@
 /** Checks `createBackend()` options once, completely, and freezes the result. */
 import { Ajv, type ErrorObject } from 'ajv';
+import { isIP } from 'node:net';
 import { Db, MongoClient } from 'mongodb';
 import { BackendConfigError } from '../errors/backend-error.js';
 import { configSchema, defaults, type BackendConfig, type Logger, type ResolvedConfig } from './options.js';
@@ -13,6 +14,15 @@ function describe(error: ErrorObject): string {
   if (error.keyword === 'required') return `${(error.params as { missingProperty: string }).missingProperty}: is required`;
   if (error.keyword === 'pattern') return `${key}: must match ${(error.params as { pattern: string }).pattern}`;
   return `${key}: ${error.message ?? 'is invalid'}`;
+}
+
+/** An exact IPv4/IPv6 address, or an IPv4 CIDR range with a prefix of 0 to 32. */
+function isValidIpRule(rule: unknown): boolean {
+  if (typeof rule !== 'string') return false;
+  const [base, bits, extra] = rule.split('/');
+  if (extra !== undefined || base === undefined) return false;
+  if (bits === undefined) return isIP(base) !== 0;
+  return isIP(base) === 4 && /^\d{1,2}$/.test(bits) && Number(bits) <= 32;
 }
 
 const quiet = (): void => {};
@@ -35,6 +45,9 @@ function instanceProblems(config: BackendConfig): string[] {
   }
   if (config.logger !== undefined && (config.logger === null || typeof config.logger !== 'object')) {
     problems.push('logger: must be an object with debug/info/warn/error methods');
+  }
+  for (const rule of Array.isArray(config.masterKeyIps) ? config.masterKeyIps : []) {
+    if (!isValidIpRule(rule)) problems.push(`masterKeyIps: ${JSON.stringify(rule)} is not an IP address or an IPv4 CIDR range (a.b.c.d/0-32)`);
   }
   if (config.maxLimit !== undefined && config.defaultLimit !== undefined && config.defaultLimit > config.maxLimit) {
     problems.push('defaultLimit: must not exceed maxLimit');

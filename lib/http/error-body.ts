@@ -9,3 +9,10 @@ export function errorBody(err: unknown, logger: Required<Logger>): { status: num
   logger.error('unexpected error', { error: err instanceof Error ? err.stack ?? err.message : String(err) });
   return { status: 500, body: { code: ErrorCode.INTERNAL_SERVER_ERROR, error: 'Internal server error.' } };
 }
+
+/** Writes an error as Parse's JSON (or ends the response when it already started). */
+export function sendError(res: import('express').Response, err: unknown, logger: Required<Logger>): void {
+  const { status, body } = errorBody(err, logger);
+  if (!res.headersSent) res.status(status).json(body);
+  else res.destroy();
+}

@@ -14,16 +14,14 @@ import { ErrorCode } from '../errors/error-codes.js';
 import { deleteFile, downloadFile, fileMetadata, type Download } from '../files/serve-file.js';
 import { uploadFile, type UploadInput } from '../files/upload-file.js';
 import type { OperationContext, Services } from '../services.js';
-import { errorBody } from './error-body.js';
-import { assertNoForbiddenKeys } from './forbidden-keys.js';
+import { sendError } from './error-body.js';
+import { assertNoForbiddenKeys } from '../query/forbidden-keys.js';
 import { readApiRequest } from './request-context.js';
 
 type Json = Record<string, unknown>;
 
-function sendError(res: Response, err: unknown, services: Services): void {
-  const { status, body } = errorBody(err, services.config.logger);
-  if (!res.headersSent) res.status(status).json(body);
-  else res.destroy();
+function fail(res: Response, err: unknown, services: Services): void {
+  sendError(res, err, services.config.logger);
 }
 
 function tooLarge(services: Services): BackendError {
@@ -196,12 +194,12 @@ function multipartUpload(services: Services): express.RequestHandler {
     upload(req, res, (err: unknown) => {
       if (err) {
         const code = (err as { code?: string }).code;
-        if (code === 'LIMIT_FILE_SIZE') return sendError(res, tooLarge(services), services);
-        if (typeof code === 'string' && code.startsWith('LIMIT_')) return sendError(res, new BackendError(ErrorCode.FILE_SAVE_ERROR, `Invalid file upload: ${code}`), services);
-        return sendError(res, err, services);
+        if (code === 'LIMIT_FILE_SIZE') return fail(res, tooLarge(services), services);
+        if (typeof code === 'string' && code.startsWith('LIMIT_')) return fail(res, new BackendError(ErrorCode.FILE_SAVE_ERROR, `Invalid file upload: ${code}`), services);
+        return fail(res, err, services);
       }
       const [stored] = (req.files ?? []) as unknown as { name: string; url: string }[];
-      if (!stored) return sendError(res, new BackendError(ErrorCode.FILE_SAVE_ERROR, 'Invalid file upload: no file in the form.'), services);
+      if (!stored) return fail(res, new BackendError(ErrorCode.FILE_SAVE_ERROR, 'Invalid file upload: no file in the form.'), services);
       res.status(201).setHeader('Location', stored.url);
       res.json({ name: stored.name, url: stored.url });
     });
@@ -235,11 +233,11 @@ async function sendDownload(res: Response, download: Download | { status: 304 | 
 export function mountFileRoutes(router: Router, services: Services, beforeRequest: () => Promise<void>): void {
   const multipart = multipartUpload(services);
   const guarded = (handler: (req: Request, res: Response) => Promise<void>) => (req: Request, res: Response): void => {
-    beforeRequest().then(() => handler(req, res)).catch((err: unknown) => sendError(res, err, services));
+    beforeRequest().then(() => handler(req, res)).catch((err: unknown) => fail(res, err, services));
   };
   router.post('/files', (req, res) => {
     if (isMultipart(req)) guarded(async () => void multipart(req, res, () => undefined))(req, res);
-    else sendError(res, new BackendError(ErrorCode.INVALID_FILE_NAME, 'Filename not provided.'), services);
+    else fail(res, new BackendError(ErrorCode.INVALID_FILE_NAME, 'Filename not provided.'), services);
   });
   router.post('/files/:filename', (req, res) => {
     if (isMultipart(req)) guarded(async () => void multipart(req, res, () => undefined))(req, res);

@@ -54,6 +54,14 @@ const routes: Route[] = [
   route('PUT', '/config', server.putConfig),
 ];
 
+function decodePathSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new BackendError(ErrorCode.INVALID_JSON, 'malformed percent-encoding in the path');
+  }
+}
+
 /** Routes `req` to its handler; 404-style Parse error for an unknown path. */
 export async function dispatch(services: Services, req: ApiRequest): Promise<ApiReply> {
   let pathMatched = false;
@@ -62,7 +70,7 @@ export async function dispatch(services: Services, req: ApiRequest): Promise<Api
     if (!match) continue;
     pathMatched = true;
     if (r.method !== req.method) continue;
-    const params = match.slice(1).map((p) => decodeURIComponent(p));
+    const params = match.slice(1).map(decodePathSegment);
     return r.handler(services, req, ...params);
   }
   throw new BackendError(ErrorCode.COMMAND_UNAVAILABLE, pathMatched ? `${req.method} is not supported on ${req.path}` : `unknown route: ${req.method} ${req.path}`);

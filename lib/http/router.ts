@@ -10,9 +10,9 @@ import { health } from '../rest/server.js';
 import type { Services } from '../services.js';
 import type { ApiReply } from './api-request.js';
 import { runBatch } from './batch.js';
-import { errorBody } from './error-body.js';
+import { sendError } from './error-body.js';
 import { mountFileRoutes } from './file-routes.js';
-import { assertNoForbiddenKeys } from './forbidden-keys.js';
+import { assertNoForbiddenKeys } from '../query/forbidden-keys.js';
 import { readApiRequest } from './request-context.js';
 import { dispatch } from './route-table.js';
 
@@ -29,10 +29,6 @@ function send(res: Response, reply: ApiReply): void {
   res.status(reply.status ?? 200).json(reply.body);
 }
 
-function sendError(res: Response, err: unknown, services: Services): void {
-  const { status, body } = errorBody(err, services.config.logger);
-  if (!res.headersSent) res.status(status).json(body);
-}
 
 /** Body-parser failures, as Parse errors. */
 function bodyErrors(services: Services) {
@@ -41,7 +37,7 @@ function bodyErrors(services: Services) {
     if (type === 'entity.too.large') {
       res.status(413).json({ code: ErrorCode.OBJECT_TOO_LARGE, error: 'The request body is too large.' });
     } else if (type === 'entity.parse.failed' || type === 'encoding.unsupported' || type === 'charset.unsupported') {
-      sendError(res, new BackendError(ErrorCode.INVALID_JSON, 'Invalid JSON in the request body.'), services);
+      sendError(res, new BackendError(ErrorCode.INVALID_JSON, 'Invalid JSON in the request body.'), services.config.logger);
     } else {
       next(err);
     }
@@ -67,7 +63,7 @@ export function buildRouter(services: Services, beforeRequest: () => Promise<voi
   });
   mountFileRoutes(router, services, beforeRequest);
   router.get('/health', (_req, res) => {
-    health(services).then((reply) => send(res, reply), (err: unknown) => sendError(res, err, services));
+    health(services).then((reply) => send(res, reply), (err: unknown) => sendError(res, err, services.config.logger));
   });
   router.use(express.json({ type: () => true, limit: config.maxRequestSize }));
   router.use(bodyErrors(services));
@@ -80,7 +76,12 @@ export function buildRouter(services: Services, beforeRequest: () => Promise<voi
       const reply = apiRequest.path === '/batch' && apiRequest.method === 'POST' ? await runBatch(services, apiRequest) : await dispatch(services, apiRequest);
       send(res, reply);
     };
-    handle().catch((err: unknown) => sendError(res, err, services));
+    handle().catch((err: unknown) => sendError(res, err, services.config.logger));
+  });
+  // Anything Express itself throws (a malformed path parameter, say) still answers as Parse does.
+  router.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    const malformedPath = err instanceof URIError || (err as { status?: number } | null)?.status === 400;
+    sendError(res, malformedPath ? new BackendError(ErrorCode.INVALID_JSON, 'malformed request') : err, services.config.logger);
   });
   return router;
 }

@@ -80,16 +80,14 @@ function checkNested(value: unknown): void {
     return;
   }
   if (!isObject(value)) return;
-  if (typeof value.__type === 'string') {
-    checkTypedValue(value);
-    return;
-  }
-  if ('__op' in value) throw invalidJson('operations are only allowed on top-level fields');
+  if (typeof value.__type === 'string') checkTypedValue(value);
+  else if ('__op' in value) throw invalidJson('operations are only allowed on top-level fields');
+  // Typed values are stored key by key too, so their keys obey the same rule.
   for (const [key, inner] of Object.entries(value)) {
     if (key.includes('$') || key.includes('.')) {
       throw new BackendError(ErrorCode.INVALID_NESTED_KEY, "Nested keys should not contain the '$' or '.' characters");
     }
-    checkNested(inner);
+    if (key !== '__type') checkNested(inner);
   }
 }
 

@@ -5,6 +5,7 @@
 import { BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import { assertFieldPath } from '../schema/names.js';
+import { assertNoForbiddenKeys } from './forbidden-keys.js';
 
 /** Parsed options of a find. */
 export interface FindParams {
@@ -37,14 +38,20 @@ function invalid(message: string): BackendError {
   return new BackendError(ErrorCode.INVALID_QUERY, message);
 }
 
-/** Query-string values are JSON when they parse as JSON (so `limit=10` is a number), else strings. */
+/**
+ * Query-string values are JSON when they parse as JSON (so `limit=10` is a number), else strings.
+ * Decoded JSON gets the same denylist scan as request bodies.
+ */
 export function decodeQueryValue(value: unknown): unknown {
   if (typeof value !== 'string') return value;
+  let decoded: unknown;
   try {
-    return JSON.parse(value) as unknown;
+    decoded = JSON.parse(value) as unknown;
   } catch {
     return value;
   }
+  assertNoForbiddenKeys(decoded);
+  return decoded;
 }
 
 function list(value: unknown, name: string, allowStar = false): string[] | undefined {

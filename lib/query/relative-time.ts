@@ -36,5 +36,7 @@ export function relativeTimeToDate(text: unknown, now: Date): Date {
     if (unit === undefined) throw invalid(`unknown unit '${parts[i + 1]}'`);
     seconds += amount * unit;
   }
-  return new Date(now.getTime() + (future ? 1 : -1) * seconds * 1000);
+  const date = new Date(now.getTime() + (future ? 1 : -1) * seconds * 1000);
+  if (Number.isNaN(date.getTime())) throw invalid('the date is out of range');
+  return date;
 }

@@ -3,6 +3,7 @@ import { AccessDeniedError, BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import type { ApiReply, ApiRequest } from '../http/api-request.js';
 import { parseWriteBody } from '../objects/write-body.js';
+import { assertFieldName } from '../schema/names.js';
 import type { Services } from '../services.js';
 import { VERSION } from '../version.js';
 
@@ -62,6 +63,7 @@ export async function putConfig(services: Services, req: ApiRequest): Promise<Ap
   }
   // The same name and value checks as object fields.
   parseWriteBody(set, { update: false });
+  for (const key of [...unset, ...Object.keys(masterKeyOnly)]) assertFieldName(key);
   await services.storage.saveGlobalConfig({ set, unset, masterKeyOnly: masterKeyOnly as Record<string, boolean> });
   return { body: { result: true } };
 }

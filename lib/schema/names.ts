@@ -12,11 +12,7 @@ export const SYSTEM_CLASSES = new Set([
   '_JobSchedule', '_Audience', '_Idempotency', '_Hooks', '_GlobalConfig', '_GraphQLConfig',
 ]);
 
-/** Fields every class has, managed by the server. */
-export const DEFAULT_FIELDS = ['objectId', 'createdAt', 'updatedAt', 'ACL'] as const;
 
-/** Keys no request may carry anywhere in its JSON (prototype pollution, BSON code injection). */
-export const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 export function isValidClassName(name: string): boolean {
   return CLASS_NAME.test(name) || SYSTEM_CLASSES.has(name) || /^_Join:[A-Za-z][A-Za-z0-9_]*:[A-Za-z_][A-Za-z0-9_]*$/.test(name);

@@ -62,14 +62,6 @@ export class SchemaRegistry {
     return (await this.all()).get(className) ?? (await this.all(true)).get(className);
   }
 
-  /** The class's schema, or an empty one (default fields only) when it does not exist. */
-  async getOrEmpty(className: string): Promise<ClassSchema> {
-    return (await this.get(className)) ?? emptyClassSchema(className);
-  }
-
-  async list(): Promise<ClassSchema[]> {
-    return [...(await this.all()).values()];
-  }
 
   /**
    * Checks the fields of a write against the class's schema (111 for a wrong type), records new
@@ -100,12 +92,12 @@ function newFields(schema: ClassSchema, values: Record<string, unknown>): Record
   for (const [key, value] of Object.entries(values)) {
     const field = key.split('.')[0]!;
     assertFieldName(field);
-    const type = key.includes('.') ? (schema.fields[field] ? null : { type: 'Object' as const }) : typeOfRestValue(value);
-    if (!type) continue;
     const known = schema.fields[field];
     if (key.includes('.') && known && known.type !== 'Object') {
       throw new BackendError(ErrorCode.INCORRECT_TYPE, `cannot set ${key}: ${schema.className}.${field} is a ${describeType(known)}, not an Object`);
     }
+    const type = key.includes('.') ? (known ? null : { type: 'Object' as const }) : typeOfRestValue(value);
+    if (!type) continue;
     if (known) {
       if (!sameType(known, type)) {
         throw new BackendError(ErrorCode.INCORRECT_TYPE, `schema mismatch for ${schema.className}.${field}; expected ${describeType(known)} but got ${describeType(type)}`);

@@ -6,7 +6,7 @@
  */
 import type { Document } from 'mongodb';
 import type { ClassSchema } from '../../schema/class-schema.js';
-import { interiorFromMongo, storedKey } from './codec.js';
+import { interiorFromMongo, pointerFromStored, storedKey } from './codec.js';
 import { whereToFilter } from './where-filter.js';
 
 type Json = Record<string, unknown>;
@@ -57,7 +57,7 @@ export function toMongoPipeline(schema: ClassSchema, pipeline: Json[], readers: 
       default: return { [name]: translateExpression(schema, body) };
     }
   });
-  return readers ? [{ $match: { _rperm: { $in: [null, ...readers] } } }, ...stages] : stages;
+  return readers ? [{ $match: whereToFilter(schema, {}, readers) }, ...stages] : stages;
 }
 
 /** A result document with Parse's names: `_id` as objectId, pointers as Pointers, no internal fields. */
@@ -67,10 +67,7 @@ export function fromMongoResult(doc: Document): Json {
     if (key === '_id') out.objectId = interiorFromMongo(value);
     else if (key === '_created_at') out.createdAt = value instanceof Date ? value.toISOString() : value;
     else if (key === '_updated_at') out.updatedAt = value instanceof Date ? value.toISOString() : value;
-    else if (key.startsWith('_p_') && typeof value === 'string') {
-      const dollar = value.indexOf('$');
-      out[key.slice(3)] = { __type: 'Pointer', className: value.slice(0, dollar), objectId: value.slice(dollar + 1) };
-    } else if (!key.startsWith('_')) out[key] = interiorFromMongo(value);
+    else if (key.startsWith('_p_') && typeof value === 'string') out[key.slice(3)] = pointerFromStored(value); else if (!key.startsWith('_')) out[key] = interiorFromMongo(value);
   }
   return out;
 }

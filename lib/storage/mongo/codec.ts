@@ -103,6 +103,12 @@ export function storedKey(schema: ClassSchema, field: string): string {
   }
 }
 
+/** A stored `Class$objectId` pointer as a REST Pointer. */
+export function pointerFromStored(value: string): Json {
+  const dollar = value.indexOf('$');
+  return { __type: 'Pointer', className: value.slice(0, dollar), objectId: value.slice(dollar + 1) };
+}
+
 /** Builds a file's URL from its name. */
 export type FileUrl = (name: string) => string;
 
@@ -134,10 +140,7 @@ export function documentToObject(schema: ClassSchema, doc: Json, fileUrl: FileUr
     else if (key === '_created_at') out.createdAt = value instanceof Date ? value.toISOString() : value;
     else if (key === '_updated_at') out.updatedAt = value instanceof Date ? value.toISOString() : value;
     else if (key.startsWith('_p_')) {
-      const field = key.slice(3);
-      if (typeof value !== 'string') continue;
-      const dollar = value.indexOf('$');
-      out[field] = { __type: 'Pointer', className: value.slice(0, dollar), objectId: value.slice(dollar + 1) };
+      if (typeof value === 'string') out[key.slice(3)] = pointerFromStored(value);
     } else if (!key.startsWith('_')) out[key] = fieldFromMongo(schema, key, value, fileUrl);
   }
   if ('_rperm' in doc || '_wperm' in doc) out.ACL = aclFromMongo(doc._rperm, doc._wperm);

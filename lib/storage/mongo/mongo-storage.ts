@@ -11,7 +11,7 @@ import { ErrorCode } from '../../errors/error-codes.js';
 import { classSchema, type ClassSchema, type SchemaChange } from '../../schema/class-schema.js';
 import { fromStorageType, toStorageType, type FieldType } from '../../schema/field-types.js';
 import type { DatabaseHealth, FindOptions, GlobalConfig, Principals, RelationRef, RestObject, RestWhere, Storage } from '../storage.js';
-import { documentToObject, interiorFromMongo, interiorToMongo, storedKey, type FileUrl } from './codec.js';
+import { documentToObject, interiorFromMongo, interiorToMongo, pointerFromStored, storedKey, type FileUrl } from './codec.js';
 import { fromMongoResult, toMongoPipeline } from './aggregate-pipeline.js';
 import { GridFsFileStore } from './gridfs-file-store.js';
 import { objectToDocument, updateToMongo } from './update-document.js';
@@ -53,8 +53,18 @@ function readPreferenceOf(options: FindOptions): ReadPreference | undefined {
   return options.readPreference ? new ReadPreference(READ_PREFERENCE_MODES[options.readPreference]) : undefined;
 }
 
-/** MongoDB's codes for a query it cannot run as asked (BadValue, FailedToParse, IndexNotFound, NoQueryExecutionPlans). */
-const QUERY_ERROR_CODES = new Set([2, 9, 27, 291]);
+/**
+ * MongoDB's codes for a request it cannot run as asked, by the Parse code a client gets: a bad
+ * query (BadValue, FailedToParse, IndexNotFound, NoQueryExecutionPlans, a $meta sort without
+ * $text, bad regexes), a type clash in an update (TypeMismatch, PathNotViable), or conflicting
+ * update paths.
+ */
+const CLIENT_ERROR_CODES = new Map<number, number>([
+  [2, ErrorCode.INVALID_QUERY], [9, ErrorCode.INVALID_QUERY], [27, ErrorCode.INVALID_QUERY], [291, ErrorCode.INVALID_QUERY],
+  [40218, ErrorCode.INVALID_QUERY], [51091, ErrorCode.INVALID_QUERY], [51108, ErrorCode.INVALID_QUERY],
+  [14, ErrorCode.INCORRECT_TYPE], [28, ErrorCode.INCORRECT_TYPE],
+  [40, ErrorCode.INVALID_JSON],
+]);
 
 /** Translates a driver error into the Parse error a client should see. */
 function toBackendError(err: unknown): unknown {
@@ -63,9 +73,8 @@ function toBackendError(err: unknown): unknown {
   if (e?.code === 11000) {
     return new BackendError(ErrorCode.DUPLICATE_VALUE, 'A duplicate value for a field with unique values was provided', { cause: err });
   }
-  if (e?.name === 'MongoServerError' && e.code !== undefined && QUERY_ERROR_CODES.has(e.code)) {
-    return new BackendError(ErrorCode.INVALID_QUERY, (err as Error).message, { cause: err });
-  }
+  const clientCode = e?.name === 'MongoServerError' && e.code !== undefined ? CLIENT_ERROR_CODES.get(e.code) : undefined;
+  if (clientCode !== undefined) return new BackendError(clientCode, (err as Error).message, { cause: err });
   if (e?.name === 'MongoOperationTimeoutError') {
     return new BackendError(ErrorCode.TIMEOUT, 'The database did not answer in time.', { cause: err });
   }
@@ -274,13 +283,7 @@ export class MongoStorage implements Storage {
     const filter = whereToFilter(schema, where, readers);
     const stored = storedKey(schema, field.split('.')[0]!) + field.slice(field.split('.')[0]!.length);
     const values = await this.run((db, session) => db.collection(schema.className).distinct(stored, filter, { session }));
-    if (schema.fields[field]?.type === 'Pointer') {
-      return values.map((v: unknown) => {
-        const s = String(v);
-        const dollar = s.indexOf('$');
-        return { __type: 'Pointer', className: s.slice(0, dollar), objectId: s.slice(dollar + 1) };
-      });
-    }
+    if (schema.fields[field]?.type === 'Pointer') return values.map((v: unknown) => pointerFromStored(String(v)));
     return values.map(interiorFromMongo);
   }
 
@@ -379,7 +382,7 @@ export class MongoStorage implements Storage {
     const $set: Document = {};
     const $unset: Document = {};
     for (const [key, value] of Object.entries(update.set)) $set[`params.${key}`] = interiorToMongo(value);
-    for (const [key, value] of Object.entries(update.masterKeyOnly)) $set[`masterKeyOnly.${key}`] = value;
+    for (const [key, value] of Object.entries(update.masterKeyOnly)) if (!update.unset.includes(key)) $set[`masterKeyOnly.${key}`] = value;
     for (const key of update.unset) {
       $unset[`params.${key}`] = '';
       $unset[`masterKeyOnly.${key}`] = '';

@@ -1,5 +1,5 @@
 /** A validated REST `where` -> a MongoDB filter, in parse-server's stored layout. */
-import type { Document } from 'mongodb';
+import { BSONRegExp, type Document } from 'mongodb';
 import { BackendError } from '../../errors/backend-error.js';
 import { ErrorCode } from '../../errors/error-codes.js';
 import type { ClassSchema } from '../../schema/class-schema.js';
@@ -15,16 +15,13 @@ function isObject(value: unknown): value is Json {
 /** Earth's radius in the units Parse's distance options use, for converting to radians. */
 const EARTH_RADIUS = { miles: 3958.8, kilometers: 6371 } as const;
 
-function isDateField(field: string, schema: ClassSchema): boolean {
-  return field === 'createdAt' || field === 'updatedAt' || schema.fields[field]?.type === 'Date';
-}
 
 /** One operand: the stored form of a REST atom for `field`. */
 function atom(schema: ClassSchema, field: string, value: unknown): unknown {
   // Inside arrays, pointers and other typed values keep their nested (interior) form.
   if (schema.fields[field]?.type === 'Array') return interiorToMongo(value);
   if (isObject(value) && value.__type === 'Pointer') return `${String(value.className)}$${String(value.objectId)}`;
-  if (typeof value === 'string' && isDateField(field, schema) && (field === 'createdAt' || field === 'updatedAt')) return new Date(value);
+  if (typeof value === 'string' && (field === 'createdAt' || field === 'updatedAt')) return new Date(value);
   if (isObject(value) && value.__type) return fieldToMongo(field, value).value;
   return interiorToMongo(value);
 }
@@ -46,7 +43,7 @@ function constraint(schema: ClassSchema, field: string, ops: Json): Json {
         break;
       case '$all':
         // `containsAllStartingWith` sends `{$regex}` atoms; MongoDB takes regular expressions there.
-        out[op] = (value as unknown[]).map((v) => (isObject(v) && typeof v.$regex === 'string' ? new RegExp(v.$regex, typeof v.$options === 'string' ? v.$options : '') : interiorToMongo(v)));
+        out[op] = (value as unknown[]).map((v) => (isObject(v) && typeof v.$regex === 'string' ? new BSONRegExp(v.$regex, typeof v.$options === 'string' ? v.$options : '') : interiorToMongo(v)));
         break;
       case '$containedBy':
         out.$not = { $elemMatch: { $nin: (value as unknown[]).map(interiorToMongo) } };
