@@ -5,10 +5,12 @@
  */
 import { BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
+import { newObjectId } from '../objects/object-id.js';
 import type { SaveSteps } from '../objects/save-object.js';
 import { classSchema } from '../schema/class-schema.js';
 import type { OperationContext } from '../services.js';
 import type { RestObject } from '../storage/storage.js';
+import { authDataField, parseAuthData, validateAuthData, type AuthDataChange } from './auth-data.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 
 type Json = Record<string, unknown>;
@@ -46,12 +48,41 @@ async function assertAvailable(ctx: OperationContext, field: 'username' | 'email
   }
 }
 
-/** The save steps of `_User`: checks, uniqueness, and the password moved into its hash. */
+/** The user already linked to one of these identities, if any. */
+export async function findUserByAuthData(ctx: OperationContext, change: AuthDataChange): Promise<RestObject | null> {
+  for (const [provider, data] of Object.entries(change.link)) {
+    const [user] = await ctx.services.storage.findObjects(USER_SCHEMA, { [`authData.${provider}.id`]: data.id }, { limit: 1 }, null);
+    if (user) return user;
+  }
+  return null;
+}
+
+/** Checks an `authData` change and turns it into the internal `_auth_data_<provider>` fields. */
+async function authDataFields(ctx: OperationContext, value: unknown, objectId: string, creating: boolean): Promise<{ internal: Json; linked: boolean }> {
+  const { auth } = ctx.services.config;
+  const change = parseAuthData(value, auth);
+  await validateAuthData(change, auth, creating ? null : objectId);
+  const other = await findUserByAuthData(ctx, change);
+  if (other && other.objectId !== objectId) throw new BackendError(ErrorCode.ACCOUNT_ALREADY_LINKED, 'this auth is already used');
+  const internal: Json = {};
+  for (const [provider, data] of Object.entries(change.link)) {
+    await ctx.services.storage.ensureAuthDataIndex(provider);
+    internal[authDataField(provider)] = data;
+  }
+  for (const provider of change.unlink) internal[authDataField(provider)] = { __op: 'Delete' };
+  return { internal, linked: Object.keys(change.link).length > 0 };
+}
+
+/** The save steps of `_User`: checks, uniqueness, linked identities, and the password moved into its hash. */
 export function userSaveSteps(ctx: OperationContext, creating: boolean): SaveSteps {
   return {
     async beforeStore(values, objectId) {
-      const { password, ...rest } = values;
-      const internal: Json = {};
+      const { password, authData, ...rest } = values;
+      let internal: Json = {};
+      let linked = false;
+      if (authData !== undefined) ({ internal, linked } = await authDataFields(ctx, authData, objectId, creating));
+      // A user signing up with another identity gets a random username, as parse-server does.
+      if (creating && linked && rest.username === undefined) rest.username = newObjectId(25);
       if (creating || 'username' in rest) {
         rest.username = checkUsername(rest.username);
         await assertAvailable(ctx, 'username', rest.username as string, creating ? undefined : objectId);
@@ -60,7 +91,7 @@ export function userSaveSteps(ctx: OperationContext, creating: boolean): SaveSte
         rest.email = checkEmail(rest.email);
         await assertAvailable(ctx, 'email', rest.email as string, creating ? undefined : objectId);
       }
-      if (creating || password !== undefined) internal._hashed_password = await hashPassword(checkPassword(password));
+      if (password !== undefined || (creating && !linked)) internal._hashed_password = await hashPassword(checkPassword(password));
       return { values: rest, internal };
     },
     defaultAcl(objectId) {

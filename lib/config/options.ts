@@ -3,6 +3,7 @@
  * with ajv at construction) and their defaults, declared side by side.
  */
 import type { Db, MongoClient, MongoClientOptions } from 'mongodb';
+import type { AuthProviders } from '../auth/auth-data.js';
 
 /** Where the backend sends its log lines; quiet when not given. */
 export interface Logger {
@@ -76,6 +77,11 @@ export interface BackendConfig {
   enforcePrivateUsers?: boolean;
   /** A password change ends the user's other sessions. Default true. */
   revokeSessionOnPasswordReset?: boolean;
+  /**
+   * Identity providers for `authData` logins, by name: `{ myProvider: { validateAuthData } }`.
+   * `anonymous` is built in; `{ anonymous: { enabled: false } }` turns it off.
+   */
+  auth?: AuthProviders;
 }
 
 /** Upload policy (parse-server's `fileUpload`). */
@@ -133,6 +139,7 @@ export const configSchema = {
     sessionTokenStorage: { enum: ['hashed', 'plain'] },
     enforcePrivateUsers: { type: 'boolean' },
     revokeSessionOnPasswordReset: { type: 'boolean' },
+    auth: { type: 'object' },
     fileUrlSigning: {
       type: 'object',
       additionalProperties: false,
@@ -175,6 +182,7 @@ export interface ResolvedConfig {
   readonly sessionTokenStorage: 'hashed' | 'plain';
   readonly enforcePrivateUsers: boolean;
   readonly revokeSessionOnPasswordReset: boolean;
+  readonly auth: AuthProviders;
 }
 
 export const defaults = {

@@ -49,6 +49,13 @@ function instanceProblems(config: BackendConfig): string[] {
   for (const rule of Array.isArray(config.masterKeyIps) ? config.masterKeyIps : []) {
     if (!isValidIpRule(rule)) problems.push(`masterKeyIps: ${JSON.stringify(rule)} is not an IP address or an IPv4 CIDR range (a.b.c.d/0-32)`);
   }
+  for (const [name, provider] of Object.entries(config.auth ?? {})) {
+    const disabled = provider !== null && typeof provider === 'object' && 'enabled' in provider && provider.enabled === false;
+    const usable = provider !== null && typeof provider === 'object' && typeof (provider as { validateAuthData?: unknown }).validateAuthData === 'function';
+    if (!/^[A-Za-z][A-Za-z0-9_]{0,63}$/.test(name) || !(usable || (disabled && name === 'anonymous'))) {
+      problems.push(`auth.${name}: must be an object with a validateAuthData(authData) function${name === 'anonymous' ? ', or { enabled: false }' : ''}`);
+    }
+  }
   if (config.maxLimit !== undefined && config.defaultLimit !== undefined && config.defaultLimit > config.maxLimit) {
     problems.push('defaultLimit: must not exceed maxLimit');
   }
@@ -105,6 +112,7 @@ export function resolveConfig(input: unknown): ResolvedConfig {
     sessionTokenStorage: config.sessionTokenStorage ?? 'hashed',
     enforcePrivateUsers: config.enforcePrivateUsers ?? true,
     revokeSessionOnPasswordReset: config.revokeSessionOnPasswordReset ?? true,
+    auth: Object.freeze({ ...config.auth }),
     fileUrlSigning: config.fileUrlSigning
       ? Object.freeze({ secret: config.fileUrlSigning.secret, expiresInSeconds: config.fileUrlSigning.expiresInSeconds ?? defaults.signedUrlSeconds })
       : null,

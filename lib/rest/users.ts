@@ -1,7 +1,8 @@
 /** /users, /login, /logout, /verifyPassword, /loginAs: thin handlers over auth/. */
 import { visibleTo } from '../access/protected-fields.js';
 import { PUBLIC_AUTH } from '../auth/request-auth.js';
-import { authenticate, readCredentials, userSaveSteps, USER_SCHEMA } from '../auth/users.js';
+import { parseAuthData, validateAuthData } from '../auth/auth-data.js';
+import { authenticate, findUserByAuthData, readCredentials, userSaveSteps, USER_SCHEMA } from '../auth/users.js';
 import { AccessDeniedError, BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import type { ApiReply, ApiRequest } from '../http/api-request.js';
@@ -32,11 +33,32 @@ async function startSession(services: Services, req: ApiRequest, userId: string,
   return session.token;
 }
 
-/** POST /users: sign up, and log in. */
+/**
+ * POST /users with `authData`, for an identity already linked to a user: logs that user in (the
+ * provider has vouched for the identity), as parse-server does. Null when it is a new identity.
+ */
+async function logInWithAuthData(services: Services, req: ApiRequest, authData: unknown): Promise<ApiReply | null> {
+  const ctx = context(services, req);
+  const change = parseAuthData(authData, services.config.auth);
+  const existing = await findUserByAuthData(ctx, change);
+  if (!existing) return null;
+  await validateAuthData(change, services.config.auth, String(existing.objectId));
+  const provider = Object.keys(change.link)[0]!;
+  const sessionToken = await startSession(services, req, String(existing.objectId), 'login', provider);
+  return { body: { ...asSelf(existing), sessionToken } };
+}
+
+/** POST /users: sign up (with a password or another identity), and log in. */
 export async function signUp(services: Services, req: ApiRequest): Promise<ApiReply> {
   const ctx = context(services, req);
+  const authData = (req.body as Json | undefined)?.authData;
+  if (authData !== undefined) {
+    const loggedIn = await logInWithAuthData(services, req, authData);
+    if (loggedIn) return loggedIn;
+  }
   const result = await createObject(ctx, '_User', req.body, userSaveSteps(ctx, true));
-  const sessionToken = await startSession(services, req, result.objectId, 'signup', 'password');
+  const provider = authData !== undefined ? Object.keys(authData as Json)[0]! : 'password';
+  const sessionToken = await startSession(services, req, result.objectId, 'signup', provider);
   return {
     status: 201,
     body: { ...result.body, sessionToken },

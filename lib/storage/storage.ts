@@ -78,6 +78,8 @@ export interface Storage {
   /** Ids of the objects related to `owningId` through a relation field. */
   relatedIds(relation: RelationRef, owningId: string): Promise<string[]>;
 
+  /** Creates the unique index on a provider's identity ids (once per provider and process). */
+  ensureAuthDataIndex(provider: string): Promise<void>;
   /** The authData providers linked to a user (`anonymous`, ...), from `_auth_data_<provider>`. */
   authProvidersOf(userId: string): Promise<string[]>;
 

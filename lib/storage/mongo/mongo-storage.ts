@@ -93,6 +93,8 @@ export class MongoStorage implements Storage {
   private connecting: Promise<{ client: MongoClient; db: Db }> | null = null;
   /** Classes known to have a text index (MongoDB allows one per collection). */
   private readonly textIndexed = new Set<string>();
+  /** Providers whose identity ids are known to have their unique index. */
+  private readonly authDataIndexed = new Set<string>();
   private ownedClient: MongoClient | null = null;
 
   constructor(options: MongoStorageOptions) {
@@ -360,6 +362,13 @@ export class MongoStorage implements Storage {
       db.collection(this.joinCollection(relation)).find({ owningId }, { projection: { relatedId: 1 }, session }).toArray(),
     );
     return docs.map((d) => String(d.relatedId));
+  }
+
+  async ensureAuthDataIndex(provider: string): Promise<void> {
+    if (this.authDataIndexed.has(provider)) return;
+    const field = `_auth_data_${provider}.id`;
+    await this.run((db) => db.collection('_User').createIndex({ [field]: 1 }, { name: `${field}_1`, unique: true, sparse: true }));
+    this.authDataIndexed.add(provider);
   }
 
   async authProvidersOf(userId: string): Promise<string[]> {

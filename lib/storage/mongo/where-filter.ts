@@ -123,6 +123,12 @@ export function whereToFilter(schema: ClassSchema, where: RestWhere, readers: re
       filter[key] = (value as RestWhere[]).map((sub) => whereToFilter(schema, sub));
       continue;
     }
+    // parse-server's layout keeps each linked identity in `_auth_data_<provider>`.
+    const authDataId = /^authData\.([A-Za-z][A-Za-z0-9_]*)\.id$/.exec(key);
+    if (authDataId) {
+      filter[`_auth_data_${authDataId[1]}.id`] = value;
+      continue;
+    }
     const fieldType = schema.fields[key]?.type;
     const isPointer = fieldType === 'Pointer' || (fieldType === undefined && isObject(value) && value.__type === 'Pointer');
     const stored = isPointer ? `_p_${key}` : storedKey(schema, key);

@@ -1,0 +1,82 @@
+/**
+ * `authData`: logging in with another identity (anonymous, or a provider the host app plugs in).
+ * Each linked provider is stored as `_auth_data_<provider>` on the user, as parse-server does,
+ * with a unique index on its `id` so that two sign-ups with one identity cannot make two users.
+ * Unknown providers are refused before any database access.
+ */
+import { BackendError } from '../errors/backend-error.js';
+import { ErrorCode } from '../errors/error-codes.js';
+
+type Json = Record<string, unknown>;
+
+/** What a host app supplies to accept an identity provider. */
+export interface AuthProvider {
+  /**
+   * Checks the client's proof for this provider (a token, a signature...) and throws when it is
+   * not valid. Must check who issued it and for which app.
+   */
+  validateAuthData(authData: Json, context: { provider: string; userId: string | null }): unknown;
+}
+
+/** Providers by name; `anonymous` is built in (and may be turned off with `{ enabled: false }`). */
+export type AuthProviders = Record<string, AuthProvider | { enabled: false }>;
+
+const PROVIDER_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
+
+function isProvider(value: unknown): value is AuthProvider {
+  return value !== null && typeof value === 'object' && typeof (value as AuthProvider).validateAuthData === 'function';
+}
+
+/** The changes an `authData` value asks for: identities to link (checked) and providers to unlink. */
+export interface AuthDataChange {
+  link: Record<string, Json>;
+  unlink: string[];
+}
+
+/** Checks the shape of `authData` and the provider names; runs nothing yet. */
+export function parseAuthData(value: unknown, providers: AuthProviders): AuthDataChange {
+  if (value === null || typeof value !== 'object' || Array.isArray(value) || Object.keys(value).length === 0) {
+    throw new BackendError(ErrorCode.UNSUPPORTED_SERVICE, 'This authentication method is unsupported.');
+  }
+  const change: AuthDataChange = { link: {}, unlink: [] };
+  for (const [provider, data] of Object.entries(value as Json)) {
+    if (!PROVIDER_NAME.test(provider) || !isEnabled(provider, providers)) {
+      throw new BackendError(ErrorCode.UNSUPPORTED_SERVICE, 'This authentication method is unsupported.');
+    }
+    if (data === null) {
+      change.unlink.push(provider);
+      continue;
+    }
+    if (typeof data !== 'object' || Array.isArray(data)) throw new BackendError(ErrorCode.INVALID_JSON, `authData.${provider} must be an object`);
+    const id = (data as Json).id;
+    // The id is used in a query: only a plain string may reach it (GHSA-5fw2-8jcv-xh87).
+    if (typeof id !== 'string' || id === '') throw new BackendError(ErrorCode.LINKED_ID_MISSING, `authData.${provider}.id must be a non-empty string`);
+    change.link[provider] = data as Json;
+  }
+  return change;
+}
+
+function isEnabled(provider: string, providers: AuthProviders): boolean {
+  const configured = providers[provider];
+  if (provider === 'anonymous') return configured === undefined || !('enabled' in configured && configured.enabled === false);
+  return isProvider(configured);
+}
+
+/** Runs each provider's check (the built-in anonymous provider accepts any id). */
+export async function validateAuthData(change: AuthDataChange, providers: AuthProviders, userId: string | null): Promise<void> {
+  for (const [provider, data] of Object.entries(change.link)) {
+    const adapter = providers[provider];
+    if (!isProvider(adapter)) continue;
+    try {
+      await adapter.validateAuthData(data, { provider, userId });
+    } catch (err) {
+      if (err instanceof BackendError) throw err;
+      throw new BackendError(ErrorCode.OBJECT_NOT_FOUND, `${provider} authentication failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+}
+
+/** The stored field of a provider. */
+export function authDataField(provider: string): string {
+  return `_auth_data_${provider}`;
+}
