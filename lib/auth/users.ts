@@ -11,6 +11,7 @@ import { classSchema } from '../schema/class-schema.js';
 import type { OperationContext } from '../services.js';
 import type { RestObject } from '../storage/storage.js';
 import { authDataField, parseAuthData, validateAuthData, type AuthDataChange } from './auth-data.js';
+import { assertPasswordNotExpired, checkNewPassword, nextHistory } from './password-policy.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 
 type Json = Record<string, unknown>;
@@ -73,6 +74,20 @@ async function authDataFields(ctx: OperationContext, value: unknown, objectId: s
   return { internal, linked: Object.keys(change.link).length > 0 };
 }
 
+/** The stored fields of a new password, after the password policy accepted it. */
+async function passwordFields(ctx: OperationContext, password: string, username: string | undefined, userId: string | null): Promise<Json> {
+  const { passwordPolicy: policy } = ctx.services.config;
+  const secrets = userId && policy ? await ctx.services.storage.findUserSecrets(USER_SCHEMA, { objectId: userId }) : null;
+  await checkNewPassword(policy, password, {
+    username: username ?? (secrets?.user.username as string | undefined),
+    history: secrets ? [...(secrets.hashedPassword ? [secrets.hashedPassword] : []), ...secrets.passwordHistory] : [],
+  });
+  const fields: Json = { _hashed_password: await hashPassword(password), _password_changed_at: { __type: 'Date', iso: ctx.services.now().toISOString() } };
+  const history = nextHistory(policy, secrets?.hashedPassword ?? null, secrets?.passwordHistory ?? []);
+  if (history) fields._password_history = history;
+  return fields;
+}
+
 /** The save steps of `_User`: checks, uniqueness, linked identities, and the password moved into its hash. */
 export function userSaveSteps(ctx: OperationContext, creating: boolean): SaveSteps {
   return {
@@ -91,7 +106,7 @@ export function userSaveSteps(ctx: OperationContext, creating: boolean): SaveSte
         rest.email = checkEmail(rest.email);
         await assertAvailable(ctx, 'email', rest.email as string, creating ? undefined : objectId);
       }
-      if (password !== undefined || (creating && !linked)) internal._hashed_password = await hashPassword(checkPassword(password));
+      if (password !== undefined || (creating && !linked)) Object.assign(internal, await passwordFields(ctx, checkPassword(password), rest.username as string | undefined, creating ? null : objectId));
       return { values: rest, internal };
     },
     defaultAcl(objectId) {
@@ -116,10 +131,25 @@ export function readCredentials(source: Json): { where: Json; password: string }
 /**
  * The user these credentials name, or 101. A missing user and a wrong password answer alike and
  * take as long (a hash is compared either way), so logins do not reveal which accounts exist.
+ * With `accountLockout`, failed attempts are counted atomically and lock the account for a while.
  */
 export async function authenticate(ctx: OperationContext, where: Json, password: string): Promise<RestObject> {
-  const found = await ctx.services.storage.findUserCredentials(USER_SCHEMA, where);
+  const { storage, config } = ctx.services;
+  const now = ctx.services.now();
+  const found = await storage.findUserSecrets(USER_SCHEMA, where);
+  const lockout = config.accountLockout;
+  if (lockout && found?.lockedUntil && found.lockedUntil > now) {
+    const minutes = Math.ceil((found.lockedUntil.getTime() - now.getTime()) / 60000);
+    throw new BackendError(ErrorCode.OBJECT_NOT_FOUND, `Your account is locked due to multiple failed login attempts. Please try again after ${minutes} minute(s)`);
+  }
   const ok = await verifyPassword(password, found?.hashedPassword);
-  if (!found || !ok) throw new BackendError(ErrorCode.OBJECT_NOT_FOUND, 'Invalid username/password.');
+  if (!found || !ok) {
+    if (found && lockout) {
+      await storage.recordFailedLogin(String(found.user.objectId), lockout.threshold, new Date(now.getTime() + lockout.duration * 60000));
+    }
+    throw new BackendError(ErrorCode.OBJECT_NOT_FOUND, 'Invalid username/password.');
+  }
+  assertPasswordNotExpired(config.passwordPolicy, found.passwordChangedAt, now);
+  if (found.failedLogins > 0 || found.lockedUntil) await storage.clearFailedLogins(String(found.user.objectId));
   return found.user;
 }

@@ -80,9 +80,53 @@ function classNameOf(ref: ClassRef | FileRef): string {
   return name;
 }
 
+/** What beforeLogin, afterLogin and afterLogout receive. */
+export interface LoginHookRequest {
+  /** The user logging in (login hooks), or the session being ended (afterLogout). */
+  object: HookObject;
+  master: boolean;
+  installationId: string | null;
+  context: Record<string, unknown>;
+  triggerName: 'beforeLogin' | 'afterLogin' | 'afterLogout';
+  headers: Record<string, string | string[] | undefined>;
+  ip: string | undefined;
+}
+
+export type LoginHook = (request: LoginHookRequest) => unknown;
+type LoginTrigger = LoginHookRequest['triggerName'];
+
 /** The hook registry behind `backend.cloud`. */
 export class CloudRegistry {
   private readonly hooks = new Map<string, AnyHook>();
+  private readonly loginHooks = new Map<LoginTrigger, LoginHook>();
+
+  private registerLogin(trigger: LoginTrigger, handler: LoginHook): () => void {
+    if (typeof handler !== 'function') throw new BackendConfigError([`${trigger}: the handler must be a function`]);
+    this.loginHooks.set(trigger, handler);
+    return () => {
+      if (this.loginHooks.get(trigger) === handler) this.loginHooks.delete(trigger);
+    };
+  }
+
+  /** Runs after the password (or identity) was checked, before the session starts; throw to refuse the login. */
+  beforeLogin(handler: LoginHook): () => void {
+    return this.registerLogin('beforeLogin', handler);
+  }
+
+  /** Runs after a login; errors are logged. */
+  afterLogin(handler: LoginHook): () => void {
+    return this.registerLogin('afterLogin', handler);
+  }
+
+  /** Runs after a logout, with the ended session; errors are logged. */
+  afterLogout(handler: LoginHook): () => void {
+    return this.registerLogin('afterLogout', handler);
+  }
+
+  /** The login hook for a trigger, if any. */
+  loginHook(trigger: LoginTrigger): LoginHook | undefined {
+    return this.loginHooks.get(trigger);
+  }
 
   private register(trigger: FileTriggerName, ref: ClassRef | FileRef, handler: AnyHook): () => void {
     const className = classNameOf(ref);

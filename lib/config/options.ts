@@ -82,6 +82,34 @@ export interface BackendConfig {
    * `anonymous` is built in; `{ anonymous: { enabled: false } }` turns it off.
    */
   auth?: AuthProviders;
+  /** Rules for passwords (parse-server's `passwordPolicy`). */
+  passwordPolicy?: PasswordPolicy;
+  /** Lock an account after repeated failed logins (parse-server's `accountLockout`). */
+  accountLockout?: AccountLockout;
+}
+
+/** Rules every new password must follow. */
+export interface PasswordPolicy {
+  /** A pattern the password must match. */
+  validatorPattern?: RegExp | string;
+  /** A check the password must pass (return false or throw to refuse). */
+  validatorCallback?: (password: string) => boolean | Promise<boolean>;
+  /** The message of a refusal (code 142). */
+  validationError?: string;
+  /** Refuse passwords that contain the username. */
+  doNotAllowUsername?: boolean;
+  /** Days after which a password must be changed before logging in again. */
+  maxPasswordAge?: number;
+  /** How many previous passwords may not be reused (up to 20). */
+  maxPasswordHistory?: number;
+}
+
+/** Account lockout after failed logins. */
+export interface AccountLockout {
+  /** Failed logins in a row that lock the account (1 to 999). */
+  threshold: number;
+  /** Minutes the account stays locked. */
+  duration: number;
 }
 
 /** Upload policy (parse-server's `fileUpload`). */
@@ -140,6 +168,27 @@ export const configSchema = {
     enforcePrivateUsers: { type: 'boolean' },
     revokeSessionOnPasswordReset: { type: 'boolean' },
     auth: { type: 'object' },
+    passwordPolicy: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        validatorPattern: {},
+        validatorCallback: {},
+        validationError: { type: 'string' },
+        doNotAllowUsername: { type: 'boolean' },
+        maxPasswordAge: { type: 'number', exclusiveMinimum: 0 },
+        maxPasswordHistory: { type: 'integer', minimum: 0, maximum: 20 },
+      },
+    },
+    accountLockout: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['threshold', 'duration'],
+      properties: {
+        threshold: { type: 'integer', minimum: 1, maximum: 999 },
+        duration: { type: 'number', exclusiveMinimum: 0, maximum: 100000 },
+      },
+    },
     fileUrlSigning: {
       type: 'object',
       additionalProperties: false,
@@ -183,6 +232,8 @@ export interface ResolvedConfig {
   readonly enforcePrivateUsers: boolean;
   readonly revokeSessionOnPasswordReset: boolean;
   readonly auth: AuthProviders;
+  readonly passwordPolicy: Readonly<PasswordPolicy> | null;
+  readonly accountLockout: Readonly<AccountLockout> | null;
 }
 
 export const defaults = {

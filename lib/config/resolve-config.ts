@@ -49,6 +49,20 @@ function instanceProblems(config: BackendConfig): string[] {
   for (const rule of Array.isArray(config.masterKeyIps) ? config.masterKeyIps : []) {
     if (!isValidIpRule(rule)) problems.push(`masterKeyIps: ${JSON.stringify(rule)} is not an IP address or an IPv4 CIDR range (a.b.c.d/0-32)`);
   }
+  const policy = config.passwordPolicy;
+  if (policy?.validatorPattern !== undefined && !(policy.validatorPattern instanceof RegExp) && typeof policy.validatorPattern !== 'string') {
+    problems.push('passwordPolicy.validatorPattern: must be a RegExp or a string');
+  }
+  if (typeof policy?.validatorPattern === 'string') {
+    try {
+      new RegExp(policy.validatorPattern);
+    } catch {
+      problems.push('passwordPolicy.validatorPattern: must be a valid regular expression');
+    }
+  }
+  if (policy?.validatorCallback !== undefined && typeof policy.validatorCallback !== 'function') {
+    problems.push('passwordPolicy.validatorCallback: must be a function');
+  }
   for (const [name, provider] of Object.entries(config.auth ?? {})) {
     const disabled = provider !== null && typeof provider === 'object' && 'enabled' in provider && provider.enabled === false;
     const usable = provider !== null && typeof provider === 'object' && typeof (provider as { validateAuthData?: unknown }).validateAuthData === 'function';
@@ -113,6 +127,8 @@ export function resolveConfig(input: unknown): ResolvedConfig {
     enforcePrivateUsers: config.enforcePrivateUsers ?? true,
     revokeSessionOnPasswordReset: config.revokeSessionOnPasswordReset ?? true,
     auth: Object.freeze({ ...config.auth }),
+    passwordPolicy: config.passwordPolicy ? Object.freeze({ ...config.passwordPolicy }) : null,
+    accountLockout: config.accountLockout ? Object.freeze({ ...config.accountLockout }) : null,
     fileUrlSigning: config.fileUrlSigning
       ? Object.freeze({ secret: config.fileUrlSigning.secret, expiresInSeconds: config.fileUrlSigning.expiresInSeconds ?? defaults.signedUrlSeconds })
       : null,

@@ -27,6 +27,13 @@ function route(method: HttpMethod, path: string, handler: Handler): Route {
 }
 
 const routes: Route[] = [
+  // Users and sessions keep their own rules when the SDKs reach them through /classes.
+  route('POST', '/classes/_User', users.signUp),
+  route('PUT', '/classes/_User/:objectId', (s, r, id) => users.updateUser(s, r, id!)),
+  route('DELETE', '/classes/_User/:objectId', (s, r, id) => users.deleteUser(s, r, id!)),
+  route('GET', '/classes/_Session', sessions.listSessions),
+  route('GET', '/classes/_Session/:objectId', (s, r, id) => sessions.getSession(s, r, id!)),
+  route('DELETE', '/classes/_Session/:objectId', (s, r, id) => sessions.deleteSession(s, r, id!)),
   route('GET', '/classes/:className', (s, r, c) => classes.find(s, r, c!)),
   route('POST', '/classes/:className', (s, r, c) => classes.create(s, r, c!)),
   route('GET', '/classes/:className/:objectId', (s, r, c, id) => classes.get(s, r, c!, id!)),

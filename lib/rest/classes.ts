@@ -18,7 +18,7 @@ function assertWritable(req: ApiRequest, className: string): void {
   if (!isWritableThroughClasses(className) && !req.caller.auth.master) {
     throw new BackendError(ErrorCode.OPERATION_FORBIDDEN, `Clients aren't allowed to perform the write operation on the ${className} collection.`);
   }
-  if (className.startsWith('_Join:') || className === '_Session' || className === '_User') {
+  if (className.startsWith('_Join:') || className === '_Session') {
     // Even the master key goes through these classes' own routes, which keep their invariants.
     throw new BackendError(ErrorCode.OPERATION_FORBIDDEN, `The ${className} collection cannot be written through /classes.`);
   }

@@ -2,6 +2,9 @@
 import { visibleTo } from '../access/protected-fields.js';
 import { PUBLIC_AUTH } from '../auth/request-auth.js';
 import { parseAuthData, validateAuthData } from '../auth/auth-data.js';
+import type { LoginHookRequest } from '../cloud/cloud-registry.js';
+import { HookObject } from '../cloud/hook-object.js';
+import { runHook } from '../cloud/run-hook.js';
 import { authenticate, findUserByAuthData, readCredentials, userSaveSteps, USER_SCHEMA } from '../auth/users.js';
 import { AccessDeniedError, BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
@@ -43,9 +46,7 @@ async function logInWithAuthData(services: Services, req: ApiRequest, authData: 
   const existing = await findUserByAuthData(ctx, change);
   if (!existing) return null;
   await validateAuthData(change, services.config.auth, String(existing.objectId));
-  const provider = Object.keys(change.link)[0]!;
-  const sessionToken = await startSession(services, req, String(existing.objectId), 'login', provider);
-  return { body: { ...asSelf(existing), sessionToken } };
+  return completeLogin(services, req, existing, Object.keys(change.link)[0]!);
 }
 
 /** POST /users: sign up (with a password or another identity), and log in. */
@@ -66,13 +67,31 @@ export async function signUp(services: Services, req: ApiRequest): Promise<ApiRe
   };
 }
 
+function loginHookRequest(req: ApiRequest, trigger: LoginHookRequest['triggerName'], object: HookObject): LoginHookRequest {
+  const { auth, context: hookContext, headers, ip } = req.caller;
+  return { object, master: auth.master, installationId: auth.installationId, context: hookContext, triggerName: trigger, headers, ip };
+}
+
+/** Runs beforeLogin (which may refuse), starts the session, runs afterLogin (errors logged). */
+async function completeLogin(services: Services, req: ApiRequest, user: RestObject, provider: string): Promise<ApiReply> {
+  const before = services.cloud.loginHook('beforeLogin');
+  if (before) await runHook(before, loginHookRequest(req, 'beforeLogin', new HookObject('_User', asSelf(user))));
+  const sessionToken = await startSession(services, req, String(user.objectId), 'login', provider);
+  const after = services.cloud.loginHook('afterLogin');
+  if (after) {
+    await runHook(after, loginHookRequest(req, 'afterLogin', new HookObject('_User', asSelf(user)))).catch((err: unknown) => {
+      services.config.logger.error('afterLogin hook failed', { userId: user.objectId, error: String(err) });
+    });
+  }
+  return { body: { ...asSelf(user), sessionToken } };
+}
+
 /** GET|POST /login: the user, with a new session token. */
 export async function logIn(services: Services, req: ApiRequest): Promise<ApiReply> {
   const source: Json = { ...req.params, ...((req.body as Json | undefined) ?? {}) };
   const { where, password } = readCredentials(source);
   const user = await authenticate(context(services, req), where, password);
-  const sessionToken = await startSession(services, req, String(user.objectId), 'login', 'password');
-  return { body: { ...asSelf(user), sessionToken } };
+  return completeLogin(services, req, user, 'password');
 }
 
 /** GET|POST /verifyPassword: the user when the password is right, without a session. */
@@ -94,10 +113,19 @@ export async function logInAs(services: Services, req: ApiRequest): Promise<ApiR
   return { body: { ...asSelf(user), sessionToken } };
 }
 
-/** POST /logout: ends the caller's session. */
+/** POST /logout: ends the caller's session, then runs afterLogout. */
 export async function logOut(services: Services, req: ApiRequest): Promise<ApiReply> {
   const token = req.caller.auth.sessionToken;
-  if (token) await services.sessions.revoke(token);
+  if (!token) return { body: {} };
+  const after = services.cloud.loginHook('afterLogout');
+  const session = after ? await services.sessions.describe(token) : null;
+  await services.sessions.revoke(token);
+  if (after && session) {
+    const { sessionToken: _hidden, ...visible } = session;
+    await runHook(after, loginHookRequest(req, 'afterLogout', new HookObject('_Session', visible))).catch((err: unknown) => {
+      services.config.logger.error('afterLogout hook failed', { error: String(err) });
+    });
+  }
   return { body: {} };
 }
 

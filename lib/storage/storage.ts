@@ -59,8 +59,15 @@ export interface Storage {
   findObjects(schema: ClassSchema, where: RestWhere, options: FindOptions, readers: Principals): Promise<RestObject[]>;
   /** Deletes every object matching `where`, whatever its ACL (server-side cleanups); returns how many. */
   deleteObjects(schema: ClassSchema, where: RestWhere): Promise<number>;
-  /** The one user matching `where` with its stored password hash (never returned to clients). */
-  findUserCredentials(schema: ClassSchema, where: RestWhere): Promise<{ user: RestObject; hashedPassword: string | null } | null>;
+  /** The one user matching `where` with its stored secrets (never returned to clients). */
+  findUserSecrets(schema: ClassSchema, where: RestWhere): Promise<UserSecrets | null>;
+  /**
+   * Counts a failed login atomically; once `threshold` failures are counted, locks the account
+   * until `lockUntil` and starts counting again.
+   */
+  recordFailedLogin(userId: string, threshold: number, lockUntil: Date): Promise<void>;
+  /** Forgets failed logins and any lock (after a successful login). */
+  clearFailedLogins(userId: string): Promise<void>;
   /** Whether an object other than `exceptObjectId` has `field` equal to `value`, ignoring case. */
   existsIgnoringCase(schema: ClassSchema, field: string, value: string, exceptObjectId?: string): Promise<boolean>;
   countObjects(schema: ClassSchema, where: RestWhere, readers: Principals): Promise<number>;
@@ -88,6 +95,17 @@ export interface Storage {
 
   /** Runs `work` in one database transaction: all of its writes land, or none. */
   transaction<T>(work: () => Promise<T>): Promise<T>;
+}
+
+/** What a user's document holds besides its fields: never sent to a client. */
+export interface UserSecrets {
+  user: RestObject;
+  hashedPassword: string | null;
+  failedLogins: number;
+  lockedUntil: Date | null;
+  passwordChangedAt: Date | null;
+  /** Previous password hashes, newest first. */
+  passwordHistory: string[];
 }
 
 /** A relation field of one object: `owningClass.field`, joined in `_Join:<field>:<owningClass>`. */

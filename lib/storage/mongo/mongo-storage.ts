@@ -10,7 +10,7 @@ import { BackendError } from '../../errors/backend-error.js';
 import { ErrorCode } from '../../errors/error-codes.js';
 import { classSchema, type ClassSchema, type SchemaChange } from '../../schema/class-schema.js';
 import { fromStorageType, toStorageType, type FieldType } from '../../schema/field-types.js';
-import type { DatabaseHealth, FindOptions, GlobalConfig, Principals, RelationRef, RestObject, RestWhere, Storage } from '../storage.js';
+import type { DatabaseHealth, FindOptions, GlobalConfig, Principals, RelationRef, RestObject, RestWhere, Storage, UserSecrets } from '../storage.js';
 import { documentToObject, interiorFromMongo, interiorToMongo, pointerFromStored, storedKey, type FileUrl } from './codec.js';
 import { fromMongoResult, toMongoPipeline } from './aggregate-pipeline.js';
 import { GridFsFileStore } from './gridfs-file-store.js';
@@ -302,13 +302,42 @@ export class MongoStorage implements Storage {
     return result.deletedCount;
   }
 
-  async findUserCredentials(schema: ClassSchema, where: RestWhere): Promise<{ user: RestObject; hashedPassword: string | null } | null> {
+  async findUserSecrets(schema: ClassSchema, where: RestWhere): Promise<UserSecrets | null> {
     const filter = whereToFilter(schema, where);
     const docs = await this.run((db, session) => db.collection(schema.className).find(filter, { limit: 2, session }).toArray());
     // Two users answering to one name (a username equal to another's email) match no one.
     if (docs.length !== 1) return null;
     const doc = docs[0]!;
-    return { user: documentToObject(schema, doc, this.options.fileUrl), hashedPassword: typeof doc._hashed_password === 'string' ? doc._hashed_password : null };
+    return {
+      user: documentToObject(schema, doc, this.options.fileUrl),
+      hashedPassword: typeof doc._hashed_password === 'string' ? doc._hashed_password : null,
+      failedLogins: typeof doc._failed_login_count === 'number' ? doc._failed_login_count : 0,
+      lockedUntil: doc._account_lockout_expires_at instanceof Date ? doc._account_lockout_expires_at : null,
+      passwordChangedAt: doc._password_changed_at instanceof Date ? doc._password_changed_at : null,
+      passwordHistory: Array.isArray(doc._password_history) ? doc._password_history.filter((h): h is string => typeof h === 'string') : [],
+    };
+  }
+
+  async recordFailedLogin(userId: string, threshold: number, lockUntil: Date): Promise<void> {
+    await this.run(async (db, session) => {
+      const users = db.collection<Document>('_User');
+      const after = await users.findOneAndUpdate({ _id: userId } as Document, { $inc: { _failed_login_count: 1 } }, { returnDocument: 'after', session });
+      if (!after || Number(after._failed_login_count) < threshold) return;
+      // Only the update that crosses the threshold locks; concurrent ones find the count reset.
+      await users.updateOne(
+        { _id: userId, _failed_login_count: { $gte: threshold } } as Document,
+        { $set: { _account_lockout_expires_at: lockUntil, _failed_login_count: 0 } },
+        { session },
+      );
+    });
+  }
+
+  async clearFailedLogins(userId: string): Promise<void> {
+    await this.run((db, session) => db.collection<Document>('_User').updateOne(
+      { _id: userId } as Document,
+      { $unset: { _failed_login_count: '', _account_lockout_expires_at: '' } },
+      { session },
+    ));
   }
 
   async existsIgnoringCase(schema: ClassSchema, field: string, value: string, exceptObjectId?: string): Promise<boolean> {

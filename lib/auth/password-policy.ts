@@ -1,0 +1,58 @@
+/**
+ * `passwordPolicy`: what a new password must satisfy, its history, and its age — parse-server's
+ * option names and messages.
+ */
+import type { PasswordPolicy } from '../config/options.js';
+import { BackendError } from '../errors/backend-error.js';
+import { ErrorCode } from '../errors/error-codes.js';
+import { verifyPassword } from './passwords.js';
+
+const DEFAULT_MESSAGE = 'Password does not meet the Password Policy requirements.';
+
+function refuse(message: string): BackendError {
+  return new BackendError(ErrorCode.VALIDATION_ERROR, message);
+}
+
+/** Checks a new password; `history` holds the hashes it may not match (newest first). */
+export async function checkNewPassword(policy: PasswordPolicy | null, password: string, context: { username: string | undefined; history: string[] }): Promise<void> {
+  if (!policy) return;
+  const message = policy.validationError ?? DEFAULT_MESSAGE;
+  if (policy.validatorPattern !== undefined) {
+    const pattern = typeof policy.validatorPattern === 'string' ? new RegExp(policy.validatorPattern) : policy.validatorPattern;
+    pattern.lastIndex = 0;
+    if (!pattern.test(password)) throw refuse(message);
+  }
+  if (policy.validatorCallback) {
+    let ok = false;
+    try {
+      ok = (await policy.validatorCallback(password)) === true;
+    } catch {
+      ok = false;
+    }
+    if (!ok) throw refuse(message);
+  }
+  if (policy.doNotAllowUsername && context.username && password.includes(context.username)) {
+    throw refuse('Password cannot contain your username.');
+  }
+  const keep = policy.maxPasswordHistory ?? 0;
+  for (const previous of context.history.slice(0, keep)) {
+    if (await verifyPassword(password, previous)) {
+      throw refuse(`New password should not be the same as last ${keep} passwords.`);
+    }
+  }
+}
+
+/** The password history to store after a change: the old hash first, at most `maxPasswordHistory`. */
+export function nextHistory(policy: PasswordPolicy | null, oldHash: string | null, history: string[]): string[] | undefined {
+  const keep = policy?.maxPasswordHistory ?? 0;
+  if (keep === 0) return undefined;
+  return [...(oldHash ? [oldHash] : []), ...history].slice(0, keep);
+}
+
+/** Throws when the password is older than `maxPasswordAge` days (the user must reset it). */
+export function assertPasswordNotExpired(policy: PasswordPolicy | null, changedAt: Date | null, now: Date): void {
+  if (!policy?.maxPasswordAge || !changedAt) return;
+  if (now.getTime() - changedAt.getTime() > policy.maxPasswordAge * 86400000) {
+    throw new BackendError(ErrorCode.OBJECT_NOT_FOUND, 'Your password has expired. Please reset your password.');
+  }
+}

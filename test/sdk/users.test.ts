@@ -1,0 +1,319 @@
+/**
+ * Parse.User and Parse.Session through the official SDK: sign-up, login, the current user, become,
+ * logout, changes to one's own user, and objects kept private with Parse.ACL(user). The SDK keeps
+ * a process-wide current user: it is enabled for this suite and logged out after every test.
+ */
+import { expect } from 'chai';
+import { appHeaders, startTestBackend, type TestBackend } from '../support/backend.js';
+import { useBackend, type ParseSdk } from '../support/parse-sdk.js';
+import { expectParseError, uniqueClass, type SdkError, type SdkObject } from './helpers.js';
+
+const MASTER = { useMasterKey: true } as const;
+
+describe('Parse JS SDK: users and sessions', () => {
+  let backend: TestBackend;
+  let Parse: ParseSdk;
+
+  type SdkUser = InstanceType<ParseSdk['User']>;
+
+  before(async () => {
+    backend = await startTestBackend();
+    Parse = useBackend(backend);
+    Parse.User.enableUnsafeCurrentUser();
+  });
+
+  /** Logs the current user out; a session a test already ended (209) is not an error here. */
+  async function logOutCurrent(): Promise<void> {
+    await Parse.User.logOut().catch((error: unknown) => {
+      if (!(error instanceof Parse.Error) || (error as SdkError).code !== Parse.Error.INVALID_SESSION_TOKEN) throw error;
+    });
+  }
+
+  afterEach(async () => {
+    await logOutCurrent();
+    expect(Parse.User.current()).to.equal(null);
+  });
+  after(async () => {
+    Parse.User.disableUnsafeCurrentUser();
+    await backend.close();
+  });
+
+  let counter = 0;
+  function uniqueName(prefix: string): string {
+    counter += 1;
+    return `${prefix}${counter}_${Math.random().toString(36).slice(2, 8)}`;
+  }
+
+  /** A session token for `username`, from a REST login that leaves the SDK's current user alone. */
+  async function restLogIn(username: string, password: string): Promise<string> {
+    const res = await backend.http.post('/parse/login').set(appHeaders).send({ username, password });
+    expect(res.status, JSON.stringify(res.body)).to.equal(200);
+    return res.body.sessionToken as string;
+  }
+
+  /** Creates a user over REST (the SDK's current user is not touched); returns its id and token. */
+  async function restSignUp(username: string, password: string, extra: Record<string, unknown> = {}): Promise<{ objectId: string; sessionToken: string }> {
+    const res = await backend.http.post('/parse/users').set(appHeaders).send({ username, password, ...extra });
+    expect(res.status, JSON.stringify(res.body)).to.equal(201);
+    return res.body as { objectId: string; sessionToken: string };
+  }
+
+  function current(): SdkUser {
+    const user = Parse.User.current<SdkUser>();
+    expect(user).to.not.equal(null);
+    return user!;
+  }
+
+  it('signUp creates the user, logs it in and makes it current', async () => {
+    const username = uniqueName('alice');
+    const user = await Parse.User.signUp<SdkUser>(username, 'pw-alice', { email: `${username}@example.com`, age: 31 });
+    expect(user.id).to.match(/^[A-Za-z0-9]{10}$/);
+    expect(user.getSessionToken()).to.match(/^r:[0-9a-f]{32}$/);
+    expect(user.getUsername()).to.equal(username);
+    expect(user.getEmail()).to.equal(`${username}@example.com`);
+    expect(user.get('age')).to.equal(31);
+    expect(user.get('password')).to.equal(undefined);
+    expect(user.createdAt).to.be.instanceOf(Date);
+    expect(user.isCurrent()).to.equal(true);
+    expect(current().id).to.equal(user.id);
+    const currentAsync = await Parse.User.currentAsync<SdkUser>();
+    expect(currentAsync?.id).to.equal(user.id);
+    expect(currentAsync?.getSessionToken()).to.equal(user.getSessionToken());
+    // The server knows the token.
+    const me = await Parse.User.me<SdkUser>(user.getSessionToken()!);
+    expect(me.id).to.equal(user.id);
+    expect(me.getUsername()).to.equal(username);
+  });
+
+  it('user.signUp() on a new Parse.User does the same', async () => {
+    const username = uniqueName('bea');
+    const user = new Parse.User();
+    user.setUsername(username);
+    user.setPassword('pw-bea');
+    user.set('color', 'red');
+    await user.signUp();
+    expect(user.id).to.be.a('string');
+    expect(user.getSessionToken()).to.match(/^r:/);
+    expect(current().id).to.equal(user.id);
+    const fetched = await Parse.User.me<SdkUser>(user.getSessionToken()!);
+    expect(fetched.get('color')).to.equal('red');
+  });
+
+  it('logIn returns the user with a new session token and makes it current; logOut ends the session', async () => {
+    const username = uniqueName('carl');
+    const created = await restSignUp(username, 'pw-carl', { email: `${username}@example.com` });
+    expect(Parse.User.current()).to.equal(null);
+
+    const user = await Parse.User.logIn<SdkUser>(username, 'pw-carl');
+    expect(user.id).to.equal(created.objectId);
+    expect(user.getUsername()).to.equal(username);
+    expect(user.getEmail()).to.equal(`${username}@example.com`);
+    const token = user.getSessionToken();
+    expect(token).to.match(/^r:[0-9a-f]{32}$/);
+    expect(token).to.not.equal(created.sessionToken);
+    expect(user.get('password')).to.equal(undefined);
+    expect(current().id).to.equal(created.objectId);
+    expect((await Parse.User.currentAsync<SdkUser>())?.getSessionToken()).to.equal(token);
+
+    await Parse.User.logOut();
+    expect(Parse.User.current()).to.equal(null);
+    expect(await Parse.User.currentAsync()).to.equal(null);
+    await expectParseError(Parse.User.become(token!), Parse.Error.INVALID_SESSION_TOKEN);
+    // The sign-up session was not touched.
+    const me = await Parse.User.me<SdkUser>(created.sessionToken);
+    expect(me.id).to.equal(created.objectId);
+  });
+
+  it('logIn with a wrong password or an unknown user fails with 101', async () => {
+    const username = uniqueName('dina');
+    await restSignUp(username, 'right');
+    const wrong = await expectParseError(Parse.User.logIn(username, 'wrong'), Parse.Error.OBJECT_NOT_FOUND);
+    expect(wrong.message).to.equal('Invalid username/password.');
+    const unknown = await expectParseError(Parse.User.logIn(uniqueName('nobody'), 'right'), Parse.Error.OBJECT_NOT_FOUND);
+    expect(unknown.message).to.equal('Invalid username/password.');
+    expect(Parse.User.current()).to.equal(null);
+  });
+
+  it('become(token) makes the token\'s user current; a bad token fails with 209', async () => {
+    const username = uniqueName('ed');
+    const created = await restSignUp(username, 'pw', { nick: 'eddie' });
+    const token = await restLogIn(username, 'pw');
+    const user = await Parse.User.become<SdkUser>(token);
+    expect(user.id).to.equal(created.objectId);
+    expect(user.get('nick')).to.equal('eddie');
+    expect(user.getSessionToken()).to.equal(token);
+    expect(current().id).to.equal(created.objectId);
+    expect(current().getSessionToken()).to.equal(token);
+
+    await logOutCurrent();
+    await expectParseError(Parse.User.become('r:00000000000000000000000000000000'), Parse.Error.INVALID_SESSION_TOKEN);
+    expect(Parse.User.current()).to.equal(null);
+  });
+
+  it('me(token) fetches the token\'s user without making it current', async () => {
+    const username = uniqueName('fay');
+    const created = await restSignUp(username, 'pw', { email: `${username}@example.com` });
+    const user = await Parse.User.me<SdkUser>(created.sessionToken);
+    expect(user.id).to.equal(created.objectId);
+    expect(user.getUsername()).to.equal(username);
+    expect(user.getEmail()).to.equal(`${username}@example.com`);
+    expect(user.getSessionToken()).to.equal(created.sessionToken);
+    expect(Parse.User.current()).to.equal(null);
+  });
+
+  it('Parse.Session.current() is the current user\'s session', async () => {
+    const username = uniqueName('gus');
+    const user = await Parse.User.signUp<SdkUser>(username, 'pw', {});
+    const session = await Parse.Session.current();
+    expect(session.id).to.be.a('string');
+    expect(session.getSessionToken()).to.equal(user.getSessionToken());
+    const owner = session.get('user') as SdkObject;
+    expect(owner.id).to.equal(user.id);
+    expect(session.get('createdWith')).to.deep.equal({ action: 'signup', authProvider: 'password' });
+    expect(session.get('expiresAt')).to.be.instanceOf(Date);
+    expect((session.get('expiresAt') as Date).getTime()).to.be.greaterThan(Date.now());
+    // The SDK sends its installation id, which the session records.
+    expect(session.get('installationId')).to.equal(await Parse.CoreManager.getInstallationController().currentInstallationId());
+  });
+
+  it('user.fetch() reloads the current user', async () => {
+    const user = await Parse.User.signUp<SdkUser>(uniqueName('jan'), 'pw', {});
+    await backend.http.put(`/parse/users/${user.id}`).set({ ...appHeaders, 'X-Parse-Session-Token': user.getSessionToken()! }).send({ level: 3 }).expect(200);
+    await user.fetch();
+    expect(user.get('level')).to.equal(3);
+  });
+
+  it('loginAs (master key) gives a session for another user', async () => {
+    const username = uniqueName('nia');
+    const created = await restSignUp(username, 'pw');
+    const user = await Parse.User.loginAs<SdkUser>(created.objectId);
+    expect(user.id).to.equal(created.objectId);
+    expect(user.getUsername()).to.equal(username);
+    const token = user.getSessionToken();
+    expect(token).to.match(/^r:/);
+    expect(token).to.not.equal(created.sessionToken);
+    const me = await Parse.User.me<SdkUser>(token!);
+    expect(me.id).to.equal(created.objectId);
+  });
+
+  describe('objects with Parse.ACL(user)', () => {
+    it('are visible to their user only, until made publicly readable', async () => {
+      const className = uniqueClass('Diary');
+      const ownerName = uniqueName('olive');
+      const owner = await Parse.User.signUp<SdkUser>(ownerName, 'pw', {});
+      // A second session of the owner, that outlives the SDK's logOut below.
+      const ownerToken = await restLogIn(ownerName, 'pw');
+      const entry = new Parse.Object(className);
+      entry.set('text', 'dear diary');
+      entry.setACL(new Parse.ACL(owner));
+      await entry.save();
+      expect(entry.getACL()?.getReadAccess(owner.id!)).to.equal(true);
+      expect(entry.getACL()?.getPublicReadAccess()).to.equal(false);
+
+      // The owner, as current user, and with its session token.
+      expect((await new Parse.Query(className).get(entry.id!)).get('text')).to.equal('dear diary');
+      expect((await new Parse.Query(className).find({ sessionToken: ownerToken })).map((o) => o.id)).to.deep.equal([entry.id]);
+
+      await logOutCurrent();
+      // The public.
+      await expectParseError(new Parse.Query(className).get(entry.id!), Parse.Error.OBJECT_NOT_FOUND);
+      expect(await new Parse.Query(className).find()).to.deep.equal([]);
+      // Another user.
+      await Parse.User.signUp<SdkUser>(uniqueName('pat'), 'pw', {});
+      await expectParseError(new Parse.Query(className).get(entry.id!), Parse.Error.OBJECT_NOT_FOUND);
+      expect(await new Parse.Query(className).count()).to.equal(0);
+      const stranger = new Parse.Object(className);
+      stranger.id = entry.id;
+      stranger.set('text', 'overwritten');
+      await expectParseError(stranger.save(), Parse.Error.OBJECT_NOT_FOUND);
+      // The master key sees it.
+      expect((await new Parse.Query(className).get(entry.id!, MASTER)).get('text')).to.equal('dear diary');
+
+      // The owner opens it for reading.
+      const acl = new Parse.ACL(owner);
+      acl.setPublicReadAccess(true);
+      entry.setACL(acl);
+      await entry.save(null, { sessionToken: ownerToken });
+      expect((await new Parse.Query(className).get(entry.id!)).get('text')).to.equal('dear diary');
+      await logOutCurrent();
+      expect((await new Parse.Query(className).find()).map((o) => o.id)).to.deep.equal([entry.id]);
+      // Still only the owner may write.
+      const publicWriter = new Parse.Object(className);
+      publicWriter.id = entry.id;
+      publicWriter.set('text', 'vandalised');
+      await expectParseError(publicWriter.save(), Parse.Error.OBJECT_NOT_FOUND);
+      entry.set('text', 'edited by owner');
+      await entry.save(null, { sessionToken: ownerToken });
+      expect((await new Parse.Query(className).get(entry.id!)).get('text')).to.equal('edited by owner');
+    });
+  });
+
+  it('user.save() changes the own user; a new password works and ends other sessions', async () => {
+    const name = uniqueName('saver');
+    const user = await Parse.User.signUp(name, 'first-pass', {});
+    const other = await restLogIn(name, 'first-pass');
+    user.set('nickname', 'Sav');
+    user.set('password', 'second-pass');
+    await user.save();
+    const fetched = await user.fetch();
+    expect(fetched.get('nickname')).to.equal('Sav');
+    expect((await backend.http.get('/parse/users/me').set({ ...appHeaders, 'X-Parse-Session-Token': other })).body.code).to.equal(209);
+    await logOutCurrent();
+    const again = await Parse.User.logIn(name, 'second-pass');
+    expect(again.id).to.equal(user.id);
+  });
+
+  it('user.save() and destroy() of another user are refused with 206', async () => {
+    const victim = await restSignUp(uniqueName('victim'), 'pass-1234');
+    await Parse.User.signUp(uniqueName('attacker'), 'pass-5678', {});
+    const target = Parse.User.createWithoutData(victim.objectId) as SdkUser;
+    target.set('nickname', 'pwned');
+    await expectParseError(target.save(), 206);
+    await expectParseError(target.destroy(), 206);
+  });
+
+  it('Parse.Query(Parse.Session) finds the own sessions only', async () => {
+    const name = uniqueName('sessions');
+    await restSignUp(uniqueName('someoneelse'), 'pass-0000');
+    await Parse.User.signUp(name, 'pass-1111', {});
+    await restLogIn(name, 'pass-1111');
+    const sessions = await new Parse.Query(Parse.Session).find();
+    expect(sessions).to.have.length(2);
+    for (const session of sessions) expect((session.get('user') as SdkUser).id).to.equal(current().id);
+  });
+
+  describe('sign-up errors', () => {
+    it('a username taken in another case fails with 202', async () => {
+      const username = uniqueName('Quin');
+      await restSignUp(username, 'pw');
+      const error = await expectParseError(Parse.User.signUp(username.toLowerCase(), 'pw', {}), Parse.Error.USERNAME_TAKEN);
+      expect(error.message).to.equal('Account already exists for this username.');
+      expect(Parse.User.current()).to.equal(null);
+    });
+
+    it('an email taken in another case fails with 203', async () => {
+      const username = uniqueName('rob');
+      await restSignUp(username, 'pw', { email: `${username}@example.com` });
+      const error = await expectParseError(
+        Parse.User.signUp(uniqueName('rob2'), 'pw', { email: `${username.toUpperCase()}@Example.COM` }),
+        Parse.Error.EMAIL_TAKEN,
+      );
+      expect(error.message).to.equal('Account already exists for this email address.');
+    });
+
+    it('a user saved without a username fails with 200, without a password with 201', async () => {
+      // Parse.User.signUp checks both on the client; save() sends the request as it is.
+      const noName = new Parse.User();
+      noName.set('password', 'pw');
+      await expectParseError(noName.save(), Parse.Error.USERNAME_MISSING);
+      const noPassword = new Parse.User();
+      noPassword.set('username', uniqueName('sue'));
+      await expectParseError(noPassword.save(), Parse.Error.PASSWORD_MISSING);
+      expect(Parse.User.current()).to.equal(null);
+    });
+
+    it('a malformed email fails with 125', async () => {
+      await expectParseError(Parse.User.signUp(uniqueName('tia'), 'pw', { email: 'no-at-sign' }), Parse.Error.INVALID_EMAIL_ADDRESS);
+    });
+  });
+});
