@@ -93,6 +93,9 @@ export function userSaveSteps(ctx: OperationContext, creating: boolean): SaveSte
   return {
     async beforeStore(values, objectId) {
       const { password, authData, ...rest } = values;
+      if ('emailVerified' in rest && !ctx.caller.auth.master) {
+        throw new BackendError(ErrorCode.OPERATION_FORBIDDEN, "Clients aren't allowed to manually update email verification.");
+      }
       let internal: Json = {};
       let linked = false;
       if (authData !== undefined) ({ internal, linked } = await authDataFields(ctx, authData, objectId, creating));
@@ -150,6 +153,9 @@ export async function authenticate(ctx: OperationContext, where: Json, password:
     throw new BackendError(ErrorCode.OBJECT_NOT_FOUND, 'Invalid username/password.');
   }
   assertPasswordNotExpired(config.passwordPolicy, found.passwordChangedAt, now);
+  if (config.preventLoginWithUnverifiedEmail && found.user.emailVerified !== true) {
+    throw new BackendError(ErrorCode.EMAIL_NOT_FOUND, 'User email is not verified.');
+  }
   if (found.failedLogins > 0 || found.lockedUntil) await storage.clearFailedLogins(String(found.user.objectId));
   return found.user;
 }

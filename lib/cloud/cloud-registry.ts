@@ -87,7 +87,7 @@ export interface LoginHookRequest {
   master: boolean;
   installationId: string | null;
   context: Record<string, unknown>;
-  triggerName: 'beforeLogin' | 'afterLogin' | 'afterLogout';
+  triggerName: 'beforeLogin' | 'afterLogin' | 'afterLogout' | 'beforePasswordResetRequest';
   headers: Record<string, string | string[] | undefined>;
   ip: string | undefined;
 }
@@ -121,6 +121,11 @@ export class CloudRegistry {
   /** Runs after a logout, with the ended session; errors are logged. */
   afterLogout(handler: LoginHook): () => void {
     return this.registerLogin('afterLogout', handler);
+  }
+
+  /** Runs before a password reset email is sent, with the user; throw to refuse (the client is told only in general terms). */
+  beforePasswordResetRequest(handler: LoginHook): () => void {
+    return this.registerLogin('beforePasswordResetRequest', handler);
   }
 
   /** The login hook for a trigger, if any. */

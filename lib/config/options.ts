@@ -86,6 +86,30 @@ export interface BackendConfig {
   passwordPolicy?: PasswordPolicy;
   /** Lock an account after repeated failed logins (parse-server's `accountLockout`). */
   accountLockout?: AccountLockout;
+  /** The app's name in emails and pages. */
+  appName?: string;
+  /** Send new users a link to verify their email. Default false. */
+  verifyUserEmails?: boolean;
+  /** Refuse logins until the email is verified. Default false. */
+  preventLoginWithUnverifiedEmail?: boolean;
+  /** How long an email verification link works, in seconds. Default one day. */
+  emailVerifyTokenValidityDuration?: number;
+  /** Sends the verification and password reset emails (the host app's mail sender). */
+  emailAdapter?: EmailAdapter;
+}
+
+/** What Plinth asks the host app's mail sender to do. */
+export interface EmailAdapter {
+  sendVerificationEmail(message: EmailMessage): unknown;
+  sendPasswordResetEmail(message: EmailMessage): unknown;
+}
+
+/** One email to send: the link to put in it, and whom it is for. */
+export interface EmailMessage {
+  appName: string;
+  link: string;
+  /** The user's objectId, username and email. */
+  user: { objectId: string; username: string | undefined; email: string };
 }
 
 /** Rules every new password must follow. */
@@ -102,6 +126,8 @@ export interface PasswordPolicy {
   maxPasswordAge?: number;
   /** How many previous passwords may not be reused (up to 20). */
   maxPasswordHistory?: number;
+  /** How long a password reset link works, in seconds. Default one hour. */
+  resetTokenValidityDuration?: number;
 }
 
 /** Account lockout after failed logins. */
@@ -110,6 +136,8 @@ export interface AccountLockout {
   threshold: number;
   /** Minutes the account stays locked. */
   duration: number;
+  /** A password reset unlocks the account. Default false. */
+  unlockOnPasswordReset?: boolean;
 }
 
 /** Upload policy (parse-server's `fileUpload`). */
@@ -178,6 +206,7 @@ export const configSchema = {
         doNotAllowUsername: { type: 'boolean' },
         maxPasswordAge: { type: 'number', exclusiveMinimum: 0 },
         maxPasswordHistory: { type: 'integer', minimum: 0, maximum: 20 },
+        resetTokenValidityDuration: { type: 'integer', minimum: 1 },
       },
     },
     accountLockout: {
@@ -187,8 +216,14 @@ export const configSchema = {
       properties: {
         threshold: { type: 'integer', minimum: 1, maximum: 999 },
         duration: { type: 'number', exclusiveMinimum: 0, maximum: 100000 },
+        unlockOnPasswordReset: { type: 'boolean' },
       },
     },
+    appName: { type: 'string', minLength: 1 },
+    verifyUserEmails: { type: 'boolean' },
+    preventLoginWithUnverifiedEmail: { type: 'boolean' },
+    emailVerifyTokenValidityDuration: { type: 'integer', minimum: 1 },
+    emailAdapter: {},
     fileUrlSigning: {
       type: 'object',
       additionalProperties: false,
@@ -234,6 +269,11 @@ export interface ResolvedConfig {
   readonly auth: AuthProviders;
   readonly passwordPolicy: Readonly<PasswordPolicy> | null;
   readonly accountLockout: Readonly<AccountLockout> | null;
+  readonly appName: string;
+  readonly verifyUserEmails: boolean;
+  readonly preventLoginWithUnverifiedEmail: boolean;
+  readonly emailVerifyTokenValidityMs: number;
+  readonly emailAdapter: EmailAdapter | null;
 }
 
 export const defaults = {

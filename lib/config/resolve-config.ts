@@ -63,6 +63,13 @@ function instanceProblems(config: BackendConfig): string[] {
   if (policy?.validatorCallback !== undefined && typeof policy.validatorCallback !== 'function') {
     problems.push('passwordPolicy.validatorCallback: must be a function');
   }
+  const adapter = config.emailAdapter as Partial<Record<string, unknown>> | undefined;
+  if (adapter !== undefined && (adapter === null || typeof adapter.sendVerificationEmail !== 'function' || typeof adapter.sendPasswordResetEmail !== 'function')) {
+    problems.push('emailAdapter: must have sendVerificationEmail(message) and sendPasswordResetEmail(message) functions');
+  }
+  if ((config.verifyUserEmails || config.preventLoginWithUnverifiedEmail) && !adapter) {
+    problems.push('emailAdapter: is required with verifyUserEmails or preventLoginWithUnverifiedEmail');
+  }
   for (const [name, provider] of Object.entries(config.auth ?? {})) {
     const disabled = provider !== null && typeof provider === 'object' && 'enabled' in provider && provider.enabled === false;
     const usable = provider !== null && typeof provider === 'object' && typeof (provider as { validateAuthData?: unknown }).validateAuthData === 'function';
@@ -129,6 +136,11 @@ export function resolveConfig(input: unknown): ResolvedConfig {
     auth: Object.freeze({ ...config.auth }),
     passwordPolicy: config.passwordPolicy ? Object.freeze({ ...config.passwordPolicy }) : null,
     accountLockout: config.accountLockout ? Object.freeze({ ...config.accountLockout }) : null,
+    appName: config.appName ?? config.appId,
+    verifyUserEmails: config.verifyUserEmails ?? false,
+    preventLoginWithUnverifiedEmail: config.preventLoginWithUnverifiedEmail ?? false,
+    emailVerifyTokenValidityMs: (config.emailVerifyTokenValidityDuration ?? 86400) * 1000,
+    emailAdapter: config.emailAdapter ?? null,
     fileUrlSigning: config.fileUrlSigning
       ? Object.freeze({ secret: config.fileUrlSigning.secret, expiresInSeconds: config.fileUrlSigning.expiresInSeconds ?? defaults.signedUrlSeconds })
       : null,

@@ -52,6 +52,8 @@ const routes: Route[] = [
   route('GET', '/verifyPassword', users.verifyPasswordRoute),
   route('POST', '/verifyPassword', users.verifyPasswordRoute),
   route('POST', '/loginAs', users.logInAs),
+  route('POST', '/verificationEmailRequest', users.verificationEmailRequest),
+  route('POST', '/requestPasswordReset', users.passwordResetRequest),
   route('GET', '/sessions/me', sessions.currentSession),
   route('GET', '/sessions', sessions.listSessions),
   route('GET', '/sessions/:objectId', (s, r, id) => sessions.getSession(s, r, id!)),

@@ -12,6 +12,7 @@ import type { ApiReply } from './api-request.js';
 import { runBatch } from './batch.js';
 import { sendError } from './error-body.js';
 import { mountFileRoutes } from './file-routes.js';
+import { mountPages } from './pages.js';
 import { assertNoForbiddenKeys } from '../query/forbidden-keys.js';
 import { readApiRequest } from './request-context.js';
 import { dispatch } from './route-table.js';
@@ -62,6 +63,7 @@ export function buildRouter(services: Services, beforeRequest: () => Promise<voi
     else next();
   });
   mountFileRoutes(router, services, beforeRequest);
+  mountPages(router, services, beforeRequest);
   router.get('/health', (_req, res) => {
     health(services).then((reply) => send(res, reply), (err: unknown) => sendError(res, err, services.config.logger));
   });

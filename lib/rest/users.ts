@@ -2,6 +2,7 @@
 import { visibleTo } from '../access/protected-fields.js';
 import { PUBLIC_AUTH } from '../auth/request-auth.js';
 import { parseAuthData, validateAuthData } from '../auth/auth-data.js';
+import { requestPasswordReset, requestVerificationEmail, startEmailVerification } from '../auth/email-flows.js';
 import type { LoginHookRequest } from '../cloud/cloud-registry.js';
 import { HookObject } from '../cloud/hook-object.js';
 import { runHook } from '../cloud/run-hook.js';
@@ -58,6 +59,10 @@ export async function signUp(services: Services, req: ApiRequest): Promise<ApiRe
     if (loggedIn) return loggedIn;
   }
   const result = await createObject(ctx, '_User', req.body, userSaveSteps(ctx, true));
+  const email = (req.body as Json | undefined)?.email;
+  if (services.config.verifyUserEmails && typeof email === 'string') {
+    await startEmailVerification(ctx, { objectId: result.objectId, username: (req.body as Json).username, email }, req.mountPath);
+  }
   const provider = authData !== undefined ? Object.keys(authData as Json)[0]! : 'password';
   const sessionToken = await startSession(services, req, result.objectId, 'signup', provider);
   return {
@@ -163,6 +168,12 @@ export async function updateUser(services: Services, req: ApiRequest, objectId: 
   assertSelfOrMaster(req, objectId);
   const ctx = context(services, req);
   const result = await updateObject(ctx, '_User', objectId, req.body, userSaveSteps(ctx, false));
+  const email = (req.body as Json | undefined)?.email;
+  if (services.config.verifyUserEmails && typeof email === 'string') {
+    // A new address must be verified again.
+    const [user] = await services.storage.findObjects(USER_SCHEMA, { objectId }, { limit: 1 }, null);
+    if (user) await startEmailVerification(ctx, user, req.mountPath);
+  }
   if ((req.body as Json | undefined)?.password !== undefined && services.config.revokeSessionOnPasswordReset) {
     // A new password ends every other session: whoever knew the old one is logged out.
     const current = req.caller.auth.sessionToken ? await services.sessions.resolve(req.caller.auth.sessionToken).catch(() => null) : null;
@@ -175,5 +186,17 @@ export async function deleteUser(services: Services, req: ApiRequest, objectId: 
   assertSelfOrMaster(req, objectId);
   await deleteObject(context(services, req), '_User', objectId);
   await services.sessions.revokeAllOf(objectId);
+  return { body: {} };
+}
+
+/** POST /verificationEmailRequest: `{}` whether or not the address belongs to a user. */
+export async function verificationEmailRequest(services: Services, req: ApiRequest): Promise<ApiReply> {
+  await requestVerificationEmail(context(services, req), req.body, req.mountPath);
+  return { body: {} };
+}
+
+/** POST /requestPasswordReset: `{}` whether or not the address belongs to a user. */
+export async function passwordResetRequest(services: Services, req: ApiRequest): Promise<ApiReply> {
+  await requestPasswordReset(context(services, req), req.body, req.mountPath);
   return { body: {} };
 }

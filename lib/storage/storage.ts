@@ -68,6 +68,14 @@ export interface Storage {
   recordFailedLogin(userId: string, threshold: number, lockUntil: Date): Promise<void>;
   /** Forgets failed logins and any lock (after a successful login). */
   clearFailedLogins(userId: string): Promise<void>;
+  /**
+   * Uses up a one-time user token atomically: the one user holding `token` (unexpired) gets
+   * `set` applied and loses the token, in one update; null when no user holds it. Concurrent
+   * uses of one token succeed once.
+   */
+  consumeUserToken(kind: UserTokenKind, token: string, now: Date, set: RestObject): Promise<RestObject | null>;
+  /** The user holding an unexpired token, without using it up. */
+  userWithToken(kind: UserTokenKind, token: string, now: Date): Promise<UserSecrets | null>;
   /** Whether an object other than `exceptObjectId` has `field` equal to `value`, ignoring case. */
   existsIgnoringCase(schema: ClassSchema, field: string, value: string, exceptObjectId?: string): Promise<boolean>;
   countObjects(schema: ClassSchema, where: RestWhere, readers: Principals): Promise<number>;
@@ -96,6 +104,9 @@ export interface Storage {
   /** Runs `work` in one database transaction: all of its writes land, or none. */
   transaction<T>(work: () => Promise<T>): Promise<T>;
 }
+
+/** One-time user tokens: email verification and password reset. */
+export type UserTokenKind = 'verifyEmail' | 'resetPassword';
 
 /** What a user's document holds besides its fields: never sent to a client. */
 export interface UserSecrets {

@@ -10,7 +10,7 @@ import { BackendError } from '../../errors/backend-error.js';
 import { ErrorCode } from '../../errors/error-codes.js';
 import { classSchema, type ClassSchema, type SchemaChange } from '../../schema/class-schema.js';
 import { fromStorageType, toStorageType, type FieldType } from '../../schema/field-types.js';
-import type { DatabaseHealth, FindOptions, GlobalConfig, Principals, RelationRef, RestObject, RestWhere, Storage, UserSecrets } from '../storage.js';
+import type { DatabaseHealth, FindOptions, GlobalConfig, Principals, RelationRef, RestObject, RestWhere, Storage, UserSecrets, UserTokenKind } from '../storage.js';
 import { documentToObject, interiorFromMongo, interiorToMongo, pointerFromStored, storedKey, type FileUrl } from './codec.js';
 import { fromMongoResult, toMongoPipeline } from './aggregate-pipeline.js';
 import { GridFsFileStore } from './gridfs-file-store.js';
@@ -29,6 +29,19 @@ export interface MongoStorageOptions {
 
 const SCHEMA_COLLECTION = '_SCHEMA';
 const NON_FIELD_KEYS = new Set(['_id', '_metadata', '_client_permissions', 'objectId', 'createdAt', 'updatedAt', 'ACL']);
+
+/** parse-server's fields for one-time user tokens and their expiry. */
+const TOKEN_FIELDS: Record<UserTokenKind, [string, string]> = {
+  verifyEmail: ['_email_verify_token', '_email_verify_token_expires_at'],
+  resetPassword: ['_perishable_token', '_perishable_token_expires_at'],
+};
+/** `_User` with its token expiries known as dates, so they are stored and compared as BSON dates. */
+const USER_TOKEN_SCHEMA = classSchema('_User', {
+  _email_verify_token_expires_at: { type: 'Date' },
+  _perishable_token_expires_at: { type: 'Date' },
+  _password_changed_at: { type: 'Date' },
+  emailVerified: { type: 'Boolean' },
+}, undefined);
 
 /** The indexes parse-server creates at startup, so both servers can share a database. */
 const STARTUP_INDEXES: { collection: string; key: Document; options: Document }[] = [
@@ -330,6 +343,23 @@ export class MongoStorage implements Storage {
         { session },
       );
     });
+  }
+
+  async consumeUserToken(kind: UserTokenKind, token: string, now: Date, set: RestObject): Promise<RestObject | null> {
+    const [field, expires] = TOKEN_FIELDS[kind];
+    const update = updateToMongo(USER_TOKEN_SCHEMA, set);
+    update.$unset = { ...(update.$unset as Document | undefined), [field]: '', [expires]: '' };
+    const doc = await this.run((db, session) => db.collection<Document>('_User').findOneAndUpdate(
+      { [field]: token, [expires]: { $gt: now } },
+      update,
+      { returnDocument: 'after', session },
+    ));
+    return doc ? documentToObject(USER_TOKEN_SCHEMA, doc, this.options.fileUrl) : null;
+  }
+
+  async userWithToken(kind: UserTokenKind, token: string, now: Date): Promise<UserSecrets | null> {
+    const [field, expires] = TOKEN_FIELDS[kind];
+    return this.findUserSecrets(USER_TOKEN_SCHEMA, { [field]: token, [expires]: { $gt: { __type: 'Date', iso: now.toISOString() } } });
   }
 
   async clearFailedLogins(userId: string): Promise<void> {
