@@ -11,6 +11,8 @@ export type { BackendConfig, Logger } from './config/options.js';
 export type { CloudRegistry, SaveHook, SaveHookRequest, ClassRef, FileHook, FileHookRequest, HookFile, LoginHook, LoginHookRequest } from './cloud/cloud-registry.js';
 export { FILE } from './cloud/cloud-registry.js';
 export type { AuthProvider, AuthProviders } from './auth/auth-data.js';
+export { openIdConnectProvider } from './auth/openid-connect.js';
+export type { OpenIdConnectOptions } from './auth/openid-connect.js';
 export type { PasswordPolicy, AccountLockout, FileUploadOptions, EmailAdapter, EmailMessage } from './config/options.js';
 export type { HookObject } from './cloud/hook-object.js';
 export type { Acl } from './access/acl.js';
