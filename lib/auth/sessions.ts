@@ -39,6 +39,8 @@ export interface SessionsOptions {
   storage: Storage;
   lengthMs: number;
   tokenStorage: TokenStorage;
+  /** Push the expiry back when a session is used past half its length. */
+  extendOnUse: boolean;
   now: () => Date;
 }
 
@@ -74,8 +76,11 @@ export class Sessions {
 
   /** The session a token names; 209 when it is unknown or expired. */
   async resolve(token: string): Promise<CachedSession> {
-    const cached = this.cache.get(token);
-    if (cached) return cached;
+    const session = this.cache.get(token) ?? (await this.lookUp(token));
+    return this.extendIfDue(token, session);
+  }
+
+  private async lookUp(token: string): Promise<CachedSession> {
     const [session] = await this.options.storage.findObjects(SESSION_SCHEMA, { sessionToken: { $in: storedForms(token) } }, { limit: 1 }, null);
     const user = session?.user as { objectId?: string } | undefined;
     const expiresAt = (session?.expiresAt as { iso?: string } | undefined)?.iso;
@@ -84,6 +89,16 @@ export class Sessions {
     const resolved: CachedSession = { userId: user.objectId, sessionId: String(session.objectId), expiresAt: expiry };
     this.cache.set(token, resolved);
     return resolved;
+  }
+
+  /** With `extendSessionOnUse`, a session used in the second half of its life gets a full length again. */
+  private async extendIfDue(token: string, session: CachedSession): Promise<CachedSession> {
+    const now = this.options.now().getTime();
+    if (!this.options.extendOnUse || session.expiresAt === null || session.expiresAt - now >= this.options.lengthMs / 2) return session;
+    const extended = { ...session, expiresAt: now + this.options.lengthMs };
+    await this.options.storage.updateObject(SESSION_SCHEMA, { objectId: session.sessionId }, { expiresAt: { __type: 'Date', iso: new Date(extended.expiresAt).toISOString() } }, null);
+    this.cache.set(token, extended);
+    return extended;
   }
 
   /** The stored session object of a token (for /sessions/me), with the token shown as presented. */

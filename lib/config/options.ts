@@ -78,6 +78,11 @@ export interface BackendConfig {
   /** A password change ends the user's other sessions. Default true. */
   revokeSessionOnPasswordReset?: boolean;
   /**
+   * Extend a session's expiry when it is used after half its length has passed, so active users
+   * stay logged in (parse-server's `extendSessionOnUse`). Default false.
+   */
+  extendSessionOnUse?: boolean;
+  /**
    * Identity providers for `authData` logins, by name: `{ myProvider: { validateAuthData } }`.
    * `anonymous` is built in; `{ anonymous: { enabled: false } }` turns it off.
    */
@@ -195,6 +200,7 @@ export const configSchema = {
     sessionTokenStorage: { enum: ['hashed', 'plain'] },
     enforcePrivateUsers: { type: 'boolean' },
     revokeSessionOnPasswordReset: { type: 'boolean' },
+    extendSessionOnUse: { type: 'boolean' },
     auth: { type: 'object' },
     passwordPolicy: {
       type: 'object',
@@ -266,6 +272,7 @@ export interface ResolvedConfig {
   readonly sessionTokenStorage: 'hashed' | 'plain';
   readonly enforcePrivateUsers: boolean;
   readonly revokeSessionOnPasswordReset: boolean;
+  readonly extendSessionOnUse: boolean;
   readonly auth: AuthProviders;
   readonly passwordPolicy: Readonly<PasswordPolicy> | null;
   readonly accountLockout: Readonly<AccountLockout> | null;

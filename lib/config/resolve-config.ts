@@ -133,6 +133,7 @@ export function resolveConfig(input: unknown): ResolvedConfig {
     sessionTokenStorage: config.sessionTokenStorage ?? 'hashed',
     enforcePrivateUsers: config.enforcePrivateUsers ?? true,
     revokeSessionOnPasswordReset: config.revokeSessionOnPasswordReset ?? true,
+    extendSessionOnUse: config.extendSessionOnUse ?? false,
     auth: Object.freeze({ ...config.auth }),
     passwordPolicy: config.passwordPolicy ? Object.freeze({ ...config.passwordPolicy }) : null,
     accountLockout: config.accountLockout ? Object.freeze({ ...config.accountLockout }) : null,

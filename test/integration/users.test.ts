@@ -806,6 +806,21 @@ describe('REST users and sessions', () => {
       }
     });
 
+    it('extendSessionOnUse keeps a session used in its second half alive', async () => {
+      const sliding = await startTestBackend({ sessionLength: 2, extendSessionOnUse: true });
+      try {
+        const created = await sliding.http.post('/parse/users').set(appHeaders).send({ username: 'active', password: 'pw' });
+        for (let i = 0; i < 5; i++) {
+          // Each use after half the length (1 s) pushes the expiry back; 5 uses outlive the 2 s length.
+          await new Promise((resolve) => setTimeout(resolve, 1100));
+          const res = await sliding.http.get('/parse/users/me').set({ ...appHeaders, 'X-Parse-Session-Token': created.body.sessionToken });
+          expect(res.status, `use ${i}`).to.equal(200);
+        }
+      } finally {
+        await sliding.close();
+      }
+    });
+
     it("two backends keep users and sessions apart", async () => {
       const other = await startTestBackend();
       try {
