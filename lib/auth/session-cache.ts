@@ -5,7 +5,8 @@
  */
 export interface CachedSession {
   userId: string;
-  sessionId: string;
+  /** The `_Session` objectId; null for a legacy token stored on the user (pre-2016 parse-server). */
+  sessionId: string | null;
   expiresAt: number | null;
 }
 

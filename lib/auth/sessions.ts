@@ -21,6 +21,9 @@ export const SESSION_SCHEMA = classSchema('_Session', {
   sessionToken: { type: 'String' },
 }, undefined);
 
+/** `_User`, as far as legacy tokens need it. */
+const USER_FOR_LEGACY_TOKENS = classSchema('_User', {}, undefined);
+
 /** How long a resolved token is trusted before it is looked up again: the revocation bound. */
 export const SESSION_CACHE_TTL_MS = 5000;
 const SESSION_CACHE_SIZE = 10000;
@@ -81,6 +84,7 @@ export class Sessions {
   }
 
   private async lookUp(token: string): Promise<CachedSession> {
+    if (!token.startsWith('r:')) return this.lookUpLegacy(token);
     const [session] = await this.options.storage.findObjects(SESSION_SCHEMA, { sessionToken: { $in: storedForms(token) } }, { limit: 1 }, null);
     const user = session?.user as { objectId?: string } | undefined;
     const expiresAt = (session?.expiresAt as { iso?: string } | undefined)?.iso;
@@ -91,10 +95,23 @@ export class Sessions {
     return resolved;
   }
 
+  /**
+   * Tokens from before revocable sessions (not `r:`) live on the user as `_session_token`; they
+   * keep working until upgraded (POST /upgradeToRevocableSession). Still one lookup.
+   */
+  private async lookUpLegacy(token: string): Promise<CachedSession> {
+    if (token.startsWith('h:') || token === '') throw invalidToken();
+    const found = await this.options.storage.findUserSecrets(USER_FOR_LEGACY_TOKENS, { _session_token: token });
+    if (!found) throw invalidToken();
+    const resolved: CachedSession = { userId: String(found.user.objectId), sessionId: null, expiresAt: null };
+    this.cache.set(token, resolved);
+    return resolved;
+  }
+
   /** With `extendSessionOnUse`, a session used in the second half of its life gets a full length again. */
   private async extendIfDue(token: string, session: CachedSession): Promise<CachedSession> {
     const now = this.options.now().getTime();
-    if (!this.options.extendOnUse || session.expiresAt === null || session.expiresAt - now >= this.options.lengthMs / 2) return session;
+    if (!this.options.extendOnUse || session.sessionId === null || session.expiresAt === null || session.expiresAt - now >= this.options.lengthMs / 2) return session;
     const extended = { ...session, expiresAt: now + this.options.lengthMs };
     await this.options.storage.updateObject(SESSION_SCHEMA, { objectId: session.sessionId }, { expiresAt: { __type: 'Date', iso: new Date(extended.expiresAt).toISOString() } }, null);
     this.cache.set(token, extended);
@@ -103,7 +120,8 @@ export class Sessions {
 
   /** The stored session object of a token (for /sessions/me), with the token shown as presented. */
   async describe(token: string): Promise<RestObject> {
-    const { sessionId } = await this.resolve(token);
+    const { sessionId, userId } = await this.resolve(token);
+    if (sessionId === null) return { sessionToken: token, user: { __type: 'Pointer', className: '_User', objectId: userId }, createdWith: { action: 'login' } };
     const [session] = await this.options.storage.findObjects(SESSION_SCHEMA, { objectId: sessionId }, { limit: 1 }, null);
     if (!session) throw invalidToken();
     return { ...session, sessionToken: token };
@@ -111,8 +129,12 @@ export class Sessions {
 
   /** Ends the session of a token. */
   async revoke(token: string): Promise<void> {
-    const { sessionId } = await this.resolve(token);
+    const { sessionId, userId } = await this.resolve(token);
     this.cache.delete(token);
+    if (sessionId === null) {
+      await this.options.storage.updateObject(USER_FOR_LEGACY_TOKENS, { objectId: userId }, { _session_token: { __op: 'Delete' } }, null);
+      return;
+    }
     await this.options.storage.deleteObject(SESSION_SCHEMA, { objectId: sessionId }, null);
   }
 

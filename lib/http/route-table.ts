@@ -52,6 +52,7 @@ const routes: Route[] = [
   route('GET', '/verifyPassword', users.verifyPasswordRoute),
   route('POST', '/verifyPassword', users.verifyPasswordRoute),
   route('POST', '/loginAs', users.logInAs),
+  route('POST', '/upgradeToRevocableSession', users.upgradeToRevocableSession),
   route('POST', '/verificationEmailRequest', users.verificationEmailRequest),
   route('POST', '/requestPasswordReset', users.passwordResetRequest),
   route('GET', '/sessions/me', sessions.currentSession),

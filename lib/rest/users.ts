@@ -177,7 +177,7 @@ export async function updateUser(services: Services, req: ApiRequest, objectId: 
   if ((req.body as Json | undefined)?.password !== undefined && services.config.revokeSessionOnPasswordReset) {
     // A new password ends every other session: whoever knew the old one is logged out.
     const current = req.caller.auth.sessionToken ? await services.sessions.resolve(req.caller.auth.sessionToken).catch(() => null) : null;
-    await services.sessions.revokeAllOf(objectId, current?.userId === objectId ? current.sessionId : undefined);
+    await services.sessions.revokeAllOf(objectId, current?.userId === objectId ? current.sessionId ?? undefined : undefined);
   }
   return { body: result.body };
 }
@@ -199,4 +199,13 @@ export async function verificationEmailRequest(services: Services, req: ApiReque
 export async function passwordResetRequest(services: Services, req: ApiRequest): Promise<ApiReply> {
   await requestPasswordReset(context(services, req), req.body, req.mountPath);
   return { body: {} };
+}
+
+/** POST /upgradeToRevocableSession: a revocable `r:` session for the caller; a legacy token is retired. */
+export async function upgradeToRevocableSession(services: Services, req: ApiRequest): Promise<ApiReply> {
+  const { userId, token } = requireSession(req);
+  const current = await services.sessions.resolve(token);
+  const session = await services.sessions.create(userId, { installationId: req.caller.auth.installationId, createdWith: { action: 'upgrade' } });
+  if (current.sessionId === null) await services.sessions.revoke(token);
+  return { body: await services.sessions.describe(session.token) };
 }
