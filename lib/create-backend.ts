@@ -53,7 +53,7 @@ export function createBackend(options: BackendConfig): Backend {
     storage,
     schemas: new SchemaRegistry({ storage }),
     cloud: new CloudRegistry(),
-    sessions: new Sessions({ storage, lengthMs: config.sessionLengthMs, tokenStorage: config.sessionTokenStorage, extendOnUse: config.extendSessionOnUse, now }),
+    sessions: new Sessions({ storage, lengthMs: config.expireInactiveSessions ? config.sessionLengthMs : null, tokenStorage: config.sessionTokenStorage, extendOnUse: config.extendSessionOnUse, now }),
     files: storage.files(),
     fileUrls,
     now,

@@ -35,12 +35,14 @@ function invalidToken(): BackendError {
 export interface NewSession {
   token: string;
   objectId: string;
-  expiresAt: Date;
+  /** Null when sessions do not expire (`expireInactiveSessions: false`). */
+  expiresAt: Date | null;
 }
 
 export interface SessionsOptions {
   storage: Storage;
-  lengthMs: number;
+  /** How long a session lasts; null when sessions never expire. */
+  lengthMs: number | null;
   tokenStorage: TokenStorage;
   /** Push the expiry back when a session is used past half its length. */
   extendOnUse: boolean;
@@ -59,7 +61,7 @@ export class Sessions {
     const { storage, now, lengthMs, tokenStorage } = this.options;
     const token = newSessionToken();
     const created = now();
-    const expiresAt = new Date(created.getTime() + lengthMs);
+    const expiresAt = lengthMs === null ? null : new Date(created.getTime() + lengthMs);
     const objectId = newObjectId();
     const session: RestObject = {
       objectId,
@@ -69,9 +71,9 @@ export class Sessions {
       user: { __type: 'Pointer', className: '_User', objectId: userId },
       createdWith: details.createdWith,
       restricted: false,
-      expiresAt: { __type: 'Date', iso: expiresAt.toISOString() },
       ACL: { [userId]: { read: true, write: true } },
     };
+    if (expiresAt) session.expiresAt = { __type: 'Date', iso: expiresAt.toISOString() };
     if (details.installationId) session.installationId = details.installationId;
     await storage.createObject(SESSION_SCHEMA, session);
     return { token, objectId, expiresAt };
@@ -111,8 +113,9 @@ export class Sessions {
   /** With `extendSessionOnUse`, a session used in the second half of its life gets a full length again. */
   private async extendIfDue(token: string, session: CachedSession): Promise<CachedSession> {
     const now = this.options.now().getTime();
-    if (!this.options.extendOnUse || session.sessionId === null || session.expiresAt === null || session.expiresAt - now >= this.options.lengthMs / 2) return session;
-    const extended = { ...session, expiresAt: now + this.options.lengthMs };
+    const length = this.options.lengthMs;
+    if (!this.options.extendOnUse || length === null || session.sessionId === null || session.expiresAt === null || session.expiresAt - now >= length / 2) return session;
+    const extended = { ...session, expiresAt: now + length };
     await this.options.storage.updateObject(SESSION_SCHEMA, { objectId: session.sessionId }, { expiresAt: { __type: 'Date', iso: new Date(extended.expiresAt).toISOString() } }, null);
     this.cache.set(token, extended);
     return extended;

@@ -82,6 +82,8 @@ export interface BackendConfig {
    * stay logged in (parse-server's `extendSessionOnUse`). Default false.
    */
   extendSessionOnUse?: boolean;
+  /** Sessions expire after `sessionLength`. Default true; false makes sessions last until revoked. */
+  expireInactiveSessions?: boolean;
   /**
    * Identity providers for `authData` logins, by name: `{ myProvider: { validateAuthData } }`.
    * `anonymous` is built in; `{ anonymous: { enabled: false } }` turns it off.
@@ -201,6 +203,7 @@ export const configSchema = {
     enforcePrivateUsers: { type: 'boolean' },
     revokeSessionOnPasswordReset: { type: 'boolean' },
     extendSessionOnUse: { type: 'boolean' },
+    expireInactiveSessions: { type: 'boolean' },
     auth: { type: 'object' },
     passwordPolicy: {
       type: 'object',
@@ -273,6 +276,7 @@ export interface ResolvedConfig {
   readonly enforcePrivateUsers: boolean;
   readonly revokeSessionOnPasswordReset: boolean;
   readonly extendSessionOnUse: boolean;
+  readonly expireInactiveSessions: boolean;
   readonly auth: AuthProviders;
   readonly passwordPolicy: Readonly<PasswordPolicy> | null;
   readonly accountLockout: Readonly<AccountLockout> | null;

@@ -134,6 +134,7 @@ export function resolveConfig(input: unknown): ResolvedConfig {
     enforcePrivateUsers: config.enforcePrivateUsers ?? true,
     revokeSessionOnPasswordReset: config.revokeSessionOnPasswordReset ?? true,
     extendSessionOnUse: config.extendSessionOnUse ?? false,
+    expireInactiveSessions: config.expireInactiveSessions ?? true,
     auth: Object.freeze({ ...config.auth }),
     passwordPolicy: config.passwordPolicy ? Object.freeze({ ...config.passwordPolicy }) : null,
     accountLockout: config.accountLockout ? Object.freeze({ ...config.accountLockout }) : null,

@@ -138,7 +138,9 @@ export async function createObject(ctx: OperationContext, className: string, raw
   await services.storage.createObject(schema, { ...object, ...internal });
   await applyRelations(ctx, className, objectId, body.relations);
   await runAfterSave(ctx, className, object, undefined);
-  return { objectId, body: { objectId, createdAt: now, ...serverChangedFields(object, without(body.values, hidden), changedByHook.filter((k) => !hidden.has(k))) } };
+  // Values the class's own steps added (a generated username) are the server's, like hook changes.
+  const added = Object.keys(values).filter((key) => !(key in body.values));
+  return { objectId, body: { objectId, createdAt: now, ...serverChangedFields(object, without(body.values, hidden), [...changedByHook.filter((k) => !hidden.has(k)), ...added]) } };
 }
 
 /** PUT /classes/:className/:objectId */

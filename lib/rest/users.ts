@@ -64,12 +64,13 @@ export async function signUp(services: Services, req: ApiRequest): Promise<ApiRe
     await startEmailVerification(ctx, { objectId: result.objectId, username: (req.body as Json).username, email }, req.mountPath);
   }
   const provider = authData !== undefined ? Object.keys(authData as Json)[0]! : 'password';
+  const location = { Location: `${serverURL(services, req)}/users/${result.objectId}` };
+  if (services.config.verifyUserEmails && services.config.preventLoginWithUnverifiedEmail && typeof email === 'string') {
+    // No session until the email is verified: the user logs in after following the link.
+    return { status: 201, body: result.body, headers: location };
+  }
   const sessionToken = await startSession(services, req, result.objectId, 'signup', provider);
-  return {
-    status: 201,
-    body: { ...result.body, sessionToken },
-    headers: { Location: `${serverURL(services, req)}/users/${result.objectId}` },
-  };
+  return { status: 201, body: { ...result.body, sessionToken }, headers: location };
 }
 
 function loginHookRequest(req: ApiRequest, trigger: LoginHookRequest['triggerName'], object: HookObject): LoginHookRequest {

@@ -21,6 +21,8 @@ describe('users: email verification and password reset', () => {
     sent.length = 0;
     const signUp = await t.http.post('/parse/users').set(appHeaders).send({ username: 'vera', password: 'pw-vera-1', email: 'vera@example.com' });
     expect(signUp.status).to.equal(201);
+    // No session before the email is verified.
+    expect(signUp.body).to.not.have.property('sessionToken');
     expect(sent).to.have.length(1);
     const { message } = sent[0]!;
     expect(message.appName).to.equal('Shop');

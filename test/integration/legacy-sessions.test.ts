@@ -31,6 +31,21 @@ describe('sessions: legacy tokens from parse-server databases', () => {
     expect(user).to.not.have.property('_session_token');
   });
 
+  it('makes sessions that never expire with expireInactiveSessions: false', async () => {
+    const forever = await startTestBackend({ expireInactiveSessions: false });
+    const foreverClient = await MongoClient.connect(forever.databaseURI);
+    try {
+      const created = await forever.http.post('/parse/users').set(appHeaders).send({ username: 'eternal', password: 'pw' });
+      const session = await foreverClient.db().collection('_Session').findOne({ _p_user: `_User$${created.body.objectId}` });
+      expect(session).to.not.equal(null);
+      expect(session).to.not.have.property('expiresAt');
+      expect((await forever.http.get('/parse/users/me').set({ ...appHeaders, 'X-Parse-Session-Token': created.body.sessionToken })).status).to.equal(200);
+    } finally {
+      await foreverClient.close();
+      await forever.close();
+    }
+  });
+
   it('refuses an upgrade without a session', async () => {
     expect((await t.http.post('/parse/upgradeToRevocableSession').set(appHeaders).send({})).body.code).to.equal(209);
   });

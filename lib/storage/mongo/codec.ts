@@ -141,6 +141,9 @@ export function documentToObject(schema: ClassSchema, doc: Json, fileUrl: FileUr
     else if (key === '_updated_at') out.updatedAt = value instanceof Date ? value.toISOString() : value;
     else if (key.startsWith('_p_')) {
       if (typeof value === 'string') out[key.slice(3)] = pointerFromStored(value);
+    } else if (key.startsWith('_auth_data_') && schema.className === '_User') {
+      // Linked identities come back as `authData` (shown to the user itself and the master key only).
+      if (value !== null && value !== undefined) ((out.authData ??= {}) as Json)[key.slice('_auth_data_'.length)] = interiorFromMongo(value);
     } else if (!key.startsWith('_')) out[key] = fieldFromMongo(schema, key, value, fileUrl);
   }
   if ('_rperm' in doc || '_wperm' in doc) out.ACL = aclFromMongo(doc._rperm, doc._wperm);

@@ -1,0 +1,64 @@
+import { expect } from 'chai';
+import { appHeaders, masterHeaders, startTestBackend, type TestBackend } from '../support/backend.js';
+
+describe('authData over REST', () => {
+  let t: TestBackend;
+  const checked: unknown[] = [];
+  before(async () => {
+    t = await startTestBackend({
+      auth: {
+        test: {
+          validateAuthData(authData) {
+            checked.push(authData);
+            if (authData.token !== 'good') throw new Error('bad token');
+          },
+        },
+      },
+    });
+  });
+  after(() => t.close());
+
+  const signUp = (authData: unknown) => t.http.post('/parse/users').set(appHeaders).send({ authData });
+
+  it('signs up anonymously with a generated username, and logs the same identity in again', async () => {
+    const first = await signUp({ anonymous: { id: 'anon-1' } });
+    expect(first.status).to.equal(201);
+    expect(first.body.username).to.match(/^[A-Za-z0-9]{25}$/);
+    const again = await signUp({ anonymous: { id: 'anon-1' } });
+    expect(again.status).to.equal(200);
+    expect(again.body.objectId).to.equal(first.body.objectId);
+  });
+
+  it('shows authData to the user itself and the master key, never to others', async () => {
+    const { body: user } = await signUp({ test: { id: 't-1', token: 'good' } });
+    const self = await t.http.get('/parse/users/me').set({ ...appHeaders, 'X-Parse-Session-Token': user.sessionToken });
+    expect(self.body.authData).to.deep.equal({ test: { id: 't-1', token: 'good' } });
+    expect((await t.http.get(`/parse/users/${user.objectId}`).set(masterHeaders)).body.authData).to.deep.equal({ test: { id: 't-1', token: 'good' } });
+    const { body: stranger } = await signUp({ anonymous: { id: 'anon-2' } });
+    const seen = await t.http.get(`/parse/users/${user.objectId}`).set({ ...appHeaders, 'X-Parse-Session-Token': stranger.sessionToken });
+    expect(seen.status).to.equal(404);
+  });
+
+  it('refuses unknown providers before touching the database, and non-string ids', async () => {
+    checked.length = 0;
+    expect((await signUp({ facebook: { id: 'x' } })).body.code).to.equal(252);
+    expect((await signUp({ test: { id: { $ne: null }, token: 'good' } })).body.code).to.equal(250);
+    expect((await signUp({})).body.code).to.equal(252);
+    expect(checked).to.deep.equal([]);
+  });
+
+  it('links, refuses a second owner of an identity, and unlinks', async () => {
+    const { body: a } = await signUp({ anonymous: { id: 'anon-3' } });
+    const { body: b } = await signUp({ anonymous: { id: 'anon-4' } });
+    const asA = { ...appHeaders, 'X-Parse-Session-Token': a.sessionToken };
+    const asB = { ...appHeaders, 'X-Parse-Session-Token': b.sessionToken };
+    await t.http.put(`/parse/users/${a.objectId}`).set(asA).send({ authData: { test: { id: 'shared', token: 'good' } } }).expect(200);
+    expect((await t.http.put(`/parse/users/${b.objectId}`).set(asB).send({ authData: { test: { id: 'shared', token: 'good' } } })).body.code).to.equal(208);
+    expect((await t.http.put(`/parse/users/${a.objectId}`).set(asA).send({ authData: { test: { id: 'other', token: 'bad' } } })).body.code).to.equal(101);
+    await t.http.put(`/parse/users/${a.objectId}`).set(asA).send({ authData: { test: null } }).expect(200);
+    expect((await t.http.get('/parse/users/me').set(asA)).body.authData).to.deep.equal({ anonymous: { id: 'anon-3' } });
+    const relinked = await signUp({ test: { id: 'shared', token: 'good' } });
+    expect(relinked.status).to.equal(201);
+    expect(relinked.body.objectId).to.not.equal(a.objectId);
+  });
+});
