@@ -4,6 +4,7 @@
  * first request.
  */
 import type { Router } from 'express';
+import { RoleResolver } from './access/roles.js';
 import { Sessions } from './auth/sessions.js';
 import { CloudRegistry } from './cloud/cloud-registry.js';
 import { createFileUrls } from './files/file-urls.js';
@@ -54,6 +55,7 @@ export function createBackend(options: BackendConfig): Backend {
     schemas: new SchemaRegistry({ storage }),
     cloud: new CloudRegistry(),
     sessions: new Sessions({ storage, lengthMs: config.expireInactiveSessions ? config.sessionLengthMs : null, tokenStorage: config.sessionTokenStorage, extendOnUse: config.extendSessionOnUse, now }),
+    roles: new RoleResolver(storage, () => now().getTime()),
     files: storage.files(),
     fileUrls,
     now,

@@ -1,6 +1,7 @@
 /** The parts of one backend that the core operations share, built by createBackend(). */
 import type { HookCaller } from './cloud/cloud-registry.js';
 import type { CloudRegistry } from './cloud/cloud-registry.js';
+import type { RoleResolver } from './access/roles.js';
 import type { Sessions } from './auth/sessions.js';
 import type { ResolvedConfig } from './config/options.js';
 import type { FileStore } from './files/file-store.js';
@@ -14,6 +15,7 @@ export interface Services {
   readonly schemas: SchemaRegistry;
   readonly cloud: CloudRegistry;
   readonly sessions: Sessions;
+  readonly roles: RoleResolver;
   readonly files: FileStore;
   readonly fileUrls: FileUrls;
   /** The current time (injectable for tests). */

@@ -9,16 +9,18 @@ export interface RequestAuth {
   /** The session token the request carried (validated). */
   readonly sessionToken: string | null;
   readonly installationId: string | null;
+  /** Names of the roles the user belongs to (directly or through other roles). */
+  readonly roles: readonly string[];
 }
 
 /** A caller with no key and no session. */
-export const PUBLIC_AUTH: RequestAuth = Object.freeze({ master: false, userId: null, sessionToken: null, installationId: null });
+export const PUBLIC_AUTH: RequestAuth = Object.freeze({ master: false, userId: null, sessionToken: null, installationId: null, roles: [] });
 
 /** The master caller. */
-export const MASTER_AUTH: RequestAuth = Object.freeze({ master: true, userId: null, sessionToken: null, installationId: null });
+export const MASTER_AUTH: RequestAuth = Object.freeze({ master: true, userId: null, sessionToken: null, installationId: null, roles: [] });
 
-/** The ACL principals a caller acts as (`*` and its user id), or null for the master key. */
+/** The ACL principals a caller acts as (`*`, its user id, `role:<name>`), or null for the master key. */
 export function principalsOf(auth: RequestAuth): readonly string[] | null {
   if (auth.master) return null;
-  return auth.userId ? ['*', auth.userId] : ['*'];
+  return auth.userId ? ['*', auth.userId, ...auth.roles.map((name) => `role:${name}`)] : ['*'];
 }

@@ -118,7 +118,8 @@ export async function readApiRequest(req: Request, services: Services): Promise<
   // A login ignores any token sent along (a stale one must not block logging in again).
   const sessionToken = req.path === '/login' ? undefined : credentials.sessionToken;
   const userId = sessionToken ? (await services.sessions.resolve(sessionToken)).userId : null;
-  const auth: RequestAuth = { master, userId, sessionToken: sessionToken ?? null, installationId: credentials.installationId ?? null };
+  const roles = userId && !master ? await services.roles.rolesOf(userId) : [];
+  const auth: RequestAuth = { master, userId, sessionToken: sessionToken ?? null, installationId: credentials.installationId ?? null, roles };
   // GET parameters come in the query string, or in the body when the JS SDK POSTs them.
   const params: Json = method === 'GET' || method === 'DELETE' ? { ...(req.query as Json), ...(usesBodyForm || req.method !== method ? body : {}) } : { ...(req.query as Json) };
   return {

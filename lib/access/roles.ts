@@ -1,0 +1,74 @@
+/**
+ * Roles: which `role:<name>` principals a user acts as. A user belongs to the roles whose `users`
+ * relation holds it, and to every role that lists one of those in its `roles` relation, up the
+ * graph (cycles are walked once). Resolved at most once per request, cached per user for a few
+ * seconds with a bound, and forgotten in this process when a role changes here.
+ */
+import { BackendError } from '../errors/backend-error.js';
+import { ErrorCode } from '../errors/error-codes.js';
+import { classSchema } from '../schema/class-schema.js';
+import type { Storage } from '../storage/storage.js';
+
+export const ROLE_SCHEMA = classSchema('_Role', {
+  name: { type: 'String' },
+  users: { type: 'Relation', targetClass: '_User' },
+  roles: { type: 'Relation', targetClass: '_Role' },
+}, undefined);
+
+/** How long a user's roles are trusted: a role change in another process applies within this. */
+export const ROLE_CACHE_TTL_MS = 5000;
+const ROLE_CACHE_SIZE = 10000;
+/** Levels of the role graph followed; deeper hierarchies are unusual and bounded for safety. */
+const MAX_ROLE_DEPTH = 20;
+
+export class RoleResolver {
+  private readonly cache = new Map<string, { names: string[]; at: number }>();
+
+  constructor(private readonly storage: Storage, private readonly now: () => number) {}
+
+  /** The names of every role the user belongs to, directly or through other roles. */
+  async rolesOf(userId: string): Promise<string[]> {
+    const cached = this.cache.get(userId);
+    if (cached && this.now() - cached.at < ROLE_CACHE_TTL_MS) return cached.names;
+    const ids = new Set(await this.storage.owningIdsOf('_Role', 'users', [userId]));
+    let frontier = [...ids];
+    for (let depth = 0; frontier.length > 0 && depth < MAX_ROLE_DEPTH; depth++) {
+      const parents = await this.storage.owningIdsOf('_Role', 'roles', frontier);
+      frontier = parents.filter((id) => !ids.has(id));
+      for (const id of frontier) ids.add(id);
+    }
+    const roles = ids.size === 0 ? [] : await this.storage.findObjects(ROLE_SCHEMA, { objectId: { $in: [...ids] } }, { keys: ['name'] }, null);
+    const names = roles.map((r) => r.name).filter((n): n is string => typeof n === 'string');
+    if (this.cache.size >= ROLE_CACHE_SIZE) this.cache.delete(this.cache.keys().next().value as string);
+    this.cache.set(userId, { names, at: this.now() });
+    return names;
+  }
+
+  /** Forgets every cached membership (a role or its relations changed in this process). */
+  invalidate(): void {
+    this.cache.clear();
+  }
+}
+
+const ROLE_NAME = /^[0-9A-Za-z_\- ]+$/;
+
+/**
+ * The save steps of `_Role`: a valid name that never changes, and an ACL (a role without one
+ * would be writable by anyone able to reach it).
+ */
+export function roleSaveSteps(existingName: string | undefined, hasAcl: boolean): { beforeStore(values: Record<string, unknown>): Promise<{ values: Record<string, unknown>; internal: Record<string, unknown> }> } {
+  return {
+    async beforeStore(values) {
+      const creating = existingName === undefined;
+      if (creating || 'name' in values) {
+        const name = values.name;
+        if (typeof name !== 'string' || !ROLE_NAME.test(name)) {
+          throw new BackendError(ErrorCode.INVALID_ROLE_NAME, "A role's name can only contain alphanumeric characters, _, -, and spaces.");
+        }
+        if (!creating && name !== existingName) throw new BackendError(ErrorCode.INVALID_ROLE_NAME, "A role's name can only be set before it has been saved.");
+      }
+      if (creating && !hasAcl) throw new BackendError(ErrorCode.INVALID_ACL, 'A role needs an ACL.');
+      return { values, internal: {} };
+    },
+  };
+}

@@ -1,0 +1,45 @@
+import { expect } from 'chai';
+import { appHeaders, startTestBackend, type TestBackend } from '../support/backend.js';
+import { useBackend, type ParseSdk } from '../support/parse-sdk.js';
+
+describe('Parse JS SDK: roles', () => {
+  let backend: TestBackend;
+  let Parse: ParseSdk;
+  before(async () => {
+    backend = await startTestBackend();
+    Parse = useBackend(backend);
+  });
+  after(() => backend.close());
+
+  it('Parse.Role with users and child roles grants setRoleReadAccess to their members', async () => {
+    const signUp = async (username: string) => (await backend.http.post('/parse/users').set(appHeaders).send({ username, password: 'pw' })).body as { objectId: string; sessionToken: string };
+    const editor = await signUp('editor');
+    const writer = await signUp('writer');
+    const outsider = await signUp('outsider');
+
+    const roleAcl = new Parse.ACL();
+    roleAcl.setPublicReadAccess(true);
+    const editors = new Parse.Role('Editors', roleAcl);
+    editors.getUsers().add(Parse.User.createWithoutData(editor.objectId) as InstanceType<ParseSdk['User']>);
+    await editors.save(null, { useMasterKey: true });
+    const writers = new Parse.Role('Writers', roleAcl);
+    writers.getUsers().add(Parse.User.createWithoutData(writer.objectId) as InstanceType<ParseSdk['User']>);
+    await writers.save(null, { useMasterKey: true });
+    editors.getRoles().add(writers);
+    await editors.save(null, { useMasterKey: true });
+
+    const acl = new Parse.ACL();
+    acl.setRoleReadAccess('Editors', true);
+    const memo = new Parse.Object('Memo');
+    memo.setACL(acl);
+    memo.set('text', 'for editors');
+    await memo.save(null, { useMasterKey: true });
+
+    const canRead = async (sessionToken: string) => (await new Parse.Query('Memo').find({ sessionToken })).length === 1;
+    expect(await canRead(editor.sessionToken)).to.equal(true);
+    expect(await canRead(writer.sessionToken)).to.equal(true);
+    expect(await canRead(outsider.sessionToken)).to.equal(false);
+    const roles = await new Parse.Query(Parse.Role).equalTo('name', 'Editors').find({ sessionToken: outsider.sessionToken });
+    expect(roles.map((r) => r.get('name'))).to.deep.equal(['Editors']);
+  });
+});
