@@ -13,7 +13,8 @@ type Json = Record<string, unknown>;
 export interface AuthProvider {
   /**
    * Checks the client's proof for this provider (a token, a signature...) and throws when it is
-   * not valid. Must check who issued it and for which app.
+   * not valid. Must check who issued it and for which app. May return the fields worth storing
+   * (they must include `id`); by default only `id` is stored, never the proof itself.
    */
   validateAuthData(authData: Json, context: { provider: string; userId: string | null }): unknown;
 }
@@ -62,18 +63,26 @@ function isEnabled(provider: string, providers: AuthProviders): boolean {
   return isProvider(configured);
 }
 
-/** Runs each provider's check (the built-in anonymous provider accepts any id). */
-export async function validateAuthData(change: AuthDataChange, providers: AuthProviders, userId: string | null): Promise<void> {
+/**
+ * Runs each provider's check (the built-in anonymous provider accepts any id); returns, by
+ * provider, what to store: the provider's choice when it returns an object with the same `id`,
+ * else just `{ id }` — tokens and other proofs are never stored or sent back.
+ */
+export async function validateAuthData(change: AuthDataChange, providers: AuthProviders, userId: string | null): Promise<Record<string, Json>> {
+  const kept: Record<string, Json> = {};
   for (const [provider, data] of Object.entries(change.link)) {
     const adapter = providers[provider];
+    kept[provider] = { id: data.id };
     if (!isProvider(adapter)) continue;
     try {
-      await adapter.validateAuthData(data, { provider, userId });
+      const result = await adapter.validateAuthData(data, { provider, userId });
+      if (result !== null && typeof result === 'object' && (result as Json).id === data.id) kept[provider] = result as Json;
     } catch (err) {
       if (err instanceof BackendError) throw err;
       throw new BackendError(ErrorCode.OBJECT_NOT_FOUND, `${provider} authentication failed: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
+  return kept;
 }
 
 /** The stored field of a provider. */

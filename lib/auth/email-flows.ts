@@ -63,7 +63,8 @@ export async function verifyEmail(ctx: OperationContext, token: unknown): Promis
   return user !== null;
 }
 
-function readEmail(body: unknown): string {
+/** The `email` of a request body; 204 when missing (checked before answering). */
+export function readEmail(body: unknown): string {
   const email = (body as Record<string, unknown> | undefined)?.email;
   if (typeof email !== 'string' || email === '') throw new BackendError(ErrorCode.EMAIL_MISSING, 'you must provide an email');
   return email;

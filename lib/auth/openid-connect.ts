@@ -51,7 +51,10 @@ export function openIdConnectProvider(options: OpenIdConnectOptions): AuthProvid
       const decoded = jwt.decode(token, { complete: true });
       if (!decoded || typeof decoded.payload === 'string') throw refused('id_token is not a JWT');
       const kid = decoded.header.kid;
-      const key = options.keys ? (kid !== undefined ? options.keys[kid] : undefined) ?? (Object.keys(options.keys).length === 1 ? Object.values(options.keys)[0] : undefined) : await options.getKey!(kid);
+      const keys = options.keys;
+      const key = keys
+        ? (kid !== undefined && Object.hasOwn(keys, kid) ? keys[kid] : undefined) ?? (kid === undefined && Object.keys(keys).length === 1 ? Object.values(keys)[0] : undefined)
+        : await options.getKey!(kid);
       if (!key) throw refused(`no key for kid ${String(kid)}`);
       let claims: jwt.JwtPayload;
       try {
@@ -64,6 +67,8 @@ export function openIdConnectProvider(options: OpenIdConnectOptions): AuthProvid
       } catch (err) {
         throw refused(err instanceof Error ? err.message : 'invalid token');
       }
+      // jsonwebtoken checks exp only when present: an id token without one would never expire.
+      if (typeof claims.exp !== 'number' || typeof claims.iat !== 'number') throw refused('the token has no exp or iat');
       if (claims.sub !== authData.id) throw refused('the token is for another subject');
     },
   };

@@ -152,5 +152,7 @@ export class Sessions {
     const where: Record<string, unknown> = { user: { __type: 'Pointer', className: '_User', objectId: userId } };
     if (exceptSessionId) where.objectId = { $ne: exceptSessionId };
     await this.options.storage.deleteObjects(SESSION_SCHEMA, where);
+    // A legacy token stored on the user never expires by itself: it goes too.
+    await this.options.storage.updateObject(USER_FOR_LEGACY_TOKENS, { objectId: userId }, { _session_token: { __op: 'Delete' } }, null);
   }
 }

@@ -49,6 +49,9 @@ async function assertAvailable(ctx: OperationContext, field: 'username' | 'email
   }
 }
 
+/** `_User` fields with rules of their own. */
+const GUARDED_FIELDS = new Set(['authData', 'emailVerified', 'password', 'username', 'email', 'sessionToken']);
+
 /** The user already linked to one of these identities, if any. */
 export async function findUserByAuthData(ctx: OperationContext, change: AuthDataChange): Promise<RestObject | null> {
   for (const [provider, data] of Object.entries(change.link)) {
@@ -62,13 +65,13 @@ export async function findUserByAuthData(ctx: OperationContext, change: AuthData
 async function authDataFields(ctx: OperationContext, value: unknown, objectId: string, creating: boolean): Promise<{ internal: Json; linked: boolean }> {
   const { auth } = ctx.services.config;
   const change = parseAuthData(value, auth);
-  await validateAuthData(change, auth, creating ? null : objectId);
+  const kept = await validateAuthData(change, auth, creating ? null : objectId);
   const other = await findUserByAuthData(ctx, change);
   if (other && other.objectId !== objectId) throw new BackendError(ErrorCode.ACCOUNT_ALREADY_LINKED, 'this auth is already used');
   const internal: Json = {};
   for (const [provider, data] of Object.entries(change.link)) {
     await ctx.services.storage.ensureAuthDataIndex(provider);
-    internal[authDataField(provider)] = data;
+    internal[authDataField(provider)] = kept[provider] ?? { id: data.id };
   }
   for (const provider of change.unlink) internal[authDataField(provider)] = { __op: 'Delete' };
   return { internal, linked: Object.keys(change.link).length > 0 };
@@ -92,6 +95,10 @@ async function passwordFields(ctx: OperationContext, password: string, username:
 export function userSaveSteps(ctx: OperationContext, creating: boolean): SaveSteps {
   return {
     async beforeStore(values, objectId) {
+      for (const key of Object.keys(values)) {
+        // These fields have rules of their own; a dotted path must not write around them.
+        if (key.includes('.') && GUARDED_FIELDS.has(key.split('.')[0]!)) throw new BackendError(ErrorCode.INVALID_KEY_NAME, `Invalid field name: ${key}.`);
+      }
       const { password, authData, ...rest } = values;
       if ('emailVerified' in rest && !ctx.caller.auth.master) {
         throw new BackendError(ErrorCode.OPERATION_FORBIDDEN, "Clients aren't allowed to manually update email verification.");
@@ -110,6 +117,15 @@ export function userSaveSteps(ctx: OperationContext, creating: boolean): SaveSte
         await assertAvailable(ctx, 'email', rest.email as string, creating ? undefined : objectId);
       }
       if (password !== undefined || (creating && !linked)) Object.assign(internal, await passwordFields(ctx, checkPassword(password), rest.username as string | undefined, creating ? null : objectId));
+      if (!creating && (password !== undefined || 'email' in rest)) {
+        // A reset link mailed before the change must not undo it.
+        internal._perishable_token = { __op: 'Delete' };
+        internal._perishable_token_expires_at = { __op: 'Delete' };
+      }
+      if (!creating && 'email' in rest) {
+        internal._email_verify_token = { __op: 'Delete' };
+        internal._email_verify_token_expires_at = { __op: 'Delete' };
+      }
       return { values: rest, internal };
     },
     defaultAcl(objectId) {
@@ -131,31 +147,49 @@ export function readCredentials(source: Json): { where: Json; password: string }
   return { where: typeof username === 'string' && username !== '' ? { username } : { email: email as string }, password };
 }
 
+function lockedError(lockedUntil: Date | null, now: Date): BackendError {
+  const minutes = lockedUntil ? Math.max(1, Math.ceil((lockedUntil.getTime() - now.getTime()) / 60000)) : 1;
+  return new BackendError(ErrorCode.OBJECT_NOT_FOUND, `Your account is locked due to multiple failed login attempts. Please try again after ${minutes} minute(s)`);
+}
+
 /**
  * The user these credentials name, or 101. A missing user and a wrong password answer alike and
  * take as long (a hash is compared either way), so logins do not reveal which accounts exist.
- * With `accountLockout`, failed attempts are counted atomically and lock the account for a while.
+ * With `accountLockout`, each attempt is counted atomically *before* the password is compared, so
+ * parallel guesses cannot slip past the threshold; reaching it locks the account for a while.
  */
 export async function authenticate(ctx: OperationContext, where: Json, password: string): Promise<RestObject> {
   const { storage, config } = ctx.services;
   const now = ctx.services.now();
   const found = await storage.findUserSecrets(USER_SCHEMA, where);
   const lockout = config.accountLockout;
-  if (lockout && found?.lockedUntil && found.lockedUntil > now) {
-    const minutes = Math.ceil((found.lockedUntil.getTime() - now.getTime()) / 60000);
-    throw new BackendError(ErrorCode.OBJECT_NOT_FOUND, `Your account is locked due to multiple failed login attempts. Please try again after ${minutes} minute(s)`);
+  let attempt = 0;
+  if (lockout && found) {
+    const userId = String(found.user.objectId);
+    const reserved = await storage.reserveLoginAttempt(userId, now);
+    if (reserved === null) throw lockedError(found.lockedUntil, now);
+    attempt = reserved;
+    if (attempt > lockout.threshold) {
+      await storage.lockAccount(userId, new Date(now.getTime() + lockout.duration * 60000));
+      throw lockedError(null, now);
+    }
   }
   const ok = await verifyPassword(password, found?.hashedPassword);
   if (!found || !ok) {
-    if (found && lockout) {
-      await storage.recordFailedLogin(String(found.user.objectId), lockout.threshold, new Date(now.getTime() + lockout.duration * 60000));
+    if (found && lockout && attempt >= lockout.threshold) {
+      await storage.lockAccount(String(found.user.objectId), new Date(now.getTime() + lockout.duration * 60000));
     }
     throw new BackendError(ErrorCode.OBJECT_NOT_FOUND, 'Invalid username/password.');
   }
   assertPasswordNotExpired(config.passwordPolicy, found.passwordChangedAt, now);
-  if (config.preventLoginWithUnverifiedEmail && found.user.emailVerified !== true) {
+  assertEmailVerifiedIfRequired(ctx, found.user);
+  if (lockout || found.failedLogins > 0) await storage.clearFailedLogins(String(found.user.objectId));
+  return found.user;
+}
+
+/** With `preventLoginWithUnverifiedEmail`, a user with an unverified email may not log in (205). */
+export function assertEmailVerifiedIfRequired(ctx: OperationContext, user: RestObject): void {
+  if (ctx.services.config.preventLoginWithUnverifiedEmail && user.email !== undefined && user.emailVerified !== true) {
     throw new BackendError(ErrorCode.EMAIL_NOT_FOUND, 'User email is not verified.');
   }
-  if (found.failedLogins > 0 || found.lockedUntil) await storage.clearFailedLogins(String(found.user.objectId));
-  return found.user;
 }

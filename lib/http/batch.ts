@@ -15,6 +15,8 @@ type Json = Record<string, unknown>;
 /** Most requests one batch may carry. */
 export const MAX_BATCH_REQUESTS = 1000;
 const METHODS = new Set(['GET', 'POST', 'PUT', 'DELETE']);
+/** Routes that check passwords or start sessions: never inside a batch. */
+const AUTH_PATHS = ['/login', '/logout', '/verifyPassword', '/loginAs', '/requestPasswordReset', '/verificationEmailRequest', '/upgradeToRevocableSession'];
 
 interface BatchItem {
   method: HttpMethod;
@@ -33,6 +35,13 @@ function readItems(body: unknown, mountPath: string): BatchItem[] {
     // The SDKs send paths with the mount path in front (`/parse/classes/X`).
     const relative = mountPath !== '' && path.startsWith(`${mountPath}/`) ? path.slice(mountPath.length) : path;
     if (relative.startsWith('/batch')) throw new BackendError(ErrorCode.INVALID_JSON, 'a batch cannot contain a batch');
+    if (AUTH_PATHS.some((p) => relative === p || relative.startsWith(`${p}/`) || relative.startsWith(`${p}?`))) {
+      // One batch must not run hundreds of password checks at once (brute force, bcrypt CPU).
+      throw new BackendError(ErrorCode.INVALID_JSON, `${relative} cannot be sent in a batch`);
+    }
+    if (method.toUpperCase() === 'POST' && (relative === '/users' || relative === '/classes/_User')) {
+      throw new BackendError(ErrorCode.INVALID_JSON, 'sign-ups cannot be sent in a batch');
+    }
     const json = itemBody !== null && typeof itemBody === 'object' && !Array.isArray(itemBody) ? (itemBody as Json) : {};
     return { method: method.toUpperCase() as HttpMethod, path: relative, body: json };
   });

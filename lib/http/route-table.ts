@@ -79,14 +79,17 @@ function decodePathSegment(segment: string): string {
 
 /** Routes `req` to its handler; 404-style Parse error for an unknown path. */
 export async function dispatch(services: Services, req: ApiRequest): Promise<ApiReply> {
+  // Routes match the decoded path, so `/classes/%5FUser` meets the `_User` rules too.
+  const segments = req.path.split('/').map(decodePathSegment);
+  if (segments.some((s) => s.includes('/'))) throw new BackendError(ErrorCode.INVALID_JSON, 'malformed path');
+  const path = segments.join('/');
   let pathMatched = false;
   for (const r of routes) {
-    const match = r.pattern.exec(req.path);
+    const match = r.pattern.exec(path);
     if (!match) continue;
     pathMatched = true;
     if (r.method !== req.method) continue;
-    const params = match.slice(1).map(decodePathSegment);
-    return r.handler(services, req, ...params);
+    return r.handler(services, req, ...match.slice(1));
   }
   throw new BackendError(ErrorCode.COMMAND_UNAVAILABLE, pathMatched ? `${req.method} is not supported on ${req.path}` : `unknown route: ${req.method} ${req.path}`);
 }

@@ -2,11 +2,11 @@
 import { visibleTo } from '../access/protected-fields.js';
 import { PUBLIC_AUTH } from '../auth/request-auth.js';
 import { parseAuthData, validateAuthData } from '../auth/auth-data.js';
-import { requestPasswordReset, requestVerificationEmail, startEmailVerification } from '../auth/email-flows.js';
+import { readEmail, requestPasswordReset, requestVerificationEmail, startEmailVerification } from '../auth/email-flows.js';
 import type { LoginHookRequest } from '../cloud/cloud-registry.js';
 import { HookObject } from '../cloud/hook-object.js';
 import { runHook } from '../cloud/run-hook.js';
-import { authenticate, findUserByAuthData, readCredentials, userSaveSteps, USER_SCHEMA } from '../auth/users.js';
+import { assertEmailVerifiedIfRequired, authenticate, findUserByAuthData, readCredentials, userSaveSteps, USER_SCHEMA } from '../auth/users.js';
 import { AccessDeniedError, BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import type { ApiReply, ApiRequest } from '../http/api-request.js';
@@ -80,6 +80,7 @@ function loginHookRequest(req: ApiRequest, trigger: LoginHookRequest['triggerNam
 
 /** Runs beforeLogin (which may refuse), starts the session, runs afterLogin (errors logged). */
 async function completeLogin(services: Services, req: ApiRequest, user: RestObject, provider: string): Promise<ApiReply> {
+  assertEmailVerifiedIfRequired(context(services, req), user);
   const before = services.cloud.loginHook('beforeLogin');
   if (before) await runHook(before, loginHookRequest(req, 'beforeLogin', new HookObject('_User', asSelf(user))));
   const sessionToken = await startSession(services, req, String(user.objectId), 'login', provider);
@@ -190,23 +191,34 @@ export async function deleteUser(services: Services, req: ApiRequest, objectId: 
   return { body: {} };
 }
 
+/**
+ * Answers an email request at once and does the work afterwards, so that neither the answer nor
+ * its timing tells whether the address belongs to a user; failures are logged.
+ */
+function inBackground(services: Services, name: string, work: () => Promise<void>): ApiReply {
+  work().catch((err: unknown) => services.config.logger.error(`${name} failed`, { error: String(err) }));
+  return { body: {} };
+}
+
 /** POST /verificationEmailRequest: `{}` whether or not the address belongs to a user. */
 export async function verificationEmailRequest(services: Services, req: ApiRequest): Promise<ApiReply> {
-  await requestVerificationEmail(context(services, req), req.body, req.mountPath);
-  return { body: {} };
+  readEmail(req.body);
+  return inBackground(services, 'verificationEmailRequest', () => requestVerificationEmail(context(services, req), req.body, req.mountPath));
 }
 
 /** POST /requestPasswordReset: `{}` whether or not the address belongs to a user. */
 export async function passwordResetRequest(services: Services, req: ApiRequest): Promise<ApiReply> {
-  await requestPasswordReset(context(services, req), req.body, req.mountPath);
-  return { body: {} };
+  readEmail(req.body);
+  return inBackground(services, 'requestPasswordReset', () => requestPasswordReset(context(services, req), req.body, req.mountPath));
 }
 
 /** POST /upgradeToRevocableSession: a revocable `r:` session for the caller; a legacy token is retired. */
 export async function upgradeToRevocableSession(services: Services, req: ApiRequest): Promise<ApiReply> {
   const { userId, token } = requireSession(req);
   const current = await services.sessions.resolve(token);
+  // Already revocable: nothing to upgrade (a second session would outlive this one's logout).
+  if (current.sessionId !== null) return { body: await services.sessions.describe(token) };
   const session = await services.sessions.create(userId, { installationId: req.caller.auth.installationId, createdWith: { action: 'upgrade' } });
-  if (current.sessionId === null) await services.sessions.revoke(token);
+  await services.sessions.revoke(token);
   return { body: await services.sessions.describe(session.token) };
 }

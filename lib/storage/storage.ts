@@ -62,10 +62,13 @@ export interface Storage {
   /** The one user matching `where` with its stored secrets (never returned to clients). */
   findUserSecrets(schema: ClassSchema, where: RestWhere): Promise<UserSecrets | null>;
   /**
-   * Counts a failed login atomically; once `threshold` failures are counted, locks the account
-   * until `lockUntil` and starts counting again.
+   * Counts a login attempt before the password is checked, atomically, unless the account is
+   * locked: returns the attempt's number since the last success, or null when locked. Parallel
+   * attempts therefore cannot all pass a lock check made before any of them was counted.
    */
-  recordFailedLogin(userId: string, threshold: number, lockUntil: Date): Promise<void>;
+  reserveLoginAttempt(userId: string, now: Date): Promise<number | null>;
+  /** Locks an account until `lockUntil` and starts counting again. */
+  lockAccount(userId: string, lockUntil: Date): Promise<void>;
   /** Forgets failed logins and any lock (after a successful login). */
   clearFailedLogins(userId: string): Promise<void>;
   /**

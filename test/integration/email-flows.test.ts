@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { MongoClient } from 'mongodb';
 import type { EmailMessage } from 'plinth';
 import { appHeaders, masterHeaders, startTestBackend, type TestBackend } from '../support/backend.js';
+import { eventually, settle } from '../support/mongo.js';
 
 describe('users: email verification and password reset', () => {
   let t: TestBackend;
@@ -56,6 +57,8 @@ describe('users: email verification and password reset', () => {
       sent.length = 0;
       expect((await t.http.post('/parse/requestPasswordReset').set(appHeaders).send({ email: 'rita@example.com' })).body).to.deep.equal({});
       expect((await t.http.post('/parse/requestPasswordReset').set(appHeaders).send({ email: 'nobody@example.com' })).body).to.deep.equal({});
+      await eventually(() => sent.length === 1);
+      await settle();
       expect(sent.map((s) => s.kind)).to.deep.equal(['reset']);
       const link = path(sent[0]!.message.link);
       expect(link).to.match(/^\/parse\/apps\/test-app\/request_password_reset\?token=[0-9a-f]{48}$/);
@@ -81,6 +84,7 @@ describe('users: email verification and password reset', () => {
       await t.http.post('/parse/users').set(appHeaders).send({ username: 'race', password: 'pw-race-1', email: 'race@example.com' }).expect(201);
       sent.length = 0;
       await t.http.post('/parse/requestPasswordReset').set(appHeaders).send({ email: 'race@example.com' }).expect(200);
+      await eventually(() => sent.length === 1);
       const token = new URL(sent[0]!.message.link).searchParams.get('token')!;
       const results = await Promise.all(['pw-race-a', 'pw-race-b'].map((p) => t.http.post('/parse/apps/test-app/request_password_reset').type('form').send({ token, new_password: p })));
       expect(results.map((r) => r.status).sort()).to.deep.equal([200, 400]);

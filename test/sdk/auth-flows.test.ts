@@ -7,6 +7,7 @@
  */
 import { expect } from 'chai';
 import type { EmailMessage } from 'plinth';
+import { eventually, settle } from '../support/mongo.js';
 import { APP_ID, masterHeaders, startTestBackend, type TestBackend } from '../support/backend.js';
 import { Parse, useBackend } from '../support/parse-sdk.js';
 import { asRecord, expectParseError, type SdkError } from './helpers.js';
@@ -299,6 +300,7 @@ describe('Parse JS SDK: anonymous users, linked identities and email flows', () 
       expect(mail.reset).to.deep.equal([]);
 
       const answer: unknown = await Parse.User.requestPasswordReset(email);
+      await eventually(() => mail.reset.length === 1);
       expect(answer).to.deep.equal({});
       expect(mail.reset).to.have.length(1);
       const message = mail.reset[0]!;
@@ -353,10 +355,11 @@ describe('Parse JS SDK: anonymous users, linked identities and email flows', () 
       await signUpAndLogOut(username, 'pw-kim', email);
       const sentBefore = mail.reset.length;
       const known: unknown = await Parse.User.requestPasswordReset(email);
-      expect(mail.reset).to.have.length(sentBefore + 1);
+      await eventually(() => mail.reset.length === sentBefore + 1);
       expect(mail.reset[sentBefore]!.user.email).to.equal(email);
 
       const unknown: unknown = await Parse.User.requestPasswordReset(`${uniqueName('nobody')}@example.com`);
+      await settle();
       expect(unknown).to.deep.equal(known);
       expect(unknown).to.deep.equal({});
       expect(mail.reset).to.have.length(sentBefore + 1);
@@ -430,6 +433,7 @@ describe('Parse JS SDK: anonymous users, linked identities and email flows', () 
       expect(mail.verification[sentBefore - 1]!.user.objectId).to.equal(user.id);
 
       const answer: unknown = await Parse.User.requestEmailVerification(email);
+      await eventually(() => mail.verification.length === sentBefore + 1);
       expect(answer).to.deep.equal({});
       expect(mail.verification).to.have.length(sentBefore + 1);
       const message = mail.verification[sentBefore]!;
@@ -438,6 +442,7 @@ describe('Parse JS SDK: anonymous users, linked identities and email flows', () 
       expect(tokenOf(message.link)).to.not.equal(tokenOf(firstLink));
 
       const unknown: unknown = await Parse.User.requestEmailVerification(`${uniqueName('nobody')}@example.com`);
+      await settle();
       expect(unknown).to.deep.equal({});
       expect(mail.verification).to.have.length(sentBefore + 1);
 

@@ -83,3 +83,20 @@ export async function expectServerError(operation: Promise<unknown>, code: numbe
 export function idsOf(docs: readonly { _id?: unknown }[]): unknown[] {
   return docs.map((d) => d._id);
 }
+
+/**
+ * Waits until `condition` holds (polling), for work a route does after answering (emails are
+ * sent in the background so that answers do not reveal which addresses exist).
+ */
+export async function eventually(condition: () => boolean, timeoutMs = 3000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** Lets background work that should not happen have its chance to (then the test checks it did not). */
+export function settle(ms = 150): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -144,6 +144,9 @@ export function documentToObject(schema: ClassSchema, doc: Json, fileUrl: FileUr
     } else if (key.startsWith('_auth_data_') && schema.className === '_User') {
       // Linked identities come back as `authData` (shown to the user itself and the master key only).
       if (value !== null && value !== undefined) ((out.authData ??= {}) as Json)[key.slice('_auth_data_'.length)] = interiorFromMongo(value);
+    } else if (key === 'authData' && schema.className === '_User') {
+      // Only `_auth_data_<provider>` holds identities; a plain field of that name is not one.
+      continue;
     } else if (!key.startsWith('_')) out[key] = fieldFromMongo(schema, key, value, fileUrl);
   }
   if ('_rperm' in doc || '_wperm' in doc) out.ACL = aclFromMongo(doc._rperm, doc._wperm);

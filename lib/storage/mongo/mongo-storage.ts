@@ -331,18 +331,21 @@ export class MongoStorage implements Storage {
     };
   }
 
-  async recordFailedLogin(userId: string, threshold: number, lockUntil: Date): Promise<void> {
-    await this.run(async (db, session) => {
-      const users = db.collection<Document>('_User');
-      const after = await users.findOneAndUpdate({ _id: userId } as Document, { $inc: { _failed_login_count: 1 } }, { returnDocument: 'after', session });
-      if (!after || Number(after._failed_login_count) < threshold) return;
-      // Only the update that crosses the threshold locks; concurrent ones find the count reset.
-      await users.updateOne(
-        { _id: userId, _failed_login_count: { $gte: threshold } } as Document,
-        { $set: { _account_lockout_expires_at: lockUntil, _failed_login_count: 0 } },
-        { session },
-      );
-    });
+  async reserveLoginAttempt(userId: string, now: Date): Promise<number | null> {
+    const after = await this.run((db, session) => db.collection<Document>('_User').findOneAndUpdate(
+      { _id: userId, $or: [{ _account_lockout_expires_at: { $exists: false } }, { _account_lockout_expires_at: { $lte: now } }] } as Document,
+      { $inc: { _failed_login_count: 1 }, $unset: { _account_lockout_expires_at: '' } },
+      { returnDocument: 'after', session },
+    ));
+    return after ? Number(after._failed_login_count) : null;
+  }
+
+  async lockAccount(userId: string, lockUntil: Date): Promise<void> {
+    await this.run((db, session) => db.collection<Document>('_User').updateOne(
+      { _id: userId } as Document,
+      { $set: { _account_lockout_expires_at: lockUntil, _failed_login_count: 0 } },
+      { session },
+    ));
   }
 
   async consumeUserToken(kind: UserTokenKind, token: string, now: Date, set: RestObject): Promise<RestObject | null> {
