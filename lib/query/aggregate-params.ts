@@ -55,7 +55,7 @@ function readPipeline(raw: unknown): Json[] {
 
 export function parseAggregateParams(raw: Json): AggregateParams {
   for (const key of Object.keys(raw)) {
-    if (!['pipeline', 'distinct', 'where', 'readPreference', 'hint', 'explain'].includes(key)) throw invalid(`Invalid parameter for query: ${key}`);
+    if (!['pipeline', 'distinct', 'where'].includes(key)) throw invalid(`Invalid parameter for query: ${key}`);
   }
   if (raw.distinct !== undefined) {
     const field = decodeQueryValue(raw.distinct);
