@@ -4,6 +4,8 @@
 export interface RequestAuth {
   /** Called with the master key: permissions do not apply. */
   readonly master: boolean;
+  /** Called with the read-only master key: reads as master, every write is refused. */
+  readonly readOnly?: boolean;
   /** The logged-in user's objectId, when a valid session token came with the request. */
   readonly userId: string | null;
   /** The session token the request carried (validated). */

@@ -19,6 +19,8 @@ export interface BackendConfig {
   appId: string;
   /** The master key: bypasses permissions. Keep it secret; compared in constant time. */
   masterKey: string;
+  /** A key that reads like the master key and is refused on every write. */
+  readOnlyMasterKey?: string;
   /** MongoDB connection string, e.g. `mongodb://127.0.0.1:27017/myapp`. Give this or `database`. */
   databaseURI?: string;
   /** An existing MongoClient (its default database is used) or Db, instead of `databaseURI`. */
@@ -167,6 +169,7 @@ export const configSchema = {
   properties: {
     appId: { type: 'string', minLength: 1 },
     masterKey: { type: 'string', minLength: 1 },
+    readOnlyMasterKey: { type: 'string', minLength: 1 },
     databaseURI: { type: 'string', pattern: '^mongodb(\\+srv)?://' },
     database: {},
     databaseOptions: { type: 'object' },
@@ -249,6 +252,7 @@ export const configSchema = {
 export interface ResolvedConfig {
   readonly appId: string;
   readonly masterKey: string;
+  readonly readOnlyMasterKey: string | undefined;
   readonly databaseURI: string | undefined;
   readonly database: MongoClient | Db | undefined;
   readonly databaseOptions: MongoClientOptions;

@@ -77,6 +77,9 @@ function instanceProblems(config: BackendConfig): string[] {
       problems.push(`auth.${name}: must be an object with a validateAuthData(authData) function${name === 'anonymous' ? ', or { enabled: false }' : ''}`);
     }
   }
+  if (config.readOnlyMasterKey !== undefined && config.readOnlyMasterKey === config.masterKey) {
+    problems.push('readOnlyMasterKey: must differ from masterKey');
+  }
   if (config.maxLimit !== undefined && config.defaultLimit !== undefined && config.defaultLimit > config.maxLimit) {
     problems.push('defaultLimit: must not exceed maxLimit');
   }
@@ -102,6 +105,7 @@ export function resolveConfig(input: unknown): ResolvedConfig {
   return Object.freeze({
     appId: config.appId,
     masterKey: config.masterKey,
+    readOnlyMasterKey: config.readOnlyMasterKey,
     databaseURI: config.databaseURI,
     database: config.database,
     databaseOptions: { ...config.databaseOptions },

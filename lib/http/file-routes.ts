@@ -17,6 +17,7 @@ import type { OperationContext, Services } from '../services.js';
 import { sendError } from './error-body.js';
 import { assertNoForbiddenKeys } from '../query/forbidden-keys.js';
 import { readApiRequest } from './request-context.js';
+import { assertWriteAllowed } from './route-table.js';
 
 type Json = Record<string, unknown>;
 
@@ -89,8 +90,10 @@ function parseJsonForm(data: Buffer): Json | null {
   }
 }
 
+/** The caller of an upload or delete; the read-only master key may do neither. */
 async function context(req: Request, services: Services): Promise<{ ctx: OperationContext; method: string }> {
   const api = await readApiRequest(req, services);
+  assertWriteAllowed({ ...api, method: api.method === 'GET' ? 'POST' : api.method });
   return { ctx: { services, caller: api.caller }, method: api.method };
 }
 

@@ -107,8 +107,11 @@ export async function readApiRequest(req: Request, services: Services): Promise<
   if (credentials.appId === undefined || !secretsEqual(credentials.appId, config.appId)) throw new AccessDeniedError();
 
   let master = false;
+  let readOnly = false;
   if (credentials.masterKey !== undefined) {
-    if (!secretsEqual(credentials.masterKey, config.masterKey) || !masterKeyAllowedFrom(req.ip ?? req.socket.remoteAddress, config.masterKeyIps)) {
+    const full = secretsEqual(credentials.masterKey, config.masterKey);
+    readOnly = !full && config.readOnlyMasterKey !== undefined && secretsEqual(credentials.masterKey, config.readOnlyMasterKey);
+    if ((!full && !readOnly) || !masterKeyAllowedFrom(req.ip ?? req.socket.remoteAddress, config.masterKeyIps)) {
       throw new AccessDeniedError();
     }
     master = true;
@@ -119,7 +122,7 @@ export async function readApiRequest(req: Request, services: Services): Promise<
   const sessionToken = req.path === '/login' ? undefined : credentials.sessionToken;
   const userId = sessionToken ? (await services.sessions.resolve(sessionToken)).userId : null;
   const roles = userId && !master ? await services.roles.rolesOf(userId) : [];
-  const auth: RequestAuth = { master, userId, sessionToken: sessionToken ?? null, installationId: credentials.installationId ?? null, roles };
+  const auth: RequestAuth = { master, readOnly, userId, sessionToken: sessionToken ?? null, installationId: credentials.installationId ?? null, roles };
   // GET parameters come in the query string, or in the body when the JS SDK POSTs them.
   const params: Json = method === 'GET' || method === 'DELETE' ? { ...(req.query as Json), ...(usesBodyForm || req.method !== method ? body : {}) } : { ...(req.query as Json) };
   return {

@@ -77,6 +77,16 @@ function decodePathSegment(segment: string): string {
   }
 }
 
+/**
+ * The read-only master key reads everything and writes nothing: every route but a GET is refused,
+ * checked here once for all routes (and for each request of a batch).
+ */
+export function assertWriteAllowed(req: ApiRequest): void {
+  if (req.caller.auth.readOnly && req.method !== 'GET') {
+    throw new BackendError(ErrorCode.OPERATION_FORBIDDEN, "read-only masterKey isn't allowed to perform this operation.");
+  }
+}
+
 /** Routes `req` to its handler; 404-style Parse error for an unknown path. */
 export async function dispatch(services: Services, req: ApiRequest): Promise<ApiReply> {
   // Routes match the decoded path, so `/classes/%5FUser` meets the `_User` rules too.
@@ -89,6 +99,7 @@ export async function dispatch(services: Services, req: ApiRequest): Promise<Api
     if (!match) continue;
     pathMatched = true;
     if (r.method !== req.method) continue;
+    assertWriteAllowed(req);
     return r.handler(services, req, ...match.slice(1));
   }
   throw new BackendError(ErrorCode.COMMAND_UNAVAILABLE, pathMatched ? `${req.method} is not supported on ${req.path}` : `unknown route: ${req.method} ${req.path}`);

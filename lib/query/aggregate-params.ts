@@ -5,7 +5,7 @@
 import { BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import { assertFieldPath } from '../schema/names.js';
-import { decodeQueryValue } from './find-params.js';
+import { decodeQueryValue, parseFindParams, type ReadPreferenceName } from './find-params.js';
 import { validateWhere } from './where.js';
 
 type Json = Record<string, unknown>;
@@ -18,7 +18,7 @@ const STAGES = new Set([
 const FORBIDDEN_OPERATORS = new Set(['$where', '$function', '$accumulator']);
 
 export type AggregateParams =
-  | { kind: 'pipeline'; pipeline: Json[] }
+  | { kind: 'pipeline'; pipeline: Json[]; readPreference: ReadPreferenceName | undefined; hint: string | Json | undefined }
   | { kind: 'distinct'; field: string; where: Json };
 
 function invalid(message: string): BackendError {
@@ -55,7 +55,8 @@ function readPipeline(raw: unknown): Json[] {
 
 export function parseAggregateParams(raw: Json): AggregateParams {
   for (const key of Object.keys(raw)) {
-    if (!['pipeline', 'distinct', 'where'].includes(key)) throw invalid(`Invalid parameter for query: ${key}`);
+    // The SDKs send readPreference (often empty) with every aggregate; it is read by the database driver.
+    if (!['pipeline', 'distinct', 'where', 'readPreference', 'hint'].includes(key)) throw invalid(`Invalid parameter for query: ${key}`);
   }
   if (raw.distinct !== undefined) {
     const field = decodeQueryValue(raw.distinct);
@@ -64,5 +65,10 @@ export function parseAggregateParams(raw: Json): AggregateParams {
     const where = decodeQueryValue(raw.where ?? {});
     return { kind: 'distinct', field, where: validateWhere(typeof where === 'string' ? decodeQueryValue(where) : where, true) };
   }
-  return { kind: 'pipeline', pipeline: readPipeline(decodeQueryValue(raw.pipeline ?? [])) };
+  // readPreference and hint are checked exactly as for finds.
+  const { readPreference, hint } = parseFindParams(
+    Object.fromEntries(Object.entries(raw).filter(([k, v]) => (k === 'readPreference' || k === 'hint') && v !== null && v !== undefined && v !== '')),
+    { single: false, defaultLimit: 1, maxLimit: undefined },
+  );
+  return { kind: 'pipeline', pipeline: readPipeline(decodeQueryValue(raw.pipeline ?? [])), readPreference, hint };
 }

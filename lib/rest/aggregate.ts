@@ -20,5 +20,5 @@ export async function aggregate(services: Services, req: ApiRequest, className: 
   const pipeline = await Promise.all(params.pipeline.map(async (stage) =>
     '$match' in stage ? { $match: await resolveWhere(ctx, schema, stage.$match as Record<string, unknown>) } : stage,
   ));
-  return { body: { results: await services.storage.aggregate(schema, pipeline, null) } };
+  return { body: { results: await services.storage.aggregate(schema, pipeline, null, { readPreference: params.readPreference, hint: params.hint }) } };
 }

@@ -83,7 +83,7 @@ export interface Storage {
   existsIgnoringCase(schema: ClassSchema, field: string, value: string, exceptObjectId?: string): Promise<boolean>;
   countObjects(schema: ClassSchema, where: RestWhere, readers: Principals): Promise<number>;
   /** Runs an aggregation pipeline in Parse's terms (stages already checked by query/). */
-  aggregate(schema: ClassSchema, pipeline: readonly Record<string, unknown>[], readers: Principals): Promise<Record<string, unknown>[]>;
+  aggregate(schema: ClassSchema, pipeline: readonly Record<string, unknown>[], readers: Principals, options?: Pick<FindOptions, 'readPreference' | 'hint'>): Promise<Record<string, unknown>[]>;
   /** Distinct values of a field among the objects matching `where`. */
   distinct(schema: ClassSchema, field: string, where: RestWhere, readers: Principals): Promise<unknown[]>;
   /** The database's plan for a find (master only, for diagnosis). */

@@ -284,9 +284,10 @@ export class MongoStorage implements Storage {
     return docs.map((doc) => documentToObject(schema, doc, this.options.fileUrl));
   }
 
-  async aggregate(schema: ClassSchema, pipeline: readonly Record<string, unknown>[], readers: Principals): Promise<Record<string, unknown>[]> {
+  async aggregate(schema: ClassSchema, pipeline: readonly Record<string, unknown>[], readers: Principals, options: Pick<FindOptions, 'readPreference' | 'hint'> = {}): Promise<Record<string, unknown>[]> {
     const stages = toMongoPipeline(schema, [...pipeline], readers);
-    const docs = await this.run((db, session) => db.collection(schema.className).aggregate(stages, { session }).toArray()).catch((err: unknown) => {
+    const aggregateOptions = { session: undefined as ClientSession | undefined, readPreference: readPreferenceOf(options), hint: options.hint as Document | string | undefined };
+    const docs = await this.run((db, session) => db.collection(schema.className).aggregate(stages, { ...aggregateOptions, session }).toArray()).catch((err: unknown) => {
       // The database refusing a stage or expression is a bad query, not a server fault.
       if ((err as { name?: string } | null)?.name === 'MongoServerError') throw new BackendError(ErrorCode.INVALID_QUERY, (err as Error).message, { cause: err });
       throw err;
