@@ -39,6 +39,10 @@ export class SessionCache {
     this.entries.delete(token);
   }
 
+  clear(): void {
+    this.entries.clear();
+  }
+
   /** Forgets every cached token of a user (after a password change or logout everywhere). */
   deleteUser(userId: string): void {
     for (const [token, entry] of this.entries) if (entry.session.userId === userId) this.entries.delete(token);

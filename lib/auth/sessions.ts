@@ -141,6 +141,11 @@ export class Sessions {
     await this.options.storage.deleteObject(SESSION_SCHEMA, { objectId: sessionId }, null);
   }
 
+  /** Drops every cached token (all sessions were deleted). */
+  forgetAll(): void {
+    this.cache.clear();
+  }
+
   /** Drops a user's cached tokens, so sessions deleted elsewhere in this process stop at once. */
   async forgetCachedTokensOf(userId: string): Promise<void> {
     this.cache.deleteUser(userId);

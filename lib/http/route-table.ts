@@ -6,6 +6,7 @@ import { BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import { aggregate } from '../rest/aggregate.js';
 import * as classes from '../rest/classes.js';
+import * as schemas from '../rest/schemas.js';
 import * as server from '../rest/server.js';
 import * as sessions from '../rest/sessions.js';
 import * as users from '../rest/users.js';
@@ -64,6 +65,9 @@ const routes: Route[] = [
   route('GET', '/sessions', sessions.listSessions),
   route('GET', '/sessions/:objectId', (s, r, id) => sessions.getSession(s, r, id!)),
   route('DELETE', '/sessions/:objectId', (s, r, id) => sessions.deleteSession(s, r, id!)),
+  route('GET', '/schemas', schemas.listSchemas),
+  route('GET', '/schemas/:className', (s, r, c) => schemas.getSchema(s, r, c!)),
+  route('DELETE', '/purge/:className', (s, r, c) => schemas.purge(s, r, c!)),
   route('GET', '/serverInfo', server.serverInfo),
   route('GET', '/config', server.getConfig),
   route('PUT', '/config', server.putConfig),

@@ -37,7 +37,8 @@ export class SchemaRegistry {
     this.now = options.now ?? Date.now;
   }
 
-  private async all(forceReload = false): Promise<Map<string, ClassSchema>> {
+  /** Every class's schema (reloaded when the cache is stale). */
+  async all(forceReload = false): Promise<Map<string, ClassSchema>> {
     if (!forceReload && this.cache && this.now() - this.loadedAt < SCHEMA_TTL_MS) return this.cache;
     this.loading ??= this.storage.loadSchemas().then((schemas) => {
       this.cache = new Map(schemas.map((s) => [s.className, s]));
