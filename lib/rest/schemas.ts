@@ -1,14 +1,11 @@
 /** /schemas (read) and /purge, master key only. */
-import { AccessDeniedError, BackendError } from '../errors/backend-error.js';
+import { BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import type { ApiReply, ApiRequest } from '../http/api-request.js';
 import type { ClassSchema } from '../schema/class-schema.js';
 import { assertClassName } from '../schema/names.js';
 import type { Services } from '../services.js';
-
-function requireMaster(req: ApiRequest): void {
-  if (!req.caller.auth.master) throw new AccessDeniedError('unauthorized: master key is required');
-}
+import { requireMaster } from './server.js';
 
 /** A schema in Parse's REST form. */
 function schemaJson(schema: ClassSchema): Record<string, unknown> {

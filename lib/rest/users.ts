@@ -111,7 +111,7 @@ export async function verifyPasswordRoute(services: Services, req: ApiRequest): 
 
 /** POST /loginAs (master): a session for any user, for support and tests. */
 export async function logInAs(services: Services, req: ApiRequest): Promise<ApiReply> {
-  if (!req.caller.auth.master) throw new AccessDeniedError('unauthorized: master key is required');
+  requireMaster(req);
   const userId = (req.body as Json | undefined)?.userId;
   if (typeof userId !== 'string' || userId === '') throw new BackendError(ErrorCode.INVALID_VALUE, 'userId must be a string');
   const [user] = await services.storage.findObjects(USER_SCHEMA, { objectId: userId }, { limit: 1 }, null);
