@@ -7,7 +7,7 @@ import type { LoginHookRequest } from '../cloud/cloud-registry.js';
 import { HookObject } from '../cloud/hook-object.js';
 import { runHook } from '../cloud/run-hook.js';
 import { assertEmailVerifiedIfRequired, authenticate, findUserByAuthData, readCredentials, userSaveSteps, USER_SCHEMA } from '../auth/users.js';
-import { AccessDeniedError, BackendError } from '../errors/backend-error.js';
+import { BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import type { ApiReply, ApiRequest } from '../http/api-request.js';
 import { deleteObject } from '../objects/delete-object.js';
@@ -16,6 +16,7 @@ import { createObject, updateObject } from '../objects/save-object.js';
 import { parseFindParams } from '../query/find-params.js';
 import type { OperationContext, Services } from '../services.js';
 import type { RestObject } from '../storage/storage.js';
+import { requireMaster } from './server.js';
 
 type Json = Record<string, unknown>;
 
