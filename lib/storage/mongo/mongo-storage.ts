@@ -14,6 +14,8 @@ import type { DatabaseHealth, FindOptions, GlobalConfig, Principals, RelationRef
 import { documentToObject, interiorFromMongo, interiorToMongo, pointerFromStored, storedKey, type FileUrl } from './codec.js';
 import { fromMongoResult, toMongoPipeline } from './aggregate-pipeline.js';
 import { GridFsFileStore } from './gridfs-file-store.js';
+import { toBackendError } from './mongo-errors.js';
+import { MongoUserRecords } from './user-records.js';
 import { objectToDocument, updateToMongo } from './update-document.js';
 import { textSearchField, whereToFilter, writableBy } from './where-filter.js';
 
@@ -30,19 +32,6 @@ export interface MongoStorageOptions {
 const SCHEMA_COLLECTION = '_SCHEMA';
 const NON_FIELD_KEYS = new Set(['_id', '_metadata', '_client_permissions', 'objectId', 'createdAt', 'updatedAt', 'ACL']);
 
-/** parse-server's fields for one-time user tokens and their expiry. */
-const TOKEN_FIELDS: Record<UserTokenKind, [string, string]> = {
-  verifyEmail: ['_email_verify_token', '_email_verify_token_expires_at'],
-  resetPassword: ['_perishable_token', '_perishable_token_expires_at'],
-};
-/** `_User` with its token expiries known as dates, so they are stored and compared as BSON dates. */
-const USER_TOKEN_SCHEMA = classSchema('_User', {
-  _email_verify_token_expires_at: { type: 'Date' },
-  _perishable_token_expires_at: { type: 'Date' },
-  _password_changed_at: { type: 'Date' },
-  emailVerified: { type: 'Boolean' },
-}, undefined);
-
 /** The indexes parse-server creates at startup, so both servers can share a database. */
 const STARTUP_INDEXES: { collection: string; key: Document; options: Document }[] = [
   { collection: '_User', key: { username: 1 }, options: { name: 'username_1', unique: true } },
@@ -53,11 +42,6 @@ const STARTUP_INDEXES: { collection: string; key: Document; options: Document }[
   { collection: '_Idempotency', key: { reqId: 1 }, options: { name: 'reqId_1', unique: true } },
 ];
 
-const UNREACHABLE_ERRORS = new Set([
-  'MongoServerSelectionError', 'MongoNetworkError', 'MongoNetworkTimeoutError', 'MongoNotConnectedError',
-  'MongoTopologyClosedError', 'PoolClearedError', 'PoolClearedOnNetworkError', 'MongoPoolClearedError',
-]);
-
 const READ_PREFERENCE_MODES = {
   PRIMARY: 'primary', PRIMARY_PREFERRED: 'primaryPreferred', SECONDARY: 'secondary', SECONDARY_PREFERRED: 'secondaryPreferred', NEAREST: 'nearest',
 } as const;
@@ -66,48 +50,12 @@ function readPreferenceOf(options: FindOptions): ReadPreference | undefined {
   return options.readPreference ? new ReadPreference(READ_PREFERENCE_MODES[options.readPreference]) : undefined;
 }
 
-/**
- * MongoDB's codes for a request it cannot run as asked, by the Parse code a client gets: a bad
- * query (BadValue, FailedToParse, IndexNotFound, NoQueryExecutionPlans, a $meta sort without
- * $text, bad regexes), a type clash in an update (TypeMismatch, PathNotViable), or conflicting
- * update paths.
- */
-const CLIENT_ERROR_CODES = new Map<number, number>([
-  [2, ErrorCode.INVALID_QUERY], [9, ErrorCode.INVALID_QUERY], [27, ErrorCode.INVALID_QUERY], [291, ErrorCode.INVALID_QUERY],
-  [40218, ErrorCode.INVALID_QUERY], [51091, ErrorCode.INVALID_QUERY], [51108, ErrorCode.INVALID_QUERY],
-  [14, ErrorCode.INCORRECT_TYPE], [28, ErrorCode.INCORRECT_TYPE],
-  [40, ErrorCode.INVALID_JSON],
-]);
-
-/** Translates a driver error into the Parse error a client should see. */
-function toBackendError(err: unknown): unknown {
-  if (err instanceof BackendError) return err;
-  const e = err as { name?: string; code?: number; errorLabels?: string[] } | null;
-  if (e?.code === 11000) {
-    return new BackendError(ErrorCode.DUPLICATE_VALUE, 'A duplicate value for a field with unique values was provided', { cause: err });
-  }
-  const clientCode = e?.name === 'MongoServerError' && e.code !== undefined ? CLIENT_ERROR_CODES.get(e.code) : undefined;
-  if (clientCode !== undefined) return new BackendError(clientCode, (err as Error).message, { cause: err });
-  if (e?.name === 'MongoOperationTimeoutError') {
-    return new BackendError(ErrorCode.TIMEOUT, 'The database did not answer in time.', { cause: err });
-  }
-  if (e?.name === 'MongoServerError' && e.code === 59) {
-    return new BackendError(ErrorCode.COMMAND_UNAVAILABLE, 'The database does not support this operation.', { cause: err });
-  }
-  if (e?.name && UNREACHABLE_ERRORS.has(e.name)) {
-    return new BackendError(ErrorCode.CONNECTION_FAILED, 'The database is unavailable; try again shortly.', { cause: err });
-  }
-  return err;
-}
-
 export class MongoStorage implements Storage {
   private readonly options: MongoStorageOptions;
   private readonly sessions = new AsyncLocalStorage<ClientSession>();
   private connecting: Promise<{ client: MongoClient; db: Db }> | null = null;
   /** Classes known to have a text index (MongoDB allows one per collection). */
   private readonly textIndexed = new Set<string>();
-  /** Providers whose identity ids are known to have their unique index. */
-  private readonly authDataIndexed = new Set<string>();
   private ownedClient: MongoClient | null = null;
 
   constructor(options: MongoStorageOptions) {
@@ -316,72 +264,12 @@ export class MongoStorage implements Storage {
     return result.deletedCount;
   }
 
-  async findUserSecrets(schema: ClassSchema, where: RestWhere): Promise<UserSecrets | null> {
-    const filter = whereToFilter(schema, where);
-    const docs = await this.run((db, session) => db.collection(schema.className).find(filter, { limit: 2, session }).toArray());
-    // Two users answering to one name (a username equal to another's email) match no one.
-    if (docs.length !== 1) return null;
-    const doc = docs[0]!;
-    return {
-      user: documentToObject(schema, doc, this.options.fileUrl),
-      hashedPassword: typeof doc._hashed_password === 'string' ? doc._hashed_password : null,
-      failedLogins: typeof doc._failed_login_count === 'number' ? doc._failed_login_count : 0,
-      lockedUntil: doc._account_lockout_expires_at instanceof Date ? doc._account_lockout_expires_at : null,
-      passwordChangedAt: doc._password_changed_at instanceof Date ? doc._password_changed_at : null,
-      passwordHistory: Array.isArray(doc._password_history) ? doc._password_history.filter((h): h is string => typeof h === 'string') : [],
-    };
-  }
 
-  async reserveLoginAttempt(userId: string, now: Date): Promise<number | null> {
-    const after = await this.run((db, session) => db.collection<Document>('_User').findOneAndUpdate(
-      { _id: userId, $or: [{ _account_lockout_expires_at: { $exists: false } }, { _account_lockout_expires_at: { $lte: now } }] } as Document,
-      { $inc: { _failed_login_count: 1 }, $unset: { _account_lockout_expires_at: '' } },
-      { returnDocument: 'after', session },
-    ));
-    return after ? Number(after._failed_login_count) : null;
-  }
 
-  async lockAccount(userId: string, lockUntil: Date): Promise<void> {
-    await this.run((db, session) => db.collection<Document>('_User').updateOne(
-      { _id: userId } as Document,
-      { $set: { _account_lockout_expires_at: lockUntil, _failed_login_count: 0 } },
-      { session },
-    ));
-  }
 
-  async consumeUserToken(kind: UserTokenKind, token: string, now: Date, set: RestObject): Promise<RestObject | null> {
-    const [field, expires] = TOKEN_FIELDS[kind];
-    const update = updateToMongo(USER_TOKEN_SCHEMA, set);
-    update.$unset = { ...(update.$unset as Document | undefined), [field]: '', [expires]: '' };
-    const doc = await this.run((db, session) => db.collection<Document>('_User').findOneAndUpdate(
-      { [field]: token, [expires]: { $gt: now } },
-      update,
-      { returnDocument: 'after', session },
-    ));
-    return doc ? documentToObject(USER_TOKEN_SCHEMA, doc, this.options.fileUrl) : null;
-  }
 
-  async userWithToken(kind: UserTokenKind, token: string, now: Date): Promise<UserSecrets | null> {
-    const [field, expires] = TOKEN_FIELDS[kind];
-    return this.findUserSecrets(USER_TOKEN_SCHEMA, { [field]: token, [expires]: { $gt: { __type: 'Date', iso: now.toISOString() } } });
-  }
 
-  async clearFailedLogins(userId: string): Promise<void> {
-    await this.run((db, session) => db.collection<Document>('_User').updateOne(
-      { _id: userId } as Document,
-      { $unset: { _failed_login_count: '', _account_lockout_expires_at: '' } },
-      { session },
-    ));
-  }
 
-  async existsIgnoringCase(schema: ClassSchema, field: string, value: string, exceptObjectId?: string): Promise<boolean> {
-    const filter: Document = { [storedKey(schema, field)]: value };
-    if (exceptObjectId) filter._id = { $ne: exceptObjectId };
-    const found = await this.run((db, session) =>
-      db.collection(schema.className).findOne(filter, { collation: { locale: 'en_US', strength: 2 }, projection: { _id: 1 }, session }),
-    );
-    return found !== null;
-  }
 
   async countObjects(schema: ClassSchema, where: RestWhere, readers: Principals): Promise<number> {
     await this.ensureTextIndex(schema, where);
@@ -427,17 +315,46 @@ export class MongoStorage implements Storage {
     return docs.map((d) => String(d.relatedId));
   }
 
-  async ensureAuthDataIndex(provider: string): Promise<void> {
-    if (this.authDataIndexed.has(provider)) return;
-    const field = `_auth_data_${provider}.id`;
-    await this.run((db) => db.collection('_User').createIndex({ [field]: 1 }, { name: `${field}_1`, unique: true, sparse: true }));
-    this.authDataIndexed.add(provider);
+
+
+  // ---- users (see user-records.ts) ----
+
+  private readonly users = new MongoUserRecords((operation) => this.run(operation), (name) => this.options.fileUrl(name));
+
+  findUserSecrets(schema: ClassSchema, where: RestWhere): Promise<UserSecrets | null> {
+    return this.users.findUserSecrets(schema, where);
   }
 
-  async authProvidersOf(userId: string): Promise<string[]> {
-    const user = await this.run((db, session) => db.collection<Document>('_User').findOne({ _id: userId } as Document, { session }));
-    if (!user) return [];
-    return Object.keys(user).filter((k) => k.startsWith('_auth_data_') && user[k] !== null && user[k] !== undefined).map((k) => k.slice('_auth_data_'.length));
+  reserveLoginAttempt(userId: string, now: Date): Promise<number | null> {
+    return this.users.reserveLoginAttempt(userId, now);
+  }
+
+  lockAccount(userId: string, lockUntil: Date): Promise<void> {
+    return this.users.lockAccount(userId, lockUntil);
+  }
+
+  clearFailedLogins(userId: string): Promise<void> {
+    return this.users.clearFailedLogins(userId);
+  }
+
+  consumeUserToken(kind: UserTokenKind, token: string, now: Date, set: RestObject): Promise<RestObject | null> {
+    return this.users.consumeUserToken(kind, token, now, set);
+  }
+
+  userWithToken(kind: UserTokenKind, token: string, now: Date): Promise<UserSecrets | null> {
+    return this.users.userWithToken(kind, token, now);
+  }
+
+  existsIgnoringCase(schema: ClassSchema, field: string, value: string, exceptObjectId?: string): Promise<boolean> {
+    return this.users.existsIgnoringCase(schema, field, value, exceptObjectId);
+  }
+
+  ensureAuthDataIndex(provider: string): Promise<void> {
+    return this.users.ensureAuthDataIndex(provider);
+  }
+
+  authProvidersOf(userId: string): Promise<string[]> {
+    return this.users.authProvidersOf(userId);
   }
 
   // ---- global config ----
