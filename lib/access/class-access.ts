@@ -1,70 +1,111 @@
 /**
- * Which classes a caller may touch at all. Until class-level permissions are enforced field by
- * field, a class whose stored CLP is anything but Parse's open default fails closed: only the
- * master key may use it (a parse-server database must never become more open under Plinth).
+ * Class-level permissions (CLPs), as parse-server stores them in `_SCHEMA`: per operation, the
+ * principals allowed (`*`, user ids, `role:<name>`, `requiresAuthentication`), and pointer
+ * permissions (`readUserFields`, `writeUserFields`, `pointerFields`) that let a user reach only
+ * the objects whose pointer fields point to it. Plus the classes clients may not touch at all.
+ * A class whose CLP holds anything not enforced here (per-class `protectedFields`) fails closed:
+ * only the master key may use it, so a parse-server database never becomes more open under Plinth.
  */
 import type { RequestAuth } from '../auth/request-auth.js';
 import { BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import type { ClassSchema } from '../schema/class-schema.js';
 import { isMasterOnlyRead } from '../schema/names.js';
+import type { RestWhere } from '../storage/storage.js';
 
-export type ClassOperation = 'find' | 'get' | 'count' | 'create' | 'update' | 'delete';
+export type ClassOperation = 'find' | 'get' | 'count' | 'create' | 'update' | 'delete' | 'addField';
 
-const OPERATIONS = ['find', 'count', 'get', 'create', 'update', 'delete', 'addField'];
+type Json = Record<string, unknown>;
 
-function isOpenGrant(value: unknown): boolean {
-  return value === undefined || (value !== null && typeof value === 'object' && Object.keys(value).length === 1 && (value as Record<string, unknown>)['*'] === true);
+const OPERATIONS = new Set(['find', 'count', 'get', 'create', 'update', 'delete', 'addField']);
+const KNOWN_KEYS = new Set([...OPERATIONS, 'readUserFields', 'writeUserFields', 'protectedFields']);
+const READS = new Set<ClassOperation>(['find', 'get', 'count']);
+
+function isObject(value: unknown): value is Json {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 function isEmptyProtection(value: unknown): boolean {
   if (value === undefined) return true;
-  if (value === null || typeof value !== 'object') return false;
+  if (!isObject(value)) return false;
   return Object.values(value).every((fields) => Array.isArray(fields) && fields.length === 0);
 }
 
-/** Whether a class's permissions are Parse's open default (everyone may do everything). */
-export function hasOpenPermissions(schema: ClassSchema): boolean {
-  const clp = schema.classLevelPermissions;
-  for (const key of Object.keys(clp)) {
-    if (OPERATIONS.includes(key)) {
-      if (!isOpenGrant(clp[key])) return false;
-    } else if (key === 'protectedFields') {
-      if (!isEmptyProtection(clp[key])) return false;
-    } else {
-      // readUserFields, writeUserFields and anything newer: not enforced yet, so not open.
-      return false;
-    }
-  }
-  return true;
+/** Whether every rule of the class's CLP is one this module enforces. */
+function isEnforceable(clp: Json): boolean {
+  return Object.keys(clp).every((key) => KNOWN_KEYS.has(key)) && isEmptyProtection(clp.protectedFields);
 }
 
 function forbidden(message: string): BackendError {
   return new BackendError(ErrorCode.OPERATION_FORBIDDEN, message);
 }
 
-/** Throws 119 when the caller may not perform `operation` on the class at all. */
-export function assertClassAccess(auth: RequestAuth, className: string, schema: ClassSchema | undefined, operation: ClassOperation): void {
-  if (auth.master) return;
-  const reading = operation === 'find' || operation === 'get' || operation === 'count';
-  if (reading && isMasterOnlyRead(className)) {
+function stringList(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+}
+
+/** Whether a CLP rule lets the caller through without restriction. */
+function grants(rule: unknown, auth: RequestAuth): boolean {
+  if (rule === undefined) return true;
+  if (!isObject(rule)) return false;
+  if (rule['*'] === true) return true;
+  if (!auth.userId) return false;
+  if (rule.requiresAuthentication === true || rule[auth.userId] === true) return true;
+  return auth.roles.some((role) => rule[`role:${role}`] === true);
+}
+
+/** The pointer fields through which a user may reach objects for this operation. */
+function pointerFieldsFor(clp: Json, operation: ClassOperation): string[] {
+  const rule = clp[operation];
+  const own = isObject(rule) ? stringList(rule.pointerFields) : [];
+  if (READS.has(operation)) return [...own, ...stringList(clp.readUserFields)];
+  if (operation === 'update' || operation === 'delete') return [...own, ...stringList(clp.writeUserFields)];
+  return own;
+}
+
+/**
+ * Checks whether the caller may perform `operation` on the class. Returns null when it may reach
+ * every object (ACLs still apply), or a `where` that limits it to the objects its pointer
+ * permissions reach; throws 119 when it may not perform the operation at all.
+ */
+export function classAccess(auth: RequestAuth, className: string, schema: ClassSchema | undefined, operation: ClassOperation): RestWhere | null {
+  if (auth.master) return null;
+  if (READS.has(operation) && isMasterOnlyRead(className)) {
     throw forbidden(`Clients aren't allowed to perform the ${operation} operation on the ${className} collection.`);
   }
   // As parse-server: installations may be fetched one by one, never listed or deleted by clients.
   if (className === '_Installation' && (operation === 'find' || operation === 'count' || operation === 'delete')) {
     throw forbidden(`Clients aren't allowed to perform the ${operation} operation on the installation collection.`);
   }
-  if (schema && !hasOpenPermissions(schema)) {
+  if (!schema) return null;
+  const clp = schema.classLevelPermissions;
+  if (!isEnforceable(clp)) throw forbidden(`Permission denied for action ${operation} on class ${className}.`);
+  if (grants(clp[operation], auth)) return null;
+  const fields = pointerFieldsFor(clp, operation);
+  if (fields.length > 0 && auth.userId) {
+    const me = { __type: 'Pointer', className: '_User', objectId: auth.userId };
+    return fields.length === 1 ? { [fields[0]!]: me } : { $or: fields.map((field) => ({ [field]: me })) };
+  }
+  throw forbidden(`Permission denied for action ${operation} on class ${className}.`);
+}
+
+/** {@link classAccess}, for operations that cannot be limited to some objects (create, addField). */
+export function assertClassAccess(auth: RequestAuth, className: string, schema: ClassSchema | undefined, operation: ClassOperation): void {
+  if (classAccess(auth, className, schema, operation) !== null) {
     throw forbidden(`Permission denied for action ${operation} on class ${className}.`);
   }
 }
 
-/** Whether the caller may read the class (for include, which then leaves pointers as they are). */
-export function mayRead(auth: RequestAuth, className: string, schema: ClassSchema | undefined): boolean {
+/** Combines a `where` with an access restriction. */
+export function restricted(where: RestWhere, restriction: RestWhere | null): RestWhere {
+  return restriction ? { $and: [where, restriction] } : where;
+}
+
+/** The restriction for reading the class, or undefined when the caller may not read it at all. */
+export function readRestriction(auth: RequestAuth, className: string, schema: ClassSchema | undefined): RestWhere | null | undefined {
   try {
-    assertClassAccess(auth, className, schema, 'get');
-    return true;
+    return classAccess(auth, className, schema, 'get');
   } catch {
-    return false;
+    return undefined;
   }
 }

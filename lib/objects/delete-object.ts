@@ -1,5 +1,5 @@
 /** DELETE /classes/:className/:objectId: one atomic delete, limited to objects the caller may write. */
-import { assertClassAccess } from '../access/class-access.js';
+import { classAccess, restricted } from '../access/class-access.js';
 import { principalsOf } from '../auth/request-auth.js';
 import { BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
@@ -9,7 +9,7 @@ import type { OperationContext } from '../services.js';
 export async function deleteObject(ctx: OperationContext, className: string, objectId: string): Promise<void> {
   assertClassName(className);
   const schema = await ctx.services.schemas.get(className);
-  assertClassAccess(ctx.caller.auth, className, schema, 'delete');
-  const deleted = schema ? await ctx.services.storage.deleteObject(schema, { objectId }, principalsOf(ctx.caller.auth)) : false;
+  const restriction = classAccess(ctx.caller.auth, className, schema, 'delete');
+  const deleted = schema ? await ctx.services.storage.deleteObject(schema, restricted({ objectId }, restriction), principalsOf(ctx.caller.auth)) : false;
   if (!deleted) throw new BackendError(ErrorCode.OBJECT_NOT_FOUND, 'Object not found.');
 }

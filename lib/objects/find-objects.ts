@@ -1,5 +1,5 @@
 /** Reads: find (with count), get and the sub-queries a `where` may contain. */
-import { assertClassAccess } from '../access/class-access.js';
+import { classAccess, restricted } from '../access/class-access.js';
 import { assertNotProtected, visibleTo } from '../access/protected-fields.js';
 import { principalsOf } from '../auth/request-auth.js';
 import { BackendError } from '../errors/backend-error.js';
@@ -52,12 +52,12 @@ export async function findObjects(ctx: OperationContext, requestedClass: string,
   const redirected = className !== requestedClass ? { className } : {};
   const { auth } = ctx.caller;
   const schema = await ctx.services.schemas.get(className);
-  assertClassAccess(auth, className, schema, params.limit === 0 && params.count ? 'count' : 'find');
+  const restriction = classAccess(auth, className, schema, params.limit === 0 && params.count ? 'count' : 'find');
   const where = validateWhere(params.where, auth.master);
   assertNotProtected(className, [...whereFields(where), ...(params.order ?? []), ...(params.keys ?? []), ...(params.excludeKeys ?? [])], auth);
   if (params.explain && !auth.master) throw new BackendError(ErrorCode.OPERATION_FORBIDDEN, 'explain needs the master key');
   if (!schema) return params.count ? { results: [], count: 0, ...redirected } : { results: [], ...redirected };
-  const resolved = await resolveWhere(ctx, schema, where);
+  const resolved = restricted(await resolveWhere(ctx, schema, where), restriction);
   const readers = principalsOf(ctx.caller.auth);
   const keys = params.keys?.map((k) => k.split('.')[0]!);
   const options = { order: params.order, skip: params.skip, limit: params.limit, keys, readPreference: params.readPreference, hint: params.hint };
@@ -76,11 +76,11 @@ export async function getObject(ctx: OperationContext, className: string, object
   assertClassName(className);
   const { auth } = ctx.caller;
   const schema = await ctx.services.schemas.get(className);
-  assertClassAccess(auth, className, schema, 'get');
+  const restriction = classAccess(auth, className, schema, 'get');
   assertNotProtected(className, [...(params.keys ?? []), ...(params.excludeKeys ?? [])], auth);
   if (!schema) throw new BackendError(ErrorCode.OBJECT_NOT_FOUND, 'Object not found.');
   const keys = params.keys?.map((k) => k.split('.')[0]!);
-  const [object] = await ctx.services.storage.findObjects(schema, { objectId }, { limit: 1, keys }, principalsOf(ctx.caller.auth));
+  const [object] = await ctx.services.storage.findObjects(schema, restricted({ objectId }, restriction), { limit: 1, keys }, principalsOf(ctx.caller.auth));
   if (!object) throw new BackendError(ErrorCode.OBJECT_NOT_FOUND, 'Object not found.');
   await shapeResults(ctx, schema, [object], params);
   return visibleTo(className, object, auth);

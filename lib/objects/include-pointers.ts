@@ -3,7 +3,7 @@
  * level (`objectId $in [...]`), the classes of one level fetched in parallel, with the caller's
  * read permissions applied to the included objects too.
  */
-import { mayRead } from '../access/class-access.js';
+import { readRestriction, restricted } from '../access/class-access.js';
 import { visibleTo } from '../access/protected-fields.js';
 import { principalsOf } from '../auth/request-auth.js';
 import type { OperationContext } from '../services.js';
@@ -64,8 +64,9 @@ async function includeOne(ctx: OperationContext, results: Json[], path: string[]
   await Promise.all([...wanted].map(async ([className, ids]) => {
     const schema = await ctx.services.schemas.get(className);
     // Classes the caller may not read stay pointers, exactly as objects its ACLs hide do.
-    if (!schema || !mayRead(ctx.caller.auth, className, schema)) return;
-    const objects = await ctx.services.storage.findObjects(schema, { objectId: { $in: [...ids] } }, {}, principalsOf(ctx.caller.auth));
+    const restriction = schema ? readRestriction(ctx.caller.auth, className, schema) : undefined;
+    if (!schema || restriction === undefined) return;
+    const objects = await ctx.services.storage.findObjects(schema, restricted({ objectId: { $in: [...ids] } }, restriction), {}, principalsOf(ctx.caller.auth));
     for (const object of objects) {
       fetched.set(`${className}$${String(object.objectId)}`, { ...visibleTo(className, object, ctx.caller.auth), __type: 'Object', className });
     }

@@ -5,7 +5,7 @@
  * parallel, each with the caller's read permissions.
  */
 import { principalsOf } from '../auth/request-auth.js';
-import { assertClassAccess } from '../access/class-access.js';
+import { classAccess, restricted } from '../access/class-access.js';
 import { assertNotProtected } from '../access/protected-fields.js';
 import { relativeTimeToDate } from '../query/relative-time.js';
 import { whereFields } from '../query/where.js';
@@ -31,10 +31,10 @@ export const MAX_SUBQUERY_RESULTS = 10000;
 async function runQuery(ctx: OperationContext, className: string, where: RestWhere, keys: string[]): Promise<RestObject[]> {
   const { auth } = ctx.caller;
   const schema = await ctx.services.schemas.get(className);
-  assertClassAccess(auth, className, schema, 'find');
+  const restriction = classAccess(auth, className, schema, 'find');
   assertNotProtected(className, [...whereFields(where), ...keys], auth);
   if (!schema) return [];
-  const resolved = await resolveWhere(ctx, schema, where);
+  const resolved = restricted(await resolveWhere(ctx, schema, where), restriction);
   const results = await ctx.services.storage.findObjects(schema, resolved, { keys: keys.map((k) => k.split('.')[0]!), limit: MAX_SUBQUERY_RESULTS + 1 }, principalsOf(auth));
   if (results.length > MAX_SUBQUERY_RESULTS) {
     throw new BackendError(ErrorCode.INVALID_QUERY, `a sub-query on ${className} matched more than ${MAX_SUBQUERY_RESULTS} objects; narrow it down`);

@@ -2,7 +2,7 @@
  * The save pipeline, as a flat list of steps: check the body -> run beforeSave -> check the schema
  * -> write (one atomic database operation) -> relations -> response -> afterSave.
  */
-import { assertClassAccess } from '../access/class-access.js';
+import { assertClassAccess, classAccess, restricted } from '../access/class-access.js';
 import { principalsOf } from '../auth/request-auth.js';
 import { HookObject } from '../cloud/hook-object.js';
 import type { SaveHookRequest } from '../cloud/cloud-registry.js';
@@ -130,6 +130,7 @@ export async function createObject(ctx: OperationContext, className: string, raw
   const schema = await services.schemas.prepareWrite(className, schemaValues(values, body.relations), {
     master: ctx.caller.auth.master,
     allowClientClassCreation: services.config.allowClientClassCreation,
+    assertMayAddField: (existing) => assertClassAccess(ctx.caller.auth, className, existing, 'addField'),
   });
   const now = services.now().toISOString();
   const object: RestObject = { objectId, createdAt: now, updatedAt: now, ...values };
@@ -149,11 +150,11 @@ export async function updateObject(ctx: OperationContext, className: string, obj
   const parsed = parseWriteBody(rawBody, { update: true });
   const needsOriginal = services.cloud.hook('beforeSave', className) !== undefined || services.cloud.hook('afterSave', className) !== undefined;
   const schemaBefore = await services.schemas.get(className);
-  assertClassAccess(ctx.caller.auth, className, schemaBefore, 'update');
+  const restriction = classAccess(ctx.caller.auth, className, schemaBefore, 'update');
   if (!schemaBefore) throw new BackendError(ErrorCode.OBJECT_NOT_FOUND, 'Object not found.');
   let original: Json | undefined;
   if (needsOriginal) {
-    [original] = await services.storage.findObjects(schemaBefore, { objectId }, { limit: 1 }, principalsOf(ctx.caller.auth));
+    [original] = await services.storage.findObjects(schemaBefore, restricted({ objectId }, restriction), { limit: 1 }, principalsOf(ctx.caller.auth));
     if (!original) throw new BackendError(ErrorCode.OBJECT_NOT_FOUND, 'Object not found.');
   }
   const { body, changedByHook } = await beforeSave(ctx, className, original ?? { objectId }, parsed);
@@ -162,11 +163,12 @@ export async function updateObject(ctx: OperationContext, className: string, obj
   const schema = await services.schemas.prepareWrite(className, schemaValues(values, body.relations), {
     master: ctx.caller.auth.master,
     allowClientClassCreation: services.config.allowClientClassCreation,
+    assertMayAddField: (existing) => assertClassAccess(ctx.caller.auth, className, existing, 'addField'),
   });
   const updatedAt = services.now().toISOString();
   const update: RestObject = { ...values, ...internal, updatedAt };
   if (body.acl) update.ACL = body.acl;
-  const stored = await services.storage.updateObject(schema, { objectId }, update, principalsOf(ctx.caller.auth));
+  const stored = await services.storage.updateObject(schema, restricted({ objectId }, restriction), update, principalsOf(ctx.caller.auth));
   if (!stored) throw new BackendError(ErrorCode.OBJECT_NOT_FOUND, 'Object not found.');
   await applyRelations(ctx, className, objectId, body.relations);
   await runAfterSave(ctx, className, stored, original);

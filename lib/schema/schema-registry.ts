@@ -23,6 +23,8 @@ export interface SchemaRegistryOptions {
 export interface WriteIntent {
   master: boolean;
   allowClientClassCreation: boolean;
+  /** Throws when the caller may not add fields to this existing class (its addField permission). */
+  assertMayAddField?: (schema: ClassSchema) => void;
 }
 
 export class SchemaRegistry {
@@ -75,6 +77,7 @@ export class SchemaRegistry {
       const schema = existing ?? emptyClassSchema(className);
       const addFields = newFields(schema, values);
       if (existing && Object.keys(addFields).length === 0) return schema;
+      if (existing) intent.assertMayAddField?.(existing);
       if (!existing && !intent.master && !intent.allowClientClassCreation && !className.startsWith('_')) {
         throw new BackendError(ErrorCode.OPERATION_FORBIDDEN, `This user is not allowed to access non-existent class: ${className}`);
       }
