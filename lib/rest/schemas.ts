@@ -1,8 +1,10 @@
-/** /schemas (read) and /purge, master key only. */
+/** /schemas and /purge, master key only. */
 import { BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import type { ApiReply, ApiRequest } from '../http/api-request.js';
 import type { ClassSchema } from '../schema/class-schema.js';
+import type { FieldType } from '../schema/field-types.js';
+import { parseClassLevelPermissions, parseFieldChanges } from '../schema/schema-definition.js';
 import { assertClassName } from '../schema/names.js';
 import type { Services } from '../services.js';
 import { requireMaster } from './server.js';
@@ -42,5 +44,81 @@ export async function purge(services: Services, req: ApiRequest, className: stri
   if (schema) await services.storage.deleteObjects(schema, {});
   if (className === '_Session') services.sessions.forgetAll();
   if (className === '_Role') services.roles.invalidate();
+  return { body: {} };
+}
+
+function bodyOf(req: ApiRequest): Record<string, unknown> {
+  const body = req.body;
+  return body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
+}
+
+function refuseIndexes(body: Record<string, unknown>): void {
+  const indexes = body.indexes;
+  if (indexes !== undefined && (typeof indexes !== 'object' || indexes === null || Object.keys(indexes).length > 0)) {
+    throw new BackendError(ErrorCode.COMMAND_UNAVAILABLE, 'indexes cannot be changed through /schemas yet');
+  }
+}
+
+/** POST /schemas/:className (or /schemas with `className`): creates a class with fields and CLPs. */
+export async function createSchema(services: Services, req: ApiRequest, urlClassName?: string): Promise<ApiReply> {
+  requireMaster(req);
+  const body = bodyOf(req);
+  const className = urlClassName ?? body.className;
+  if (typeof className !== 'string') throw new BackendError(ErrorCode.INVALID_CLASS_NAME, 'POST /schemas needs a className.');
+  if (urlClassName && body.className !== undefined && body.className !== urlClassName) {
+    throw new BackendError(ErrorCode.INVALID_CLASS_NAME, `Class name mismatch between ${String(body.className)} and ${urlClassName}.`);
+  }
+  assertClassName(className);
+  refuseIndexes(body);
+  const changes = parseFieldChanges(body.fields, false);
+  const clp = parseClassLevelPermissions(body.classLevelPermissions);
+  if (await services.schemas.get(className)) throw new BackendError(ErrorCode.INVALID_CLASS_NAME, `Class ${className} already exists.`);
+  const addFields = Object.fromEntries(Object.entries(changes).flatMap(([name, c]) => (c.kind === 'add' ? [[name, c.type]] : [])));
+  await services.storage.applySchemaChange({ className, addFields, create: true });
+  if (clp) await services.storage.setClassLevelPermissions(className, clp);
+  services.schemas.invalidate();
+  return getSchema(services, req, className);
+}
+
+/** PUT /schemas/:className: adds or deletes fields, replaces CLPs. */
+export async function updateSchema(services: Services, req: ApiRequest, className: string): Promise<ApiReply> {
+  requireMaster(req);
+  assertClassName(className);
+  const body = bodyOf(req);
+  refuseIndexes(body);
+  const schema = await services.schemas.get(className);
+  if (!schema) throw new BackendError(ErrorCode.INVALID_CLASS_NAME, `Class ${className} does not exist.`);
+  const changes = parseFieldChanges(body.fields, true);
+  const clp = parseClassLevelPermissions(body.classLevelPermissions);
+  const addFields: Record<string, FieldType> = {};
+  const deleted: string[] = [];
+  for (const [name, change] of Object.entries(changes)) {
+    const exists = name in schema.fields;
+    if (change.kind === 'delete') {
+      if (!exists) throw new BackendError(ErrorCode.INVALID_SCHEMA_OPERATION, `Field ${name} does not exist, cannot delete.`);
+      deleted.push(name);
+    } else {
+      if (exists) throw new BackendError(ErrorCode.INVALID_SCHEMA_OPERATION, `Field ${name} exists, cannot update.`);
+      addFields[name] = change.type;
+    }
+  }
+  if (deleted.length > 0) await services.storage.deleteFields(schema, deleted);
+  if (Object.keys(addFields).length > 0) await services.storage.applySchemaChange({ className, addFields, create: false });
+  if (clp) await services.storage.setClassLevelPermissions(className, clp);
+  services.schemas.invalidate();
+  return getSchema(services, req, className);
+}
+
+/** DELETE /schemas/:className: drops a class that has no objects left. */
+export async function deleteSchema(services: Services, req: ApiRequest, className: string): Promise<ApiReply> {
+  requireMaster(req);
+  assertClassName(className);
+  if (className.startsWith('_')) throw new BackendError(ErrorCode.OPERATION_FORBIDDEN, `The system class ${className} cannot be dropped.`);
+  const schema = await services.schemas.get(className);
+  if (!schema) return { body: {} };
+  const count = await services.storage.countObjects(schema, {}, null);
+  if (count > 0) throw new BackendError(ErrorCode.INVALID_SCHEMA_OPERATION, `Class ${className} is not empty, contains ${count} objects, cannot drop schema.`);
+  await services.storage.dropClass(schema);
+  services.schemas.invalidate();
   return { body: {} };
 }

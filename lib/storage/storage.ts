@@ -48,6 +48,13 @@ export interface Storage {
   /** Adds fields to a class's `_SCHEMA` entry (creating it), never changing an existing type. */
   applySchemaChange(change: SchemaChange): Promise<void>;
 
+  /** Replaces a class's class-level permissions in `_SCHEMA`. */
+  setClassLevelPermissions(className: string, clp: Record<string, unknown>): Promise<void>;
+  /** Removes fields from a class: from `_SCHEMA`, from every object, and relation join collections. */
+  deleteFields(schema: ClassSchema, fields: readonly string[]): Promise<void>;
+  /** Drops a class: its collection, its join collections and its `_SCHEMA` entry. */
+  dropClass(schema: ClassSchema): Promise<void>;
+
   createObject(schema: ClassSchema, object: RestObject): Promise<void>;
   /**
    * Applies `update` (values and `__op`s) to the one object matching `where` and writable by

@@ -30,3 +30,78 @@ describe('REST /schemas (read) and /purge', () => {
     expect((await t.http.get('/parse/schemas/Song').set(masterHeaders)).status).to.equal(200);
   });
 });
+
+describe('REST /schemas (write)', () => {
+  let t: TestBackend;
+  before(async () => {
+    t = await startTestBackend();
+  });
+  after(() => t.close());
+
+  it('creates a class with fields and class-level permissions, then enforces them', async () => {
+    const created = await t.http.post('/parse/schemas/Note').set(masterHeaders).send({
+      className: 'Note',
+      fields: { body: { type: 'String' }, owner: { type: 'Pointer', targetClass: '_User' }, tags: { type: 'Relation', targetClass: 'Tag' } },
+      classLevelPermissions: { find: {}, count: {}, get: { '*': true }, create: { '*': true }, update: {}, delete: {}, addField: {}, protectedFields: { '*': [] } },
+    });
+    expect(created.status).to.equal(200);
+    expect(created.body.fields).to.deep.include({ body: { type: 'String' }, owner: { type: 'Pointer', targetClass: '_User' }, tags: { type: 'Relation', targetClass: 'Tag' } });
+    expect(created.body.classLevelPermissions.find).to.deep.equal({});
+    const note = await t.http.post('/parse/classes/Note').set(appHeaders).send({ body: 'hi' }).expect(201);
+    expect((await t.http.get('/parse/classes/Note').set(appHeaders)).body.code).to.equal(119);
+    expect((await t.http.get(`/parse/classes/Note/${note.body.objectId}`).set(appHeaders)).body.body).to.equal('hi');
+    expect((await t.http.post('/parse/classes/Note').set(appHeaders).send({ extra: 1 })).body.code).to.equal(119);
+    expect((await t.http.post('/parse/schemas/Note').set(masterHeaders).send({})).body.code).to.equal(103);
+  });
+
+  it('accepts the class name in the body, and refuses a mismatch', async () => {
+    expect((await t.http.post('/parse/schemas').set(masterHeaders).send({ className: 'Album' })).body.className).to.equal('Album');
+    expect((await t.http.post('/parse/schemas/Album2').set(masterHeaders).send({ className: 'Other' })).body.code).to.equal(103);
+    expect((await t.http.post('/parse/schemas').set(masterHeaders).send({})).body.code).to.equal(103);
+  });
+
+  it('adds and deletes fields, removing deleted values from every object', async () => {
+    await t.http.post('/parse/classes/Track').set(appHeaders).send({ title: 'a', plays: 3 }).expect(201);
+    const put = await t.http.put('/parse/schemas/Track').set(masterHeaders).send({ fields: { plays: { __op: 'Delete' }, rating: { type: 'Number' } } });
+    expect(put.status).to.equal(200);
+    expect(put.body.fields).to.have.property('rating');
+    expect(put.body.fields).not.to.have.property('plays');
+    const [track] = (await t.http.get('/parse/classes/Track').set(appHeaders)).body.results;
+    expect(track).not.to.have.property('plays');
+    expect(track.title).to.equal('a');
+    // The field can come back with another type once deleted.
+    await t.http.post('/parse/classes/Track').set(appHeaders).send({ plays: 'many' }).expect(201);
+  });
+
+  it('answers bad field changes with Parse codes', async () => {
+    await t.http.post('/parse/schemas/Bad').set(masterHeaders).send({ fields: { n: { type: 'Number' } } }).expect(200);
+    const put = (fields: unknown) => t.http.put('/parse/schemas/Bad').set(masterHeaders).send({ fields });
+    expect((await put({ n: { type: 'String' } })).body.code).to.equal(255);
+    expect((await put({ missing: { __op: 'Delete' } })).body.code).to.equal(255);
+    expect((await put({ x: { type: 'Nonsense' } })).body.code).to.equal(111);
+    expect((await put({ p: { type: 'Pointer' } })).body.code).to.equal(104);
+    expect((await put({ objectId: { __op: 'Delete' } })).body.code).to.equal(136);
+    expect((await put({ '1bad': { type: 'String' } })).body.code).to.equal(105);
+    expect((await put('nope')).body.code).to.equal(107);
+    expect((await t.http.put('/parse/schemas/Nope').set(masterHeaders).send({})).body.code).to.equal(103);
+    expect((await t.http.put('/parse/schemas/Bad').set(masterHeaders).send({ indexes: { i: { n: 1 } } })).body.code).to.equal(108);
+    expect((await t.http.put('/parse/schemas/Bad').set(masterHeaders).send({ classLevelPermissions: { find: { '*': 'yes' } } })).body.code).to.equal(107);
+    expect((await t.http.put('/parse/schemas/Bad').set(masterHeaders).send({ classLevelPermissions: { protectedFields: { '*': ['n'] } } })).body.code).to.equal(108);
+    expect((await t.http.post('/parse/schemas/Created').set(masterHeaders).send({ fields: { a: { __op: 'Delete' } } })).body.code).to.equal(107);
+  });
+
+  it('drops empty classes only, and never system classes', async () => {
+    await t.http.post('/parse/classes/Full').set(appHeaders).send({ a: 1 }).expect(201);
+    expect((await t.http.delete('/parse/schemas/Full').set(masterHeaders)).body.code).to.equal(255);
+    await t.http.delete('/parse/purge/Full').set(masterHeaders).expect(200);
+    expect((await t.http.delete('/parse/schemas/Full').set(masterHeaders)).body).to.deep.equal({});
+    expect((await t.http.get('/parse/schemas/Full').set(masterHeaders)).body.code).to.equal(103);
+    expect((await t.http.delete('/parse/schemas/_User').set(masterHeaders)).body.code).to.equal(119);
+  });
+
+  it('is master-key only', async () => {
+    expect((await t.http.post('/parse/schemas/Sneaky').set(appHeaders).send({})).status).to.equal(403);
+    expect((await t.http.put('/parse/schemas/Bad').set(appHeaders).send({})).status).to.equal(403);
+    expect((await t.http.delete('/parse/schemas/Bad').set(appHeaders)).status).to.equal(403);
+  });
+});

@@ -165,6 +165,36 @@ export class MongoStorage implements Storage {
     }
   }
 
+  async setClassLevelPermissions(className: string, clp: Record<string, unknown>): Promise<void> {
+    await this.run((db, session) => db.collection<Document>(SCHEMA_COLLECTION).updateOne({ _id: className } as Document, { $set: { '_metadata.class_permissions': clp } }, { session }));
+  }
+
+  async deleteFields(schema: ClassSchema, fields: readonly string[]): Promise<void> {
+    const schemaUnset: Document = {};
+    const dataUnset: Document = {};
+    for (const field of fields) {
+      schemaUnset[field] = '';
+      dataUnset[storedKey(schema, field)] = '';
+    }
+    await this.run(async (db, session) => {
+      await db.collection<Document>(SCHEMA_COLLECTION).updateOne({ _id: schema.className } as Document, { $unset: schemaUnset }, { session });
+      await db.collection(schema.className).updateMany({}, { $unset: dataUnset }, { session });
+      for (const field of fields) {
+        if (schema.fields[field]?.type === 'Relation') await db.collection(`_Join:${field}:${schema.className}`).drop().catch(() => undefined);
+      }
+    });
+  }
+
+  async dropClass(schema: ClassSchema): Promise<void> {
+    await this.run(async (db, session) => {
+      await db.collection(schema.className).drop().catch(() => undefined);
+      for (const [field, type] of Object.entries(schema.fields)) {
+        if (type.type === 'Relation') await db.collection(`_Join:${field}:${schema.className}`).drop().catch(() => undefined);
+      }
+      await db.collection<Document>(SCHEMA_COLLECTION).deleteOne({ _id: schema.className } as Document, { session });
+    });
+  }
+
   // ---- objects ----
 
   async createObject(schema: ClassSchema, object: RestObject): Promise<void> {

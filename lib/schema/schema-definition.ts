@@ -1,0 +1,78 @@
+/** Checks the field and permission definitions sent to /schemas. */
+import { BackendError } from '../errors/backend-error.js';
+import { ErrorCode } from '../errors/error-codes.js';
+import type { FieldType, FieldTypeName } from './field-types.js';
+import { assertClassName, assertFieldName } from './names.js';
+
+type Json = Record<string, unknown>;
+
+const FIELD_TYPES = new Set<FieldTypeName>(['String', 'Number', 'Boolean', 'Date', 'Object', 'Array', 'GeoPoint', 'File', 'Bytes', 'Polygon', 'Pointer', 'Relation']);
+const DEFAULT_FIELDS = new Set(['objectId', 'createdAt', 'updatedAt', 'ACL']);
+const OPERATIONS = new Set(['find', 'count', 'get', 'create', 'update', 'delete', 'addField']);
+
+function isObject(value: unknown): value is Json {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** A field change requested through PUT /schemas: add with a type, or delete. */
+export type FieldChange = { kind: 'add'; type: FieldType } | { kind: 'delete' };
+
+/** Reads `fields` of a /schemas request. */
+export function parseFieldChanges(value: unknown, allowDelete: boolean): Record<string, FieldChange> {
+  if (value === undefined) return {};
+  if (!isObject(value)) throw new BackendError(ErrorCode.INVALID_JSON, 'fields must be an object');
+  const changes: Record<string, FieldChange> = {};
+  for (const [name, definition] of Object.entries(value)) {
+    if (DEFAULT_FIELDS.has(name)) throw new BackendError(ErrorCode.CHANGED_IMMUTABLE_FIELD, `field ${name} cannot be changed`);
+    assertFieldName(name);
+    if (!isObject(definition)) throw new BackendError(ErrorCode.INVALID_JSON, `field ${name} must be described by an object`);
+    if (definition.__op === 'Delete') {
+      if (!allowDelete) throw new BackendError(ErrorCode.INVALID_JSON, `field ${name} cannot be deleted here`);
+      changes[name] = { kind: 'delete' };
+      continue;
+    }
+    const type = definition.type;
+    if (typeof type !== 'string' || !FIELD_TYPES.has(type as FieldTypeName)) throw new BackendError(ErrorCode.INCORRECT_TYPE, `invalid field type: ${String(type)}`);
+    if (type === 'Pointer' || type === 'Relation') {
+      if (typeof definition.targetClass !== 'string') throw new BackendError(ErrorCode.MISSING_OBJECT_ID, `type ${type} needs a class name`);
+      assertClassName(definition.targetClass);
+      changes[name] = { kind: 'add', type: { type: type as FieldTypeName, targetClass: definition.targetClass } };
+    } else {
+      changes[name] = { kind: 'add', type: { type: type as FieldTypeName } };
+    }
+  }
+  return changes;
+}
+
+const PRINCIPAL = /^(\*|requiresAuthentication|[A-Za-z0-9_]{1,64}|role:[A-Za-z0-9_ -]{1,128})$/;
+
+/** Reads `classLevelPermissions` of a /schemas request (the same shapes the access checks enforce). */
+export function parseClassLevelPermissions(value: unknown): Json | undefined {
+  if (value === undefined) return undefined;
+  if (!isObject(value)) throw new BackendError(ErrorCode.INVALID_JSON, 'classLevelPermissions must be an object');
+  for (const [key, rule] of Object.entries(value)) {
+    if (OPERATIONS.has(key)) {
+      if (!isObject(rule)) throw new BackendError(ErrorCode.INVALID_JSON, `classLevelPermissions.${key} must be an object`);
+      for (const [principal, granted] of Object.entries(rule)) {
+        if (principal === 'pointerFields') {
+          if (!Array.isArray(granted) || !granted.every((f) => typeof f === 'string')) throw new BackendError(ErrorCode.INVALID_JSON, `classLevelPermissions.${key}.pointerFields must list field names`);
+          continue;
+        }
+        if (!PRINCIPAL.test(principal) || granted !== true) throw new BackendError(ErrorCode.INVALID_JSON, `classLevelPermissions.${key}: '${principal}' must be a principal set to true`);
+      }
+    } else if (key === 'readUserFields' || key === 'writeUserFields') {
+      if (!Array.isArray(rule) || !rule.every((f) => typeof f === 'string')) throw new BackendError(ErrorCode.INVALID_JSON, `classLevelPermissions.${key} must list field names`);
+    } else if (key === 'protectedFields') {
+      if (!isObject(rule) || !Object.values(rule).every((fields) => Array.isArray(fields) && fields.every((f) => typeof f === 'string'))) {
+        throw new BackendError(ErrorCode.INVALID_JSON, 'classLevelPermissions.protectedFields must map principals to field lists');
+      }
+      // Per-class protected fields are not enforced yet; storing them would close the class to clients.
+      if (Object.values(rule).some((fields) => (fields as unknown[]).length > 0)) {
+        throw new BackendError(ErrorCode.COMMAND_UNAVAILABLE, 'per-class protectedFields cannot be set yet');
+      }
+    } else {
+      throw new BackendError(ErrorCode.INVALID_JSON, `classLevelPermissions: unknown key ${key}`);
+    }
+  }
+  return value;
+}

@@ -1,0 +1,47 @@
+import { expect } from 'chai';
+import { startTestBackend, type TestBackend } from '../support/backend.js';
+import { useBackend, type ParseSdk } from '../support/parse-sdk.js';
+
+describe('Parse JS SDK: Parse.Schema', () => {
+  let backend: TestBackend;
+  let Parse: ParseSdk;
+  before(async () => {
+    backend = await startTestBackend();
+    Parse = useBackend(backend);
+  });
+  after(() => backend.close());
+
+  it('creates, reads, changes and deletes a class', async () => {
+    const schema = new Parse.Schema('Planet');
+    schema.addString('name').addNumber('moons').addPointer('star', 'Star');
+    schema.setCLP({ find: { '*': true }, get: { '*': true }, count: {}, create: {}, update: {}, delete: {}, addField: {}, protectedFields: { '*': [] } });
+    await schema.save();
+
+    const read = (await new Parse.Schema('Planet').get()) as unknown as { fields: Record<string, unknown>; classLevelPermissions: Record<string, unknown> };
+    expect(read.fields.star).to.deep.equal({ type: 'Pointer', targetClass: 'Star' });
+    expect(read.classLevelPermissions.create).to.deep.equal({});
+    const all = await Parse.Schema.all();
+    expect(all.map((s: { className: string }) => s.className)).to.include('Planet');
+
+    // The CLP closes creation to clients.
+    const error = await new Parse.Object('Planet').save({ name: 'x' }).catch((e: { code: number }) => e);
+    expect((error as { code: number }).code).to.equal(Parse.Error.OPERATION_FORBIDDEN);
+
+    const update = new Parse.Schema('Planet');
+    update.deleteField('moons');
+    update.addBoolean('ringed');
+    const updated = (await update.update()) as unknown as { fields: Record<string, unknown> };
+    expect(updated.fields).to.have.property('ringed');
+    expect(updated.fields).not.to.have.property('moons');
+
+    await new Parse.Schema('Planet').delete();
+    const gone = await new Parse.Schema('Planet').get().catch((e: { code: number }) => e);
+    expect((gone as { code: number }).code).to.equal(Parse.Error.INVALID_CLASS_NAME);
+  });
+
+  it('reports a field that already exists with 255', async () => {
+    await new Parse.Schema('Moon').addString('name').save();
+    const error = await new Parse.Schema('Moon').addNumber('name').update().catch((e: { code: number }) => e);
+    expect((error as { code: number }).code).to.equal(255);
+  });
+});
