@@ -4,7 +4,8 @@ import { ErrorCode } from '../errors/error-codes.js';
 import type { ApiReply, ApiRequest } from '../http/api-request.js';
 import type { ClassSchema } from '../schema/class-schema.js';
 import type { FieldType } from '../schema/field-types.js';
-import { parseClassLevelPermissions, parseFieldChanges } from '../schema/schema-definition.js';
+import { parseClassLevelPermissions, parseFieldChanges, parseIndexChanges, type IndexChange } from '../schema/schema-definition.js';
+import { emptyClassSchema } from '../schema/class-schema.js';
 import { assertClassName } from '../schema/names.js';
 import type { Services } from '../services.js';
 import { requireMaster } from './server.js';
@@ -52,11 +53,14 @@ function bodyOf(req: ApiRequest): Record<string, unknown> {
   return body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
 }
 
-function refuseIndexes(body: Record<string, unknown>): void {
-  const indexes = body.indexes;
-  if (indexes !== undefined && (typeof indexes !== 'object' || indexes === null || Object.keys(indexes).length > 0)) {
-    throw new BackendError(ErrorCode.COMMAND_UNAVAILABLE, 'indexes cannot be changed through /schemas yet');
-  }
+/** Applies the index part of a /schemas request, once its fields are in place. */
+async function applyIndexChanges(services: Services, className: string, changes: Record<string, IndexChange>): Promise<void> {
+  const add = Object.fromEntries(Object.entries(changes).flatMap(([name, c]) => (c.kind === 'add' ? [[name, c.key]] : [])));
+  const drop = Object.entries(changes).flatMap(([name, c]) => (c.kind === 'delete' ? [name] : []));
+  if (Object.keys(add).length === 0 && drop.length === 0) return;
+  services.schemas.invalidate();
+  const schema = await services.schemas.get(className);
+  if (schema) await services.storage.changeIndexes(schema, add, drop);
 }
 
 /** POST /schemas/:className (or /schemas with `className`): creates a class with fields and CLPs. */
@@ -69,13 +73,14 @@ export async function createSchema(services: Services, req: ApiRequest, urlClass
     throw new BackendError(ErrorCode.INVALID_CLASS_NAME, `Class name mismatch between ${String(body.className)} and ${urlClassName}.`);
   }
   assertClassName(className);
-  refuseIndexes(body);
   const changes = parseFieldChanges(body.fields, false);
   const clp = parseClassLevelPermissions(body.classLevelPermissions);
   if (await services.schemas.get(className)) throw new BackendError(ErrorCode.INVALID_CLASS_NAME, `Class ${className} already exists.`);
   const addFields = Object.fromEntries(Object.entries(changes).flatMap(([name, c]) => (c.kind === 'add' ? [[name, c.type]] : [])));
+  const indexes = parseIndexChanges(body.indexes, { ...emptyClassSchema(className).fields, ...addFields }, {}, false);
   await services.storage.applySchemaChange({ className, addFields, create: true });
   if (clp) await services.storage.setClassLevelPermissions(className, clp);
+  await applyIndexChanges(services, className, indexes);
   services.schemas.invalidate();
   return getSchema(services, req, className);
 }
@@ -85,7 +90,6 @@ export async function updateSchema(services: Services, req: ApiRequest, classNam
   requireMaster(req);
   assertClassName(className);
   const body = bodyOf(req);
-  refuseIndexes(body);
   const schema = await services.schemas.get(className);
   if (!schema) throw new BackendError(ErrorCode.INVALID_CLASS_NAME, `Class ${className} does not exist.`);
   const changes = parseFieldChanges(body.fields, true);
@@ -102,9 +106,12 @@ export async function updateSchema(services: Services, req: ApiRequest, classNam
       addFields[name] = change.type;
     }
   }
+  const remaining = Object.fromEntries(Object.entries(schema.fields).filter(([name]) => !deleted.includes(name)));
+  const indexes = parseIndexChanges(body.indexes, { ...remaining, ...addFields }, schema.indexes, true);
   if (deleted.length > 0) await services.storage.deleteFields(schema, deleted);
   if (Object.keys(addFields).length > 0) await services.storage.applySchemaChange({ className, addFields, create: false });
   if (clp) await services.storage.setClassLevelPermissions(className, clp);
+  await applyIndexChanges(services, className, indexes);
   services.schemas.invalidate();
   return getSchema(services, req, className);
 }

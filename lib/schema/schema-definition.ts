@@ -76,3 +76,39 @@ export function parseClassLevelPermissions(value: unknown): Json | undefined {
   }
   return value;
 }
+
+/** An index change requested through /schemas: a key spec in Parse field names, or a drop. */
+export type IndexChange = { kind: 'add'; key: Record<string, 1 | -1 | 'text' | '2dsphere'> } | { kind: 'delete' };
+
+const INDEX_NAME = /^[A-Za-z0-9_-]{1,120}$/;
+
+/**
+ * Reads `indexes` of a /schemas request against the class's fields (after this request's field
+ * changes), and its existing index names.
+ */
+export function parseIndexChanges(value: unknown, fields: Readonly<Record<string, unknown>>, existing: Readonly<Record<string, unknown>>, allowDelete: boolean): Record<string, IndexChange> {
+  if (value === undefined) return {};
+  if (!isObject(value)) throw new BackendError(ErrorCode.INVALID_JSON, 'indexes must be an object');
+  const changes: Record<string, IndexChange> = {};
+  for (const [name, definition] of Object.entries(value)) {
+    if (name === '_id_' || !INDEX_NAME.test(name)) throw new BackendError(ErrorCode.INVALID_QUERY, `index name ${name} cannot be changed`);
+    if (!isObject(definition)) throw new BackendError(ErrorCode.INVALID_JSON, `index ${name} must be described by an object`);
+    if (definition.__op === 'Delete') {
+      if (!allowDelete) throw new BackendError(ErrorCode.INVALID_JSON, `index ${name} cannot be deleted here`);
+      if (!(name in existing)) throw new BackendError(ErrorCode.INVALID_QUERY, `Index ${name} does not exist, cannot delete.`);
+      changes[name] = { kind: 'delete' };
+      continue;
+    }
+    if (name in existing) throw new BackendError(ErrorCode.INVALID_QUERY, `Index ${name} exists, cannot update.`);
+    const entries = Object.entries(definition);
+    if (entries.length === 0) throw new BackendError(ErrorCode.INVALID_JSON, `index ${name} needs at least one field`);
+    for (const [field, direction] of entries) {
+      if (!(field in fields)) throw new BackendError(ErrorCode.INVALID_QUERY, `Field ${field} does not exist, cannot add index.`);
+      if (direction !== 1 && direction !== -1 && direction !== 'text' && direction !== '2dsphere') {
+        throw new BackendError(ErrorCode.INVALID_JSON, `index ${name}: ${field} must be 1, -1, "text" or "2dsphere"`);
+      }
+    }
+    changes[name] = { kind: 'add', key: definition as Record<string, 1 | -1 | 'text' | '2dsphere'> };
+  }
+  return changes;
+}

@@ -52,6 +52,11 @@ export interface Storage {
   setClassLevelPermissions(className: string, clp: Record<string, unknown>): Promise<void>;
   /** Removes fields from a class: from `_SCHEMA`, from every object, and relation join collections. */
   deleteFields(schema: ClassSchema, fields: readonly string[]): Promise<void>;
+  /**
+   * Creates and drops a class's indexes by name; `add` keys are Parse field names. Recorded in
+   * `_SCHEMA` `_metadata.indexes`, as parse-server records them.
+   */
+  changeIndexes(schema: ClassSchema, add: Readonly<Record<string, Record<string, unknown>>>, drop: readonly string[]): Promise<void>;
   /** Drops a class: its collection, its join collections and its `_SCHEMA` entry. */
   dropClass(schema: ClassSchema): Promise<void>;
 

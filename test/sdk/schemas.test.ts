@@ -13,11 +13,12 @@ describe('Parse JS SDK: Parse.Schema', () => {
 
   it('creates, reads, changes and deletes a class', async () => {
     const schema = new Parse.Schema('Planet');
-    schema.addString('name').addNumber('moons').addPointer('star', 'Star');
+    schema.addString('name').addNumber('moons').addPointer('star', 'Star').addIndex('by_name', { name: 1 });
     schema.setCLP({ find: { '*': true }, get: { '*': true }, count: {}, create: {}, update: {}, delete: {}, addField: {}, protectedFields: { '*': [] } });
     await schema.save();
 
-    const read = (await new Parse.Schema('Planet').get()) as unknown as { fields: Record<string, unknown>; classLevelPermissions: Record<string, unknown> };
+    const read = (await new Parse.Schema('Planet').get()) as unknown as { fields: Record<string, unknown>; classLevelPermissions: Record<string, unknown>; indexes: Record<string, unknown> };
+    expect(read.indexes.by_name).to.deep.equal({ name: 1 });
     expect(read.fields.star).to.deep.equal({ type: 'Pointer', targetClass: 'Star' });
     expect(read.classLevelPermissions.create).to.deep.equal({});
     const all = await Parse.Schema.all();
@@ -30,9 +31,11 @@ describe('Parse JS SDK: Parse.Schema', () => {
     const update = new Parse.Schema('Planet');
     update.deleteField('moons');
     update.addBoolean('ringed');
-    const updated = (await update.update()) as unknown as { fields: Record<string, unknown> };
+    update.deleteIndex('by_name');
+    const updated = (await update.update()) as unknown as { fields: Record<string, unknown>; indexes: Record<string, unknown> };
     expect(updated.fields).to.have.property('ringed');
     expect(updated.fields).not.to.have.property('moons');
+    expect(updated.indexes).not.to.have.property('by_name');
 
     await new Parse.Schema('Planet').delete();
     const gone = await new Parse.Schema('Planet').get().catch((e: { code: number }) => e);

@@ -18,6 +18,8 @@ const CLIENT_ERROR_CODES = new Map<number, number>([
   [40218, ErrorCode.INVALID_QUERY], [51091, ErrorCode.INVALID_QUERY], [51108, ErrorCode.INVALID_QUERY],
   [14, ErrorCode.INCORRECT_TYPE], [28, ErrorCode.INCORRECT_TYPE],
   [40, ErrorCode.INVALID_JSON],
+  // An index the database refuses: same key under another name, a name reused, a bad spec.
+  [67, ErrorCode.INVALID_QUERY], [85, ErrorCode.INVALID_QUERY], [86, ErrorCode.INVALID_QUERY],
 ]);
 
 /** Translates a driver error into the Parse error a client should see. */

@@ -185,6 +185,25 @@ export class MongoStorage implements Storage {
     });
   }
 
+  async changeIndexes(schema: ClassSchema, add: Readonly<Record<string, Record<string, unknown>>>, drop: readonly string[]): Promise<void> {
+    await this.run(async (db, session) => {
+      const collection = db.collection(schema.className);
+      for (const name of drop) await collection.dropIndex(name).catch(() => undefined);
+      for (const [name, key] of Object.entries(add)) {
+        const stored = Object.fromEntries(Object.entries(key).map(([field, direction]) => [storedKey(schema, field), direction]));
+        await collection.createIndex(stored as Document, { name });
+      }
+      const set: Document = {};
+      const unset: Document = {};
+      for (const [name, key] of Object.entries(add)) set[`_metadata.indexes.${name}`] = key;
+      for (const name of drop) unset[`_metadata.indexes.${name}`] = '';
+      const update: Document = {};
+      if (Object.keys(set).length > 0) update.$set = set;
+      if (Object.keys(unset).length > 0) update.$unset = unset;
+      if (Object.keys(update).length > 0) await db.collection<Document>(SCHEMA_COLLECTION).updateOne({ _id: schema.className } as Document, update, { session });
+    });
+  }
+
   async dropClass(schema: ClassSchema): Promise<void> {
     await this.run(async (db, session) => {
       await db.collection(schema.className).drop().catch(() => undefined);
