@@ -1,10 +1,9 @@
 import { expect } from 'chai';
-import { MongoClient, type Db } from 'mongodb';
+import type { Db } from 'mongodb';
 import { appHeaders, masterHeaders, startTestBackend, type TestBackend } from '../support/backend.js';
 
 describe('class-level permissions (as parse-server stores them in _SCHEMA)', () => {
   let t: TestBackend;
-  let client: MongoClient;
   let db: Db;
   const users: Record<string, { objectId: string; sessionToken: string }> = {};
   const as = (name: string) => ({ ...appHeaders, 'X-Parse-Session-Token': users[name]!.sessionToken });
@@ -16,14 +15,12 @@ describe('class-level permissions (as parse-server stores them in _SCHEMA)', () 
 
   before(async () => {
     t = await startTestBackend();
-    client = await MongoClient.connect(t.databaseURI);
-    db = client.db();
+    db = await t.db();
     for (const name of ['ann', 'bob']) users[name] = (await t.http.post('/parse/users').set(appHeaders).send({ username: name, password: `pw-${name}` })).body;
     const { objectId: editors } = (await t.http.post('/parse/roles').set(masterHeaders).send({ name: 'Editors', ACL: { '*': { read: true } } })).body;
     await t.http.put(`/parse/roles/${editors}`).set(masterHeaders).send({ users: { __op: 'AddRelation', objects: [pointer(users.ann!.objectId)] } }).expect(200);
   });
   after(async () => {
-    await client.close();
     await t.close();
   });
 

@@ -1,10 +1,9 @@
 import { expect } from 'chai';
-import { MongoClient, type Db } from 'mongodb';
+import type { Db } from 'mongodb';
 import { appHeaders, masterHeaders, startTestBackend, type TestBackend } from '../support/backend.js';
 
 describe('permissions that hold on every read path', () => {
   let t: TestBackend;
-  let client: MongoClient;
   let db: Db;
   let annToken: string;
   let annId: string;
@@ -17,15 +16,13 @@ describe('permissions that hold on every read path', () => {
 
   before(async () => {
     t = await startTestBackend({ enforcePrivateUsers: false });
-    client = await MongoClient.connect(t.databaseURI);
-    db = client.db();
+    db = await t.db();
     const ann = await t.http.post('/parse/users').set(appHeaders).send({ username: 'ann', password: 'pw', email: 'ann@example.com' });
     annToken = ann.body.sessionToken;
     annId = ann.body.objectId;
     await t.http.post('/parse/classes/Post').set(appHeaders).send({ title: 'hi', author: pointer('_User', annId) }).expect(201);
   });
   after(async () => {
-    await client.close();
     await t.close();
   });
 

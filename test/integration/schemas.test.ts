@@ -1,5 +1,4 @@
 import { expect } from 'chai';
-import { MongoClient } from 'mongodb';
 import { appHeaders, masterHeaders, startTestBackend, type TestBackend } from '../support/backend.js';
 
 describe('REST /schemas (read) and /purge', () => {
@@ -102,25 +101,20 @@ describe('REST /schemas (write)', () => {
       indexes: { by_owner_name: { owner: 1, name: -1 } },
     });
     expect(created.body.indexes).to.deep.equal({ _id_: { _id: 1 }, by_owner_name: { owner: 1, name: -1 } });
-    const client = await MongoClient.connect(t.databaseURI);
-    try {
-      const db = client.db();
-      const keyOf = async (name: string) => (await db.collection('Indexed').listIndexes().toArray()).find((i) => i.name === name)?.key;
-      expect(await keyOf('by_owner_name')).to.deep.equal({ _p_owner: 1, name: -1 });
-      expect((await t.http.put('/parse/schemas/Indexed').set(masterHeaders).send({ indexes: { by_owner_name: { name: 1 } } })).body.code).to.equal(102);
-      const put = await t.http.put('/parse/schemas/Indexed').set(masterHeaders).send({ indexes: { by_owner_name: { __op: 'Delete' }, by_name: { name: 1 } } });
-      expect(put.body.indexes).to.deep.equal({ _id_: { _id: 1 }, by_name: { name: 1 } });
-      expect(await keyOf('by_owner_name')).to.equal(undefined);
-      expect(await keyOf('by_name')).to.deep.equal({ name: 1 });
-      // The same key under a second name is the database's refusal, answered as a Parse error.
-      const twice = await t.http.put('/parse/schemas/Indexed').set(masterHeaders).send({ indexes: { by_name_again: { name: 1 } } });
-      expect(twice.status).to.equal(400);
-      expect(twice.body.code).to.equal(102);
-      const stored = await db.collection<{ _id: string; _metadata: { indexes: unknown } }>('_SCHEMA').findOne({ _id: 'Indexed' });
-      expect(stored?._metadata.indexes).to.deep.equal({ by_name: { name: 1 } });
-    } finally {
-      await client.close();
-    }
+    const db = await t.db();
+    const keyOf = async (name: string) => (await db.collection('Indexed').listIndexes().toArray()).find((i) => i.name === name)?.key;
+    expect(await keyOf('by_owner_name')).to.deep.equal({ _p_owner: 1, name: -1 });
+    expect((await t.http.put('/parse/schemas/Indexed').set(masterHeaders).send({ indexes: { by_owner_name: { name: 1 } } })).body.code).to.equal(102);
+    const put = await t.http.put('/parse/schemas/Indexed').set(masterHeaders).send({ indexes: { by_owner_name: { __op: 'Delete' }, by_name: { name: 1 } } });
+    expect(put.body.indexes).to.deep.equal({ _id_: { _id: 1 }, by_name: { name: 1 } });
+    expect(await keyOf('by_owner_name')).to.equal(undefined);
+    expect(await keyOf('by_name')).to.deep.equal({ name: 1 });
+    // The same key under a second name is the database's refusal, answered as a Parse error.
+    const twice = await t.http.put('/parse/schemas/Indexed').set(masterHeaders).send({ indexes: { by_name_again: { name: 1 } } });
+    expect(twice.status).to.equal(400);
+    expect(twice.body.code).to.equal(102);
+    const stored = await db.collection<{ _id: string; _metadata: { indexes: unknown } }>('_SCHEMA').findOne({ _id: 'Indexed' });
+    expect(stored?._metadata.indexes).to.deep.equal({ by_name: { name: 1 } });
   });
 
   it('drops empty classes only, and never system classes', async () => {

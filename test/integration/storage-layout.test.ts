@@ -1,18 +1,15 @@
 import { expect } from 'chai';
-import { MongoClient, type Db } from 'mongodb';
+import type { Db } from 'mongodb';
 import { appHeaders, masterHeaders, startTestBackend, type TestBackend } from '../support/backend.js';
 
 describe("storage: parse-server's MongoDB layout", () => {
   let t: TestBackend;
-  let client: MongoClient;
   let db: Db;
   before(async () => {
     t = await startTestBackend();
-    client = await MongoClient.connect(t.databaseURI);
-    db = client.db();
+    db = await t.db();
   });
   after(async () => {
-    await client.close();
     await t.close();
   });
 

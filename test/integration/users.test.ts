@@ -51,16 +51,13 @@ function expectNoPassword(body: unknown, password: string): void {
 
 describe('REST users and sessions', () => {
   let t: TestBackend;
-  let client: MongoClient;
   let db: Db;
 
   before(async () => {
     t = await startTestBackend();
-    client = await MongoClient.connect(t.databaseURI);
-    db = client.db();
+    db = await t.db();
   });
   after(async () => {
-    await client.close();
     await t.close();
   });
 

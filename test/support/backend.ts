@@ -5,6 +5,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import express, { type Express } from 'express';
+import { MongoClient, type Db } from 'mongodb';
 import supertest from 'supertest';
 import { createBackend, type Backend, type BackendConfig } from 'plinth';
 import { testMongo, uniqueDatabaseName } from './mongo.js';
@@ -21,6 +22,8 @@ export interface TestBackend {
   databaseURI: string;
   /** A supertest agent on the app; paths include the mount point (`/parse/...`). */
   http: supertest.Agent;
+  /** The backend's database, for checking what is stored; one connection, closed by `close()`. */
+  db(): Promise<Db>;
   close(): Promise<void>;
 }
 
@@ -48,15 +51,21 @@ export async function startTestBackend(overrides: Partial<BackendConfig> = {}): 
     ...overrides,
   });
   app.use('/parse', backend);
+  let client: Promise<MongoClient> | undefined;
   return {
     app,
     backend,
     serverURL,
     databaseURI,
     http: supertest.agent(app),
+    db: async () => {
+      client ??= MongoClient.connect(databaseURI);
+      return (await client).db();
+    },
     close: async () => {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await backend.close();
+      if (client) await (await client).close();
     },
   };
 }
