@@ -3,8 +3,9 @@
  * principals allowed (`*`, user ids, `role:<name>`, `requiresAuthentication`), and pointer
  * permissions (`readUserFields`, `writeUserFields`, `pointerFields`) that let a user reach only
  * the objects whose pointer fields point to it. Plus the classes clients may not touch at all.
- * A class whose CLP holds anything not enforced here (per-class `protectedFields`) fails closed:
- * only the master key may use it, so a parse-server database never becomes more open under Plinth.
+ * (`protectedFields` are applied to what reads return, in protected-fields.ts.) A class whose CLP
+ * holds a rule unknown here fails closed: only the master key may use it, so a parse-server
+ * database never becomes more open under Plinth.
  */
 import type { RequestAuth } from '../auth/request-auth.js';
 import { BackendError } from '../errors/backend-error.js';
@@ -25,15 +26,13 @@ function isObject(value: unknown): value is Json {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
-function isEmptyProtection(value: unknown): boolean {
-  if (value === undefined) return true;
-  if (!isObject(value)) return false;
-  return Object.values(value).every((fields) => Array.isArray(fields) && fields.length === 0);
+function isProtection(value: unknown): boolean {
+  return value === undefined || (isObject(value) && Object.values(value).every((fields) => Array.isArray(fields)));
 }
 
 /** Whether every rule of the class's CLP is one this module enforces. */
 function isEnforceable(clp: Json): boolean {
-  return Object.keys(clp).every((key) => KNOWN_KEYS.has(key)) && isEmptyProtection(clp.protectedFields);
+  return Object.keys(clp).every((key) => KNOWN_KEYS.has(key)) && isProtection(clp.protectedFields);
 }
 
 function forbidden(message: string): BackendError {

@@ -3,6 +3,7 @@
  * with ajv at construction) and their defaults, declared side by side.
  */
 import type { Db, MongoClient, MongoClientOptions } from 'mongodb';
+import type { ServerProtectedFields } from '../access/protected-fields.js';
 import type { AuthProviders } from '../auth/auth-data.js';
 
 /** Where the backend sends its log lines; quiet when not given. */
@@ -77,6 +78,12 @@ export interface BackendConfig {
   sessionTokenStorage?: 'hashed' | 'plain';
   /** New users are readable and writable by themselves only. Default true, as parse-server 6+. */
   enforcePrivateUsers?: boolean;
+  /**
+   * Fields hidden from some callers, per class: `{ Post: { '*': ['secret'], 'role:Staff': [] } }`.
+   * Principals: `*`, `authenticated`, `role:<name>`, a user id, `userField:<pointer field>`. United
+   * with each class's CLP `protectedFields`; `_User.email` is always protected for `*`.
+   */
+  protectedFields?: Record<string, Record<string, string[]>>;
   /** A password change ends the user's other sessions. Default true. */
   revokeSessionOnPasswordReset?: boolean;
   /**
@@ -204,6 +211,15 @@ export const configSchema = {
     sessionLength: { type: 'integer', minimum: 1 },
     sessionTokenStorage: { enum: ['hashed', 'plain'] },
     enforcePrivateUsers: { type: 'boolean' },
+    protectedFields: {
+      type: 'object',
+      propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_]{0,127}$' },
+      additionalProperties: {
+        type: 'object',
+        propertyNames: { pattern: '^(\\*|authenticated|role:[A-Za-z0-9_ -]{1,128}|userField:[A-Za-z][A-Za-z0-9_]{0,127}|[A-Za-z0-9_]{1,64})$' },
+        additionalProperties: { type: 'array', items: { type: 'string', pattern: '^[A-Za-z][A-Za-z0-9_]{0,127}$' } },
+      },
+    },
     revokeSessionOnPasswordReset: { type: 'boolean' },
     extendSessionOnUse: { type: 'boolean' },
     expireInactiveSessions: { type: 'boolean' },
@@ -278,6 +294,7 @@ export interface ResolvedConfig {
   readonly sessionLengthMs: number;
   readonly sessionTokenStorage: 'hashed' | 'plain';
   readonly enforcePrivateUsers: boolean;
+  readonly protectedFields: ServerProtectedFields;
   readonly revokeSessionOnPasswordReset: boolean;
   readonly extendSessionOnUse: boolean;
   readonly expireInactiveSessions: boolean;

@@ -2,6 +2,7 @@
 import { Ajv, type ErrorObject } from 'ajv';
 import { isIP } from 'node:net';
 import { Db, MongoClient } from 'mongodb';
+import { withDefaultProtectedFields } from '../access/protected-fields.js';
 import { BackendConfigError } from '../errors/backend-error.js';
 import { configSchema, defaults, type BackendConfig, type Logger, type ResolvedConfig } from './options.js';
 
@@ -136,6 +137,7 @@ export function resolveConfig(input: unknown): ResolvedConfig {
     sessionLengthMs: (config.sessionLength ?? defaults.sessionLengthSeconds) * 1000,
     sessionTokenStorage: config.sessionTokenStorage ?? 'hashed',
     enforcePrivateUsers: config.enforcePrivateUsers ?? true,
+    protectedFields: withDefaultProtectedFields(config.protectedFields),
     revokeSessionOnPasswordReset: config.revokeSessionOnPasswordReset ?? true,
     extendSessionOnUse: config.extendSessionOnUse ?? false,
     expireInactiveSessions: config.expireInactiveSessions ?? true,

@@ -1,6 +1,6 @@
 /** Reads: find (with count), get and the sub-queries a `where` may contain. */
 import { classAccess, restricted } from '../access/class-access.js';
-import { assertNotProtected, visibleTo } from '../access/protected-fields.js';
+import { assertQueryable, fieldProtection, pointerFieldsRead, visibleTo, type FieldProtection } from '../access/protected-fields.js';
 import { principalsOf } from '../auth/request-auth.js';
 import { BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
@@ -38,6 +38,28 @@ async function shapeResults(ctx: OperationContext, schema: ClassSchema, results:
   }
 }
 
+/**
+ * The top-level fields to fetch for a selection of `keys`: those asked for, plus the pointer fields
+ * the protection rules read (`extra`, removed again before answering).
+ */
+function fetchedKeys(keys: string[] | undefined, protection: FieldProtection): { keys: string[] | undefined; extra: string[] } {
+  if (!keys) return { keys: undefined, extra: [] };
+  const top = keys.map((k) => k.split('.')[0]!);
+  const extra = pointerFieldsRead(protection).filter((field) => !top.includes(field));
+  return { keys: [...top, ...extra], extra };
+}
+
+/** The results as the caller may see them. */
+function visibleResults(protection: FieldProtection, results: RestObject[], extra: string[]): RestObject[] {
+  return results.map((object) => {
+    const visible = visibleTo(protection, object);
+    if (extra.length === 0) return visible;
+    const trimmed = visible === object ? { ...object } : visible;
+    for (const field of extra) delete trimmed[field];
+    return trimmed;
+  });
+}
+
 /** `redirectClassNameForKey`: the relation field's target class, or the class itself. */
 async function redirectTarget(ctx: OperationContext, className: string, key: string | undefined): Promise<string> {
   if (!key) return className;
@@ -54,12 +76,13 @@ export async function findObjects(ctx: OperationContext, requestedClass: string,
   const schema = await ctx.services.schemas.get(className);
   const restriction = classAccess(auth, className, schema, params.limit === 0 && params.count ? 'count' : 'find');
   const where = validateWhere(params.where, auth.master);
-  assertNotProtected(className, [...whereFields(where), ...(params.order ?? []), ...(params.keys ?? []), ...(params.excludeKeys ?? [])], auth);
+  const protection = fieldProtection(ctx.services.config.protectedFields, className, schema, auth);
+  assertQueryable(protection, [...whereFields(where), ...(params.order ?? [])]);
   if (params.explain && !auth.master) throw new BackendError(ErrorCode.OPERATION_FORBIDDEN, 'explain needs the master key');
   if (!schema) return params.count ? { results: [], count: 0, ...redirected } : { results: [], ...redirected };
   const resolved = restricted(await resolveWhere(ctx, schema, where), restriction);
   const readers = principalsOf(ctx.caller.auth);
-  const keys = params.keys?.map((k) => k.split('.')[0]!);
+  const { keys, extra } = fetchedKeys(params.keys, protection);
   const options = { order: params.order, skip: params.skip, limit: params.limit, keys, readPreference: params.readPreference, hint: params.hint };
   if (params.explain) return { results: await ctx.services.storage.explainFind(schema, resolved, options) };
   const [results, count] = await Promise.all([
@@ -67,7 +90,7 @@ export async function findObjects(ctx: OperationContext, requestedClass: string,
     params.count ? ctx.services.storage.countObjects(schema, resolved, readers) : Promise.resolve(undefined),
   ]);
   await shapeResults(ctx, schema, results, params);
-  const visible = results.map((object) => visibleTo(className, object, auth));
+  const visible = visibleResults(protection, results, extra);
   return count === undefined ? { results: visible, ...redirected } : { results: visible, count, ...redirected };
 }
 
@@ -77,11 +100,11 @@ export async function getObject(ctx: OperationContext, className: string, object
   const { auth } = ctx.caller;
   const schema = await ctx.services.schemas.get(className);
   const restriction = classAccess(auth, className, schema, 'get');
-  assertNotProtected(className, [...(params.keys ?? []), ...(params.excludeKeys ?? [])], auth);
   if (!schema) throw new BackendError(ErrorCode.OBJECT_NOT_FOUND, 'Object not found.');
-  const keys = params.keys?.map((k) => k.split('.')[0]!);
+  const protection = fieldProtection(ctx.services.config.protectedFields, className, schema, auth);
+  const { keys, extra } = fetchedKeys(params.keys, protection);
   const [object] = await ctx.services.storage.findObjects(schema, restricted({ objectId }, restriction), { limit: 1, keys }, principalsOf(ctx.caller.auth));
   if (!object) throw new BackendError(ErrorCode.OBJECT_NOT_FOUND, 'Object not found.');
   await shapeResults(ctx, schema, [object], params);
-  return visibleTo(className, object, auth);
+  return visibleResults(protection, [object], extra)[0]!;
 }

@@ -4,7 +4,7 @@
  * read permissions applied to the included objects too.
  */
 import { readRestriction, restricted } from '../access/class-access.js';
-import { visibleTo } from '../access/protected-fields.js';
+import { fieldProtection, visibleTo } from '../access/protected-fields.js';
 import { principalsOf } from '../auth/request-auth.js';
 import type { OperationContext } from '../services.js';
 import type { RestObject } from '../storage/storage.js';
@@ -67,8 +67,9 @@ async function includeOne(ctx: OperationContext, results: Json[], path: string[]
     const restriction = schema ? readRestriction(ctx.caller.auth, className, schema) : undefined;
     if (!schema || restriction === undefined) return;
     const objects = await ctx.services.storage.findObjects(schema, restricted({ objectId: { $in: [...ids] } }, restriction), {}, principalsOf(ctx.caller.auth));
+    const protection = fieldProtection(ctx.services.config.protectedFields, className, schema, ctx.caller.auth);
     for (const object of objects) {
-      fetched.set(`${className}$${String(object.objectId)}`, { ...visibleTo(className, object, ctx.caller.auth), __type: 'Object', className });
+      fetched.set(`${className}$${String(object.objectId)}`, { ...visibleTo(protection, object), __type: 'Object', className });
     }
   }));
   const replace = (item: unknown): unknown => (isPointer(item) ? fetched.get(`${item.className}$${item.objectId}`) ?? item : item);

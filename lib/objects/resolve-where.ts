@@ -6,7 +6,7 @@
  */
 import { principalsOf } from '../auth/request-auth.js';
 import { classAccess, restricted } from '../access/class-access.js';
-import { assertNotProtected } from '../access/protected-fields.js';
+import { assertQueryable, fieldProtection } from '../access/protected-fields.js';
 import { relativeTimeToDate } from '../query/relative-time.js';
 import { whereFields } from '../query/where.js';
 import { BackendError } from '../errors/backend-error.js';
@@ -32,7 +32,7 @@ async function runQuery(ctx: OperationContext, className: string, where: RestWhe
   const { auth } = ctx.caller;
   const schema = await ctx.services.schemas.get(className);
   const restriction = classAccess(auth, className, schema, 'find');
-  assertNotProtected(className, [...whereFields(where), ...keys], auth);
+  assertQueryable(fieldProtection(ctx.services.config.protectedFields, className, schema, auth), [...whereFields(where), ...keys]);
   if (!schema) return [];
   const resolved = restricted(await resolveWhere(ctx, schema, where), restriction);
   const results = await ctx.services.storage.findObjects(schema, resolved, { keys: keys.map((k) => k.split('.')[0]!), limit: MAX_SUBQUERY_RESULTS + 1 }, principalsOf(auth));

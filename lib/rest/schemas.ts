@@ -63,6 +63,12 @@ async function applyIndexChanges(services: Services, className: string, changes:
   if (schema) await services.storage.changeIndexes(schema, add, drop);
 }
 
+/** Drops of the recorded indexes that cover any of `fields` (deleting a field takes its indexes). */
+function indexesOn(schema: ClassSchema, fields: readonly string[]): Record<string, IndexChange> {
+  const covers = (key: unknown): boolean => key !== null && typeof key === 'object' && Object.keys(key).some((k) => fields.includes(k.replace(/^_p_/, '')));
+  return Object.fromEntries(Object.entries(schema.indexes).filter(([name, key]) => name !== '_id_' && covers(key)).map(([name]) => [name, { kind: 'delete' } as const]));
+}
+
 /** POST /schemas/:className (or /schemas with `className`): creates a class with fields and CLPs. */
 export async function createSchema(services: Services, req: ApiRequest, urlClassName?: string): Promise<ApiReply> {
   requireMaster(req);
@@ -74,9 +80,9 @@ export async function createSchema(services: Services, req: ApiRequest, urlClass
   }
   assertClassName(className);
   const changes = parseFieldChanges(body.fields, false);
-  const clp = parseClassLevelPermissions(body.classLevelPermissions);
   if (await services.schemas.get(className)) throw new BackendError(ErrorCode.INVALID_CLASS_NAME, `Class ${className} already exists.`);
   const addFields = Object.fromEntries(Object.entries(changes).flatMap(([name, c]) => (c.kind === 'add' ? [[name, c.type]] : [])));
+  const clp = parseClassLevelPermissions(body.classLevelPermissions, { ...emptyClassSchema(className).fields, ...addFields });
   const indexes = parseIndexChanges(body.indexes, { ...emptyClassSchema(className).fields, ...addFields }, {}, false);
   await services.storage.applySchemaChange({ className, addFields, create: true });
   if (clp) await services.storage.setClassLevelPermissions(className, clp);
@@ -93,7 +99,6 @@ export async function updateSchema(services: Services, req: ApiRequest, classNam
   const schema = await services.schemas.get(className);
   if (!schema) throw new BackendError(ErrorCode.INVALID_CLASS_NAME, `Class ${className} does not exist.`);
   const changes = parseFieldChanges(body.fields, true);
-  const clp = parseClassLevelPermissions(body.classLevelPermissions);
   const addFields: Record<string, FieldType> = {};
   const deleted: string[] = [];
   for (const [name, change] of Object.entries(changes)) {
@@ -107,7 +112,8 @@ export async function updateSchema(services: Services, req: ApiRequest, classNam
     }
   }
   const remaining = Object.fromEntries(Object.entries(schema.fields).filter(([name]) => !deleted.includes(name)));
-  const indexes = parseIndexChanges(body.indexes, { ...remaining, ...addFields }, schema.indexes, true);
+  const clp = parseClassLevelPermissions(body.classLevelPermissions, { ...remaining, ...addFields });
+  const indexes = { ...indexesOn(schema, deleted), ...parseIndexChanges(body.indexes, { ...remaining, ...addFields }, schema.indexes, true) };
   if (deleted.length > 0) await services.storage.deleteFields(schema, deleted);
   if (Object.keys(addFields).length > 0) await services.storage.applySchemaChange({ className, addFields, create: false });
   if (clp) await services.storage.setClassLevelPermissions(className, clp);

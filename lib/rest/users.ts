@@ -1,6 +1,5 @@
 /** /users, /login, /logout, /verifyPassword, /loginAs: thin handlers over auth/. */
-import { visibleTo } from '../access/protected-fields.js';
-import { PUBLIC_AUTH } from '../auth/request-auth.js';
+import { ownUserView } from '../access/protected-fields.js';
 import { parseAuthData, validateAuthData } from '../auth/auth-data.js';
 import { readEmail, requestPasswordReset, requestVerificationEmail, startEmailVerification } from '../auth/email-flows.js';
 import type { LoginHookRequest } from '../cloud/cloud-registry.js';
@@ -22,11 +21,6 @@ type Json = Record<string, unknown>;
 
 function context(services: Services, req: ApiRequest): OperationContext {
   return { services, caller: req.caller };
-}
-
-/** A user as the user itself sees it (after a login, or on /users/me). */
-function asSelf(user: RestObject): RestObject {
-  return visibleTo('_User', user, { ...PUBLIC_AUTH, userId: String(user.objectId) });
 }
 
 function serverURL(services: Services, req: ApiRequest): string {
@@ -83,15 +77,15 @@ function loginHookRequest(req: ApiRequest, trigger: LoginHookRequest['triggerNam
 async function completeLogin(services: Services, req: ApiRequest, user: RestObject, provider: string): Promise<ApiReply> {
   assertEmailVerifiedIfRequired(context(services, req), user);
   const before = services.cloud.loginHook('beforeLogin');
-  if (before) await runHook(before, loginHookRequest(req, 'beforeLogin', new HookObject('_User', asSelf(user))));
+  if (before) await runHook(before, loginHookRequest(req, 'beforeLogin', new HookObject('_User', ownUserView(user))));
   const sessionToken = await startSession(services, req, String(user.objectId), 'login', provider);
   const after = services.cloud.loginHook('afterLogin');
   if (after) {
-    await runHook(after, loginHookRequest(req, 'afterLogin', new HookObject('_User', asSelf(user)))).catch((err: unknown) => {
+    await runHook(after, loginHookRequest(req, 'afterLogin', new HookObject('_User', ownUserView(user)))).catch((err: unknown) => {
       services.config.logger.error('afterLogin hook failed', { userId: user.objectId, error: String(err) });
     });
   }
-  return { body: { ...asSelf(user), sessionToken } };
+  return { body: { ...ownUserView(user), sessionToken } };
 }
 
 /** GET|POST /login: the user, with a new session token. */
@@ -107,7 +101,7 @@ export async function verifyPasswordRoute(services: Services, req: ApiRequest): 
   const source: Json = { ...req.params, ...((req.body as Json | undefined) ?? {}) };
   const { where, password } = readCredentials(source);
   const user = await authenticate(context(services, req), where, password);
-  return { body: asSelf(user) };
+  return { body: ownUserView(user) };
 }
 
 /** POST /loginAs (master): a session for any user, for support and tests. */
@@ -118,7 +112,7 @@ export async function logInAs(services: Services, req: ApiRequest): Promise<ApiR
   const [user] = await services.storage.findObjects(USER_SCHEMA, { objectId: userId }, { limit: 1 }, null);
   if (!user) throw new BackendError(ErrorCode.OBJECT_NOT_FOUND, 'user not found');
   const sessionToken = await startSession(services, req, userId, 'login', 'masterkey');
-  return { body: { ...asSelf(user), sessionToken } };
+  return { body: { ...ownUserView(user), sessionToken } };
 }
 
 /** POST /logout: ends the caller's session, then runs afterLogout. */
@@ -148,7 +142,7 @@ export async function me(services: Services, req: ApiRequest): Promise<ApiReply>
   const { userId, token } = requireSession(req);
   const [user] = await services.storage.findObjects(USER_SCHEMA, { objectId: userId }, { limit: 1 }, null);
   if (!user) throw new BackendError(ErrorCode.INVALID_SESSION_TOKEN, 'Invalid session token');
-  return { body: { ...asSelf(user), sessionToken: token } };
+  return { body: { ...ownUserView(user), sessionToken: token } };
 }
 
 export async function findUsers(services: Services, req: ApiRequest): Promise<ApiReply> {

@@ -45,9 +45,32 @@ export function parseFieldChanges(value: unknown, allowDelete: boolean): Record<
 }
 
 const PRINCIPAL = /^(\*|requiresAuthentication|[A-Za-z0-9_]{1,64}|role:[A-Za-z0-9_ -]{1,128})$/;
+const PROTECTION_PRINCIPAL = /^(\*|authenticated|[A-Za-z0-9_]{1,64}|role:[A-Za-z0-9_ -]{1,128}|userField:[A-Za-z][A-Za-z0-9_]{0,127})$/;
 
-/** Reads `classLevelPermissions` of a /schemas request (the same shapes the access checks enforce). */
-export function parseClassLevelPermissions(value: unknown): Json | undefined {
+/** Checks CLP `protectedFields`: principals to lists of the class's own (non-default) fields. */
+function checkProtectedFields(rule: unknown, fields: Readonly<Record<string, FieldType>>): void {
+  if (!isObject(rule)) throw new BackendError(ErrorCode.INVALID_JSON, 'classLevelPermissions.protectedFields must map principals to field lists');
+  for (const [principal, names] of Object.entries(rule)) {
+    if (!PROTECTION_PRINCIPAL.test(principal)) throw new BackendError(ErrorCode.INVALID_JSON, `'${principal}' is not a valid key for protectedFields`);
+    if (principal.startsWith('userField:')) {
+      const pointer = fields[principal.slice('userField:'.length)];
+      const pointsToUsers = pointer?.type === 'Array' || (pointer?.type === 'Pointer' && pointer.targetClass === '_User');
+      if (!pointsToUsers) throw new BackendError(ErrorCode.INVALID_JSON, `protectedFields: ${principal} must name a pointer to _User or an array field`);
+    }
+    if (!Array.isArray(names)) throw new BackendError(ErrorCode.INVALID_JSON, `protectedFields[${principal}] must be an array of field names`);
+    for (const name of names) {
+      if (typeof name !== 'string') throw new BackendError(ErrorCode.INVALID_JSON, `protectedFields[${principal}] must be an array of field names`);
+      if (DEFAULT_FIELDS.has(name)) throw new BackendError(ErrorCode.INVALID_JSON, `Default field '${name}' can not be protected`);
+      if (!(name in fields)) throw new BackendError(ErrorCode.INVALID_JSON, `Field '${name}' in protectedFields:${principal} does not exist`);
+    }
+  }
+}
+
+/**
+ * Reads `classLevelPermissions` of a /schemas request (the same shapes the access checks enforce),
+ * against the class's fields after the request's field changes.
+ */
+export function parseClassLevelPermissions(value: unknown, fields: Readonly<Record<string, FieldType>>): Json | undefined {
   if (value === undefined) return undefined;
   if (!isObject(value)) throw new BackendError(ErrorCode.INVALID_JSON, 'classLevelPermissions must be an object');
   for (const [key, rule] of Object.entries(value)) {
@@ -63,13 +86,7 @@ export function parseClassLevelPermissions(value: unknown): Json | undefined {
     } else if (key === 'readUserFields' || key === 'writeUserFields') {
       if (!Array.isArray(rule) || !rule.every((f) => typeof f === 'string')) throw new BackendError(ErrorCode.INVALID_JSON, `classLevelPermissions.${key} must list field names`);
     } else if (key === 'protectedFields') {
-      if (!isObject(rule) || !Object.values(rule).every((fields) => Array.isArray(fields) && fields.every((f) => typeof f === 'string'))) {
-        throw new BackendError(ErrorCode.INVALID_JSON, 'classLevelPermissions.protectedFields must map principals to field lists');
-      }
-      // Per-class protected fields are not enforced yet; storing them would close the class to clients.
-      if (Object.values(rule).some((fields) => (fields as unknown[]).length > 0)) {
-        throw new BackendError(ErrorCode.COMMAND_UNAVAILABLE, 'per-class protectedFields cannot be set yet');
-      }
+      checkProtectedFields(rule, fields);
     } else {
       throw new BackendError(ErrorCode.INVALID_JSON, `classLevelPermissions: unknown key ${key}`);
     }

@@ -63,8 +63,8 @@ describe('class-level permissions (as parse-server stores them in _SCHEMA)', () 
     expect((await t.http.post('/parse/classes/Notes').set(masterHeaders).send({ text: 't', brandNew: 1 })).status).to.equal(201);
   });
 
-  it('fails closed on per-class protectedFields it does not enforce yet', async () => {
-    await defineClass('Profiles', { secret: 'string' }, { find: { '*': true }, get: { '*': true }, count: { '*': true }, create: { '*': true }, update: { '*': true }, delete: { '*': true }, addField: { '*': true }, protectedFields: { '*': ['secret'] } });
+  it('fails closed on a CLP rule it does not know', async () => {
+    await defineClass('Profiles', { secret: 'string' }, { find: { '*': true }, get: { '*': true }, count: { '*': true }, create: { '*': true }, update: { '*': true }, delete: { '*': true }, addField: { '*': true }, someFutureRule: { '*': true } });
     expect((await t.http.get('/parse/classes/Profiles').set(as('ann'))).body.code).to.equal(119);
     expect((await t.http.get('/parse/classes/Profiles').set(masterHeaders)).status).to.equal(200);
   });

@@ -41,7 +41,11 @@ describe('permissions that hold on every read path', () => {
   it('refuses queries that would reveal a protected field, directly or through a sub-query', async () => {
     expect((await find('_User', { where: { email: { $regex: '^a' } } })).body.code).to.equal(119);
     expect((await find('_User', { order: 'email' })).body.code).to.equal(119);
-    expect((await find('_User', { keys: 'email' })).body.code).to.equal(119);
+    // Selecting a protected field is not an error (as parse-server): it is simply not returned.
+    const selected = await find('_User', { keys: 'email,username' });
+    expect(selected.status).to.equal(200);
+    expect(selected.body.results[0]).to.not.have.property('email');
+    expect((await find('_User', { where: { $or: [{ username: 'x' }, { 'email.domain': 'x' }] } })).body.code).to.equal(119);
     const select = await find('Post', { where: { title: { $select: { query: { className: '_User', where: {} }, key: 'email' } } } });
     expect(select.body.code).to.equal(119);
     const inQuery = await find('Post', { where: { author: { $inQuery: { className: '_User', where: { email: 'ann@example.com' } } } } });

@@ -91,7 +91,13 @@ describe('REST /schemas (write)', () => {
     expect((await indexes({ i: { __op: 'Delete' } })).body.code).to.equal(102);
     expect((await indexes({ 'a.b': { n: 1 } })).body.code).to.equal(102);
     expect((await t.http.put('/parse/schemas/Bad').set(masterHeaders).send({ classLevelPermissions: { find: { '*': 'yes' } } })).body.code).to.equal(107);
-    expect((await t.http.put('/parse/schemas/Bad').set(masterHeaders).send({ classLevelPermissions: { protectedFields: { '*': ['n'] } } })).body.code).to.equal(108);
+    const protect = (rule: unknown) => t.http.put('/parse/schemas/Bad').set(masterHeaders).send({ classLevelPermissions: { protectedFields: rule } });
+    expect((await protect({ '*': ['missing'] })).body.code).to.equal(107);
+    expect((await protect({ '*': ['createdAt'] })).body.code).to.equal(107);
+    expect((await protect({ '*': 'n' })).body.code).to.equal(107);
+    expect((await protect({ 'bad principal': ['n'] })).body.code).to.equal(107);
+    expect((await protect({ 'userField:n': ['n'] })).body.code).to.equal(107);
+    expect((await protect([])).body.code).to.equal(107);
     expect((await t.http.post('/parse/schemas/Created').set(masterHeaders).send({ fields: { a: { __op: 'Delete' } } })).body.code).to.equal(107);
   });
 
@@ -115,6 +121,11 @@ describe('REST /schemas (write)', () => {
     expect(twice.body.code).to.equal(102);
     const stored = await db.collection<{ _id: string; _metadata: { indexes: unknown } }>('_SCHEMA').findOne({ _id: 'Indexed' });
     expect(stored?._metadata.indexes).to.deep.equal({ by_name: { name: 1 } });
+    // Deleting a field takes the indexes on it along.
+    await t.http.put('/parse/schemas/Indexed').set(masterHeaders).send({ indexes: { by_owner: { owner: 1 } } }).expect(200);
+    const dropped = await t.http.put('/parse/schemas/Indexed').set(masterHeaders).send({ fields: { owner: { __op: 'Delete' } } });
+    expect(dropped.body.indexes).to.deep.equal({ _id_: { _id: 1 }, by_name: { name: 1 } });
+    expect(await keyOf('by_owner')).to.equal(undefined);
   });
 
   it('drops empty classes only, and never system classes', async () => {

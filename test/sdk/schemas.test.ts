@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { startTestBackend, type TestBackend } from '../support/backend.js';
 import { useBackend, type ParseSdk } from '../support/parse-sdk.js';
+import { expectParseError } from './helpers.js';
 
 describe('Parse JS SDK: Parse.Schema', () => {
   let backend: TestBackend;
@@ -46,5 +47,25 @@ describe('Parse JS SDK: Parse.Schema', () => {
     await new Parse.Schema('Moon').addString('name').save();
     const error = await new Parse.Schema('Moon').addNumber('name').update().catch((e: { code: number }) => e);
     expect((error as { code: number }).code).to.equal(255);
+  });
+
+  it('hides CLP protectedFields from those they name, and refuses queries on them', async () => {
+    const schema = new Parse.Schema('Dossier');
+    schema.addString('name').addString('secret');
+    schema.setCLP({ find: { '*': true }, get: { '*': true }, count: { '*': true }, create: { '*': true }, update: { '*': true }, delete: { '*': true }, addField: {}, protectedFields: { '*': ['secret'] } });
+    await schema.save();
+    const saved = await new Parse.Object('Dossier').save({ name: 'x', secret: 's3cret' });
+
+    const fetched = await new Parse.Query('Dossier').get(saved.id!);
+    expect(fetched.get('name')).to.equal('x');
+    expect(fetched.has('secret')).to.equal(false);
+    expect((await new Parse.Query('Dossier').get(saved.id!, { useMasterKey: true })).get('secret')).to.equal('s3cret');
+    await expectParseError(new Parse.Query('Dossier').equalTo('secret', 's3cret').find(), Parse.Error.OPERATION_FORBIDDEN);
+    await expectParseError(new Parse.Query('Dossier').ascending('secret').find(), Parse.Error.OPERATION_FORBIDDEN);
+    const [selected] = await new Parse.Query('Dossier').select('name', 'secret').find();
+    expect(selected!.has('secret')).to.equal(false);
+
+    const read = (await new Parse.Schema('Dossier').get()) as unknown as { classLevelPermissions: { protectedFields: unknown } };
+    expect(read.classLevelPermissions.protectedFields).to.deep.equal({ '*': ['secret'] });
   });
 });
