@@ -99,6 +99,8 @@ export function userSaveSteps(ctx: OperationContext, creating: boolean): SaveSte
         // These fields have rules of their own; a dotted path must not write around them.
         if (key.includes('.') && GUARDED_FIELDS.has(key.split('.')[0]!)) throw new BackendError(ErrorCode.INVALID_KEY_NAME, `Invalid field name: ${key}.`);
       }
+      // Sessions live in _Session; a token written on a user would only be a value others could probe.
+      if ('sessionToken' in values) throw new BackendError(ErrorCode.INVALID_KEY_NAME, 'Invalid field name: sessionToken.');
       const { password, authData, ...rest } = values;
       if ('emailVerified' in rest && !ctx.caller.auth.master) {
         throw new BackendError(ErrorCode.OPERATION_FORBIDDEN, "Clients aren't allowed to manually update email verification.");

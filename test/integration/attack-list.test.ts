@@ -1,0 +1,611 @@
+/**
+ * The attack list of the permissions model (docs/permissions.md): permission bypass attempts a
+ * logged-in client might make, gathered in one place. Each must fail cleanly — with the Parse error
+ * code pinned here, or with the data simply not revealed — and never answer 500, leak what it
+ * aimed at, or write what it tried to write (writes are checked with the master key or directly in
+ * the database).
+ *
+ * Some cases overlap the area tests (permissions, class-level-permissions, roles, batch); they are
+ * repeated briefly so that this list stays readable on its own.
+ */
+import { expect } from 'chai';
+import type { Db } from 'mongodb';
+import type { Response } from 'supertest';
+import { APP_ID, appHeaders, masterHeaders, startTestBackend, type TestBackend } from '../support/backend.js';
+
+interface User { objectId: string; sessionToken: string }
+type Params = Record<string, unknown>;
+type Headers = Record<string, string>;
+
+const pointer = (className: string, objectId: string) => ({ __type: 'Pointer', className, objectId });
+const as = (user: User): Headers => ({ ...appHeaders, 'X-Parse-Session-Token': user.sessionToken });
+const withToken = (sessionToken: string): Headers => ({ ...appHeaders, 'X-Parse-Session-Token': sessionToken });
+
+/** A refusal with `code`: the HTTP status Parse gives it, and nothing but the error in the body. */
+function expectRefused(res: Response, code: number, label = ''): void {
+  expect(res.status, `${label} ${JSON.stringify(res.body)}`).to.equal(code === 101 ? 404 : 400);
+  expect(res.body.code, `${label} ${JSON.stringify(res.body)}`).to.equal(code);
+  expect(res.body, label).to.not.have.any.keys('results', 'count', 'objectId');
+}
+
+/** A response that does not contain any of `secrets`, anywhere. */
+function expectNoLeak(res: Response, ...secrets: string[]): void {
+  expect(res.status).to.be.below(500);
+  const text = JSON.stringify(res.body);
+  for (const secret of secrets) expect(text, `leaks ${secret}`).to.not.include(secret);
+}
+
+describe('attack list: permission bypass attempts fail cleanly', () => {
+  let t: TestBackend;
+  let db: Db;
+  let ann: User;
+  let bob: User;
+  /** bob's Doc readable and writable by bob only. */
+  let bobDoc: string;
+
+  const BOB_EMAIL = 'bob@example.com';
+  const BOB_SECRET = 'bob-private-title';
+
+  const signUp = async (server: TestBackend, username: string): Promise<User> =>
+    (await server.http.post('/parse/users').set(appHeaders).send({ username, password: `pw-${username}`, email: `${username}@example.com` }).expect(201)).body;
+  const create = async (className: string, body: Params, headers: Headers): Promise<string> =>
+    (await t.http.post(`/parse/classes/${className}`).set(headers).send(body).expect(201)).body.objectId;
+  /** GET /classes/:className with JSON-encoded parameters, as ann unless told otherwise. */
+  const find = (className: string, params: Params, headers: Headers = as(ann)) => {
+    const query: Record<string, string> = {};
+    for (const [k, v] of Object.entries(params)) query[k] = typeof v === 'string' ? v : JSON.stringify(v);
+    return t.http.get(`/parse/classes/${className}`).query(query).set(headers);
+  };
+  const batch = (body: Params, headers: Headers = as(ann)) => t.http.post('/parse/batch').set(headers).send(body);
+  const storedUser = async (user: User) => (await db.collection('_User').findOne({ _id: user.objectId } as never))!;
+
+  before(async () => {
+    // Users readable by everyone, so that only the protected fields stand between ann and bob's.
+    t = await startTestBackend({ enforcePrivateUsers: false });
+    db = await t.db();
+    ann = await signUp(t, 'ann');
+    bob = await signUp(t, 'bob');
+    bobDoc = await create('Doc', { title: BOB_SECRET, ACL: { [bob.objectId]: { read: true, write: true } } }, as(bob));
+    await create('Doc', { title: 'ann-own', ACL: { [ann.objectId]: { read: true, write: true } } }, as(ann));
+  });
+  after(() => t.close());
+
+  describe('1. queries on permission and internal fields', () => {
+    it('refuses where on _rperm, _wperm, ACL and stored secrets, directly and by dot path', async () => {
+      const attempts: [Params, number][] = [
+        [{ _rperm: bob.objectId }, 105],
+        [{ _rperm: { $in: [bob.objectId, '*'] } }, 105],
+        [{ _wperm: bob.objectId }, 105],
+        [{ _acl: { $exists: true } }, 105],
+        [{ '_acl.*.r': true }, 105],
+        [{ '_rperm.0': bob.objectId }, 105],
+        [{ ACL: { [bob.objectId]: { read: true } } }, 102],
+        [{ 'ACL.*.read': true }, 102],
+        [{ _hashed_password: { $exists: true } }, 105],
+        [{ _session_token: { $exists: true } }, 105],
+        [{ _email_verify_token: { $exists: true } }, 105],
+        [{ _perishable_token: { $exists: true } }, 105],
+        [{ _id: bobDoc }, 105],
+      ];
+      for (const [where, code] of attempts) expectRefused(await find('Doc', { where }), code, JSON.stringify(where));
+      for (const where of [{ _hashed_password: { $regex: '^\\$2' } }, { _session_token: 'r:x' }, { _failed_login_count: { $exists: true } }]) {
+        expectRefused(await find('_User', { where }), 105, JSON.stringify(where));
+      }
+    });
+
+    it('refuses them inside $or, $and and $nor', async () => {
+      for (const op of ['$or', '$and', '$nor']) {
+        expectRefused(await find('Doc', { where: { [op]: [{ title: 'x' }, { _rperm: bob.objectId }] } }), 105, op);
+        expectRefused(await find('Doc', { where: { [op]: [{ ACL: { '*': { read: true } } }] } }), 102, op);
+      }
+    });
+
+    it('refuses them inside sub-queries on another class', async () => {
+      const attempts: [Params, number][] = [
+        [{ title: { $inQuery: { className: 'Doc', where: { _rperm: bob.objectId } } } }, 105],
+        [{ title: { $notInQuery: { className: 'Doc', where: { _wperm: bob.objectId } } } }, 105],
+        [{ title: { $select: { query: { className: 'Doc', where: {} }, key: '_rperm' } } }, 105],
+        [{ title: { $dontSelect: { query: { className: 'Doc', where: { ACL: {} } }, key: 'title' } } }, 102],
+        [{ objectId: { $select: { query: { className: '_User', where: { _hashed_password: { $exists: true } } }, key: 'objectId' } } }, 105],
+      ];
+      for (const [where, code] of attempts) expectRefused(await find('Doc', { where }), code, JSON.stringify(where));
+    });
+
+    it('does not let others probe a session token stored on a user through where', async () => {
+      // A plain `sessionToken` on a _User document is never returned, so a query must not reveal it
+      // either: refused (105 or 119), or matching nothing.
+      const cid = await signUp(t, 'cid');
+      await db.collection('_User').updateOne({ _id: cid.objectId } as never, { $set: { sessionToken: 'r:planted-token' } });
+      for (const where of [{ sessionToken: 'r:planted-token' }, { sessionToken: { $regex: '^r:p' } }]) {
+        const res = await find('_User', { where });
+        if (res.status === 400) expect([105, 119], JSON.stringify(where)).to.include(res.body.code);
+        else expect(res.body.results, `${JSON.stringify(where)} matched`).to.deep.equal([]);
+      }
+    });
+  });
+
+  describe('2. sorting on permission, internal and protected fields', () => {
+    it('refuses order on _rperm, _wperm and stored secrets (105)', async () => {
+      for (const order of ['_rperm', '-_rperm', '_wperm', '_acl']) expectRefused(await find('Doc', { order }), 105, order);
+      expectRefused(await find('_User', { order: '_hashed_password' }), 105);
+    });
+
+    it('refuses order on protected _User fields (119)', async () => {
+      for (const order of ['email', '-email', 'authData.anonymous.id']) expectRefused(await find('_User', { order }), 119, order);
+    });
+
+    it('order=ACL sorts nothing it could reveal: only readable objects come back', async () => {
+      const res = await find('Doc', { order: 'ACL' });
+      expect(res.status).to.equal(200);
+      expect(res.body.results.map((d: { title: string }) => d.title)).to.include('ann-own');
+      expectNoLeak(res, BOB_SECRET);
+    });
+  });
+
+  describe('3. the email of other users (protected field)', () => {
+    it('refuses where on email, by value, regex, $exists, $text, dot path and inside $or/$and/$nor (119)', async () => {
+      const attempts: Params[] = [
+        { email: BOB_EMAIL },
+        { email: { $regex: '^b' } },
+        { email: { $exists: true } },
+        { email: { $text: { $search: { $term: 'bob' } } } },
+        { 'email.foo': 'x' },
+        { $or: [{ username: 'x' }, { email: BOB_EMAIL }] },
+        { $and: [{ email: BOB_EMAIL }] },
+        { $nor: [{ email: BOB_EMAIL }] },
+      ];
+      for (const where of attempts) {
+        expectRefused(await find('_User', { where }), 119, JSON.stringify(where));
+        expectRefused(await t.http.get('/parse/users').query({ where: JSON.stringify(where) }).set(as(ann)), 119, `/users ${JSON.stringify(where)}`);
+      }
+    });
+
+    it('refuses count=1 with such a where (119)', async () => {
+      expectRefused(await find('_User', { where: { email: BOB_EMAIL }, count: 1, limit: 0 }), 119);
+      expectRefused(await t.http.get('/parse/users').query({ count: 1, limit: 0, where: JSON.stringify({ email: { $regex: '^b' } }) }).set(as(ann)), 119);
+    });
+
+    it('refuses $select, $dontSelect, $inQuery and $notInQuery into _User by email (119)', async () => {
+      const byEmail = { className: '_User', where: { email: BOB_EMAIL } };
+      const attempts: Params[] = [
+        { title: { $select: { query: { className: '_User', where: {} }, key: 'email' } } },
+        { title: { $dontSelect: { query: { className: '_User', where: {} }, key: 'email' } } },
+        { owner: { $inQuery: byEmail } },
+        { owner: { $notInQuery: byEmail } },
+        { owner: { $inQuery: { className: '_User', where: { $or: [{ email: BOB_EMAIL }] } } } },
+      ];
+      for (const where of attempts) expectRefused(await find('Doc', { where }), 119, JSON.stringify(where));
+    });
+
+    it('hides email from keys=email and from plain reads', async () => {
+      const selected = await find('_User', { keys: 'email' });
+      expect(selected.status).to.equal(200);
+      expectNoLeak(selected, BOB_EMAIL);
+      expectNoLeak(await find('_User', {}), BOB_EMAIL);
+      expectNoLeak(await t.http.get(`/parse/users/${bob.objectId}`).set(as(ann)), BOB_EMAIL);
+    });
+  });
+
+  describe('4. the authData of other users', () => {
+    const ANON_ID = 'anon-secret-id';
+    let anon: User;
+    before(async () => {
+      anon = (await t.http.post('/parse/users').set(appHeaders).send({ authData: { anonymous: { id: ANON_ID } } }).expect(201)).body;
+    });
+
+    it('never returns it to others, through get, find, keys or include', async () => {
+      expectNoLeak(await t.http.get(`/parse/users/${anon.objectId}`).set(as(ann)), ANON_ID);
+      expectNoLeak(await find('_User', {}), ANON_ID);
+      const selected = await find('_User', { keys: 'authData' });
+      expect(selected.status).to.equal(200);
+      expectNoLeak(selected, ANON_ID);
+      await create('Link', { to: pointer('_User', anon.objectId) }, as(anon));
+      const included = await find('Link', { include: 'to' });
+      expect(included.body.results[0].to).to.include({ objectId: anon.objectId });
+      expectNoLeak(included, ANON_ID);
+      // The control: the user itself and the master key see it.
+      expect((await t.http.get('/parse/users/me').set(as(anon))).body.authData.anonymous.id).to.equal(ANON_ID);
+      expect((await t.http.get(`/parse/users/${anon.objectId}`).set(masterHeaders)).body.authData.anonymous.id).to.equal(ANON_ID);
+    });
+
+    it('refuses queries, sorts and sub-queries on it (119)', async () => {
+      const attempts: Params[] = [
+        { where: { 'authData.anonymous.id': ANON_ID } },
+        { where: { authData: { $exists: true } } },
+        { where: { $or: [{ 'authData.anonymous': { $exists: true } }] } },
+        { order: 'authData.anonymous.id' },
+      ];
+      for (const params of attempts) expectRefused(await find('_User', params), 119, JSON.stringify(params));
+      expectRefused(await find('Doc', { where: { title: { $select: { query: { className: '_User', where: {} }, key: 'authData' } } } }), 119);
+      expectRefused(await find('Doc', { where: { owner: { $inQuery: { className: '_User', where: { 'authData.anonymous.id': ANON_ID } } } } }), 119);
+    });
+
+    it('refuses linking another user\'s identity to oneself (208)', async () => {
+      expectRefused(await t.http.put(`/parse/users/${ann.objectId}`).set(as(ann)).send({ authData: { anonymous: { id: ANON_ID } } }), 208);
+      expect(await storedUser(ann)).to.not.have.property('_auth_data_anonymous');
+    });
+  });
+
+  describe('5. include of pointers the caller may not read', () => {
+    let holder: string;
+    before(async () => {
+      // Vault: a class whose CLP leaves get and find to the master key.
+      await db.collection('_SCHEMA').insertOne({
+        _id: 'Vault', objectId: 'string', createdAt: 'string', updatedAt: 'string', secret: 'string',
+        _metadata: { class_permissions: { find: {}, get: {}, count: {}, create: {}, update: {}, delete: {}, addField: {} } },
+      } as never);
+      const vault = await create('Vault', { secret: 'vault-secret' }, masterHeaders);
+      const open = await create('Open', { title: 'open-title' }, as(bob));
+      const hidden = await create('Hidden', { secret: 'hidden-secret', ACL: { [bob.objectId]: { read: true } } }, as(bob));
+      holder = await create('Holder', {
+        open: pointer('Open', open),
+        hidden: pointer('Hidden', hidden),
+        vault: pointer('Vault', vault),
+        user: pointer('_User', bob.objectId),
+        list: [pointer('Hidden', hidden), pointer('Open', open)],
+      }, as(bob));
+    });
+
+    /**
+     * What ann must see of the holder: the readable pointers included, the others bare. The array
+     * field is only included when named (include=* and includeAll stop at pointer fields here).
+     */
+    function expectOnlyReadableIncluded(res: Response, { listIncluded }: { listIncluded: boolean }): void {
+      expect(res.status).to.equal(200);
+      const row = res.body.results?.[0] ?? res.body;
+      expect(row.open).to.include({ __type: 'Object', className: 'Open' });
+      expect(row.hidden).to.deep.equal(pointer('Hidden', row.hidden.objectId));
+      expect(row.vault).to.deep.equal(pointer('Vault', row.vault.objectId));
+      expect(row.user).to.include({ __type: 'Object', objectId: bob.objectId });
+      if (row.list) expect(row.list[0]).to.deep.equal(pointer('Hidden', row.list[0].objectId));
+      if (listIncluded) expect(row.list[1]).to.include({ __type: 'Object', title: 'open-title' });
+      expectNoLeak(res, 'hidden-secret', 'vault-secret', BOB_EMAIL);
+    }
+
+    it('keeps a pointer bare when its object\'s ACL or its class\'s CLP excludes the caller', async () => {
+      expectOnlyReadableIncluded(await find('Holder', { include: 'open,hidden,vault,user,list' }), { listIncluded: true });
+      expectOnlyReadableIncluded(await t.http.get(`/parse/classes/Holder/${holder}`).query({ include: 'open,hidden,vault,user,list' }).set(as(ann)), { listIncluded: true });
+    });
+
+    it('does the same for include=* and includeAll', async () => {
+      expectOnlyReadableIncluded(await find('Holder', { include: '*' }), { listIncluded: false });
+      expectOnlyReadableIncluded(await find('Holder', { includeAll: true }), { listIncluded: false });
+    });
+
+    it('does the same for dotted keys (keys=hidden.secret)', async () => {
+      const res = await find('Holder', { keys: 'open.title,hidden.secret,vault.secret,user.email' });
+      expectOnlyReadableIncluded(res, { listIncluded: false });
+      expect(res.body.results[0].open.title).to.equal('open-title');
+    });
+  });
+
+  describe('6. writes to another user', () => {
+    const expectBobUntouched = async () => {
+      const stored = await t.http.get(`/parse/users/${bob.objectId}`).set(masterHeaders);
+      expect(stored.body).to.include({ username: 'bob', email: BOB_EMAIL });
+    };
+
+    it('refuses updating or deleting another user with one\'s own session (206), through /users and /classes/_User', async () => {
+      expectRefused(await t.http.put(`/parse/users/${bob.objectId}`).set(as(ann)).send({ username: 'pwned' }), 206);
+      expectRefused(await t.http.put(`/parse/classes/_User/${bob.objectId}`).set(as(ann)).send({ email: 'pwned@example.com' }), 206);
+      expectRefused(await t.http.put(`/parse/users/${bob.objectId}`).set(as(ann)).send({ password: 'pwned' }), 206);
+      expectRefused(await t.http.delete(`/parse/users/${bob.objectId}`).set(as(ann)), 206);
+      expectRefused(await t.http.delete(`/parse/classes/_User/${bob.objectId}`).set(as(ann)), 206);
+      expectRefused(await t.http.put(`/parse/users/${bob.objectId}`).set(appHeaders).send({ username: 'pwned' }), 206);
+      await expectBobUntouched();
+      expect((await t.http.post('/parse/login').set(appHeaders).send({ username: 'bob', password: 'pw-bob' })).status).to.equal(200);
+    });
+
+    it('refuses the same inside a /batch, each with its own error entry (206)', async () => {
+      const res = await batch({
+        requests: [
+          { method: 'PUT', path: `/parse/users/${bob.objectId}`, body: { username: 'pwned' } },
+          { method: 'PUT', path: `/parse/classes/_User/${bob.objectId}`, body: { username: 'pwned' } },
+          { method: 'DELETE', path: `/parse/users/${bob.objectId}` },
+        ],
+      });
+      expect(res.status).to.equal(200);
+      expect(res.body.map((r: { error?: { code: number } }) => r.error?.code)).to.deep.equal([206, 206, 206]);
+      await expectBobUntouched();
+    });
+  });
+
+  describe('7. roles and their join collections', () => {
+    let admins: string;
+    let open: string;
+    const membersOf = async (roleId: string) =>
+      (await find('_User', { where: { $relatedTo: { object: pointer('_Role', roleId), key: 'users' } } }, masterHeaders)).body.results as unknown[];
+    const joinRows = async () => (await db.collection('_Join:users:_Role').countDocuments()) + (await db.collection('_Join:roles:_Role').countDocuments());
+
+    before(async () => {
+      admins = (await t.http.post('/parse/roles').set(masterHeaders).send({ name: 'Admins', ACL: { '*': { read: true } } }).expect(201)).body.objectId;
+      // A role whose ACL even grants public write: roles stay master-only to write.
+      open = (await t.http.post('/parse/roles').set(masterHeaders).send({ name: 'Open', ACL: { '*': { read: true, write: true } } }).expect(201)).body.objectId;
+    });
+
+    it('refuses reading or writing _Join:users:_Role through /classes (119)', async () => {
+      const join = '/parse/classes/_Join:users:_Role';
+      expectRefused(await t.http.get(join).set(as(ann)), 119, 'find');
+      expectRefused(await t.http.get('/parse/classes/_Join%3Ausers%3A_Role').set(as(ann)), 119, 'find, encoded');
+      expectRefused(await t.http.post(join).set(as(ann)).send({ owningId: admins, relatedId: ann.objectId }), 119, 'create');
+      expectRefused(await t.http.put(`${join}/x`).set(as(ann)).send({ relatedId: ann.objectId }), 119, 'update');
+      expectRefused(await t.http.delete(`${join}/x`).set(as(ann)), 119, 'delete');
+      expect(await joinRows()).to.equal(0);
+    });
+
+    it('refuses a client joining a role through its users relation (119), whatever the role\'s ACL', async () => {
+      const join = { users: { __op: 'AddRelation', objects: [pointer('_User', ann.objectId)] } };
+      for (const roleId of [admins, open]) {
+        expectRefused(await t.http.put(`/parse/roles/${roleId}`).set(as(ann)).send(join), 119, `/roles ${roleId}`);
+        expectRefused(await t.http.put(`/parse/classes/_Role/${roleId}`).set(as(ann)).send(join), 119, `/classes/_Role ${roleId}`);
+      }
+      expectRefused(await t.http.put(`/parse/roles/${open}`).set(as(ann)).send({ roles: { __op: 'AddRelation', objects: [pointer('_Role', admins)] } }), 119, 'child role');
+      expect(await membersOf(admins)).to.deep.equal([]);
+      expect(await membersOf(open)).to.deep.equal([]);
+      expect(await joinRows()).to.equal(0);
+    });
+
+    it('refuses creating, renaming or deleting a role as a client (119)', async () => {
+      expectRefused(await t.http.post('/parse/roles').set(as(ann)).send({ name: 'Mine', ACL: { [ann.objectId]: { read: true, write: true } } }), 119);
+      expectRefused(await t.http.put(`/parse/roles/${open}`).set(as(ann)).send({ ACL: { [ann.objectId]: { read: true, write: true } } }), 119);
+      expectRefused(await t.http.delete(`/parse/roles/${open}`).set(as(ann)), 119);
+      const roles = (await t.http.get('/parse/roles').set(masterHeaders)).body.results;
+      expect(roles.map((r: { name: string }) => r.name).sort()).to.deep.equal(['Admins', 'Open']);
+      expect(roles.find((r: { name: string }) => r.name === 'Open').ACL).to.deep.equal({ '*': { read: true, write: true } });
+    });
+
+    it('refuses the same inside a /batch', async () => {
+      const res = await batch({
+        requests: [
+          { method: 'PUT', path: `/parse/roles/${admins}`, body: { users: { __op: 'AddRelation', objects: [pointer('_User', ann.objectId)] } } },
+          { method: 'POST', path: '/parse/classes/_Join:users:_Role', body: { owningId: admins, relatedId: ann.objectId } },
+        ],
+      });
+      expect(res.body.map((r: { error?: { code: number } }) => r.error?.code)).to.deep.equal([119, 119]);
+      expect(await membersOf(admins)).to.deep.equal([]);
+      expect(await joinRows()).to.equal(0);
+    });
+  });
+
+  describe('8. a /batch mixing allowed and forbidden writes', () => {
+    const mixed = (annDoc: string) => [
+      { method: 'POST', path: '/parse/classes/Doc', body: { title: 'batch-created' } },
+      { method: 'PUT', path: `/parse/classes/Doc/${annDoc}`, body: { title: 'batch-edited' } },
+      { method: 'PUT', path: `/parse/classes/Doc/${bobDoc}`, body: { title: 'pwned' } },
+      { method: 'DELETE', path: `/parse/classes/Doc/${bobDoc}` },
+      { method: 'PUT', path: `/parse/users/${bob.objectId}`, body: { username: 'pwned' } },
+      { method: 'POST', path: '/parse/roles', body: { name: 'Sneaky', ACL: {} } },
+      { method: 'POST', path: '/parse/classes/Doc', body: { title: 'pwned', _rperm: ['*'] } },
+    ];
+    const titles = async () => (await find('Doc', { order: 'title' }, masterHeaders)).body.results.map((d: { title: string }) => d.title);
+    const expectNothingForbiddenLanded = async () => {
+      expect((await t.http.get(`/parse/classes/Doc/${bobDoc}`).set(masterHeaders)).body.title).to.equal(BOB_SECRET);
+      expect((await t.http.get(`/parse/users/${bob.objectId}`).set(masterHeaders)).body.username).to.equal('bob');
+      expect((await t.http.get('/parse/roles').query({ where: JSON.stringify({ name: 'Sneaky' }) }).set(masterHeaders)).body.results).to.deep.equal([]);
+      expect(await titles()).to.not.include('pwned');
+    };
+
+    it('runs the allowed writes and answers each forbidden one with its own error', async () => {
+      const annDoc = await create('Doc', { title: 'batch-mine', ACL: { [ann.objectId]: { read: true, write: true } } }, as(ann));
+      const res = await batch({ requests: mixed(annDoc) });
+      expect(res.status).to.equal(200);
+      expect(res.body[0].success.objectId).to.be.a('string');
+      expect(res.body[1].success.updatedAt).to.be.a('string');
+      expect(res.body.slice(2).map((r: { error?: { code: number } }) => r.error?.code)).to.deep.equal([101, 101, 206, 119, 105]);
+      expect(await titles()).to.include.members(['batch-created', 'batch-edited']);
+      await expectNothingForbiddenLanded();
+    });
+
+    it('with transaction: true, answers the first refusal and rolls everything back', async () => {
+      const annDoc = await create('Doc', { title: 'tx-mine', ACL: { [ann.objectId]: { read: true, write: true } } }, as(ann));
+      const before = await titles();
+      const res = await batch({ transaction: true, requests: mixed(annDoc) });
+      expectRefused(res, 101);
+      expect(await titles()).to.deep.equal(before);
+      await expectNothingForbiddenLanded();
+    });
+  });
+
+  describe('9. session tokens from elsewhere', () => {
+    const OTHER_APP = 'other-app';
+    let other: TestBackend;
+    before(async () => {
+      other = await startTestBackend({ appId: OTHER_APP });
+    });
+    after(() => other.close());
+
+    it('refuses a token of another app (209), and a token under another app id (403)', async () => {
+      const onOther = { 'X-Parse-Application-Id': OTHER_APP, 'X-Parse-Session-Token': ann.sessionToken };
+      expectRefused(await other.http.get('/parse/users/me').set(onOther), 209);
+      expectRefused(await other.http.get('/parse/classes/Doc').set(onOther), 209);
+      expectRefused(await other.http.post('/parse/classes/Doc').set(onOther).send({ title: 'x' }), 209);
+      const wrongAppId = await t.http.get('/parse/users/me').set(onOther);
+      expect(wrongAppId.status).to.equal(403);
+      expect(wrongAppId.body).to.deep.equal({ error: 'unauthorized' });
+      expect((await t.http.get('/parse/users/me').set({ ...onOther, 'X-Parse-Application-Id': APP_ID })).body.objectId).to.equal(ann.objectId);
+    });
+
+    it('refuses a forged r: token on reads and writes (209), and writes nothing', async () => {
+      const forged = withToken(`r:${'0123456789abcdef'.repeat(2)}`);
+      expectRefused(await t.http.get('/parse/users/me').set(forged), 209);
+      expectRefused(await find('Doc', {}, forged), 209);
+      expectRefused(await t.http.post('/parse/classes/Doc').set(forged).send({ title: 'forged' }), 209);
+      expectRefused(await t.http.put(`/parse/classes/Doc/${bobDoc}`).set(withToken('r:')).send({ title: 'forged' }), 209);
+      expect(await db.collection('Doc').countDocuments({ title: 'forged' })).to.equal(0);
+    });
+  });
+
+  describe('10. object ids that look like principals', () => {
+    const PRINCIPALS = ['*', 'role:x', 'role:Admins'];
+    let custom: TestBackend;
+    before(async () => {
+      custom = await startTestBackend({ allowCustomObjectId: true });
+    });
+    after(() => custom.close());
+
+    it('refuses them as objectIds without allowCustomObjectId (105)', async () => {
+      for (const objectId of PRINCIPALS) {
+        expectRefused(await t.http.post('/parse/classes/Thing').set(as(ann)).send({ objectId }), 105, objectId);
+        expectRefused(await t.http.post('/parse/users').set(appHeaders).send({ objectId, username: `u-${objectId}`, password: 'pw' }), 105, objectId);
+      }
+    });
+
+    it('refuses them with allowCustomObjectId, to clients and the master key alike (105)', async () => {
+      for (const objectId of PRINCIPALS) {
+        expectRefused(await custom.http.post('/parse/classes/Thing').set(appHeaders).send({ objectId }), 105, objectId);
+        expectRefused(await custom.http.post('/parse/classes/Thing').set(masterHeaders).send({ objectId }), 105, objectId);
+        expectRefused(await custom.http.post('/parse/users').set(appHeaders).send({ objectId, username: `u-${objectId}`, password: 'pw' }), 105, objectId);
+      }
+      const customDb = await custom.db();
+      expect(await customDb.collection('Thing').countDocuments()).to.equal(0);
+      expect(await customDb.collection('_User').countDocuments()).to.equal(0);
+    });
+
+    it('never gives an existing user the objectId * (an objectId in an update body is ignored)', async () => {
+      const cid = await signUp(custom, 'cid');
+      const res = await custom.http.put(`/parse/users/${cid.objectId}`).set(as(cid)).send({ objectId: '*' });
+      expect(res.status).to.equal(200);
+      const users = await (await custom.db()).collection('_User').find().toArray();
+      expect(users.map((u) => u._id)).to.deep.equal([cid.objectId]);
+    });
+  });
+
+  describe('11. internal fields in a write body', () => {
+    const INTERNAL: Params[] = [
+      { _rperm: ['*'] },
+      { _rperm: { __op: 'AddUnique', objects: ['*'] } },
+      { '_rperm.0': '*' },
+      { _wperm: ['*'] },
+      { _wperm: { __op: 'Delete' } },
+      { _acl: { '*': { r: true, w: true } } },
+      { 'ACL.*': { read: true, write: true } },
+      { _hashed_password: '$2b$10$forged' },
+      { _session_token: 'r:forged' },
+      { _email_verify_token: 'forged' },
+      { _perishable_token: 'forged' },
+      { _auth_data_anonymous: { id: 'forged' } },
+      { _failed_login_count: 0 },
+      { _id: 'forged' },
+    ];
+
+    it('refuses them on create and update of an object (105), and stores nothing', async () => {
+      const own = await create('Doc', { title: 'internal-own', ACL: { [ann.objectId]: { read: true, write: true } } }, as(ann));
+      const before = await db.collection('Doc').findOne({ _id: own } as never);
+      for (const body of INTERNAL) {
+        expectRefused(await t.http.post('/parse/classes/Doc').set(as(ann)).send({ title: 'internal-new', ...body }), 105, `create ${JSON.stringify(body)}`);
+        expectRefused(await t.http.put(`/parse/classes/Doc/${own}`).set(as(ann)).send(body), 105, `update ${JSON.stringify(body)}`);
+      }
+      expect(await db.collection('Doc').countDocuments({ title: 'internal-new' })).to.equal(0);
+      expect(await db.collection('Doc').findOne({ _id: own } as never)).to.deep.equal(before);
+    });
+
+    it('refuses them on sign-up and on one\'s own user (105), and stores nothing', async () => {
+      const before = await storedUser(ann);
+      for (const body of INTERNAL) {
+        expectRefused(await t.http.post('/parse/users').set(appHeaders).send({ username: 'internal-new', password: 'pw', ...body }), 105, `sign-up ${JSON.stringify(body)}`);
+        expectRefused(await t.http.put(`/parse/users/${ann.objectId}`).set(as(ann)).send(body), 105, `update ${JSON.stringify(body)}`);
+      }
+      expect(await db.collection('_User').countDocuments({ username: 'internal-new' })).to.equal(0);
+      expect(await storedUser(ann)).to.deep.equal(before);
+    });
+
+    it('refuses emailVerified from a client (119), and stores nothing', async () => {
+      expectRefused(await t.http.put(`/parse/users/${ann.objectId}`).set(as(ann)).send({ emailVerified: true }), 119);
+      expectRefused(await t.http.post('/parse/users').set(appHeaders).send({ username: 'verified-new', password: 'pw', email: 'v@example.com', emailVerified: true }), 119);
+      expect(await storedUser(ann)).to.not.have.property('emailVerified');
+      expect(await db.collection('_User').countDocuments({ username: 'verified-new' })).to.equal(0);
+    });
+
+    it('refuses sessionToken in a user\'s body, and stores nothing', async () => {
+      // Any refusal code will do (105 as for the other internal fields, or 119); a silent 200 will not.
+      const update = await t.http.put(`/parse/users/${ann.objectId}`).set(as(ann)).send({ sessionToken: 'r:chosen-by-client' });
+      expect(update.status, JSON.stringify(update.body)).to.equal(400);
+      expect([105, 119]).to.include(update.body.code);
+      const signUpRes = await t.http.post('/parse/users').set(appHeaders).send({ username: 'token-new', password: 'pw', sessionToken: 'r:chosen-by-client' });
+      expect(signUpRes.status, JSON.stringify(signUpRes.body)).to.equal(400);
+      expect([105, 119]).to.include(signUpRes.body.code);
+      expect(await storedUser(ann)).to.not.have.any.keys('sessionToken', '_session_token');
+      expect(await db.collection('_User').countDocuments({ username: 'token-new' })).to.equal(0);
+    });
+  });
+
+  describe('12. aggregate', () => {
+    it('refuses aggregate and distinct without the master key (403, as parse-server)', async () => {
+      const attempts = [
+        { pipeline: JSON.stringify([{ $match: {} }]) },
+        { pipeline: JSON.stringify([{ $group: { _id: null, titles: { $push: '$title' } } }]) },
+        { distinct: 'title' },
+      ];
+      for (const query of attempts) {
+        for (const headers of [as(ann), appHeaders]) {
+          const res = await t.http.get('/parse/aggregate/Doc').query(query).set(headers);
+          expect(res.status).to.equal(403);
+          expect(res.body).to.deep.equal({ error: 'unauthorized: master key is required' });
+        }
+      }
+      const users = await t.http.get('/parse/aggregate/_User').query({ distinct: 'email' }).set(as(ann));
+      expect(users.status).to.equal(403);
+      expectNoLeak(users, BOB_EMAIL);
+    });
+
+    it('refuses it inside a /batch too', async () => {
+      const res = await batch({ requests: [{ method: 'GET', path: '/parse/aggregate/Doc', body: { pipeline: [{ $match: {} }] } }] });
+      expect(res.body).to.deep.equal([{ error: { error: 'unauthorized: master key is required' } }]);
+    });
+  });
+
+  describe('13. /me and session routes', () => {
+    it('answers /users/me and /sessions/me without a valid token with 209', async () => {
+      expectRefused(await t.http.get('/parse/users/me').set(appHeaders), 209);
+      expectRefused(await t.http.get('/parse/sessions/me').set(appHeaders), 209);
+      expectRefused(await t.http.get('/parse/users/me').set(withToken('r:not-a-session')), 209);
+    });
+
+    it('refuses moving a session to another user (108 on /sessions, 119 on /classes/_Session)', async () => {
+      const session = (await t.http.get('/parse/sessions/me').set(as(ann))).body;
+      const toBob = { user: pointer('_User', bob.objectId) };
+      expectRefused(await t.http.put('/parse/sessions/me').set(as(ann)).send(toBob), 108);
+      expectRefused(await t.http.put(`/parse/sessions/${session.objectId}`).set(as(ann)).send(toBob), 108);
+      expectRefused(await t.http.put(`/parse/classes/_Session/${session.objectId}`).set(as(ann)).send(toBob), 119);
+      expectRefused(await t.http.post('/parse/classes/_Session').set(as(ann)).send({ ...toBob, sessionToken: 'r:minted' }), 119);
+      expectRefused(await t.http.post('/parse/sessions').set(as(ann)).send(toBob), 108);
+      expect((await t.http.get('/parse/users/me').set(as(ann))).body.objectId).to.equal(ann.objectId);
+      const stored = await db.collection('_Session').findOne({ _id: session.objectId } as never);
+      expect(stored!._p_user).to.equal(`_User$${ann.objectId}`);
+      expectRefused(await t.http.get('/parse/users/me').set(withToken('r:minted')), 209);
+    });
+
+    it('keeps other users\' sessions out of reach (101), and lists only one\'s own', async () => {
+      const bobSession = (await t.http.get('/parse/sessions/me').set(as(bob))).body.objectId as string;
+      expectRefused(await t.http.get(`/parse/sessions/${bobSession}`).set(as(ann)), 101);
+      expectRefused(await t.http.get(`/parse/classes/_Session/${bobSession}`).set(as(ann)), 101);
+      expectRefused(await t.http.delete(`/parse/sessions/${bobSession}`).set(as(ann)), 101);
+      const listed = await t.http.get('/parse/sessions').query({ where: JSON.stringify({ user: pointer('_User', bob.objectId) }) }).set(as(ann));
+      expect(listed.body.results.map((s: { objectId: string }) => s.objectId)).to.not.include(bobSession);
+      expect((await t.http.get('/parse/users/me').set(as(bob))).body.objectId).to.equal(bob.objectId);
+    });
+  });
+
+  describe('14. count', () => {
+    before(async () => {
+      for (let i = 0; i < 3; i++) await create('Counted', { i, ACL: { [bob.objectId]: { read: true } } }, as(bob));
+      await create('Counted', { i: 10, ACL: { [ann.objectId]: { read: true } } }, as(ann));
+      await create('Counted', { i: 20 }, as(ann));
+    });
+    const count = async (headers: Headers, where: Params = {}) =>
+      (await find('Counted', { where, count: 1, limit: 0 }, headers)).body.count as number;
+
+    it('counts only the objects the caller may read', async () => {
+      expect(await count(as(ann))).to.equal(2);
+      expect(await count(as(bob))).to.equal(4);
+      expect(await count(appHeaders)).to.equal(1);
+      expect(await count(masterHeaders)).to.equal(5);
+    });
+
+    it('reveals nothing about unreadable objects through a where', async () => {
+      expect(await count(as(ann), { i: { $lt: 5 } })).to.equal(0);
+      expect(await count(as(ann), { $or: [{ i: 0 }, { i: 1 }, { i: 2 }] })).to.equal(0);
+      expect(await count(as(ann), { i: { $exists: true } })).to.equal(2);
+    });
+  });
+});
