@@ -7,6 +7,8 @@ import type { Router } from 'express';
 import { RoleResolver } from './access/roles.js';
 import { Sessions } from './auth/sessions.js';
 import { CloudRegistry } from './cloud/cloud-registry.js';
+import type { DataApi } from './cloud/hook-requests.js';
+import { createDataApi } from './data/data-api.js';
 import { createFileUrls } from './files/file-urls.js';
 import type { BackendConfig } from './config/options.js';
 import { resolveConfig } from './config/resolve-config.js';
@@ -19,6 +21,8 @@ import { MongoStorage } from './storage/mongo/mongo-storage.js';
 export interface Backend extends Router {
   /** The hook registry, mirroring Parse.Cloud (`backend.cloud.beforeSave(...)`). */
   readonly cloud: CloudRegistry;
+  /** The programmatic data API: the REST API's operations, permissions and hooks, without HTTP. */
+  readonly data: DataApi;
   /** Connects to the database and creates the indexes Parse needs. Safe to call more than once. */
   ready(): Promise<void>;
   /** Releases every connection the backend opened. Host-provided clients are left open. */
@@ -49,6 +53,7 @@ export function createBackend(options: BackendConfig): Backend {
     onError: (message, details) => config.logger.warn(message, details),
   });
   const now = (): Date => new Date();
+  let data: DataApi | undefined;
   const services: Services = {
     config,
     storage,
@@ -59,6 +64,10 @@ export function createBackend(options: BackendConfig): Backend {
     files: storage.files(),
     fileUrls,
     now,
+    // Built on first use: it needs the services it belongs to.
+    get data(): DataApi {
+      return (data ??= createDataApi(services));
+    },
   };
   let readying: Promise<void> | null = null;
   const ready = (): Promise<void> => {
@@ -73,6 +82,7 @@ export function createBackend(options: BackendConfig): Backend {
   });
   return Object.assign(router, {
     cloud: services.cloud,
+    data: services.data,
     ready,
     close: async () => {
       readying = null;

@@ -1,6 +1,6 @@
 /** The parts of one backend that the core operations share, built by createBackend(). */
-import type { HookCaller } from './cloud/cloud-registry.js';
 import type { CloudRegistry } from './cloud/cloud-registry.js';
+import type { DataApi, HookCaller } from './cloud/hook-requests.js';
 import type { RoleResolver } from './access/roles.js';
 import type { Sessions } from './auth/sessions.js';
 import type { ResolvedConfig } from './config/options.js';
@@ -18,6 +18,8 @@ export interface Services {
   readonly roles: RoleResolver;
   readonly files: FileStore;
   readonly fileUrls: FileUrls;
+  /** The programmatic data API over this backend's core (`backend.data`, `request.data`). */
+  readonly data: DataApi;
   /** The current time (injectable for tests). */
   readonly now: () => Date;
 }

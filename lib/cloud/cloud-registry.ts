@@ -3,28 +3,13 @@
  * backend (no global state); registering returns a function that unregisters.
  */
 import { BackendConfigError } from '../errors/backend-error.js';
-import type { RequestAuth } from '../auth/request-auth.js';
 import type { HookObject } from './hook-object.js';
+import type { AfterFindHook, BeforeFindHook, CloudFunction, CloudJob, ObjectHook } from './hook-requests.js';
+import { prepareValidator, type PreparedValidator, type Validator } from './validator.js';
 
-/** What a beforeSave/afterSave hook receives, as Parse.Cloud's request. */
-export interface SaveHookRequest {
-  /** The object being saved, with the pending changes applied. */
-  object: HookObject;
-  /** The object as stored before this save (undefined for a new object). */
-  original: HookObject | undefined;
-  /** True when the request used the master key. */
-  master: boolean;
-  /** The calling user's objectId, when logged in. */
-  userId: string | null;
-  installationId: string | null;
-  /** Per-request context from `X-Parse-Cloud-Context` or `_context`, shared by the hooks of one save. */
-  context: Record<string, unknown>;
-  triggerName: 'beforeSave' | 'afterSave';
-  headers: Record<string, string | string[] | undefined>;
-  ip: string | undefined;
-}
-
-export type SaveHook = (request: SaveHookRequest) => unknown;
+export type { HookCaller, SaveHookRequest } from './hook-requests.js';
+/** A beforeSave/afterSave hook (Parse's name for it). */
+export type SaveHook = ObjectHook;
 
 /** A class given by name or as a Parse.Object subclass (anything with a `className`). */
 export type ClassRef = string | { className: string };
@@ -66,8 +51,18 @@ export interface HookFile {
 export type FileHook = (request: FileHookRequest) => unknown;
 export type FileTriggerName = 'beforeSave' | 'afterSave' | 'beforeDelete' | 'afterDelete' | 'beforeFind' | 'afterFind';
 
-type TriggerName = 'beforeSave' | 'afterSave';
-type AnyHook = SaveHook | FileHook;
+type ClassTrigger = 'beforeSave' | 'afterSave' | 'beforeDelete' | 'afterDelete' | 'beforeFind' | 'afterFind';
+type ClassHook = ObjectHook | BeforeFindHook | AfterFindHook;
+type AnyHook = ClassHook | FileHook;
+
+/** A registered handler and its validator. */
+export interface Registered<H> {
+  readonly handler: H;
+  readonly validator: PreparedValidator | undefined;
+}
+
+/** Function and job names: plain identifiers, looked up in maps (never on an object's prototype chain). */
+const CLOUD_NAME = /^[A-Za-z_$][A-Za-z0-9_$.:-]{0,127}$/;
 
 function isFileRef(ref: unknown): boolean {
   return ref === FILE || (typeof ref === 'function' && ref.name === 'ParseFile');
@@ -97,8 +92,10 @@ type LoginTrigger = LoginHookRequest['triggerName'];
 
 /** The hook registry behind `backend.cloud`. */
 export class CloudRegistry {
-  private readonly hooks = new Map<string, AnyHook>();
+  private readonly hooks = new Map<string, Registered<AnyHook>>();
   private readonly loginHooks = new Map<LoginTrigger, LoginHook>();
+  private readonly functions = new Map<string, Registered<CloudFunction>>();
+  private readonly jobs = new Map<string, CloudJob>();
 
   private registerLogin(trigger: LoginTrigger, handler: LoginHook): () => void {
     if (typeof handler !== 'function') throw new BackendConfigError([`${trigger}: the handler must be a function`]);
@@ -133,53 +130,72 @@ export class CloudRegistry {
     return this.loginHooks.get(trigger);
   }
 
-  private register(trigger: FileTriggerName, ref: ClassRef | FileRef, handler: AnyHook): () => void {
+  private register(trigger: ClassTrigger, ref: ClassRef | FileRef, handler: AnyHook, validator?: Validator<never>): () => void {
     const className = classNameOf(ref);
-    if (typeof handler !== 'function') throw new BackendConfigError([`${trigger}(${className}): the handler must be a function`]);
-    if (className !== FILE && trigger !== 'beforeSave' && trigger !== 'afterSave') {
-      throw new BackendConfigError([`${trigger}(${className}): ${trigger} hooks for classes are not supported yet (files only)`]);
-    }
+    const where = `${trigger}(${className})`;
+    if (typeof handler !== 'function') throw new BackendConfigError([`${where}: the handler must be a function`]);
+    if (className === '_Session') throw new BackendConfigError([`${where}: only the afterLogout trigger is allowed for the _Session class`]);
+    if (className === FILE && validator !== undefined) throw new BackendConfigError([`${where}: file hooks take no validator`]);
+    const entry: Registered<AnyHook> = { handler, validator: prepareValidator(where, validator as Validator | undefined) };
     const key = `${trigger}:${className}`;
-    this.hooks.set(key, handler);
+    this.hooks.set(key, entry);
     return () => {
-      if (this.hooks.get(key) === handler) this.hooks.delete(key);
+      if (this.hooks.get(key) === entry) this.hooks.delete(key);
     };
   }
 
   /** Runs before an object of the class (or a file) is created or updated; may change it or throw to refuse. */
   beforeSave(ref: typeof FILE, handler: FileHook): () => void;
-  beforeSave(ref: ClassRef, handler: SaveHook): () => void;
+  beforeSave(ref: ClassRef, handler: ObjectHook, validator?: Validator<Parameters<ObjectHook>[0]>): () => void;
   beforeSave(ref: FileRef, handler: FileHook): () => void;
-  beforeSave(ref: ClassRef | FileRef, handler: AnyHook): () => void {
-    return this.register('beforeSave', ref, handler);
+  beforeSave(ref: ClassRef | FileRef, handler: AnyHook, validator?: Validator<never>): () => void {
+    return this.register('beforeSave', ref, handler, validator);
   }
 
   /** Runs after an object of the class (or a file) was saved; awaited, its errors are logged, not sent. */
   afterSave(ref: typeof FILE, handler: FileHook): () => void;
-  afterSave(ref: ClassRef, handler: SaveHook): () => void;
+  afterSave(ref: ClassRef, handler: ObjectHook, validator?: Validator<Parameters<ObjectHook>[0]>): () => void;
   afterSave(ref: FileRef, handler: FileHook): () => void;
-  afterSave(ref: ClassRef | FileRef, handler: AnyHook): () => void {
-    return this.register('afterSave', ref, handler);
+  afterSave(ref: ClassRef | FileRef, handler: AnyHook, validator?: Validator<never>): () => void {
+    return this.register('afterSave', ref, handler, validator);
   }
 
-  /** Runs before a file is deleted; throw to refuse. (Files only for now.) */
-  beforeDelete(ref: FileRef, handler: FileHook): () => void {
-    return this.register('beforeDelete', ref, handler);
+  /** Runs before an object of the class (or a file) is deleted, with the object; throw to refuse. */
+  beforeDelete(ref: typeof FILE, handler: FileHook): () => void;
+  beforeDelete(ref: ClassRef, handler: ObjectHook, validator?: Validator<Parameters<ObjectHook>[0]>): () => void;
+  beforeDelete(ref: FileRef, handler: FileHook): () => void;
+  beforeDelete(ref: ClassRef | FileRef, handler: AnyHook, validator?: Validator<never>): () => void {
+    return this.register('beforeDelete', ref, handler, validator);
   }
 
-  /** Runs after a file was deleted; errors are logged. (Files only for now.) */
-  afterDelete(ref: FileRef, handler: FileHook): () => void {
-    return this.register('afterDelete', ref, handler);
+  /** Runs after an object of the class (or a file) was deleted; awaited, its errors are logged, not sent. */
+  afterDelete(ref: typeof FILE, handler: FileHook): () => void;
+  afterDelete(ref: ClassRef, handler: ObjectHook, validator?: Validator<Parameters<ObjectHook>[0]>): () => void;
+  afterDelete(ref: FileRef, handler: FileHook): () => void;
+  afterDelete(ref: ClassRef | FileRef, handler: AnyHook, validator?: Validator<never>): () => void {
+    return this.register('afterDelete', ref, handler, validator);
   }
 
-  /** Runs before a file (or its metadata) is served; throw to refuse. (Files only for now.) */
-  beforeFind(ref: FileRef, handler: FileHook): () => void {
-    return this.register('beforeFind', ref, handler);
+  /**
+   * Runs before a find, count or get of the class: change `request.query` or return another query,
+   * or return objects to answer with them instead. For a file: before it is served; throw to refuse.
+   */
+  beforeFind(ref: typeof FILE, handler: FileHook): () => void;
+  beforeFind(ref: ClassRef, handler: BeforeFindHook, validator?: Validator<Parameters<BeforeFindHook>[0]>): () => void;
+  beforeFind(ref: FileRef, handler: FileHook): () => void;
+  beforeFind(ref: ClassRef | FileRef, handler: AnyHook, validator?: Validator<never>): () => void {
+    return this.register('beforeFind', ref, handler, validator);
   }
 
-  /** Runs before a file's bytes are sent; may replace `file.data`. (Files only for now.) */
-  afterFind(ref: FileRef, handler: FileHook): () => void {
-    return this.register('afterFind', ref, handler);
+  /**
+   * Runs after a find or get of the class, with the results: return an array to replace them. For a
+   * file: before its bytes are sent; may replace `file.data`.
+   */
+  afterFind(ref: typeof FILE, handler: FileHook): () => void;
+  afterFind(ref: ClassRef, handler: AfterFindHook, validator?: Validator<Parameters<AfterFindHook>[0]>): () => void;
+  afterFind(ref: FileRef, handler: FileHook): () => void;
+  afterFind(ref: ClassRef | FileRef, handler: AnyHook, validator?: Validator<never>): () => void {
+    return this.register('afterFind', ref, handler, validator);
   }
 
   /** Parse's older names for the file hooks. */
@@ -199,21 +215,47 @@ export class CloudRegistry {
     return this.register('afterDelete', FILE, handler);
   }
 
-  /** The hook for a trigger and class, if any (used by the save pipeline). */
-  hook(trigger: TriggerName, className: string): SaveHook | undefined {
-    return className === FILE ? undefined : (this.hooks.get(`${trigger}:${className}`) as SaveHook | undefined);
+  /** Defines a cloud function, called with POST /functions/:name (`Parse.Cloud.run`). */
+  define(name: string, handler: CloudFunction, validator?: Validator<Parameters<CloudFunction>[0]>): () => void {
+    if (typeof name !== 'string' || !CLOUD_NAME.test(name)) throw new BackendConfigError([`define: ${String(name)} is not a valid function name`]);
+    if (typeof handler !== 'function') throw new BackendConfigError([`define(${name}): the handler must be a function`]);
+    const entry: Registered<CloudFunction> = { handler, validator: prepareValidator(`define(${name})`, validator as Validator | undefined) };
+    this.functions.set(name, entry);
+    return () => {
+      if (this.functions.get(name) === entry) this.functions.delete(name);
+    };
+  }
+
+  /** Defines a job, started with the master key through POST /jobs/:name (`Parse.Cloud.startJob`). */
+  job(name: string, handler: CloudJob): () => void {
+    if (typeof name !== 'string' || !CLOUD_NAME.test(name)) throw new BackendConfigError([`job: ${String(name)} is not a valid job name`]);
+    if (typeof handler !== 'function') throw new BackendConfigError([`job(${name}): the handler must be a function`]);
+    this.jobs.set(name, handler);
+    return () => {
+      if (this.jobs.get(name) === handler) this.jobs.delete(name);
+    };
+  }
+
+  /** The hook registered for a trigger and class, if any (used by the pipelines). */
+  hook(trigger: 'beforeSave' | 'afterSave' | 'beforeDelete' | 'afterDelete', className: string): Registered<ObjectHook> | undefined;
+  hook(trigger: 'beforeFind', className: string): Registered<BeforeFindHook> | undefined;
+  hook(trigger: 'afterFind', className: string): Registered<AfterFindHook> | undefined;
+  hook(trigger: ClassTrigger, className: string): Registered<ClassHook> | undefined {
+    return className === FILE ? undefined : (this.hooks.get(`${trigger}:${className}`) as Registered<ClassHook> | undefined);
   }
 
   /** The file hook for a trigger, if any (used by the file pipelines). */
   fileHook(trigger: FileTriggerName): FileHook | undefined {
-    return this.hooks.get(`${trigger}:${FILE}`) as FileHook | undefined;
+    return this.hooks.get(`${trigger}:${FILE}`)?.handler as FileHook | undefined;
   }
-}
 
-/** The request fields that come from the caller rather than the object. */
-export interface HookCaller {
-  auth: RequestAuth;
-  context: Record<string, unknown>;
-  headers: Record<string, string | string[] | undefined>;
-  ip: string | undefined;
+  /** The function registered under `name`, if any. */
+  cloudFunction(name: string): Registered<CloudFunction> | undefined {
+    return this.functions.get(name);
+  }
+
+  /** The job registered under `name`, if any. */
+  cloudJob(name: string): CloudJob | undefined {
+    return this.jobs.get(name);
+  }
 }

@@ -5,30 +5,25 @@
  */
 import { validateAcl, type Acl } from '../access/acl.js';
 import { applyOperation, isOperation } from '../objects/operations.js';
+import { toHookValue, toRestValue } from './encode.js';
 
 type Json = Record<string, unknown>;
-
-/** Hooks read Dates as Date objects and may write them, as with Parse.Object. */
-function toHookValue(value: unknown): unknown {
-  if (value !== null && typeof value === 'object' && (value as Json).__type === 'Date') return new Date((value as Json).iso as string);
-  return value;
-}
-
-function toRestValue(value: unknown): unknown {
-  if (value instanceof Date) return { __type: 'Date', iso: value.toISOString() };
-  return value;
-}
 
 export class HookObject {
   readonly className: string;
   private readonly saved: Json;
   private readonly pending: Json;
+  private readonly sessionToken: string | undefined;
 
-  /** `saved`: the stored state (empty for a new object); `pending`: the changes being saved. */
-  constructor(className: string, saved: Json, pending: Json = {}) {
+  /**
+   * `saved`: the stored state (empty for a new object); `pending`: the changes being saved;
+   * `sessionToken`: for the caller's own user only.
+   */
+  constructor(className: string, saved: Json, pending: Json = {}, sessionToken?: string) {
     this.className = className;
     this.saved = saved;
     this.pending = { ...pending };
+    this.sessionToken = sessionToken;
   }
 
   get id(): string | undefined {
@@ -106,6 +101,13 @@ export class HookObject {
     return this.set(key, applyOperation(this.current(key), { __op: 'Remove', objects: [toRestValue(item)] }));
   }
 
+  /** Drops the pending change to `key`, back to the stored value. */
+  revert(key?: string): this {
+    if (key === undefined) for (const k of Object.keys(this.pending)) delete this.pending[k];
+    else delete this.pending[key];
+    return this;
+  }
+
   /** Whether `key` changes in this save. */
   dirty(key?: string): boolean {
     return key === undefined ? Object.keys(this.pending).length > 0 : key in this.pending;
@@ -133,6 +135,21 @@ export class HookObject {
       else out[key] = value;
     }
     return { className: this.className, ...out };
+  }
+
+  /** A pointer to the object (what storing it in another object's field writes). */
+  toPointer(): Json {
+    return { __type: 'Pointer', className: this.className, objectId: this.id };
+  }
+
+  /** The object in Parse's full encoding, as cloud function results carry it. */
+  toFullJSON(): Json {
+    return { ...this.toJSON(), __type: 'Object', className: this.className };
+  }
+
+  /** The session token of `request.user` (the caller's), for data API calls made as that user. */
+  getSessionToken(): string | undefined {
+    return this.sessionToken;
   }
 
   /** The pending changes (what the save will write). */

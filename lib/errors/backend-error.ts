@@ -12,11 +12,14 @@
 export class BackendError extends Error {
   /** Parse's numeric error code (see {@link ErrorCode}). */
   readonly code: number;
+  /** The HTTP status when it is not the code's usual one (429 for a rate limit). */
+  readonly status: number | undefined;
 
-  constructor(code: number, message: string, options?: { cause?: unknown }) {
+  constructor(code: number, message: string, options?: { cause?: unknown; status?: number }) {
     super(message, options);
     this.name = 'BackendError';
     this.code = code;
+    this.status = options?.status;
   }
 
   /** The REST body Parse clients expect. */

@@ -6,6 +6,7 @@ import { BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import { aggregate } from '../rest/aggregate.js';
 import * as classes from '../rest/classes.js';
+import * as cloudCode from '../rest/cloud-code.js';
 import * as schemas from '../rest/schemas.js';
 import * as server from '../rest/server.js';
 import * as sessions from '../rest/sessions.js';
@@ -72,6 +73,9 @@ const routes: Route[] = [
   route('PUT', '/schemas/:className', (s, r, c) => schemas.updateSchema(s, r, c!)),
   route('DELETE', '/schemas/:className', (s, r, c) => schemas.deleteSchema(s, r, c!)),
   route('DELETE', '/purge/:className', (s, r, c) => schemas.purge(s, r, c!)),
+  route('POST', '/functions/:name', (s, r, n) => cloudCode.callFunction(s, r, n!)),
+  route('POST', '/jobs/:name', (s, r, n) => cloudCode.startJob(s, r, n!)),
+  route('POST', '/jobs', (s, r) => cloudCode.startJob(s, r)),
   route('GET', '/serverInfo', server.serverInfo),
   route('GET', '/config', server.getConfig),
   route('PUT', '/config', server.putConfig),

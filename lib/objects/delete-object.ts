@@ -1,15 +1,32 @@
-/** DELETE /classes/:className/:objectId: one atomic delete, limited to objects the caller may write. */
+/**
+ * DELETE /classes/:className/:objectId: one atomic delete, limited to objects the caller may write,
+ * between the class's beforeDelete and afterDelete hooks.
+ */
 import { classAccess, restricted } from '../access/class-access.js';
 import { principalsOf } from '../auth/request-auth.js';
+import { HookObject } from '../cloud/hook-object.js';
 import { BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import { assertClassName } from '../schema/names.js';
 import type { OperationContext } from '../services.js';
+import { runAfterHook, runObjectHook } from './object-hooks.js';
 
 export async function deleteObject(ctx: OperationContext, className: string, objectId: string): Promise<void> {
   assertClassName(className);
+  const { cloud, storage } = ctx.services;
   const schema = await ctx.services.schemas.get(className);
   const restriction = classAccess(ctx.caller.auth, className, schema, 'delete');
-  const deleted = schema ? await ctx.services.storage.deleteObject(schema, restricted({ objectId }, restriction), principalsOf(ctx.caller.auth)) : false;
+  const before = cloud.hook('beforeDelete', className);
+  const after = cloud.hook('afterDelete', className);
+  let object: HookObject | undefined;
+  if (schema && (before || after)) {
+    // The hooks see the object as the caller may read it, as parse-server fetches it for them.
+    const [stored] = await storage.findObjects(schema, restricted({ objectId }, restriction), { limit: 1 }, principalsOf(ctx.caller.auth));
+    if (!stored) throw new BackendError(ErrorCode.OBJECT_NOT_FOUND, 'Object not found.');
+    object = new HookObject(className, stored);
+    if (before) await runObjectHook(ctx, before, 'beforeDelete', object, undefined);
+  }
+  const deleted = schema ? await storage.deleteObject(schema, restricted({ objectId }, restriction), principalsOf(ctx.caller.auth)) : false;
   if (!deleted) throw new BackendError(ErrorCode.OBJECT_NOT_FOUND, 'Object not found.');
+  if (after && object) await runAfterHook(ctx, 'afterDelete', () => runObjectHook(ctx, after, 'afterDelete', object, undefined), { className, objectId });
 }

@@ -9,7 +9,8 @@ import { validateWhere, whereFields } from '../query/where.js';
 import type { ClassSchema } from '../schema/class-schema.js';
 import { assertClassName } from '../schema/names.js';
 import type { OperationContext } from '../services.js';
-import type { RestObject } from '../storage/storage.js';
+import type { RestObject, RestWhere } from '../storage/storage.js';
+import { afterFind, beforeFind } from './find-hooks.js';
 import { includePointers } from './include-pointers.js';
 import { resolveWhere } from './resolve-where.js';
 import { applyNestedSelection, includesForSelection } from './select-keys.js';
@@ -67,18 +68,24 @@ async function redirectTarget(ctx: OperationContext, className: string, key: str
   return field?.type === 'Relation' && field.targetClass ? field.targetClass : className;
 }
 
-/** GET /classes/:className */
-export async function findObjects(ctx: OperationContext, requestedClass: string, params: FindParams): Promise<FindResult> {
+/** GET /classes/:className (and counts), between the class's beforeFind and afterFind hooks. */
+export async function findObjects(ctx: OperationContext, requestedClass: string, requested: FindParams): Promise<FindResult> {
   assertClassName(requestedClass);
-  const className = await redirectTarget(ctx, requestedClass, params.redirectClassNameForKey);
+  const className = await redirectTarget(ctx, requestedClass, requested.redirectClassNameForKey);
   const redirected = className !== requestedClass ? { className } : {};
   const { auth } = ctx.caller;
   const schema = await ctx.services.schemas.get(className);
-  const restriction = classAccess(auth, className, schema, params.limit === 0 && params.count ? 'count' : 'find');
+  const restriction = classAccess(auth, className, schema, requested.limit === 0 && requested.count ? 'count' : 'find');
+  const plan = await beforeFind(ctx, className, requested, false);
+  const { params } = plan;
   const where = validateWhere(params.where, auth.master);
   const protection = fieldProtection(ctx.services.config.protectedFields, className, schema, auth);
   assertQueryable(protection, [...whereFields(where), ...(params.order ?? [])]);
   if (params.explain && !auth.master) throw new BackendError(ErrorCode.OPERATION_FORBIDDEN, 'explain needs the master key');
+  if (plan.answered) {
+    const visible = await afterFind(ctx, className, visibleResults(protection, plan.answered, []), plan, false);
+    return params.count ? { results: visible, count: visible.length, ...redirected } : { results: visible, ...redirected };
+  }
   if (!schema) return params.count ? { results: [], count: 0, ...redirected } : { results: [], ...redirected };
   const resolved = restricted(await resolveWhere(ctx, schema, where), restriction);
   const readers = principalsOf(ctx.caller.auth);
@@ -90,21 +97,36 @@ export async function findObjects(ctx: OperationContext, requestedClass: string,
     params.count ? ctx.services.storage.countObjects(schema, resolved, readers) : Promise.resolve(undefined),
   ]);
   await shapeResults(ctx, schema, results, params);
-  const visible = visibleResults(protection, results, extra);
+  const visible = params.limit === 0 ? [] : await afterFind(ctx, className, visibleResults(protection, results, extra), plan, false);
   return count === undefined ? { results: visible, ...redirected } : { results: visible, count, ...redirected };
 }
 
-/** GET /classes/:className/:objectId */
+/** GET /classes/:className/:objectId, between the class's beforeFind and afterFind hooks. */
 export async function getObject(ctx: OperationContext, className: string, objectId: string, params: FindParams): Promise<RestObject> {
   assertClassName(className);
   const { auth } = ctx.caller;
   const schema = await ctx.services.schemas.get(className);
   const restriction = classAccess(auth, className, schema, 'get');
-  if (!schema) throw new BackendError(ErrorCode.OBJECT_NOT_FOUND, 'Object not found.');
+  const plan = await beforeFind(ctx, className, { ...params, where: { objectId } }, true);
   const protection = fieldProtection(ctx.services.config.protectedFields, className, schema, auth);
-  const { keys, extra } = fetchedKeys(params.keys, protection);
-  const [object] = await ctx.services.storage.findObjects(schema, restricted({ objectId }, restriction), { limit: 1, keys }, principalsOf(ctx.caller.auth));
+  let found: RestObject[];
+  if (plan.answered) {
+    found = visibleResults(protection, plan.answered, []);
+  } else {
+    if (!schema) throw new BackendError(ErrorCode.OBJECT_NOT_FOUND, 'Object not found.');
+    let where: RestWhere = { objectId };
+    if (plan.query) {
+      // The hook may have added constraints; the object asked for stays the one looked up.
+      const changed = validateWhere(plan.params.where, auth.master);
+      assertQueryable(protection, whereFields(changed));
+      where = { $and: [where, await resolveWhere(ctx, schema, changed)] };
+    }
+    const { keys, extra } = fetchedKeys(plan.params.keys, protection);
+    found = await ctx.services.storage.findObjects(schema, restricted(where, restriction), { limit: 1, keys }, principalsOf(ctx.caller.auth));
+    await shapeResults(ctx, schema, found, plan.params);
+    found = visibleResults(protection, found, extra);
+  }
+  const [object] = found.length > 0 ? await afterFind(ctx, className, found.slice(0, 1), plan, true) : [];
   if (!object) throw new BackendError(ErrorCode.OBJECT_NOT_FOUND, 'Object not found.');
-  await shapeResults(ctx, schema, [object], params);
-  return visibleResults(protection, [object], extra)[0]!;
+  return object;
 }

@@ -5,12 +5,11 @@
 import { assertClassAccess, classAccess, restricted } from '../access/class-access.js';
 import { principalsOf } from '../auth/request-auth.js';
 import { HookObject } from '../cloud/hook-object.js';
-import type { SaveHookRequest } from '../cloud/cloud-registry.js';
-import { runHook } from '../cloud/run-hook.js';
 import { BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import type { OperationContext } from '../services.js';
 import type { RestObject } from '../storage/storage.js';
+import { runAfterHook, runObjectHook } from './object-hooks.js';
 import { isValidCustomObjectId, newObjectId } from './object-id.js';
 import { isOperation, resolveForCreate } from './operations.js';
 import { parseWriteBody, type RelationChange, type WriteBody } from './write-body.js';
@@ -22,11 +21,8 @@ export interface SaveResult {
   /** The response body: `{objectId, createdAt}` or `{updatedAt}`, plus fields the server changed. */
   body: RestObject;
   objectId: string;
-}
-
-function hookRequest(ctx: OperationContext, trigger: 'beforeSave' | 'afterSave', object: HookObject, original: HookObject | undefined): SaveHookRequest {
-  const { auth, context, headers, ip } = ctx.caller;
-  return { object, original, master: auth.master, userId: auth.userId, installationId: auth.installationId, context, triggerName: trigger, headers, ip };
+  /** The object as stored (for the data API; not sent to clients). */
+  object: RestObject;
 }
 
 /** Runs beforeSave, if any, and re-checks what it changed; returns the body to write. */
@@ -37,7 +33,7 @@ async function beforeSave(ctx: OperationContext, className: string, saved: Json,
   if (body.acl) pending.ACL = body.acl;
   const object = new HookObject(className, saved, pending);
   const original = saved.objectId ? new HookObject(className, saved) : undefined;
-  await runHook(hook, hookRequest(ctx, 'beforeSave', object, original));
+  await runObjectHook(ctx, hook, 'beforeSave', object, original);
   const changes = object.changes();
   const changedByHook = Object.keys(changes).filter((k) => JSON.stringify(changes[k]) !== JSON.stringify(pending[k]));
   const rechecked = parseWriteBody(changes, { update: saved.objectId !== undefined });
@@ -47,12 +43,8 @@ async function beforeSave(ctx: OperationContext, className: string, saved: Json,
 async function runAfterSave(ctx: OperationContext, className: string, saved: Json, original: Json | undefined): Promise<void> {
   const hook = ctx.services.cloud.hook('afterSave', className);
   if (!hook) return;
-  try {
-    await runHook(hook, hookRequest(ctx, 'afterSave', new HookObject(className, saved), original ? new HookObject(className, original) : undefined));
-  } catch (err) {
-    // The write happened; an afterSave failure cannot undo it, so it is logged, not sent.
-    ctx.services.config.logger.error('afterSave hook failed', { className, objectId: saved.objectId, error: String(err) });
-  }
+  const object = new HookObject(className, saved);
+  await runAfterHook(ctx, 'afterSave', () => runObjectHook(ctx, hook, 'afterSave', object, original ? new HookObject(className, original) : undefined), { className, objectId: saved.objectId });
 }
 
 /** Values for the schema check: the written fields plus the relation fields' types. */
@@ -141,7 +133,7 @@ export async function createObject(ctx: OperationContext, className: string, raw
   await runAfterSave(ctx, className, object, undefined);
   // Values the class's own steps added (a generated username) are the server's, like hook changes.
   const added = Object.keys(values).filter((key) => !(key in body.values));
-  return { objectId, body: { objectId, createdAt: now, ...serverChangedFields(object, without(body.values, hidden), [...changedByHook.filter((k) => !hidden.has(k)), ...added]) } };
+  return { objectId, object, body: { objectId, createdAt: now, ...serverChangedFields(object, without(body.values, hidden), [...changedByHook.filter((k) => !hidden.has(k)), ...added]) } };
 }
 
 /** PUT /classes/:className/:objectId */
@@ -172,5 +164,5 @@ export async function updateObject(ctx: OperationContext, className: string, obj
   if (!stored) throw new BackendError(ErrorCode.OBJECT_NOT_FOUND, 'Object not found.');
   await applyRelations(ctx, className, objectId, body.relations);
   await runAfterSave(ctx, className, stored, original);
-  return { objectId, body: { updatedAt, ...serverChangedFields(stored, without(body.values, hidden), changedByHook.filter((k) => !hidden.has(k))) } };
+  return { objectId, object: stored, body: { updatedAt, ...serverChangedFields(stored, without(body.values, hidden), changedByHook.filter((k) => !hidden.has(k))) } };
 }

@@ -1,0 +1,45 @@
+/**
+ * Between the values hooks and host code hold (Dates, object views) and Parse's REST encoding.
+ * Object views are recognised by their `toPointer`/`toFullJSON` methods, as Parse.Object has them.
+ */
+type Json = Record<string, unknown>;
+
+interface ObjectLike {
+  toPointer(): Json;
+  toFullJSON(): Json;
+}
+
+function isObjectLike(value: unknown): value is ObjectLike {
+  return value !== null && typeof value === 'object' && typeof (value as ObjectLike).toPointer === 'function' && typeof (value as ObjectLike).toFullJSON === 'function';
+}
+
+function isPlainObject(value: unknown): value is Json {
+  if (value === null || typeof value !== 'object') return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+function encode(value: unknown, objects: (object: ObjectLike) => Json, depth: number): unknown {
+  if (depth > 64) throw new TypeError('value is nested too deeply to encode');
+  if (value instanceof Date) return { __type: 'Date', iso: value.toISOString() };
+  if (isObjectLike(value)) return objects(value);
+  if (Array.isArray(value)) return value.map((item) => encode(item, objects, depth + 1));
+  if (isPlainObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, encode(v, objects, depth + 1)]));
+  return value;
+}
+
+/** A value written from a hook or host code, in REST form: Dates encoded, objects as pointers. */
+export function toRestValue(value: unknown): unknown {
+  return encode(value, (object) => object.toPointer(), 0);
+}
+
+/** A cloud function's result as Parse encodes it: objects in full (`__type: 'Object'`). */
+export function encodeResult(value: unknown): unknown {
+  return encode(value, (object) => object.toFullJSON(), 0);
+}
+
+/** A REST value as hooks read it: Dates as Date objects (at the top level, as Parse.Object#get gives them). */
+export function toHookValue(value: unknown): unknown {
+  if (value !== null && typeof value === 'object' && (value as Json).__type === 'Date') return new Date((value as Json).iso as string);
+  return value;
+}

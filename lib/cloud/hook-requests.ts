@@ -1,0 +1,137 @@
+/**
+ * What hooks, cloud functions and jobs receive: Parse.Cloud's request shapes, plus `data`, the
+ * programmatic data API, so a hook can read and write through the same permissions and hooks.
+ */
+import type { RequestAuth } from '../auth/request-auth.js';
+import type { Logger } from '../config/options.js';
+import type { HookObject } from './hook-object.js';
+import type { HookQuery } from './hook-query.js';
+
+type Json = Record<string, unknown>;
+type Headers = Record<string, string | string[] | undefined>;
+
+/** Who a data API call acts as. Without any of these, as an anonymous client (ACLs and CLPs apply). */
+export interface DataOptions {
+  /** As the master key: permissions do not apply. */
+  useMasterKey?: boolean;
+  /** As the user of this session (`request.user.getSessionToken()` in a hook). */
+  sessionToken?: string;
+  /** As the user with this objectId, with its roles. */
+  user?: string;
+  /** The context the hooks of this call receive. */
+  context?: Json;
+}
+
+/** A query in the Parse query language: the REST `where` and find options. */
+export interface DataQuery {
+  where?: Json;
+  order?: string | string[];
+  limit?: number;
+  skip?: number;
+  keys?: string | string[];
+  excludeKeys?: string | string[];
+  include?: string | string[];
+}
+
+/**
+ * The programmatic data API (`backend.data`, and `request.data` in hooks): the REST API's
+ * operations without HTTP, running the same permissions and hooks. Values may be Dates and object
+ * views (stored as pointers); results are object views.
+ */
+export interface DataApi {
+  find(className: string, query?: DataQuery, options?: DataOptions): Promise<HookObject[]>;
+  /** The first result of a query, or undefined. */
+  first(className: string, query?: DataQuery, options?: DataOptions): Promise<HookObject | undefined>;
+  /** One object by id; 101 when it does not exist or the caller may not read it. */
+  get(className: string, objectId: string, options?: DataOptions & Pick<DataQuery, 'keys' | 'excludeKeys' | 'include'>): Promise<HookObject>;
+  count(className: string, where?: Json, options?: DataOptions): Promise<number>;
+  /** Creates an object; returns it as stored (with the changes its beforeSave made). */
+  create(className: string, values: Json, options?: DataOptions): Promise<HookObject>;
+  /** Updates an object; returns it as stored. */
+  update(className: string, objectId: string, values: Json, options?: DataOptions): Promise<HookObject>;
+  delete(className: string, objectId: string, options?: DataOptions): Promise<void>;
+}
+
+/** The request fields that come from the caller rather than the object. */
+export interface HookCaller {
+  auth: RequestAuth;
+  context: Json;
+  headers: Headers;
+  ip: string | undefined;
+}
+
+/** What every hook and function request carries. */
+export interface CloudRequestBase {
+  /** True when the request used the master key. */
+  master: boolean;
+  /** The calling user (with `getSessionToken()`), when logged in. */
+  user: HookObject | undefined;
+  /** The calling user's objectId, when logged in. */
+  userId: string | null;
+  installationId: string | null;
+  /** Per-request context from `X-Parse-Cloud-Context` or `_context`, shared by the hooks of one request. */
+  context: Json;
+  headers: Headers;
+  ip: string | undefined;
+  /** The backend's logger. */
+  log: Required<Logger>;
+  /** The data API (acts as an anonymous client unless told otherwise). */
+  data: DataApi;
+}
+
+/** What beforeSave, afterSave, beforeDelete and afterDelete receive. */
+export interface ObjectHookRequest extends CloudRequestBase {
+  /** The object: being saved (with the pending changes), saved, or being deleted. */
+  object: HookObject;
+  /** The object as stored before this save (undefined for a new object). */
+  original: HookObject | undefined;
+  triggerName: 'beforeSave' | 'afterSave' | 'beforeDelete' | 'afterDelete';
+}
+
+/** The beforeSave/afterSave request (Parse's name for it). */
+export type SaveHookRequest = ObjectHookRequest;
+
+/** What beforeFind receives: change `query` in place or return another, or return objects to answer with. */
+export interface BeforeFindRequest extends CloudRequestBase {
+  query: HookQuery;
+  /** True for a count. */
+  count: boolean;
+  /** True for a get by id. */
+  isGet: boolean;
+  triggerName: 'beforeFind';
+}
+
+/** What afterFind receives: return an array to replace the results. */
+export interface AfterFindRequest extends CloudRequestBase {
+  objects: HookObject[];
+  query: HookQuery;
+  isGet: boolean;
+  triggerName: 'afterFind';
+}
+
+/** What a cloud function receives. */
+export interface FunctionRequest extends CloudRequestBase {
+  functionName: string;
+  /** The request body's parameters (Dates decoded). */
+  params: Json;
+}
+
+/** What a job receives. Jobs run with the master key, after the request that started them was answered. */
+export interface JobRequest {
+  jobName: string;
+  /** The `_JobStatus` objectId. */
+  jobId: string;
+  params: Json;
+  /** Records a progress message on the job's `_JobStatus`. */
+  message(text: string): Promise<void>;
+  headers: Headers;
+  ip: string | undefined;
+  log: Required<Logger>;
+  data: DataApi;
+}
+
+export type ObjectHook = (request: ObjectHookRequest) => unknown;
+export type BeforeFindHook = (request: BeforeFindRequest) => unknown;
+export type AfterFindHook = (request: AfterFindRequest) => unknown;
+export type CloudFunction = (request: FunctionRequest) => unknown;
+export type CloudJob = (request: JobRequest) => unknown;

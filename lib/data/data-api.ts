@@ -1,0 +1,111 @@
+/**
+ * The programmatic data API: find, first, get, count, create, update and delete on the same core
+ * as the REST API — the same class-level permissions, ACLs, protected fields and hooks — without
+ * HTTP. Calls act as an anonymous client unless given the master key, a session or a user.
+ */
+import { ownUserView } from '../access/protected-fields.js';
+import { MASTER_AUTH, PUBLIC_AUTH, type RequestAuth } from '../auth/request-auth.js';
+import { toRestValue } from '../cloud/encode.js';
+import { HookObject } from '../cloud/hook-object.js';
+import type { DataApi, DataOptions, DataQuery, HookCaller } from '../cloud/hook-requests.js';
+import { BackendError } from '../errors/backend-error.js';
+import { ErrorCode } from '../errors/error-codes.js';
+import { deleteObject } from '../objects/delete-object.js';
+import { findObjects, getObject } from '../objects/find-objects.js';
+import { createObject, updateObject } from '../objects/save-object.js';
+import { assertNoForbiddenKeys } from '../query/forbidden-keys.js';
+import { parseFindParams, type FindParams } from '../query/find-params.js';
+import type { OperationContext, Services } from '../services.js';
+import type { RestObject } from '../storage/storage.js';
+import { assertWritable, saveStepsFor } from './class-writes.js';
+
+type Json = Record<string, unknown>;
+
+async function authFor(services: Services, options: DataOptions | undefined): Promise<RequestAuth> {
+  if (options?.useMasterKey) return MASTER_AUTH;
+  if (options?.sessionToken !== undefined) {
+    const { userId } = await services.sessions.resolve(options.sessionToken);
+    return { ...PUBLIC_AUTH, userId, sessionToken: options.sessionToken, roles: await services.roles.rolesOf(userId) };
+  }
+  if (options?.user !== undefined) {
+    if (typeof options.user !== 'string' || options.user === '') throw new BackendError(ErrorCode.INVALID_VALUE, 'user must be an objectId');
+    return { ...PUBLIC_AUTH, userId: options.user, roles: await services.roles.rolesOf(options.user) };
+  }
+  return PUBLIC_AUTH;
+}
+
+async function contextFor(services: Services, options: DataOptions | undefined): Promise<OperationContext> {
+  const caller: HookCaller = { auth: await authFor(services, options), context: { ...options?.context }, headers: {}, ip: undefined };
+  return { services, caller };
+}
+
+function listParam(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.join(',') : value;
+}
+
+function findParams(services: Services, query: DataQuery | undefined, extra: Json, single: boolean): FindParams {
+  const where = query?.where === undefined ? undefined : toRestValue(query.where);
+  assertNoForbiddenKeys(where);
+  const raw: Json = { ...extra };
+  if (where !== undefined) raw.where = where;
+  for (const [key, value] of Object.entries({ order: listParam(query?.order), keys: listParam(query?.keys), excludeKeys: listParam(query?.excludeKeys), include: listParam(query?.include) })) {
+    if (value !== undefined) raw[key] = value;
+  }
+  if (query?.limit !== undefined) raw.limit = query.limit;
+  if (query?.skip !== undefined) raw.skip = query.skip;
+  return parseFindParams(raw, { single, defaultLimit: services.config.defaultLimit, maxLimit: undefined });
+}
+
+function restBody(values: Json): Json {
+  if (values === null || typeof values !== 'object' || Array.isArray(values)) throw new BackendError(ErrorCode.INVALID_JSON, 'values must be an object');
+  const body = toRestValue(values) as Json;
+  assertNoForbiddenKeys(body);
+  return body;
+}
+
+/** The data API of one backend. */
+export function createDataApi(services: Services): DataApi {
+  // Secrets a user object may carry (a password being set) never reach host code either.
+  const view = (className: string, object: RestObject): HookObject => new HookObject(className, className === '_User' ? ownUserView(object) : object);
+  const api: DataApi = {
+    async find(className, query, options) {
+      const ctx = await contextFor(services, options);
+      const { results } = await findObjects(ctx, className, findParams(services, query, {}, false));
+      return (results as RestObject[]).map((object) => view(className, object));
+    },
+    async first(className, query, options) {
+      const [object] = await api.find(className, { ...query, limit: 1 }, options);
+      return object;
+    },
+    async get(className, objectId, options) {
+      const ctx = await contextFor(services, options);
+      const { keys, excludeKeys, include } = options ?? {};
+      return view(className, await getObject(ctx, className, objectId, findParams(services, { keys, excludeKeys, include }, {}, true)));
+    },
+    async count(className, where, options) {
+      const ctx = await contextFor(services, options);
+      const { count } = await findObjects(ctx, className, findParams(services, { where, limit: 0 }, { count: 1 }, false));
+      return count ?? 0;
+    },
+    async create(className, values, options) {
+      const ctx = await contextFor(services, options);
+      assertWritable(ctx.caller.auth, className);
+      const body = restBody(values);
+      const { object } = await createObject(ctx, className, body, await saveStepsFor(ctx, className, body));
+      return view(className, object);
+    },
+    async update(className, objectId, values, options) {
+      const ctx = await contextFor(services, options);
+      assertWritable(ctx.caller.auth, className);
+      const body = restBody(values);
+      const { object } = await updateObject(ctx, className, objectId, body, await saveStepsFor(ctx, className, body, objectId));
+      return view(className, object);
+    },
+    async delete(className, objectId, options) {
+      const ctx = await contextFor(services, options);
+      assertWritable(ctx.caller.auth, className);
+      await deleteObject(ctx, className, objectId);
+    },
+  };
+  return api;
+}
