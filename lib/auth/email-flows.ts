@@ -86,7 +86,7 @@ export async function requestPasswordReset(ctx: OperationContext, body: unknown,
   const hook = services.cloud.loginHook('beforePasswordResetRequest');
   if (hook) {
     const { auth, context, headers, ip } = ctx.caller;
-    await runHook(hook, { object: new HookObject('_User', found.user), master: auth.master, installationId: auth.installationId, context, triggerName: 'beforePasswordResetRequest', headers, ip });
+    await runHook(hook, { object: new HookObject('_User', found.user), master: auth.master, installationId: auth.installationId, context, triggerName: 'beforePasswordResetRequest', headers, ip, log: services.config.logger, data: services.data });
   }
   const token = newToken();
   const seconds = services.config.passwordPolicy?.resetTokenValidityDuration ?? RESET_TOKEN_DEFAULT_SECONDS;

@@ -4,7 +4,8 @@
  */
 import { BackendConfigError } from '../errors/backend-error.js';
 import type { HookObject } from './hook-object.js';
-import type { AfterFindHook, BeforeFindHook, CloudFunction, CloudJob, ObjectHook } from './hook-requests.js';
+import type { Logger } from '../config/options.js';
+import type { AfterFindHook, BeforeFindHook, CloudFunction, CloudJob, DataApi, ObjectHook } from './hook-requests.js';
 import { prepareValidator, type PreparedValidator, type Validator } from './validator.js';
 
 export type { HookCaller, SaveHookRequest } from './hook-requests.js';
@@ -34,6 +35,8 @@ export interface FileHookRequest {
   triggerName: FileTriggerName;
   headers: Record<string, string | string[] | undefined>;
   ip: string | undefined;
+  log: Required<Logger>;
+  data: DataApi;
 }
 
 /** A file as file hooks see it. */
@@ -85,6 +88,8 @@ export interface LoginHookRequest {
   triggerName: 'beforeLogin' | 'afterLogin' | 'afterLogout' | 'beforePasswordResetRequest';
   headers: Record<string, string | string[] | undefined>;
   ip: string | undefined;
+  log: Required<Logger>;
+  data: DataApi;
 }
 
 export type LoginHook = (request: LoginHookRequest) => unknown;

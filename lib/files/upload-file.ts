@@ -65,7 +65,8 @@ async function buffered(source: Readable | Buffer, maxBytes: number): Promise<Bu
 /** The fields every file hook request shares. */
 export function fileHookRequest(ctx: OperationContext, trigger: FileHookRequest['triggerName'], file: HookFile, fileSize: number): FileHookRequest {
   const { auth, context, headers, ip } = ctx.caller;
-  return { file, fileSize, master: auth.master, userId: auth.userId, installationId: auth.installationId, context, triggerName: trigger, headers, ip };
+  const { config, data } = ctx.services;
+  return { file, fileSize, master: auth.master, userId: auth.userId, installationId: auth.installationId, context, triggerName: trigger, headers, ip, log: config.logger, data };
 }
 
 /** Stores an upload; returns the stored name and its URL. */

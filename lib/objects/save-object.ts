@@ -35,7 +35,11 @@ async function beforeSave(ctx: OperationContext, className: string, saved: Json,
   const original = saved.objectId ? new HookObject(className, saved) : undefined;
   await runObjectHook(ctx, hook, 'beforeSave', object, original);
   const changes = object.changes();
-  const changedByHook = Object.keys(changes).filter((k) => JSON.stringify(changes[k]) !== JSON.stringify(pending[k]));
+  // Keys the hook set differently, and keys it reverted: the client must learn the stored value.
+  const changedByHook = [
+    ...Object.keys(changes).filter((k) => JSON.stringify(changes[k]) !== JSON.stringify(pending[k])),
+    ...Object.keys(pending).filter((k) => !(k in changes)),
+  ];
   const rechecked = parseWriteBody(changes, { update: saved.objectId !== undefined });
   return { body: { ...rechecked, relations: [...body.relations, ...rechecked.relations] }, changedByHook };
 }

@@ -68,20 +68,20 @@ export async function signUp(services: Services, req: ApiRequest): Promise<ApiRe
   return { status: 201, body: { ...result.body, sessionToken }, headers: location };
 }
 
-function loginHookRequest(req: ApiRequest, trigger: LoginHookRequest['triggerName'], object: HookObject): LoginHookRequest {
+function loginHookRequest(services: Services, req: ApiRequest, trigger: LoginHookRequest['triggerName'], object: HookObject): LoginHookRequest {
   const { auth, context: hookContext, headers, ip } = req.caller;
-  return { object, master: auth.master, installationId: auth.installationId, context: hookContext, triggerName: trigger, headers, ip };
+  return { object, master: auth.master, installationId: auth.installationId, context: hookContext, triggerName: trigger, headers, ip, log: services.config.logger, data: services.data };
 }
 
 /** Runs beforeLogin (which may refuse), starts the session, runs afterLogin (errors logged). */
 async function completeLogin(services: Services, req: ApiRequest, user: RestObject, provider: string): Promise<ApiReply> {
   assertEmailVerifiedIfRequired(context(services, req), user);
   const before = services.cloud.loginHook('beforeLogin');
-  if (before) await runHook(before, loginHookRequest(req, 'beforeLogin', new HookObject('_User', ownUserView(user))));
+  if (before) await runHook(before, loginHookRequest(services, req, 'beforeLogin', new HookObject('_User', ownUserView(user))));
   const sessionToken = await startSession(services, req, String(user.objectId), 'login', provider);
   const after = services.cloud.loginHook('afterLogin');
   if (after) {
-    await runHook(after, loginHookRequest(req, 'afterLogin', new HookObject('_User', ownUserView(user)))).catch((err: unknown) => {
+    await runHook(after, loginHookRequest(services, req, 'afterLogin', new HookObject('_User', ownUserView(user)))).catch((err: unknown) => {
       services.config.logger.error('afterLogin hook failed', { userId: user.objectId, error: String(err) });
     });
   }
@@ -124,7 +124,7 @@ export async function logOut(services: Services, req: ApiRequest): Promise<ApiRe
   await services.sessions.revoke(token);
   if (after && session) {
     const { sessionToken: _hidden, ...visible } = session;
-    await runHook(after, loginHookRequest(req, 'afterLogout', new HookObject('_Session', visible))).catch((err: unknown) => {
+    await runHook(after, loginHookRequest(services, req, 'afterLogout', new HookObject('_Session', visible))).catch((err: unknown) => {
       services.config.logger.error('afterLogout hook failed', { error: String(err) });
     });
   }
