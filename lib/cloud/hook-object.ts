@@ -9,6 +9,15 @@ import { toHookValue, toRestValue } from './encode.js';
 
 type Json = Record<string, unknown>;
 
+/** A stored value as hooks read it (see {@link HookObject.get}). */
+function readValue(value: unknown): unknown {
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    const { __type: type, className, ...fields } = value as Json;
+    if ((type === 'Pointer' || type === 'Object') && typeof className === 'string') return new HookObject(className, fields);
+  }
+  return toHookValue(value);
+}
+
 export class HookObject {
   readonly className: string;
   private readonly saved: Json;
@@ -54,8 +63,15 @@ export class HookObject {
     return isOperation(change) ? applyOperation(base, change) : change;
   }
 
-  get(key: string): unknown {
-    return toHookValue(this.current(key));
+  /**
+   * The field's value as Parse.Object#get gives it: Dates as `Date`, pointers and included objects
+   * as object views (their `id`, and their fields when included). Typed `any` by default, as in
+   * Parse, so that ported cloud code (`order.get('total') < 0`) compiles unchanged.
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- see above: Parse's get() is untyped
+  get<T = any>(key: string): T {
+    const value = this.current(key);
+    return (Array.isArray(value) ? value.map(readValue) : readValue(value)) as T;
   }
 
   has(key: string): boolean {

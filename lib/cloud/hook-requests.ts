@@ -39,9 +39,13 @@ export interface DataQuery {
  * views (stored as pointers); results are object views.
  */
 export interface DataApi {
+  /** Runs a query: a class and a {@link DataQuery}, or a {@link HookQuery} built like a Parse.Query. */
+  find(query: HookQuery, options?: DataOptions): Promise<HookObject[]>;
   find(className: string, query?: DataQuery, options?: DataOptions): Promise<HookObject[]>;
   /** The first result of a query, or undefined. */
+  first(query: HookQuery, options?: DataOptions): Promise<HookObject | undefined>;
   first(className: string, query?: DataQuery, options?: DataOptions): Promise<HookObject | undefined>;
+  count(query: HookQuery, options?: DataOptions): Promise<number>;
   /** One object by id; 101 when it does not exist or the caller may not read it. */
   get(className: string, objectId: string, options?: DataOptions & Pick<DataQuery, 'keys' | 'excludeKeys' | 'include'>): Promise<HookObject>;
   count(className: string, where?: Json, options?: DataOptions): Promise<number>;

@@ -7,6 +7,7 @@ import { ownUserView } from '../access/protected-fields.js';
 import { MASTER_AUTH, PUBLIC_AUTH, type RequestAuth } from '../auth/request-auth.js';
 import { toRestValue } from '../cloud/encode.js';
 import { HookObject } from '../cloud/hook-object.js';
+import { HookQuery } from '../cloud/hook-query.js';
 import type { DataApi, DataOptions, DataQuery, HookCaller } from '../cloud/hook-requests.js';
 import { BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
@@ -63,17 +64,28 @@ function restBody(values: Json): Json {
   return body;
 }
 
+/** A query given as a HookQuery, or as a class name and a DataQuery (the options come after either). */
+function queryOf(target: string | HookQuery, second: unknown, third: unknown): { className: string; query: DataQuery | undefined; options: DataOptions | undefined } {
+  if (target instanceof HookQuery) {
+    const { where, order, limit, skip, keys, excludeKeys, include } = target.toJSON();
+    return { className: target.className, query: { where, order, limit, skip, keys, excludeKeys, include }, options: second as DataOptions | undefined };
+  }
+  return { className: target, query: second as DataQuery | undefined, options: third as DataOptions | undefined };
+}
+
 /** The data API of one backend. */
 export function createDataApi(services: Services): DataApi {
   // Secrets a user object may carry (a password being set) never reach host code either.
   const view = (className: string, object: RestObject): HookObject => new HookObject(className, className === '_User' ? ownUserView(object) : object);
   const api: DataApi = {
-    async find(className, query, options) {
+    async find(target: string | HookQuery, second?: unknown, third?: unknown) {
+      const { className, query, options } = queryOf(target, second, third);
       const ctx = await contextFor(services, options);
       const { results } = await findObjects(ctx, className, findParams(services, query, {}, false));
       return (results as RestObject[]).map((object) => view(className, object));
     },
-    async first(className, query, options) {
+    async first(target: string | HookQuery, second?: unknown, third?: unknown) {
+      const { className, query, options } = queryOf(target, second, third);
       const [object] = await api.find(className, { ...query, limit: 1 }, options);
       return object;
     },
@@ -82,7 +94,9 @@ export function createDataApi(services: Services): DataApi {
       const { keys, excludeKeys, include } = options ?? {};
       return view(className, await getObject(ctx, className, objectId, findParams(services, { keys, excludeKeys, include }, {}, true)));
     },
-    async count(className, where, options) {
+    async count(target: string | HookQuery, second?: unknown, third?: unknown) {
+      const { className, query, options } = target instanceof HookQuery ? queryOf(target, second, third) : { className: target, query: { where: second as Json | undefined }, options: third as DataOptions | undefined };
+      const where = query?.where;
       const ctx = await contextFor(services, options);
       const { count } = await findObjects(ctx, className, findParams(services, { where, limit: 0 }, { count: 1 }, false));
       return count ?? 0;

@@ -29,7 +29,7 @@ describe('cloud code through REST', () => {
     it('rejects a negative total with 141 and sets status from dirty(items)', async () => {
       register(t.backend.cloud.beforeSave('Order', async (request) => {
         const order = request.object;
-        if ((order.get('total') as number) < 0) {
+        if (order.get('total') < 0) {
           throw new BackendError(141, 'total cannot be negative');
         }
         order.set('status', order.dirty('items') ? 'pending' : order.get('status'));
@@ -305,6 +305,22 @@ describe('cloud code through REST', () => {
       const user = await t.backend.data.create('_User', { username: 'made-by-host', password: 'secret-pw' }, { useMasterKey: true });
       expect(user.get('password')).to.equal(undefined);
       expect((await t.http.get('/parse/login').query({ username: 'made-by-host', password: 'secret-pw' }).set(appHeaders)).status).to.equal(200);
+    });
+
+    it('takes a HookQuery built like a Parse.Query, and reads pointers as object views', async () => {
+      const { data } = t.backend;
+      const owner = await data.create('Owner', { name: 'olga' }, { useMasterKey: true });
+      for (const n of [1, 2, 3]) await data.create('Pet', { n, owner }, { useMasterKey: true });
+      const query = new HookQuery('Pet').greaterThan('n', 1).equalTo('owner', owner).descending('n').include('owner');
+      const pets = await data.find(query, { useMasterKey: true });
+      expect(pets.map((p) => p.get('n'))).to.deep.equal([3, 2]);
+      expect(pets[0]!.get('owner').id).to.equal(owner.id);
+      expect(pets[0]!.get('owner').get('name')).to.equal('olga');
+      expect(await data.count(new HookQuery('Pet').lessThan('n', 3), { useMasterKey: true })).to.equal(2);
+      expect((await data.first(new HookQuery('Pet').ascending('n')))?.get('n')).to.equal(1);
+      const plain = await data.get('Pet', pets[0]!.id!);
+      expect(plain.get('owner').id).to.equal(owner.id);
+      expect(plain.get('owner').get('name')).to.equal(undefined);
     });
 
     it('is reachable from hooks as request.data', async () => {

@@ -59,7 +59,7 @@ describe('users: password policy, account lockout, login hooks', () => {
       seen.push(`after ${String(request.object.get('username'))}`);
     });
     const offLogout = t.backend.cloud.afterLogout((request) => {
-      seen.push(`logout ${String((request.object.get('user') as { objectId: string }).objectId)}`);
+      seen.push(`logout ${String(request.object.get('user').id)}`);
     });
     try {
       await signUp({ username: 'banned', password: 'secret456y' }).expect(201);
