@@ -3,8 +3,8 @@
  * bench/results/memory-mongo.md) and as JSON (bench/results/memory-mongo.json).
  */
 import { mkdir, rename, writeFile } from 'node:fs/promises';
-import { cpus, loadavg, release, totalmem, type } from 'node:os';
 import { join } from 'node:path';
+import type { MachineInfo } from '../shared/machine.js';
 
 /** A target a row is checked against; `atLeast`/`below` are in the row's unit. */
 export type Target = { kind: 'atLeast'; value: number; label?: string } | { kind: 'below'; value: number; label?: string };
@@ -23,45 +23,12 @@ export interface CheckedRow extends Row {
   pass: boolean | null;
 }
 
-export interface MachineInfo {
-  cpuModel: string;
-  cores: number;
-  node: string;
-  os: string;
-  totalMemoryGiB: number;
-  mongodbDriver: string;
-  pinning: string;
-  date: string;
-  /** 1-minute load average when the run started and ended: above ~0.5 per core, other work shared the CPUs. */
-  loadAverage: { start: number; end: number };
-}
-
 export interface BenchReport {
   machine: MachineInfo;
   rows: CheckedRow[];
   /** Raw measurements (latency percentiles, memory samples) behind the rows. */
   details: Record<string, unknown>;
   durationSeconds: number;
-}
-
-/** The 1-minute load average, rounded. */
-export function currentLoad(): number {
-  return Math.round((loadavg()[0] ?? 0) * 100) / 100;
-}
-
-export function machineInfo(driverVersion: string, pinning: string, loadAtStart: number): MachineInfo {
-  const cpuList = cpus();
-  return {
-    cpuModel: cpuList[0]?.model.trim() ?? 'unknown',
-    cores: cpuList.length,
-    node: process.version,
-    os: `${type()} ${release()}`,
-    totalMemoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
-    mongodbDriver: driverVersion,
-    pinning,
-    date: new Date().toISOString(),
-    loadAverage: { start: loadAtStart, end: currentLoad() },
-  };
 }
 
 export function check(row: Row): CheckedRow {

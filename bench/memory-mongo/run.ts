@@ -11,11 +11,13 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { MongoClient, type Collection, type Db } from 'mongodb';
-import { LOAD_CORE, pinningAvailable, pinSelfToLoadCore, SERVER_CORE, ServerChild } from './child.js';
+import { LOAD_CORE, pinningAvailable, pinSelfToLoadCore, SERVER_CORE, ServerChild } from '../shared/child.js';
 import { makeBatches, meanBsonSize, type BenchDoc } from './documents.js';
-import type { MemorySample, ServerKind } from './ipc.js';
+import type { MemorySample } from '../shared/ipc.js';
+import type { ServerKind } from './server-process.js';
 import { drainTasks, pairedRuns, timedRun, type CpuMeter, type LoadResult, type TimedRunOptions } from './load.js';
-import { check, currentLoad, machineInfo, markdownReport, writeResults, type BenchReport, type Row } from './report.js';
+import { currentLoad, machineInfo } from '../shared/machine.js';
+import { check, markdownReport, writeResults, type BenchReport, type Row } from './report.js';
 import { findById, findByIndexedField, insertBatch, unindexedScan } from './scenarios.js';
 
 const CONCURRENCY = 10;
@@ -46,6 +48,7 @@ const TARGET_ID_VS_FLOOR = 0.7;
 const TARGET_SCAN_MS = 300;
 const TARGET_MEMORY_RATIO = 3;
 
+const SERVER_SCRIPT = fileURLToPath(new URL('./server-process.js', import.meta.url));
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const RESULTS_DIR = fileURLToPath(new URL('../../../bench/results/', import.meta.url));
 
@@ -94,7 +97,7 @@ function cpuMeter(child: ServerChild): CpuMeter {
 
 /** Starts a server child, connects the driver, runs `body`, and always tears both down. */
 async function withServer<T>(kind: ServerKind, pin: boolean, body: (server: Connected) => Promise<T>): Promise<T> {
-  const child = await ServerChild.start(kind, pin);
+  const child = await ServerChild.start(SERVER_SCRIPT, [kind], pin);
   let client: MongoClient | undefined;
   try {
     // One pooled connection per worker: 10 in flight means 10 sockets, as 10 app requests would use.

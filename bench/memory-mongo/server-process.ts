@@ -7,8 +7,11 @@
  * bench never leaves a server behind.
  */
 import { MemoryMongoServer } from 'plinth/testing';
-import { isParentMessage, type ChildMessage, type MemorySample, type ServerKind } from './ipc.js';
+import { cpuMicros, isParentMessage, type ChildMessage, type MemorySample } from '../shared/ipc.js';
 import { StubServer } from './stub-server.js';
+
+/** Which server the child runs. */
+export type ServerKind = 'memory' | 'stub';
 
 interface RunningServer {
   port: number;
@@ -33,11 +36,6 @@ function sampleMemory(): MemorySample {
   return { rss, heapUsed, heapTotal, external, arrayBuffers };
 }
 
-function cpuMicros(): number {
-  const { user, system } = process.cpuUsage();
-  return user + system;
-}
-
 async function main(): Promise<void> {
   const kind = process.argv[2];
   if (kind !== 'memory' && kind !== 'stub') throw new Error(`usage: server-process.js memory|stub (got ${String(kind)})`);
@@ -54,7 +52,7 @@ async function main(): Promise<void> {
     if (!isParentMessage(message)) return;
     if (message.type === 'memory') send({ type: 'memory', sample: sampleMemory() });
     else if (message.type === 'cpu') send({ type: 'cpu', micros: cpuMicros() });
-    else void shutdown();
+    else if (message.type === 'stop') void shutdown();
   });
   process.on('disconnect', () => void shutdown());
   send({ type: 'ready', port: server.port });

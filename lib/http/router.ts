@@ -37,6 +37,9 @@ function bodyErrors(services: Services) {
     const type = (err as { type?: string } | null)?.type;
     if (type === 'entity.too.large') {
       res.status(413).json({ code: ErrorCode.OBJECT_TOO_LARGE, error: 'The request body is too large.' });
+    } else if (type === 'request.aborted') {
+      // The client went away mid-body: nobody is left to answer, and nothing went wrong here.
+      res.destroy();
     } else if (type === 'entity.parse.failed' || type === 'encoding.unsupported' || type === 'charset.unsupported') {
       sendError(res, new BackendError(ErrorCode.INVALID_JSON, 'Invalid JSON in the request body.'), services.config.logger);
     } else {

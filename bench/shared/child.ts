@@ -1,15 +1,13 @@
 /**
- * Parent-side handle on a server child process: start it (pinned to a core when `taskset` is
- * usable), ask it for memory samples, stop it. Every child started here is also killed when the
- * parent exits for any reason, so no server outlives the bench.
+ * Parent-side handle on a server child process of a benchmark: start it (pinned to a core when
+ * `taskset` is usable), ask it for samples over IPC, stop it. Every child started here is also
+ * killed when the parent exits for any reason, so no server outlives the bench.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { cpus } from 'node:os';
-import { fileURLToPath } from 'node:url';
-import { isChildMessage, type ChildMessage, type MemorySample, type ParentMessage, type ServerKind } from './ipc.js';
+import { isChildMessage, type ChildMessage, type MemorySample, type ParentMessage } from './ipc.js';
 
-const SERVER_SCRIPT = fileURLToPath(new URL('./server-process.js', import.meta.url));
-const START_TIMEOUT_MS = 15_000;
+const START_TIMEOUT_MS = 30_000;
 const REPLY_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 5_000;
 
@@ -39,6 +37,7 @@ export class ServerChild {
   private waiter: (() => void) | null = null;
   private exited = false;
   private listeningPort = 0;
+  private info: Record<string, number> = {};
 
   private constructor(private readonly child: ChildProcess) {
     child.on('message', (message: unknown) => this.receive(message));
@@ -50,16 +49,18 @@ export class ServerChild {
     return this.listeningPort;
   }
 
-  /** Starts a server process and waits until it listens. */
-  static async start(kind: ServerKind, pin: boolean): Promise<ServerChild> {
-    const nodeArgs = ['--expose-gc', SERVER_SCRIPT, kind];
-    const [command, args] = pin ? ['taskset', ['-c', String(SERVER_CORE), process.execPath, ...nodeArgs]] : [process.execPath, nodeArgs];
+  /** Starts `node --expose-gc script ...args` and waits until it reports that it listens. */
+  static async start(script: string, args: readonly string[], pin: boolean, core = SERVER_CORE): Promise<ServerChild> {
+    const nodeArgs = ['--expose-gc', script, ...args];
+    const [command, commandArgs] = pin ? ['taskset', ['-c', String(core), process.execPath, ...nodeArgs]] : [process.execPath, nodeArgs];
     // The 'ipc' slot makes Node open a channel; taskset exec()s node, which inherits it.
-    const child = spawn(command, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = spawn(command, commandArgs, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     live.add(child);
     const handle = new ServerChild(child);
     try {
-      handle.listeningPort = (await handle.next('ready', START_TIMEOUT_MS)).port;
+      const ready = await handle.next('ready', START_TIMEOUT_MS);
+      handle.listeningPort = ready.port;
+      handle.info = ready.info ?? {};
     } catch (err) {
       child.kill('SIGKILL');
       throw err;
@@ -77,6 +78,23 @@ export class ServerChild {
   async cpuMicros(): Promise<number> {
     this.post({ type: 'cpu' });
     return (await this.next('cpu', REPLY_TIMEOUT_MS)).micros;
+  }
+
+  /** The process's peak resident set size so far, in bytes. */
+  async peakRss(): Promise<number> {
+    this.post({ type: 'peakRss' });
+    return (await this.next('peakRss', REPLY_TIMEOUT_MS)).bytes;
+  }
+
+  /** Database commands the server sent since the last call, by name (from driver command monitoring). */
+  async takeCommands(): Promise<Record<string, number>> {
+    this.post({ type: 'commands' });
+    return (await this.next('commands', REPLY_TIMEOUT_MS)).counts;
+  }
+
+  /** A value the child reported when it started (e.g. its startup time). */
+  get startInfo(): Record<string, number> {
+    return this.info;
   }
 
   /** Asks the child to stop, and kills it if it has not exited in time. */
