@@ -14,6 +14,7 @@ import type { DatabaseHealth, FindOptions, GlobalConfig, Principals, RelationRef
 import { documentToObject, interiorFromMongo, interiorToMongo, pointerFromStored, storedKey, type FileUrl } from './codec.js';
 import { fromMongoResult, toMongoPipeline } from './aggregate-pipeline.js';
 import { GridFsFileStore } from './gridfs-file-store.js';
+import { InsertBatcher } from './insert-batcher.js';
 import { toBackendError } from './mongo-errors.js';
 import { MongoUserRecords } from './user-records.js';
 import { objectToDocument, updateToMongo } from './update-document.js';
@@ -57,6 +58,7 @@ export class MongoStorage implements Storage {
   /** Classes known to have a text index (MongoDB allows one per collection). */
   private readonly textIndexed = new Set<string>();
   private ownedClient: MongoClient | null = null;
+  private readonly inserts = new InsertBatcher(async () => (await this.open()).db);
 
   constructor(options: MongoStorageOptions) {
     this.options = options;
@@ -218,7 +220,9 @@ export class MongoStorage implements Storage {
 
   async createObject(schema: ClassSchema, object: RestObject): Promise<void> {
     const doc = objectToDocument(schema, object);
-    await this.run((db, session) => db.collection(schema.className).insertOne(doc, { session }));
+    // Inside a transaction the insert must use its session; otherwise it joins this turn's group.
+    if (this.sessions.getStore()) await this.run((db, session) => db.collection(schema.className).insertOne(doc, { session }));
+    else await this.inserts.insert(schema.className, doc);
   }
 
   async updateObject(schema: ClassSchema, where: RestWhere, update: RestObject, writers: Principals): Promise<RestObject | null> {
