@@ -8,6 +8,7 @@ import { BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import { HookObject } from '../cloud/hook-object.js';
 import { runHook } from '../cloud/run-hook.js';
+import { callerFields } from '../objects/cloud-request.js';
 import type { OperationContext } from '../services.js';
 import type { RestObject } from '../storage/storage.js';
 import { checkNewPassword, nextHistory } from './password-policy.js';
@@ -85,8 +86,7 @@ export async function requestPasswordReset(ctx: OperationContext, body: unknown,
   if (!found) return;
   const hook = services.cloud.loginHook('beforePasswordResetRequest');
   if (hook) {
-    const { auth, context, headers, ip } = ctx.caller;
-    await runHook(hook, { object: new HookObject('_User', found.user), master: auth.master, installationId: auth.installationId, context, triggerName: 'beforePasswordResetRequest', headers, ip, log: services.config.logger, data: services.data });
+    await runHook(hook, { ...callerFields(ctx), object: new HookObject('_User', found.user), triggerName: 'beforePasswordResetRequest' });
   }
   const token = newToken();
   const seconds = services.config.passwordPolicy?.resetTokenValidityDuration ?? RESET_TOKEN_DEFAULT_SECONDS;

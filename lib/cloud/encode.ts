@@ -20,8 +20,12 @@ function isPlainObject(value: unknown): value is Json {
 }
 
 function encode(value: unknown, objects: (object: ObjectLike) => Json, depth: number): unknown {
-  if (depth > 64) throw new TypeError('value is nested too deeply to encode');
-  if (value instanceof Date) return { __type: 'Date', iso: value.toISOString() };
+  if (depth > 64) throw new TypeError('value is nested too deeply (or cyclic) to encode');
+  if (typeof value === 'bigint' || typeof value === 'function' || typeof value === 'symbol') throw new TypeError(`a ${typeof value} cannot be encoded as JSON`);
+  if (value instanceof Date) {
+    if (Number.isNaN(value.getTime())) throw new TypeError('an invalid Date cannot be encoded');
+    return { __type: 'Date', iso: value.toISOString() };
+  }
   if (isObjectLike(value)) return objects(value);
   if (Array.isArray(value)) return value.map((item) => encode(item, objects, depth + 1));
   if (isPlainObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, encode(v, objects, depth + 1)]));

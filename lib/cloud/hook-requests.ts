@@ -48,7 +48,8 @@ export interface DataApi {
   count(query: HookQuery, options?: DataOptions): Promise<number>;
   /** One object by id; 101 when it does not exist or the caller may not read it. */
   get(className: string, objectId: string, options?: DataOptions & Pick<DataQuery, 'keys' | 'excludeKeys' | 'include'>): Promise<HookObject>;
-  count(className: string, where?: Json, options?: DataOptions): Promise<number>;
+  /** How many objects match (the query's `where`; order, limit and keys do not apply). */
+  count(className: string, query?: DataQuery, options?: DataOptions): Promise<number>;
   /** Creates an object; returns it as stored (with the changes its beforeSave made). */
   create(className: string, values: Json, options?: DataOptions): Promise<HookObject>;
   /** Updates an object; returns it as stored. */

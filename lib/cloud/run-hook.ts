@@ -4,16 +4,28 @@ import { ErrorCode } from '../errors/error-codes.js';
 import type { Registered } from './cloud-registry.js';
 import type { ValidationTarget } from './validator.js';
 
-/** Converts whatever a hook threw into the error the client sees. */
-export function hookError(thrown: unknown): BackendError {
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object') return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+/**
+ * Converts whatever a hook, function or validator threw into the error the client sees: a
+ * BackendError as it is; a plain `{ code, message }` with its code (Parse's `Parse.Error` shape);
+ * a string, or an Error's message, with `defaultCode`. Other errors keep only their message: their
+ * codes (a driver's, a DOMException's) are not Parse codes.
+ */
+export function hookError(thrown: unknown, defaultCode: number = ErrorCode.SCRIPT_FAILED, defaultMessage = 'Script failed.'): BackendError {
   if (thrown instanceof BackendError) return thrown;
-  if (thrown !== null && typeof thrown === 'object') {
-    const { code, message } = thrown as { code?: unknown; message?: unknown };
-    if (typeof code === 'number' && Number.isInteger(code)) return new BackendError(code, typeof message === 'string' ? message : 'Script failed.', { cause: thrown });
-    if (typeof message === 'string') return new BackendError(ErrorCode.SCRIPT_FAILED, message, { cause: thrown });
+  if (isPlainObject(thrown)) {
+    const { code, message } = thrown;
+    const text = typeof message === 'string' ? message : defaultMessage;
+    return new BackendError(typeof code === 'number' && Number.isInteger(code) ? code : defaultCode, text, { cause: thrown });
   }
-  if (typeof thrown === 'string') return new BackendError(ErrorCode.SCRIPT_FAILED, thrown);
-  return new BackendError(ErrorCode.SCRIPT_FAILED, 'Script failed.', { cause: thrown });
+  if (typeof thrown === 'string') return new BackendError(defaultCode, thrown);
+  if (thrown instanceof Error) return new BackendError(defaultCode, thrown.message, { cause: thrown });
+  return new BackendError(defaultCode, defaultMessage, { cause: thrown });
 }
 
 /** Runs a hook; a throw becomes a {@link BackendError}. */

@@ -7,6 +7,7 @@
 import { BackendConfigError, BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import { RateLimiter } from './rate-limit.js';
+import { hookError } from './run-hook.js';
 
 /** The checks for one field (of the data in `fields`, or of the user in `requireUserKeys`). */
 export interface FieldRule {
@@ -85,8 +86,8 @@ export interface ValidationTarget {
   object?: { set(key: string, value: unknown): unknown; revert(key: string): unknown };
   /** True on update (an original exists): `constant` reverts client changes then. */
   updating: boolean;
-  /** Who to count for rateLimit: the client IP (or user id when no IP). */
-  rateKey: string;
+  /** Who rateLimit counts: the client's address; undefined (not counted) for calls from host code. */
+  rateKey: string | undefined;
 }
 
 /**
@@ -214,14 +215,7 @@ function validationError(message: string): BackendError {
 
 /** Maps what a validator function (or an `options` function) threw to the client's error, as Parse Server does. */
 function thrownError(thrown: unknown): BackendError {
-  if (thrown instanceof BackendError) return thrown;
-  if (thrown !== null && typeof thrown === 'object') {
-    const { code, message } = thrown as { code?: unknown; message?: unknown };
-    if (typeof code === 'number' && typeof message === 'string') return new BackendError(code, message, { cause: thrown });
-  }
-  if (typeof thrown === 'string') return validationError(thrown);
-  if (thrown instanceof Error) return new BackendError(ErrorCode.VALIDATION_ERROR, thrown.message, { cause: thrown });
-  return new BackendError(ErrorCode.VALIDATION_ERROR, 'Validation failed.', { cause: thrown });
+  return hookError(thrown, ErrorCode.VALIDATION_ERROR, 'Validation failed.');
 }
 
 /** The value's type as rules name them: 'array' for arrays, 'object' for null, else typeof. */
@@ -347,7 +341,8 @@ async function checkUserKeys(keys: string[] | Record<string, FieldRule>, target:
 async function runOptions(where: string, options: ValidatorOptions, limiter: RateLimiter | undefined, target: ValidationTarget): Promise<'run' | 'skip'> {
   const { rateLimit } = options;
   // Counted before anything else, so that refused and master calls use up the window as well.
-  if (limiter !== undefined && rateLimit !== undefined && (!target.master || rateLimit.includeMasterKey)) {
+  // Only calls from a client are counted: host code and hooks using the data API have no address.
+  if (limiter !== undefined && rateLimit !== undefined && target.rateKey !== undefined && (!target.master || rateLimit.includeMasterKey)) {
     if (!limiter.take(target.rateKey)) {
       throw new BackendError(ErrorCode.CONNECTION_FAILED, rateLimit.errorResponseMessage ?? 'Too many requests.', { status: 429 });
     }

@@ -13,7 +13,8 @@ import { BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import { deleteObject } from '../objects/delete-object.js';
 import { findObjects, getObject } from '../objects/find-objects.js';
-import { createObject, updateObject } from '../objects/save-object.js';
+import { isOperation } from '../objects/operations.js';
+import { createObject, updateObject, type SaveResult } from '../objects/save-object.js';
 import { assertNoForbiddenKeys } from '../query/forbidden-keys.js';
 import { parseFindParams, type FindParams } from '../query/find-params.js';
 import type { OperationContext, Services } from '../services.js';
@@ -22,14 +23,18 @@ import { assertWritable, saveStepsFor } from './class-writes.js';
 
 type Json = Record<string, unknown>;
 
+const USER_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
 async function authFor(services: Services, options: DataOptions | undefined): Promise<RequestAuth> {
   if (options?.useMasterKey) return MASTER_AUTH;
   if (options?.sessionToken !== undefined) {
+    if (typeof options.sessionToken !== 'string' || options.sessionToken === '') throw new BackendError(ErrorCode.INVALID_SESSION_TOKEN, 'Invalid session token');
     const { userId } = await services.sessions.resolve(options.sessionToken);
     return { ...PUBLIC_AUTH, userId, sessionToken: options.sessionToken, roles: await services.roles.rolesOf(userId) };
   }
   if (options?.user !== undefined) {
-    if (typeof options.user !== 'string' || options.user === '') throw new BackendError(ErrorCode.INVALID_VALUE, 'user must be an objectId');
+    // An objectId only: never a principal such as `*` or `role:Admin`.
+    if (typeof options.user !== 'string' || !USER_ID.test(options.user)) throw new BackendError(ErrorCode.INVALID_VALUE, 'user must be an objectId');
     return { ...PUBLIC_AUTH, userId: options.user, roles: await services.roles.rolesOf(options.user) };
   }
   return PUBLIC_AUTH;
@@ -64,6 +69,17 @@ function restBody(values: Json): Json {
   return body;
 }
 
+/**
+ * What a write returns: to the master key, the object as stored; to anyone else only what a client
+ * would learn — what it sent, and the response (which leaves out what it may not read).
+ */
+function asSeenBy(ctx: OperationContext, sent: Json, saved: SaveResult): RestObject {
+  if (ctx.caller.auth.master) return saved.object;
+  const values = Object.fromEntries(Object.entries(sent).filter(([key, value]) => !key.includes('.') && !isOperation(value)));
+  const dates = 'createdAt' in saved.body ? { updatedAt: saved.body.createdAt } : {};
+  return { ...values, ...dates, ...saved.body, objectId: saved.objectId };
+}
+
 /** A query given as a HookQuery, or as a class name and a DataQuery (the options come after either). */
 function queryOf(target: string | HookQuery, second: unknown, third: unknown): { className: string; query: DataQuery | undefined; options: DataOptions | undefined } {
   if (target instanceof HookQuery) {
@@ -95,7 +111,7 @@ export function createDataApi(services: Services): DataApi {
       return view(className, await getObject(ctx, className, objectId, findParams(services, { keys, excludeKeys, include }, {}, true)));
     },
     async count(target: string | HookQuery, second?: unknown, third?: unknown) {
-      const { className, query, options } = target instanceof HookQuery ? queryOf(target, second, third) : { className: target, query: { where: second as Json | undefined }, options: third as DataOptions | undefined };
+      const { className, query, options } = queryOf(target, second, third);
       const where = query?.where;
       const ctx = await contextFor(services, options);
       const { count } = await findObjects(ctx, className, findParams(services, { where, limit: 0 }, { count: 1 }, false));
@@ -105,15 +121,15 @@ export function createDataApi(services: Services): DataApi {
       const ctx = await contextFor(services, options);
       assertWritable(ctx.caller.auth, className);
       const body = restBody(values);
-      const { object } = await createObject(ctx, className, body, await saveStepsFor(ctx, className, body));
-      return view(className, object);
+      const saved = await createObject(ctx, className, body, await saveStepsFor(ctx, className, body));
+      return view(className, asSeenBy(ctx, body, saved));
     },
     async update(className, objectId, values, options) {
       const ctx = await contextFor(services, options);
       assertWritable(ctx.caller.auth, className);
       const body = restBody(values);
-      const { object } = await updateObject(ctx, className, objectId, body, await saveStepsFor(ctx, className, body, objectId));
-      return view(className, object);
+      const saved = await updateObject(ctx, className, objectId, body, await saveStepsFor(ctx, className, body, objectId));
+      return view(className, asSeenBy(ctx, body, saved));
     },
     async delete(className, objectId, options) {
       const ctx = await contextFor(services, options);

@@ -6,6 +6,7 @@
 import type { Readable } from 'node:stream';
 import type { FileHookRequest, HookFile } from '../cloud/cloud-registry.js';
 import { runHook } from '../cloud/run-hook.js';
+import { callerFields } from '../objects/cloud-request.js';
 import { BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import type { OperationContext } from '../services.js';
@@ -64,9 +65,7 @@ async function buffered(source: Readable | Buffer, maxBytes: number): Promise<Bu
 
 /** The fields every file hook request shares. */
 export function fileHookRequest(ctx: OperationContext, trigger: FileHookRequest['triggerName'], file: HookFile, fileSize: number): FileHookRequest {
-  const { auth, context, headers, ip } = ctx.caller;
-  const { config, data } = ctx.services;
-  return { file, fileSize, master: auth.master, userId: auth.userId, installationId: auth.installationId, context, triggerName: trigger, headers, ip, log: config.logger, data };
+  return { ...callerFields(ctx), file, fileSize, userId: ctx.caller.auth.userId, triggerName: trigger };
 }
 
 /** Stores an upload; returns the stored name and its URL. */

@@ -39,6 +39,10 @@ function readItems(body: unknown, mountPath: string): BatchItem[] {
       // One batch must not run hundreds of password checks at once (brute force, bcrypt CPU).
       throw new BackendError(ErrorCode.INVALID_JSON, `${relative} cannot be sent in a batch`);
     }
+    if (relative === '/jobs' || relative.startsWith('/jobs/')) {
+      // A job outlives its request; inside a batch (and its transaction) it would outlive both.
+      throw new BackendError(ErrorCode.INVALID_JSON, 'jobs cannot be started in a batch');
+    }
     if (method.toUpperCase() === 'POST' && (relative === '/users' || relative === '/classes/_User')) {
       throw new BackendError(ErrorCode.INVALID_JSON, 'sign-ups cannot be sent in a batch');
     }

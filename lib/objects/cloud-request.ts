@@ -5,7 +5,7 @@ import type { CloudRequestBase, HookCaller } from '../cloud/hook-requests.js';
 import type { ValidationTarget } from '../cloud/validator.js';
 import type { OperationContext } from '../services.js';
 
-/** The caller's user, loaded at most once per request (only when a hook or function asks for it). */
+/** The caller's user, loaded at most once per request, when the request runs a hook or a function. */
 const users = new WeakMap<HookCaller, Promise<HookObject | undefined>>();
 
 async function loadUser(ctx: OperationContext): Promise<HookObject | undefined> {
@@ -23,20 +23,15 @@ function callerUser(ctx: OperationContext): Promise<HookObject | undefined> {
   return user;
 }
 
-/** The fields every hook and function request carries. */
-export async function cloudRequestBase(ctx: OperationContext): Promise<CloudRequestBase> {
+/** The fields every hook request carries, login and file hooks' included: who calls, and the tools. */
+export function callerFields(ctx: OperationContext): Omit<CloudRequestBase, 'user' | 'userId'> {
   const { auth, context, headers, ip } = ctx.caller;
-  return {
-    master: auth.master,
-    user: await callerUser(ctx),
-    userId: auth.userId,
-    installationId: auth.installationId,
-    context,
-    headers,
-    ip,
-    log: ctx.services.config.logger,
-    data: ctx.services.data,
-  };
+  return { master: auth.master, installationId: auth.installationId, context, headers, ip, log: ctx.services.config.logger, data: ctx.services.data };
+}
+
+/** The fields every object hook and function request carries. */
+export async function cloudRequestBase(ctx: OperationContext): Promise<CloudRequestBase> {
+  return { ...callerFields(ctx), user: await callerUser(ctx), userId: ctx.caller.auth.userId };
 }
 
 /** What a validator checks: the caller, and `data` (function params or the object's fields). */
@@ -44,5 +39,5 @@ export function validationTarget(ctx: OperationContext, base: CloudRequestBase, 
   const { auth } = ctx.caller;
   // A user signing up is the user the validator checks, as in Parse.
   const user = base.user ?? (object?.className === '_User' && !original ? object : undefined);
-  return { master: auth.master, user, roles: auth.roles, data, object, updating: original !== undefined, rateKey: ctx.caller.ip ?? auth.userId ?? 'anonymous' };
+  return { master: auth.master, user, roles: auth.roles, data, object, updating: original !== undefined, rateKey: ctx.caller.ip };
 }

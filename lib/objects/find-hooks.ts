@@ -38,12 +38,15 @@ function restObject(item: unknown, hook: string): RestObject {
   throw new BackendError(ErrorCode.SCRIPT_FAILED, `${hook} must return objects`);
 }
 
+function queryOf(className: string, params: FindParams): HookQuery {
+  return new HookQuery(className, isObject(params.where) ? params.where : {}, { order: params.order, limit: params.limit, skip: params.skip, keys: params.keys, excludeKeys: params.excludeKeys, include: params.include });
+}
+
 /** Runs the class's beforeFind, if any. `isGet`: a get by id (its where is `{objectId}`). */
 export async function beforeFind(ctx: OperationContext, className: string, params: FindParams, isGet: boolean): Promise<FindPlan> {
   const entry = ctx.services.cloud.hook('beforeFind', className);
   if (!entry) return { params, query: undefined, answered: undefined };
-  const where = isObject(params.where) ? params.where : {};
-  const query = new HookQuery(className, where, { order: params.order, limit: params.limit, skip: params.skip, keys: params.keys, excludeKeys: params.excludeKeys, include: params.include });
+  const query = queryOf(className, params);
   const request: BeforeFindRequest = { ...(await cloudRequestBase(ctx)), query, count: params.count, isGet, triggerName: 'beforeFind' };
   const { ran, result } = await runRegistered(entry, request, () => validationTarget(ctx, request, {}));
   if (!ran) return { params, query, answered: undefined };
@@ -62,8 +65,7 @@ export async function afterFind(ctx: OperationContext, className: string, result
   const entry = ctx.services.cloud.hook('afterFind', className);
   if (!entry) return results;
   const objects = results.map((result) => new HookObject(className, result));
-  const p = plan.params;
-  const query = plan.query ?? new HookQuery(className, isObject(p.where) ? p.where : {}, { order: p.order, limit: p.limit, skip: p.skip, keys: p.keys, excludeKeys: p.excludeKeys, include: p.include });
+  const query = plan.query ?? queryOf(className, plan.params);
   const request: AfterFindRequest = { ...(await cloudRequestBase(ctx)), objects, query, isGet, triggerName: 'afterFind' };
   const { ran, result } = await runRegistered(entry, request, () => validationTarget(ctx, request, {}));
   const chosen: unknown[] = ran && Array.isArray(result) ? result : request.objects;

@@ -75,9 +75,10 @@ export async function findObjects(ctx: OperationContext, requestedClass: string,
   const redirected = className !== requestedClass ? { className } : {};
   const { auth } = ctx.caller;
   const schema = await ctx.services.schemas.get(className);
-  const restriction = classAccess(auth, className, schema, requested.limit === 0 && requested.count ? 'count' : 'find');
   const plan = await beforeFind(ctx, className, requested, false);
   const { params } = plan;
+  // Checked on the query that runs: a beforeFind may have turned a count into a find.
+  const restriction = classAccess(auth, className, schema, params.limit === 0 && params.count ? 'count' : 'find');
   const where = validateWhere(params.where, auth.master);
   const protection = fieldProtection(ctx.services.config.protectedFields, className, schema, auth);
   assertQueryable(protection, [...whereFields(where), ...(params.order ?? [])]);

@@ -3,10 +3,12 @@
  * -> write (one atomic database operation) -> relations -> response -> afterSave.
  */
 import { assertClassAccess, classAccess, restricted } from '../access/class-access.js';
+import { fieldProtection, visibleTo } from '../access/protected-fields.js';
 import { principalsOf } from '../auth/request-auth.js';
 import { HookObject } from '../cloud/hook-object.js';
 import { BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
+import type { ClassSchema } from '../schema/class-schema.js';
 import type { OperationContext } from '../services.js';
 import type { RestObject } from '../storage/storage.js';
 import { runAfterHook, runObjectHook } from './object-hooks.js';
@@ -84,6 +86,17 @@ function serverChangedFields(stored: Json, values: Json, changedByHook: string[]
 }
 
 /**
+ * A create or update response as the caller may see it: protected fields are left out, as in
+ * results (they could come back as an operation's result or a hook's change).
+ */
+function visibleResponse(ctx: OperationContext, schema: ClassSchema, objectId: string, body: RestObject): RestObject {
+  const protection = fieldProtection(ctx.services.config.protectedFields, schema.className, schema, ctx.caller.auth);
+  if (protection.hidden.length === 0 && protection.byPointer.length === 0 && schema.className !== '_User') return body;
+  const visible = visibleTo(protection, { ...body, objectId });
+  return 'objectId' in body ? visible : Object.fromEntries(Object.entries(visible).filter(([key]) => key !== 'objectId'));
+}
+
+/**
  * Steps a class with rules of its own (`_User`) adds to the pipeline: after the hooks, it may
  * take values out (a password) and add internal fields (its hash), and give new objects an ACL.
  */
@@ -137,7 +150,8 @@ export async function createObject(ctx: OperationContext, className: string, raw
   await runAfterSave(ctx, className, object, undefined);
   // Values the class's own steps added (a generated username) are the server's, like hook changes.
   const added = Object.keys(values).filter((key) => !(key in body.values));
-  return { objectId, object, body: { objectId, createdAt: now, ...serverChangedFields(object, without(body.values, hidden), [...changedByHook.filter((k) => !hidden.has(k)), ...added]) } };
+  const response = { objectId, createdAt: now, ...serverChangedFields(object, without(body.values, hidden), [...changedByHook.filter((k) => !hidden.has(k)), ...added]) };
+  return { objectId, object, body: visibleResponse(ctx, schema, objectId, response) };
 }
 
 /** PUT /classes/:className/:objectId */
@@ -150,7 +164,8 @@ export async function updateObject(ctx: OperationContext, className: string, obj
   if (!schemaBefore) throw new BackendError(ErrorCode.OBJECT_NOT_FOUND, 'Object not found.');
   let original: Json | undefined;
   if (needsOriginal) {
-    [original] = await services.storage.findObjects(schemaBefore, restricted({ objectId }, restriction), { limit: 1 }, principalsOf(ctx.caller.auth));
+    // The hooks see the object the caller may write, as parse-server fetches it for them.
+    [original] = await services.storage.findObjects(schemaBefore, restricted({ objectId }, restriction), { limit: 1, forWrite: true }, principalsOf(ctx.caller.auth));
     if (!original) throw new BackendError(ErrorCode.OBJECT_NOT_FOUND, 'Object not found.');
   }
   const { body, changedByHook } = await beforeSave(ctx, className, original ?? { objectId }, parsed);
@@ -168,5 +183,6 @@ export async function updateObject(ctx: OperationContext, className: string, obj
   if (!stored) throw new BackendError(ErrorCode.OBJECT_NOT_FOUND, 'Object not found.');
   await applyRelations(ctx, className, objectId, body.relations);
   await runAfterSave(ctx, className, stored, original);
-  return { objectId, object: stored, body: { updatedAt, ...serverChangedFields(stored, without(body.values, hidden), changedByHook.filter((k) => !hidden.has(k))) } };
+  const response = { updatedAt, ...serverChangedFields(stored, without(body.values, hidden), changedByHook.filter((k) => !hidden.has(k))) };
+  return { objectId, object: stored, body: visibleResponse(ctx, schema, objectId, response) };
 }

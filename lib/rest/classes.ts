@@ -44,7 +44,6 @@ export async function update(services: Services, req: ApiRequest, className: str
 
 export async function remove(services: Services, req: ApiRequest, className: string, objectId: string): Promise<ApiReply> {
   assertWritable(req.caller.auth, className);
-  if (className === '_Role') services.roles.invalidate();
   await deleteObject(context(services, req), className, objectId);
   return { body: {} };
 }

@@ -1,7 +1,7 @@
 /** POST /functions/:name and POST /jobs/:name: cloud functions and jobs defined in host code. */
 import { encodeResult, toHookValue } from '../cloud/encode.js';
 import type { FunctionRequest, JobRequest } from '../cloud/hook-requests.js';
-import { runRegistered } from '../cloud/run-hook.js';
+import { hookError, runRegistered } from '../cloud/run-hook.js';
 import { BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import type { ApiReply, ApiRequest } from '../http/api-request.js';
@@ -18,7 +18,10 @@ function paramsOf(req: ApiRequest): Json {
     if (Array.isArray(value)) return value.map(decode);
     if (value !== null && typeof value === 'object') {
       const date = toHookValue(value);
-      if (date instanceof Date) return date;
+      if (date instanceof Date) {
+        if (Number.isNaN(date.getTime())) throw new BackendError(ErrorCode.INCORRECT_TYPE, 'a Date parameter needs an ISO 8601 iso string');
+        return date;
+      }
       return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, decode(v)]));
     }
     return value;
@@ -34,7 +37,11 @@ export async function callFunction(services: Services, req: ApiRequest, name: st
   const params = paramsOf(req);
   const request: FunctionRequest = { ...(await cloudRequestBase(ctx)), functionName: name, params };
   const { result } = await runRegistered(entry, request, () => validationTarget(ctx, request, params));
-  return { body: { result: encodeResult(result) } };
+  try {
+    return { body: { result: encodeResult(result) } };
+  } catch (err) {
+    throw new BackendError(ErrorCode.SCRIPT_FAILED, `the result of ${name} cannot be sent: ${(err as Error).message}`);
+  }
 }
 
 const JOB_STATUS = '_JobStatus';
@@ -70,14 +77,14 @@ export async function startJob(services: Services, req: ApiRequest, name?: strin
         const result = await job(request);
         outcome = { status: 'succeeded', ...(typeof result === 'string' ? { message: result } : {}) };
       } catch (err) {
-        const message = err instanceof Error ? err.message : typeof err === 'string' ? err : String((err as { message?: unknown } | null)?.message ?? err);
+        const { message } = hookError(err);
         outcome = { status: 'failed', message };
         services.config.logger.error('job failed', { jobName, jobId, error: message });
       }
-      await update({ ...outcome, finishedAt: new Date() }).catch((err: unknown) => {
-        services.config.logger.error('could not record a job outcome', { jobName, jobId, error: String(err) });
-      });
-    })();
+      await update({ ...outcome, finishedAt: new Date() });
+    })().catch((err: unknown) => {
+      services.config.logger.error('could not record a job outcome', { jobName, jobId, error: hookError(err).message });
+    });
   });
   return { body: {}, headers: { 'X-Parse-Job-Status-Id': jobId } };
 }

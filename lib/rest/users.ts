@@ -5,6 +5,7 @@ import { readEmail, requestPasswordReset, requestVerificationEmail, startEmailVe
 import type { LoginHookRequest } from '../cloud/cloud-registry.js';
 import { HookObject } from '../cloud/hook-object.js';
 import { runHook } from '../cloud/run-hook.js';
+import { callerFields } from '../objects/cloud-request.js';
 import { assertEmailVerifiedIfRequired, authenticate, findUserByAuthData, readCredentials, userSaveSteps, USER_SCHEMA } from '../auth/users.js';
 import { BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
@@ -69,8 +70,7 @@ export async function signUp(services: Services, req: ApiRequest): Promise<ApiRe
 }
 
 function loginHookRequest(services: Services, req: ApiRequest, trigger: LoginHookRequest['triggerName'], object: HookObject): LoginHookRequest {
-  const { auth, context: hookContext, headers, ip } = req.caller;
-  return { object, master: auth.master, installationId: auth.installationId, context: hookContext, triggerName: trigger, headers, ip, log: services.config.logger, data: services.data };
+  return { ...callerFields(context(services, req)), object, triggerName: trigger };
 }
 
 /** Runs beforeLogin (which may refuse), starts the session, runs afterLogin (errors logged). */

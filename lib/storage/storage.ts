@@ -28,6 +28,8 @@ export interface FindOptions {
   readPreference?: 'PRIMARY' | 'PRIMARY_PREFERRED' | 'SECONDARY' | 'SECONDARY_PREFERRED' | 'NEAREST';
   /** An index name or key pattern the database should use. */
   hint?: string | Record<string, unknown>;
+  /** Match objects the principals may write (`_wperm`) rather than read: what hooks of a write see. */
+  forWrite?: boolean;
 }
 
 export type DatabaseHealth = 'ok' | 'unreachable';

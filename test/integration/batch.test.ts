@@ -80,3 +80,33 @@ describe('REST /batch', () => {
     }
   });
 });
+
+describe('REST /batch: creates go to the database together', () => {
+  let t: TestBackend;
+  before(async () => {
+    t = await startTestBackend({ allowCustomObjectId: true });
+  });
+  after(() => t.close());
+
+  it('stores fifty creates, each with its own answer', async () => {
+    const requests = Array.from({ length: 50 }, (_, n) => ({ method: 'POST', path: '/parse/classes/Many', body: { n } }));
+    const res = await t.http.post('/parse/batch').set(appHeaders).send({ requests });
+    expect(res.body.map((r: { success?: { objectId?: string } }) => typeof r.success?.objectId)).to.deep.equal(Array(50).fill('string'));
+    const stored = await (await t.db()).collection('Many').find().sort({ n: 1 }).toArray();
+    expect(stored.map((d) => d.n)).to.deep.equal(Array.from({ length: 50 }, (_, n) => n));
+  });
+
+  it('fails only the object whose id is taken, and stores the others', async () => {
+    const res = await t.http.post('/parse/batch').set(appHeaders).send({
+      requests: [
+        { method: 'POST', path: '/parse/classes/Twin', body: { objectId: 'same1', n: 1 } },
+        { method: 'POST', path: '/parse/classes/Twin', body: { objectId: 'same1', n: 2 } },
+        { method: 'POST', path: '/parse/classes/Twin', body: { objectId: 'other', n: 3 } },
+      ],
+    });
+    const outcomes = res.body.map((r: { success?: unknown; error?: { code: number } }) => (r.success ? 'ok' : r.error?.code));
+    expect(outcomes.filter((o: unknown) => o === 'ok')).to.have.length(2);
+    expect(outcomes.filter((o: unknown) => o === 137)).to.have.length(1);
+    expect(await (await t.db()).collection('Twin').countDocuments()).to.equal(2);
+  });
+});

@@ -279,7 +279,7 @@ describe('cloud code through REST', () => {
       expect(await texts()).to.deep.equal(['public']);
       expect(await texts({ sessionToken: ann.sessionToken })).to.deep.equal(['mine', 'public']);
       expect(await texts({ useMasterKey: true })).to.deep.equal(['mine', 'public']);
-      expect(await data.count('Note', { text: { $in: ['mine', 'public'] } })).to.equal(1);
+      expect(await data.count('Note', { where: { text: { $in: ['mine', 'public'] } } })).to.equal(1);
       expect((await data.first('Note', { where: { at: { $lt: new Date('2025-01-01T00:00:00.000Z') } } }))?.get('text')).to.equal('public');
       const missing = await data.get('Note', mine.id!).catch((e: BackendError) => e);
       expect(missing).to.be.instanceOf(BackendError).with.property('code', 101);
@@ -330,6 +330,99 @@ describe('cloud code through REST', () => {
       const created = await t.http.post('/parse/classes/Order').set(asAnn()).send({ total: 2 });
       const audits = await t.backend.data.find('Audit', { where: { order: { __type: 'Pointer', className: 'Order', objectId: created.body.objectId } } }, { useMasterKey: true });
       expect(audits.map((a) => a.get('by'))).to.deep.equal([ann.objectId]);
+    });
+  });
+
+  describe('holding the permissions (review regressions)', () => {
+    const defineClass = (className: string, fields: Record<string, unknown>, clp: Record<string, unknown>) =>
+      t.http.post(`/parse/schemas/${className}`).set(masterHeaders).send({ fields, classLevelPermissions: clp }).expect(200);
+    const OPEN = { find: { '*': true }, get: { '*': true }, count: { '*': true }, create: { '*': true }, update: { '*': true }, delete: { '*': true }, addField: {} };
+
+    it('checks the class-level permission of the query a beforeFind turned a count into', async () => {
+      await defineClass('Counted', { n: { type: 'Number' } }, { ...OPEN, find: {} });
+      await t.http.post('/parse/classes/Counted').set(masterHeaders).send({ n: 1 }).expect(201);
+      register(t.backend.cloud.beforeFind('Counted', (request) => {
+        request.query.limit(50);
+      }));
+      expect((await t.http.get('/parse/classes/Counted').query({ count: 1, limit: 0 }).set(appHeaders)).body.code).to.equal(119);
+    });
+
+    it('keeps protected fields out of write responses and data API results', async () => {
+      await defineClass('Vault', { secret: { type: 'Number' }, note: { type: 'String' } }, { ...OPEN, protectedFields: { '*': ['secret'] } });
+      const id = (await t.http.post('/parse/classes/Vault').set(masterHeaders).send({ secret: 42, note: 'n' })).body.objectId as string;
+      const bumped = await t.http.put(`/parse/classes/Vault/${id}`).set(appHeaders).send({ secret: { __op: 'Increment', amount: 0 } });
+      expect(bumped.status).to.equal(200);
+      expect(bumped.body).to.not.have.property('secret');
+      const viaData = await t.backend.data.update('Vault', id, { note: 'm' }, { user: ann.objectId });
+      expect(viaData.get('note')).to.equal('m');
+      expect(viaData.get('secret')).to.equal(undefined);
+      expect((await t.backend.data.update('Vault', id, { note: 'o' }, { useMasterKey: true })).get('secret')).to.equal(42);
+      const writeOnly = (await t.http.post('/parse/classes/Vault').set(masterHeaders).send({ note: 'hidden', ACL: { '*': { write: true } } })).body.objectId as string;
+      const written = await t.backend.data.update('Vault', writeOnly, { secret: 1 });
+      expect(written.get('note')).to.equal(undefined);
+    });
+
+    it('lets hooks see the object a caller may write but not read', async () => {
+      let seen: unknown;
+      register(t.backend.cloud.beforeSave('Dropbox', (request) => {
+        seen = request.original?.get('note');
+      }));
+      register(t.backend.cloud.beforeDelete('Dropbox', () => undefined));
+      const id = (await t.http.post('/parse/classes/Dropbox').set(masterHeaders).send({ note: 'in', ACL: { '*': { write: true } } })).body.objectId as string;
+      expect((await t.http.put(`/parse/classes/Dropbox/${id}`).set(appHeaders).send({ note: 'more' })).status).to.equal(200);
+      expect(seen).to.equal('in');
+      expect((await t.http.delete(`/parse/classes/Dropbox/${id}`).set(appHeaders)).status).to.equal(200);
+    });
+
+    it('refuses data API callers that are not objectIds or sessions', async () => {
+      expect(await t.backend.data.find('Doc', {}, { user: 'role:Admin' }).catch((e: BackendError) => e.code)).to.equal(ErrorCode.INVALID_VALUE);
+      expect(await t.backend.data.find('Doc', {}, { user: '*' }).catch((e: BackendError) => e.code)).to.equal(ErrorCode.INVALID_VALUE);
+      expect(await t.backend.data.find('Doc', {}, { sessionToken: null as never }).catch((e: BackendError) => e.code)).to.equal(ErrorCode.INVALID_SESSION_TOKEN);
+    });
+
+    it('counts rate limits for clients only, not for host code', async () => {
+      register(t.backend.cloud.beforeSave('Comment', () => undefined, { rateLimit: { requestTimeWindow: 60_000, requestCount: 1 } }));
+      await t.http.post('/parse/classes/Comment').set(appHeaders).send({}).expect(201);
+      expect((await t.http.post('/parse/classes/Comment').set(appHeaders).send({})).status).to.equal(429);
+      expect((await t.backend.data.create('Comment', {})).id).to.be.a('string');
+    });
+
+    it('answers bad function input and results with Parse errors, never 500', async () => {
+      register(t.backend.cloud.define('echo', (request) => request.params));
+      register(t.backend.cloud.define('big', () => 10n));
+      register(t.backend.cloud.define('coded', () => {
+        throw Object.assign(new Error('E11000 duplicate key secret'), { code: 11000 });
+      }));
+      expect((await t.http.post('/parse/functions/echo').set(appHeaders).send({ d: { __type: 'Date', iso: 'garbage' } })).body.code).to.equal(ErrorCode.INCORRECT_TYPE);
+      expect((await t.http.post('/parse/functions/big').set(appHeaders).send({})).body.code).to.equal(141);
+      expect((await t.http.post('/parse/functions/coded').set(appHeaders).send({})).body.code).to.equal(141);
+      register(t.backend.cloud.beforeSave('Bigint', (request) => {
+        request.object.set('n', 10n);
+      }));
+      expect((await t.http.post('/parse/classes/Bigint').set(appHeaders).send({})).body.code).to.equal(141);
+    });
+
+    it('refuses jobs in a batch, and records a job that throws anything as failed', async () => {
+      register(t.backend.cloud.job('odd', () => {
+        throw Object.create(null);
+      }));
+      const batch = await t.http.post('/parse/batch').set(masterHeaders).send({ requests: [{ method: 'POST', path: '/parse/jobs/odd', body: {} }] });
+      expect(batch.body.code).to.equal(ErrorCode.INVALID_JSON);
+      const id = (await t.http.post('/parse/jobs/odd').set(masterHeaders).send({})).headers['x-parse-job-status-id'] as string;
+      let status: Json = {};
+      for (let i = 0; i < 100 && status.status !== 'failed'; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        status = (await t.http.get(`/parse/classes/_JobStatus/${id}`).set(masterHeaders)).body;
+      }
+      expect(status).to.include({ status: 'failed', message: 'Script failed.' });
+    });
+
+    it('forgets cached roles when the data API deletes a role', async () => {
+      const role = await t.backend.data.create('_Role', { name: 'Temps', ACL: { '*': { read: true } }, users: { __op: 'AddRelation', objects: [{ __type: 'Pointer', className: '_User', objectId: ann.objectId }] } }, { useMasterKey: true });
+      const id = (await t.http.post('/parse/classes/Doc').set(masterHeaders).send({ title: 'temps', ACL: { 'role:Temps': { read: true } } })).body.objectId as string;
+      expect((await t.http.get(`/parse/classes/Doc/${id}`).set(asAnn())).status).to.equal(200);
+      await t.backend.data.delete('_Role', role.id!, { useMasterKey: true });
+      expect((await t.http.get(`/parse/classes/Doc/${id}`).set(asAnn())).status).to.equal(404);
     });
   });
 

@@ -570,7 +570,7 @@ describe('Parse JS SDK: cloud code', () => {
       const seen: { id: string | undefined; name: unknown; stillThere: number }[] = [];
       on(() =>
         cloud().afterDelete(className, async (request) => {
-          seen.push({ id: request.object.id, name: request.object.get('name'), stillThere: await request.data.count(className, { objectId: request.object.id }, MASTER) });
+          seen.push({ id: request.object.id, name: request.object.get('name'), stillThere: await request.data.count(className, { where: { objectId: request.object.id } }, MASTER) });
         }),
       );
       await object.destroy();

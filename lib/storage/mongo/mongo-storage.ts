@@ -261,7 +261,7 @@ export class MongoStorage implements Storage {
 
   async findObjects(schema: ClassSchema, where: RestWhere, options: FindOptions, readers: Principals): Promise<RestObject[]> {
     await this.ensureTextIndex(schema, where);
-    const filter = whereToFilter(schema, where, readers);
+    const filter = options.forWrite ? writableBy(whereToFilter(schema, where), readers) : whereToFilter(schema, where, readers);
     const sort: Document = {};
     for (const key of options.order ?? []) {
       const descending = key.startsWith('-');
