@@ -40,6 +40,8 @@ function beforeSave(object: Json): void {
 
 export function baselineApp(db: Db): express.Express {
   const app = express();
+  // As lean as Express gets: no ETag hashing of every response (Plinth does not compute them either).
+  app.set('etag', false);
   app.use(express.json());
 
   async function sessionUser(req: Request): Promise<boolean> {

@@ -50,7 +50,19 @@ export function withDefaultProtectedFields(option: ServerProtectedFields | undef
   return merged;
 }
 
+/** Merged rules per backend option and loaded schema (schemas are replaced, never changed, on reload). */
+const mergedRules = new WeakMap<ServerProtectedFields, WeakMap<ClassSchema, Record<string, readonly string[]>>>();
+
 function classRules(server: ServerProtectedFields, className: string, schema: ClassSchema | undefined): Record<string, readonly string[]> {
+  if (!schema) return mergeRules(server, className, undefined);
+  let bySchema = mergedRules.get(server);
+  if (!bySchema) mergedRules.set(server, (bySchema = new WeakMap()));
+  let rules = bySchema.get(schema);
+  if (!rules) bySchema.set(schema, (rules = mergeRules(server, className, schema)));
+  return rules;
+}
+
+function mergeRules(server: ServerProtectedFields, className: string, schema: ClassSchema | undefined): Record<string, readonly string[]> {
   const rules: Record<string, readonly string[]> = { ...server[className] };
   const stored = schema?.classLevelPermissions.protectedFields;
   if (stored !== null && typeof stored === 'object' && !Array.isArray(stored)) {

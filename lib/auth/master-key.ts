@@ -2,11 +2,22 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
 
-/** Compares two secrets in time that does not depend on where they differ. */
+function sha256(value: string): Buffer {
+  return createHash('sha256').update(value).digest();
+}
+
+/** Digests of the configured secrets (a handful per backend), so each request hashes only what it sent. */
+const expectedDigests = new Map<string, Buffer>();
+const MAX_EXPECTED = 64;
+
+/** Compares a given secret with a configured one in time that does not depend on where they differ. */
 export function secretsEqual(given: string, expected: string): boolean {
-  const a = createHash('sha256').update(given).digest();
-  const b = createHash('sha256').update(expected).digest();
-  return timingSafeEqual(a, b);
+  let digest = expectedDigests.get(expected);
+  if (!digest) {
+    if (expectedDigests.size >= MAX_EXPECTED) expectedDigests.clear();
+    expectedDigests.set(expected, (digest = sha256(expected)));
+  }
+  return timingSafeEqual(sha256(given), digest);
 }
 
 function normalizeIp(ip: string): string {

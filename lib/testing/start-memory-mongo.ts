@@ -5,6 +5,7 @@
  */
 import { ConnectionString } from 'mongodb-connection-string-url';
 import { MemoryMongoServer } from './memory-mongo/server.js';
+import { importOptional } from '../optional-package.js';
 
 /** Which MongoDB `startMemoryMongo()` started. */
 export type MemoryMongoEngine = 'external' | 'mongodb-memory-server' | 'builtin';
@@ -52,15 +53,6 @@ function databaseUri(base: string, database: string): string {
   const connection = new ConnectionString(base);
   connection.pathname = `/${encodeURIComponent(database)}`;
   return connection.toString();
-}
-
-/** Imports an optional package by a name TypeScript does not resolve, or null when absent. */
-async function importOptional<T>(name: string): Promise<T | null> {
-  try {
-    return (await import(name)) as T;
-  } catch {
-    return null;
-  }
 }
 
 /** Starts `mongod` only when a binary is already present, so nothing is downloaded. */
