@@ -50,8 +50,12 @@ export interface BackendConfig {
   defaultLimit?: number;
   /** The largest `limit` a query may ask for; larger ones are capped. */
   maxLimit?: number;
-  /** Value of `Access-Control-Allow-Origin`. Default `'*'`. */
-  allowOrigin?: string;
+  /**
+   * Who may call from a browser: a value for `Access-Control-Allow-Origin` (default `'*'`), or a
+   * list of origins (`['https://app.example.com', 'http://localhost:5173']`), each answered with
+   * its own origin when it calls, and no others.
+   */
+  allowOrigin?: string | string[];
   /** Extra headers allowed in CORS requests. */
   allowHeaders?: string[];
   /** How long a database operation may wait for a reachable server before failing, in ms. Default 5000. */
@@ -192,7 +196,7 @@ export const configSchema = {
     allowCustomObjectId: { type: 'boolean' },
     defaultLimit: { type: 'integer', minimum: 1 },
     maxLimit: { type: 'integer', minimum: 1 },
-    allowOrigin: { type: 'string', minLength: 1 },
+    allowOrigin: { oneOf: [{ type: 'string', minLength: 1 }, { type: 'array', minItems: 1, items: { type: 'string', pattern: '^https?://[^/\\s]+$' } }] },
     allowHeaders: { type: 'array', items: { type: 'string', pattern: '^[A-Za-z0-9-]+$' } },
     databaseTimeoutMS: { type: 'integer', minimum: 1 },
     logger: {},
@@ -283,7 +287,7 @@ export interface ResolvedConfig {
   readonly allowCustomObjectId: boolean;
   readonly defaultLimit: number;
   readonly maxLimit: number | undefined;
-  readonly allowOrigin: string;
+  readonly allowOrigin: string | readonly string[];
   readonly allowHeaders: readonly string[];
   readonly databaseTimeoutMS: number;
   readonly logger: Required<Logger>;

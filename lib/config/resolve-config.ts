@@ -122,7 +122,7 @@ export function resolveConfig(input: unknown): ResolvedConfig {
     allowCustomObjectId: config.allowCustomObjectId ?? false,
     defaultLimit: config.defaultLimit ?? defaults.defaultLimit,
     maxLimit: config.maxLimit,
-    allowOrigin: config.allowOrigin ?? defaults.allowOrigin,
+    allowOrigin: Array.isArray(config.allowOrigin) ? Object.freeze([...config.allowOrigin]) : config.allowOrigin ?? defaults.allowOrigin,
     allowHeaders: Object.freeze([...(config.allowHeaders ?? [])]),
     databaseTimeoutMS: config.databaseTimeoutMS ?? defaults.databaseTimeoutMS,
     logger: resolveLogger(config.logger),

@@ -39,6 +39,12 @@ function send(res: Response, reply: ApiReply): void {
 }
 
 
+/** The `Access-Control-Allow-Origin` answer: the configured value, or the caller's origin when listed. */
+function allowedOrigin(allowed: string | readonly string[], origin: string | undefined): string | undefined {
+  if (typeof allowed === 'string') return allowed;
+  return origin !== undefined && allowed.includes(origin) ? origin : undefined;
+}
+
 /** Body-parser failures, as Parse errors. */
 function bodyErrors(services: Services) {
   return (err: unknown, _req: Request, res: Response, next: NextFunction): void => {
@@ -65,7 +71,11 @@ export function buildRouter(services: Services, beforeRequest: () => Promise<voi
   const router = express.Router();
   const allowHeaders = [...CORS_HEADERS, ...config.allowHeaders].join(', ');
   router.use((req, res, next) => {
-    res.setHeader('Access-Control-Allow-Origin', config.allowOrigin);
+    const origin = allowedOrigin(config.allowOrigin, req.headers.origin);
+    if (origin !== undefined) res.setHeader('Access-Control-Allow-Origin', origin);
+    if (typeof config.allowOrigin !== 'string') res.setHeader('Vary', 'Origin');
+    // Browsers may reuse a preflight this long (they cap it lower), instead of asking before each call.
+    res.setHeader('Access-Control-Max-Age', '86400');
     res.setHeader('Access-Control-Allow-Methods', 'GET,PUT,POST,DELETE,OPTIONS');
     res.setHeader('Access-Control-Allow-Headers', allowHeaders);
     res.setHeader('Access-Control-Expose-Headers', 'X-Parse-Job-Status-Id, X-Parse-Push-Status-Id');

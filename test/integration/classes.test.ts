@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { BackendConfigError, createBackend } from 'plinth';
 import { appHeaders, masterHeaders, startTestBackend, type TestBackend } from '../support/backend.js';
 
 describe('REST /classes', () => {
@@ -352,6 +353,21 @@ describe('REST /classes', () => {
       expect(res.headers['access-control-allow-origin']).to.equal('*');
       expect(res.headers['access-control-allow-headers']).to.include('X-Parse-Session-Token');
       expect(res.headers['access-control-allow-methods']).to.include('DELETE');
+      expect(res.headers['access-control-max-age']).to.equal('86400');
+    });
+
+    it('answers listed origins with their own origin, and others with none', async () => {
+      const listed = await startTestBackend({ allowOrigin: ['https://app.example.com', 'http://localhost:5173'] });
+      try {
+        const from = (origin: string) => listed.http.get('/parse/classes/Item').set(appHeaders).set('Origin', origin);
+        const ok = await from('http://localhost:5173');
+        expect(ok.headers['access-control-allow-origin']).to.equal('http://localhost:5173');
+        expect(ok.headers.vary).to.include('Origin');
+        expect((await from('https://evil.example.com')).headers).to.not.have.property('access-control-allow-origin');
+      } finally {
+        await listed.close();
+      }
+      expect(() => createBackend({ appId: 'x', masterKey: 'y', databaseURI: t.databaseURI, allowOrigin: ['not an origin'] })).to.throw(BackendConfigError, /allowOrigin/);
     });
   });
 });
