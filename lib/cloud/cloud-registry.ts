@@ -29,6 +29,7 @@ export interface FileHookRequest {
   /** Size in bytes of the file's data (beforeSave, afterSave, afterFind). */
   fileSize: number;
   master: boolean;
+  isReadOnly: boolean;
   userId: string | null;
   installationId: string | null;
   context: Record<string, unknown>;
@@ -83,6 +84,7 @@ export interface LoginHookRequest {
   /** The user logging in (login hooks), or the session being ended (afterLogout). */
   object: HookObject;
   master: boolean;
+  isReadOnly: boolean;
   installationId: string | null;
   context: Record<string, unknown>;
   triggerName: 'beforeLogin' | 'afterLogin' | 'afterLogout' | 'beforePasswordResetRequest';

@@ -67,8 +67,10 @@ export interface HookCaller {
 
 /** What every hook and function request carries. */
 export interface CloudRequestBase {
-  /** True when the request used the master key. */
+  /** True when the request used the master key (or the read-only master key). */
   master: boolean;
+  /** True when it was the read-only master key: do not write as master on its behalf. */
+  isReadOnly: boolean;
   /** The calling user (with `getSessionToken()`), when logged in. */
   user: HookObject | undefined;
   /** The calling user's objectId, when logged in. */

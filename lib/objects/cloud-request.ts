@@ -26,7 +26,7 @@ function callerUser(ctx: OperationContext): Promise<HookObject | undefined> {
 /** The fields every hook request carries, login and file hooks' included: who calls, and the tools. */
 export function callerFields(ctx: OperationContext): Omit<CloudRequestBase, 'user' | 'userId'> {
   const { auth, context, headers, ip } = ctx.caller;
-  return { master: auth.master, installationId: auth.installationId, context, headers, ip, log: ctx.services.config.logger, data: ctx.services.data };
+  return { master: auth.master, isReadOnly: auth.readOnly === true, installationId: auth.installationId, context, headers, ip, log: ctx.services.config.logger, data: ctx.services.data };
 }
 
 /** The fields every object hook and function request carries. */

@@ -446,6 +446,23 @@ describe('cloud code through REST', () => {
   });
 });
 
+describe('cloud code and the read-only master key', () => {
+  it('tells hooks the caller reads as master but may not write', async () => {
+    const t = await startTestBackend({ readOnlyMasterKey: 'read-only-key' });
+    try {
+      const seen: { master: boolean; isReadOnly: boolean }[] = [];
+      t.backend.cloud.beforeFind('Doc', (request) => {
+        seen.push({ master: request.master, isReadOnly: request.isReadOnly });
+      });
+      await t.http.get('/parse/classes/Doc').set({ ...appHeaders, 'X-Parse-Master-Key': 'read-only-key' }).expect(200);
+      await t.http.get('/parse/classes/Doc').set(masterHeaders).expect(200);
+      expect(seen).to.deep.equal([{ master: true, isReadOnly: true }, { master: true, isReadOnly: false }]);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
 describe('cloud code registries are per backend', () => {
   it('keeps two backends in one process apart', async () => {
     const base = await startTestBackend();
