@@ -25,7 +25,11 @@ export interface Backend extends Router {
   readonly data: DataApi;
   /** Connects to the database and creates the indexes Parse needs. Safe to call more than once. */
   ready(): Promise<void>;
-  /** Releases every connection the backend opened. Host-provided clients are left open. */
+  /**
+   * Releases every connection the backend opened; afterwards it does not reconnect, and requests,
+   * data API calls and still-running jobs get 100 (connection failed). Host-provided clients are
+   * left open.
+   */
   close(): Promise<void>;
 }
 

@@ -463,6 +463,16 @@ describe('cloud code and the read-only master key', () => {
   });
 });
 
+describe('a closed backend', () => {
+  it('does not reconnect for work that outlives it', async () => {
+    const t = await startTestBackend();
+    await t.backend.data.create('Note', { a: 1 }, { useMasterKey: true });
+    await t.close();
+    const code = await t.backend.data.find('Note', {}, { useMasterKey: true }).catch((e: BackendError) => e.code);
+    expect(code).to.equal(ErrorCode.CONNECTION_FAILED);
+  });
+});
+
 describe('cloud code registries are per backend', () => {
   it('keeps two backends in one process apart', async () => {
     const base = await startTestBackend();

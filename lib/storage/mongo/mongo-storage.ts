@@ -58,6 +58,7 @@ export class MongoStorage implements Storage {
   /** Classes known to have a text index (MongoDB allows one per collection). */
   private readonly textIndexed = new Set<string>();
   private ownedClient: MongoClient | null = null;
+  private closed = false;
   private readonly inserts = new InsertBatcher(async () => (await this.open()).db);
 
   constructor(options: MongoStorageOptions) {
@@ -65,6 +66,8 @@ export class MongoStorage implements Storage {
   }
 
   private open(): Promise<{ client: MongoClient; db: Db }> {
+    // Work still running after close() (a job, say) must not open a connection nobody will close.
+    if (this.closed) return Promise.reject(new BackendError(ErrorCode.CONNECTION_FAILED, 'The backend is closed.'));
     this.connecting ??= this.openOnce().catch((err: unknown) => {
       // Let the next request try again rather than caching the failure.
       this.connecting = null;
@@ -114,6 +117,7 @@ export class MongoStorage implements Storage {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     const client = this.ownedClient;
     this.ownedClient = null;
     this.connecting = null;
