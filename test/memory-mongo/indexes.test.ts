@@ -293,4 +293,56 @@ describe('in-memory MongoDB: indexes', () => {
       expect(idsOf(await indexed.find({ s: 'abc' }).sort({ _id: 1 }).toArray())).to.deep.equal([15]);
     });
   });
+
+  describe('sorted reads through an index', () => {
+    /** The same find with and without an index on `n`: the answers must be identical. */
+    async function bothWays(docs: TestDoc[], filter: Filter<TestDoc>, sort: Record<string, 1 | -1>, limit: number, skip = 0): Promise<unknown[][]> {
+      const plain = await seeded(docs.map((d) => ({ ...d })));
+      const indexed = await seeded(docs.map((d) => ({ ...d })));
+      await indexed.createIndex({ n: 1 });
+      const read = (coll: Collection<TestDoc>) => coll.find(filter, { sort, limit, skip }).toArray().then(idsOf);
+      return [await read(plain), await read(indexed)];
+    }
+
+    const numbers: TestDoc[] = Array.from({ length: 200 }, (_, i) => ({ _id: `d${i}`, n: (i * 37) % 100, odd: i % 2 === 1 }));
+
+    it('answers ranges, descending orders, skips and extra conditions as a full scan does', async () => {
+      for (const [filter, sort, limit, skip] of [
+        [{ n: { $lt: 50 } }, { n: -1 }, 20, 0],
+        [{ n: { $gte: 10, $lt: 30 } }, { n: 1 }, 15, 5],
+        [{ n: { $gt: 90 }, odd: true }, { n: -1 }, 5, 0],
+        [{ $and: [{ n: { $lte: 40 } }, { n: { $gt: 20 } }] }, { n: 1 }, 10, 0],
+        [{ odd: false }, { n: 1 }, 7, 3],
+        [{ n: { $lt: -1 } }, { n: 1 }, 5, 0],
+      ] as [Filter<TestDoc>, Record<string, 1 | -1>, number, number][]) {
+        const [plain, indexed] = await bothWays(numbers, filter, sort, limit, skip);
+        expect(indexed, JSON.stringify(filter)).to.deep.equal(plain);
+      }
+    });
+
+    it('keeps MongoDB order across types, missing fields and ties', async () => {
+      const mixed: TestDoc[] = [
+        { _id: 'a', n: 'text' }, { _id: 'b', n: 3 }, { _id: 'c' }, { _id: 'd', n: null }, { _id: 'e', n: 3 },
+        { _id: 'f', n: new Date('2024-01-01T00:00:00Z') }, { _id: 'g', n: 1.5 }, { _id: 'h', n: true },
+      ];
+      for (const [filter, sort] of [[{}, { n: 1 }], [{}, { n: -1 }], [{ n: { $lt: 10 } }, { n: -1 }], [{ n: { $gte: 'a' } }, { n: 1 }]] as [Filter<TestDoc>, Record<string, 1 | -1>][]) {
+        const [plain, indexed] = await bothWays(mixed, filter, sort, 5);
+        expect(indexed, JSON.stringify([filter, sort])).to.deep.equal(plain);
+      }
+    });
+
+    it('falls back to the general sort for arrays, and sees writes made since the last read', async () => {
+      const withArrays: TestDoc[] = [{ _id: 'x', n: [5, 1] }, { _id: 'y', n: 3 }, { _id: 'z', n: [0, 9] }];
+      const [plain, indexed] = await bothWays(withArrays, {}, { n: 1 }, 2);
+      expect(indexed).to.deep.equal(plain);
+      const coll = await seeded(numbers.slice(0, 10).map((d) => ({ ...d })));
+      await coll.createIndex({ n: 1 });
+      const top = async () => idsOf(await coll.find({}, { sort: { n: -1 }, limit: 1 }).toArray());
+      const before = await top();
+      await coll.insertOne({ _id: 'new', n: 1000 });
+      expect(await top()).to.deep.equal(['new']);
+      await coll.deleteOne({ _id: 'new' });
+      expect(await top()).to.deep.equal(before);
+    });
+  });
 });

@@ -8,6 +8,7 @@ import { CollectionIndex, type IndexSpec } from './collection-index.js';
 import { badValue, commandError, ErrorCode } from './command-error.js';
 import { compileFilter, equalityConditions, nearDistance, type CompiledFilter } from './filter.js';
 import type { NearCondition } from './geo.js';
+import { buildOrderedView, scanOrdered, type OrderedView } from './ordered-scan.js';
 import { parseSort, sortDocuments, type SortKey } from './sort.js';
 import { compactDocument, storedDocument } from './stored.js';
 import { keyOf, isPlainObject, storageKey, type Collation, type Doc } from './values.js';
@@ -45,6 +46,8 @@ export class Collection {
   version = 0;
   private docs = new Map<string, Doc>();
   private indexes: CollectionIndex[] = [];
+  /** The documents in the order of the last field a sorted read walked (see ordered-scan.ts). */
+  private ordered: OrderedView | null = null;
 
   constructor(db: string, name: string, options: Doc = {}) {
     this.db = db;
@@ -171,11 +174,29 @@ export class Collection {
     return best.map((id) => this.docs.get(id)).filter((d): d is Doc => d !== undefined);
   }
 
+  /**
+   * A sorted, limited read walked in an indexed field's order, when MongoDB would walk its index:
+   * one sort key with an index on it, no collation, no `$near`/`$text`, and no equality on an
+   * indexed field (the hash lookup is better then). Null when this does not apply.
+   */
+  private orderedRead(filter: CompiledFilter, sort: SortKey[], wanted: number, collation: Collation | null): Doc[] | null {
+    const [key] = sort;
+    if (sort.length !== 1 || key!.textScore || wanted === Infinity || filter.near || filter.text || collation || filter.collation) return null;
+    if (!this.indexes.some((i) => i.fields[0] === key!.path && !i.isText && i.collation === null)) return null;
+    const equalities = equalityConditions(filter.residual);
+    if (equalities.has('_id') || this.indexes.some((i) => equalities.has(i.fields[0]!))) return null;
+    if (this.ordered?.path !== key!.path || this.ordered.version !== this.version) this.ordered = buildOrderedView(this.docs.values(), key!.path, this.version);
+    if (this.ordered.multikey) return null;
+    return scanOrdered(this.ordered, filter.residual, key!.direction, (doc) => filter.matches(doc), wanted);
+  }
+
   /** Runs a compiled filter with sort, skip and limit. */
   read(filter: CompiledFilter, options: ReadOptions = {}): ReadResult {
     const sort: SortKey[] = parseSort(options.sort);
     const skip = options.skip ?? 0;
     const limit = options.limit && options.limit > 0 ? options.limit : Infinity;
+    const walked = this.orderedRead(filter, sort, skip + limit, options.collation ?? null);
+    if (walked) return { docs: walked.slice(skip) };
     const needsAll = sort.length > 0 || filter.near !== null || filter.text !== null;
     const docs: Doc[] = [];
     let scores: Map<Doc, number> | undefined;
