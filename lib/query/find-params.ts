@@ -38,12 +38,15 @@ function invalid(message: string): BackendError {
   return new BackendError(ErrorCode.INVALID_QUERY, message);
 }
 
+const LOOKS_LIKE_JSON = /^\s*(?:[{["]|-?\d|true\s*$|false\s*$|null\s*$)/;
+
 /**
  * Query-string values are JSON when they parse as JSON (so `limit=10` is a number), else strings.
  * Decoded JSON gets the same denylist scan as request bodies.
  */
 export function decodeQueryValue(value: unknown): unknown {
-  if (typeof value !== 'string') return value;
+  // Only what could be JSON is parsed: a failed JSON.parse throws, and throwing is costly (order=-n).
+  if (typeof value !== 'string' || !LOOKS_LIKE_JSON.test(value)) return value;
   let decoded: unknown;
   try {
     decoded = JSON.parse(value) as unknown;

@@ -132,6 +132,18 @@ function aclFromMongo(rperm: unknown, wperm: unknown): Json {
   return acl;
 }
 
+/** Each schema's relation fields, found once per loaded schema rather than once per document. */
+const relationFields = new WeakMap<ClassSchema, [string, Json][]>();
+
+function relationsOf(schema: ClassSchema): [string, Json][] {
+  let relations = relationFields.get(schema);
+  if (!relations) {
+    relations = Object.entries(schema.fields).flatMap(([field, type]) => (type.type === 'Relation' ? [[field, { __type: 'Relation', className: type.targetClass }] as [string, Json]] : []));
+    relationFields.set(schema, relations);
+  }
+  return relations;
+}
+
 /** A stored document to a REST object. Internal `_` fields are dropped. */
 export function documentToObject(schema: ClassSchema, doc: Json, fileUrl: FileUrl): RestObject {
   const out: RestObject = {};
@@ -150,9 +162,7 @@ export function documentToObject(schema: ClassSchema, doc: Json, fileUrl: FileUr
     } else if (!key.startsWith('_')) out[key] = fieldFromMongo(schema, key, value, fileUrl);
   }
   if ('_rperm' in doc || '_wperm' in doc) out.ACL = aclFromMongo(doc._rperm, doc._wperm);
-  for (const [field, type] of Object.entries(schema.fields)) {
-    if (type.type === 'Relation') out[field] = { __type: 'Relation', className: type.targetClass };
-  }
+  for (const [field, relation] of relationsOf(schema)) out[field] = { ...relation };
   return out;
 }
 
