@@ -11,7 +11,7 @@
  *
  * Environment: BENCH_SECONDS (per measurement, default 3), BENCH_ROUNDS (default 3),
  * BENCH_CONNECTIONS (requests in flight, default 10), BENCH_PIN=0 (no core pinning),
- * BENCH_SCENARIOS (a comma-separated subset, e.g. `get,create`).
+ * BENCH_SCENARIOS (a comma-separated subset, e.g. `get,create`, printed but not written).
  */
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
@@ -34,6 +34,8 @@ const ROUND_TRIP_REQUESTS = 20;
 const WATCHDOG_MS = 30 * 60_000;
 
 const TARGETS: TargetKind[] = ['plinth', 'parse-server', 'baseline'];
+/** BENCH_SCENARIOS: a subset to run (printed only, not written to bench/results). */
+const only = process.env.BENCH_SCENARIOS?.split(',');
 const MEMORY_MONGO_SCRIPT = fileURLToPath(new URL('../memory-mongo/server-process.js', import.meta.url));
 const TARGET_SCRIPT = fileURLToPath(new URL('./target-process.js', import.meta.url));
 const RESULTS_DIR = fileURLToPath(new URL('../../../bench/results/', import.meta.url));
@@ -112,7 +114,6 @@ async function main(): Promise<void> {
   try {
     for (const kind of TARGETS) targets.push(await startTarget(kind, mongo.port, pin));
     const reports: ScenarioReport[] = [];
-    const only = process.env.BENCH_SCENARIOS?.split(',');
     for (const scenario of SCENARIOS.filter((s) => !only || only.includes(s.name))) {
       for (const target of targets) await validate(target, scenario);
       const trips = Object.fromEntries(await Promise.all(targets.map(async (t) => [t.kind, await roundTrips(t, scenario)] as const)));
@@ -150,7 +151,8 @@ async function main(): Promise<void> {
       targets: summaries,
       durationSeconds: Math.round((Date.now() - startedAt) / 1000),
     };
-    await writeReport(RESULTS_DIR, report);
+    // A run of some scenarios only is printed, never written over the full results.
+    if (!only) await writeReport(RESULTS_DIR, report);
     process.stdout.write(markdownReport(report));
   } finally {
     await Promise.all(targets.map((t) => t.child.stop()));
