@@ -34,20 +34,19 @@ async function shapeResults(ctx: OperationContext, schema: ClassSchema, results:
   const include = [...(params.include ?? []), ...includesForSelection(params.keys, params.excludeKeys)];
   if (include.length > 0) await includePointers(ctx, results, include, topLevelPointerFields(schema));
   applyNestedSelection(results, params.keys, params.excludeKeys);
-  for (const object of results) {
-    for (const key of params.excludeKeys ?? []) if (!key.includes('.') && key !== 'objectId') delete object[key];
-  }
 }
 
 /**
  * The top-level fields to fetch for a selection of `keys`: those asked for, plus the pointer fields
- * the protection rules read (`extra`, removed again before answering).
+ * the protection rules read. `extra`: what to remove again before answering — those pointer fields,
+ * and the top-level `excludeKeys` (removed after the protection rules have read them).
  */
-function fetchedKeys(keys: string[] | undefined, protection: FieldProtection): { keys: string[] | undefined; extra: string[] } {
-  if (!keys) return { keys: undefined, extra: [] };
-  const top = keys.map((k) => k.split('.')[0]!);
+function fetchedKeys(params: FindParams, protection: FieldProtection): { keys: string[] | undefined; extra: string[] } {
+  const excluded = (params.excludeKeys ?? []).filter((key) => !key.includes('.') && key !== 'objectId');
+  if (!params.keys) return { keys: undefined, extra: excluded };
+  const top = params.keys.map((k) => k.split('.')[0]!);
   const extra = pointerFieldsRead(protection).filter((field) => !top.includes(field));
-  return { keys: [...top, ...extra], extra };
+  return { keys: [...top, ...extra], extra: [...extra, ...excluded] };
 }
 
 /** The results as the caller may see them. */
@@ -84,13 +83,13 @@ export async function findObjects(ctx: OperationContext, requestedClass: string,
   assertQueryable(protection, [...whereFields(where), ...(params.order ?? [])]);
   if (params.explain && !auth.master) throw new BackendError(ErrorCode.OPERATION_FORBIDDEN, 'explain needs the master key');
   if (plan.answered) {
-    const visible = await afterFind(ctx, className, visibleResults(protection, plan.answered, []), plan, false);
+    const visible = await afterFind(ctx, className, visibleResults(protection, plan.answered, fetchedKeys(params, protection).extra), plan, false);
     return params.count ? { results: visible, count: visible.length, ...redirected } : { results: visible, ...redirected };
   }
   if (!schema) return params.count ? { results: [], count: 0, ...redirected } : { results: [], ...redirected };
   const resolved = restricted(await resolveWhere(ctx, schema, where), restriction);
   const readers = principalsOf(ctx.caller.auth);
-  const { keys, extra } = fetchedKeys(params.keys, protection);
+  const { keys, extra } = fetchedKeys(params, protection);
   const options = { order: params.order, skip: params.skip, limit: params.limit, keys, readPreference: params.readPreference, hint: params.hint };
   if (params.explain) return { results: await ctx.services.storage.explainFind(schema, resolved, options) };
   const [results, count] = await Promise.all([
@@ -112,7 +111,7 @@ export async function getObject(ctx: OperationContext, className: string, object
   const protection = fieldProtection(ctx.services.config.protectedFields, className, schema, auth);
   let found: RestObject[];
   if (plan.answered) {
-    found = visibleResults(protection, plan.answered, []);
+    found = visibleResults(protection, plan.answered, fetchedKeys(plan.params, protection).extra);
   } else {
     if (!schema) throw new BackendError(ErrorCode.OBJECT_NOT_FOUND, 'Object not found.');
     let where: RestWhere = { objectId };
@@ -122,7 +121,7 @@ export async function getObject(ctx: OperationContext, className: string, object
       assertQueryable(protection, whereFields(changed));
       where = { $and: [where, await resolveWhere(ctx, schema, changed)] };
     }
-    const { keys, extra } = fetchedKeys(plan.params.keys, protection);
+    const { keys, extra } = fetchedKeys(plan.params, protection);
     found = await ctx.services.storage.findObjects(schema, restricted(where, restriction), { limit: 1, keys }, principalsOf(ctx.caller.auth));
     await shapeResults(ctx, schema, found, plan.params);
     found = visibleResults(protection, found, extra);

@@ -68,6 +68,9 @@ describe('protected fields (server option and CLP protectedFields)', () => {
     // With a selection that leaves out the pointer the rule reads, the rule still applies and the pointer is not returned.
     const selected = (await t.http.get(`/parse/classes/Profile/${profiles.ann}`).set(as('ann')).query({ keys: 'secret,name' })).body;
     expect(selected).to.include({ secret: 'ann-secret', name: 'ann' }).and.not.have.property('owner');
+    // Excluding the pointer a rule reads leaves it out of the answer, not out of the rule.
+    const excluded = (await t.http.get(`/parse/classes/Profile/${profiles.ann}`).set(as('ann')).query({ excludeKeys: 'owner' })).body;
+    expect(excluded).to.include({ secret: 'ann-secret' }).and.not.have.property('owner');
   });
 
   it('applies the rules to get, to includes and to selections', async () => {
