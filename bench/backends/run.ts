@@ -13,10 +13,9 @@
  * BENCH_CONNECTIONS (requests in flight, default 10), BENCH_PIN=0 (no core pinning),
  * BENCH_SCENARIOS (a comma-separated subset, e.g. `get,create`, printed but not written).
  */
-import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { LOAD_CORE, pinningAvailable, pinSelfToLoadCore, SERVER_CORE, ServerChild } from '../shared/child.js';
-import { currentLoad, machineInfo } from '../shared/machine.js';
+import { currentLoad, driverVersion, log, machineInfo, RESULTS_DIR } from '../shared/machine.js';
 import { drive, send, type LoadResult } from './load.js';
 import { markdownReport, writeReport, type Measurement, type ScenarioReport, type TargetSummary } from './report.js';
 import { SCENARIOS, type Scenario, type TargetSession } from './scenarios.js';
@@ -38,12 +37,6 @@ const TARGETS: TargetKind[] = ['plinth', 'parse-server', 'baseline'];
 const only = process.env.BENCH_SCENARIOS?.split(',');
 const MEMORY_MONGO_SCRIPT = fileURLToPath(new URL('../memory-mongo/server-process.js', import.meta.url));
 const TARGET_SCRIPT = fileURLToPath(new URL('./target-process.js', import.meta.url));
-const RESULTS_DIR = fileURLToPath(new URL('../../../bench/results/', import.meta.url));
-const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-
-function log(message: string): void {
-  process.stderr.write(`[bench] ${message}\n`);
-}
 
 interface Target {
   kind: TargetKind;
@@ -97,11 +90,6 @@ async function measure(target: Target, scenario: Scenario, seconds: number): Pro
   const cpuAfter = await target.child.cpuMicros();
   if (load.failures > 0) log(`${target.kind} ${scenario.name}: ${load.failures} failed requests`);
   return { ...load, cpuMicrosPerRequest: load.requests > 0 ? (cpuAfter - cpuBefore) / load.requests : 0 };
-}
-
-async function driverVersion(): Promise<string> {
-  const json = JSON.parse(await readFile(`${REPO_ROOT}node_modules/mongodb/package.json`, 'utf8')) as { version: string };
-  return json.version;
 }
 
 async function main(): Promise<void> {

@@ -8,7 +8,6 @@
  * process generates the load (pinned to core 1). Run with `npm run bench:memory-mongo`.
  * Progress goes to stderr; the result table to stdout and to bench/results/.
  */
-import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { MongoClient, type Collection, type Db } from 'mongodb';
 import { LOAD_CORE, pinningAvailable, pinSelfToLoadCore, SERVER_CORE, ServerChild } from '../shared/child.js';
@@ -16,7 +15,7 @@ import { makeBatches, meanBsonSize, type BenchDoc } from './documents.js';
 import type { MemorySample } from '../shared/ipc.js';
 import type { ServerKind } from './server-process.js';
 import { drainTasks, pairedRuns, timedRun, type CpuMeter, type LoadResult, type TimedRunOptions } from './load.js';
-import { currentLoad, machineInfo } from '../shared/machine.js';
+import { currentLoad, driverVersion, log, machineInfo, RESULTS_DIR } from '../shared/machine.js';
 import { check, markdownReport, writeResults, type BenchReport, type Row } from './report.js';
 import { findById, findByIndexedField, insertBatch, unindexedScan } from './scenarios.js';
 
@@ -49,12 +48,6 @@ const TARGET_SCAN_MS = 300;
 const TARGET_MEMORY_RATIO = 3;
 
 const SERVER_SCRIPT = fileURLToPath(new URL('./server-process.js', import.meta.url));
-const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const RESULTS_DIR = fileURLToPath(new URL('../../../bench/results/', import.meta.url));
-
-function log(message: string): void {
-  process.stderr.write(`[bench] ${message}\n`);
-}
 
 interface ReadResults {
   byId: LoadResult;
@@ -246,12 +239,6 @@ function buildRows(server: ServerResults, bsonSize: number): Row[] {
     { id: 'memory', metric: 'server heap per document (with name index)', value: perDoc / bsonSize, unit: '× BSON', target: { kind: 'below', value: TARGET_MEMORY_RATIO }, note: ratio(perDoc) },
     { id: 'memoryDataOnly', metric: 'server heap per document (_id only)', value: perDocDataOnly / bsonSize, unit: '× BSON', target: null, note: ratio(perDocDataOnly) },
   ];
-}
-
-async function driverVersion(): Promise<string> {
-  // mongodb's package.json is not in its "exports", so it is read from disk rather than imported.
-  const manifest = JSON.parse(await readFile(`${REPO_ROOT}node_modules/mongodb/package.json`, 'utf8')) as { version?: string };
-  return manifest.version ?? 'unknown';
 }
 
 /** Pins this process to the load core when possible; describes what was done. */

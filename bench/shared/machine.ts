@@ -1,5 +1,23 @@
-/** What a benchmark records about the machine it ran on. */
+/** What the benchmarks share about where they run: the machine, the results folder, progress lines. */
+import { readFile } from 'node:fs/promises';
 import { cpus, loadavg, release, totalmem, type } from 'node:os';
+import { fileURLToPath } from 'node:url';
+
+const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+/** Where the benches write their results (bench/results in the repository). */
+export const RESULTS_DIR = fileURLToPath(new URL('../../../bench/results/', import.meta.url));
+
+/** A progress line, on stderr (stdout carries the results). */
+export function log(message: string): void {
+  process.stderr.write(`[bench] ${message}\n`);
+}
+
+/** The installed mongodb driver's version. */
+export async function driverVersion(): Promise<string> {
+  // mongodb's package.json is not in its "exports", so it is read from disk rather than imported.
+  const manifest = JSON.parse(await readFile(`${REPO_ROOT}node_modules/mongodb/package.json`, 'utf8')) as { version?: string };
+  return manifest.version ?? 'unknown';
+}
 
 export interface MachineInfo {
   cpuModel: string;
