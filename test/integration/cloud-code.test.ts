@@ -105,6 +105,22 @@ describe('cloud code through REST', () => {
       expect(answered.body.results).to.deep.equal([{ name: 'from the hook', objectId: 'x1' }]);
     });
 
+    it('builds queries with Parse.Query\'s methods: matches, startsWith, containedIn, select', async () => {
+      register(t.backend.cloud.beforeFind('Item', (request) => {
+        const mode = request.query.toJSON().where.mode;
+        delete request.query.where.mode;
+        if (mode === 'regex') request.query.matches('name', /^[AB]$/i);
+        if (mode === 'prefix') request.query.startsWith('name', 'c');
+        if (mode === 'in') request.query.containedIn('name', ['a', 'b']).notEqualTo('name', 'b').select('name');
+      }));
+      const list = async (mode: string) => (await t.http.get('/parse/classes/Item').query({ where: JSON.stringify({ mode }), order: 'name' }).set(appHeaders)).body.results as Json[];
+      expect((await list('regex')).map((r) => r.name)).to.deep.equal(['a', 'b']);
+      expect((await list('prefix')).map((r) => r.name)).to.deep.equal(['c']);
+      const selected = await list('in');
+      expect(selected.map((r) => r.name)).to.deep.equal(['a']);
+      expect(selected[0]).to.not.have.property('rank');
+    });
+
     it('lets afterFind change or replace the results, for find and get', async () => {
       register(t.backend.cloud.afterFind('Item', (request) => {
         for (const object of request.objects) object.set('label', `#${String(object.get('name'))}`);
@@ -199,6 +215,18 @@ describe('cloud code through REST', () => {
       register(t.backend.cloud.define('admin', () => 'ok', { requireMaster: true }));
       expect((await run('admin')).body.code).to.equal(142);
       expect((await run('admin', {}, masterHeaders)).body.result).to.equal('ok');
+    });
+
+    it('checks roles and the user\'s own fields before the function', async () => {
+      register(t.backend.cloud.define('staffOnly', () => 'ok', { requireAnyUserRoles: ['Staff'] }));
+      register(t.backend.cloud.define('needsNickname', () => 'ok', { requireUserKeys: ['nickname'] }));
+      expect((await run('staffOnly', {}, asAnn())).body).to.deep.equal({ code: 142, error: 'Validation failed. User does not match the required roles.' });
+      expect((await run('needsNickname', {}, asAnn())).body).to.deep.equal({ code: 142, error: 'Validation failed. Please set data for nickname on your account.' });
+      const staff = await t.http.post('/parse/roles').set(masterHeaders).send({ name: 'Staff', ACL: { '*': { read: true } }, users: { __op: 'AddRelation', objects: [{ __type: 'Pointer', className: '_User', objectId: ann.objectId }] } });
+      await t.http.put(`/parse/users/${ann.objectId}`).set(asAnn()).send({ nickname: 'annie' }).expect(200);
+      expect((await run('staffOnly', {}, asAnn())).body).to.deep.equal({ result: 'ok' });
+      expect((await run('needsNickname', {}, asAnn())).body).to.deep.equal({ result: 'ok' });
+      await t.http.delete(`/parse/roles/${staff.body.objectId as string}`).set(masterHeaders).expect(200);
     });
 
     it('rate-limits a function per client, with 429', async () => {
