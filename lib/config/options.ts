@@ -38,7 +38,11 @@ export interface BackendConfig {
   clientKey?: string;
   /** IPs (or CIDR ranges) the master key is accepted from. Default: loopback only. */
   masterKeyIps?: string[];
-  /** Accept `_MasterKey` in the JS SDK's body form (Node scripts using `useMasterKey`). Default false. */
+  /**
+   * Accept `_MasterKey` in the JS SDK's body form, where the SDK (`useMasterKey`) and the Parse
+   * Dashboard send it. Default true, as in Parse Server: the body is no less private than a header.
+   * The key is still checked in constant time and only from `masterKeyIps`.
+   */
   allowMasterKeyInBody?: boolean;
   /** Largest JSON body accepted, in bytes or as `'20mb'`. Default `'20mb'`. */
   maxRequestSize?: string | number;

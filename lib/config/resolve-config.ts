@@ -116,7 +116,7 @@ export function resolveConfig(input: unknown): ResolvedConfig {
       (['restAPIKey', 'javascriptKey', 'clientKey'] as const).filter((k) => config[k] !== undefined).map((k) => [k, config[k]]),
     )),
     masterKeyIps: Object.freeze([...(config.masterKeyIps ?? defaults.masterKeyIps)]),
-    allowMasterKeyInBody: config.allowMasterKeyInBody ?? false,
+    allowMasterKeyInBody: config.allowMasterKeyInBody ?? true,
     maxRequestSize: config.maxRequestSize ?? defaults.maxRequestSize,
     allowClientClassCreation: config.allowClientClassCreation ?? false,
     allowCustomObjectId: config.allowCustomObjectId ?? false,

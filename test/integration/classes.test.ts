@@ -265,7 +265,29 @@ describe('REST /classes', () => {
       expect(res.status).to.equal(403);
     });
 
-    it('refuses the master key in the body form unless configured', async () => {
+    it('accepts the master key in the JS SDK body form by default, as Parse Server does', async () => {
+      await t.http.post('/parse/classes/BodyKey').set(masterHeaders).send({ ACL: {}, hidden: true }).expect(201);
+      const form = (extra: Record<string, unknown>) => t.http.post('/parse/classes/BodyKey').set('Content-Type', 'text/plain').send(JSON.stringify({ _method: 'GET', _ApplicationId: 'test-app', ...extra }));
+      const asMaster = await form({ _MasterKey: 'test-master-key' });
+      expect(asMaster.status).to.equal(200);
+      expect(asMaster.body.results).to.have.length(1);
+      const anonymous = await form({});
+      expect(anonymous.body.results).to.have.length(0);
+      const wrongKey = await form({ _MasterKey: 'nope' });
+      expect(wrongKey.status).to.equal(403);
+    });
+
+    it('checks a body-sent master key against masterKeyIps too', async () => {
+      const remoteOnly = await startTestBackend({ masterKeyIps: ['10.0.0.0/8'] });
+      try {
+        const res = await remoteOnly.http.post('/parse/serverInfo').set('Content-Type', 'text/plain').send(JSON.stringify({ _method: 'GET', _ApplicationId: 'test-app', _MasterKey: 'test-master-key' }));
+        expect(res.status).to.equal(403);
+      } finally {
+        await remoteOnly.close();
+      }
+    });
+
+    it('refuses the master key in the body form when allowMasterKeyInBody is false', async () => {
       const strict = await startTestBackend({ allowMasterKeyInBody: false });
       try {
         const res = await strict.http.post('/parse/serverInfo').set('Content-Type', 'text/plain').send(JSON.stringify({ _method: 'GET', _ApplicationId: 'test-app', _MasterKey: 'test-master-key' }));

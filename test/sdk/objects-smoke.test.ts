@@ -18,4 +18,19 @@ describe('Parse JS SDK: smoke', () => {
     const fetched = await new Parse.Query('GameScore').get(score.id!);
     expect(fetched.get('score')).to.equal(1337);
   });
+
+  it('useMasterKey works with the default options: queries, schemas and jobs', async () => {
+    const Parse = useBackend(backend);
+    const secret = new Parse.Object('MasterOnly');
+    secret.setACL(new Parse.ACL());
+    await secret.save(null, { useMasterKey: true });
+    expect(await new Parse.Query('MasterOnly').find()).to.have.length(0);
+    const found = await new Parse.Query('MasterOnly').find({ useMasterKey: true });
+    expect(found.map((o) => o.id)).to.deep.equal([secret.id]);
+    const schemas = await Parse.Schema.all();
+    expect(schemas.map((s: { className: string }) => s.className)).to.include('MasterOnly');
+    backend.backend.cloud.job('smokeJob', () => 'done');
+    const jobStatusId = await Parse.Cloud.startJob('smokeJob', {});
+    expect(jobStatusId).to.be.a('string');
+  });
 });

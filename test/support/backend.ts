@@ -47,7 +47,6 @@ export async function startTestBackend(overrides: Partial<BackendConfig> = {}): 
     databaseURI,
     serverURL,
     allowClientClassCreation: true,
-    allowMasterKeyInBody: true,
     ...overrides,
   });
   app.use('/parse', backend);
