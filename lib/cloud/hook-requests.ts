@@ -4,6 +4,7 @@
  */
 import type { RequestAuth } from '../auth/request-auth.js';
 import type { Logger } from '../config/options.js';
+import type { ByteBudget } from '../storage/storage.js';
 import type { HookObject } from './hook-object.js';
 import type { HookQuery } from './hook-query.js';
 
@@ -63,6 +64,8 @@ export interface HookCaller {
   context: Json;
   headers: Headers;
   ip: string | undefined;
+  /** The bytes the request may still read (`maxResponseSize`), shared by every read it makes. */
+  budget?: ByteBudget;
 }
 
 /** What every hook and function request carries. */

@@ -46,6 +46,18 @@ export interface BackendConfig {
   allowMasterKeyInBody?: boolean;
   /** Largest JSON body accepted, in bytes or as `'20mb'`. Default `'20mb'`. */
   maxRequestSize?: string | number;
+  /**
+   * Most bytes one request may assemble from the database (its results, included objects, sub-query
+   * results, every read of a batch), in bytes or as `'100mb'`; past it the request answers 116
+   * and nothing more is read. `-1` switches the bound off. Default `'100mb'`. Beyond parse-server,
+   * which has no such bound: one request must not exhaust the process's memory.
+   */
+  maxResponseSize?: string | number;
+  /**
+   * parse-server's `requestComplexity`: bounds on the work one client request may ask for. Callers
+   * with the master key (or read-only master key) are exempt; `-1` switches a bound off.
+   */
+  requestComplexity?: RequestComplexity;
   /** Whether clients (without the master key) may create new classes. Default false. */
   allowClientClassCreation?: boolean;
   /** Whether clients may choose their own objectIds. Default false. */
@@ -176,6 +188,31 @@ export interface FileUploadOptions {
   fileExtensions?: string[];
 }
 
+/**
+ * parse-server's `requestComplexity` option. Each bound is a positive integer, or `-1` for none.
+ * The defaults are the ones parse-server has announced for its next major version.
+ */
+export interface RequestComplexity {
+  /** Most sub-requests in one `/batch`. Default 100; 107 past it. */
+  batchRequestLimit?: number;
+  /** Deepest include path (`a.b.c` is 3). Default 10; 102 past it. */
+  includeDepth?: number;
+  /** Most include paths in one query. Default 100; 102 past it. */
+  includeCount?: number;
+  /** Deepest nesting of `$or`/`$and`/`$nor`. Default 10; 102 past it. */
+  queryDepth?: number;
+  /** Deepest nesting of `$inQuery`/`$notInQuery`/`$select`/`$dontSelect`. Default 10; 102 past it. */
+  subqueryDepth?: number;
+  /** Most objects a sub-query reads (more are left out, as in parse-server). Default none (-1). */
+  subqueryLimit?: number;
+  /** Whether clients may use `$regex`. Default true; false answers 102. */
+  allowRegex?: boolean;
+  /** Accepted for parse-server configs; Plinth serves no GraphQL. */
+  graphQLDepth?: number;
+  /** Accepted for parse-server configs; Plinth serves no GraphQL. */
+  graphQLFields?: number;
+}
+
 /** JSON Schema of the plain-data options; instance options (database, logger) are checked by code. */
 export const configSchema = {
   type: 'object',
@@ -196,6 +233,20 @@ export const configSchema = {
     masterKeyIps: { type: 'array', items: { type: 'string', minLength: 1 } },
     allowMasterKeyInBody: { type: 'boolean' },
     maxRequestSize: { oneOf: [{ type: 'integer', minimum: 1 }, { type: 'string', pattern: '^\\d+(\\.\\d+)?\\s*(b|kb|mb|gb)$' }] },
+    maxResponseSize: { oneOf: [{ type: 'integer', minimum: 1 }, { const: -1 }, { type: 'string', pattern: '^\\d+(\\.\\d+)?\\s*(b|kb|mb|gb)$' }] },
+    requestComplexity: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        allowRegex: { type: 'boolean' },
+        ...Object.fromEntries(
+          ['batchRequestLimit', 'includeDepth', 'includeCount', 'queryDepth', 'subqueryDepth', 'subqueryLimit', 'graphQLDepth', 'graphQLFields'].map((key) => [
+            key,
+            { oneOf: [{ type: 'integer', minimum: 1 }, { const: -1 }] },
+          ]),
+        ),
+      },
+    },
     allowClientClassCreation: { type: 'boolean' },
     allowCustomObjectId: { type: 'boolean' },
     defaultLimit: { type: 'integer', minimum: 1 },
@@ -287,6 +338,10 @@ export interface ResolvedConfig {
   readonly masterKeyIps: readonly string[];
   readonly allowMasterKeyInBody: boolean;
   readonly maxRequestSize: string | number;
+  /** In bytes; `Infinity` when switched off. */
+  readonly maxResponseSize: number;
+  /** Every bound filled in; `Infinity` where switched off. */
+  readonly requestComplexity: ResolvedRequestComplexity;
   readonly allowClientClassCreation: boolean;
   readonly allowCustomObjectId: boolean;
   readonly defaultLimit: number;
@@ -316,7 +371,20 @@ export interface ResolvedConfig {
   readonly emailAdapter: EmailAdapter | null;
 }
 
+/** {@link RequestComplexity} with defaults applied and `-1` turned into `Infinity`. */
+export interface ResolvedRequestComplexity {
+  readonly batchRequestLimit: number;
+  readonly includeDepth: number;
+  readonly includeCount: number;
+  readonly queryDepth: number;
+  readonly subqueryDepth: number;
+  readonly subqueryLimit: number;
+  readonly allowRegex: boolean;
+}
+
 export const defaults = {
+  maxResponseSize: '100mb',
+  requestComplexity: { batchRequestLimit: 100, includeDepth: 10, includeCount: 100, queryDepth: 10, subqueryDepth: 10, subqueryLimit: -1 },
   masterKeyIps: ['127.0.0.1', '::1'],
   maxRequestSize: '20mb',
   defaultLimit: 100,

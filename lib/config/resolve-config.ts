@@ -4,7 +4,7 @@ import { isIP } from 'node:net';
 import { Db, MongoClient } from 'mongodb';
 import { withDefaultProtectedFields } from '../access/protected-fields.js';
 import { BackendConfigError } from '../errors/backend-error.js';
-import { configSchema, defaults, type BackendConfig, type Logger, type ResolvedConfig } from './options.js';
+import { configSchema, defaults, type BackendConfig, type Logger, type RequestComplexity, type ResolvedConfig, type ResolvedRequestComplexity } from './options.js';
 
 const ajv = new Ajv({ allErrors: true, strict: true });
 const validate = ajv.compile(configSchema);
@@ -96,6 +96,24 @@ export function sizeInBytes(size: string | number): number {
   return match ? Math.floor(Number(match[1]) * UNITS[match[2]!]!) : NaN;
 }
 
+/** `-1` (parse-server's "no limit") as `Infinity`, so that checks read `count > limit`. */
+function bound(value: number): number {
+  return value === -1 ? Infinity : value;
+}
+
+function resolveRequestComplexity(given: RequestComplexity): ResolvedRequestComplexity {
+  const d = defaults.requestComplexity;
+  return Object.freeze({
+    batchRequestLimit: bound(given.batchRequestLimit ?? d.batchRequestLimit),
+    includeDepth: bound(given.includeDepth ?? d.includeDepth),
+    includeCount: bound(given.includeCount ?? d.includeCount),
+    queryDepth: bound(given.queryDepth ?? d.queryDepth),
+    subqueryDepth: bound(given.subqueryDepth ?? d.subqueryDepth),
+    subqueryLimit: bound(given.subqueryLimit ?? d.subqueryLimit),
+    allowRegex: given.allowRegex ?? true,
+  });
+}
+
 /** Validates options and applies defaults; throws one {@link BackendConfigError} naming every bad key. */
 export function resolveConfig(input: unknown): ResolvedConfig {
   if (input === null || typeof input !== 'object') throw new BackendConfigError(['(config): must be an object']);
@@ -118,6 +136,8 @@ export function resolveConfig(input: unknown): ResolvedConfig {
     masterKeyIps: Object.freeze([...(config.masterKeyIps ?? defaults.masterKeyIps)]),
     allowMasterKeyInBody: config.allowMasterKeyInBody ?? true,
     maxRequestSize: config.maxRequestSize ?? defaults.maxRequestSize,
+    maxResponseSize: bound(sizeInBytes(config.maxResponseSize ?? defaults.maxResponseSize)),
+    requestComplexity: resolveRequestComplexity(config.requestComplexity ?? {}),
     allowClientClassCreation: config.allowClientClassCreation ?? false,
     allowCustomObjectId: config.allowCustomObjectId ?? false,
     defaultLimit: config.defaultLimit ?? defaults.defaultLimit,

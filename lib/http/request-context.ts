@@ -8,6 +8,7 @@ import { masterKeyAllowedFrom, secretsEqual } from '../auth/master-key.js';
 import type { RequestAuth } from '../auth/request-auth.js';
 import { AccessDeniedError, BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
+import { ResponseBudget } from '../objects/response-budget.js';
 import type { Services } from '../services.js';
 import type { ApiRequest, HttpMethod } from './api-request.js';
 
@@ -131,7 +132,7 @@ export async function readApiRequest(req: Request, services: Services): Promise<
     path: req.path,
     params,
     body: method === 'GET' ? undefined : body ?? rawBody,
-    caller: { auth, context: parseContext(credentials.context), headers: req.headers, ip: req.ip },
+    caller: { auth, context: parseContext(credentials.context), headers: req.headers, ip: req.ip, budget: new ResponseBudget(config.maxResponseSize) },
     mountPath: req.baseUrl,
   };
 }

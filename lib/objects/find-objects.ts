@@ -11,7 +11,7 @@ import { assertClassName } from '../schema/names.js';
 import type { OperationContext } from '../services.js';
 import type { RestObject, RestWhere } from '../storage/storage.js';
 import { afterFind, beforeFind } from './find-hooks.js';
-import { includePointers } from './include-pointers.js';
+import { assertIncludeComplexity, includePointers } from './include-pointers.js';
 import { resolveWhere } from './resolve-where.js';
 import { applyNestedSelection, includesForSelection } from './select-keys.js';
 
@@ -78,7 +78,8 @@ export async function findObjects(ctx: OperationContext, requestedClass: string,
   const { params } = plan;
   // Checked on the query that runs: a beforeFind may have turned a count into a find.
   const restriction = classAccess(auth, className, schema, params.limit === 0 && params.count ? 'count' : 'find');
-  const where = validateWhere(params.where, auth.master);
+  const where = validateWhere(params.where, auth.master, ctx.services.config.requestComplexity);
+  assertIncludeComplexity(ctx, params.include ?? []);
   const protection = fieldProtection(ctx.services.config.protectedFields, className, schema, auth);
   assertQueryable(protection, [...whereFields(where), ...(params.order ?? [])]);
   if (params.explain && !auth.master) throw new BackendError(ErrorCode.OPERATION_FORBIDDEN, 'explain needs the master key');
@@ -90,7 +91,7 @@ export async function findObjects(ctx: OperationContext, requestedClass: string,
   const resolved = restricted(await resolveWhere(ctx, schema, where), restriction);
   const readers = principalsOf(ctx.caller.auth);
   const { keys, extra } = fetchedKeys(params, protection);
-  const options = { order: params.order, skip: params.skip, limit: params.limit, keys, readPreference: params.readPreference, hint: params.hint };
+  const options = { order: params.order, skip: params.skip, limit: params.limit, keys, readPreference: params.readPreference, hint: params.hint, budget: ctx.caller.budget };
   if (params.explain) return { results: await ctx.services.storage.explainFind(schema, resolved, options) };
   const [results, count] = await Promise.all([
     params.limit === 0 ? Promise.resolve([]) : ctx.services.storage.findObjects(schema, resolved, options, readers),
@@ -109,6 +110,7 @@ export async function getObject(ctx: OperationContext, className: string, object
   const restriction = classAccess(auth, className, schema, 'get');
   const plan = await beforeFind(ctx, className, { ...params, where: { objectId } }, true);
   const protection = fieldProtection(ctx.services.config.protectedFields, className, schema, auth);
+  assertIncludeComplexity(ctx, plan.params.include ?? []);
   let found: RestObject[];
   if (plan.answered) {
     found = visibleResults(protection, plan.answered, fetchedKeys(plan.params, protection).extra);
@@ -117,12 +119,12 @@ export async function getObject(ctx: OperationContext, className: string, object
     let where: RestWhere = { objectId };
     if (plan.query) {
       // The hook may have added constraints; the object asked for stays the one looked up.
-      const changed = validateWhere(plan.params.where, auth.master);
+      const changed = validateWhere(plan.params.where, auth.master, ctx.services.config.requestComplexity);
       assertQueryable(protection, whereFields(changed));
       where = { $and: [where, await resolveWhere(ctx, schema, changed)] };
     }
     const { keys, extra } = fetchedKeys(plan.params, protection);
-    found = await ctx.services.storage.findObjects(schema, restricted(where, restriction), { limit: 1, keys }, principalsOf(ctx.caller.auth));
+    found = await ctx.services.storage.findObjects(schema, restricted(where, restriction), { limit: 1, keys, budget: ctx.caller.budget }, principalsOf(ctx.caller.auth));
     await shapeResults(ctx, schema, found, plan.params);
     found = visibleResults(protection, found, extra);
   }

@@ -6,13 +6,12 @@
 import { readRestriction, restricted } from '../access/class-access.js';
 import { fieldProtection, visibleTo } from '../access/protected-fields.js';
 import { principalsOf } from '../auth/request-auth.js';
+import { BackendError } from '../errors/backend-error.js';
+import { ErrorCode } from '../errors/error-codes.js';
 import type { OperationContext } from '../services.js';
 import type { RestObject } from '../storage/storage.js';
 
 type Json = Record<string, unknown>;
-
-/** Deepest include path followed (`a.b.c` is three levels). */
-const MAX_INCLUDE_DEPTH = 5;
 
 function isPointer(value: unknown): value is Json & { className: string; objectId: string } {
   return value !== null && typeof value === 'object' && (value as Json).__type === 'Pointer';
@@ -22,7 +21,7 @@ function isPointer(value: unknown): value is Json & { className: string; objectI
 function expandPaths(paths: string[], topLevelPointers: string[]): string[][] {
   const seen = new Set<string>();
   for (const path of paths) {
-    const segments = path === '*' ? null : path.split('.').slice(0, MAX_INCLUDE_DEPTH);
+    const segments = path === '*' ? null : path.split('.');
     if (!segments) {
       topLevelPointers.forEach((p) => seen.add(p));
       continue;
@@ -66,7 +65,7 @@ async function includeOne(ctx: OperationContext, results: Json[], path: string[]
     // Classes the caller may not read stay pointers, exactly as objects its ACLs hide do.
     const restriction = schema ? readRestriction(ctx.caller.auth, className, schema) : undefined;
     if (!schema || restriction === undefined) return;
-    const objects = await ctx.services.storage.findObjects(schema, restricted({ objectId: { $in: [...ids] } }, restriction), {}, principalsOf(ctx.caller.auth));
+    const objects = await ctx.services.storage.findObjects(schema, restricted({ objectId: { $in: [...ids] } }, restriction), { budget: ctx.caller.budget }, principalsOf(ctx.caller.auth));
     const protection = fieldProtection(ctx.services.config.protectedFields, className, schema, ctx.caller.auth);
     for (const object of objects) {
       fetched.set(`${className}$${String(object.objectId)}`, { ...visibleTo(protection, object), __type: 'Object', className });
@@ -76,6 +75,26 @@ async function includeOne(ctx: OperationContext, results: Json[], path: string[]
   for (const parent of parents) {
     const value = parent[field];
     parent[field] = Array.isArray(value) ? value.map(replace) : replace(value);
+  }
+}
+
+/**
+ * Refuses, for callers without the master key, more include paths (counting each level of
+ * `a.b.c`, as parse-server does) or deeper ones than `requestComplexity` allows, with 102.
+ */
+export function assertIncludeComplexity(ctx: OperationContext, paths: readonly string[]): void {
+  if (ctx.caller.auth.master || paths.length === 0) return;
+  const { includeDepth, includeCount } = ctx.services.config.requestComplexity;
+  const levels = new Set<string>();
+  let depth = 0;
+  for (const path of paths) {
+    const segments = path.split('.');
+    depth = Math.max(depth, segments.length);
+    for (let i = 1; i <= segments.length; i++) levels.add(segments.slice(0, i).join('.'));
+  }
+  if (depth > includeDepth) throw new BackendError(ErrorCode.INVALID_QUERY, `Include depth of ${depth} exceeds maximum allowed depth of ${includeDepth}`);
+  if (levels.size > includeCount) {
+    throw new BackendError(ErrorCode.INVALID_QUERY, `Number of include fields (${levels.size}) exceeds maximum allowed (${includeCount})`);
   }
 }
 

@@ -35,7 +35,12 @@ async function runQuery(ctx: OperationContext, className: string, where: RestWhe
   assertQueryable(fieldProtection(ctx.services.config.protectedFields, className, schema, auth), [...whereFields(where), ...keys]);
   if (!schema) return [];
   const resolved = restricted(await resolveWhere(ctx, schema, where), restriction);
-  const results = await ctx.services.storage.findObjects(schema, resolved, { keys: keys.map((k) => k.split('.')[0]!), limit: MAX_SUBQUERY_RESULTS + 1 }, principalsOf(auth));
+  // parse-server's requestComplexity.subqueryLimit reads at most that many, silently; past our own
+  // bound the sub-query is refused, since its results become one `$in` list.
+  const { subqueryLimit } = ctx.services.config.requestComplexity;
+  const limit = Math.min(subqueryLimit, MAX_SUBQUERY_RESULTS + 1);
+  const options = { keys: keys.map((k) => k.split('.')[0]!), limit, budget: ctx.caller.budget };
+  const results = await ctx.services.storage.findObjects(schema, resolved, options, principalsOf(auth));
   if (results.length > MAX_SUBQUERY_RESULTS) {
     throw new BackendError(ErrorCode.INVALID_QUERY, `a sub-query on ${className} matched more than ${MAX_SUBQUERY_RESULTS} objects; narrow it down`);
   }

@@ -19,7 +19,30 @@ const FIELD_OPERATORS = new Set([
 const SUBQUERY_OPERATORS = new Set(['$inQuery', '$notInQuery', '$select', '$dontSelect']);
 const RANGE_OPERATORS = new Set(['$lt', '$lte', '$gt', '$gte']);
 const LOGICAL = new Set(['$or', '$and', '$nor']);
+/** Deepest nesting inside one operand value (plain JSON). */
 const MAX_DEPTH = 10;
+/** Deepest nesting of `$or`/`$and`/`$nor` and sub-queries together, whoever asks: a bound on recursion. */
+const MAX_NESTING = 64;
+
+/**
+ * What a client's `where` may ask for: parse-server's `requestComplexity` bounds (`queryDepth`,
+ * `subqueryDepth`, `allowRegex`). Master-key callers are exempt.
+ */
+export interface WhereLimits {
+  readonly queryDepth: number;
+  readonly subqueryDepth: number;
+  readonly allowRegex: boolean;
+}
+
+const NO_LIMITS: WhereLimits = { queryDepth: Infinity, subqueryDepth: Infinity, allowRegex: true };
+
+/** Where a check is in the `where`: how deep in logical operators and in sub-queries. */
+interface Walk {
+  readonly master: boolean;
+  readonly limits: WhereLimits;
+  readonly logical: number;
+  readonly subquery: number;
+}
 
 function isObject(value: unknown): value is Json {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
@@ -120,7 +143,8 @@ function checkText(value: unknown): void {
 }
 
 /** `$inQuery`/`$notInQuery`: `{className, where}`; `$select`/`$dontSelect`: `{query: {className, where}, key}`. */
-function checkSubquery(op: string, value: unknown, master: boolean, depth: number): void {
+function checkSubquery(op: string, value: unknown, walk: Walk): void {
+  const master = walk.master;
   const bad = (): never => {
     throw new BackendError(ErrorCode.INVALID_QUERY, `improper usage of ${op}`);
   };
@@ -129,7 +153,10 @@ function checkSubquery(op: string, value: unknown, master: boolean, depth: numbe
   if (!isObject(query) || typeof query.className !== 'string') bad();
   const q = query as Json;
   assertClassName(q.className as string);
-  validateWhere(q.where ?? {}, master, depth + 1);
+  if (walk.subquery + 1 > walk.limits.subqueryDepth) {
+    throw invalidQuery(`Subquery nesting depth exceeds maximum allowed depth of ${walk.limits.subqueryDepth}`);
+  }
+  checkWhere(q.where ?? {}, { ...walk, subquery: walk.subquery + 1 });
   if (selects) {
     const key = (value as Json).key;
     if (typeof key !== 'string') bad();
@@ -155,11 +182,12 @@ function checkRegexAtoms(values: unknown[]): void {
   }
 }
 
-function checkConstraint(constraint: Json, master: boolean, depth: number): void {
+function checkConstraint(constraint: Json, walk: Walk): void {
   for (const [op, value] of Object.entries(constraint)) {
     if (!FIELD_OPERATORS.has(op)) throw new BackendError(ErrorCode.INVALID_JSON, `bad constraint: ${op}`);
+    if (op === '$regex' && !walk.limits.allowRegex) throw invalidQuery('$regex operator is not allowed');
     if (SUBQUERY_OPERATORS.has(op)) {
-      checkSubquery(op, value, master, depth);
+      checkSubquery(op, value, walk);
       continue;
     }
     if (op === '$text') {
@@ -177,6 +205,7 @@ function checkConstraint(constraint: Json, master: boolean, depth: number): void
     }
     if (op === '$exists' && typeof value !== 'boolean') throw new BackendError(ErrorCode.INVALID_JSON, '$exists needs a boolean');
     if (op === '$all' && (value as unknown[]).some((v) => isObject(v) && '$regex' in v)) {
+      if (!walk.limits.allowRegex) throw invalidQuery('$regex operator is not allowed');
       checkRegexAtoms(value as unknown[]);
       continue;
     }
@@ -210,14 +239,26 @@ export function whereFields(where: RestWhere): string[] {
   return fields;
 }
 
-/** Checks `where`; `master` callers may query internal fields. Throws a Parse error when invalid. */
-export function validateWhere(where: unknown, master: boolean, depth = 0): RestWhere {
+/**
+ * Checks `where`; `master` callers may query internal fields, and only other callers are held to
+ * `limits`. Throws a Parse error when invalid.
+ */
+export function validateWhere(where: unknown, master: boolean, limits: WhereLimits = NO_LIMITS): RestWhere {
+  checkWhere(where, { master, limits: master ? NO_LIMITS : limits, logical: 0, subquery: 0 });
+  return where as RestWhere;
+}
+
+function checkWhere(where: unknown, walk: Walk): void {
+  const { master } = walk;
   if (!isObject(where)) throw invalidQuery('where must be a JSON object');
-  if (depth > MAX_DEPTH) throw invalidQuery('query is nested too deeply');
+  if (walk.logical + walk.subquery > MAX_NESTING) throw invalidQuery('query is nested too deeply');
   for (const [key, value] of Object.entries(where)) {
     if (LOGICAL.has(key)) {
       if (!Array.isArray(value) || value.length === 0) throw invalidQuery(`${key} must be a non-empty array`);
-      value.forEach((sub) => validateWhere(sub, master, depth + 1));
+      if (walk.logical + 1 > walk.limits.queryDepth) {
+        throw invalidQuery(`Query condition nesting depth exceeds maximum allowed depth of ${walk.limits.queryDepth}`);
+      }
+      value.forEach((sub) => checkWhere(sub, { ...walk, logical: walk.logical + 1 }));
       continue;
     }
     if (key === '$relatedTo') {
@@ -232,8 +273,7 @@ export function validateWhere(where: unknown, master: boolean, depth = 0): RestW
     }
     if (key.startsWith('$')) throw invalidQuery(`Invalid key ${key} for find`);
     checkFieldName(key, master);
-    if (isObject(value) && Object.keys(value).some((k) => k.startsWith('$'))) checkConstraint(value, master, depth);
+    if (isObject(value) && Object.keys(value).some((k) => k.startsWith('$'))) checkConstraint(value, walk);
     else checkOperand(value);
   }
-  return where;
 }

@@ -30,6 +30,16 @@ export interface FindOptions {
   hint?: string | Record<string, unknown>;
   /** Match objects the principals may write (`_wperm`) rather than read: what hooks of a write see. */
   forWrite?: boolean;
+  /** Charged with the size of each document as it is read; it throws to stop the read. */
+  budget?: ByteBudget;
+}
+
+/**
+ * The bytes a request may still read. A storage MUST charge each document it reads (its stored
+ * size) before reading the next batch, and MUST let the error `charge` throws reach the caller.
+ */
+export interface ByteBudget {
+  charge(bytes: number): void;
 }
 
 export type DatabaseHealth = 'ok' | 'unreachable';
@@ -97,7 +107,7 @@ export interface Storage {
   existsIgnoringCase(schema: ClassSchema, field: string, value: string, exceptObjectId?: string): Promise<boolean>;
   countObjects(schema: ClassSchema, where: RestWhere, readers: Principals): Promise<number>;
   /** Runs an aggregation pipeline in Parse's terms (stages already checked by query/). */
-  aggregate(schema: ClassSchema, pipeline: readonly Record<string, unknown>[], readers: Principals, options?: Pick<FindOptions, 'readPreference' | 'hint'>): Promise<Record<string, unknown>[]>;
+  aggregate(schema: ClassSchema, pipeline: readonly Record<string, unknown>[], readers: Principals, options?: Pick<FindOptions, 'readPreference' | 'hint' | 'budget'>): Promise<Record<string, unknown>[]>;
   /** Distinct values of a field among the objects matching `where`. */
   distinct(schema: ClassSchema, field: string, where: RestWhere, readers: Principals): Promise<unknown[]>;
   /** The database's plan for a find (master only, for diagnosis). */

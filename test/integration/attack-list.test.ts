@@ -11,6 +11,7 @@
 import { expect } from 'chai';
 import type { Db } from 'mongodb';
 import type { Response } from 'supertest';
+import { BackendConfigError, createBackend } from 'plinth';
 import { APP_ID, appHeaders, masterHeaders, startTestBackend, type TestBackend } from '../support/backend.js';
 
 interface User { objectId: string; sessionToken: string }
@@ -606,6 +607,161 @@ describe('attack list: permission bypass attempts fail cleanly', () => {
       expect(await count(as(ann), { i: { $lt: 5 } })).to.equal(0);
       expect(await count(as(ann), { $or: [{ i: 0 }, { i: 1 }, { i: 2 }] })).to.equal(0);
       expect(await count(as(ann), { i: { $exists: true } })).to.equal(2);
+    });
+  });
+});
+
+describe('attack list: requests that ask for too much are bounded', () => {
+  let t: TestBackend;
+  const big = 'x'.repeat(10 * 1024 * 1024);
+  let bigId: string;
+  const clientBatch = (server: TestBackend, requests: Params[], headers: Headers = appHeaders) => server.http.post('/parse/batch').set(headers).send({ requests });
+  const reads = (count: number, path: string) => Array.from({ length: count }, () => ({ method: 'GET', path }));
+
+  before(async () => {
+    t = await startTestBackend();
+    bigId = (await t.http.post('/parse/classes/Note').set(appHeaders).send({ body: big }).expect(201)).body.objectId;
+  });
+  after(() => t.close());
+
+  describe('15. one request reading far more than it can answer', () => {
+    it('a batch of 100 reads of a 10 MB object answers 116 at the byte budget, and the server goes on', async () => {
+      const res = await clientBatch(t, reads(100, `/parse/classes/Note/${bigId}`));
+      expectRefused(res, 116);
+      expect(res.body.error).to.include('maxResponseSize');
+      const health = await t.http.get('/parse/health').set(appHeaders);
+      expect(health.status).to.equal(200);
+      const one = await t.http.get(`/parse/classes/Note/${bigId}`).set(appHeaders);
+      expect(one.body.body).to.have.length(big.length);
+    });
+
+    it('the master key is bounded by the byte budget too: 1,000 finds of the class answer 116', async () => {
+      const res = await clientBatch(t, reads(1000, '/parse/classes/Note'), masterHeaders);
+      expectRefused(res, 116);
+    });
+
+    it('a single find is bounded, and asking for fewer keys gets the answer', async () => {
+      const small = await startTestBackend({ maxResponseSize: '2mb' });
+      try {
+        const objects = Array.from({ length: 8 }, (_, i) => ({ method: 'POST', path: '/parse/classes/Page', body: { i, text: 'y'.repeat(512 * 1024) } }));
+        await clientBatch(small, objects).expect(200);
+        expectRefused(await small.http.get('/parse/classes/Page').set(appHeaders), 116);
+        const slim = await small.http.get('/parse/classes/Page').query({ keys: 'i' }).set(appHeaders);
+        expect(slim.status).to.equal(200);
+        expect(slim.body.results).to.have.length(8);
+      } finally {
+        await small.close();
+      }
+    });
+
+    it('includes count against the same budget', async () => {
+      const small = await startTestBackend({ maxResponseSize: '2mb' });
+      try {
+        const target = (await small.http.post('/parse/classes/Page').set(appHeaders).send({ text: 'y'.repeat(2560 * 1024) }).expect(201)).body.objectId;
+        await small.http.post('/parse/classes/Ref').set(appHeaders).send({ page: pointer('Page', target) }).expect(201);
+        expect((await small.http.get('/parse/classes/Ref').set(appHeaders)).status).to.equal(200);
+        expectRefused(await small.http.get('/parse/classes/Ref').query({ include: 'page' }).set(appHeaders), 116);
+      } finally {
+        await small.close();
+      }
+    });
+
+    it('maxResponseSize: -1 switches the budget off', async () => {
+      const open = await startTestBackend({ maxResponseSize: -1 });
+      try {
+        const objects = Array.from({ length: 3 }, () => ({ method: 'POST', path: '/parse/classes/Page', body: { text: 'y'.repeat(1024 * 1024) } }));
+        await clientBatch(open, objects).expect(200);
+        expect((await open.http.get('/parse/classes/Page').set(appHeaders)).body.results).to.have.length(3);
+      } finally {
+        await open.close();
+      }
+    });
+  });
+
+  describe("16. requestComplexity, parse-server's bounds on one client request", () => {
+    const nestedOr = (depth: number): Params => (depth === 0 ? { n: 1 } : { $or: [nestedOr(depth - 1), { n: 2 }] });
+    const nestedInQuery = (depth: number): Params =>
+      depth === 0 ? { n: 1 } : { self: { $inQuery: { className: 'Deep', where: nestedInQuery(depth - 1) } } };
+    const get = (server: TestBackend, params: Params, headers: Headers = appHeaders) => {
+      const query: Record<string, string> = {};
+      for (const [k, v] of Object.entries(params)) query[k] = typeof v === 'string' ? v : JSON.stringify(v);
+      return server.http.get('/parse/classes/Deep').query(query).set(headers);
+    };
+
+    before(async () => {
+      await t.http.post('/parse/classes/Deep').set(appHeaders).send({ n: 1, title: 'abc' }).expect(201);
+    });
+
+    it('a client batch of more than 100 sub-requests answers 107; the master key may send more', async () => {
+      const res = await clientBatch(t, reads(101, '/parse/classes/Deep'));
+      expectRefused(res, 107);
+      expect(res.body.error).to.equal('Batch request contains 101 sub-requests, which exceeds the limit of 100.');
+      expect((await clientBatch(t, reads(101, '/parse/classes/Deep'), masterHeaders)).status).to.equal(200);
+      expect((await clientBatch(t, reads(100, '/parse/classes/Deep'))).status).to.equal(200);
+    });
+
+    it('include deeper than 10 levels or wider than 100 paths answers 102 for clients', async () => {
+      const deep = Array.from({ length: 11 }, (_, i) => `p${i}`).join('.');
+      const tooDeep = await get(t, { include: deep });
+      expectRefused(tooDeep, 102);
+      expect(tooDeep.body.error).to.equal('Include depth of 11 exceeds maximum allowed depth of 10');
+      const wide = Array.from({ length: 101 }, (_, i) => `p${i}`).join(',');
+      const tooWide = await get(t, { include: wide });
+      expectRefused(tooWide, 102);
+      expect(tooWide.body.error).to.equal('Number of include fields (101) exceeds maximum allowed (100)');
+      expect((await get(t, { include: deep }, masterHeaders)).status).to.equal(200);
+      expect((await get(t, { include: Array.from({ length: 10 }, (_, i) => `p${i}`).join('.') })).status).to.equal(200);
+    });
+
+    it('$or nested deeper than 10 answers 102 for clients', async () => {
+      const res = await get(t, { where: nestedOr(11) });
+      expectRefused(res, 102);
+      expect(res.body.error).to.equal('Query condition nesting depth exceeds maximum allowed depth of 10');
+      expect((await get(t, { where: nestedOr(10) })).body.results).to.have.length(1);
+      expect((await get(t, { where: nestedOr(11) }, masterHeaders)).body.results).to.have.length(1);
+    });
+
+    it('sub-queries nested deeper than 10 answer 102 for clients', async () => {
+      const res = await get(t, { where: nestedInQuery(11) });
+      expectRefused(res, 102);
+      expect(res.body.error).to.equal('Subquery nesting depth exceeds maximum allowed depth of 10');
+      expect((await get(t, { where: nestedInQuery(10) })).status).to.equal(200);
+    });
+
+    it('allowRegex: false refuses $regex (and regex $all) for clients, not for the master key', async () => {
+      const strict = await startTestBackend({ requestComplexity: { allowRegex: false } });
+      try {
+        await strict.http.post('/parse/classes/Deep').set(appHeaders).send({ title: 'abc', tags: ['abc'] }).expect(201);
+        const regex = await get(strict, { where: { title: { $regex: '^a' } } });
+        expectRefused(regex, 102);
+        expect(regex.body.error).to.equal('$regex operator is not allowed');
+        expectRefused(await get(strict, { where: { tags: { $all: [{ $regex: '^a' }] } } }), 102);
+        expect((await get(strict, { where: { title: { $regex: '^a' } } }, masterHeaders)).body.results).to.have.length(1);
+      } finally {
+        await strict.close();
+      }
+    });
+
+    it('subqueryLimit caps what a sub-query reads; bounds are configurable and -1 switches one off', async () => {
+      const tuned = await startTestBackend({ requestComplexity: { subqueryLimit: 2, batchRequestLimit: -1, queryDepth: 1 } });
+      try {
+        const five = Array.from({ length: 5 }, (_, n) => ({ method: 'POST', path: '/parse/classes/Deep', body: { n } }));
+        await clientBatch(tuned, five).expect(200);
+        const inQuery = await get(tuned, { where: { objectId: { $select: { query: { className: 'Deep', where: {} }, key: 'objectId' } } } });
+        expect(inQuery.body.results).to.have.length(2);
+        expect((await clientBatch(tuned, reads(150, '/parse/classes/Deep'))).status).to.equal(200);
+        expectRefused(await get(tuned, { where: nestedOr(2) }), 102);
+      } finally {
+        await tuned.close();
+      }
+    });
+
+    it('bad requestComplexity values are refused when the backend is created', () => {
+      const bad = [{ batchRequestLimit: 0 }, { includeDepth: 1.5 }, { queryDepth: -2 }, { allowRegex: 'no' }, { unknown: 1 }];
+      for (const requestComplexity of bad) {
+        expect(() => createBackend({ appId: APP_ID, masterKey: 'mk', databaseURI: 'mongodb://127.0.0.1:1/x', requestComplexity } as never), JSON.stringify(requestComplexity)).to.throw(BackendConfigError, /requestComplexity/);
+      }
+      expect(() => createBackend({ appId: APP_ID, masterKey: 'mk', databaseURI: 'mongodb://127.0.0.1:1/x', maxResponseSize: 'lots' })).to.throw(BackendConfigError, /maxResponseSize/);
     });
   });
 });

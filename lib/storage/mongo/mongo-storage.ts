@@ -5,12 +5,12 @@
  * callers never pass sessions around.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { Db, MongoClient, ReadPreference, type ClientSession, type Document, type MongoClientOptions } from 'mongodb';
+import { BSON, Db, MongoClient, ReadPreference, type AbstractCursor, type ClientSession, type Document, type MongoClientOptions } from 'mongodb';
 import { BackendError } from '../../errors/backend-error.js';
 import { ErrorCode } from '../../errors/error-codes.js';
 import { classSchema, type ClassSchema, type SchemaChange } from '../../schema/class-schema.js';
 import { fromStorageType, toStorageType, type FieldType } from '../../schema/field-types.js';
-import type { DatabaseHealth, FindOptions, GlobalConfig, Principals, RelationRef, RestObject, RestWhere, Storage, UserSecrets, UserTokenKind } from '../storage.js';
+import type { ByteBudget, DatabaseHealth, FindOptions, GlobalConfig, Principals, RelationRef, RestObject, RestWhere, Storage, UserSecrets, UserTokenKind } from '../storage.js';
 import { documentToObject, interiorFromMongo, interiorToMongo, pointerFromStored, storedKey, type FileUrl } from './codec.js';
 import { fromMongoResult, toMongoPipeline } from './aggregate-pipeline.js';
 import { GridFsFileStore } from './gridfs-file-store.js';
@@ -49,6 +49,28 @@ const READ_PREFERENCE_MODES = {
 
 function readPreferenceOf(options: FindOptions): ReadPreference | undefined {
   return options.readPreference ? new ReadPreference(READ_PREFERENCE_MODES[options.readPreference]) : undefined;
+}
+
+/**
+ * Reads a cursor to its end, charging `budget` with each document's size one batch at a time, so
+ * that a read past the budget stops after the batch that crossed it.
+ */
+async function readCharged<T extends Document>(cursor: AbstractCursor<T>, budget: ByteBudget | undefined): Promise<T[]> {
+  if (!budget) return cursor.toArray();
+  // A request already past its budget reads nothing more.
+  budget.charge(0);
+  const docs: T[] = [];
+  try {
+    while (await cursor.hasNext()) {
+      for (const doc of cursor.readBufferedDocuments()) {
+        budget.charge(BSON.calculateObjectSize(doc));
+        docs.push(doc);
+      }
+    }
+  } finally {
+    await cursor.close();
+  }
+  return docs;
 }
 
 export class MongoStorage implements Storage {
@@ -282,17 +304,18 @@ export class MongoStorage implements Storage {
       }
     }
     const docs = await this.run((db, session) =>
-      db.collection(schema.className)
-        .find(filter, { sort, skip: options.skip, limit: options.limit, projection, session, hint: options.hint as Document | string | undefined, readPreference: readPreferenceOf(options) })
-        .toArray(),
+      readCharged(
+        db.collection(schema.className).find(filter, { sort, skip: options.skip, limit: options.limit, projection, session, hint: options.hint as Document | string | undefined, readPreference: readPreferenceOf(options) }),
+        options.budget,
+      ),
     );
     return docs.map((doc) => documentToObject(schema, doc, this.options.fileUrl));
   }
 
-  async aggregate(schema: ClassSchema, pipeline: readonly Record<string, unknown>[], readers: Principals, options: Pick<FindOptions, 'readPreference' | 'hint'> = {}): Promise<Record<string, unknown>[]> {
+  async aggregate(schema: ClassSchema, pipeline: readonly Record<string, unknown>[], readers: Principals, options: Pick<FindOptions, 'readPreference' | 'hint' | 'budget'> = {}): Promise<Record<string, unknown>[]> {
     const stages = toMongoPipeline(schema, [...pipeline], readers);
     const aggregateOptions = { session: undefined as ClientSession | undefined, readPreference: readPreferenceOf(options), hint: options.hint as Document | string | undefined };
-    const docs = await this.run((db, session) => db.collection(schema.className).aggregate(stages, { ...aggregateOptions, session }).toArray()).catch((err: unknown) => {
+    const docs = await this.run((db, session) => readCharged(db.collection(schema.className).aggregate(stages, { ...aggregateOptions, session }), options.budget)).catch((err: unknown) => {
       // The database refusing a stage or expression is a bad query, not a server fault.
       if ((err as { name?: string } | null)?.name === 'MongoServerError') throw new BackendError(ErrorCode.INVALID_QUERY, (err as Error).message, { cause: err });
       throw err;

@@ -1,0 +1,45 @@
+/**
+ * The bounds on one request (maxResponseSize, requestComplexity) as the Parse JS SDK meets them:
+ * ordinary use stays inside them, and a query past them gets a Parse.Error with the code.
+ */
+import { expect } from 'chai';
+import { startTestBackend, type TestBackend } from '../support/backend.js';
+import { useBackend, type ParseSdk } from '../support/parse-sdk.js';
+import { expectParseError } from './helpers.js';
+
+describe('Parse JS SDK: request limits', () => {
+  let backend: TestBackend;
+  let Parse: ParseSdk;
+
+  before(async () => {
+    backend = await startTestBackend({ maxResponseSize: '1mb' });
+    Parse = useBackend(backend);
+  });
+  after(() => backend.close());
+
+  it('saveAll of 250 objects passes the 100-request batch bound (the SDK sends batches of 20)', async () => {
+    const objects = Array.from({ length: 250 }, (_, i) => new Parse.Object('Many').set('i', i));
+    await Parse.Object.saveAll(objects);
+    expect(await new Parse.Query('Many').count()).to.equal(250);
+  });
+
+  it('a query whose results pass maxResponseSize fails with 116; select() gets the answer', async () => {
+    const pages = Array.from({ length: 4 }, (_, i) => new Parse.Object('Heavy').set({ i, text: 'z'.repeat(300 * 1024) }));
+    await Parse.Object.saveAll(pages);
+    await expectParseError(new Parse.Query('Heavy').find(), Parse.Error.OBJECT_TOO_LARGE);
+    const slim = await new Parse.Query('Heavy').select('i').find();
+    expect(slim.map((o) => o.get('i')).sort()).to.deep.equal([0, 1, 2, 3]);
+  });
+
+  it('an include path deeper than 10 levels fails with 102', async () => {
+    const path = Array.from({ length: 11 }, (_, i) => `p${i}`).join('.');
+    const error = await expectParseError(new Parse.Query('Many').include(path).find(), Parse.Error.INVALID_QUERY);
+    expect(error.message).to.equal('Include depth of 11 exceeds maximum allowed depth of 10');
+  });
+
+  it('or-queries nested deeper than 10 fail with 102', async () => {
+    let query = new Parse.Query('Many').equalTo('i', 1);
+    for (let depth = 0; depth < 11; depth++) query = Parse.Query.or(query, new Parse.Query('Many').equalTo('i', 2));
+    await expectParseError(query.find(), Parse.Error.INVALID_QUERY);
+  });
+});
