@@ -173,6 +173,16 @@ function checkNestedPipeline(pipeline: unknown, outer: Walk): void {
   }
 }
 
+/**
+ * The rules a master-key caller's aggregate runs under. The read-only key is refused outright
+ * (119) when `allowAggregationForReadOnlyMasterKey` is off, as parse-server 9.10 does.
+ */
+export function pipelineCaller(readOnly: boolean, allowReadOnly: boolean): PipelineCaller {
+  if (!readOnly) return 'master';
+  if (!allowReadOnly) throw forbidden('run aggregates (allowAggregationForReadOnlyMasterKey is off)');
+  return 'readOnly';
+}
+
 /** The walk for the request's own pipeline. */
 export function topLevelWalk(caller: PipelineCaller): Walk {
   return { caller, depth: 0 };

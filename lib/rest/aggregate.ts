@@ -2,7 +2,7 @@
 import type { ApiReply, ApiRequest } from '../http/api-request.js';
 import { resolveWhere } from '../objects/resolve-where.js';
 import { parseAggregateParams } from '../query/aggregate-params.js';
-import type { PipelineCaller } from '../query/aggregate-stages.js';
+import { pipelineCaller } from '../query/aggregate-stages.js';
 import { withReadOnlyView } from '../query/read-only-view.js';
 import { assertClassName } from '../schema/names.js';
 import type { Services } from '../services.js';
@@ -11,7 +11,7 @@ import { requireMaster } from './server.js';
 export async function aggregate(services: Services, req: ApiRequest, className: string): Promise<ApiReply> {
   requireMaster(req);
   assertClassName(className);
-  const caller: PipelineCaller = req.caller.auth.readOnly === true ? 'readOnly' : 'master';
+  const caller = pipelineCaller(req.caller.auth.readOnly === true, services.config.allowAggregationForReadOnlyMasterKey);
   const params = parseAggregateParams(req.params, caller);
   const schema = await services.schemas.get(className);
   if (!schema) return { body: { results: [] } };

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { BackendError } from '../../lib/errors/backend-error.js';
 import { parseAggregateParams } from '../../lib/query/aggregate-params.js';
-import type { PipelineCaller } from '../../lib/query/aggregate-stages.js';
+import { pipelineCaller, type PipelineCaller } from '../../lib/query/aggregate-stages.js';
 import { readOnlyView, withReadOnlyView } from '../../lib/query/read-only-view.js';
 import { classSchema } from '../../lib/schema/class-schema.js';
 
@@ -33,6 +33,12 @@ describe('aggregate stages (lib/query/aggregate-stages.ts)', () => {
       expectCode(() => parse([{ $facet: { a: [{ $lookup: { from: 'Doc', pipeline: [stage], as: 'x' } }] } }], 'master'), 102, JSON.stringify(stage));
       expectCode(() => parse([{ $facet: { a: [{ $facet: { b: [stage] } }] } }], 'readOnly'), readOnlyCode, JSON.stringify(stage));
     }
+  });
+
+  it('refuses the read-only key outright when allowAggregationForReadOnlyMasterKey is off', () => {
+    expect(pipelineCaller(false, false)).to.equal('master');
+    expect(pipelineCaller(true, true)).to.equal('readOnly');
+    expectCode(() => pipelineCaller(true, false), 119);
   });
 });
 
