@@ -22,6 +22,11 @@ export interface BackendConfig {
   masterKey: string;
   /** A key that reads like the master key and is refused on every write. */
   readOnlyMasterKey?: string;
+  /**
+   * Let the read-only master key run `GET /aggregate` (pipelines and `distinct`). Default true, as
+   * in parse-server 9.10. Its pipelines never read another class or an internal field either way.
+   */
+  allowAggregationForReadOnlyMasterKey?: boolean;
   /** MongoDB connection string, e.g. `mongodb://127.0.0.1:27017/myapp`. Give this or `database`. */
   databaseURI?: string;
   /** An existing MongoClient (its default database is used) or Db, instead of `databaseURI`. */
@@ -222,6 +227,7 @@ export const configSchema = {
     appId: { type: 'string', minLength: 1 },
     masterKey: { type: 'string', minLength: 1 },
     readOnlyMasterKey: { type: 'string', minLength: 1 },
+    allowAggregationForReadOnlyMasterKey: { type: 'boolean' },
     databaseURI: { type: 'string', pattern: '^mongodb(\\+srv)?://' },
     database: {},
     databaseOptions: { type: 'object' },
@@ -328,6 +334,7 @@ export interface ResolvedConfig {
   readonly appId: string;
   readonly masterKey: string;
   readonly readOnlyMasterKey: string | undefined;
+  readonly allowAggregationForReadOnlyMasterKey: boolean;
   readonly databaseURI: string | undefined;
   readonly database: MongoClient | Db | undefined;
   readonly databaseOptions: MongoClientOptions;

@@ -125,6 +125,7 @@ export function resolveConfig(input: unknown): ResolvedConfig {
     appId: config.appId,
     masterKey: config.masterKey,
     readOnlyMasterKey: config.readOnlyMasterKey,
+    allowAggregationForReadOnlyMasterKey: config.allowAggregationForReadOnlyMasterKey ?? true,
     databaseURI: config.databaseURI,
     database: config.database,
     databaseOptions: { ...config.databaseOptions },

@@ -1,21 +1,16 @@
 /**
- * Parameters of GET /aggregate/:className: a `pipeline` of stages from an allowlist (read-only
- * stages; no `$out`, `$merge` or JavaScript), or `distinct` with an optional `where`.
+ * Parameters of GET /aggregate/:className: a `pipeline` of stages, checked at every depth by
+ * aggregate-stages.ts (read-only stages from an allowlist; no `$out`, `$merge` or JavaScript), or
+ * `distinct` with an optional `where`.
  */
 import { BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import { assertFieldPath } from '../schema/names.js';
+import { assertPathAllowed, assertWhereAllowed, checkStage, topLevelWalk, type PipelineCaller } from './aggregate-stages.js';
 import { decodeQueryValue, parseFindParams, type ReadPreferenceName } from './find-params.js';
 import { validateWhere } from './where.js';
 
 type Json = Record<string, unknown>;
-
-const STAGES = new Set([
-  '$match', '$group', '$sort', '$limit', '$skip', '$project', '$count', '$unwind', '$sample',
-  '$sortByCount', '$addFields', '$set', '$unset', '$replaceRoot', '$replaceWith', '$bucket', '$bucketAuto', '$facet',
-]);
-/** Operators that run JavaScript on the server: never from a request. */
-const FORBIDDEN_OPERATORS = new Set(['$where', '$function', '$accumulator']);
 
 export type AggregateParams =
   | { kind: 'pipeline'; pipeline: Json[]; readPreference: ReadPreferenceName | undefined; hint: string | Json | undefined }
@@ -25,50 +20,53 @@ function invalid(message: string): BackendError {
   return new BackendError(ErrorCode.INVALID_QUERY, message);
 }
 
-function checkExpression(value: unknown, depth: number): void {
-  if (depth > 20) throw invalid('pipeline is nested too deeply');
-  if (Array.isArray(value)) value.forEach((v) => checkExpression(v, depth + 1));
-  else if (value !== null && typeof value === 'object') {
-    for (const [key, inner] of Object.entries(value)) {
-      if (FORBIDDEN_OPERATORS.has(key)) throw invalid(`${key} is not allowed in a pipeline`);
-      checkExpression(inner, depth + 1);
-    }
-  }
+/**
+ * A `where` of `$match` or `distinct`. The full master key may query internal fields (as in a
+ * find); the read-only key may not, or a `$regex` on `_perishable_token` would spell out a reset token.
+ */
+function checkWhere(where: unknown, caller: PipelineCaller): Json {
+  assertWhereAllowed(where, caller);
+  return validateWhere(where, caller === 'master');
 }
 
 /** Accepts Parse's forms: an array of stages, or one object of stages; `$` may be left off names. */
-function readPipeline(raw: unknown): Json[] {
+function readPipeline(raw: unknown, caller: PipelineCaller): Json[] {
   const stages = Array.isArray(raw) ? raw : raw !== null && typeof raw === 'object' ? Object.entries(raw).map(([k, v]) => ({ [k]: v })) : null;
   if (!stages) throw invalid('pipeline must be an array of stages');
+  const walk = topLevelWalk(caller);
   return stages.map((stage: unknown) => {
     if (stage === null || typeof stage !== 'object' || Array.isArray(stage) || Object.keys(stage).length !== 1) {
       throw invalid('each pipeline stage must be an object with exactly one stage name');
     }
     const [name, body] = Object.entries(stage as Json)[0]!;
     const stageName = name.startsWith('$') ? name : `$${name}`;
-    if (!STAGES.has(stageName)) throw invalid(`Invalid parameter for query: ${name}`);
-    if (stageName === '$match') validateWhere(body, true);
-    else checkExpression(body, 0);
+    // The request's own `$match` stages are Parse `where`s (storage translates them); nested ones are MongoDB filters.
+    if (stageName === '$match') checkWhere(body, caller);
+    else checkStage(stageName, body, walk);
     return { [stageName]: body };
   });
 }
 
-export function parseAggregateParams(raw: Json): AggregateParams {
+function readDistinct(raw: Json, caller: PipelineCaller): AggregateParams {
+  const field = decodeQueryValue(raw.distinct);
+  if (typeof field !== 'string') throw invalid('distinct must be a field name');
+  if (caller === 'readOnly') assertPathAllowed(field);
+  if (!['objectId', 'createdAt', 'updatedAt'].includes(field)) assertFieldPath(field);
+  const where = decodeQueryValue(raw.where ?? {});
+  return { kind: 'distinct', field, where: checkWhere(typeof where === 'string' ? decodeQueryValue(where) : where, caller) };
+}
+
+/** Reads and checks the parameters for `caller`: the full master key, or the read-only one. */
+export function parseAggregateParams(raw: Json, caller: PipelineCaller): AggregateParams {
   for (const key of Object.keys(raw)) {
     // The SDKs send readPreference (often empty) with every aggregate; it is read by the database driver.
     if (!['pipeline', 'distinct', 'where', 'readPreference', 'hint'].includes(key)) throw invalid(`Invalid parameter for query: ${key}`);
   }
-  if (raw.distinct !== undefined) {
-    const field = decodeQueryValue(raw.distinct);
-    if (typeof field !== 'string') throw invalid('distinct must be a field name');
-    if (!['objectId', 'createdAt', 'updatedAt'].includes(field)) assertFieldPath(field);
-    const where = decodeQueryValue(raw.where ?? {});
-    return { kind: 'distinct', field, where: validateWhere(typeof where === 'string' ? decodeQueryValue(where) : where, true) };
-  }
+  if (raw.distinct !== undefined) return readDistinct(raw, caller);
   // readPreference and hint are checked exactly as for finds.
   const { readPreference, hint } = parseFindParams(
     Object.fromEntries(Object.entries(raw).filter(([k, v]) => (k === 'readPreference' || k === 'hint') && v !== null && v !== undefined && v !== '')),
     { single: false, defaultLimit: 1, maxLimit: undefined },
   );
-  return { kind: 'pipeline', pipeline: readPipeline(decodeQueryValue(raw.pipeline ?? [])), readPreference, hint };
+  return { kind: 'pipeline', pipeline: readPipeline(decodeQueryValue(raw.pipeline ?? []), caller), readPreference, hint };
 }

@@ -21,6 +21,8 @@ type Headers = Record<string, string>;
 const pointer = (className: string, objectId: string) => ({ __type: 'Pointer', className, objectId });
 const as = (user: User): Headers => ({ ...appHeaders, 'X-Parse-Session-Token': user.sessionToken });
 const withToken = (sessionToken: string): Headers => ({ ...appHeaders, 'X-Parse-Session-Token': sessionToken });
+const READ_ONLY_KEY = 'test-read-only-key';
+const readOnly: Headers = { ...appHeaders, 'X-Parse-Master-Key': READ_ONLY_KEY };
 
 /** A refusal with `code`: the HTTP status Parse gives it, and nothing but the error in the body. */
 function expectRefused(res: Response, code: number, label = ''): void {
@@ -62,7 +64,7 @@ describe('attack list: permission bypass attempts fail cleanly', () => {
 
   before(async () => {
     // Users readable by everyone, so that only the protected fields stand between ann and bob's.
-    t = await startTestBackend({ enforcePrivateUsers: false });
+    t = await startTestBackend({ enforcePrivateUsers: false, readOnlyMasterKey: READ_ONLY_KEY });
     db = await t.db();
     ann = await signUp(t, 'ann');
     bob = await signUp(t, 'bob');
@@ -607,6 +609,156 @@ describe('attack list: permission bypass attempts fail cleanly', () => {
       expect(await count(as(ann), { i: { $lt: 5 } })).to.equal(0);
       expect(await count(as(ann), { $or: [{ i: 0 }, { i: 1 }, { i: 2 }] })).to.equal(0);
       expect(await count(as(ann), { i: { $exists: true } })).to.equal(2);
+    });
+  });
+
+  describe('15. the read-only master key in an aggregate', () => {
+    const RESET_TOKEN = 'bob-reset-token-0123456789';
+    const VERIFY_TOKEN = 'bob-verify-token-0123456789';
+    let bobHash: string;
+    let storedSessionToken: string;
+    /** GET /aggregate/:className with JSON-encoded parameters, with the read-only key unless told otherwise. */
+    const aggregate = (className: string, params: Params, headers: Headers = readOnly) => {
+      const query: Record<string, string> = {};
+      for (const [k, v] of Object.entries(params)) query[k] = typeof v === 'string' ? v : JSON.stringify(v);
+      return t.http.get(`/parse/aggregate/${className}`).query(query).set(headers);
+    };
+    /** Refused with 119, and none of bob's secrets in the answer. */
+    const expectForbidden = (res: Response, label: string): void => {
+      expectRefused(res, 119, label);
+      expectNoLeak(res, bobHash, RESET_TOKEN, VERIFY_TOKEN, storedSessionToken);
+    };
+
+    before(async () => {
+      // A pending password reset and email verification: what an attacker would take over the account with.
+      await db.collection('_User').updateOne({ _id: bob.objectId } as never, { $set: { _perishable_token: RESET_TOKEN, _email_verify_token: VERIFY_TOKEN } });
+      bobHash = (await storedUser(bob))._hashed_password as string;
+      expect(bobHash).to.match(/^\$2/);
+      storedSessionToken = (await db.collection('_Session').findOne({ _p_user: `_User$${bob.objectId}` }))!._session_token as string;
+    });
+
+    it('refuses the reported attack: a $lookup into _User inside a $facet (119, no hash)', async () => {
+      const pipeline = [{ $limit: 1 }, { $facet: { a: [{ $lookup: { from: '_User', pipeline: [{ $project: { _perishable_token: 1, _hashed_password: 1 } }], as: 'u' } }] } }];
+      expectForbidden(await aggregate('Doc', { pipeline }), 'reported attack');
+      // The same sent as the JS SDK sends it (POST with _method GET and the key in the body).
+      const body = { _method: 'GET', _ApplicationId: APP_ID, _MasterKey: READ_ONLY_KEY, pipeline };
+      expectForbidden(await t.http.post('/parse/aggregate/Doc').set('Content-Type', 'text/plain').send(JSON.stringify(body)), 'body form');
+    });
+
+    it('refuses every stage that reads another collection, at the top and nested', async () => {
+      const lookupForm = { $lookup: { from: '_User', localField: 'nope', foreignField: 'nope', as: 'u' } };
+      const reads: Params[] = [
+        { $unionWith: '_User' },
+        { $unionWith: { coll: '_User', pipeline: [{ $project: { _hashed_password: 1 } }] } },
+        { $graphLookup: { from: '_User', startWith: 'bob', connectFromField: 'username', connectToField: 'username', as: 'g' } },
+        lookupForm,
+        { $lookup: { from: '_Session', pipeline: [], as: 's' } },
+        { $lookup: { from: 'Doc', pipeline: [], as: 'same' } },
+      ];
+      for (const stage of reads) {
+        expectForbidden(await aggregate('Doc', { pipeline: [stage] }), `top ${JSON.stringify(stage)}`);
+        expectForbidden(await aggregate('Doc', { pipeline: [{ $limit: 1 }, { $facet: { a: [stage] } }] }), `in $facet ${JSON.stringify(stage)}`);
+      }
+      // The object form of a pipeline, and a stage name without its `$`.
+      expectForbidden(await aggregate('Doc', { pipeline: { facet: { a: [lookupForm] } } }), 'object form');
+    });
+
+    it('checks pipelines nested three and more levels deep, and bounds the nesting', async () => {
+      const deepRead = { $unionWith: { coll: 'Doc', pipeline: [{ $lookup: { from: 'Doc', pipeline: [{ $facet: { c: [{ $lookup: { from: '_User', pipeline: [], as: 'u' } }] } }], as: 'l' } }] } };
+      expectForbidden(await aggregate('Doc', { pipeline: [{ $facet: { a: [deepRead] } }] }), 'lookup in facet in lookup in unionWith');
+      const deepField = { $facet: { a: [{ $facet: { b: [{ $facet: { c: [{ $project: { h: '$_hashed_password' } }] } }] } }] } };
+      expectForbidden(await aggregate('_User', { pipeline: [deepField] }), 'field in facet in facet in facet');
+      // Past a sane depth the pipeline is refused as a bad query, for every key, before the database sees it.
+      let nested: Params = { $match: {} };
+      for (let i = 0; i < 12; i++) nested = { $facet: { [`f${i}`]: [nested] } };
+      for (const headers of [readOnly, masterHeaders]) {
+        const res = await aggregate('Doc', { pipeline: [nested] }, headers);
+        expectRefused(res, 102, 'twelve levels');
+        expect(res.body.error).to.match(/nested too deeply/);
+      }
+      let absurd: Params = { $match: {} };
+      for (let i = 0; i < 500; i++) absurd = { $facet: { f: [absurd] } };
+      const res = await t.http.post('/parse/aggregate/Doc').set('Content-Type', 'text/plain')
+        .send(JSON.stringify({ _method: 'GET', _ApplicationId: APP_ID, _MasterKey: READ_ONLY_KEY, pipeline: [absurd] }));
+      expect(res.status, JSON.stringify(res.body)).to.equal(400);
+      expect([102, 107, 119]).to.include(res.body.code);
+    });
+
+    it('refuses references to internal and secret fields, as keys and as $field values', async () => {
+      const attempts: [string, Params[]][] = [
+        ['_User', [{ $project: { h: '$_hashed_password' } }]],
+        ['_User', [{ $project: { _hashed_password: 1, _perishable_token: 1 } }]],
+        ['_User', [{ $addFields: { t: { $concat: ['x', '$_perishable_token'] } } }]],
+        ['_User', [{ $group: { _id: '$_email_verify_token' } }]],
+        ['_User', [{ $match: { _perishable_token: { $regex: '^bob' } } }, { $count: 'n' }]],
+        ['_User', [{ $match: { $or: [{ _perishable_token: RESET_TOKEN }] } }]],
+        ['_User', [{ $sort: { _hashed_password: 1 } }]],
+        ['_User', [{ $project: { h: { $getField: { field: '_hashed_password', input: '$$ROOT' } } } }]],
+        ['_User', [{ $project: { h: '$$ROOT._hashed_password' } }]],
+        ['_User', [{ $project: { a: '$authData' } }]],
+        ['_User', [{ $facet: { a: [{ $match: { _hashed_password: { $exists: true } } }] } }]],
+        ['_Session', [{ $project: { t: '$sessionToken' } }]],
+        ['_Session', [{ $project: { t: '$_session_token' } }]],
+        ['Doc', [{ $project: { _rperm: 1 } }]],
+        ['Doc', [{ $project: { r: '$_wperm' } }]],
+        ['Doc', [{ $unset: '_acl' }]],
+        ['Doc', [{ $out: 'Stolen' }]],
+        ['Doc', [{ $facet: { a: [{ $merge: { into: 'Stolen' } }] } }]],
+      ];
+      for (const [className, pipeline] of attempts) expectForbidden(await aggregate(className, { pipeline }), `${className} ${JSON.stringify(pipeline)}`);
+      expectForbidden(await aggregate('_Session', { distinct: 'sessionToken' }), 'distinct sessionToken');
+      expectForbidden(await aggregate('_User', { distinct: 'username', where: { _perishable_token: RESET_TOKEN } }), 'distinct where');
+      expect(await db.listCollections({ name: 'Stolen' }).toArray()).to.deep.equal([]);
+    });
+
+    it('shows whole documents without their internal fields ($$ROOT, $facet, $objectToArray, computed names)', async () => {
+      const pipelines: Params[][] = [
+        [{ $group: { _id: null, all: { $push: '$$ROOT' } } }],
+        [{ $facet: { a: [{ $match: {} }] } }],
+        [{ $project: { kv: { $objectToArray: '$$ROOT' } } }],
+        [{ $replaceRoot: { newRoot: { doc: '$$ROOT' } } }],
+        // A name the checks cannot see: computed, so only the view stands in the way.
+        [{ $project: { username: 1, h: { $getField: { field: { $concat: ['_hashed', '_password'] }, input: '$$ROOT' } } } }],
+      ];
+      for (const pipeline of pipelines) {
+        const res = await aggregate('_User', { pipeline });
+        expect(res.status, JSON.stringify(res.body)).to.equal(200);
+        expect(JSON.stringify(res.body), JSON.stringify(pipeline)).to.include('bob');
+        expectNoLeak(res, bobHash, RESET_TOKEN, VERIFY_TOKEN, '_rperm', '_acl', 'anon-secret-id');
+      }
+      const sessions = await aggregate('_Session', { pipeline: [{ $group: { _id: null, all: { $push: '$$ROOT' } } }] });
+      expect(sessions.status).to.equal(200);
+      expectNoLeak(sessions, storedSessionToken);
+    });
+
+    it('still runs ordinary pipelines and distinct on the class itself', async () => {
+      const grouped = await aggregate('Doc', { pipeline: [{ $match: { title: { $exists: true } } }, { $group: { _id: '$title', n: { $sum: 1 } } }, { $sort: { _id: 1 } }] });
+      expect(grouped.status, JSON.stringify(grouped.body)).to.equal(200);
+      expect(grouped.body.results.map((r: { objectId: string }) => r.objectId)).to.include.members(['ann-own', BOB_SECRET]);
+      const projected = await aggregate('_User', { pipeline: [{ $match: { username: 'bob' } }, { $project: { username: 1, createdAt: 1, email: 1 } }] });
+      expect(projected.body.results).to.have.length(1);
+      expect(projected.body.results[0]).to.include({ objectId: bob.objectId, username: 'bob', email: BOB_EMAIL });
+      expect(projected.body.results[0].createdAt).to.be.a('string');
+      const counted = await aggregate('Doc', { pipeline: [{ $facet: { total: [{ $count: 'n' }] } }] });
+      expect(counted.body.results).to.deep.equal([{ total: [{ n: await db.collection('Doc').countDocuments() }] }]);
+      expect((await aggregate('Doc', { distinct: 'title' })).body.results).to.include(BOB_SECRET);
+    });
+
+    it('leaves the full master key free to read other classes (parse-server\'s behaviour), never to write', async () => {
+      const joined = await aggregate('Doc', { pipeline: [{ $match: { title: BOB_SECRET } }, { $lookup: { from: '_User', localField: 'title', foreignField: 'username', as: 'u' } }] }, masterHeaders);
+      expect(joined.status, JSON.stringify(joined.body)).to.equal(200);
+      expect(joined.body.results).to.have.length(1);
+      expect(joined.body.results[0].u).to.deep.equal([]);
+      const users = await aggregate('Doc', { pipeline: [{ $limit: 1 }, { $lookup: { from: '_User', pipeline: [{ $match: { username: 'bob' } }, { $project: { username: 1 } }], as: 'u' } }] }, masterHeaders);
+      expect(users.status, JSON.stringify(users.body)).to.equal(200);
+      expect(users.body.results[0].u).to.deep.equal([{ _id: bob.objectId, username: 'bob' }]);
+      const union = await aggregate('Doc', { pipeline: [{ $project: { title: 1 } }, { $unionWith: { coll: '_User', pipeline: [{ $project: { username: 1 } }] } }] }, masterHeaders);
+      expect(union.body.results.map((r: Params) => r.username ?? r.title)).to.include.members(['bob', BOB_SECRET]);
+      for (const stage of [{ $out: 'Stolen' }, { $merge: { into: 'Stolen' } }]) {
+        expectRefused(await aggregate('Doc', { pipeline: [stage] }, masterHeaders), 102, JSON.stringify(stage));
+        expectRefused(await aggregate('Doc', { pipeline: [{ $lookup: { from: 'Doc', pipeline: [stage], as: 'x' } }] }, masterHeaders), 102, JSON.stringify(stage));
+      }
+      expect(await db.listCollections({ name: 'Stolen' }).toArray()).to.deep.equal([]);
     });
   });
 });

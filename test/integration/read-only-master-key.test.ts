@@ -41,6 +41,26 @@ describe('readOnlyMasterKey', () => {
     expect((await t.http.get(`/parse/classes/Vault/${privateId}`).set(masterHeaders)).body.gold).to.equal(1);
   });
 
+  it('runs aggregates, unless allowAggregationForReadOnlyMasterKey is false (119; the master key still may)', async () => {
+    const pipeline = JSON.stringify([{ $group: { _id: null, n: { $sum: 1 } } }]);
+    expect((await t.http.get('/parse/aggregate/Vault').query({ pipeline }).set(readOnly)).body.results).to.deep.equal([{ objectId: null, n: 1 }]);
+    const closed = await startTestBackend({ readOnlyMasterKey: 'read-only-key', allowAggregationForReadOnlyMasterKey: false });
+    try {
+      await closed.http.post('/parse/classes/Vault').set(masterHeaders).send({ gold: 1 }).expect(201);
+      for (const query of [{ pipeline }, { distinct: 'gold' }]) {
+        const refused = await closed.http.get('/parse/aggregate/Vault').query(query).set(readOnly);
+        expect(refused.status).to.equal(400);
+        expect(refused.body.code).to.equal(119);
+        expect(refused.body).to.not.have.property('results');
+        expect((await closed.http.get('/parse/aggregate/Vault').query(query).set(masterHeaders)).status).to.equal(200);
+      }
+    } finally {
+      await closed.close();
+    }
+    expect(() => createBackend({ appId: 'a', masterKey: 'k', allowAggregationForReadOnlyMasterKey: 'no' as never, databaseURI: 'mongodb://127.0.0.1/x' }))
+      .to.throw(BackendConfigError, /allowAggregationForReadOnlyMasterKey/);
+  });
+
   it('must differ from the master key', () => {
     expect(() => createBackend({ appId: 'a', masterKey: 'k', readOnlyMasterKey: 'k', databaseURI: 'mongodb://127.0.0.1/x' })).to.throw(BackendConfigError, /readOnlyMasterKey/);
   });

@@ -1,23 +1,25 @@
 /**
  * Regression tests for server fixes found through the SDK: a field a beforeSave unsets, the
  * reserved `className` field, dotted `keys`/`excludeKeys`, unsorted distance queries (the SDK's
- * `$centerSphere`), `withinPolygon` with coordinate pairs and Parse.Polygon, and the error code
- * of an invalid sort key.
+ * `$centerSphere`), `withinPolygon` with coordinate pairs and Parse.Polygon, the error code
+ * of an invalid sort key, and an aggregate sent with the read-only master key.
  */
 import { expect } from 'chai';
 import type { SaveHookRequest } from 'plinth';
-import { startTestBackend, type TestBackend } from '../support/backend.js';
+import { APP_ID, MASTER_KEY, startTestBackend, type TestBackend } from '../support/backend.js';
 import { useBackend, type ParseSdk } from '../support/parse-sdk.js';
 import { asParseObject, expectParseError, uniqueClass, type SdkObject } from './helpers.js';
 
 type Query = InstanceType<ParseSdk['Query']>;
+
+const READ_ONLY_KEY = 'sdk-read-only-key';
 
 describe('Parse JS SDK: regressions', () => {
   let backend: TestBackend;
   let Parse: ParseSdk;
 
   before(async () => {
-    backend = await startTestBackend();
+    backend = await startTestBackend({ readOnlyMasterKey: READ_ONLY_KEY });
     Parse = useBackend(backend);
   });
   after(() => backend.close());
@@ -222,6 +224,23 @@ describe('Parse JS SDK: regressions', () => {
       await expectParseError(new Parse.Query(className).ascending('n').addAscending('bad-key').find(), Parse.Error.INVALID_KEY_NAME);
       // A valid key still sorts.
       expect((await new Parse.Query(className).ascending('n').find()).map((o) => o.get('n'))).to.deep.equal([1]);
+    });
+  });
+
+  describe('aggregate with the read-only master key', () => {
+    // The SDK sends aggregates with `useMasterKey`, i.e. whatever key it was given: here the read-only one.
+    afterEach(() => {
+      Parse.initialize(APP_ID, undefined, MASTER_KEY);
+    });
+
+    it('is refused (119) when the pipeline reads _User through a nested $lookup, and runs plain stages', async () => {
+      const className = uniqueClass('Note');
+      await make(className, { text: 'n' }).save();
+      Parse.initialize(APP_ID, undefined, READ_ONLY_KEY);
+      const attack = [{ $limit: 1 }, { $facet: { a: [{ $lookup: { from: '_User', pipeline: [{ $project: { _hashed_password: 1 } }], as: 'u' } }] } }];
+      const error = await expectParseError(new Parse.Query(className).aggregate(attack), 119);
+      expect(error.message).to.match(/\$lookup/);
+      expect(await new Parse.Query(className).aggregate([{ $group: { _id: '$text', n: { $sum: 1 } } }])).to.deep.equal([{ objectId: 'n', n: 1 }]);
     });
   });
 });
