@@ -8,10 +8,32 @@ export { BackendError, BackendConfigError } from './errors/backend-error.js';
 export { ErrorCode } from './errors/error-codes.js';
 export type { ErrorCodeValue } from './errors/error-codes.js';
 export type { BackendConfig, Logger } from './config/options.js';
-export type { CloudRegistry, SaveHook, SaveHookRequest, ClassRef, FileHook, FileHookRequest, HookFile, LoginHook, LoginHookRequest } from './cloud/cloud-registry.js';
 export type {
-  AfterFindHook, AfterFindRequest, BeforeFindHook, BeforeFindRequest, CloudFunction, CloudJob, CloudRequestBase, DataApi, DataOptions, DataQuery,
-  FunctionRequest, JobRequest, ObjectHook, ObjectHookRequest,
+  CloudRegistry,
+  SaveHook,
+  SaveHookRequest,
+  ClassRef,
+  FileHook,
+  FileHookRequest,
+  HookFile,
+  LoginHook,
+  LoginHookRequest,
+} from './cloud/cloud-registry.js';
+export type {
+  AfterFindHook,
+  AfterFindRequest,
+  BeforeFindHook,
+  BeforeFindRequest,
+  CloudFunction,
+  CloudJob,
+  CloudRequestBase,
+  DataApi,
+  DataOptions,
+  DataQuery,
+  FunctionRequest,
+  JobRequest,
+  ObjectHook,
+  ObjectHookRequest,
 } from './cloud/hook-requests.js';
 export { HookQuery } from './cloud/hook-query.js';
 export type { FieldRule, RateLimitOptions, Validator, ValidatorOptions } from './cloud/validator.js';
@@ -19,7 +41,13 @@ export { FILE } from './cloud/cloud-registry.js';
 export type { AuthProvider, AuthProviders } from './auth/auth-data.js';
 export { openIdConnectProvider } from './auth/openid-connect.js';
 export type { OpenIdConnectOptions } from './auth/openid-connect.js';
-export type { PasswordPolicy, AccountLockout, FileUploadOptions, EmailAdapter, EmailMessage } from './config/options.js';
+export type {
+  PasswordPolicy,
+  AccountLockout,
+  FileUploadOptions,
+  EmailAdapter,
+  EmailMessage,
+} from './config/options.js';
 export type { HookObject } from './cloud/hook-object.js';
 export type { Acl } from './access/acl.js';
 export { VERSION } from './version.js';

@@ -64,7 +64,9 @@ export function baselineApp(db: Db): express.Express {
 
   app.get('/parse/classes/:className/:objectId', async (req: Request, res: Response) => {
     if (!(await sessionUser(req))) return void res.status(400).json({ code: 209, error: 'Invalid session token' });
-    const doc = await db.collection(String(req.params.className)).findOne({ _id: String(req.params.objectId) } as Document);
+    const doc = await db
+      .collection(String(req.params.className))
+      .findOne({ _id: String(req.params.objectId) } as Document);
     if (!doc) return void res.status(404).json({ code: 101, error: 'Object not found.' });
     res.json(toRest(doc));
   });
@@ -78,7 +80,14 @@ export function baselineApp(db: Db): express.Express {
     const results = docs.map(toRest);
     if (req.query.include === 'owner') {
       const ids = [...new Set(docs.map((d) => String(d._p_owner).split('$')[1]))];
-      const owners = new Map((await db.collection('BenchOwner').find({ _id: { $in: ids } } as Document).toArray()).map((o) => [o._id, toRest(o)]));
+      const owners = new Map(
+        (
+          await db
+            .collection('BenchOwner')
+            .find({ _id: { $in: ids } } as Document)
+            .toArray()
+        ).map((o) => [o._id, toRest(o)]),
+      );
       for (const result of results) {
         const pointer = result.owner as Json | undefined;
         const owner = pointer && owners.get(pointer.objectId as never);
@@ -90,7 +99,9 @@ export function baselineApp(db: Db): express.Express {
 
   app.put('/parse/classes/:className/:objectId', async (req: Request, res: Response) => {
     const now = new Date();
-    const updated = await db.collection(String(req.params.className)).updateOne({ _id: String(req.params.objectId) } as Document, { $set: toStored(req.body as Json, now) });
+    const updated = await db
+      .collection(String(req.params.className))
+      .updateOne({ _id: String(req.params.objectId) } as Document, { $set: toStored(req.body as Json, now) });
     if (updated.matchedCount === 0) return void res.status(404).json({ code: 101, error: 'Object not found.' });
     res.json({ updatedAt: now.toISOString() });
   });
@@ -106,7 +117,15 @@ export function baselineApp(db: Db): express.Express {
   async function startSession(userId: string): Promise<string> {
     const token = `r:${randomBytes(16).toString('hex')}`;
     const now = new Date();
-    await db.collection('_Session').insertOne({ _id: newId(), _session_token: token, _p_user: `_User$${userId}`, _created_at: now, _updated_at: now } as Document);
+    await db
+      .collection('_Session')
+      .insertOne({
+        _id: newId(),
+        _session_token: token,
+        _p_user: `_User$${userId}`,
+        _created_at: now,
+        _updated_at: now,
+      } as Document);
     return token;
   }
 
@@ -114,14 +133,23 @@ export function baselineApp(db: Db): express.Express {
     const { username, password } = req.body as { username: string; password: string };
     const now = new Date();
     const _id = newId();
-    await db.collection('_User').insertOne({ _id, username, _hashed_password: await bcrypt.hash(password, 10), _created_at: now, _updated_at: now } as Document);
+    await db
+      .collection('_User')
+      .insertOne({
+        _id,
+        username,
+        _hashed_password: await bcrypt.hash(password, 10),
+        _created_at: now,
+        _updated_at: now,
+      } as Document);
     res.status(201).json({ objectId: _id, createdAt: now.toISOString(), sessionToken: await startSession(_id) });
   });
 
   app.post('/parse/login', async (req: Request, res: Response) => {
     const { username, password } = req.body as { username: string; password: string };
     const user = await db.collection('_User').findOne({ username });
-    if (!user || !(await bcrypt.compare(password, String(user._hashed_password)))) return void res.status(404).json({ code: 101, error: 'Invalid username/password.' });
+    if (!user || !(await bcrypt.compare(password, String(user._hashed_password))))
+      return void res.status(404).json({ code: 101, error: 'Invalid username/password.' });
     res.json({ ...toRest(user), sessionToken: await startSession(String(user._id)) });
   });
 

@@ -18,7 +18,12 @@ interface AutocannonResult {
   non2xx: number;
 }
 
-type Autocannon = (options: { url: string; connections: number; duration: number; requests: AutocannonRequest[] }) => Promise<AutocannonResult>;
+type Autocannon = (options: {
+  url: string;
+  connections: number;
+  duration: number;
+  requests: AutocannonRequest[];
+}) => Promise<AutocannonResult>;
 
 const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 
@@ -31,7 +36,13 @@ export interface LoadResult {
 }
 
 /** Runs one scenario against a target for `seconds`, `connections` requests in flight. */
-export async function drive(port: number, scenario: Scenario, session: TargetSession, connections: number, seconds: number): Promise<LoadResult> {
+export async function drive(
+  port: number,
+  scenario: Scenario,
+  session: TargetSession,
+  connections: number,
+  seconds: number,
+): Promise<LoadResult> {
   let n = 1_000_000 + Math.floor(Math.random() * 1_000_000);
   // Fresh headers each time: autocannon writes Content-Length into the headers object it is given.
   const next = (): BenchRequest => {
@@ -56,7 +67,12 @@ export async function drive(port: number, scenario: Scenario, session: TargetSes
 
 /** Sends one request and returns its status and JSON body. */
 export async function send(port: number, request: BenchRequest): Promise<{ status: number; body: unknown }> {
-  const res = await fetch(`http://127.0.0.1:${port}${request.path}`, { method: request.method, headers: request.headers, body: request.body, signal: AbortSignal.timeout(10_000) });
+  const res = await fetch(`http://127.0.0.1:${port}${request.path}`, {
+    method: request.method,
+    headers: request.headers,
+    body: request.body,
+    signal: AbortSignal.timeout(10_000),
+  });
   const text = await res.text();
   let body: unknown = text;
   try {

@@ -67,31 +67,45 @@ function targetChecks(report: BackendsReport): string[] {
     const baseline = scenario.results.baseline!;
     if (THROUGHPUT_TARGETS.has(scenario.name)) {
       const pass = plinth.requestsPerSecond >= 2 * parse.requestsPerSecond && plinth.p99Ms < parse.p99Ms;
-      lines.push(`- ${scenario.name}: throughput ${ratio(plinth.requestsPerSecond, parse.requestsPerSecond)} parse-server's (target ≥ 2×), p99 ${round(plinth.p99Ms)} vs ${round(parse.p99Ms)} ms — ${mark(pass)}`);
+      lines.push(
+        `- ${scenario.name}: throughput ${ratio(plinth.requestsPerSecond, parse.requestsPerSecond)} parse-server's (target ≥ 2×), p99 ${round(plinth.p99Ms)} vs ${round(parse.p99Ms)} ms — ${mark(pass)}`,
+      );
     }
     if (CPU_TARGETS.has(scenario.name)) {
       const pass = plinth.cpuMicrosPerRequest <= 1.5 * baseline.cpuMicrosPerRequest;
-      lines.push(`- ${scenario.name}: CPU per request ${ratio(plinth.cpuMicrosPerRequest, baseline.cpuMicrosPerRequest)} the baseline's (target ≤ 1.5×) — ${mark(pass)}`);
+      lines.push(
+        `- ${scenario.name}: CPU per request ${ratio(plinth.cpuMicrosPerRequest, baseline.cpuMicrosPerRequest)} the baseline's (target ≤ 1.5×) — ${mark(pass)}`,
+      );
     }
     if (ONE_TRIP_TARGETS.has(scenario.name)) {
-      lines.push(`- ${scenario.name}: ${round(plinth.roundTrips, 2)} database round trips per request (target 1) — ${mark(plinth.roundTrips <= 1)}`);
+      lines.push(
+        `- ${scenario.name}: ${round(plinth.roundTrips, 2)} database round trips per request (target 1) — ${mark(plinth.roundTrips <= 1)}`,
+      );
     }
   }
   const plinth = report.targets.plinth!;
   const parse = report.targets['parse-server']!;
-  lines.push(`- peak RSS: ${round(plinth.peakRssBytes / 2 ** 20)} MiB vs parse-server's ${round(parse.peakRssBytes / 2 ** 20)} MiB — ${mark(plinth.peakRssBytes < parse.peakRssBytes)}`);
-  lines.push(`- startup to the first answered request: ${round(plinth.startupMs, 1)} ms (target < 100 ms) — ${mark(plinth.startupMs < 100)}`);
+  lines.push(
+    `- peak RSS: ${round(plinth.peakRssBytes / 2 ** 20)} MiB vs parse-server's ${round(parse.peakRssBytes / 2 ** 20)} MiB — ${mark(plinth.peakRssBytes < parse.peakRssBytes)}`,
+  );
+  lines.push(
+    `- startup to the first answered request: ${round(plinth.startupMs, 1)} ms (target < 100 ms) — ${mark(plinth.startupMs < 100)}`,
+  );
   return lines;
 }
 
 export function markdownReport(report: BackendsReport): string {
-  const header = '| scenario | Plinth req/s | parse-server req/s | baseline req/s | Plinth / parse-server | Plinth / baseline | p50 ms (P / ps / b) | p99 ms (P / ps / b) | CPU µs/req (P / ps / b) | DB round trips (P / ps / b) |';
+  const header =
+    '| scenario | Plinth req/s | parse-server req/s | baseline req/s | Plinth / parse-server | Plinth / baseline | p50 ms (P / ps / b) | p99 ms (P / ps / b) | CPU µs/req (P / ps / b) | DB round trips (P / ps / b) |';
   const rows = report.scenarios.map((s) => {
     const [p, ps, b] = [s.results.plinth!, s.results['parse-server']!, s.results.baseline!];
-    const triple = (f: (r: TargetResult) => number, digits = 0): string => `${round(f(p), digits)} / ${round(f(ps), digits)} / ${round(f(b), digits)}`;
+    const triple = (f: (r: TargetResult) => number, digits = 0): string =>
+      `${round(f(p), digits)} / ${round(f(ps), digits)} / ${round(f(b), digits)}`;
     return `| ${s.name} | ${round(p.requestsPerSecond)} | ${round(ps.requestsPerSecond)} | ${round(b.requestsPerSecond)} | ${ratio(p.requestsPerSecond, ps.requestsPerSecond)} | ${ratio(p.requestsPerSecond, b.requestsPerSecond)} | ${triple((r) => r.p50Ms)} | ${triple((r) => r.p99Ms)} | ${triple((r) => r.cpuMicrosPerRequest)} | ${triple((r) => r.roundTrips, 2)} |`;
   });
-  const targets = Object.entries(report.targets).map(([kind, t]) => `| ${kind} | ${round(t.startupMs, 1)} | ${round(t.peakRssBytes / 2 ** 20)} |`);
+  const targets = Object.entries(report.targets).map(
+    ([kind, t]) => `| ${kind} | ${round(t.startupMs, 1)} | ${round(t.peakRssBytes / 2 ** 20)} |`,
+  );
   const m = report.machine;
   return [
     `# Backends benchmark (${m.date.slice(0, 10)})`,
@@ -117,7 +131,10 @@ export function markdownReport(report: BackendsReport): string {
 /** Writes both result files, each through a temporary file so a crash never leaves half a file. */
 export async function writeReport(directory: string, report: BackendsReport): Promise<void> {
   await mkdir(directory, { recursive: true });
-  for (const [name, content] of [['backends.json', `${JSON.stringify(report, null, 2)}\n`], ['backends.md', markdownReport(report)]] as const) {
+  for (const [name, content] of [
+    ['backends.json', `${JSON.stringify(report, null, 2)}\n`],
+    ['backends.md', markdownReport(report)],
+  ] as const) {
     const path = join(directory, name);
     await writeFile(`${path}.tmp`, content);
     await rename(`${path}.tmp`, path);

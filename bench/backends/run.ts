@@ -61,7 +61,8 @@ async function startTarget(kind: TargetKind, mongoPort: number, pin: boolean): P
     body: JSON.stringify({ username: USERNAME, password: PASSWORD }),
   });
   const sessionToken = (signUp.body as { sessionToken?: unknown }).sessionToken;
-  if (signUp.status !== 201 || typeof sessionToken !== 'string') throw new Error(`${kind}: sign-up failed: ${signUp.status} ${JSON.stringify(signUp.body)}`);
+  if (signUp.status !== 201 || typeof sessionToken !== 'string')
+    throw new Error(`${kind}: sign-up failed: ${signUp.status} ${JSON.stringify(signUp.body)}`);
   log(`${kind} ready on port ${child.port} in ${child.startInfo.startupMs?.toFixed(1)} ms`);
   return { kind, child, session: { sessionToken } };
 }
@@ -76,12 +77,19 @@ async function validate(target: Target, scenario: Scenario): Promise<void> {
 }
 
 /** Database commands per request, over a burst of sequential requests with warm caches. */
-async function roundTrips(target: Target, scenario: Scenario): Promise<{ perRequest: number; commands: Record<string, number> }> {
+async function roundTrips(
+  target: Target,
+  scenario: Scenario,
+): Promise<{ perRequest: number; commands: Record<string, number> }> {
   await target.child.takeCommands();
-  for (let n = 100; n < 100 + ROUND_TRIP_REQUESTS; n++) await send(target.child.port, scenario.request(n, target.session));
+  for (let n = 100; n < 100 + ROUND_TRIP_REQUESTS; n++)
+    await send(target.child.port, scenario.request(n, target.session));
   const commands = await target.child.takeCommands();
   const total = Object.values(commands).reduce((sum, count) => sum + count, 0);
-  return { perRequest: total / ROUND_TRIP_REQUESTS, commands: Object.fromEntries(Object.entries(commands).map(([name, count]) => [name, count / ROUND_TRIP_REQUESTS])) };
+  return {
+    perRequest: total / ROUND_TRIP_REQUESTS,
+    commands: Object.fromEntries(Object.entries(commands).map(([name, count]) => [name, count / ROUND_TRIP_REQUESTS])),
+  };
 }
 
 async function measure(target: Target, scenario: Scenario, seconds: number): Promise<Measurement> {
@@ -96,7 +104,11 @@ async function main(): Promise<void> {
   const startedAt = Date.now();
   const loadAtStart = currentLoad();
   const pin = process.env.BENCH_PIN !== '0' && pinningAvailable() && pinSelfToLoadCore();
-  log(pin ? `targets pinned to core ${SERVER_CORE}, load and database to core ${LOAD_CORE}` : 'taskset not usable: processes are not pinned');
+  log(
+    pin
+      ? `targets pinned to core ${SERVER_CORE}, load and database to core ${LOAD_CORE}`
+      : 'taskset not usable: processes are not pinned',
+  );
   const mongo = await ServerChild.start(MEMORY_MONGO_SCRIPT, ['memory'], pin, LOAD_CORE);
   const targets: Target[] = [];
   try {
@@ -104,8 +116,11 @@ async function main(): Promise<void> {
     const reports: ScenarioReport[] = [];
     for (const scenario of SCENARIOS.filter((s) => !only || only.includes(s.name))) {
       for (const target of targets) await validate(target, scenario);
-      const trips = Object.fromEntries(await Promise.all(targets.map(async (t) => [t.kind, await roundTrips(t, scenario)] as const)));
-      for (const target of targets) await drive(target.child.port, scenario, target.session, CONNECTIONS, WARMUP_SECONDS);
+      const trips = Object.fromEntries(
+        await Promise.all(targets.map(async (t) => [t.kind, await roundTrips(t, scenario)] as const)),
+      );
+      for (const target of targets)
+        await drive(target.child.port, scenario, target.session, CONNECTIONS, WARMUP_SECONDS);
       const rounds: Record<string, Measurement[]> = Object.fromEntries(TARGETS.map((kind) => [kind, []]));
       for (let round = 0; round < ROUNDS; round++) {
         // Interleaved, with a rotating start, so no target always runs right after another.
@@ -114,24 +129,37 @@ async function main(): Promise<void> {
           rounds[target.kind]!.push(await measure(target, scenario, SECONDS));
         }
       }
-      const results = Object.fromEntries(TARGETS.map((kind) => {
-        const runs = rounds[kind]!;
-        return [kind, {
-          requestsPerSecond: median(runs.map((r) => r.requestsPerSecond)),
-          p50Ms: median(runs.map((r) => r.p50Ms)),
-          p99Ms: median(runs.map((r) => r.p99Ms)),
-          cpuMicrosPerRequest: median(runs.map((r) => r.cpuMicrosPerRequest)),
-          roundTrips: trips[kind]!.perRequest,
-          commands: trips[kind]!.commands,
-          rounds: runs,
-        }];
-      }));
+      const results = Object.fromEntries(
+        TARGETS.map((kind) => {
+          const runs = rounds[kind]!;
+          return [
+            kind,
+            {
+              requestsPerSecond: median(runs.map((r) => r.requestsPerSecond)),
+              p50Ms: median(runs.map((r) => r.p50Ms)),
+              p99Ms: median(runs.map((r) => r.p99Ms)),
+              cpuMicrosPerRequest: median(runs.map((r) => r.cpuMicrosPerRequest)),
+              roundTrips: trips[kind]!.perRequest,
+              commands: trips[kind]!.commands,
+              rounds: runs,
+            },
+          ];
+        }),
+      );
       reports.push({ name: scenario.name, description: scenario.description, results });
-      log(`${scenario.name}: ${TARGETS.map((kind) => `${kind} ${Math.round(results[kind]!.requestsPerSecond)} req/s`).join(', ')}`);
+      log(
+        `${scenario.name}: ${TARGETS.map((kind) => `${kind} ${Math.round(results[kind]!.requestsPerSecond)} req/s`).join(', ')}`,
+      );
     }
     const summaries: Record<string, TargetSummary> = {};
-    for (const target of targets) summaries[target.kind] = { startupMs: target.child.startInfo.startupMs ?? NaN, peakRssBytes: await target.child.peakRss() };
-    const pinning = pin ? `targets on core ${SERVER_CORE}; autocannon and the in-memory MongoDB on core ${LOAD_CORE}` : 'not pinned';
+    for (const target of targets)
+      summaries[target.kind] = {
+        startupMs: target.child.startInfo.startupMs ?? NaN,
+        peakRssBytes: await target.child.peakRss(),
+      };
+    const pinning = pin
+      ? `targets on core ${SERVER_CORE}; autocannon and the in-memory MongoDB on core ${LOAD_CORE}`
+      : 'not pinned';
     const report = {
       machine: machineInfo(await driverVersion(), pinning, loadAtStart),
       settings: { secondsPerMeasurement: SECONDS, rounds: ROUNDS, connections: CONNECTIONS },
@@ -155,6 +183,6 @@ const watchdog = setTimeout(() => {
 watchdog.unref();
 
 main().catch((err: unknown) => {
-  log(err instanceof Error ? err.stack ?? err.message : String(err));
+  log(err instanceof Error ? (err.stack ?? err.message) : String(err));
   process.exitCode = 1;
 });

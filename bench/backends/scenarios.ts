@@ -56,8 +56,10 @@ function checkRange(status: number, body: unknown, n: number, include: boolean):
   if (problem) return problem;
   const list = results(body);
   const bound = 20 + (pick(n) % (ITEM_COUNT - 20));
-  if (list.length !== 20 || list[0]?.n !== bound - 1 || list[19]?.n !== bound - 20) return `wrong page: ${JSON.stringify(list.map((r) => r.n))}`;
-  if (include && typeof (list[0]?.owner as Json | undefined)?.name !== 'string') return `owner not included: ${JSON.stringify(list[0]?.owner)}`;
+  if (list.length !== 20 || list[0]?.n !== bound - 1 || list[19]?.n !== bound - 20)
+    return `wrong page: ${JSON.stringify(list.map((r) => r.n))}`;
+  if (include && typeof (list[0]?.owner as Json | undefined)?.name !== 'string')
+    return `owner not included: ${JSON.stringify(list[0]?.owner)}`;
   return null;
 }
 
@@ -65,14 +67,22 @@ export const SCENARIOS: Scenario[] = [
   {
     name: 'create',
     description: 'POST /classes/CreatedItem with two fields',
-    request: (n) => ({ method: 'POST', path: '/parse/classes/CreatedItem', headers: JSON_HEADERS, body: JSON.stringify({ n, name: `created ${n}` }) }),
-    check: (status, body) => expectStatus(status, 201, body) ?? (typeof (body as Json).objectId === 'string' ? null : 'no objectId'),
+    request: (n) => ({
+      method: 'POST',
+      path: '/parse/classes/CreatedItem',
+      headers: JSON_HEADERS,
+      body: JSON.stringify({ n, name: `created ${n}` }),
+    }),
+    check: (status, body) =>
+      expectStatus(status, 201, body) ?? (typeof (body as Json).objectId === 'string' ? null : 'no objectId'),
   },
   {
     name: 'get',
     description: 'GET /classes/BenchItem/:id',
     request: (n) => ({ method: 'GET', path: `/parse/classes/BenchItem/${itemId(pick(n))}`, headers: JSON_HEADERS }),
-    check: (status, body, n) => expectStatus(status, 200, body) ?? ((body as Json).objectId === itemId(pick(n)) && (body as Json).n === pick(n) ? null : 'wrong object'),
+    check: (status, body, n) =>
+      expectStatus(status, 200, body) ??
+      ((body as Json).objectId === itemId(pick(n)) && (body as Json).n === pick(n) ? null : 'wrong object'),
   },
   {
     name: 'query',
@@ -83,14 +93,26 @@ export const SCENARIOS: Scenario[] = [
   {
     name: 'update',
     description: 'PUT /classes/BenchItem/:id with one field',
-    request: (n) => ({ method: 'PUT', path: `/parse/classes/BenchItem/${itemId(pick(n))}`, headers: JSON_HEADERS, body: JSON.stringify({ score: n }) }),
-    check: (status, body) => expectStatus(status, 200, body) ?? (typeof (body as Json).updatedAt === 'string' ? null : 'no updatedAt'),
+    request: (n) => ({
+      method: 'PUT',
+      path: `/parse/classes/BenchItem/${itemId(pick(n))}`,
+      headers: JSON_HEADERS,
+      body: JSON.stringify({ score: n }),
+    }),
+    check: (status, body) =>
+      expectStatus(status, 200, body) ?? (typeof (body as Json).updatedAt === 'string' ? null : 'no updatedAt'),
   },
   {
     name: 'login',
     description: 'POST /login (bcrypt, new session)',
-    request: () => ({ method: 'POST', path: '/parse/login', headers: JSON_HEADERS, body: JSON.stringify({ username: USERNAME, password: PASSWORD }) }),
-    check: (status, body) => expectStatus(status, 200, body) ?? (typeof (body as Json).sessionToken === 'string' ? null : 'no sessionToken'),
+    request: () => ({
+      method: 'POST',
+      path: '/parse/login',
+      headers: JSON_HEADERS,
+      body: JSON.stringify({ username: USERNAME, password: PASSWORD }),
+    }),
+    check: (status, body) =>
+      expectStatus(status, 200, body) ?? (typeof (body as Json).sessionToken === 'string' ? null : 'no sessionToken'),
   },
   {
     name: 'batch',
@@ -99,20 +121,35 @@ export const SCENARIOS: Scenario[] = [
       method: 'POST',
       path: '/parse/batch',
       headers: JSON_HEADERS,
-      body: JSON.stringify({ requests: Array.from({ length: 50 }, (_, i) => ({ method: 'POST', path: '/parse/classes/BatchItem', body: { n: n * 50 + i } })) }),
+      body: JSON.stringify({
+        requests: Array.from({ length: 50 }, (_, i) => ({
+          method: 'POST',
+          path: '/parse/classes/BatchItem',
+          body: { n: n * 50 + i },
+        })),
+      }),
     }),
     check: (status, body) => {
       const problem = expectStatus(status, 200, body);
       if (problem) return problem;
       const items = Array.isArray(body) ? (body as Json[]) : [];
-      return items.length === 50 && items.every((item) => typeof (item.success as Json | undefined)?.objectId === 'string') ? null : `not 50 successes: ${JSON.stringify(body).slice(0, 200)}`;
+      return items.length === 50 &&
+        items.every((item) => typeof (item.success as Json | undefined)?.objectId === 'string')
+        ? null
+        : `not 50 successes: ${JSON.stringify(body).slice(0, 200)}`;
     },
   },
   {
     name: 'hook-create',
     description: 'POST /classes/HookedItem with a trivial beforeSave',
-    request: (n) => ({ method: 'POST', path: '/parse/classes/HookedItem', headers: JSON_HEADERS, body: JSON.stringify({ title: `t${n}` }) }),
-    check: (status, body) => expectStatus(status, 201, body) ?? ((body as Json).checked === true ? null : 'the hook did not run'),
+    request: (n) => ({
+      method: 'POST',
+      path: '/parse/classes/HookedItem',
+      headers: JSON_HEADERS,
+      body: JSON.stringify({ title: `t${n}` }),
+    }),
+    check: (status, body) =>
+      expectStatus(status, 201, body) ?? ((body as Json).checked === true ? null : 'the hook did not run'),
   },
   {
     name: 'include',
@@ -123,7 +160,12 @@ export const SCENARIOS: Scenario[] = [
   {
     name: 'session-get',
     description: 'GET /classes/BenchItem/:id with a session token',
-    request: (n, session) => ({ method: 'GET', path: `/parse/classes/BenchItem/${itemId(pick(n))}`, headers: { ...JSON_HEADERS, 'X-Parse-Session-Token': session.sessionToken } }),
-    check: (status, body, n) => expectStatus(status, 200, body) ?? ((body as Json).objectId === itemId(pick(n)) ? null : 'wrong object'),
+    request: (n, session) => ({
+      method: 'GET',
+      path: `/parse/classes/BenchItem/${itemId(pick(n))}`,
+      headers: { ...JSON_HEADERS, 'X-Parse-Session-Token': session.sessionToken },
+    }),
+    check: (status, body, n) =>
+      expectStatus(status, 200, body) ?? ((body as Json).objectId === itemId(pick(n)) ? null : 'wrong object'),
   },
 ];

@@ -67,7 +67,12 @@ interface StorageAdapterLike {
   client: MongoClient;
 }
 interface ParseCloudLike {
-  Cloud: { beforeSave(className: string, handler: (request: { object: { set(key: string, value: unknown): void } }) => void): void };
+  Cloud: {
+    beforeSave(
+      className: string,
+      handler: (request: { object: { set(key: string, value: unknown): void } }) => void,
+    ): void;
+  };
 }
 
 async function parseServer(uri: string): Promise<Mounted> {
@@ -76,9 +81,17 @@ async function parseServer(uri: string): Promise<Mounted> {
   // Read when parse-server is loaded, before any option: without it, it writes ./logs.
   process.env.PARSE_SERVER_LOGS_FOLDER = logsFolder;
   const require = createRequire(import.meta.url);
-  const { ParseServer } = require('parse-server') as { ParseServer: new (options: Record<string, unknown>) => ParseServerLike };
-  const Adapter = (require('parse-server/lib/Adapters/Storage/Mongo/MongoStorageAdapter.js') as { default: new (options: Record<string, unknown>) => StorageAdapterLike }).default;
-  const { GridFSBucketAdapter } = require('parse-server/lib/Adapters/Files/GridFSBucketAdapter.js') as { GridFSBucketAdapter: new (uri: string) => unknown };
+  const { ParseServer } = require('parse-server') as {
+    ParseServer: new (options: Record<string, unknown>) => ParseServerLike;
+  };
+  const Adapter = (
+    require('parse-server/lib/Adapters/Storage/Mongo/MongoStorageAdapter.js') as {
+      default: new (options: Record<string, unknown>) => StorageAdapterLike;
+    }
+  ).default;
+  const { GridFSBucketAdapter } = require('parse-server/lib/Adapters/Files/GridFSBucketAdapter.js') as {
+    GridFSBucketAdapter: new (uri: string) => unknown;
+  };
   const adapter = new Adapter({ uri, mongoOptions: { monitorCommands: true } });
   await adapter.connect();
   adapter.client.on('commandStarted', countCommand);
@@ -118,7 +131,11 @@ async function baseline(uri: string): Promise<Mounted> {
   };
 }
 
-const TARGETS: Record<TargetKind, (uri: string) => Promise<Mounted>> = { plinth, 'parse-server': parseServer, baseline };
+const TARGETS: Record<TargetKind, (uri: string) => Promise<Mounted>> = {
+  plinth,
+  'parse-server': parseServer,
+  baseline,
+};
 
 /**
  * Sends one request to itself, the first a client would make, and waits for the answer. Through
@@ -126,10 +143,18 @@ const TARGETS: Record<TargetKind, (uri: string) => Promise<Mounted>> = { plinth,
  */
 async function firstRequest(port: number): Promise<void> {
   const status = await new Promise<number>((resolve, reject) => {
-    const req = get({ host: '127.0.0.1', port, path: '/parse/classes/BenchItem/i000000000', headers: { 'X-Parse-Application-Id': APP_ID } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
+    const req = get(
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/parse/classes/BenchItem/i000000000',
+        headers: { 'X-Parse-Application-Id': APP_ID },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
     req.on('error', reject);
   });
   if (status !== 200) throw new Error(`first request answered ${status}`);
@@ -139,7 +164,8 @@ async function main(): Promise<void> {
   // Express logs every aborted request in development; the load generator aborts some at the end of each run.
   process.env.NODE_ENV = 'production';
   const [kind, uri] = process.argv.slice(2);
-  if (!kind || !(kind in TARGETS) || !uri) throw new Error(`usage: target-process.js plinth|parse-server|baseline <mongodb-uri> (got ${String(kind)})`);
+  if (!kind || !(kind in TARGETS) || !uri)
+    throw new Error(`usage: target-process.js plinth|parse-server|baseline <mongodb-uri> (got ${String(kind)})`);
   if (!process.send) throw new Error('target-process.js must be started with an IPC channel');
   const target = await TARGETS[kind as TargetKind](uri);
   const app = express();
@@ -175,6 +201,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  send({ type: 'error', message: err instanceof Error ? err.stack ?? err.message : String(err) });
+  send({ type: 'error', message: err instanceof Error ? (err.stack ?? err.message) : String(err) });
   process.exit(1);
 });

@@ -21,7 +21,16 @@ export function ownerId(i: number): string {
 }
 
 /** Open class-level permissions, as parse-server writes them for a new class. */
-const OPEN = { find: { '*': true }, count: { '*': true }, get: { '*': true }, create: { '*': true }, update: { '*': true }, delete: { '*': true }, addField: { '*': true }, protectedFields: { '*': [] } };
+const OPEN = {
+  find: { '*': true },
+  count: { '*': true },
+  get: { '*': true },
+  create: { '*': true },
+  update: { '*': true },
+  delete: { '*': true },
+  addField: { '*': true },
+  protectedFields: { '*': [] },
+};
 
 /** `_SCHEMA` documents of the benchmark's classes. */
 export const SCHEMAS = [
@@ -30,4 +39,10 @@ export const SCHEMAS = [
   { _id: 'CreatedItem', n: 'number', name: 'string' },
   { _id: 'BatchItem', n: 'number' },
   { _id: 'HookedItem', title: 'string', checked: 'boolean' },
-].map((schema) => ({ objectId: 'string', createdAt: 'date', updatedAt: 'date', ...schema, _metadata: { class_permissions: OPEN } }));
+].map((schema) => ({
+  objectId: 'string',
+  createdAt: 'date',
+  updatedAt: 'date',
+  ...schema,
+  _metadata: { class_permissions: OPEN },
+}));

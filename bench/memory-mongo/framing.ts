@@ -79,7 +79,12 @@ export function inspectRequest(message: Buffer): RequestInfo {
   const opCode = message.readInt32LE(12);
   if (opCode === OP_MSG) {
     const flags = message.readUInt32LE(HEADER_BYTES);
-    return { requestId, opCode, commandName: firstKey(message, msgBodyOffset(message)), noReply: (flags & MORE_TO_COME) !== 0 };
+    return {
+      requestId,
+      opCode,
+      commandName: firstKey(message, msgBodyOffset(message)),
+      noReply: (flags & MORE_TO_COME) !== 0,
+    };
   }
   if (opCode === OP_QUERY) {
     // flags, fullCollectionName, numberToSkip, numberToReturn, then the query document.

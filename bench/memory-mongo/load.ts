@@ -101,7 +101,13 @@ function summarize(runs: readonly Samples[]): LoadResult {
   const elapsedMs = runs.reduce((n, r) => n + r.elapsedMs, 0);
   const ops = latencies.length;
   const meanUnitsPerSecond = elapsedMs > 0 ? (units * 1000) / elapsedMs : 0;
-  const unitsPerSecond = windowRates.length > 0 ? percentile([...windowRates].sort((a, b) => a - b), 0.5) : meanUnitsPerSecond;
+  const unitsPerSecond =
+    windowRates.length > 0
+      ? percentile(
+          [...windowRates].sort((a, b) => a - b),
+          0.5,
+        )
+      : meanUnitsPerSecond;
   const unitsPerOp = ops > 0 ? units / ops : 1;
   const cpu = cpuCost(runs, ops);
   return {
@@ -123,14 +129,23 @@ function cpuCost(runs: readonly Samples[], ops: number): CpuCost | undefined {
   if (ops === 0 || runs.some((r) => !r.cpu)) return undefined;
   const serverMicrosPerOp = runs.reduce((n, r) => n + r.cpu!.serverMicros, 0) / ops;
   const clientMicrosPerOp = runs.reduce((n, r) => n + r.cpu!.clientMicros, 0) / ops;
-  return { serverMicrosPerOp, clientMicrosPerOp, capacityPerSecond: 1e6 / Math.max(serverMicrosPerOp, clientMicrosPerOp) };
+  return {
+    serverMicrosPerOp,
+    clientMicrosPerOp,
+    capacityPerSecond: 1e6 / Math.max(serverMicrosPerOp, clientMicrosPerOp),
+  };
 }
 
 /**
  * Runs `concurrency` workers until `keepGoing` says stop. With a `windowMs`, also returns the
  * units finished in each full window of that length (the ragged tail is left out of the windows).
  */
-async function runWorkers(concurrency: number, op: Operation, keepGoing: (completed: number) => boolean, windowMs = 0): Promise<Samples> {
+async function runWorkers(
+  concurrency: number,
+  op: Operation,
+  keepGoing: (completed: number) => boolean,
+  windowMs = 0,
+): Promise<Samples> {
   const latencies: number[] = [];
   const unitsPerWindow: number[] = [];
   let units = 0;
@@ -175,7 +190,10 @@ async function timedSamples(op: Operation, options: TimedRunOptions): Promise<Sa
   const samples = await runWorkers(options.concurrency, op, keepGoing, options.windowMs);
   const after = await options.meter?.();
   if (before && after) {
-    samples.cpu = { serverMicros: after.serverMicros - before.serverMicros, clientMicros: after.clientMicros - before.clientMicros };
+    samples.cpu = {
+      serverMicros: after.serverMicros - before.serverMicros,
+      clientMicros: after.clientMicros - before.clientMicros,
+    };
   }
   return samples;
 }
@@ -188,7 +206,13 @@ export async function timedRun(op: Operation, options: TimedRunOptions): Promise
  * Alternates short timed runs of two operations, `rounds` times each, so that whatever else the
  * machine is doing slows both about equally and their ratio stays meaningful.
  */
-export async function pairedRuns(a: Operation, b: Operation, rounds: number, optionsA: TimedRunOptions, optionsB: TimedRunOptions): Promise<[LoadResult, LoadResult]> {
+export async function pairedRuns(
+  a: Operation,
+  b: Operation,
+  rounds: number,
+  optionsA: TimedRunOptions,
+  optionsB: TimedRunOptions,
+): Promise<[LoadResult, LoadResult]> {
   const samplesA: Samples[] = [];
   const samplesB: Samples[] = [];
   for (let round = 0; round < rounds; round++) {
@@ -199,7 +223,11 @@ export async function pairedRuns(a: Operation, b: Operation, rounds: number, opt
 }
 
 /** Runs every task exactly once with `concurrency` in flight (workers pull from a shared list). */
-export async function drainTasks<T>(tasks: readonly T[], concurrency: number, run: (task: T) => Promise<number>): Promise<LoadResult> {
+export async function drainTasks<T>(
+  tasks: readonly T[],
+  concurrency: number,
+  run: (task: T) => Promise<number>,
+): Promise<LoadResult> {
   let next = 0;
   const op: Operation = () => run(tasks[next++]!);
   return summarize([await runWorkers(concurrency, op, () => next < tasks.length)]);

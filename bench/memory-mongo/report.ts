@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import type { MachineInfo } from '../shared/machine.js';
 
 /** A target a row is checked against; `atLeast`/`below` are in the row's unit. */
-export type Target = { kind: 'atLeast'; value: number; label?: string } | { kind: 'below'; value: number; label?: string };
+export type Target =
+  { kind: 'atLeast'; value: number; label?: string } | { kind: 'below'; value: number; label?: string };
 
 export interface Row {
   id: string;
@@ -58,7 +59,9 @@ function formatResult(pass: boolean | null): string {
 export function markdownTable(rows: CheckedRow[]): string {
   const lines = ['| Metric | Value | Target | Result | Notes |', '| --- | ---: | --- | --- | --- |'];
   for (const row of rows) {
-    lines.push(`| ${row.metric} | ${formatNumber(row.value)} ${row.unit} | ${formatTarget(row.target, row.unit)} | ${formatResult(row.pass)} | ${row.note ?? ''} |`);
+    lines.push(
+      `| ${row.metric} | ${formatNumber(row.value)} ${row.unit} | ${formatTarget(row.target, row.unit)} | ${formatResult(row.pass)} | ${row.note ?? ''} |`,
+    );
   }
   return lines.join('\n');
 }

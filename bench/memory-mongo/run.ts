@@ -25,7 +25,14 @@ const SMALL = 10_000;
 const LARGE = 100_000;
 const INDEX_NAME = 'name_1';
 
-const READ_RUN: TimedRunOptions = { concurrency: CONCURRENCY, warmupMs: 1000, durationMs: 3000, minOps: 20, maxMs: 15_000, windowMs: 500 };
+const READ_RUN: TimedRunOptions = {
+  concurrency: CONCURRENCY,
+  warmupMs: 1000,
+  durationMs: 3000,
+  minOps: 20,
+  maxMs: 15_000,
+  windowMs: 500,
+};
 /**
  * The driver needs 2–3 s of traffic before V8 has optimized its hot paths (measured: the first
  * second runs at a quarter of the steady rate), so it is warmed up against the stub first.
@@ -94,9 +101,17 @@ async function withServer<T>(kind: ServerKind, pin: boolean, body: (server: Conn
   let client: MongoClient | undefined;
   try {
     // One pooled connection per worker: 10 in flight means 10 sockets, as 10 app requests would use.
-    client = await MongoClient.connect(`mongodb://127.0.0.1:${child.port}/`, { maxPoolSize: CONCURRENCY, serverSelectionTimeoutMS: 5000 });
+    client = await MongoClient.connect(`mongodb://127.0.0.1:${child.port}/`, {
+      maxPoolSize: CONCURRENCY,
+      serverSelectionTimeoutMS: 5000,
+    });
     const db = client.db('bench');
-    return await body({ child, db, collection: db.collection<BenchDoc>('docs'), readRun: { ...READ_RUN, meter: cpuMeter(child) } });
+    return await body({
+      child,
+      db,
+      collection: db.collection<BenchDoc>('docs'),
+      readRun: { ...READ_RUN, meter: cpuMeter(child) },
+    });
   } finally {
     await client?.close().catch(() => undefined);
     await child.stop();
@@ -108,7 +123,11 @@ async function warmUp(db: Db): Promise<void> {
   const scratch = db.collection<BenchDoc>('warmup');
   await scratch.createIndex({ name: 1 });
   await drainTasks(makeBatches(0, WARMUP_DOCS, BATCH_SIZE), CONCURRENCY, insertBatch(scratch));
-  for (const op of [findById(scratch, WARMUP_DOCS, true), findByIndexedField(scratch, WARMUP_DOCS), unindexedScan(scratch, WARMUP_DOCS)]) {
+  for (const op of [
+    findById(scratch, WARMUP_DOCS, true),
+    findByIndexedField(scratch, WARMUP_DOCS),
+    unindexedScan(scratch, WARMUP_DOCS),
+  ]) {
     await timedRun(op, WARMUP_READS);
   }
   await scratch.drop();
@@ -118,7 +137,11 @@ async function warmUp(db: Db): Promise<void> {
  * The three reads at one collection size. With the stub given, find by _id alternates with the
  * floor measurement (see {@link PAIRED_RUN}) and the floor is returned too.
  */
-async function measureReads(server: Connected, docCount: number, stub?: Connected): Promise<ReadResults & { floor?: LoadResult }> {
+async function measureReads(
+  server: Connected,
+  docCount: number,
+  stub?: Connected,
+): Promise<ReadResults & { floor?: LoadResult }> {
   const { collection, readRun } = server;
   let byId: LoadResult;
   let floor: LoadResult | undefined;
@@ -126,7 +149,13 @@ async function measureReads(server: Connected, docCount: number, stub?: Connecte
     log(`${docCount} docs: find by _id, alternating with the stub (floor)`);
     const floorOp = findById(stub.collection, docCount, false);
     const byIdOp = findById(collection, docCount, true);
-    [floor, byId] = await pairedRuns(floorOp, byIdOp, PAIRED_ROUNDS, { ...PAIRED_RUN, meter: stub.readRun.meter }, { ...PAIRED_RUN, meter: readRun.meter });
+    [floor, byId] = await pairedRuns(
+      floorOp,
+      byIdOp,
+      PAIRED_ROUNDS,
+      { ...PAIRED_RUN, meter: stub.readRun.meter },
+      { ...PAIRED_RUN, meter: readRun.meter },
+    );
   } else {
     log(`${docCount} docs: find by _id`);
     byId = await timedRun(findById(collection, docCount, true), readRun);
@@ -176,7 +205,12 @@ async function measureMemoryServer(server: Connected, stub: Connected): Promise<
   // Dropping the secondary index splits the growth into documents and index entries.
   await collection.dropIndex(INDEX_NAME);
   const withoutSecondaryIndex = await child.memory();
-  return { floor, insert, reads, memory: { baseline, afterSmallInsert, afterInsert, afterReads, withoutSecondaryIndex } };
+  return {
+    floor,
+    insert,
+    reads,
+    memory: { baseline, afterSmallInsert, afterInsert, afterReads, withoutSecondaryIndex },
+  };
 }
 
 /** Heap the server gained, per document: V8 heap plus off-heap buffers (in case a store keeps raw BSON). */
@@ -198,22 +232,47 @@ function percentOf(value: number, reference: number): string {
 function serverCpuNote(result: LoadResult): string {
   const micros = result.cpu?.serverMicrosPerOp;
   if (micros === undefined) return '';
-  return micros >= 1000 ? `server ${(micros / 1000).toFixed(1)} ms CPU/query` : `server ${Math.round(micros)} µs CPU/op`;
+  return micros >= 1000
+    ? `server ${(micros / 1000).toFixed(1)} ms CPU/query`
+    : `server ${Math.round(micros)} µs CPU/op`;
 }
 
 function readRow(id: string, metric: string, result: LoadResult, floorOps: number): Row {
-  return { id, metric, value: result.unitsPerSecond, unit: 'ops/s', target: null, note: `${percentOf(result.unitsPerSecond, floorOps)}; ${serverCpuNote(result)}` };
+  return {
+    id,
+    metric,
+    value: result.unitsPerSecond,
+    unit: 'ops/s',
+    target: null,
+    note: `${percentOf(result.unitsPerSecond, floorOps)}; ${serverCpuNote(result)}`,
+  };
 }
 
 function scanRow(id: string, metric: string, result: LoadResult, target: Row['target']): Row {
-  return { id, metric, value: result.msPerOp, unit: 'ms/query', target, note: `${result.ops} queries; ${serverCpuNote(result)}` };
+  return {
+    id,
+    metric,
+    value: result.msPerOp,
+    unit: 'ms/query',
+    target,
+    note: `${result.ops} queries; ${serverCpuNote(result)}`,
+  };
 }
 
 /** The by-_id comparison redone on CPU capacity, which other load on the machine barely moves. */
 function cpuCapacityRow(byId: LoadResult, floor: LoadResult): Row[] {
   if (!byId.cpu || !floor.cpu) return [];
   const note = `capacity ${Math.round(byId.cpu.capacityPerSecond)} vs ${Math.round(floor.cpu.capacityPerSecond)} ops/s; client ${Math.round(byId.cpu.clientMicrosPerOp)} µs, server ${Math.round(byId.cpu.serverMicrosPerOp)} µs CPU/op`;
-  return [{ id: 'findById100kCpu', metric: 'find by _id, 100k docs, CPU-bound capacity', value: (byId.cpu.capacityPerSecond / floor.cpu.capacityPerSecond) * 100, unit: '% of floor', target: null, note }];
+  return [
+    {
+      id: 'findById100kCpu',
+      metric: 'find by _id, 100k docs, CPU-bound capacity',
+      value: (byId.cpu.capacityPerSecond / floor.cpu.capacityPerSecond) * 100,
+      unit: '% of floor',
+      target: null,
+      note,
+    },
+  ];
 }
 
 function buildRows(server: ServerResults, bsonSize: number): Row[] {
@@ -227,8 +286,22 @@ function buildRows(server: ServerResults, bsonSize: number): Row[] {
   const ratio = (bytes: number): string => `${Math.round(bytes)} B/doc vs ${Math.round(bsonSize)} B BSON`;
   const byIdTarget = { kind: 'atLeast', value: floorOps * TARGET_ID_VS_FLOOR, label: '70% of floor' } as const;
   return [
-    { id: 'insert', metric: 'insertMany (batches of 1,000)', value: insert.docsPerSecond, unit: 'docs/s', target: { kind: 'atLeast', value: TARGET_INSERT_DOCS_PER_S }, note: `${insert.docs} docs in ${(insert.ms / 1000).toFixed(2)} s` },
-    { id: 'floor', metric: 'floor: find by _id, stub server', value: floorOps, unit: 'ops/s', target: null, note: `driver + protocol alone; ${serverCpuNote(floor)}` },
+    {
+      id: 'insert',
+      metric: 'insertMany (batches of 1,000)',
+      value: insert.docsPerSecond,
+      unit: 'docs/s',
+      target: { kind: 'atLeast', value: TARGET_INSERT_DOCS_PER_S },
+      note: `${insert.docs} docs in ${(insert.ms / 1000).toFixed(2)} s`,
+    },
+    {
+      id: 'floor',
+      metric: 'floor: find by _id, stub server',
+      value: floorOps,
+      unit: 'ops/s',
+      target: null,
+      note: `driver + protocol alone; ${serverCpuNote(floor)}`,
+    },
     readRow('findById10k', 'find by _id, 10k docs', small.byId, floorOps),
     { ...readRow('findById100k', 'find by _id, 100k docs', large.byId, floorOps), target: byIdTarget },
     ...cpuCapacityRow(large.byId, floor),
@@ -236,14 +309,29 @@ function buildRows(server: ServerResults, bsonSize: number): Row[] {
     readRow('findIndexed100k', 'find on indexed field, 100k docs', large.byIndexedField, floorOps),
     scanRow('scan10k', 'unindexed scan (5 matches), 10k docs', small.scan, null),
     scanRow('scan100k', 'unindexed scan (5 matches), 100k docs', large.scan, { kind: 'below', value: TARGET_SCAN_MS }),
-    { id: 'memory', metric: 'server heap per document (with name index)', value: perDoc / bsonSize, unit: '× BSON', target: { kind: 'below', value: TARGET_MEMORY_RATIO }, note: ratio(perDoc) },
-    { id: 'memoryDataOnly', metric: 'server heap per document (_id only)', value: perDocDataOnly / bsonSize, unit: '× BSON', target: null, note: ratio(perDocDataOnly) },
+    {
+      id: 'memory',
+      metric: 'server heap per document (with name index)',
+      value: perDoc / bsonSize,
+      unit: '× BSON',
+      target: { kind: 'below', value: TARGET_MEMORY_RATIO },
+      note: ratio(perDoc),
+    },
+    {
+      id: 'memoryDataOnly',
+      metric: 'server heap per document (_id only)',
+      value: perDocDataOnly / bsonSize,
+      unit: '× BSON',
+      target: null,
+      note: ratio(perDocDataOnly),
+    },
   ];
 }
 
 /** Pins this process to the load core when possible; describes what was done. */
 function setUpPinning(): { pin: boolean; description: string } {
-  if (!pinningAvailable()) return { pin: false, description: 'no CPU pinning (taskset unavailable or fewer than 2 cores)' };
+  if (!pinningAvailable())
+    return { pin: false, description: 'no CPU pinning (taskset unavailable or fewer than 2 cores)' };
   if (!pinSelfToLoadCore()) return { pin: false, description: 'no CPU pinning (taskset could not pin this process)' };
   return { pin: true, description: `server pinned to core ${SERVER_CORE}, load generator to core ${LOAD_CORE}` };
 }
@@ -265,7 +353,13 @@ async function main(): Promise<void> {
   await writeResults(RESULTS_DIR, report);
   process.stdout.write(`${markdownReport(report)}\n`);
   log(`results written to ${RESULTS_DIR}`);
-  if (rows.some((r) => r.pass === false)) log(`missed targets: ${rows.filter((r) => r.pass === false).map((r) => r.id).join(', ')}`);
+  if (rows.some((r) => r.pass === false))
+    log(
+      `missed targets: ${rows
+        .filter((r) => r.pass === false)
+        .map((r) => r.id)
+        .join(', ')}`,
+    );
 }
 
 // Ctrl-C or a kill ends the run through process.exit, whose hook (child.ts) kills the server child.

@@ -22,7 +22,8 @@ export function findById(collection: Collection<BenchDoc>, docCount: number, exa
   return async () => {
     const id = idOf(pick(random, docCount));
     const doc = await collection.findOne({ _id: id });
-    if (!doc || (exact && doc._id !== id)) throw new Error(`findOne by _id ${id} returned ${doc ? doc._id : 'nothing'}`);
+    if (!doc || (exact && doc._id !== id))
+      throw new Error(`findOne by _id ${id} returned ${doc ? doc._id : 'nothing'}`);
     return 1;
   };
 }
@@ -53,7 +54,8 @@ export function unindexedScan(collection: Collection<BenchDoc>, docCount: number
 export function insertBatch(collection: Collection<BenchDoc>): (batch: BenchDoc[]) => Promise<number> {
   return async (batch) => {
     const result = await collection.insertMany(batch);
-    if (result.insertedCount !== batch.length) throw new Error(`insertMany stored ${result.insertedCount} of ${batch.length}`);
+    if (result.insertedCount !== batch.length)
+      throw new Error(`insertMany stored ${result.insertedCount} of ${batch.length}`);
     return batch.length;
   };
 }

@@ -38,7 +38,8 @@ function sampleMemory(): MemorySample {
 
 async function main(): Promise<void> {
   const kind = process.argv[2];
-  if (kind !== 'memory' && kind !== 'stub') throw new Error(`usage: server-process.js memory|stub (got ${String(kind)})`);
+  if (kind !== 'memory' && kind !== 'stub')
+    throw new Error(`usage: server-process.js memory|stub (got ${String(kind)})`);
   if (!process.send) throw new Error('server-process.js must be started with an IPC channel');
   const server = await startServer(kind);
   let stopping = false;

@@ -52,7 +52,9 @@ export class ServerChild {
   /** Starts `node --expose-gc script ...args` and waits until it reports that it listens. */
   static async start(script: string, args: readonly string[], pin: boolean, core = SERVER_CORE): Promise<ServerChild> {
     const nodeArgs = ['--expose-gc', script, ...args];
-    const [command, commandArgs] = pin ? ['taskset', ['-c', String(core), process.execPath, ...nodeArgs]] : [process.execPath, nodeArgs];
+    const [command, commandArgs] = pin
+      ? ['taskset', ['-c', String(core), process.execPath, ...nodeArgs]]
+      : [process.execPath, nodeArgs];
     // The 'ipc' slot makes Node open a channel; taskset exec()s node, which inherits it.
     const child = spawn(command, commandArgs, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     live.add(child);
@@ -124,7 +126,10 @@ export class ServerChild {
   }
 
   /** The next message of a type; fails on a child error report, an exit, or a timeout. */
-  private async next<T extends ChildMessage['type']>(type: T, timeoutMs: number): Promise<Extract<ChildMessage, { type: T }>> {
+  private async next<T extends ChildMessage['type']>(
+    type: T,
+    timeoutMs: number,
+  ): Promise<Extract<ChildMessage, { type: T }>> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const index = this.inbox.findIndex((m) => m.type === type || m.type === 'error');

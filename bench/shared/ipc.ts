@@ -1,6 +1,7 @@
 /** Messages between a benchmark (parent) and its server processes (children), over Node's IPC channel. */
 
-export type ParentMessage = { type: 'memory' } | { type: 'cpu' } | { type: 'peakRss' } | { type: 'commands' } | { type: 'stop' };
+export type ParentMessage =
+  { type: 'memory' } | { type: 'cpu' } | { type: 'peakRss' } | { type: 'commands' } | { type: 'stop' };
 
 /** The subset of `process.memoryUsage()` the benches read. */
 export interface MemorySample {

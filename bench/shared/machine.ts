@@ -15,7 +15,9 @@ export function log(message: string): void {
 /** The installed mongodb driver's version. */
 export async function driverVersion(): Promise<string> {
   // mongodb's package.json is not in its "exports", so it is read from disk rather than imported.
-  const manifest = JSON.parse(await readFile(`${REPO_ROOT}node_modules/mongodb/package.json`, 'utf8')) as { version?: string };
+  const manifest = JSON.parse(await readFile(`${REPO_ROOT}node_modules/mongodb/package.json`, 'utf8')) as {
+    version?: string;
+  };
   return manifest.version ?? 'unknown';
 }
 

@@ -53,7 +53,10 @@ const server = app.listen(port, host, () => {
 // The host app owns its process: stop cleanly (and save the in-memory data) on Ctrl-C.
 const shutdown = (): void => {
   server.close();
-  void backend.close().then(() => mongo.stop()).then(() => process.exit(0));
+  void backend
+    .close()
+    .then(() => mongo.stop())
+    .then(() => process.exit(0));
 };
 process.once('SIGINT', shutdown);
 process.once('SIGTERM', shutdown);

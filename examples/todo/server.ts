@@ -48,7 +48,11 @@ backend.cloud.beforeSave('Todo', (request) => {
 
 /** Defines the Todo class through /schemas with the master key, unless it exists already. */
 async function defineTodoClass(): Promise<void> {
-  const headers = { 'X-Parse-Application-Id': appId, 'X-Parse-Master-Key': masterKey, 'Content-Type': 'application/json' };
+  const headers = {
+    'X-Parse-Application-Id': appId,
+    'X-Parse-Master-Key': masterKey,
+    'Content-Type': 'application/json',
+  };
   const url = `${serverURL}/schemas/Todo`;
   if ((await fetch(url, { headers })).ok) return;
   const signedIn = { requiresAuthentication: true };
@@ -64,7 +68,15 @@ async function defineTodoClass(): Promise<void> {
       },
       // Only logged-in users reach the class at all, and nobody but the master key adds fields;
       // which todos each user sees is up to the ACLs.
-      classLevelPermissions: { find: signedIn, count: signedIn, get: signedIn, create: signedIn, update: signedIn, delete: signedIn, addField: {} },
+      classLevelPermissions: {
+        find: signedIn,
+        count: signedIn,
+        get: signedIn,
+        create: signedIn,
+        update: signedIn,
+        delete: signedIn,
+        addField: {},
+      },
     }),
   });
   if (!created.ok) throw new Error(`Could not define the Todo class: ${created.status} ${await created.text()}`);
@@ -82,7 +94,10 @@ process.stdout.write(`Todo app on ${origin}/ (Plinth at ${serverURL}, MongoDB: $
 // The host app owns its process: stop cleanly (and save the in-memory data) on Ctrl-C.
 const shutdown = (): void => {
   server.close();
-  void backend.close().then(() => mongo.stop()).then(() => process.exit(0));
+  void backend
+    .close()
+    .then(() => mongo.stop())
+    .then(() => process.exit(0));
 };
 process.once('SIGINT', shutdown);
 process.once('SIGTERM', shutdown);

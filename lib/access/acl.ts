@@ -20,10 +20,12 @@ export function validateAcl(value: unknown): Acl {
   const acl: Acl = {};
   for (const [principal, grants] of Object.entries(value as Record<string, unknown>)) {
     if (!PRINCIPAL.test(principal)) throw invalid(`bad principal ${JSON.stringify(principal)}`);
-    if (grants === null || typeof grants !== 'object' || Array.isArray(grants)) throw invalid(`permissions of ${principal} must be an object`);
+    if (grants === null || typeof grants !== 'object' || Array.isArray(grants))
+      throw invalid(`permissions of ${principal} must be an object`);
     const entry: { read?: boolean; write?: boolean } = {};
     for (const [permission, granted] of Object.entries(grants as Record<string, unknown>)) {
-      if (permission !== 'read' && permission !== 'write') throw invalid(`unknown permission ${JSON.stringify(permission)}`);
+      if (permission !== 'read' && permission !== 'write')
+        throw invalid(`unknown permission ${JSON.stringify(permission)}`);
       if (typeof granted !== 'boolean') throw invalid(`${principal}.${permission} must be a boolean`);
       if (granted) entry[permission] = true;
     }

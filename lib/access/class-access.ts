@@ -67,7 +67,12 @@ function pointerFieldsFor(clp: Json, operation: ClassOperation): string[] {
  * every object (ACLs still apply), or a `where` that limits it to the objects its pointer
  * permissions reach; throws 119 when it may not perform the operation at all.
  */
-export function classAccess(auth: RequestAuth, className: string, schema: ClassSchema | undefined, operation: ClassOperation): RestWhere | null {
+export function classAccess(
+  auth: RequestAuth,
+  className: string,
+  schema: ClassSchema | undefined,
+  operation: ClassOperation,
+): RestWhere | null {
   if (auth.master) return null;
   if (READS.has(operation) && isMasterOnlyRead(className)) {
     throw forbidden(`Clients aren't allowed to perform the ${operation} operation on the ${className} collection.`);
@@ -89,7 +94,12 @@ export function classAccess(auth: RequestAuth, className: string, schema: ClassS
 }
 
 /** {@link classAccess}, for operations that cannot be limited to some objects (create, addField). */
-export function assertClassAccess(auth: RequestAuth, className: string, schema: ClassSchema | undefined, operation: ClassOperation): void {
+export function assertClassAccess(
+  auth: RequestAuth,
+  className: string,
+  schema: ClassSchema | undefined,
+  operation: ClassOperation,
+): void {
   if (classAccess(auth, className, schema, operation) !== null) {
     throw forbidden(`Permission denied for action ${operation} on class ${className}.`);
   }
@@ -101,7 +111,11 @@ export function restricted(where: RestWhere, restriction: RestWhere | null): Res
 }
 
 /** The restriction for reading the class, or undefined when the caller may not read it at all. */
-export function readRestriction(auth: RequestAuth, className: string, schema: ClassSchema | undefined): RestWhere | null | undefined {
+export function readRestriction(
+  auth: RequestAuth,
+  className: string,
+  schema: ClassSchema | undefined,
+): RestWhere | null | undefined {
   try {
     return classAccess(auth, className, schema, 'get');
   } catch {

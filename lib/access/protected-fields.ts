@@ -44,7 +44,8 @@ export function withDefaultProtectedFields(option: ServerProtectedFields | undef
   for (const source of [option ?? {}, DEFAULT_PROTECTED_FIELDS]) {
     for (const [className, rules] of Object.entries(source)) {
       const target = (merged[className] ??= {});
-      for (const [principal, fields] of Object.entries(rules)) target[principal] = [...new Set([...(target[principal] ?? []), ...fields])];
+      for (const [principal, fields] of Object.entries(rules))
+        target[principal] = [...new Set([...(target[principal] ?? []), ...fields])];
     }
   }
   return merged;
@@ -53,7 +54,11 @@ export function withDefaultProtectedFields(option: ServerProtectedFields | undef
 /** Merged rules per backend option and loaded schema (schemas are replaced, never changed, on reload). */
 const mergedRules = new WeakMap<ServerProtectedFields, WeakMap<ClassSchema, Record<string, readonly string[]>>>();
 
-function classRules(server: ServerProtectedFields, className: string, schema: ClassSchema | undefined): Record<string, readonly string[]> {
+function classRules(
+  server: ServerProtectedFields,
+  className: string,
+  schema: ClassSchema | undefined,
+): Record<string, readonly string[]> {
   if (!schema) return mergeRules(server, className, undefined);
   let bySchema = mergedRules.get(server);
   if (!bySchema) mergedRules.set(server, (bySchema = new WeakMap()));
@@ -62,7 +67,11 @@ function classRules(server: ServerProtectedFields, className: string, schema: Cl
   return rules;
 }
 
-function mergeRules(server: ServerProtectedFields, className: string, schema: ClassSchema | undefined): Record<string, readonly string[]> {
+function mergeRules(
+  server: ServerProtectedFields,
+  className: string,
+  schema: ClassSchema | undefined,
+): Record<string, readonly string[]> {
   const rules: Record<string, readonly string[]> = { ...server[className] };
   const stored = schema?.classLevelPermissions.protectedFields;
   if (stored !== null && typeof stored === 'object' && !Array.isArray(stored)) {
@@ -81,7 +90,12 @@ function intersection(sets: readonly (readonly string[])[]): string[] {
 }
 
 /** The protection of `className` for the caller `auth`. */
-export function fieldProtection(server: ServerProtectedFields, className: string, schema: ClassSchema | undefined, auth: RequestAuth): FieldProtection {
+export function fieldProtection(
+  server: ServerProtectedFields,
+  className: string,
+  schema: ClassSchema | undefined,
+  auth: RequestAuth,
+): FieldProtection {
   const base = { className, userId: auth.userId, master: auth.master };
   if (auth.master) return { ...base, hidden: [], byPointer: [] };
   const rules = classRules(server, className, schema);
@@ -92,7 +106,12 @@ export function fieldProtection(server: ServerProtectedFields, className: string
       if (auth.userId) byPointer.push({ field: principal.slice(USER_FIELD.length), fields });
     } else if (principal === '*') {
       applicable.push(fields);
-    } else if (auth.userId && (principal === 'authenticated' || principal === auth.userId || (principal.startsWith('role:') && auth.roles.includes(principal.slice(5))))) {
+    } else if (
+      auth.userId &&
+      (principal === 'authenticated' ||
+        principal === auth.userId ||
+        (principal.startsWith('role:') && auth.roles.includes(principal.slice(5))))
+    ) {
       applicable.push(fields);
     }
   }
@@ -102,11 +121,15 @@ export function fieldProtection(server: ServerProtectedFields, className: string
 /** Throws 119 when the caller names a field it may not see in a query or a sort (dot paths included). */
 export function assertQueryable(protection: FieldProtection, fields: readonly string[]): void {
   if (protection.master) return;
-  const guarded = protection.className === '_User' ? [...protection.hidden, 'authData', ...NEVER_RETURNED] : protection.hidden;
+  const guarded =
+    protection.className === '_User' ? [...protection.hidden, 'authData', ...NEVER_RETURNED] : protection.hidden;
   for (const field of fields) {
     const head = field.replace(/^-/, '').split('.')[0]!;
     if (guarded.includes(head)) {
-      throw new BackendError(ErrorCode.OPERATION_FORBIDDEN, `This user is not allowed to query ${head} on class ${protection.className}`);
+      throw new BackendError(
+        ErrorCode.OPERATION_FORBIDDEN,
+        `This user is not allowed to query ${head} on class ${protection.className}`,
+      );
     }
   }
 }
@@ -129,7 +152,8 @@ export function visibleTo(protection: FieldProtection, object: Json): Json {
   let hidden: readonly string[] = [];
   if (!protection.master && !(isUser && userId !== null && object.objectId === userId)) {
     const matched = userId === null ? [] : protection.byPointer.filter((rule) => pointsTo(object[rule.field], userId));
-    hidden = matched.length > 0 ? intersection([protection.hidden, ...matched.map((rule) => rule.fields)]) : protection.hidden;
+    hidden =
+      matched.length > 0 ? intersection([protection.hidden, ...matched.map((rule) => rule.fields)]) : protection.hidden;
     if (isUser) hidden = [...hidden, 'authData'];
   }
   if (![...secrets, ...hidden].some((field) => field in object)) return object;
@@ -140,5 +164,8 @@ export function visibleTo(protection: FieldProtection, object: Json): Json {
 
 /** A user's own `_User` object as returned to it (login, sign-up, /users/me): secrets removed. */
 export function ownUserView(user: Json): Json {
-  return visibleTo({ className: '_User', hidden: [], byPointer: [], userId: String(user.objectId), master: false }, user);
+  return visibleTo(
+    { className: '_User', hidden: [], byPointer: [], userId: String(user.objectId), master: false },
+    user,
+  );
 }

@@ -9,11 +9,15 @@ import { ErrorCode } from '../errors/error-codes.js';
 import { classSchema } from '../schema/class-schema.js';
 import type { Storage } from '../storage/storage.js';
 
-export const ROLE_SCHEMA = classSchema('_Role', {
-  name: { type: 'String' },
-  users: { type: 'Relation', targetClass: '_User' },
-  roles: { type: 'Relation', targetClass: '_Role' },
-}, undefined);
+export const ROLE_SCHEMA = classSchema(
+  '_Role',
+  {
+    name: { type: 'String' },
+    users: { type: 'Relation', targetClass: '_User' },
+    roles: { type: 'Relation', targetClass: '_Role' },
+  },
+  undefined,
+);
 
 /** How long a user's roles are trusted: a role change in another process applies within this. */
 export const ROLE_CACHE_TTL_MS = 5000;
@@ -24,7 +28,10 @@ const MAX_ROLE_DEPTH = 20;
 export class RoleResolver {
   private readonly cache = new Map<string, { names: string[]; at: number }>();
 
-  constructor(private readonly storage: Storage, private readonly now: () => number) {}
+  constructor(
+    private readonly storage: Storage,
+    private readonly now: () => number,
+  ) {}
 
   /** The names of every role the user belongs to, directly or through other roles. */
   async rolesOf(userId: string): Promise<string[]> {
@@ -37,7 +44,10 @@ export class RoleResolver {
       frontier = parents.filter((id) => !ids.has(id));
       for (const id of frontier) ids.add(id);
     }
-    const roles = ids.size === 0 ? [] : await this.storage.findObjects(ROLE_SCHEMA, { objectId: { $in: [...ids] } }, { keys: ['name'] }, null);
+    const roles =
+      ids.size === 0
+        ? []
+        : await this.storage.findObjects(ROLE_SCHEMA, { objectId: { $in: [...ids] } }, { keys: ['name'] }, null);
     const names = roles.map((r) => r.name).filter((n): n is string => typeof n === 'string');
     if (this.cache.size >= ROLE_CACHE_SIZE) this.cache.delete(this.cache.keys().next().value as string);
     this.cache.set(userId, { names, at: this.now() });
@@ -56,16 +66,30 @@ const ROLE_NAME = /^[0-9A-Za-z_\- ]+$/;
  * The save steps of `_Role`: a valid name that never changes, and an ACL (a role without one
  * would be writable by anyone able to reach it).
  */
-export function roleSaveSteps(existingName: string | undefined, hasAcl: boolean): { beforeStore(values: Record<string, unknown>): Promise<{ values: Record<string, unknown>; internal: Record<string, unknown> }> } {
+export function roleSaveSteps(
+  existingName: string | undefined,
+  hasAcl: boolean,
+): {
+  beforeStore(
+    values: Record<string, unknown>,
+  ): Promise<{ values: Record<string, unknown>; internal: Record<string, unknown> }>;
+} {
   return {
     async beforeStore(values) {
       const creating = existingName === undefined;
       if (creating || 'name' in values) {
         const name = values.name;
         if (typeof name !== 'string' || !ROLE_NAME.test(name)) {
-          throw new BackendError(ErrorCode.INVALID_ROLE_NAME, "A role's name can only contain alphanumeric characters, _, -, and spaces.");
+          throw new BackendError(
+            ErrorCode.INVALID_ROLE_NAME,
+            "A role's name can only contain alphanumeric characters, _, -, and spaces.",
+          );
         }
-        if (!creating && name !== existingName) throw new BackendError(ErrorCode.INVALID_ROLE_NAME, "A role's name can only be set before it has been saved.");
+        if (!creating && name !== existingName)
+          throw new BackendError(
+            ErrorCode.INVALID_ROLE_NAME,
+            "A role's name can only be set before it has been saved.",
+          );
       }
       if (creating && !hasAcl) throw new BackendError(ErrorCode.INVALID_ACL, 'A role needs an ACL.');
       return { values, internal: {} };

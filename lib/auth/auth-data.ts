@@ -48,10 +48,12 @@ export function parseAuthData(value: unknown, providers: AuthProviders): AuthDat
       change.unlink.push(provider);
       continue;
     }
-    if (typeof data !== 'object' || Array.isArray(data)) throw new BackendError(ErrorCode.INVALID_JSON, `authData.${provider} must be an object`);
+    if (typeof data !== 'object' || Array.isArray(data))
+      throw new BackendError(ErrorCode.INVALID_JSON, `authData.${provider} must be an object`);
     const id = (data as Json).id;
     // The id is used in a query: only a plain string may reach it (GHSA-5fw2-8jcv-xh87).
-    if (typeof id !== 'string' || id === '') throw new BackendError(ErrorCode.LINKED_ID_MISSING, `authData.${provider}.id must be a non-empty string`);
+    if (typeof id !== 'string' || id === '')
+      throw new BackendError(ErrorCode.LINKED_ID_MISSING, `authData.${provider}.id must be a non-empty string`);
     change.link[provider] = data as Json;
   }
   return change;
@@ -59,7 +61,8 @@ export function parseAuthData(value: unknown, providers: AuthProviders): AuthDat
 
 function isEnabled(provider: string, providers: AuthProviders): boolean {
   const configured = providers[provider];
-  if (provider === 'anonymous') return configured === undefined || !('enabled' in configured && configured.enabled === false);
+  if (provider === 'anonymous')
+    return configured === undefined || !('enabled' in configured && configured.enabled === false);
   return isProvider(configured);
 }
 
@@ -68,7 +71,11 @@ function isEnabled(provider: string, providers: AuthProviders): boolean {
  * provider, what to store: the provider's choice when it returns an object with the same `id`,
  * else just `{ id }` — tokens and other proofs are never stored or sent back.
  */
-export async function validateAuthData(change: AuthDataChange, providers: AuthProviders, userId: string | null): Promise<Record<string, Json>> {
+export async function validateAuthData(
+  change: AuthDataChange,
+  providers: AuthProviders,
+  userId: string | null,
+): Promise<Record<string, Json>> {
   const kept: Record<string, Json> = {};
   for (const [provider, data] of Object.entries(change.link)) {
     const adapter = providers[provider];
@@ -76,10 +83,14 @@ export async function validateAuthData(change: AuthDataChange, providers: AuthPr
     if (!isProvider(adapter)) continue;
     try {
       const result = await adapter.validateAuthData(data, { provider, userId });
-      if (result !== null && typeof result === 'object' && (result as Json).id === data.id) kept[provider] = result as Json;
+      if (result !== null && typeof result === 'object' && (result as Json).id === data.id)
+        kept[provider] = result as Json;
     } catch (err) {
       if (err instanceof BackendError) throw err;
-      throw new BackendError(ErrorCode.OBJECT_NOT_FOUND, `${provider} authentication failed: ${err instanceof Error ? err.message : String(err)}`);
+      throw new BackendError(
+        ErrorCode.OBJECT_NOT_FOUND,
+        `${provider} authentication failed: ${err instanceof Error ? err.message : String(err)}`,
+      );
     }
   }
   return kept;

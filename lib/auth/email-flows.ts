@@ -32,9 +32,15 @@ function recipient(user: RestObject): { objectId: string; username: string | und
   return { objectId: String(user.objectId), username: user.username as string | undefined, email: String(user.email) };
 }
 
-async function send(ctx: OperationContext, kind: 'sendVerificationEmail' | 'sendPasswordResetEmail', user: RestObject, link: string): Promise<void> {
+async function send(
+  ctx: OperationContext,
+  kind: 'sendVerificationEmail' | 'sendPasswordResetEmail',
+  user: RestObject,
+  link: string,
+): Promise<void> {
   const { config } = ctx.services;
-  if (!config.emailAdapter) throw new BackendError(ErrorCode.INTERNAL_SERVER_ERROR, 'An emailAdapter is needed to send emails.');
+  if (!config.emailAdapter)
+    throw new BackendError(ErrorCode.INTERNAL_SERVER_ERROR, 'An emailAdapter is needed to send emails.');
   try {
     await config.emailAdapter[kind]({ appName: config.appName, link, user: recipient(user) });
   } catch (err) {
@@ -44,15 +50,24 @@ async function send(ctx: OperationContext, kind: 'sendVerificationEmail' | 'send
 }
 
 /** Gives a user a fresh verification token (marking the email unverified) and sends the link. */
-export async function startEmailVerification(ctx: OperationContext, user: RestObject, mountPath: string): Promise<void> {
+export async function startEmailVerification(
+  ctx: OperationContext,
+  user: RestObject,
+  mountPath: string,
+): Promise<void> {
   const { services } = ctx;
   const token = newToken();
   const expiresAt = new Date(services.now().getTime() + services.config.emailVerifyTokenValidityMs);
-  await services.storage.updateObject(USER_SCHEMA, { objectId: user.objectId }, {
-    emailVerified: false,
-    _email_verify_token: token,
-    _email_verify_token_expires_at: { __type: 'Date', iso: expiresAt.toISOString() },
-  }, null);
+  await services.storage.updateObject(
+    USER_SCHEMA,
+    { objectId: user.objectId },
+    {
+      emailVerified: false,
+      _email_verify_token: token,
+      _email_verify_token_expires_at: { __type: 'Date', iso: expiresAt.toISOString() },
+    },
+    null,
+  );
   await send(ctx, 'sendVerificationEmail', user, pageUrl(ctx, 'verify_email', token, mountPath));
 }
 
@@ -60,14 +75,17 @@ export async function startEmailVerification(ctx: OperationContext, user: RestOb
 export async function verifyEmail(ctx: OperationContext, token: unknown): Promise<boolean> {
   // Only a string may reach the query (GHSA-vgjh-hmwf-c588: operator injection through the token).
   if (typeof token !== 'string' || !/^[0-9a-f]{48}$/.test(token)) return false;
-  const user = await ctx.services.storage.consumeUserToken('verifyEmail', token, ctx.services.now(), { emailVerified: true });
+  const user = await ctx.services.storage.consumeUserToken('verifyEmail', token, ctx.services.now(), {
+    emailVerified: true,
+  });
   return user !== null;
 }
 
 /** The `email` of a request body; 204 when missing (checked before answering). */
 export function readEmail(body: unknown): string {
   const email = (body as Record<string, unknown> | undefined)?.email;
-  if (typeof email !== 'string' || email === '') throw new BackendError(ErrorCode.EMAIL_MISSING, 'you must provide an email');
+  if (typeof email !== 'string' || email === '')
+    throw new BackendError(ErrorCode.EMAIL_MISSING, 'you must provide an email');
   return email;
 }
 
@@ -86,14 +104,26 @@ export async function requestPasswordReset(ctx: OperationContext, body: unknown,
   if (!found) return;
   const hook = services.cloud.loginHook('beforePasswordResetRequest');
   if (hook) {
-    await runHook(hook, { ...callerFields(ctx), object: new HookObject('_User', found.user), triggerName: 'beforePasswordResetRequest' });
+    await runHook(hook, {
+      ...callerFields(ctx),
+      object: new HookObject('_User', found.user),
+      triggerName: 'beforePasswordResetRequest',
+    });
   }
   const token = newToken();
   const seconds = services.config.passwordPolicy?.resetTokenValidityDuration ?? RESET_TOKEN_DEFAULT_SECONDS;
-  await services.storage.updateObject(USER_SCHEMA, { objectId: found.user.objectId }, {
-    _perishable_token: token,
-    _perishable_token_expires_at: { __type: 'Date', iso: new Date(services.now().getTime() + seconds * 1000).toISOString() },
-  }, null);
+  await services.storage.updateObject(
+    USER_SCHEMA,
+    { objectId: found.user.objectId },
+    {
+      _perishable_token: token,
+      _perishable_token_expires_at: {
+        __type: 'Date',
+        iso: new Date(services.now().getTime() + seconds * 1000).toISOString(),
+      },
+    },
+    null,
+  );
   await send(ctx, 'sendPasswordResetEmail', found.user, pageUrl(ctx, 'request_password_reset', token, mountPath));
 }
 
@@ -108,7 +138,8 @@ export async function resetPassword(ctx: OperationContext, token: unknown, passw
   const { services } = ctx;
   const invalid = new BackendError(ErrorCode.OTHER_CAUSE, 'The password reset link is invalid or has expired.');
   if (typeof token !== 'string' || !/^[0-9a-f]{48}$/.test(token)) throw invalid;
-  if (typeof password !== 'string' || password === '') throw new BackendError(ErrorCode.PASSWORD_MISSING, 'password is required.');
+  if (typeof password !== 'string' || password === '')
+    throw new BackendError(ErrorCode.PASSWORD_MISSING, 'password is required.');
   const now = services.now();
   const holder = await services.storage.userWithToken('resetPassword', token, now);
   if (!holder) throw invalid;
@@ -117,7 +148,10 @@ export async function resetPassword(ctx: OperationContext, token: unknown, passw
     username: holder.user.username as string | undefined,
     history: [...(holder.hashedPassword ? [holder.hashedPassword] : []), ...holder.passwordHistory],
   });
-  const set: RestObject = { _hashed_password: await hashPassword(password), _password_changed_at: { __type: 'Date', iso: now.toISOString() } };
+  const set: RestObject = {
+    _hashed_password: await hashPassword(password),
+    _password_changed_at: { __type: 'Date', iso: now.toISOString() },
+  };
   const history = nextHistory(policy, holder.hashedPassword, holder.passwordHistory);
   if (history) set._password_history = history;
   if (services.config.accountLockout?.unlockOnPasswordReset) {

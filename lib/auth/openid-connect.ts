@@ -37,10 +37,12 @@ function refused(reason: string): BackendError {
 export function openIdConnectProvider(options: OpenIdConnectOptions): AuthProvider {
   const problems: string[] = [];
   if (!options.issuer) problems.push('openIdConnectProvider.issuer: is required');
-  if (!options.audience || (Array.isArray(options.audience) && options.audience.length === 0)) problems.push('openIdConnectProvider.audience: is required');
+  if (!options.audience || (Array.isArray(options.audience) && options.audience.length === 0))
+    problems.push('openIdConnectProvider.audience: is required');
   if (!options.keys && !options.getKey) problems.push('openIdConnectProvider: give keys or getKey');
   const algorithms = options.algorithms ?? ['RS256'];
-  if (algorithms.length === 0 || algorithms.some((a) => (a as string) === 'none')) problems.push('openIdConnectProvider.algorithms: must list real signature algorithms');
+  if (algorithms.length === 0 || algorithms.some((a) => (a as string) === 'none'))
+    problems.push('openIdConnectProvider.algorithms: must list real signature algorithms');
   if (problems.length > 0) throw new BackendConfigError(problems);
   const audience = Array.isArray(options.audience) ? options.audience : [options.audience];
 
@@ -53,7 +55,8 @@ export function openIdConnectProvider(options: OpenIdConnectOptions): AuthProvid
       const kid = decoded.header.kid;
       const keys = options.keys;
       const key = keys
-        ? (kid !== undefined && Object.hasOwn(keys, kid) ? keys[kid] : undefined) ?? (kid === undefined && Object.keys(keys).length === 1 ? Object.values(keys)[0] : undefined)
+        ? ((kid !== undefined && Object.hasOwn(keys, kid) ? keys[kid] : undefined) ??
+          (kid === undefined && Object.keys(keys).length === 1 ? Object.values(keys)[0] : undefined))
         : await options.getKey!(kid);
       if (!key) throw refused(`no key for kid ${String(kid)}`);
       let claims: jwt.JwtPayload;
@@ -68,7 +71,8 @@ export function openIdConnectProvider(options: OpenIdConnectOptions): AuthProvid
         throw refused(err instanceof Error ? err.message : 'invalid token');
       }
       // jsonwebtoken checks exp only when present: an id token without one would never expire.
-      if (typeof claims.exp !== 'number' || typeof claims.iat !== 'number') throw refused('the token has no exp or iat');
+      if (typeof claims.exp !== 'number' || typeof claims.iat !== 'number')
+        throw refused('the token has no exp or iat');
       if (claims.sub !== authData.id) throw refused('the token is for another subject');
     },
   };

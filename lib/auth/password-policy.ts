@@ -14,11 +14,16 @@ function refuse(message: string): BackendError {
 }
 
 /** Checks a new password; `history` holds the hashes it may not match (newest first). */
-export async function checkNewPassword(policy: PasswordPolicy | null, password: string, context: { username: string | undefined; history: string[] }): Promise<void> {
+export async function checkNewPassword(
+  policy: PasswordPolicy | null,
+  password: string,
+  context: { username: string | undefined; history: string[] },
+): Promise<void> {
   if (!policy) return;
   const message = policy.validationError ?? DEFAULT_MESSAGE;
   if (policy.validatorPattern !== undefined) {
-    const pattern = typeof policy.validatorPattern === 'string' ? new RegExp(policy.validatorPattern) : policy.validatorPattern;
+    const pattern =
+      typeof policy.validatorPattern === 'string' ? new RegExp(policy.validatorPattern) : policy.validatorPattern;
     pattern.lastIndex = 0;
     if (!pattern.test(password)) throw refuse(message);
   }
@@ -43,7 +48,11 @@ export async function checkNewPassword(policy: PasswordPolicy | null, password: 
 }
 
 /** The password history to store after a change: the old hash first, at most `maxPasswordHistory`. */
-export function nextHistory(policy: PasswordPolicy | null, oldHash: string | null, history: string[]): string[] | undefined {
+export function nextHistory(
+  policy: PasswordPolicy | null,
+  oldHash: string | null,
+  history: string[],
+): string[] | undefined {
   const keep = policy?.maxPasswordHistory ?? 0;
   if (keep === 0) return undefined;
   return [...(oldHash ? [oldHash] : []), ...history].slice(0, keep);

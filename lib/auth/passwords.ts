@@ -23,7 +23,9 @@ let chosen: Promise<Compare> | undefined;
 
 /** The comparison, chosen once on first use (an import, so not at load time). */
 function compare(): Promise<Compare> {
-  chosen ??= importOptional<NativeBcrypt>('@node-rs/bcrypt').then((native) => (native && typeof native.verify === 'function' ? native.verify : bcryptjs.compare));
+  chosen ??= importOptional<NativeBcrypt>('@node-rs/bcrypt').then((native) =>
+    native && typeof native.verify === 'function' ? native.verify : bcryptjs.compare,
+  );
   return chosen;
 }
 

@@ -16,10 +16,22 @@ export interface RequestAuth {
 }
 
 /** A caller with no key and no session. */
-export const PUBLIC_AUTH: RequestAuth = Object.freeze({ master: false, userId: null, sessionToken: null, installationId: null, roles: [] });
+export const PUBLIC_AUTH: RequestAuth = Object.freeze({
+  master: false,
+  userId: null,
+  sessionToken: null,
+  installationId: null,
+  roles: [],
+});
 
 /** The master caller. */
-export const MASTER_AUTH: RequestAuth = Object.freeze({ master: true, userId: null, sessionToken: null, installationId: null, roles: [] });
+export const MASTER_AUTH: RequestAuth = Object.freeze({
+  master: true,
+  userId: null,
+  sessionToken: null,
+  installationId: null,
+  roles: [],
+});
 
 /** The ACL principals a caller acts as (`*`, its user id, `role:<name>`), or null for the master key. */
 export function principalsOf(auth: RequestAuth): readonly string[] | null {

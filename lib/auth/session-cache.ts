@@ -13,7 +13,11 @@ export interface CachedSession {
 export class SessionCache {
   private readonly entries = new Map<string, { session: CachedSession; cachedAt: number }>();
 
-  constructor(private readonly maxEntries: number, private readonly ttlMs: number, private readonly now: () => number) {}
+  constructor(
+    private readonly maxEntries: number,
+    private readonly ttlMs: number,
+    private readonly now: () => number,
+  ) {}
 
   get(token: string): CachedSession | undefined {
     const entry = this.entries.get(token);

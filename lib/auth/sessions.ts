@@ -12,14 +12,18 @@ import { SessionCache, type CachedSession } from './session-cache.js';
 import { newSessionToken, storedForms, storedToken, type TokenStorage } from './session-tokens.js';
 
 /** `_Session`'s fields, as parse-server defines them. */
-export const SESSION_SCHEMA = classSchema('_Session', {
-  user: { type: 'Pointer', targetClass: '_User' },
-  expiresAt: { type: 'Date' },
-  installationId: { type: 'String' },
-  createdWith: { type: 'Object' },
-  restricted: { type: 'Boolean' },
-  sessionToken: { type: 'String' },
-}, undefined);
+export const SESSION_SCHEMA = classSchema(
+  '_Session',
+  {
+    user: { type: 'Pointer', targetClass: '_User' },
+    expiresAt: { type: 'Date' },
+    installationId: { type: 'String' },
+    createdWith: { type: 'Object' },
+    restricted: { type: 'Boolean' },
+    sessionToken: { type: 'String' },
+  },
+  undefined,
+);
 
 /** `_User`, as far as legacy tokens need it. */
 const USER_FOR_LEGACY_TOKENS = classSchema('_User', {}, undefined);
@@ -57,7 +61,10 @@ export class Sessions {
   }
 
   /** Starts a session for a user; `createdWith` says how (`{action: 'login', authProvider: 'password'}`). */
-  async create(userId: string, details: { installationId: string | null; createdWith: Record<string, string> }): Promise<NewSession> {
+  async create(
+    userId: string,
+    details: { installationId: string | null; createdWith: Record<string, string> },
+  ): Promise<NewSession> {
     const { storage, now, lengthMs, tokenStorage } = this.options;
     const token = newSessionToken();
     const created = now();
@@ -87,11 +94,17 @@ export class Sessions {
 
   private async lookUp(token: string): Promise<CachedSession> {
     if (!token.startsWith('r:')) return this.lookUpLegacy(token);
-    const [session] = await this.options.storage.findObjects(SESSION_SCHEMA, { sessionToken: { $in: storedForms(token) } }, { limit: 1 }, null);
+    const [session] = await this.options.storage.findObjects(
+      SESSION_SCHEMA,
+      { sessionToken: { $in: storedForms(token) } },
+      { limit: 1 },
+      null,
+    );
     const user = session?.user as { objectId?: string } | undefined;
     const expiresAt = (session?.expiresAt as { iso?: string } | undefined)?.iso;
     const expiry = expiresAt ? new Date(expiresAt).getTime() : null;
-    if (!session || !user?.objectId || (expiry !== null && expiry <= this.options.now().getTime())) throw invalidToken();
+    if (!session || !user?.objectId || (expiry !== null && expiry <= this.options.now().getTime()))
+      throw invalidToken();
     const resolved: CachedSession = { userId: user.objectId, sessionId: String(session.objectId), expiresAt: expiry };
     this.cache.set(token, resolved);
     return resolved;
@@ -114,9 +127,21 @@ export class Sessions {
   private async extendIfDue(token: string, session: CachedSession): Promise<CachedSession> {
     const now = this.options.now().getTime();
     const length = this.options.lengthMs;
-    if (!this.options.extendOnUse || length === null || session.sessionId === null || session.expiresAt === null || session.expiresAt - now >= length / 2) return session;
+    if (
+      !this.options.extendOnUse ||
+      length === null ||
+      session.sessionId === null ||
+      session.expiresAt === null ||
+      session.expiresAt - now >= length / 2
+    )
+      return session;
     const extended = { ...session, expiresAt: now + length };
-    await this.options.storage.updateObject(SESSION_SCHEMA, { objectId: session.sessionId }, { expiresAt: { __type: 'Date', iso: new Date(extended.expiresAt).toISOString() } }, null);
+    await this.options.storage.updateObject(
+      SESSION_SCHEMA,
+      { objectId: session.sessionId },
+      { expiresAt: { __type: 'Date', iso: new Date(extended.expiresAt).toISOString() } },
+      null,
+    );
     this.cache.set(token, extended);
     return extended;
   }
@@ -124,8 +149,18 @@ export class Sessions {
   /** The stored session object of a token (for /sessions/me), with the token shown as presented. */
   async describe(token: string): Promise<RestObject> {
     const { sessionId, userId } = await this.resolve(token);
-    if (sessionId === null) return { sessionToken: token, user: { __type: 'Pointer', className: '_User', objectId: userId }, createdWith: { action: 'login' } };
-    const [session] = await this.options.storage.findObjects(SESSION_SCHEMA, { objectId: sessionId }, { limit: 1 }, null);
+    if (sessionId === null)
+      return {
+        sessionToken: token,
+        user: { __type: 'Pointer', className: '_User', objectId: userId },
+        createdWith: { action: 'login' },
+      };
+    const [session] = await this.options.storage.findObjects(
+      SESSION_SCHEMA,
+      { objectId: sessionId },
+      { limit: 1 },
+      null,
+    );
     if (!session) throw invalidToken();
     return { ...session, sessionToken: token };
   }
@@ -135,7 +170,12 @@ export class Sessions {
     const { sessionId, userId } = await this.resolve(token);
     this.cache.delete(token);
     if (sessionId === null) {
-      await this.options.storage.updateObject(USER_FOR_LEGACY_TOKENS, { objectId: userId }, { _session_token: { __op: 'Delete' } }, null);
+      await this.options.storage.updateObject(
+        USER_FOR_LEGACY_TOKENS,
+        { objectId: userId },
+        { _session_token: { __op: 'Delete' } },
+        null,
+      );
       return;
     }
     await this.options.storage.deleteObject(SESSION_SCHEMA, { objectId: sessionId }, null);
@@ -158,6 +198,11 @@ export class Sessions {
     if (exceptSessionId) where.objectId = { $ne: exceptSessionId };
     await this.options.storage.deleteObjects(SESSION_SCHEMA, where);
     // A legacy token stored on the user never expires by itself: it goes too.
-    await this.options.storage.updateObject(USER_FOR_LEGACY_TOKENS, { objectId: userId }, { _session_token: { __op: 'Delete' } }, null);
+    await this.options.storage.updateObject(
+      USER_FOR_LEGACY_TOKENS,
+      { objectId: userId },
+      { _session_token: { __op: 'Delete' } },
+      null,
+    );
   }
 }

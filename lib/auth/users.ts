@@ -17,31 +17,43 @@ import { hashPassword, verifyPassword } from './passwords.js';
 type Json = Record<string, unknown>;
 
 /** The `_User` fields parse-server defines for every app. */
-export const USER_SCHEMA = classSchema('_User', {
-  username: { type: 'String' },
-  email: { type: 'String' },
-  emailVerified: { type: 'Boolean' },
-  authData: { type: 'Object' },
-}, undefined);
+export const USER_SCHEMA = classSchema(
+  '_User',
+  {
+    username: { type: 'String' },
+    email: { type: 'String' },
+    emailVerified: { type: 'Boolean' },
+    authData: { type: 'Object' },
+  },
+  undefined,
+);
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 function checkUsername(value: unknown): string {
-  if (typeof value !== 'string' || value.trim() === '') throw new BackendError(ErrorCode.USERNAME_MISSING, 'bad or missing username');
+  if (typeof value !== 'string' || value.trim() === '')
+    throw new BackendError(ErrorCode.USERNAME_MISSING, 'bad or missing username');
   return value;
 }
 
 function checkPassword(value: unknown): string {
-  if (typeof value !== 'string' || value === '') throw new BackendError(ErrorCode.PASSWORD_MISSING, 'password is required.');
+  if (typeof value !== 'string' || value === '')
+    throw new BackendError(ErrorCode.PASSWORD_MISSING, 'password is required.');
   return value;
 }
 
 function checkEmail(value: unknown): string {
-  if (typeof value !== 'string' || !EMAIL.test(value)) throw new BackendError(ErrorCode.INVALID_EMAIL_ADDRESS, 'Email address format is invalid.');
+  if (typeof value !== 'string' || !EMAIL.test(value))
+    throw new BackendError(ErrorCode.INVALID_EMAIL_ADDRESS, 'Email address format is invalid.');
   return value;
 }
 
-async function assertAvailable(ctx: OperationContext, field: 'username' | 'email', value: string, exceptObjectId?: string): Promise<void> {
+async function assertAvailable(
+  ctx: OperationContext,
+  field: 'username' | 'email',
+  value: string,
+  exceptObjectId?: string,
+): Promise<void> {
   if (await ctx.services.storage.existsIgnoringCase(USER_SCHEMA, field, value, exceptObjectId)) {
     throw field === 'username'
       ? new BackendError(ErrorCode.USERNAME_TAKEN, 'Account already exists for this username.')
@@ -55,19 +67,30 @@ const GUARDED_FIELDS = new Set(['authData', 'emailVerified', 'password', 'userna
 /** The user already linked to one of these identities, if any. */
 export async function findUserByAuthData(ctx: OperationContext, change: AuthDataChange): Promise<RestObject | null> {
   for (const [provider, data] of Object.entries(change.link)) {
-    const [user] = await ctx.services.storage.findObjects(USER_SCHEMA, { [`authData.${provider}.id`]: data.id }, { limit: 1 }, null);
+    const [user] = await ctx.services.storage.findObjects(
+      USER_SCHEMA,
+      { [`authData.${provider}.id`]: data.id },
+      { limit: 1 },
+      null,
+    );
     if (user) return user;
   }
   return null;
 }
 
 /** Checks an `authData` change and turns it into the internal `_auth_data_<provider>` fields. */
-async function authDataFields(ctx: OperationContext, value: unknown, objectId: string, creating: boolean): Promise<{ internal: Json; linked: boolean }> {
+async function authDataFields(
+  ctx: OperationContext,
+  value: unknown,
+  objectId: string,
+  creating: boolean,
+): Promise<{ internal: Json; linked: boolean }> {
   const { auth } = ctx.services.config;
   const change = parseAuthData(value, auth);
   const kept = await validateAuthData(change, auth, creating ? null : objectId);
   const other = await findUserByAuthData(ctx, change);
-  if (other && other.objectId !== objectId) throw new BackendError(ErrorCode.ACCOUNT_ALREADY_LINKED, 'this auth is already used');
+  if (other && other.objectId !== objectId)
+    throw new BackendError(ErrorCode.ACCOUNT_ALREADY_LINKED, 'this auth is already used');
   const internal: Json = {};
   for (const [provider, data] of Object.entries(change.link)) {
     await ctx.services.storage.ensureAuthDataIndex(provider);
@@ -78,14 +101,23 @@ async function authDataFields(ctx: OperationContext, value: unknown, objectId: s
 }
 
 /** The stored fields of a new password, after the password policy accepted it. */
-async function passwordFields(ctx: OperationContext, password: string, username: string | undefined, userId: string | null): Promise<Json> {
+async function passwordFields(
+  ctx: OperationContext,
+  password: string,
+  username: string | undefined,
+  userId: string | null,
+): Promise<Json> {
   const { passwordPolicy: policy } = ctx.services.config;
-  const secrets = userId && policy ? await ctx.services.storage.findUserSecrets(USER_SCHEMA, { objectId: userId }) : null;
+  const secrets =
+    userId && policy ? await ctx.services.storage.findUserSecrets(USER_SCHEMA, { objectId: userId }) : null;
   await checkNewPassword(policy, password, {
     username: username ?? (secrets?.user.username as string | undefined),
     history: secrets ? [...(secrets.hashedPassword ? [secrets.hashedPassword] : []), ...secrets.passwordHistory] : [],
   });
-  const fields: Json = { _hashed_password: await hashPassword(password), _password_changed_at: { __type: 'Date', iso: ctx.services.now().toISOString() } };
+  const fields: Json = {
+    _hashed_password: await hashPassword(password),
+    _password_changed_at: { __type: 'Date', iso: ctx.services.now().toISOString() },
+  };
   const history = nextHistory(policy, secrets?.hashedPassword ?? null, secrets?.passwordHistory ?? []);
   if (history) fields._password_history = history;
   return fields;
@@ -97,13 +129,18 @@ export function userSaveSteps(ctx: OperationContext, creating: boolean): SaveSte
     async beforeStore(values, objectId) {
       for (const key of Object.keys(values)) {
         // These fields have rules of their own; a dotted path must not write around them.
-        if (key.includes('.') && GUARDED_FIELDS.has(key.split('.')[0]!)) throw new BackendError(ErrorCode.INVALID_KEY_NAME, `Invalid field name: ${key}.`);
+        if (key.includes('.') && GUARDED_FIELDS.has(key.split('.')[0]!))
+          throw new BackendError(ErrorCode.INVALID_KEY_NAME, `Invalid field name: ${key}.`);
       }
       // Sessions live in _Session; a token written on a user would only be a value others could probe.
-      if ('sessionToken' in values) throw new BackendError(ErrorCode.INVALID_KEY_NAME, 'Invalid field name: sessionToken.');
+      if ('sessionToken' in values)
+        throw new BackendError(ErrorCode.INVALID_KEY_NAME, 'Invalid field name: sessionToken.');
       const { password, authData, ...rest } = values;
       if ('emailVerified' in rest && !ctx.caller.auth.master) {
-        throw new BackendError(ErrorCode.OPERATION_FORBIDDEN, "Clients aren't allowed to manually update email verification.");
+        throw new BackendError(
+          ErrorCode.OPERATION_FORBIDDEN,
+          "Clients aren't allowed to manually update email verification.",
+        );
       }
       let internal: Json = {};
       let linked = false;
@@ -114,11 +151,24 @@ export function userSaveSteps(ctx: OperationContext, creating: boolean): SaveSte
         rest.username = checkUsername(rest.username);
         await assertAvailable(ctx, 'username', rest.username as string, creating ? undefined : objectId);
       }
-      if (rest.email !== undefined && rest.email !== null && !(typeof rest.email === 'object' && (rest.email as Json).__op === 'Delete')) {
+      if (
+        rest.email !== undefined &&
+        rest.email !== null &&
+        !(typeof rest.email === 'object' && (rest.email as Json).__op === 'Delete')
+      ) {
         rest.email = checkEmail(rest.email);
         await assertAvailable(ctx, 'email', rest.email as string, creating ? undefined : objectId);
       }
-      if (password !== undefined || (creating && !linked)) Object.assign(internal, await passwordFields(ctx, checkPassword(password), rest.username as string | undefined, creating ? null : objectId));
+      if (password !== undefined || (creating && !linked))
+        Object.assign(
+          internal,
+          await passwordFields(
+            ctx,
+            checkPassword(password),
+            rest.username as string | undefined,
+            creating ? null : objectId,
+          ),
+        );
       if (!creating && (password !== undefined || 'email' in rest)) {
         // A reset link mailed before the change must not undo it.
         internal._perishable_token = { __op: 'Delete' };
@@ -138,20 +188,26 @@ export function userSaveSteps(ctx: OperationContext, creating: boolean): SaveSte
   };
 }
 
-
 /** The credentials of a login: a username or an email, and a password (parse-server's codes). */
 export function readCredentials(source: Json): { where: Json; password: string } {
   const { username, email, password } = source;
   if ((typeof username !== 'string' || username === '') && (typeof email !== 'string' || email === '')) {
     throw new BackendError(ErrorCode.USERNAME_MISSING, 'username/email is required.');
   }
-  if (typeof password !== 'string' || password === '') throw new BackendError(ErrorCode.PASSWORD_MISSING, 'password is required.');
-  return { where: typeof username === 'string' && username !== '' ? { username } : { email: email as string }, password };
+  if (typeof password !== 'string' || password === '')
+    throw new BackendError(ErrorCode.PASSWORD_MISSING, 'password is required.');
+  return {
+    where: typeof username === 'string' && username !== '' ? { username } : { email: email as string },
+    password,
+  };
 }
 
 function lockedError(lockedUntil: Date | null, now: Date): BackendError {
   const minutes = lockedUntil ? Math.max(1, Math.ceil((lockedUntil.getTime() - now.getTime()) / 60000)) : 1;
-  return new BackendError(ErrorCode.OBJECT_NOT_FOUND, `Your account is locked due to multiple failed login attempts. Please try again after ${minutes} minute(s)`);
+  return new BackendError(
+    ErrorCode.OBJECT_NOT_FOUND,
+    `Your account is locked due to multiple failed login attempts. Please try again after ${minutes} minute(s)`,
+  );
 }
 
 /**

@@ -75,7 +75,8 @@ function isFileRef(ref: unknown): boolean {
 function classNameOf(ref: ClassRef | FileRef): string {
   if (isFileRef(ref)) return FILE;
   const name = typeof ref === 'string' ? ref : (ref as { className?: unknown } | null)?.className;
-  if (typeof name !== 'string' || name === '') throw new BackendConfigError(['hook class: give a class name or a class with a className']);
+  if (typeof name !== 'string' || name === '')
+    throw new BackendConfigError(['hook class: give a class name or a class with a className']);
   return name;
 }
 
@@ -137,13 +138,23 @@ export class CloudRegistry {
     return this.loginHooks.get(trigger);
   }
 
-  private register(trigger: ClassTrigger, ref: ClassRef | FileRef, handler: AnyHook, validator?: Validator<never>): () => void {
+  private register(
+    trigger: ClassTrigger,
+    ref: ClassRef | FileRef,
+    handler: AnyHook,
+    validator?: Validator<never>,
+  ): () => void {
     const className = classNameOf(ref);
     const where = `${trigger}(${className})`;
     if (typeof handler !== 'function') throw new BackendConfigError([`${where}: the handler must be a function`]);
-    if (className === '_Session') throw new BackendConfigError([`${where}: only the afterLogout trigger is allowed for the _Session class`]);
-    if (className === FILE && validator !== undefined) throw new BackendConfigError([`${where}: file hooks take no validator`]);
-    const entry: Registered<AnyHook> = { handler, validator: prepareValidator(where, validator as Validator | undefined) };
+    if (className === '_Session')
+      throw new BackendConfigError([`${where}: only the afterLogout trigger is allowed for the _Session class`]);
+    if (className === FILE && validator !== undefined)
+      throw new BackendConfigError([`${where}: file hooks take no validator`]);
+    const entry: Registered<AnyHook> = {
+      handler,
+      validator: prepareValidator(where, validator as Validator | undefined),
+    };
     const key = `${trigger}:${className}`;
     this.hooks.set(key, entry);
     return () => {
@@ -224,9 +235,14 @@ export class CloudRegistry {
 
   /** Defines a cloud function, called with POST /functions/:name (`Parse.Cloud.run`). */
   define(name: string, handler: CloudFunction, validator?: Validator<Parameters<CloudFunction>[0]>): () => void {
-    if (typeof name !== 'string' || !CLOUD_NAME.test(name)) throw new BackendConfigError([`define: ${String(name)} is not a valid function name`]);
-    if (typeof handler !== 'function') throw new BackendConfigError([`define(${name}): the handler must be a function`]);
-    const entry: Registered<CloudFunction> = { handler, validator: prepareValidator(`define(${name})`, validator as Validator | undefined) };
+    if (typeof name !== 'string' || !CLOUD_NAME.test(name))
+      throw new BackendConfigError([`define: ${String(name)} is not a valid function name`]);
+    if (typeof handler !== 'function')
+      throw new BackendConfigError([`define(${name}): the handler must be a function`]);
+    const entry: Registered<CloudFunction> = {
+      handler,
+      validator: prepareValidator(`define(${name})`, validator as Validator | undefined),
+    };
     this.functions.set(name, entry);
     return () => {
       if (this.functions.get(name) === entry) this.functions.delete(name);
@@ -235,7 +251,8 @@ export class CloudRegistry {
 
   /** Defines a job, started with the master key through POST /jobs/:name (`Parse.Cloud.startJob`). */
   job(name: string, handler: CloudJob): () => void {
-    if (typeof name !== 'string' || !CLOUD_NAME.test(name)) throw new BackendConfigError([`job: ${String(name)} is not a valid job name`]);
+    if (typeof name !== 'string' || !CLOUD_NAME.test(name))
+      throw new BackendConfigError([`job: ${String(name)} is not a valid job name`]);
     if (typeof handler !== 'function') throw new BackendConfigError([`job(${name}): the handler must be a function`]);
     this.jobs.set(name, handler);
     return () => {
@@ -244,11 +261,16 @@ export class CloudRegistry {
   }
 
   /** The hook registered for a trigger and class, if any (used by the pipelines). */
-  hook(trigger: 'beforeSave' | 'afterSave' | 'beforeDelete' | 'afterDelete', className: string): Registered<ObjectHook> | undefined;
+  hook(
+    trigger: 'beforeSave' | 'afterSave' | 'beforeDelete' | 'afterDelete',
+    className: string,
+  ): Registered<ObjectHook> | undefined;
   hook(trigger: 'beforeFind', className: string): Registered<BeforeFindHook> | undefined;
   hook(trigger: 'afterFind', className: string): Registered<AfterFindHook> | undefined;
   hook(trigger: ClassTrigger, className: string): Registered<ClassHook> | undefined {
-    return className === FILE ? undefined : (this.hooks.get(`${trigger}:${className}`) as Registered<ClassHook> | undefined);
+    return className === FILE
+      ? undefined
+      : (this.hooks.get(`${trigger}:${className}`) as Registered<ClassHook> | undefined);
   }
 
   /** The file hook for a trigger, if any (used by the file pipelines). */

@@ -10,7 +10,12 @@ interface ObjectLike {
 }
 
 function isObjectLike(value: unknown): value is ObjectLike {
-  return value !== null && typeof value === 'object' && typeof (value as ObjectLike).toPointer === 'function' && typeof (value as ObjectLike).toFullJSON === 'function';
+  return (
+    value !== null &&
+    typeof value === 'object' &&
+    typeof (value as ObjectLike).toPointer === 'function' &&
+    typeof (value as ObjectLike).toFullJSON === 'function'
+  );
 }
 
 function isPlainObject(value: unknown): value is Json {
@@ -21,14 +26,16 @@ function isPlainObject(value: unknown): value is Json {
 
 function encode(value: unknown, objects: (object: ObjectLike) => Json, depth: number): unknown {
   if (depth > 64) throw new TypeError('value is nested too deeply (or cyclic) to encode');
-  if (typeof value === 'bigint' || typeof value === 'function' || typeof value === 'symbol') throw new TypeError(`a ${typeof value} cannot be encoded as JSON`);
+  if (typeof value === 'bigint' || typeof value === 'function' || typeof value === 'symbol')
+    throw new TypeError(`a ${typeof value} cannot be encoded as JSON`);
   if (value instanceof Date) {
     if (Number.isNaN(value.getTime())) throw new TypeError('an invalid Date cannot be encoded');
     return { __type: 'Date', iso: value.toISOString() };
   }
   if (isObjectLike(value)) return objects(value);
   if (Array.isArray(value)) return value.map((item) => encode(item, objects, depth + 1));
-  if (isPlainObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, encode(v, objects, depth + 1)]));
+  if (isPlainObject(value))
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, encode(v, objects, depth + 1)]));
   return value;
 }
 
@@ -44,6 +51,7 @@ export function encodeResult(value: unknown): unknown {
 
 /** A REST value as hooks read it: Dates as Date objects (at the top level, as Parse.Object#get gives them). */
 export function toHookValue(value: unknown): unknown {
-  if (value !== null && typeof value === 'object' && (value as Json).__type === 'Date') return new Date((value as Json).iso as string);
+  if (value !== null && typeof value === 'object' && (value as Json).__type === 'Date')
+    return new Date((value as Json).iso as string);
   return value;
 }

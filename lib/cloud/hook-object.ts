@@ -13,7 +13,8 @@ type Json = Record<string, unknown>;
 function readValue(value: unknown): unknown {
   if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
     const { __type: type, className, ...fields } = value as Json;
-    if ((type === 'Pointer' || type === 'Object') && typeof className === 'string') return new HookObject(className, fields);
+    if ((type === 'Pointer' || type === 'Object') && typeof className === 'string')
+      return new HookObject(className, fields);
   }
   return toHookValue(value);
 }

@@ -35,7 +35,10 @@ export class HookQuery {
 
   private condition(key: string, operator: string, value: unknown): this {
     const current = this.where[key];
-    const conditions = current !== null && typeof current === 'object' && !Array.isArray(current) && !('__type' in current) ? (current as Json) : {};
+    const conditions =
+      current !== null && typeof current === 'object' && !Array.isArray(current) && !('__type' in current)
+        ? (current as Json)
+        : {};
     this.where[key] = { ...conditions, [operator]: toRestValue(value) };
     return this;
   }

@@ -48,7 +48,11 @@ export interface DataApi {
   first(className: string, query?: DataQuery, options?: DataOptions): Promise<HookObject | undefined>;
   count(query: HookQuery, options?: DataOptions): Promise<number>;
   /** One object by id; 101 when it does not exist or the caller may not read it. */
-  get(className: string, objectId: string, options?: DataOptions & Pick<DataQuery, 'keys' | 'excludeKeys' | 'include'>): Promise<HookObject>;
+  get(
+    className: string,
+    objectId: string,
+    options?: DataOptions & Pick<DataQuery, 'keys' | 'excludeKeys' | 'include'>,
+  ): Promise<HookObject>;
   /** How many objects match (the query's `where`; order, limit and keys do not apply). */
   count(className: string, query?: DataQuery, options?: DataOptions): Promise<number>;
   /** Creates an object; returns it as stored (with the changes its beforeSave made). */

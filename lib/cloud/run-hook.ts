@@ -16,12 +16,18 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
  * a string, or an Error's message, with `defaultCode`. Other errors keep only their message: their
  * codes (a driver's, a DOMException's) are not Parse codes.
  */
-export function hookError(thrown: unknown, defaultCode: number = ErrorCode.SCRIPT_FAILED, defaultMessage = 'Script failed.'): BackendError {
+export function hookError(
+  thrown: unknown,
+  defaultCode: number = ErrorCode.SCRIPT_FAILED,
+  defaultMessage = 'Script failed.',
+): BackendError {
   if (thrown instanceof BackendError) return thrown;
   if (isPlainObject(thrown)) {
     const { code, message } = thrown;
     const text = typeof message === 'string' ? message : defaultMessage;
-    return new BackendError(typeof code === 'number' && Number.isInteger(code) ? code : defaultCode, text, { cause: thrown });
+    return new BackendError(typeof code === 'number' && Number.isInteger(code) ? code : defaultCode, text, {
+      cause: thrown,
+    });
   }
   if (typeof thrown === 'string') return new BackendError(defaultCode, thrown);
   if (thrown instanceof Error) return new BackendError(defaultCode, thrown.message, { cause: thrown });
@@ -41,8 +47,13 @@ export async function runHook<R>(hook: (request: R) => unknown, request: R): Pro
  * Runs a registered hook or function: its validator first (which may refuse, or skip the handler
  * for the master key), then the handler. Returns whether the handler ran and what it returned.
  */
-export async function runRegistered<R>(entry: Registered<(request: R) => unknown>, request: R, target: () => ValidationTarget): Promise<{ ran: boolean; result: unknown }> {
-  if (entry.validator && (await entry.validator.run(request, target())) === 'skip') return { ran: false, result: undefined };
+export async function runRegistered<R>(
+  entry: Registered<(request: R) => unknown>,
+  request: R,
+  target: () => ValidationTarget,
+): Promise<{ ran: boolean; result: unknown }> {
+  if (entry.validator && (await entry.validator.run(request, target())) === 'skip')
+    return { ran: false, result: undefined };
   try {
     return { ran: true, result: await entry.handler(request) };
   } catch (err) {

@@ -154,11 +154,15 @@ function checkRules(where: string, key: string, rules: Json, problems: string[])
       if (!RULE_KEYS.has(ruleKey)) problems.push(`${where}: ${path}.${ruleKey} is not a supported validator option`);
       // null reads as "not given", as Parse Server's truthiness checks do.
       else if (value === undefined || value === null) continue;
-      else if ((ruleKey === 'constant' || ruleKey === 'required') && typeof value !== 'boolean') problems.push(`${where}: ${path}.${ruleKey} must be a boolean`);
-      else if (ruleKey === 'error' && typeof value !== 'string') problems.push(`${where}: ${path}.error must be a string`);
+      else if ((ruleKey === 'constant' || ruleKey === 'required') && typeof value !== 'boolean')
+        problems.push(`${where}: ${path}.${ruleKey} must be a boolean`);
+      else if (ruleKey === 'error' && typeof value !== 'string')
+        problems.push(`${where}: ${path}.error must be a string`);
       // Checked here because an unknown type would otherwise refuse every value at request time.
       else if (ruleKey === 'type' && typeName(value) === undefined) {
-        problems.push(`${where}: ${path}.type must be String, Number, Boolean, Object, Array or Date (or its name as a string)`);
+        problems.push(
+          `${where}: ${path}.type must be String, Number, Boolean, Object, Array or Date (or its name as a string)`,
+        );
       }
     }
   }
@@ -172,8 +176,10 @@ function checkRateLimit(where: string, value: unknown, problems: string[]): void
   for (const key of Object.keys(value)) {
     if (!RATE_LIMIT_KEYS.has(key)) problems.push(`${where}: rateLimit.${key} is not a supported validator option`);
   }
-  if (!isPositiveInteger(value.requestTimeWindow)) problems.push(`${where}: rateLimit.requestTimeWindow must be a positive integer (milliseconds)`);
-  if (!isPositiveInteger(value.requestCount)) problems.push(`${where}: rateLimit.requestCount must be a positive integer`);
+  if (!isPositiveInteger(value.requestTimeWindow))
+    problems.push(`${where}: rateLimit.requestTimeWindow must be a positive integer (milliseconds)`);
+  if (!isPositiveInteger(value.requestCount))
+    problems.push(`${where}: rateLimit.requestCount must be a positive integer`);
   if (value.errorResponseMessage !== undefined && typeof value.errorResponseMessage !== 'string') {
     problems.push(`${where}: rateLimit.errorResponseMessage must be a string`);
   }
@@ -198,10 +204,12 @@ export function checkValidator(where: string, validator: unknown): void {
     if ((BOOLEAN_KEYS as readonly string[]).includes(key)) {
       if (typeof value !== 'boolean') problems.push(`${where}: ${key} must be a boolean`);
     } else if ((ROLE_KEYS as readonly string[]).includes(key)) {
-      if (typeof value !== 'function' && !isStringArray(value)) problems.push(`${where}: ${key} must be an array of role names or a function returning one`);
+      if (typeof value !== 'function' && !isStringArray(value))
+        problems.push(`${where}: ${key} must be an array of role names or a function returning one`);
     } else if ((FIELD_KEYS as readonly string[]).includes(key)) {
       if (isPlainObject(value)) checkRules(where, key, value, problems);
-      else if (!isStringArray(value)) problems.push(`${where}: ${key} must be an array of field names or an object of field rules`);
+      else if (!isStringArray(value))
+        problems.push(`${where}: ${key} must be an array of field names or an object of field rules`);
     } else {
       checkRateLimit(where, value, problems);
     }
@@ -249,7 +257,9 @@ async function checkOptions(key: string, rule: FieldRule, value: unknown): Promi
   }
   const allowed = Array.isArray(options) ? options : [options];
   if (!allowed.includes(value)) {
-    throw validationError(rule.error || `Validation failed. Invalid option for ${key}. Expected: ${allowed.join(', ')}`);
+    throw validationError(
+      rule.error || `Validation failed. Invalid option for ${key}. Expected: ${allowed.join(', ')}`,
+    );
   }
 }
 
@@ -297,7 +307,11 @@ async function checkFields(fields: string[] | Record<string, FieldRule>, target:
 }
 
 /** Role lists may be given as functions, resolved on each call. */
-async function resolveRoles(where: string, key: string, roles: string[] | (() => string[] | Promise<string[]>)): Promise<readonly string[]> {
+async function resolveRoles(
+  where: string,
+  key: string,
+  roles: string[] | (() => string[] | Promise<string[]>),
+): Promise<readonly string[]> {
   if (typeof roles !== 'function') return roles;
   const resolved: unknown = await roles();
   // A wrong return is a mistake in host code, not the client's: report it as such.
@@ -326,7 +340,8 @@ async function checkUserKeys(keys: string[] | Record<string, FieldRule>, target:
   if (names.length === 0) return;
   const { user } = target;
   if (user === undefined) throw validationError('Please login to make this request.');
-  const missing = (key: string): BackendError => validationError(`Validation failed. Please set data for ${key} on your account.`);
+  const missing = (key: string): BackendError =>
+    validationError(`Validation failed. Please set data for ${key} on your account.`);
   if (Array.isArray(keys)) {
     for (const key of keys) if (user.get(key) == null) throw missing(key);
     return;
@@ -338,19 +353,34 @@ async function checkUserKeys(keys: string[] | Record<string, FieldRule>, target:
   }
 }
 
-async function runOptions(where: string, options: ValidatorOptions, limiter: RateLimiter | undefined, target: ValidationTarget): Promise<'run' | 'skip'> {
+async function runOptions(
+  where: string,
+  options: ValidatorOptions,
+  limiter: RateLimiter | undefined,
+  target: ValidationTarget,
+): Promise<'run' | 'skip'> {
   const { rateLimit } = options;
   // Counted before anything else, so that refused and master calls use up the window as well.
   // Only calls from a client are counted: host code and hooks using the data API have no address.
-  if (limiter !== undefined && rateLimit !== undefined && target.rateKey !== undefined && (!target.master || rateLimit.includeMasterKey)) {
+  if (
+    limiter !== undefined &&
+    rateLimit !== undefined &&
+    target.rateKey !== undefined &&
+    (!target.master || rateLimit.includeMasterKey)
+  ) {
     if (!limiter.take(target.rateKey)) {
-      throw new BackendError(ErrorCode.CONNECTION_FAILED, rateLimit.errorResponseMessage ?? 'Too many requests.', { status: 429 });
+      throw new BackendError(ErrorCode.CONNECTION_FAILED, rateLimit.errorResponseMessage ?? 'Too many requests.', {
+        status: 429,
+      });
     }
   }
   if (options.skipWithMasterKey && target.master) return 'skip';
   if (target.master && !options.validateMasterKey) return 'run';
 
-  if ((options.requireUser || options.requireAnyUserRoles !== undefined || options.requireAllUserRoles !== undefined) && target.user === undefined) {
+  if (
+    (options.requireUser || options.requireAnyUserRoles !== undefined || options.requireAllUserRoles !== undefined) &&
+    target.user === undefined
+  ) {
     throw validationError('Validation failed. Please login to continue.');
   }
   if (options.requireMaster && !target.master) {
@@ -372,7 +402,10 @@ async function runOptions(where: string, options: ValidatorOptions, limiter: Rat
  * undefined when there is none. Rate-limit counters belong to the returned value, so prepare once
  * per registration.
  */
-export function prepareValidator<R = unknown>(where: string, validator: Validator<R> | undefined): PreparedValidator | undefined {
+export function prepareValidator<R = unknown>(
+  where: string,
+  validator: Validator<R> | undefined,
+): PreparedValidator | undefined {
   checkValidator(where, validator);
   if (validator === undefined) return undefined;
   if (typeof validator === 'function') {

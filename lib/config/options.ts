@@ -238,18 +238,35 @@ export const configSchema = {
     clientKey: { type: 'string', minLength: 1 },
     masterKeyIps: { type: 'array', items: { type: 'string', minLength: 1 } },
     allowMasterKeyInBody: { type: 'boolean' },
-    maxRequestSize: { oneOf: [{ type: 'integer', minimum: 1 }, { type: 'string', pattern: '^\\d+(\\.\\d+)?\\s*(b|kb|mb|gb)$' }] },
-    maxResponseSize: { oneOf: [{ type: 'integer', minimum: 1 }, { const: -1 }, { type: 'string', pattern: '^\\d+(\\.\\d+)?\\s*(b|kb|mb|gb)$' }] },
+    maxRequestSize: {
+      oneOf: [
+        { type: 'integer', minimum: 1 },
+        { type: 'string', pattern: '^\\d+(\\.\\d+)?\\s*(b|kb|mb|gb)$' },
+      ],
+    },
+    maxResponseSize: {
+      oneOf: [
+        { type: 'integer', minimum: 1 },
+        { const: -1 },
+        { type: 'string', pattern: '^\\d+(\\.\\d+)?\\s*(b|kb|mb|gb)$' },
+      ],
+    },
     requestComplexity: {
       type: 'object',
       additionalProperties: false,
       properties: {
         allowRegex: { type: 'boolean' },
         ...Object.fromEntries(
-          ['batchRequestLimit', 'includeDepth', 'includeCount', 'queryDepth', 'subqueryDepth', 'subqueryLimit', 'graphQLDepth', 'graphQLFields'].map((key) => [
-            key,
-            { oneOf: [{ type: 'integer', minimum: 1 }, { const: -1 }] },
-          ]),
+          [
+            'batchRequestLimit',
+            'includeDepth',
+            'includeCount',
+            'queryDepth',
+            'subqueryDepth',
+            'subqueryLimit',
+            'graphQLDepth',
+            'graphQLFields',
+          ].map((key) => [key, { oneOf: [{ type: 'integer', minimum: 1 }, { const: -1 }] }]),
         ),
       },
     },
@@ -257,11 +274,21 @@ export const configSchema = {
     allowCustomObjectId: { type: 'boolean' },
     defaultLimit: { type: 'integer', minimum: 1 },
     maxLimit: { type: 'integer', minimum: 1 },
-    allowOrigin: { oneOf: [{ type: 'string', minLength: 1 }, { type: 'array', minItems: 1, items: { type: 'string', pattern: '^https?://[^/\\s]+$' } }] },
+    allowOrigin: {
+      oneOf: [
+        { type: 'string', minLength: 1 },
+        { type: 'array', minItems: 1, items: { type: 'string', pattern: '^https?://[^/\\s]+$' } },
+      ],
+    },
     allowHeaders: { type: 'array', items: { type: 'string', pattern: '^[A-Za-z0-9-]+$' } },
     databaseTimeoutMS: { type: 'integer', minimum: 1 },
     logger: {},
-    maxUploadSize: { oneOf: [{ type: 'integer', minimum: 1 }, { type: 'string', pattern: '^\\d+(\\.\\d+)?\\s*(b|kb|mb|gb)$' }] },
+    maxUploadSize: {
+      oneOf: [
+        { type: 'integer', minimum: 1 },
+        { type: 'string', pattern: '^\\d+(\\.\\d+)?\\s*(b|kb|mb|gb)$' },
+      ],
+    },
     fileUpload: {
       type: 'object',
       additionalProperties: false,
@@ -281,7 +308,10 @@ export const configSchema = {
       propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_]{0,127}$' },
       additionalProperties: {
         type: 'object',
-        propertyNames: { pattern: '^(\\*|authenticated|role:[A-Za-z0-9_ -]{1,128}|userField:[A-Za-z][A-Za-z0-9_]{0,127}|[A-Za-z0-9_]{1,64})$' },
+        propertyNames: {
+          pattern:
+            '^(\\*|authenticated|role:[A-Za-z0-9_ -]{1,128}|userField:[A-Za-z][A-Za-z0-9_]{0,127}|[A-Za-z0-9_]{1,64})$',
+        },
         additionalProperties: { type: 'array', items: { type: 'string', pattern: '^[A-Za-z][A-Za-z0-9_]{0,127}$' } },
       },
     },
@@ -358,7 +388,9 @@ export interface ResolvedConfig {
   readonly databaseTimeoutMS: number;
   readonly logger: Required<Logger>;
   readonly maxUploadSize: number;
-  readonly fileUpload: Readonly<Required<Omit<FileUploadOptions, 'fileExtensions'>>> & { readonly fileExtensions: readonly string[] | null };
+  readonly fileUpload: Readonly<Required<Omit<FileUploadOptions, 'fileExtensions'>>> & {
+    readonly fileExtensions: readonly string[] | null;
+  };
   readonly preserveFileName: boolean;
   readonly fileUrlSigning: { readonly secret: string; readonly expiresInSeconds: number } | null;
   readonly sessionLengthMs: number;
@@ -391,7 +423,14 @@ export interface ResolvedRequestComplexity {
 
 export const defaults = {
   maxResponseSize: '100mb',
-  requestComplexity: { batchRequestLimit: 100, includeDepth: 10, includeCount: 100, queryDepth: 10, subqueryDepth: 10, subqueryLimit: -1 },
+  requestComplexity: {
+    batchRequestLimit: 100,
+    includeDepth: 10,
+    includeCount: 100,
+    queryDepth: 10,
+    subqueryDepth: 10,
+    subqueryLimit: -1,
+  },
   masterKeyIps: ['127.0.0.1', '::1'],
   maxRequestSize: '20mb',
   defaultLimit: 100,

@@ -4,15 +4,27 @@ import { isIP } from 'node:net';
 import { Db, MongoClient } from 'mongodb';
 import { withDefaultProtectedFields } from '../access/protected-fields.js';
 import { BackendConfigError } from '../errors/backend-error.js';
-import { configSchema, defaults, type BackendConfig, type Logger, type RequestComplexity, type ResolvedConfig, type ResolvedRequestComplexity } from './options.js';
+import {
+  configSchema,
+  defaults,
+  type BackendConfig,
+  type Logger,
+  type RequestComplexity,
+  type ResolvedConfig,
+  type ResolvedRequestComplexity,
+} from './options.js';
 
 const ajv = new Ajv({ allErrors: true, strict: true });
 const validate = ajv.compile(configSchema);
 
 function describe(error: ErrorObject): string {
-  const key = error.instancePath.replace(/^\//, '').replace(/\//g, '.') || (error.params as { additionalProperty?: string }).additionalProperty || '(config)';
+  const key =
+    error.instancePath.replace(/^\//, '').replace(/\//g, '.') ||
+    (error.params as { additionalProperty?: string }).additionalProperty ||
+    '(config)';
   if (error.keyword === 'additionalProperties') return `${key}: unknown option`;
-  if (error.keyword === 'required') return `${(error.params as { missingProperty: string }).missingProperty}: is required`;
+  if (error.keyword === 'required')
+    return `${(error.params as { missingProperty: string }).missingProperty}: is required`;
   if (error.keyword === 'pattern') return `${key}: must match ${(error.params as { pattern: string }).pattern}`;
   return `${key}: ${error.message ?? 'is invalid'}`;
 }
@@ -39,8 +51,10 @@ function resolveLogger(logger: Logger | undefined): Required<Logger> {
 
 function instanceProblems(config: BackendConfig): string[] {
   const problems: string[] = [];
-  if (config.databaseURI === undefined && config.database === undefined) problems.push('databaseURI: give databaseURI or database');
-  if (config.databaseURI !== undefined && config.database !== undefined) problems.push('database: give databaseURI or database, not both');
+  if (config.databaseURI === undefined && config.database === undefined)
+    problems.push('databaseURI: give databaseURI or database');
+  if (config.databaseURI !== undefined && config.database !== undefined)
+    problems.push('database: give databaseURI or database, not both');
   if (config.database !== undefined && !(config.database instanceof MongoClient) && !(config.database instanceof Db)) {
     problems.push('database: must be a MongoClient or a Db from the mongodb package');
   }
@@ -48,10 +62,15 @@ function instanceProblems(config: BackendConfig): string[] {
     problems.push('logger: must be an object with debug/info/warn/error methods');
   }
   for (const rule of Array.isArray(config.masterKeyIps) ? config.masterKeyIps : []) {
-    if (!isValidIpRule(rule)) problems.push(`masterKeyIps: ${JSON.stringify(rule)} is not an IP address or an IPv4 CIDR range (a.b.c.d/0-32)`);
+    if (!isValidIpRule(rule))
+      problems.push(`masterKeyIps: ${JSON.stringify(rule)} is not an IP address or an IPv4 CIDR range (a.b.c.d/0-32)`);
   }
   const policy = config.passwordPolicy;
-  if (policy?.validatorPattern !== undefined && !(policy.validatorPattern instanceof RegExp) && typeof policy.validatorPattern !== 'string') {
+  if (
+    policy?.validatorPattern !== undefined &&
+    !(policy.validatorPattern instanceof RegExp) &&
+    typeof policy.validatorPattern !== 'string'
+  ) {
     problems.push('passwordPolicy.validatorPattern: must be a RegExp or a string');
   }
   if (typeof policy?.validatorPattern === 'string') {
@@ -65,17 +84,30 @@ function instanceProblems(config: BackendConfig): string[] {
     problems.push('passwordPolicy.validatorCallback: must be a function');
   }
   const adapter = config.emailAdapter as Partial<Record<string, unknown>> | undefined;
-  if (adapter !== undefined && (adapter === null || typeof adapter.sendVerificationEmail !== 'function' || typeof adapter.sendPasswordResetEmail !== 'function')) {
-    problems.push('emailAdapter: must have sendVerificationEmail(message) and sendPasswordResetEmail(message) functions');
+  if (
+    adapter !== undefined &&
+    (adapter === null ||
+      typeof adapter.sendVerificationEmail !== 'function' ||
+      typeof adapter.sendPasswordResetEmail !== 'function')
+  ) {
+    problems.push(
+      'emailAdapter: must have sendVerificationEmail(message) and sendPasswordResetEmail(message) functions',
+    );
   }
   if ((config.verifyUserEmails || config.preventLoginWithUnverifiedEmail) && !adapter) {
     problems.push('emailAdapter: is required with verifyUserEmails or preventLoginWithUnverifiedEmail');
   }
   for (const [name, provider] of Object.entries(config.auth ?? {})) {
-    const disabled = provider !== null && typeof provider === 'object' && 'enabled' in provider && provider.enabled === false;
-    const usable = provider !== null && typeof provider === 'object' && typeof (provider as { validateAuthData?: unknown }).validateAuthData === 'function';
+    const disabled =
+      provider !== null && typeof provider === 'object' && 'enabled' in provider && provider.enabled === false;
+    const usable =
+      provider !== null &&
+      typeof provider === 'object' &&
+      typeof (provider as { validateAuthData?: unknown }).validateAuthData === 'function';
     if (!/^[A-Za-z][A-Za-z0-9_]{0,63}$/.test(name) || !(usable || (disabled && name === 'anonymous'))) {
-      problems.push(`auth.${name}: must be an object with a validateAuthData(authData) function${name === 'anonymous' ? ', or { enabled: false }' : ''}`);
+      problems.push(
+        `auth.${name}: must be an object with a validateAuthData(authData) function${name === 'anonymous' ? ', or { enabled: false }' : ''}`,
+      );
     }
   }
   if (config.readOnlyMasterKey !== undefined && config.readOnlyMasterKey === config.masterKey) {
@@ -131,9 +163,13 @@ export function resolveConfig(input: unknown): ResolvedConfig {
     databaseOptions: { ...config.databaseOptions },
     serverURL: config.serverURL?.replace(/\/$/, ''),
     publicServerURL: config.publicServerURL?.replace(/\/$/, ''),
-    clientKeys: Object.freeze(Object.fromEntries(
-      (['restAPIKey', 'javascriptKey', 'clientKey'] as const).filter((k) => config[k] !== undefined).map((k) => [k, config[k]]),
-    )),
+    clientKeys: Object.freeze(
+      Object.fromEntries(
+        (['restAPIKey', 'javascriptKey', 'clientKey'] as const)
+          .filter((k) => config[k] !== undefined)
+          .map((k) => [k, config[k]]),
+      ),
+    ),
     masterKeyIps: Object.freeze([...(config.masterKeyIps ?? defaults.masterKeyIps)]),
     allowMasterKeyInBody: config.allowMasterKeyInBody ?? true,
     maxRequestSize: config.maxRequestSize ?? defaults.maxRequestSize,
@@ -143,7 +179,9 @@ export function resolveConfig(input: unknown): ResolvedConfig {
     allowCustomObjectId: config.allowCustomObjectId ?? false,
     defaultLimit: config.defaultLimit ?? defaults.defaultLimit,
     maxLimit: config.maxLimit,
-    allowOrigin: Array.isArray(config.allowOrigin) ? Object.freeze([...config.allowOrigin]) : config.allowOrigin ?? defaults.allowOrigin,
+    allowOrigin: Array.isArray(config.allowOrigin)
+      ? Object.freeze([...config.allowOrigin])
+      : (config.allowOrigin ?? defaults.allowOrigin),
     allowHeaders: Object.freeze([...(config.allowHeaders ?? [])]),
     databaseTimeoutMS: config.databaseTimeoutMS ?? defaults.databaseTimeoutMS,
     logger: resolveLogger(config.logger),
@@ -152,7 +190,9 @@ export function resolveConfig(input: unknown): ResolvedConfig {
       enableForPublic: config.fileUpload?.enableForPublic ?? false,
       enableForAnonymousUser: config.fileUpload?.enableForAnonymousUser ?? false,
       enableForAuthenticatedUser: config.fileUpload?.enableForAuthenticatedUser ?? true,
-      fileExtensions: config.fileUpload?.fileExtensions ? Object.freeze(config.fileUpload.fileExtensions.map((e) => e.toLowerCase())) : null,
+      fileExtensions: config.fileUpload?.fileExtensions
+        ? Object.freeze(config.fileUpload.fileExtensions.map((e) => e.toLowerCase()))
+        : null,
     }),
     preserveFileName: config.preserveFileName ?? false,
     sessionLengthMs: (config.sessionLength ?? defaults.sessionLengthSeconds) * 1000,
@@ -171,7 +211,10 @@ export function resolveConfig(input: unknown): ResolvedConfig {
     emailVerifyTokenValidityMs: (config.emailVerifyTokenValidityDuration ?? 86400) * 1000,
     emailAdapter: config.emailAdapter ?? null,
     fileUrlSigning: config.fileUrlSigning
-      ? Object.freeze({ secret: config.fileUrlSigning.secret, expiresInSeconds: config.fileUrlSigning.expiresInSeconds ?? defaults.signedUrlSeconds })
+      ? Object.freeze({
+          secret: config.fileUrlSigning.secret,
+          expiresInSeconds: config.fileUrlSigning.expiresInSeconds ?? defaults.signedUrlSeconds,
+        })
       : null,
   });
 }

@@ -16,16 +16,27 @@ import type { OperationContext } from '../services.js';
 export function assertWritable(auth: RequestAuth, className: string): void {
   assertClassName(className);
   if (!isWritableThroughClasses(className) && !auth.master) {
-    throw new BackendError(ErrorCode.OPERATION_FORBIDDEN, `Clients aren't allowed to perform the write operation on the ${className} collection.`);
+    throw new BackendError(
+      ErrorCode.OPERATION_FORBIDDEN,
+      `Clients aren't allowed to perform the write operation on the ${className} collection.`,
+    );
   }
   if (className.startsWith('_Join:') || className === '_Session') {
     // Even the master key goes through these classes' own routes, which keep their invariants.
-    throw new BackendError(ErrorCode.OPERATION_FORBIDDEN, `The ${className} collection cannot be written through /classes.`);
+    throw new BackendError(
+      ErrorCode.OPERATION_FORBIDDEN,
+      `The ${className} collection cannot be written through /classes.`,
+    );
   }
 }
 
 /** The class's own save steps (none for most classes). */
-export async function saveStepsFor(ctx: OperationContext, className: string, body: unknown, objectId?: string): Promise<SaveSteps> {
+export async function saveStepsFor(
+  ctx: OperationContext,
+  className: string,
+  body: unknown,
+  objectId?: string,
+): Promise<SaveSteps> {
   const { services } = ctx;
   if (className === '_User') return userSaveSteps(ctx, objectId === undefined);
   if (className !== '_Role') return {};

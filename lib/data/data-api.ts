@@ -28,20 +28,27 @@ const USER_ID = /^[A-Za-z0-9_-]{1,64}$/;
 async function authFor(services: Services, options: DataOptions | undefined): Promise<RequestAuth> {
   if (options?.useMasterKey) return MASTER_AUTH;
   if (options?.sessionToken !== undefined) {
-    if (typeof options.sessionToken !== 'string' || options.sessionToken === '') throw new BackendError(ErrorCode.INVALID_SESSION_TOKEN, 'Invalid session token');
+    if (typeof options.sessionToken !== 'string' || options.sessionToken === '')
+      throw new BackendError(ErrorCode.INVALID_SESSION_TOKEN, 'Invalid session token');
     const { userId } = await services.sessions.resolve(options.sessionToken);
     return { ...PUBLIC_AUTH, userId, sessionToken: options.sessionToken, roles: await services.roles.rolesOf(userId) };
   }
   if (options?.user !== undefined) {
     // An objectId only: never a principal such as `*` or `role:Admin`.
-    if (typeof options.user !== 'string' || !USER_ID.test(options.user)) throw new BackendError(ErrorCode.INVALID_VALUE, 'user must be an objectId');
+    if (typeof options.user !== 'string' || !USER_ID.test(options.user))
+      throw new BackendError(ErrorCode.INVALID_VALUE, 'user must be an objectId');
     return { ...PUBLIC_AUTH, userId: options.user, roles: await services.roles.rolesOf(options.user) };
   }
   return PUBLIC_AUTH;
 }
 
 async function contextFor(services: Services, options: DataOptions | undefined): Promise<OperationContext> {
-  const caller: HookCaller = { auth: await authFor(services, options), context: { ...options?.context }, headers: {}, ip: undefined };
+  const caller: HookCaller = {
+    auth: await authFor(services, options),
+    context: { ...options?.context },
+    headers: {},
+    ip: undefined,
+  };
   return { services, caller };
 }
 
@@ -54,7 +61,12 @@ function findParams(services: Services, query: DataQuery | undefined, extra: Jso
   assertNoForbiddenKeys(where);
   const raw: Json = { ...extra };
   if (where !== undefined) raw.where = where;
-  for (const [key, value] of Object.entries({ order: listParam(query?.order), keys: listParam(query?.keys), excludeKeys: listParam(query?.excludeKeys), include: listParam(query?.include) })) {
+  for (const [key, value] of Object.entries({
+    order: listParam(query?.order),
+    keys: listParam(query?.keys),
+    excludeKeys: listParam(query?.excludeKeys),
+    include: listParam(query?.include),
+  })) {
     if (value !== undefined) raw[key] = value;
   }
   if (query?.limit !== undefined) raw.limit = query.limit;
@@ -63,7 +75,8 @@ function findParams(services: Services, query: DataQuery | undefined, extra: Jso
 }
 
 function restBody(values: Json): Json {
-  if (values === null || typeof values !== 'object' || Array.isArray(values)) throw new BackendError(ErrorCode.INVALID_JSON, 'values must be an object');
+  if (values === null || typeof values !== 'object' || Array.isArray(values))
+    throw new BackendError(ErrorCode.INVALID_JSON, 'values must be an object');
   const body = toRestValue(values) as Json;
   assertNoForbiddenKeys(body);
   return body;
@@ -75,16 +88,26 @@ function restBody(values: Json): Json {
  */
 function asSeenBy(ctx: OperationContext, sent: Json, saved: SaveResult): RestObject {
   if (ctx.caller.auth.master) return saved.object;
-  const values = Object.fromEntries(Object.entries(sent).filter(([key, value]) => !key.includes('.') && !isOperation(value)));
+  const values = Object.fromEntries(
+    Object.entries(sent).filter(([key, value]) => !key.includes('.') && !isOperation(value)),
+  );
   const dates = 'createdAt' in saved.body ? { updatedAt: saved.body.createdAt } : {};
   return { ...values, ...dates, ...saved.body, objectId: saved.objectId };
 }
 
 /** A query given as a HookQuery, or as a class name and a DataQuery (the options come after either). */
-function queryOf(target: string | HookQuery, second: unknown, third: unknown): { className: string; query: DataQuery | undefined; options: DataOptions | undefined } {
+function queryOf(
+  target: string | HookQuery,
+  second: unknown,
+  third: unknown,
+): { className: string; query: DataQuery | undefined; options: DataOptions | undefined } {
   if (target instanceof HookQuery) {
     const { where, order, limit, skip, keys, excludeKeys, include } = target.toJSON();
-    return { className: target.className, query: { where, order, limit, skip, keys, excludeKeys, include }, options: second as DataOptions | undefined };
+    return {
+      className: target.className,
+      query: { where, order, limit, skip, keys, excludeKeys, include },
+      options: second as DataOptions | undefined,
+    };
   }
   return { className: target, query: second as DataQuery | undefined, options: third as DataOptions | undefined };
 }
@@ -92,7 +115,8 @@ function queryOf(target: string | HookQuery, second: unknown, third: unknown): {
 /** The data API of one backend. */
 export function createDataApi(services: Services): DataApi {
   // Secrets a user object may carry (a password being set) never reach host code either.
-  const view = (className: string, object: RestObject): HookObject => new HookObject(className, className === '_User' ? ownUserView(object) : object);
+  const view = (className: string, object: RestObject): HookObject =>
+    new HookObject(className, className === '_User' ? ownUserView(object) : object);
   const api: DataApi = {
     async find(target: string | HookQuery, second?: unknown, third?: unknown) {
       const { className, query, options } = queryOf(target, second, third);
@@ -108,13 +132,20 @@ export function createDataApi(services: Services): DataApi {
     async get(className, objectId, options) {
       const ctx = await contextFor(services, options);
       const { keys, excludeKeys, include } = options ?? {};
-      return view(className, await getObject(ctx, className, objectId, findParams(services, { keys, excludeKeys, include }, {}, true)));
+      return view(
+        className,
+        await getObject(ctx, className, objectId, findParams(services, { keys, excludeKeys, include }, {}, true)),
+      );
     },
     async count(target: string | HookQuery, second?: unknown, third?: unknown) {
       const { className, query, options } = queryOf(target, second, third);
       const where = query?.where;
       const ctx = await contextFor(services, options);
-      const { count } = await findObjects(ctx, className, findParams(services, { where, limit: 0 }, { count: 1 }, false));
+      const { count } = await findObjects(
+        ctx,
+        className,
+        findParams(services, { where, limit: 0 }, { count: 1 }, false),
+      );
       return count ?? 0;
     },
     async create(className, values, options) {
@@ -128,7 +159,13 @@ export function createDataApi(services: Services): DataApi {
       const ctx = await contextFor(services, options);
       assertWritable(ctx.caller.auth, className);
       const body = restBody(values);
-      const saved = await updateObject(ctx, className, objectId, body, await saveStepsFor(ctx, className, body, objectId));
+      const saved = await updateObject(
+        ctx,
+        className,
+        objectId,
+        body,
+        await saveStepsFor(ctx, className, body, objectId),
+      );
       return view(className, asSeenBy(ctx, body, saved));
     },
     async delete(className, objectId, options) {

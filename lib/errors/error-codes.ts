@@ -55,10 +55,15 @@ export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];
  */
 export function httpStatusFor(code: number): number {
   switch (code) {
-    case ErrorCode.OBJECT_NOT_FOUND: return 404;
-    case ErrorCode.INTERNAL_SERVER_ERROR: return 500;
-    case ErrorCode.CONNECTION_FAILED: return 503;
-    case ErrorCode.FILE_TOO_LARGE: return 413;
-    default: return 400;
+    case ErrorCode.OBJECT_NOT_FOUND:
+      return 404;
+    case ErrorCode.INTERNAL_SERVER_ERROR:
+      return 500;
+    case ErrorCode.CONNECTION_FAILED:
+      return 503;
+    case ErrorCode.FILE_TOO_LARGE:
+      return 413;
+    default:
+      return 400;
   }
 }

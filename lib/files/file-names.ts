@@ -11,7 +11,8 @@ const MAX_NAME_LENGTH = 128;
 export function assertValidFileName(name: string | undefined): asserts name is string {
   if (!name) throw new BackendError(ErrorCode.INVALID_FILE_NAME, 'Filename not provided.');
   if (name.length > MAX_NAME_LENGTH) throw new BackendError(ErrorCode.INVALID_FILE_NAME, 'Filename too long.');
-  if (!VALID_NAME.test(name) || name.endsWith('.')) throw new BackendError(ErrorCode.INVALID_FILE_NAME, 'Filename contains invalid characters.');
+  if (!VALID_NAME.test(name) || name.endsWith('.'))
+    throw new BackendError(ErrorCode.INVALID_FILE_NAME, 'Filename contains invalid characters.');
 }
 
 /** The lower-case extension of a name, or '' when it has none. */
@@ -41,7 +42,8 @@ export function contentTypeOf(name: string): string {
  * Types a browser may render inline. Anything else (HTML, SVG, XML, scripts...) is sent as an
  * attachment, so user content can never run as a page of this origin.
  */
-const INLINE_TYPES = /^(image\/(png|jpeg|gif|webp|avif|bmp|x-icon|vnd\.microsoft\.icon)|audio\/[\w.+-]+|video\/[\w.+-]+|text\/plain|application\/pdf|application\/json|application\/octet-stream)$/;
+const INLINE_TYPES =
+  /^(image\/(png|jpeg|gif|webp|avif|bmp|x-icon|vnd\.microsoft\.icon)|audio\/[\w.+-]+|video\/[\w.+-]+|text\/plain|application\/pdf|application\/json|application\/octet-stream)$/;
 
 export function isInlineSafe(contentType: string): boolean {
   return INLINE_TYPES.test(contentType);

@@ -21,7 +21,11 @@ export interface FileStore {
    * Stores `source` under `name`. Rejects with FILE_TOO_LARGE (129) when it exceeds `maxBytes`,
    * after removing what was written.
    */
-  create(name: string, source: Readable | Buffer, options: { metadata: Record<string, unknown>; maxBytes: number }): Promise<StoredFile>;
+  create(
+    name: string,
+    source: Readable | Buffer,
+    options: { metadata: Record<string, unknown>; maxBytes: number },
+  ): Promise<StoredFile>;
   stat(name: string): Promise<StoredFile | null>;
   /** Streams the file's bytes `[start, end)` (the whole file by default). */
   openRead(file: StoredFile, range?: { start: number; end: number }): Promise<Readable>;

@@ -13,14 +13,18 @@ export interface FileUrls {
 }
 
 export function createFileUrls(config: ResolvedConfig, mountPath: () => string): FileUrls {
-  const base = (): string => `${config.publicServerURL ?? config.serverURL ?? mountPath()}/files/${encodeURIComponent(config.appId)}/`;
+  const base = (): string =>
+    `${config.publicServerURL ?? config.serverURL ?? mountPath()}/files/${encodeURIComponent(config.appId)}/`;
   const signing = config.fileUrlSigning;
   if (!signing) {
     return { urlFor: (name) => `${base()}${encodeURIComponent(name)}`, allows: () => true };
   }
   return {
     urlFor(name) {
-      const token = jwt.sign({ f: name, a: config.appId }, signing.secret, { algorithm: 'HS256', expiresIn: signing.expiresInSeconds });
+      const token = jwt.sign({ f: name, a: config.appId }, signing.secret, {
+        algorithm: 'HS256',
+        expiresIn: signing.expiresInSeconds,
+      });
       return `${base()}${encodeURIComponent(name)}?token=${token}`;
     },
     allows(name, token) {

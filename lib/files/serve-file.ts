@@ -21,7 +21,10 @@ export interface Download {
 }
 
 /** A `Range` header: a byte range, 'unsatisfiable', or null to send the whole file. */
-function parseRange(header: string | undefined, length: number): { start: number; end: number } | 'unsatisfiable' | null {
+function parseRange(
+  header: string | undefined,
+  length: number,
+): { start: number; end: number } | 'unsatisfiable' | null {
   if (!header) return null;
   const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
   if (!match) return header.trim().startsWith('bytes=') && !header.includes(',') ? 'unsatisfiable' : null;
@@ -43,7 +46,8 @@ function parseRange(header: string | undefined, length: number): { start: number
 }
 
 async function checkAccess(ctx: OperationContext, name: string, token: unknown): Promise<void> {
-  if (!ctx.services.fileUrls.allows(name, token)) throw new AccessDeniedError('unauthorized: missing, invalid or expired file token');
+  if (!ctx.services.fileUrls.allows(name, token))
+    throw new AccessDeniedError('unauthorized: missing, invalid or expired file token');
   const hook = ctx.services.cloud.fileHook('beforeFind');
   if (hook) {
     const file: HookFile = { name, contentType: contentTypeOf(name), metadata: {}, tags: {} };
@@ -58,7 +62,13 @@ async function statOrNotFound(ctx: OperationContext, name: string): Promise<Stor
 }
 
 /** GET /files/:appId/:name, with Range support. */
-export async function downloadFile(ctx: OperationContext, name: string, token: unknown, rangeHeader: string | undefined, ifNoneMatch: string | undefined): Promise<Download | { status: 304 | 416; headers: Record<string, string> }> {
+export async function downloadFile(
+  ctx: OperationContext,
+  name: string,
+  token: unknown,
+  rangeHeader: string | undefined,
+  ifNoneMatch: string | undefined,
+): Promise<Download | { status: 304 | 416; headers: Record<string, string> }> {
   await checkAccess(ctx, name, token);
   const file = await statOrNotFound(ctx, name);
   const contentType = contentTypeOf(name);
@@ -86,15 +96,27 @@ export async function downloadFile(ctx: OperationContext, name: string, token: u
     const body = await ctx.services.files.openRead(file, { start: range.start, end: range.end + 1 });
     return {
       status: 206,
-      headers: { ...headers, 'Content-Length': String(range.end - range.start + 1), 'Content-Range': `bytes ${range.start}-${range.end}/${file.length}` },
+      headers: {
+        ...headers,
+        'Content-Length': String(range.end - range.start + 1),
+        'Content-Range': `bytes ${range.start}-${range.end}/${file.length}`,
+      },
       body,
     };
   }
-  return { status: 200, headers: { ...headers, 'Content-Length': String(file.length) }, body: await ctx.services.files.openRead(file) };
+  return {
+    status: 200,
+    headers: { ...headers, 'Content-Length': String(file.length) },
+    body: await ctx.services.files.openRead(file),
+  };
 }
 
 /** GET /files/:appId/metadata/:name: `{metadata}`, or `{}` for a missing file, as parse-server. */
-export async function fileMetadata(ctx: OperationContext, name: string, token: unknown): Promise<Record<string, unknown>> {
+export async function fileMetadata(
+  ctx: OperationContext,
+  name: string,
+  token: unknown,
+): Promise<Record<string, unknown>> {
   await checkAccess(ctx, name, token);
   const file = await ctx.services.files.stat(name);
   return file ? { metadata: file.metadata } : {};
@@ -103,10 +125,17 @@ export async function fileMetadata(ctx: OperationContext, name: string, token: u
 /** DELETE /files/:name (master key). */
 export async function deleteFile(ctx: OperationContext, name: string): Promise<void> {
   if (!ctx.caller.auth.master) throw new AccessDeniedError('unauthorized: master key is required');
-  const file: HookFile = { name, url: ctx.services.fileUrls.urlFor(name), contentType: contentTypeOf(name), metadata: {}, tags: {} };
+  const file: HookFile = {
+    name,
+    url: ctx.services.fileUrls.urlFor(name),
+    contentType: contentTypeOf(name),
+    metadata: {},
+    tags: {},
+  };
   const before = ctx.services.cloud.fileHook('beforeDelete');
   if (before) await runHook(before, fileHookRequest(ctx, 'beforeDelete', file, 0));
-  if (!(await ctx.services.files.delete(name))) throw new BackendError(ErrorCode.FILE_DELETE_ERROR, 'Could not delete file.');
+  if (!(await ctx.services.files.delete(name)))
+    throw new BackendError(ErrorCode.FILE_DELETE_ERROR, 'Could not delete file.');
   const after = ctx.services.cloud.fileHook('afterDelete');
   if (after) {
     await runHook(after, fileHookRequest(ctx, 'afterDelete', file, 0)).catch((err: unknown) => {

@@ -28,12 +28,15 @@ async function assertMayUpload(ctx: OperationContext): Promise<void> {
   const policy = ctx.services.config.fileUpload;
   if (auth.master) return;
   if (!auth.userId) {
-    if (!policy.enableForPublic) throw new BackendError(ErrorCode.FILE_SAVE_ERROR, 'File upload by public is disabled.');
+    if (!policy.enableForPublic)
+      throw new BackendError(ErrorCode.FILE_SAVE_ERROR, 'File upload by public is disabled.');
     return;
   }
   const anonymous = (await ctx.services.storage.authProvidersOf(auth.userId)).includes('anonymous');
-  if (anonymous && !policy.enableForAnonymousUser) throw new BackendError(ErrorCode.FILE_SAVE_ERROR, 'File upload by anonymous user is disabled.');
-  if (!anonymous && !policy.enableForAuthenticatedUser) throw new BackendError(ErrorCode.FILE_SAVE_ERROR, 'File upload by authenticated user is disabled.');
+  if (anonymous && !policy.enableForAnonymousUser)
+    throw new BackendError(ErrorCode.FILE_SAVE_ERROR, 'File upload by anonymous user is disabled.');
+  if (!anonymous && !policy.enableForAuthenticatedUser)
+    throw new BackendError(ErrorCode.FILE_SAVE_ERROR, 'File upload by authenticated user is disabled.');
 }
 
 function checkName(ctx: OperationContext, name: string | undefined, declaredType: string | undefined): string {
@@ -50,21 +53,28 @@ function checkName(ctx: OperationContext, name: string | undefined, declaredType
 /** Reads a stream into memory, refusing more than `maxBytes`. */
 async function buffered(source: Readable | Buffer, maxBytes: number): Promise<Buffer> {
   if (Buffer.isBuffer(source)) {
-    if (source.length > maxBytes) throw new BackendError(ErrorCode.FILE_TOO_LARGE, `File size exceeds maximum allowed: ${maxBytes} bytes.`);
+    if (source.length > maxBytes)
+      throw new BackendError(ErrorCode.FILE_TOO_LARGE, `File size exceeds maximum allowed: ${maxBytes} bytes.`);
     return source;
   }
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of source) {
     size += (chunk as Buffer).length;
-    if (size > maxBytes) throw new BackendError(ErrorCode.FILE_TOO_LARGE, `File size exceeds maximum allowed: ${maxBytes} bytes.`);
+    if (size > maxBytes)
+      throw new BackendError(ErrorCode.FILE_TOO_LARGE, `File size exceeds maximum allowed: ${maxBytes} bytes.`);
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);
 }
 
 /** The fields every file hook request shares. */
-export function fileHookRequest(ctx: OperationContext, trigger: FileHookRequest['triggerName'], file: HookFile, fileSize: number): FileHookRequest {
+export function fileHookRequest(
+  ctx: OperationContext,
+  trigger: FileHookRequest['triggerName'],
+  file: HookFile,
+  fileSize: number,
+): FileHookRequest {
   return { ...callerFields(ctx), file, fileSize, userId: ctx.caller.auth.userId, triggerName: trigger };
 }
 
@@ -78,7 +88,13 @@ export async function uploadFile(ctx: OperationContext, input: UploadInput): Pro
   const before = services.cloud.fileHook('beforeSave');
   if (before) {
     const data = await buffered(source, services.config.maxUploadSize);
-    const file: HookFile = { name, data, contentType: contentTypeOf(name), metadata: { ...metadata }, tags: { ...input.tags } };
+    const file: HookFile = {
+      name,
+      data,
+      contentType: contentTypeOf(name),
+      metadata: { ...metadata },
+      tags: { ...input.tags },
+    };
     await runHook(before, fileHookRequest(ctx, 'beforeSave', file, data.length));
     // The hook may rename the file or replace its bytes; the new name obeys the same rules.
     name = checkName(ctx, file.name, undefined);
@@ -92,7 +108,13 @@ export async function uploadFile(ctx: OperationContext, input: UploadInput): Pro
   const url = services.fileUrls.urlFor(stored.name);
   const after = services.cloud.fileHook('afterSave');
   if (after) {
-    const file: HookFile = { name: stored.name, url, contentType: contentTypeOf(stored.name), metadata: stored.metadata, tags: input.tags };
+    const file: HookFile = {
+      name: stored.name,
+      url,
+      contentType: contentTypeOf(stored.name),
+      metadata: stored.metadata,
+      tags: input.tags,
+    };
     await runHook(after, fileHookRequest(ctx, 'afterSave', file, stored.length)).catch((err: unknown) => {
       services.config.logger.error('afterSave file hook failed', { name: stored.name, error: String(err) });
     });

@@ -23,7 +23,15 @@ export const MAX_BATCH_REQUESTS = 1000;
 const READS_AT_ONCE = 4;
 const METHODS = new Set(['GET', 'POST', 'PUT', 'DELETE']);
 /** Routes that check passwords or start sessions: never inside a batch. */
-const AUTH_PATHS = ['/login', '/logout', '/verifyPassword', '/loginAs', '/requestPasswordReset', '/verificationEmailRequest', '/upgradeToRevocableSession'];
+const AUTH_PATHS = [
+  '/login',
+  '/logout',
+  '/verifyPassword',
+  '/loginAs',
+  '/requestPasswordReset',
+  '/verificationEmailRequest',
+  '/upgradeToRevocableSession',
+];
 
 interface BatchItem {
   method: HttpMethod;
@@ -35,13 +43,19 @@ function readItems(body: unknown, mountPath: string, clientLimit: number): Batch
   const requests = (body as Json | undefined)?.requests;
   if (!Array.isArray(requests)) throw new BackendError(ErrorCode.INVALID_JSON, 'requests must be an array');
   if (requests.length > clientLimit) {
-    throw new BackendError(ErrorCode.INVALID_JSON, `Batch request contains ${requests.length} sub-requests, which exceeds the limit of ${clientLimit}.`);
+    throw new BackendError(
+      ErrorCode.INVALID_JSON,
+      `Batch request contains ${requests.length} sub-requests, which exceeds the limit of ${clientLimit}.`,
+    );
   }
-  if (requests.length > MAX_BATCH_REQUESTS) throw new BackendError(ErrorCode.INVALID_JSON, `a batch may hold at most ${MAX_BATCH_REQUESTS} requests`);
+  if (requests.length > MAX_BATCH_REQUESTS)
+    throw new BackendError(ErrorCode.INVALID_JSON, `a batch may hold at most ${MAX_BATCH_REQUESTS} requests`);
   return requests.map((item: unknown) => {
     const { method, path, body: itemBody } = (item ?? {}) as Json;
-    if (typeof method !== 'string' || !METHODS.has(method.toUpperCase())) throw new BackendError(ErrorCode.INVALID_JSON, 'each batch request needs a method');
-    if (typeof path !== 'string' || !path.startsWith('/')) throw new BackendError(ErrorCode.INVALID_JSON, 'each batch request needs a path');
+    if (typeof method !== 'string' || !METHODS.has(method.toUpperCase()))
+      throw new BackendError(ErrorCode.INVALID_JSON, 'each batch request needs a method');
+    if (typeof path !== 'string' || !path.startsWith('/'))
+      throw new BackendError(ErrorCode.INVALID_JSON, 'each batch request needs a path');
     // The SDKs send paths with the mount path in front (`/parse/classes/X`).
     const relative = mountPath !== '' && path.startsWith(`${mountPath}/`) ? path.slice(mountPath.length) : path;
     if (relative.startsWith('/batch')) throw new BackendError(ErrorCode.INVALID_JSON, 'a batch cannot contain a batch');
@@ -56,14 +70,21 @@ function readItems(body: unknown, mountPath: string, clientLimit: number): Batch
     if (method.toUpperCase() === 'POST' && (relative === '/users' || relative === '/classes/_User')) {
       throw new BackendError(ErrorCode.INVALID_JSON, 'sign-ups cannot be sent in a batch');
     }
-    const json = itemBody !== null && typeof itemBody === 'object' && !Array.isArray(itemBody) ? (itemBody as Json) : {};
+    const json =
+      itemBody !== null && typeof itemBody === 'object' && !Array.isArray(itemBody) ? (itemBody as Json) : {};
     return { method: method.toUpperCase() as HttpMethod, path: relative, body: json };
   });
 }
 
 function subRequest(parent: ApiRequest, item: BatchItem): ApiRequest {
   const get = item.method === 'GET';
-  return { ...parent, method: item.method, path: item.path, params: get ? item.body : {}, body: get ? undefined : item.body };
+  return {
+    ...parent,
+    method: item.method,
+    path: item.path,
+    params: get ? item.body : {},
+    body: get ? undefined : item.body,
+  };
 }
 
 /** Runs `task` once fewer than `READS_AT_ONCE` earlier ones are still running. */
@@ -84,30 +105,38 @@ function readQueue(): <T>(task: () => Promise<T>) => Promise<T> {
 
 export async function runBatch(services: Services, req: ApiRequest): Promise<ApiReply> {
   const { auth } = req.caller;
-  const items = readItems(req.body, req.mountPath, auth.master ? Infinity : services.config.requestComplexity.batchRequestLimit);
+  const items = readItems(
+    req.body,
+    req.mountPath,
+    auth.master ? Infinity : services.config.requestComplexity.batchRequestLimit,
+  );
   if ((req.body as Json).transaction === true) {
-    const results = await services.storage.transaction(async () => {
-      const out: Json[] = [];
-      for (const item of items) out.push({ success: (await dispatch(services, subRequest(req, item))).body });
-      return out;
-    }).catch((err: unknown) => {
-      // Schema fields recorded inside the aborted transaction are gone: forget the cached ones.
-      services.schemas.invalidate();
-      throw err;
-    });
+    const results = await services.storage
+      .transaction(async () => {
+        const out: Json[] = [];
+        for (const item of items) out.push({ success: (await dispatch(services, subRequest(req, item))).body });
+        return out;
+      })
+      .catch((err: unknown) => {
+        // Schema fields recorded inside the aborted transaction are gone: forget the cached ones.
+        services.schemas.invalidate();
+        throw err;
+      });
     return { body: results };
   }
   const queueRead = readQueue();
-  const results = await Promise.all(items.map(async (item) => {
-    try {
-      const run = () => dispatch(services, subRequest(req, item));
-      return { success: (await (item.method === 'GET' ? queueRead(run) : run())).body };
-    } catch (err) {
-      // Past the byte budget the whole batch fails: its answer could not be sent anyway.
-      if (err instanceof ResponseTooLargeError) throw err;
-      const { body } = errorBody(err, services.config.logger);
-      return { error: body };
-    }
-  }));
+  const results = await Promise.all(
+    items.map(async (item) => {
+      try {
+        const run = () => dispatch(services, subRequest(req, item));
+        return { success: (await (item.method === 'GET' ? queueRead(run) : run())).body };
+      } catch (err) {
+        // Past the byte budget the whole batch fails: its answer could not be sent anyway.
+        if (err instanceof ResponseTooLargeError) throw err;
+        const { body } = errorBody(err, services.config.logger);
+        return { error: body };
+      }
+    }),
+  );
   return { body: results };
 }

@@ -4,9 +4,10 @@ import { AccessDeniedError, BackendError } from '../errors/backend-error.js';
 import { ErrorCode, httpStatusFor } from '../errors/error-codes.js';
 
 export function errorBody(err: unknown, logger: Required<Logger>): { status: number; body: Record<string, unknown> } {
-  if (err instanceof BackendError) return { status: err.status ?? httpStatusFor(err.code), body: { code: err.code, error: err.message } };
+  if (err instanceof BackendError)
+    return { status: err.status ?? httpStatusFor(err.code), body: { code: err.code, error: err.message } };
   if (err instanceof AccessDeniedError) return { status: err.status, body: { error: err.message } };
-  logger.error('unexpected error', { error: err instanceof Error ? err.stack ?? err.message : String(err) });
+  logger.error('unexpected error', { error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
   return { status: 500, body: { code: ErrorCode.INTERNAL_SERVER_ERROR, error: 'Internal server error.' } };
 }
 

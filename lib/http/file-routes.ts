@@ -26,7 +26,10 @@ function fail(res: Response, err: unknown, services: Services): void {
 }
 
 function tooLarge(services: Services): BackendError {
-  return new BackendError(ErrorCode.FILE_TOO_LARGE, `File size exceeds maximum allowed: ${services.config.maxUploadSize} bytes.`);
+  return new BackendError(
+    ErrorCode.FILE_TOO_LARGE,
+    `File size exceeds maximum allowed: ${services.config.maxUploadSize} bytes.`,
+  );
 }
 
 /** Resolves with the first chunk of the body (null when empty), leaving the stream paused. */
@@ -75,7 +78,10 @@ async function readAll(req: Readable, first: Buffer, limit: number, services: Se
 }
 
 function isJsonForm(contentType: string, first: Buffer): boolean {
-  return /^(text\/plain|application\/json)/i.test(contentType) && first.toString('utf8', 0, Math.min(first.length, 64)).trimStart().startsWith('{');
+  return (
+    /^(text\/plain|application\/json)/i.test(contentType) &&
+    first.toString('utf8', 0, Math.min(first.length, 64)).trimStart().startsWith('{')
+  );
 }
 
 /** Parses a buffered JSON-looking body; null when it is not the JS SDK's form. */
@@ -107,7 +113,8 @@ function jsonHeader(req: Request, name: string): Json {
   } catch {
     throw new BackendError(ErrorCode.INVALID_JSON, `${name} must be a JSON object`);
   }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new BackendError(ErrorCode.INVALID_JSON, `${name} must be a JSON object`);
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+    throw new BackendError(ErrorCode.INVALID_JSON, `${name} must be a JSON object`);
   assertNoForbiddenKeys(parsed);
   return parsed as Json;
 }
@@ -127,7 +134,7 @@ async function handleUpload(req: Request, res: Response, services: Services): Pr
   let ctx: OperationContext;
   if (isJsonForm(contentType, first)) {
     // base64 is 4/3 of the data; leave room for the other keys.
-    const data = await readAll(req, first, Math.ceil(maxBytes * 4 / 3) + 64 * 1024, services);
+    const data = await readAll(req, first, Math.ceil((maxBytes * 4) / 3) + 64 * 1024, services);
     const form = parseJsonForm(data);
     if (form) {
       assertNoForbiddenKeys(form);
@@ -142,10 +149,22 @@ async function handleUpload(req: Request, res: Response, services: Services): Pr
       }
       const bytes = Buffer.from(String(form.base64).replace(/^data:[^,]*,/, ''), 'base64');
       const fileData = objectOrEmpty(form.fileData);
-      input = { filename: String(req.params.filename), declaredType, source: bytes, metadata: objectOrEmpty(fileData.metadata), tags: objectOrEmpty(fileData.tags) };
+      input = {
+        filename: String(req.params.filename),
+        declaredType,
+        source: bytes,
+        metadata: objectOrEmpty(fileData.metadata),
+        tags: objectOrEmpty(fileData.tags),
+      };
     } else {
       ctx = (await context(req, services)).ctx;
-      input = { filename: String(req.params.filename), declaredType: contentType, source: data, metadata: {}, tags: {} };
+      input = {
+        filename: String(req.params.filename),
+        declaredType: contentType,
+        source: data,
+        metadata: {},
+        tags: {},
+      };
     }
   } else {
     ctx = (await context(req, services)).ctx;
@@ -177,10 +196,13 @@ function streamingStorage(services: Services): StorageEngine {
           tags: {},
         });
       };
-      run().then((stored) => callback(null, stored as Partial<Express.Multer.File>), (err: unknown) => {
-        file.stream.resume();
-        callback(err as Error);
-      });
+      run().then(
+        (stored) => callback(null, stored as Partial<Express.Multer.File>),
+        (err: unknown) => {
+          file.stream.resume();
+          callback(err as Error);
+        },
+      );
     },
     _removeFile(_req, _file, callback) {
       callback(null);
@@ -198,11 +220,17 @@ function multipartUpload(services: Services): express.RequestHandler {
       if (err) {
         const code = (err as { code?: string }).code;
         if (code === 'LIMIT_FILE_SIZE') return fail(res, tooLarge(services), services);
-        if (typeof code === 'string' && code.startsWith('LIMIT_')) return fail(res, new BackendError(ErrorCode.FILE_SAVE_ERROR, `Invalid file upload: ${code}`), services);
+        if (typeof code === 'string' && code.startsWith('LIMIT_'))
+          return fail(res, new BackendError(ErrorCode.FILE_SAVE_ERROR, `Invalid file upload: ${code}`), services);
         return fail(res, err, services);
       }
       const [stored] = (req.files ?? []) as unknown as { name: string; url: string }[];
-      if (!stored) return fail(res, new BackendError(ErrorCode.FILE_SAVE_ERROR, 'Invalid file upload: no file in the form.'), services);
+      if (!stored)
+        return fail(
+          res,
+          new BackendError(ErrorCode.FILE_SAVE_ERROR, 'Invalid file upload: no file in the form.'),
+          services,
+        );
       res.status(201).setHeader('Location', stored.url);
       res.json({ name: stored.name, url: stored.url });
     });
@@ -218,7 +246,10 @@ function downloadContext(req: Request, services: Services): OperationContext {
   return { services, caller: { auth: PUBLIC_AUTH, context: {}, headers: req.headers, ip: req.ip } };
 }
 
-async function sendDownload(res: Response, download: Download | { status: 304 | 416; headers: Record<string, string> }): Promise<void> {
+async function sendDownload(
+  res: Response,
+  download: Download | { status: 304 | 416; headers: Record<string, string> },
+): Promise<void> {
   res.status(download.status);
   for (const [name, value] of Object.entries(download.headers)) res.setHeader(name, value);
   if (!('body' in download)) {
@@ -235,9 +266,13 @@ async function sendDownload(res: Response, download: Download | { status: 304 | 
 /** Adds the /files routes to `router`. */
 export function mountFileRoutes(router: Router, services: Services, beforeRequest: () => Promise<void>): void {
   const multipart = multipartUpload(services);
-  const guarded = (handler: (req: Request, res: Response) => Promise<void>) => (req: Request, res: Response): void => {
-    beforeRequest().then(() => handler(req, res)).catch((err: unknown) => fail(res, err, services));
-  };
+  const guarded =
+    (handler: (req: Request, res: Response) => Promise<void>) =>
+    (req: Request, res: Response): void => {
+      beforeRequest()
+        .then(() => handler(req, res))
+        .catch((err: unknown) => fail(res, err, services));
+    };
   router.post('/files', (req, res) => {
     if (isMultipart(req)) guarded(async () => void multipart(req, res, () => undefined))(req, res);
     else fail(res, new BackendError(ErrorCode.INVALID_FILE_NAME, 'Filename not provided.'), services);
@@ -246,18 +281,35 @@ export function mountFileRoutes(router: Router, services: Services, beforeReques
     if (isMultipart(req)) guarded(async () => void multipart(req, res, () => undefined))(req, res);
     else guarded((rq, rs) => handleUpload(rq, rs, services))(req, res);
   });
-  router.get('/files/:appId/metadata/:filename', guarded(async (req, res) => {
-    if (req.params.appId !== services.config.appId) throw new BackendError(ErrorCode.OBJECT_NOT_FOUND, 'File not found.');
-    res.json(await fileMetadata(downloadContext(req, services), String(req.params.filename), req.query.token));
-  }));
-  router.get('/files/:appId/:filename', guarded(async (req, res) => {
-    if (req.params.appId !== services.config.appId) throw new BackendError(ErrorCode.OBJECT_NOT_FOUND, 'File not found.');
-    const download = await downloadFile(downloadContext(req, services), String(req.params.filename), req.query.token, req.headers.range, req.headers['if-none-match']);
-    await sendDownload(res, download);
-  }));
-  router.delete('/files/:filename', guarded(async (req, res) => {
-    const { ctx } = await context(req, services);
-    await deleteFile(ctx, String(req.params.filename));
-    res.json({});
-  }));
+  router.get(
+    '/files/:appId/metadata/:filename',
+    guarded(async (req, res) => {
+      if (req.params.appId !== services.config.appId)
+        throw new BackendError(ErrorCode.OBJECT_NOT_FOUND, 'File not found.');
+      res.json(await fileMetadata(downloadContext(req, services), String(req.params.filename), req.query.token));
+    }),
+  );
+  router.get(
+    '/files/:appId/:filename',
+    guarded(async (req, res) => {
+      if (req.params.appId !== services.config.appId)
+        throw new BackendError(ErrorCode.OBJECT_NOT_FOUND, 'File not found.');
+      const download = await downloadFile(
+        downloadContext(req, services),
+        String(req.params.filename),
+        req.query.token,
+        req.headers.range,
+        req.headers['if-none-match'],
+      );
+      await sendDownload(res, download);
+    }),
+  );
+  router.delete(
+    '/files/:filename',
+    guarded(async (req, res) => {
+      const { ctx } = await context(req, services);
+      await deleteFile(ctx, String(req.params.filename));
+      res.json({});
+    }),
+  );
 }

@@ -17,7 +17,21 @@ type Json = Record<string, unknown>;
 const METHODS = new Set(['GET', 'POST', 'PUT', 'DELETE']);
 
 /** Body keys of the JS SDK's form, removed from the body once read. */
-const BODY_KEYS = ['_method', '_ApplicationId', '_JavaScriptKey', '_ClientKey', '_RESTAPIKey', '_MasterKey', '_SessionToken', '_InstallationId', '_context', '_ClientVersion', '_RevocableSession', '_ContentType', '_noBody'] as const;
+const BODY_KEYS = [
+  '_method',
+  '_ApplicationId',
+  '_JavaScriptKey',
+  '_ClientKey',
+  '_RESTAPIKey',
+  '_MasterKey',
+  '_SessionToken',
+  '_InstallationId',
+  '_context',
+  '_ClientVersion',
+  '_RevocableSession',
+  '_ContentType',
+  '_noBody',
+] as const;
 
 function header(req: Request, name: string): string | undefined {
   const value = req.headers[name];
@@ -97,7 +111,8 @@ export async function readApiRequest(req: Request, services: Services): Promise<
   const { config } = services;
   let method = req.method.toUpperCase();
   const rawBody: unknown = req.body;
-  const body: Json | undefined = rawBody !== null && typeof rawBody === 'object' && !Array.isArray(rawBody) ? { ...(rawBody as Json) } : undefined;
+  const body: Json | undefined =
+    rawBody !== null && typeof rawBody === 'object' && !Array.isArray(rawBody) ? { ...(rawBody as Json) } : undefined;
   if (method === 'POST' && body && typeof body._method === 'string') method = body._method.toUpperCase();
   if (!METHODS.has(method)) throw new BackendError(ErrorCode.INVALID_JSON, `unsupported method ${method}`);
 
@@ -112,7 +127,8 @@ export async function readApiRequest(req: Request, services: Services): Promise<
   let readOnly = false;
   if (credentials.masterKey !== undefined) {
     const full = secretsEqual(credentials.masterKey, config.masterKey);
-    readOnly = !full && config.readOnlyMasterKey !== undefined && secretsEqual(credentials.masterKey, config.readOnlyMasterKey);
+    readOnly =
+      !full && config.readOnlyMasterKey !== undefined && secretsEqual(credentials.masterKey, config.readOnlyMasterKey);
     if ((!full && !readOnly) || !masterKeyAllowedFrom(req.ip ?? req.socket.remoteAddress, config.masterKeyIps)) {
       throw new AccessDeniedError();
     }
@@ -124,15 +140,31 @@ export async function readApiRequest(req: Request, services: Services): Promise<
   const sessionToken = req.path === '/login' ? undefined : credentials.sessionToken;
   const userId = sessionToken ? (await services.sessions.resolve(sessionToken)).userId : null;
   const roles = userId && !master ? await services.roles.rolesOf(userId) : [];
-  const auth: RequestAuth = { master, readOnly, userId, sessionToken: sessionToken ?? null, installationId: credentials.installationId ?? null, roles };
+  const auth: RequestAuth = {
+    master,
+    readOnly,
+    userId,
+    sessionToken: sessionToken ?? null,
+    installationId: credentials.installationId ?? null,
+    roles,
+  };
   // GET parameters come in the query string, or in the body when the JS SDK POSTs them.
-  const params: Json = method === 'GET' || method === 'DELETE' ? { ...(req.query as Json), ...(usesBodyForm || req.method !== method ? body : {}) } : { ...(req.query as Json) };
+  const params: Json =
+    method === 'GET' || method === 'DELETE'
+      ? { ...(req.query as Json), ...(usesBodyForm || req.method !== method ? body : {}) }
+      : { ...(req.query as Json) };
   return {
     method: method as HttpMethod,
     path: req.path,
     params,
-    body: method === 'GET' ? undefined : body ?? rawBody,
-    caller: { auth, context: parseContext(credentials.context), headers: req.headers, ip: req.ip, budget: new ResponseBudget(config.maxResponseSize) },
+    body: method === 'GET' ? undefined : (body ?? rawBody),
+    caller: {
+      auth,
+      context: parseContext(credentials.context),
+      headers: req.headers,
+      ip: req.ip,
+      budget: new ResponseBudget(config.maxResponseSize),
+    },
     mountPath: req.baseUrl,
   };
 }

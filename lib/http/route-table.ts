@@ -95,7 +95,10 @@ function decodePathSegment(segment: string): string {
  */
 export function assertWriteAllowed(req: ApiRequest): void {
   if (req.caller.auth.readOnly && req.method !== 'GET') {
-    throw new BackendError(ErrorCode.OPERATION_FORBIDDEN, "read-only masterKey isn't allowed to perform this operation.");
+    throw new BackendError(
+      ErrorCode.OPERATION_FORBIDDEN,
+      "read-only masterKey isn't allowed to perform this operation.",
+    );
   }
 }
 
@@ -114,5 +117,8 @@ export async function dispatch(services: Services, req: ApiRequest): Promise<Api
     assertWriteAllowed(req);
     return r.handler(services, req, ...match.slice(1));
   }
-  throw new BackendError(ErrorCode.COMMAND_UNAVAILABLE, pathMatched ? `${req.method} is not supported on ${req.path}` : `unknown route: ${req.method} ${req.path}`);
+  throw new BackendError(
+    ErrorCode.COMMAND_UNAVAILABLE,
+    pathMatched ? `${req.method} is not supported on ${req.path}` : `unknown route: ${req.method} ${req.path}`,
+  );
 }

@@ -18,11 +18,27 @@ import { readApiRequest } from './request-context.js';
 import { dispatch } from './route-table.js';
 
 const CORS_HEADERS = [
-  'X-Parse-Master-Key', 'X-Parse-REST-API-Key', 'X-Parse-Javascript-Key', 'X-Parse-Application-Id',
-  'X-Parse-Client-Version', 'X-Parse-Session-Token', 'X-Requested-With', 'X-Parse-Revocable-Session',
-  'X-Parse-Request-Id', 'X-Parse-Installation-Id', 'X-Parse-Client-Key', 'X-Parse-Cloud-Context',
-  'X-Parse-Upload-Mode', 'X-Parse-File-Metadata', 'X-Parse-File-Tags', 'X-Parse-File-Directory', 'X-Parse-File-Max-Upload-Size',
-  'Content-Type', 'Pragma', 'Cache-Control', 'Range',
+  'X-Parse-Master-Key',
+  'X-Parse-REST-API-Key',
+  'X-Parse-Javascript-Key',
+  'X-Parse-Application-Id',
+  'X-Parse-Client-Version',
+  'X-Parse-Session-Token',
+  'X-Requested-With',
+  'X-Parse-Revocable-Session',
+  'X-Parse-Request-Id',
+  'X-Parse-Installation-Id',
+  'X-Parse-Client-Key',
+  'X-Parse-Cloud-Context',
+  'X-Parse-Upload-Mode',
+  'X-Parse-File-Metadata',
+  'X-Parse-File-Tags',
+  'X-Parse-File-Directory',
+  'X-Parse-File-Max-Upload-Size',
+  'Content-Type',
+  'Pragma',
+  'Cache-Control',
+  'Range',
 ];
 
 /**
@@ -37,7 +53,6 @@ function send(res: Response, reply: ApiReply): void {
   res.setHeader('Content-Length', Buffer.byteLength(body));
   res.end(body);
 }
-
 
 /** The `Access-Control-Allow-Origin` answer: the configured value, or the caller's origin when listed. */
 function allowedOrigin(allowed: string | readonly string[], origin: string | undefined): string | undefined {
@@ -55,7 +70,11 @@ function bodyErrors(services: Services) {
       // The client went away mid-body: nobody is left to answer, and nothing went wrong here.
       res.destroy();
     } else if (type === 'entity.parse.failed' || type === 'encoding.unsupported' || type === 'charset.unsupported') {
-      sendError(res, new BackendError(ErrorCode.INVALID_JSON, 'Invalid JSON in the request body.'), services.config.logger);
+      sendError(
+        res,
+        new BackendError(ErrorCode.INVALID_JSON, 'Invalid JSON in the request body.'),
+        services.config.logger,
+      );
     } else {
       next(err);
     }
@@ -66,7 +85,11 @@ function bodyErrors(services: Services) {
  * Builds the Router; `beforeRequest` connects the database on first use; `onMountPath` learns
  * where the router is mounted (for URLs, when no serverURL is configured).
  */
-export function buildRouter(services: Services, beforeRequest: () => Promise<void>, onMountPath: (path: string) => void = () => {}): Router {
+export function buildRouter(
+  services: Services,
+  beforeRequest: () => Promise<void>,
+  onMountPath: (path: string) => void = () => {},
+): Router {
   const { config } = services;
   const router = express.Router();
   const allowHeaders = [...CORS_HEADERS, ...config.allowHeaders].join(', ');
@@ -86,7 +109,10 @@ export function buildRouter(services: Services, beforeRequest: () => Promise<voi
   mountFileRoutes(router, services, beforeRequest);
   mountPages(router, services, beforeRequest);
   router.get('/health', (_req, res) => {
-    health(services).then((reply) => send(res, reply), (err: unknown) => sendError(res, err, services.config.logger));
+    health(services).then(
+      (reply) => send(res, reply),
+      (err: unknown) => sendError(res, err, services.config.logger),
+    );
   });
   router.use(express.json({ type: () => true, limit: config.maxRequestSize }));
   router.use(bodyErrors(services));
@@ -96,7 +122,10 @@ export function buildRouter(services: Services, beforeRequest: () => Promise<voi
       assertNoForbiddenKeys(req.query);
       await beforeRequest();
       const apiRequest = await readApiRequest(req, services);
-      const reply = apiRequest.path === '/batch' && apiRequest.method === 'POST' ? await runBatch(services, apiRequest) : await dispatch(services, apiRequest);
+      const reply =
+        apiRequest.path === '/batch' && apiRequest.method === 'POST'
+          ? await runBatch(services, apiRequest)
+          : await dispatch(services, apiRequest);
       send(res, reply);
     };
     handle().catch((err: unknown) => sendError(res, err, services.config.logger));
@@ -104,7 +133,11 @@ export function buildRouter(services: Services, beforeRequest: () => Promise<voi
   // Anything Express itself throws (a malformed path parameter, say) still answers as Parse does.
   router.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
     const malformedPath = err instanceof URIError || (err as { status?: number } | null)?.status === 400;
-    sendError(res, malformedPath ? new BackendError(ErrorCode.INVALID_JSON, 'malformed request') : err, services.config.logger);
+    sendError(
+      res,
+      malformedPath ? new BackendError(ErrorCode.INVALID_JSON, 'malformed request') : err,
+      services.config.logger,
+    );
   });
   return router;
 }

@@ -26,7 +26,16 @@ function callerUser(ctx: OperationContext): Promise<HookObject | undefined> {
 /** The fields every hook request carries, login and file hooks' included: who calls, and the tools. */
 export function callerFields(ctx: OperationContext): Omit<CloudRequestBase, 'user' | 'userId'> {
   const { auth, context, headers, ip } = ctx.caller;
-  return { master: auth.master, isReadOnly: auth.readOnly === true, installationId: auth.installationId, context, headers, ip, log: ctx.services.config.logger, data: ctx.services.data };
+  return {
+    master: auth.master,
+    isReadOnly: auth.readOnly === true,
+    installationId: auth.installationId,
+    context,
+    headers,
+    ip,
+    log: ctx.services.config.logger,
+    data: ctx.services.data,
+  };
 }
 
 /** The fields every object hook and function request carries. */
@@ -35,9 +44,23 @@ export async function cloudRequestBase(ctx: OperationContext): Promise<CloudRequ
 }
 
 /** What a validator checks: the caller, and `data` (function params or the object's fields). */
-export function validationTarget(ctx: OperationContext, base: CloudRequestBase, data: Record<string, unknown>, object?: HookObject, original?: HookObject): ValidationTarget {
+export function validationTarget(
+  ctx: OperationContext,
+  base: CloudRequestBase,
+  data: Record<string, unknown>,
+  object?: HookObject,
+  original?: HookObject,
+): ValidationTarget {
   const { auth } = ctx.caller;
   // A user signing up is the user the validator checks, as in Parse.
   const user = base.user ?? (object?.className === '_User' && !original ? object : undefined);
-  return { master: auth.master, user, roles: auth.roles, data, object, updating: original !== undefined, rateKey: ctx.caller.ip };
+  return {
+    master: auth.master,
+    user,
+    roles: auth.roles,
+    data,
+    object,
+    updating: original !== undefined,
+    rateKey: ctx.caller.ip,
+  };
 }

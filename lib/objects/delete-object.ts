@@ -21,14 +21,25 @@ export async function deleteObject(ctx: OperationContext, className: string, obj
   let object: HookObject | undefined;
   if (schema && (before || after)) {
     // The hooks see the object the caller may delete, as parse-server fetches it for them.
-    const [stored] = await storage.findObjects(schema, restricted({ objectId }, restriction), { limit: 1, forWrite: true }, principalsOf(ctx.caller.auth));
+    const [stored] = await storage.findObjects(
+      schema,
+      restricted({ objectId }, restriction),
+      { limit: 1, forWrite: true },
+      principalsOf(ctx.caller.auth),
+    );
     if (!stored) throw new BackendError(ErrorCode.OBJECT_NOT_FOUND, 'Object not found.');
     object = new HookObject(className, stored);
     if (before) await runObjectHook(ctx, before, 'beforeDelete', object, undefined);
   }
-  const deleted = schema ? await storage.deleteObject(schema, restricted({ objectId }, restriction), principalsOf(ctx.caller.auth)) : false;
+  const deleted = schema
+    ? await storage.deleteObject(schema, restricted({ objectId }, restriction), principalsOf(ctx.caller.auth))
+    : false;
   if (!deleted) throw new BackendError(ErrorCode.OBJECT_NOT_FOUND, 'Object not found.');
   // Memberships went with the role: forget cached role resolutions in this process.
   if (className === '_Role') ctx.services.roles.invalidate();
-  if (after && object) await runAfterHook(ctx, 'afterDelete', () => runObjectHook(ctx, after, 'afterDelete', object, undefined), { className, objectId });
+  if (after && object)
+    await runAfterHook(ctx, 'afterDelete', () => runObjectHook(ctx, after, 'afterDelete', object, undefined), {
+      className,
+      objectId,
+    });
 }

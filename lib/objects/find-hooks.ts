@@ -39,15 +39,33 @@ function restObject(item: unknown, hook: string): RestObject {
 }
 
 function queryOf(className: string, params: FindParams): HookQuery {
-  return new HookQuery(className, isObject(params.where) ? params.where : {}, { order: params.order, limit: params.limit, skip: params.skip, keys: params.keys, excludeKeys: params.excludeKeys, include: params.include });
+  return new HookQuery(className, isObject(params.where) ? params.where : {}, {
+    order: params.order,
+    limit: params.limit,
+    skip: params.skip,
+    keys: params.keys,
+    excludeKeys: params.excludeKeys,
+    include: params.include,
+  });
 }
 
 /** Runs the class's beforeFind, if any. `isGet`: a get by id (its where is `{objectId}`). */
-export async function beforeFind(ctx: OperationContext, className: string, params: FindParams, isGet: boolean): Promise<FindPlan> {
+export async function beforeFind(
+  ctx: OperationContext,
+  className: string,
+  params: FindParams,
+  isGet: boolean,
+): Promise<FindPlan> {
   const entry = ctx.services.cloud.hook('beforeFind', className);
   if (!entry) return { params, query: undefined, answered: undefined };
   const query = queryOf(className, params);
-  const request: BeforeFindRequest = { ...(await cloudRequestBase(ctx)), query, count: params.count, isGet, triggerName: 'beforeFind' };
+  const request: BeforeFindRequest = {
+    ...(await cloudRequestBase(ctx)),
+    query,
+    count: params.count,
+    isGet,
+    triggerName: 'beforeFind',
+  };
   const { ran, result } = await runRegistered(entry, request, () => validationTarget(ctx, request, {}));
   if (!ran) return { params, query, answered: undefined };
   if (Array.isArray(result) || result instanceof HookObject) {
@@ -56,17 +74,37 @@ export async function beforeFind(ctx: OperationContext, className: string, param
   }
   const chosen = result instanceof HookQuery ? result : request.query;
   const json = chosen.toJSON();
-  const changed = { where: json.where, order: json.order, limit: json.limit ?? params.limit, skip: json.skip ?? params.skip, keys: json.keys, excludeKeys: json.excludeKeys, include: json.include };
+  const changed = {
+    where: json.where,
+    order: json.order,
+    limit: json.limit ?? params.limit,
+    skip: json.skip ?? params.skip,
+    keys: json.keys,
+    excludeKeys: json.excludeKeys,
+    include: json.include,
+  };
   return { params: { ...params, ...changed }, query: chosen, answered: undefined };
 }
 
 /** Runs the class's afterFind, if any, on the results the caller may see; returns what to answer. */
-export async function afterFind(ctx: OperationContext, className: string, results: RestObject[], plan: FindPlan, isGet: boolean): Promise<RestObject[]> {
+export async function afterFind(
+  ctx: OperationContext,
+  className: string,
+  results: RestObject[],
+  plan: FindPlan,
+  isGet: boolean,
+): Promise<RestObject[]> {
   const entry = ctx.services.cloud.hook('afterFind', className);
   if (!entry) return results;
   const objects = results.map((result) => new HookObject(className, result));
   const query = plan.query ?? queryOf(className, plan.params);
-  const request: AfterFindRequest = { ...(await cloudRequestBase(ctx)), objects, query, isGet, triggerName: 'afterFind' };
+  const request: AfterFindRequest = {
+    ...(await cloudRequestBase(ctx)),
+    objects,
+    query,
+    isGet,
+    triggerName: 'afterFind',
+  };
   const { ran, result } = await runRegistered(entry, request, () => validationTarget(ctx, request, {}));
   const chosen: unknown[] = ran && Array.isArray(result) ? result : request.objects;
   return chosen.map((item) => restObject(item, 'afterFind'));

@@ -1,6 +1,12 @@
 /** Reads: find (with count), get and the sub-queries a `where` may contain. */
 import { classAccess, restricted } from '../access/class-access.js';
-import { assertQueryable, fieldProtection, pointerFieldsRead, visibleTo, type FieldProtection } from '../access/protected-fields.js';
+import {
+  assertQueryable,
+  fieldProtection,
+  pointerFieldsRead,
+  visibleTo,
+  type FieldProtection,
+} from '../access/protected-fields.js';
 import { principalsOf } from '../auth/request-auth.js';
 import { BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
@@ -26,11 +32,18 @@ export interface FindResult {
 }
 
 function topLevelPointerFields(schema: ClassSchema): string[] {
-  return Object.entries(schema.fields).filter(([, f]) => f.type === 'Pointer').map(([name]) => name);
+  return Object.entries(schema.fields)
+    .filter(([, f]) => f.type === 'Pointer')
+    .map(([name]) => name);
 }
 
 /** Includes (explicit and those dotted keys need), then the nested selection and exclusions. */
-async function shapeResults(ctx: OperationContext, schema: ClassSchema, results: RestObject[], params: FindParams): Promise<void> {
+async function shapeResults(
+  ctx: OperationContext,
+  schema: ClassSchema,
+  results: RestObject[],
+  params: FindParams,
+): Promise<void> {
   const include = [...(params.include ?? []), ...includesForSelection(params.keys, params.excludeKeys)];
   if (include.length > 0) await includePointers(ctx, results, include, topLevelPointerFields(schema));
   applyNestedSelection(results, params.keys, params.excludeKeys);
@@ -68,7 +81,11 @@ async function redirectTarget(ctx: OperationContext, className: string, key: str
 }
 
 /** GET /classes/:className (and counts), between the class's beforeFind and afterFind hooks. */
-export async function findObjects(ctx: OperationContext, requestedClass: string, requested: FindParams): Promise<FindResult> {
+export async function findObjects(
+  ctx: OperationContext,
+  requestedClass: string,
+  requested: FindParams,
+): Promise<FindResult> {
   assertClassName(requestedClass);
   const className = await redirectTarget(ctx, requestedClass, requested.redirectClassNameForKey);
   const redirected = className !== requestedClass ? { className } : {};
@@ -82,28 +99,51 @@ export async function findObjects(ctx: OperationContext, requestedClass: string,
   assertIncludeComplexity(ctx, params.include ?? []);
   const protection = fieldProtection(ctx.services.config.protectedFields, className, schema, auth);
   assertQueryable(protection, [...whereFields(where), ...(params.order ?? [])]);
-  if (params.explain && !auth.master) throw new BackendError(ErrorCode.OPERATION_FORBIDDEN, 'explain needs the master key');
+  if (params.explain && !auth.master)
+    throw new BackendError(ErrorCode.OPERATION_FORBIDDEN, 'explain needs the master key');
   if (plan.answered) {
-    const visible = await afterFind(ctx, className, visibleResults(protection, plan.answered, fetchedKeys(params, protection).extra), plan, false);
-    return params.count ? { results: visible, count: visible.length, ...redirected } : { results: visible, ...redirected };
+    const visible = await afterFind(
+      ctx,
+      className,
+      visibleResults(protection, plan.answered, fetchedKeys(params, protection).extra),
+      plan,
+      false,
+    );
+    return params.count
+      ? { results: visible, count: visible.length, ...redirected }
+      : { results: visible, ...redirected };
   }
   if (!schema) return params.count ? { results: [], count: 0, ...redirected } : { results: [], ...redirected };
   const resolved = restricted(await resolveWhere(ctx, schema, where), restriction);
   const readers = principalsOf(ctx.caller.auth);
   const { keys, extra } = fetchedKeys(params, protection);
-  const options = { order: params.order, skip: params.skip, limit: params.limit, keys, readPreference: params.readPreference, hint: params.hint, budget: ctx.caller.budget };
+  const options = {
+    order: params.order,
+    skip: params.skip,
+    limit: params.limit,
+    keys,
+    readPreference: params.readPreference,
+    hint: params.hint,
+    budget: ctx.caller.budget,
+  };
   if (params.explain) return { results: await ctx.services.storage.explainFind(schema, resolved, options) };
   const [results, count] = await Promise.all([
     params.limit === 0 ? Promise.resolve([]) : ctx.services.storage.findObjects(schema, resolved, options, readers),
     params.count ? ctx.services.storage.countObjects(schema, resolved, readers) : Promise.resolve(undefined),
   ]);
   await shapeResults(ctx, schema, results, params);
-  const visible = params.limit === 0 ? [] : await afterFind(ctx, className, visibleResults(protection, results, extra), plan, false);
+  const visible =
+    params.limit === 0 ? [] : await afterFind(ctx, className, visibleResults(protection, results, extra), plan, false);
   return count === undefined ? { results: visible, ...redirected } : { results: visible, count, ...redirected };
 }
 
 /** GET /classes/:className/:objectId, between the class's beforeFind and afterFind hooks. */
-export async function getObject(ctx: OperationContext, className: string, objectId: string, params: FindParams): Promise<RestObject> {
+export async function getObject(
+  ctx: OperationContext,
+  className: string,
+  objectId: string,
+  params: FindParams,
+): Promise<RestObject> {
   assertClassName(className);
   const { auth } = ctx.caller;
   const schema = await ctx.services.schemas.get(className);
@@ -124,7 +164,12 @@ export async function getObject(ctx: OperationContext, className: string, object
       where = { $and: [where, await resolveWhere(ctx, schema, changed)] };
     }
     const { keys, extra } = fetchedKeys(plan.params, protection);
-    found = await ctx.services.storage.findObjects(schema, restricted(where, restriction), { limit: 1, keys, budget: ctx.caller.budget }, principalsOf(ctx.caller.auth));
+    found = await ctx.services.storage.findObjects(
+      schema,
+      restricted(where, restriction),
+      { limit: 1, keys, budget: ctx.caller.budget },
+      principalsOf(ctx.caller.auth),
+    );
     await shapeResults(ctx, schema, found, plan.params);
     found = visibleResults(protection, found, extra);
   }

@@ -60,18 +60,30 @@ async function includeOne(ctx: OperationContext, results: Json[], path: string[]
     }
   }
   const fetched = new Map<string, RestObject>();
-  await Promise.all([...wanted].map(async ([className, ids]) => {
-    const schema = await ctx.services.schemas.get(className);
-    // Classes the caller may not read stay pointers, exactly as objects its ACLs hide do.
-    const restriction = schema ? readRestriction(ctx.caller.auth, className, schema) : undefined;
-    if (!schema || restriction === undefined) return;
-    const objects = await ctx.services.storage.findObjects(schema, restricted({ objectId: { $in: [...ids] } }, restriction), { budget: ctx.caller.budget }, principalsOf(ctx.caller.auth));
-    const protection = fieldProtection(ctx.services.config.protectedFields, className, schema, ctx.caller.auth);
-    for (const object of objects) {
-      fetched.set(`${className}$${String(object.objectId)}`, { ...visibleTo(protection, object), __type: 'Object', className });
-    }
-  }));
-  const replace = (item: unknown): unknown => (isPointer(item) ? fetched.get(`${item.className}$${item.objectId}`) ?? item : item);
+  await Promise.all(
+    [...wanted].map(async ([className, ids]) => {
+      const schema = await ctx.services.schemas.get(className);
+      // Classes the caller may not read stay pointers, exactly as objects its ACLs hide do.
+      const restriction = schema ? readRestriction(ctx.caller.auth, className, schema) : undefined;
+      if (!schema || restriction === undefined) return;
+      const objects = await ctx.services.storage.findObjects(
+        schema,
+        restricted({ objectId: { $in: [...ids] } }, restriction),
+        { budget: ctx.caller.budget },
+        principalsOf(ctx.caller.auth),
+      );
+      const protection = fieldProtection(ctx.services.config.protectedFields, className, schema, ctx.caller.auth);
+      for (const object of objects) {
+        fetched.set(`${className}$${String(object.objectId)}`, {
+          ...visibleTo(protection, object),
+          __type: 'Object',
+          className,
+        });
+      }
+    }),
+  );
+  const replace = (item: unknown): unknown =>
+    isPointer(item) ? (fetched.get(`${item.className}$${item.objectId}`) ?? item) : item;
   for (const parent of parents) {
     const value = parent[field];
     parent[field] = Array.isArray(value) ? value.map(replace) : replace(value);
@@ -92,13 +104,25 @@ export function assertIncludeComplexity(ctx: OperationContext, paths: readonly s
     depth = Math.max(depth, segments.length);
     for (let i = 1; i <= segments.length; i++) levels.add(segments.slice(0, i).join('.'));
   }
-  if (depth > includeDepth) throw new BackendError(ErrorCode.INVALID_QUERY, `Include depth of ${depth} exceeds maximum allowed depth of ${includeDepth}`);
+  if (depth > includeDepth)
+    throw new BackendError(
+      ErrorCode.INVALID_QUERY,
+      `Include depth of ${depth} exceeds maximum allowed depth of ${includeDepth}`,
+    );
   if (levels.size > includeCount) {
-    throw new BackendError(ErrorCode.INVALID_QUERY, `Number of include fields (${levels.size}) exceeds maximum allowed (${includeCount})`);
+    throw new BackendError(
+      ErrorCode.INVALID_QUERY,
+      `Number of include fields (${levels.size}) exceeds maximum allowed (${includeCount})`,
+    );
   }
 }
 
 /** Resolves the `include` paths on `results` in place. */
-export async function includePointers(ctx: OperationContext, results: RestObject[], paths: string[], topLevelPointers: string[]): Promise<void> {
+export async function includePointers(
+  ctx: OperationContext,
+  results: RestObject[],
+  paths: string[],
+  topLevelPointers: string[],
+): Promise<void> {
   for (const path of expandPaths(paths, topLevelPointers)) await includeOne(ctx, results, path);
 }

@@ -13,14 +13,27 @@ export function fieldsOf(object: HookObject): Record<string, unknown> {
 }
 
 /** Runs a hook (after its validator) on an object; false when the validator skipped it. */
-export async function runObjectHook(ctx: OperationContext, entry: Registered<ObjectHook>, trigger: ObjectHookRequest['triggerName'], object: HookObject, original: HookObject | undefined): Promise<boolean> {
+export async function runObjectHook(
+  ctx: OperationContext,
+  entry: Registered<ObjectHook>,
+  trigger: ObjectHookRequest['triggerName'],
+  object: HookObject,
+  original: HookObject | undefined,
+): Promise<boolean> {
   const request: ObjectHookRequest = { ...(await cloudRequestBase(ctx)), object, original, triggerName: trigger };
-  const { ran } = await runRegistered(entry, request, () => validationTarget(ctx, request, fieldsOf(object), object, original));
+  const { ran } = await runRegistered(entry, request, () =>
+    validationTarget(ctx, request, fieldsOf(object), object, original),
+  );
   return ran;
 }
 
 /** Runs an after-hook: the write already happened and cannot be undone, so a failure is logged, not sent. */
-export async function runAfterHook(ctx: OperationContext, trigger: string, run: () => Promise<unknown>, details: Record<string, unknown>): Promise<void> {
+export async function runAfterHook(
+  ctx: OperationContext,
+  trigger: string,
+  run: () => Promise<unknown>,
+  details: Record<string, unknown>,
+): Promise<void> {
   try {
     await run();
   } catch (err) {

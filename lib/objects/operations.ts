@@ -6,7 +6,9 @@
 type Json = Record<string, unknown>;
 
 export function isOperation(value: unknown): value is Json & { __op: string } {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) && typeof (value as Json).__op === 'string';
+  return (
+    value !== null && typeof value === 'object' && !Array.isArray(value) && typeof (value as Json).__op === 'string'
+  );
 }
 
 function sameValue(a: unknown, b: unknown): boolean {
@@ -18,17 +20,23 @@ export function applyOperation(current: unknown, op: Json): unknown {
   const list = Array.isArray(current) ? current : [];
   const objects = Array.isArray(op.objects) ? op.objects : [];
   switch (op.__op) {
-    case 'Increment': return (typeof current === 'number' ? current : 0) + (op.amount as number);
-    case 'Add': return [...list, ...objects];
+    case 'Increment':
+      return (typeof current === 'number' ? current : 0) + (op.amount as number);
+    case 'Add':
+      return [...list, ...objects];
     case 'AddUnique': {
       const out = [...list];
       for (const o of objects) if (!out.some((x) => sameValue(x, o))) out.push(o);
       return out;
     }
-    case 'Remove': return list.filter((x) => !objects.some((o) => sameValue(x, o)));
-    case 'Delete': return undefined;
-    case 'SetOnInsert': return current === undefined ? op.amount : current;
-    default: return current;
+    case 'Remove':
+      return list.filter((x) => !objects.some((o) => sameValue(x, o)));
+    case 'Delete':
+      return undefined;
+    case 'SetOnInsert':
+      return current === undefined ? op.amount : current;
+    default:
+      return current;
   }
 }
 

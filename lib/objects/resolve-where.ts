@@ -18,7 +18,12 @@ import type { RestObject, RestWhere } from '../storage/storage.js';
 type Json = Record<string, unknown>;
 
 const LOGICAL = new Set(['$or', '$and', '$nor']);
-const SUBQUERIES: Record<string, '$in' | '$nin'> = { $inQuery: '$in', $notInQuery: '$nin', $select: '$in', $dontSelect: '$nin' };
+const SUBQUERIES: Record<string, '$in' | '$nin'> = {
+  $inQuery: '$in',
+  $notInQuery: '$nin',
+  $select: '$in',
+  $dontSelect: '$nin',
+};
 
 function isObject(value: unknown): value is Json {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
@@ -28,11 +33,19 @@ function isObject(value: unknown): value is Json {
 export const MAX_SUBQUERY_RESULTS = 10000;
 
 /** A sub-query, with the same class access, protected-field and ACL rules as a find. */
-async function runQuery(ctx: OperationContext, className: string, where: RestWhere, keys: string[]): Promise<RestObject[]> {
+async function runQuery(
+  ctx: OperationContext,
+  className: string,
+  where: RestWhere,
+  keys: string[],
+): Promise<RestObject[]> {
   const { auth } = ctx.caller;
   const schema = await ctx.services.schemas.get(className);
   const restriction = classAccess(auth, className, schema, 'find');
-  assertQueryable(fieldProtection(ctx.services.config.protectedFields, className, schema, auth), [...whereFields(where), ...keys]);
+  assertQueryable(fieldProtection(ctx.services.config.protectedFields, className, schema, auth), [
+    ...whereFields(where),
+    ...keys,
+  ]);
   if (!schema) return [];
   const resolved = restricted(await resolveWhere(ctx, schema, where), restriction);
   // parse-server's requestComplexity.subqueryLimit reads at most that many, silently; past our own
@@ -42,7 +55,10 @@ async function runQuery(ctx: OperationContext, className: string, where: RestWhe
   const options = { keys: keys.map((k) => k.split('.')[0]!), limit, budget: ctx.caller.budget };
   const results = await ctx.services.storage.findObjects(schema, resolved, options, principalsOf(auth));
   if (results.length > MAX_SUBQUERY_RESULTS) {
-    throw new BackendError(ErrorCode.INVALID_QUERY, `a sub-query on ${className} matched more than ${MAX_SUBQUERY_RESULTS} objects; narrow it down`);
+    throw new BackendError(
+      ErrorCode.INVALID_QUERY,
+      `a sub-query on ${className} matched more than ${MAX_SUBQUERY_RESULTS} objects; narrow it down`,
+    );
   }
   return results;
 }
@@ -63,7 +79,10 @@ async function subqueryValues(ctx: OperationContext, op: string, operand: Json):
 function resolveRelativeTimes(constraint: Json, now: Date): Json {
   const out: Json = {};
   for (const [op, value] of Object.entries(constraint)) {
-    out[op] = isObject(value) && '$relativeTime' in value ? { __type: 'Date', iso: relativeTimeToDate(value.$relativeTime, now).toISOString() } : value;
+    out[op] =
+      isObject(value) && '$relativeTime' in value
+        ? { __type: 'Date', iso: relativeTimeToDate(value.$relativeTime, now).toISOString() }
+        : value;
   }
   return out;
 }
@@ -87,7 +106,12 @@ function pointerIds(value: unknown): string[] {
  * A constraint on a Relation field (equality, `$in`, `$ne`, `$nin` with pointers) goes through the
  * join collection, as parse-server does: it becomes a condition on the owning objects' ids.
  */
-async function relationCondition(ctx: OperationContext, schema: ClassSchema, field: string, value: unknown): Promise<RestWhere> {
+async function relationCondition(
+  ctx: OperationContext,
+  schema: ClassSchema,
+  field: string,
+  value: unknown,
+): Promise<RestWhere> {
   const ops: Json = isObject(value) && Object.keys(value).some((k) => k.startsWith('$')) ? value : { $eq: value };
   const conditions: RestWhere[] = [];
   for (const [op, operand] of Object.entries(ops)) {
@@ -106,33 +130,42 @@ export async function resolveWhere(ctx: OperationContext, schema: ClassSchema, w
   const out: Json = {};
   const extra: RestWhere[] = [];
   const now = ctx.services.now();
-  await Promise.all(Object.entries(where).map(async ([key, value]) => {
-    if (LOGICAL.has(key)) {
-      out[key] = await Promise.all((value as RestWhere[]).map((sub) => resolveWhere(ctx, schema, sub)));
-      return;
-    }
-    if (schema.fields[key]?.type === 'Relation') {
-      extra.push(await relationCondition(ctx, schema, key, value));
-      return;
-    }
-    if (key === '$relatedTo') {
-      const { object, key: field } = value as { object: { className: string; objectId: string }; key: string };
-      const ids = await ctx.services.storage.relatedIds({ owningClass: object.className, field, owningId: object.objectId }, object.objectId);
-      extra.push({ objectId: { $in: ids } });
-      return;
-    }
-    if (!isObject(value) || !Object.keys(value).some((k) => k.startsWith('$'))) {
-      out[key] = value;
-      return;
-    }
-    const rest = resolveRelativeTimes(value, now);
-    await Promise.all(Object.keys(SUBQUERIES).filter((op) => op in rest).map(async (op) => {
-      const operand = rest[op] as Json;
-      delete rest[op];
-      extra.push({ [key]: { [SUBQUERIES[op]!]: await subqueryValues(ctx, op, operand) } });
-    }));
-    if (Object.keys(rest).length > 0) out[key] = rest;
-  }));
+  await Promise.all(
+    Object.entries(where).map(async ([key, value]) => {
+      if (LOGICAL.has(key)) {
+        out[key] = await Promise.all((value as RestWhere[]).map((sub) => resolveWhere(ctx, schema, sub)));
+        return;
+      }
+      if (schema.fields[key]?.type === 'Relation') {
+        extra.push(await relationCondition(ctx, schema, key, value));
+        return;
+      }
+      if (key === '$relatedTo') {
+        const { object, key: field } = value as { object: { className: string; objectId: string }; key: string };
+        const ids = await ctx.services.storage.relatedIds(
+          { owningClass: object.className, field, owningId: object.objectId },
+          object.objectId,
+        );
+        extra.push({ objectId: { $in: ids } });
+        return;
+      }
+      if (!isObject(value) || !Object.keys(value).some((k) => k.startsWith('$'))) {
+        out[key] = value;
+        return;
+      }
+      const rest = resolveRelativeTimes(value, now);
+      await Promise.all(
+        Object.keys(SUBQUERIES)
+          .filter((op) => op in rest)
+          .map(async (op) => {
+            const operand = rest[op] as Json;
+            delete rest[op];
+            extra.push({ [key]: { [SUBQUERIES[op]!]: await subqueryValues(ctx, op, operand) } });
+          }),
+      );
+      if (Object.keys(rest).length > 0) out[key] = rest;
+    }),
+  );
   if (extra.length > 0) out.$and = [...((out.$and as RestWhere[] | undefined) ?? []), ...extra];
   return out;
 }

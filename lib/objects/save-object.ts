@@ -28,7 +28,12 @@ export interface SaveResult {
 }
 
 /** Runs beforeSave, if any, and re-checks what it changed; returns the body to write. */
-async function beforeSave(ctx: OperationContext, className: string, saved: Json, body: WriteBody): Promise<{ body: WriteBody; changedByHook: string[] }> {
+async function beforeSave(
+  ctx: OperationContext,
+  className: string,
+  saved: Json,
+  body: WriteBody,
+): Promise<{ body: WriteBody; changedByHook: string[] }> {
   const hook = ctx.services.cloud.hook('beforeSave', className);
   if (!hook) return { body, changedByHook: [] };
   const pending: Json = { ...body.values };
@@ -46,11 +51,21 @@ async function beforeSave(ctx: OperationContext, className: string, saved: Json,
   return { body: { ...rechecked, relations: [...body.relations, ...rechecked.relations] }, changedByHook };
 }
 
-async function runAfterSave(ctx: OperationContext, className: string, saved: Json, original: Json | undefined): Promise<void> {
+async function runAfterSave(
+  ctx: OperationContext,
+  className: string,
+  saved: Json,
+  original: Json | undefined,
+): Promise<void> {
   const hook = ctx.services.cloud.hook('afterSave', className);
   if (!hook) return;
   const object = new HookObject(className, saved);
-  await runAfterHook(ctx, 'afterSave', () => runObjectHook(ctx, hook, 'afterSave', object, original ? new HookObject(className, original) : undefined), { className, objectId: saved.objectId });
+  await runAfterHook(
+    ctx,
+    'afterSave',
+    () => runObjectHook(ctx, hook, 'afterSave', object, original ? new HookObject(className, original) : undefined),
+    { className, objectId: saved.objectId },
+  );
 }
 
 /** Values for the schema check: the written fields plus the relation fields' types. */
@@ -60,7 +75,12 @@ function schemaValues(values: Json, relations: RelationChange[]): Json {
   return out;
 }
 
-async function applyRelations(ctx: OperationContext, className: string, objectId: string, relations: RelationChange[]): Promise<void> {
+async function applyRelations(
+  ctx: OperationContext,
+  className: string,
+  objectId: string,
+  relations: RelationChange[],
+): Promise<void> {
   for (const r of relations) {
     const ref = { owningClass: className, field: r.field, owningId: objectId };
     if (r.op === 'AddRelation') await ctx.services.storage.addRelations(ref, r.objectIds);
@@ -93,7 +113,9 @@ function visibleResponse(ctx: OperationContext, schema: ClassSchema, objectId: s
   const protection = fieldProtection(ctx.services.config.protectedFields, schema.className, schema, ctx.caller.auth);
   if (protection.hidden.length === 0 && protection.byPointer.length === 0 && schema.className !== '_User') return body;
   const visible = visibleTo(protection, { ...body, objectId });
-  return 'objectId' in body ? visible : Object.fromEntries(Object.entries(visible).filter(([key]) => key !== 'objectId'));
+  return 'objectId' in body
+    ? visible
+    : Object.fromEntries(Object.entries(visible).filter(([key]) => key !== 'objectId'));
 }
 
 /**
@@ -107,7 +129,11 @@ export interface SaveSteps {
   defaultAcl?(objectId: string): Json;
 }
 
-async function beforeStore(steps: SaveSteps, values: Json, objectId: string): Promise<{ values: Json; internal: Json }> {
+async function beforeStore(
+  steps: SaveSteps,
+  values: Json,
+  objectId: string,
+): Promise<{ values: Json; internal: Json }> {
   return steps.beforeStore ? steps.beforeStore(values, objectId) : { values, internal: {} };
 }
 
@@ -121,13 +147,20 @@ function without(values: Json, keys: Set<string>): Json {
 }
 
 /** POST /classes/:className */
-export async function createObject(ctx: OperationContext, className: string, rawBody: unknown, steps: SaveSteps = {}): Promise<SaveResult> {
+export async function createObject(
+  ctx: OperationContext,
+  className: string,
+  rawBody: unknown,
+  steps: SaveSteps = {},
+): Promise<SaveResult> {
   const { services } = ctx;
   const requested = (rawBody as Json | null)?.objectId;
   let objectId = newObjectId();
   if (requested !== undefined) {
-    if (!services.config.allowCustomObjectId) throw new BackendError(ErrorCode.INVALID_KEY_NAME, 'objectId is an invalid field name.');
-    if (!isValidCustomObjectId(requested)) throw new BackendError(ErrorCode.INVALID_KEY_NAME, 'objectId must be 1 to 64 letters, digits, _ or -');
+    if (!services.config.allowCustomObjectId)
+      throw new BackendError(ErrorCode.INVALID_KEY_NAME, 'objectId is an invalid field name.');
+    if (!isValidCustomObjectId(requested))
+      throw new BackendError(ErrorCode.INVALID_KEY_NAME, 'objectId must be 1 to 64 letters, digits, _ or -');
     objectId = requested;
   }
   const parsed = parseWriteBody(rawBody, { update: false });
@@ -150,22 +183,42 @@ export async function createObject(ctx: OperationContext, className: string, raw
   await runAfterSave(ctx, className, object, undefined);
   // Values the class's own steps added (a generated username) are the server's, like hook changes.
   const added = Object.keys(values).filter((key) => !(key in body.values));
-  const response = { objectId, createdAt: now, ...serverChangedFields(object, without(body.values, hidden), [...changedByHook.filter((k) => !hidden.has(k)), ...added]) };
+  const response = {
+    objectId,
+    createdAt: now,
+    ...serverChangedFields(object, without(body.values, hidden), [
+      ...changedByHook.filter((k) => !hidden.has(k)),
+      ...added,
+    ]),
+  };
   return { objectId, object, body: visibleResponse(ctx, schema, objectId, response) };
 }
 
 /** PUT /classes/:className/:objectId */
-export async function updateObject(ctx: OperationContext, className: string, objectId: string, rawBody: unknown, steps: SaveSteps = {}): Promise<SaveResult> {
+export async function updateObject(
+  ctx: OperationContext,
+  className: string,
+  objectId: string,
+  rawBody: unknown,
+  steps: SaveSteps = {},
+): Promise<SaveResult> {
   const { services } = ctx;
   const parsed = parseWriteBody(rawBody, { update: true });
-  const needsOriginal = services.cloud.hook('beforeSave', className) !== undefined || services.cloud.hook('afterSave', className) !== undefined;
+  const needsOriginal =
+    services.cloud.hook('beforeSave', className) !== undefined ||
+    services.cloud.hook('afterSave', className) !== undefined;
   const schemaBefore = await services.schemas.get(className);
   const restriction = classAccess(ctx.caller.auth, className, schemaBefore, 'update');
   if (!schemaBefore) throw new BackendError(ErrorCode.OBJECT_NOT_FOUND, 'Object not found.');
   let original: Json | undefined;
   if (needsOriginal) {
     // The hooks see the object the caller may write, as parse-server fetches it for them.
-    [original] = await services.storage.findObjects(schemaBefore, restricted({ objectId }, restriction), { limit: 1, forWrite: true }, principalsOf(ctx.caller.auth));
+    [original] = await services.storage.findObjects(
+      schemaBefore,
+      restricted({ objectId }, restriction),
+      { limit: 1, forWrite: true },
+      principalsOf(ctx.caller.auth),
+    );
     if (!original) throw new BackendError(ErrorCode.OBJECT_NOT_FOUND, 'Object not found.');
   }
   const { body, changedByHook } = await beforeSave(ctx, className, original ?? { objectId }, parsed);
@@ -179,10 +232,22 @@ export async function updateObject(ctx: OperationContext, className: string, obj
   const updatedAt = services.now().toISOString();
   const update: RestObject = { ...values, ...internal, updatedAt };
   if (body.acl) update.ACL = body.acl;
-  const stored = await services.storage.updateObject(schema, restricted({ objectId }, restriction), update, principalsOf(ctx.caller.auth));
+  const stored = await services.storage.updateObject(
+    schema,
+    restricted({ objectId }, restriction),
+    update,
+    principalsOf(ctx.caller.auth),
+  );
   if (!stored) throw new BackendError(ErrorCode.OBJECT_NOT_FOUND, 'Object not found.');
   await applyRelations(ctx, className, objectId, body.relations);
   await runAfterSave(ctx, className, stored, original);
-  const response = { updatedAt, ...serverChangedFields(stored, without(body.values, hidden), changedByHook.filter((k) => !hidden.has(k))) };
+  const response = {
+    updatedAt,
+    ...serverChangedFields(
+      stored,
+      without(body.values, hidden),
+      changedByHook.filter((k) => !hidden.has(k)),
+    ),
+  };
   return { objectId, object: stored, body: visibleResponse(ctx, schema, objectId, response) };
 }

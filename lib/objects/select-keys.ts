@@ -25,11 +25,17 @@ function objectsAt(results: Json[], path: string): Json[] {
       return Array.isArray(value) ? value : value === undefined ? [] : [value];
     });
   }
-  return level.filter((v): v is Json => v !== null && typeof v === 'object' && !Array.isArray(v) && (v as Json).__type === 'Object');
+  return level.filter(
+    (v): v is Json => v !== null && typeof v === 'object' && !Array.isArray(v) && (v as Json).__type === 'Object',
+  );
 }
 
 /** Trims included objects to the dotted `keys` and removes dotted `excludeKeys`. */
-export function applyNestedSelection(results: Json[], keys: string[] | undefined, excludeKeys: string[] | undefined): void {
+export function applyNestedSelection(
+  results: Json[],
+  keys: string[] | undefined,
+  excludeKeys: string[] | undefined,
+): void {
   const selected = new Map<string, Set<string>>();
   for (const key of keys ?? []) {
     if (!key.includes('.')) continue;

@@ -47,9 +47,12 @@ function checkPointer(value: Json): void {
 function checkTypedValue(value: Json): void {
   switch (value.__type) {
     case 'Date':
-      if (typeof value.iso !== 'string' || Number.isNaN(new Date(value.iso).getTime())) throw invalidJson(`invalid Date: ${JSON.stringify(value.iso)}`);
+      if (typeof value.iso !== 'string' || Number.isNaN(new Date(value.iso).getTime()))
+        throw invalidJson(`invalid Date: ${JSON.stringify(value.iso)}`);
       return;
-    case 'Pointer': checkPointer(value); return;
+    case 'Pointer':
+      checkPointer(value);
+      return;
     case 'GeoPoint': {
       const { latitude: lat, longitude: lng } = value;
       if (typeof lat !== 'number' || typeof lng !== 'number' || lat < -90 || lat > 90 || lng < -180 || lng > 180) {
@@ -58,15 +61,19 @@ function checkTypedValue(value: Json): void {
       return;
     }
     case 'Polygon':
-      if (!Array.isArray(value.coordinates) || value.coordinates.length < 3) throw invalidJson('Polygon must have at least 3 coordinates');
+      if (!Array.isArray(value.coordinates) || value.coordinates.length < 3)
+        throw invalidJson('Polygon must have at least 3 coordinates');
       return;
     case 'File':
-      if (typeof value.name !== 'string' || value.name === '') throw new BackendError(ErrorCode.INVALID_JSON, 'A File needs a name');
+      if (typeof value.name !== 'string' || value.name === '')
+        throw new BackendError(ErrorCode.INVALID_JSON, 'A File needs a name');
       return;
     case 'Bytes':
-      if (typeof value.base64 !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(value.base64)) throw invalidJson('Bytes need a base64 string');
+      if (typeof value.base64 !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(value.base64))
+        throw invalidJson('Bytes need a base64 string');
       return;
-    case 'Relation': case 'Object':
+    case 'Relation':
+    case 'Object':
       return;
     default:
       throw new BackendError(ErrorCode.INCORRECT_TYPE, `This is not a valid __type: ${String(value.__type)}`);
@@ -92,14 +99,17 @@ function checkNested(value: unknown): void {
 }
 
 function pointersOf(objects: unknown, field: string): { targetClass: string; objectIds: string[] } {
-  if (!Array.isArray(objects) || objects.length === 0) throw invalidJson(`relation operation on ${field} needs objects`);
+  if (!Array.isArray(objects) || objects.length === 0)
+    throw invalidJson(`relation operation on ${field} needs objects`);
   let targetClass: string | undefined;
   const objectIds: string[] = [];
   for (const pointer of objects) {
-    if (!isObject(pointer) || (pointer.__type !== 'Pointer' && pointer.__type !== 'Object')) throw new BackendError(ErrorCode.INVALID_POINTER, 'relation objects must be pointers');
+    if (!isObject(pointer) || (pointer.__type !== 'Pointer' && pointer.__type !== 'Object'))
+      throw new BackendError(ErrorCode.INVALID_POINTER, 'relation objects must be pointers');
     checkPointer(pointer);
     targetClass ??= pointer.className as string;
-    if (pointer.className !== targetClass) throw new BackendError(ErrorCode.INCORRECT_TYPE, `Related objects must all be of class ${targetClass}`);
+    if (pointer.className !== targetClass)
+      throw new BackendError(ErrorCode.INCORRECT_TYPE, `Related objects must all be of class ${targetClass}`);
     objectIds.push(pointer.objectId as string);
   }
   return { targetClass: targetClass!, objectIds };
@@ -109,10 +119,14 @@ function pointersOf(objects: unknown, field: string): { targetClass: string; obj
 function checkOperation(field: string, op: Json, relations: RelationChange[]): boolean {
   switch (op.__op) {
     case 'Increment':
-      if (typeof op.amount !== 'number' || !Number.isFinite(op.amount)) throw invalidJson('incrementing must provide a number');
+      if (typeof op.amount !== 'number' || !Number.isFinite(op.amount))
+        throw invalidJson('incrementing must provide a number');
       return true;
-    case 'Add': case 'AddUnique': case 'Remove':
-      if (!Array.isArray(op.objects)) throw invalidJson(`objects to ${op.__op === 'Remove' ? 'remove' : 'add'} must be an array`);
+    case 'Add':
+    case 'AddUnique':
+    case 'Remove':
+      if (!Array.isArray(op.objects))
+        throw invalidJson(`objects to ${op.__op === 'Remove' ? 'remove' : 'add'} must be an array`);
       checkNested(op.objects);
       return true;
     case 'Delete':
@@ -120,7 +134,8 @@ function checkOperation(field: string, op: Json, relations: RelationChange[]): b
     case 'SetOnInsert':
       checkNested(op.amount);
       return true;
-    case 'AddRelation': case 'RemoveRelation':
+    case 'AddRelation':
+    case 'RemoveRelation':
       relations.push({ field, op: op.__op, ...pointersOf(op.objects, field) });
       return false;
     case 'Batch':

@@ -6,14 +6,25 @@
 import { BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import { assertFieldPath } from '../schema/names.js';
-import { assertPathAllowed, assertWhereAllowed, checkStage, topLevelWalk, type PipelineCaller } from './aggregate-stages.js';
+import {
+  assertPathAllowed,
+  assertWhereAllowed,
+  checkStage,
+  topLevelWalk,
+  type PipelineCaller,
+} from './aggregate-stages.js';
 import { decodeQueryValue, parseFindParams, type ReadPreferenceName } from './find-params.js';
 import { validateWhere } from './where.js';
 
 type Json = Record<string, unknown>;
 
 export type AggregateParams =
-  | { kind: 'pipeline'; pipeline: Json[]; readPreference: ReadPreferenceName | undefined; hint: string | Json | undefined }
+  | {
+      kind: 'pipeline';
+      pipeline: Json[];
+      readPreference: ReadPreferenceName | undefined;
+      hint: string | Json | undefined;
+    }
   | { kind: 'distinct'; field: string; where: Json };
 
 function invalid(message: string): BackendError {
@@ -31,7 +42,11 @@ function checkWhere(where: unknown, caller: PipelineCaller): Json {
 
 /** Accepts Parse's forms: an array of stages, or one object of stages; `$` may be left off names. */
 function readPipeline(raw: unknown, caller: PipelineCaller): Json[] {
-  const stages = Array.isArray(raw) ? raw : raw !== null && typeof raw === 'object' ? Object.entries(raw).map(([k, v]) => ({ [k]: v })) : null;
+  const stages = Array.isArray(raw)
+    ? raw
+    : raw !== null && typeof raw === 'object'
+      ? Object.entries(raw).map(([k, v]) => ({ [k]: v }))
+      : null;
   if (!stages) throw invalid('pipeline must be an array of stages');
   const walk = topLevelWalk(caller);
   return stages.map((stage: unknown) => {
@@ -53,20 +68,34 @@ function readDistinct(raw: Json, caller: PipelineCaller): AggregateParams {
   if (caller === 'readOnly') assertPathAllowed(field);
   if (!['objectId', 'createdAt', 'updatedAt'].includes(field)) assertFieldPath(field);
   const where = decodeQueryValue(raw.where ?? {});
-  return { kind: 'distinct', field, where: checkWhere(typeof where === 'string' ? decodeQueryValue(where) : where, caller) };
+  return {
+    kind: 'distinct',
+    field,
+    where: checkWhere(typeof where === 'string' ? decodeQueryValue(where) : where, caller),
+  };
 }
 
 /** Reads and checks the parameters for `caller`: the full master key, or the read-only one. */
 export function parseAggregateParams(raw: Json, caller: PipelineCaller): AggregateParams {
   for (const key of Object.keys(raw)) {
     // The SDKs send readPreference (often empty) with every aggregate; it is read by the database driver.
-    if (!['pipeline', 'distinct', 'where', 'readPreference', 'hint'].includes(key)) throw invalid(`Invalid parameter for query: ${key}`);
+    if (!['pipeline', 'distinct', 'where', 'readPreference', 'hint'].includes(key))
+      throw invalid(`Invalid parameter for query: ${key}`);
   }
   if (raw.distinct !== undefined) return readDistinct(raw, caller);
   // readPreference and hint are checked exactly as for finds.
   const { readPreference, hint } = parseFindParams(
-    Object.fromEntries(Object.entries(raw).filter(([k, v]) => (k === 'readPreference' || k === 'hint') && v !== null && v !== undefined && v !== '')),
+    Object.fromEntries(
+      Object.entries(raw).filter(
+        ([k, v]) => (k === 'readPreference' || k === 'hint') && v !== null && v !== undefined && v !== '',
+      ),
+    ),
     { single: false, defaultLimit: 1, maxLimit: undefined },
   );
-  return { kind: 'pipeline', pipeline: readPipeline(decodeQueryValue(raw.pipeline ?? []), caller), readPreference, hint };
+  return {
+    kind: 'pipeline',
+    pipeline: readPipeline(decodeQueryValue(raw.pipeline ?? []), caller),
+    readPreference,
+    hint,
+  };
 }

@@ -20,8 +20,24 @@ export type PipelineCaller = 'master' | 'readOnly';
 
 /** Stages that read the documents flowing through the pipeline, and nothing else. */
 const STAGES = new Set([
-  '$match', '$group', '$sort', '$limit', '$skip', '$project', '$count', '$unwind', '$sample',
-  '$sortByCount', '$addFields', '$set', '$unset', '$replaceRoot', '$replaceWith', '$bucket', '$bucketAuto', '$facet',
+  '$match',
+  '$group',
+  '$sort',
+  '$limit',
+  '$skip',
+  '$project',
+  '$count',
+  '$unwind',
+  '$sample',
+  '$sortByCount',
+  '$addFields',
+  '$set',
+  '$unset',
+  '$replaceRoot',
+  '$replaceWith',
+  '$bucket',
+  '$bucketAuto',
+  '$facet',
 ]);
 /** Stages that read another collection: the full master key only. */
 const COLLECTION_STAGES = new Set(['$lookup', '$unionWith', '$graphLookup']);
@@ -167,7 +183,8 @@ function checkNestedPipeline(pipeline: unknown, outer: Walk): void {
   if (walk.depth > MAX_PIPELINE_DEPTH) throw invalid('aggregate pipeline is nested too deeply');
   if (!Array.isArray(pipeline)) throw invalid('a sub-pipeline must be an array of stages');
   for (const stage of pipeline) {
-    if (!isObject(stage) || Object.keys(stage).length !== 1) throw invalid('each pipeline stage must be an object with exactly one stage name');
+    if (!isObject(stage) || Object.keys(stage).length !== 1)
+      throw invalid('each pipeline stage must be an object with exactly one stage name');
     const [name, body] = Object.entries(stage)[0]!;
     checkStage(name, body, walk);
   }

@@ -26,13 +26,40 @@ export interface FindParams {
 
 /** MongoDB read preferences, by Parse's names. */
 export type ReadPreferenceName = 'PRIMARY' | 'PRIMARY_PREFERRED' | 'SECONDARY' | 'SECONDARY_PREFERRED' | 'NEAREST';
-const READ_PREFERENCES = new Set<string>(['PRIMARY', 'PRIMARY_PREFERRED', 'SECONDARY', 'SECONDARY_PREFERRED', 'NEAREST']);
+const READ_PREFERENCES = new Set<string>([
+  'PRIMARY',
+  'PRIMARY_PREFERRED',
+  'SECONDARY',
+  'SECONDARY_PREFERRED',
+  'NEAREST',
+]);
 
 const FIND_PARAMS = new Set([
-  'where', 'order', 'limit', 'skip', 'keys', 'excludeKeys', 'include', 'includeAll', 'count', 'redirectClassNameForKey',
-  'readPreference', 'includeReadPreference', 'subqueryReadPreference', 'hint', 'explain', 'comment',
+  'where',
+  'order',
+  'limit',
+  'skip',
+  'keys',
+  'excludeKeys',
+  'include',
+  'includeAll',
+  'count',
+  'redirectClassNameForKey',
+  'readPreference',
+  'includeReadPreference',
+  'subqueryReadPreference',
+  'hint',
+  'explain',
+  'comment',
 ]);
-const GET_PARAMS = new Set(['keys', 'include', 'excludeKeys', 'readPreference', 'includeReadPreference', 'subqueryReadPreference']);
+const GET_PARAMS = new Set([
+  'keys',
+  'include',
+  'excludeKeys',
+  'readPreference',
+  'includeReadPreference',
+  'subqueryReadPreference',
+]);
 
 function invalid(message: string): BackendError {
   return new BackendError(ErrorCode.INVALID_QUERY, message);
@@ -80,21 +107,37 @@ function integer(value: unknown, name: string, fallback: number): number {
 }
 
 /** Reads find parameters; `single` is a GET of one object, which accepts fewer parameters. */
-export function parseFindParams(raw: Record<string, unknown>, options: { single: boolean; defaultLimit: number; maxLimit: number | undefined }): FindParams {
+export function parseFindParams(
+  raw: Record<string, unknown>,
+  options: { single: boolean; defaultLimit: number; maxLimit: number | undefined },
+): FindParams {
   const allowed = options.single ? GET_PARAMS : FIND_PARAMS;
   const params: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(raw)) {
-    if (!allowed.has(key)) throw invalid(options.single ? 'Improper encode of parameter' : `Invalid parameter for query: ${key}`);
+    if (!allowed.has(key))
+      throw invalid(options.single ? 'Improper encode of parameter' : `Invalid parameter for query: ${key}`);
     params[key] = decodeQueryValue(value);
   }
   const readPreference = params.readPreference;
-  if (readPreference !== undefined && (typeof readPreference !== 'string' || !READ_PREFERENCES.has(readPreference.toUpperCase()))) {
+  if (
+    readPreference !== undefined &&
+    (typeof readPreference !== 'string' || !READ_PREFERENCES.has(readPreference.toUpperCase()))
+  ) {
     throw invalid(`Invalid read preference: ${String(readPreference)}`);
   }
   const hint = params.hint;
-  if (hint !== undefined && typeof hint !== 'string' && (hint === null || typeof hint !== 'object' || Array.isArray(hint))) throw invalid('hint must be an index name or key pattern');
+  if (
+    hint !== undefined &&
+    typeof hint !== 'string' &&
+    (hint === null || typeof hint !== 'object' || Array.isArray(hint))
+  )
+    throw invalid('hint must be an index name or key pattern');
   const redirect = params.redirectClassNameForKey;
-  if (redirect !== undefined && (typeof redirect !== 'string' || list(redirect, 'redirectClassNameForKey')?.length !== 1)) throw invalid('redirectClassNameForKey must be a field name');
+  if (
+    redirect !== undefined &&
+    (typeof redirect !== 'string' || list(redirect, 'redirectClassNameForKey')?.length !== 1)
+  )
+    throw invalid('redirectClassNameForKey must be a field name');
   const include = list(params.include, 'include', true);
   const includeAll = params.includeAll === true || params.includeAll === 'true' || params.includeAll === 1;
   let where: unknown = params.where ?? {};
@@ -111,7 +154,8 @@ export function parseFindParams(raw: Record<string, unknown>, options: { single:
     include: includeAll ? [...(include ?? []), '*'] : include,
     count: params.count === true || params.count === 1 || params.count === '1' || params.count === 'true',
     redirectClassNameForKey: redirect as string | undefined,
-    readPreference: typeof readPreference === 'string' ? (readPreference.toUpperCase() as ReadPreferenceName) : undefined,
+    readPreference:
+      typeof readPreference === 'string' ? (readPreference.toUpperCase() as ReadPreferenceName) : undefined,
     hint: hint as FindParams['hint'],
     explain: params.explain === true || params.explain === 'true',
   };

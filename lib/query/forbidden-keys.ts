@@ -17,7 +17,8 @@ export function assertNoForbiddenKeys(value: unknown, depth = 0): void {
     return;
   }
   for (const key of Object.keys(value)) {
-    if (DENIED.has(key)) throw new BackendError(ErrorCode.INVALID_KEY_NAME, `Prohibited keyword in request data: ${key}.`);
+    if (DENIED.has(key))
+      throw new BackendError(ErrorCode.INVALID_KEY_NAME, `Prohibited keyword in request data: ${key}.`);
     assertNoForbiddenKeys((value as Record<string, unknown>)[key], depth + 1);
   }
 }

@@ -6,12 +6,29 @@ import { BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
 
 const SECONDS: Record<string, number> = {
-  yr: 31536000, yrs: 31536000, year: 31536000, years: 31536000,
-  wk: 604800, wks: 604800, week: 604800, weeks: 604800,
-  d: 86400, day: 86400, days: 86400,
-  hr: 3600, hrs: 3600, hour: 3600, hours: 3600,
-  min: 60, mins: 60, minute: 60, minutes: 60,
-  sec: 1, secs: 1, second: 1, seconds: 1,
+  yr: 31536000,
+  yrs: 31536000,
+  year: 31536000,
+  years: 31536000,
+  wk: 604800,
+  wks: 604800,
+  week: 604800,
+  weeks: 604800,
+  d: 86400,
+  day: 86400,
+  days: 86400,
+  hr: 3600,
+  hrs: 3600,
+  hour: 3600,
+  hours: 3600,
+  min: 60,
+  mins: 60,
+  minute: 60,
+  minutes: 60,
+  sec: 1,
+  secs: 1,
+  second: 1,
+  seconds: 1,
 };
 
 function invalid(reason: string): BackendError {
@@ -21,7 +38,10 @@ function invalid(reason: string): BackendError {
 /** The date `text` names, relative to `now`. Throws 107 for text it cannot read. */
 export function relativeTimeToDate(text: unknown, now: Date): Date {
   if (typeof text !== 'string' || text.length > 200) throw invalid('must be a short string');
-  const words = text.toLowerCase().split(' ').filter((w) => w !== '');
+  const words = text
+    .toLowerCase()
+    .split(' ')
+    .filter((w) => w !== '');
   if (words.length === 1 && words[0] === 'now') return new Date(now.getTime());
   const future = words[0] === 'in';
   const past = words[words.length - 1] === 'ago';

@@ -11,10 +11,32 @@ import { relativeTimeToDate } from './relative-time.js';
 type Json = Record<string, unknown>;
 
 const FIELD_OPERATORS = new Set([
-  '$lt', '$lte', '$gt', '$gte', '$ne', '$eq', '$in', '$nin', '$all', '$containedBy', '$exists',
-  '$regex', '$options', '$nearSphere', '$maxDistance', '$maxDistanceInRadians', '$maxDistanceInMiles',
-  '$maxDistanceInKilometers', '$within', '$geoWithin', '$geoIntersects', '$text',
-  '$inQuery', '$notInQuery', '$select', '$dontSelect',
+  '$lt',
+  '$lte',
+  '$gt',
+  '$gte',
+  '$ne',
+  '$eq',
+  '$in',
+  '$nin',
+  '$all',
+  '$containedBy',
+  '$exists',
+  '$regex',
+  '$options',
+  '$nearSphere',
+  '$maxDistance',
+  '$maxDistanceInRadians',
+  '$maxDistanceInMiles',
+  '$maxDistanceInKilometers',
+  '$within',
+  '$geoWithin',
+  '$geoIntersects',
+  '$text',
+  '$inQuery',
+  '$notInQuery',
+  '$select',
+  '$dontSelect',
 ]);
 const SUBQUERY_OPERATORS = new Set(['$inQuery', '$notInQuery', '$select', '$dontSelect']);
 const RANGE_OPERATORS = new Set(['$lt', '$lte', '$gt', '$gte']);
@@ -56,7 +78,12 @@ function checkFieldName(key: string, master: boolean): void {
   if (key === 'ACL' || key.startsWith('ACL.')) throw invalidQuery('Cannot query on ACL.');
   if (['objectId', 'createdAt', 'updatedAt'].includes(key)) return;
   if (key.startsWith('_')) {
-    if (master && /^_[A-Za-z][A-Za-z0-9_]*$/.test(key) && !['_rperm', '_wperm', '_acl', '_hashed_password'].includes(key)) return;
+    if (
+      master &&
+      /^_[A-Za-z][A-Za-z0-9_]*$/.test(key) &&
+      !['_rperm', '_wperm', '_acl', '_hashed_password'].includes(key)
+    )
+      return;
     throw new BackendError(ErrorCode.INVALID_KEY_NAME, `Invalid key name: ${key}`);
   }
   try {
@@ -67,9 +94,11 @@ function checkFieldName(key: string, master: boolean): void {
 }
 
 function checkRegex(constraint: Json): void {
-  if (typeof constraint.$regex !== 'string') throw new BackendError(ErrorCode.INVALID_JSON, 'bad $regex: must be a string');
+  if (typeof constraint.$regex !== 'string')
+    throw new BackendError(ErrorCode.INVALID_JSON, 'bad $regex: must be a string');
   const options = constraint.$options ?? '';
-  if (typeof options !== 'string' || !/^[imxsu]*$/.test(options)) throw new BackendError(ErrorCode.INVALID_QUERY, `bad $options value: ${String(options)}`);
+  if (typeof options !== 'string' || !/^[imxsu]*$/.test(options))
+    throw new BackendError(ErrorCode.INVALID_QUERY, `bad $options value: ${String(options)}`);
   try {
     new RegExp(constraint.$regex, options.replace(/x/g, ''));
   } catch {
@@ -80,17 +109,36 @@ function checkRegex(constraint: Json): void {
 function isGeoPoint(value: unknown): boolean {
   if (!isObject(value) || value.__type !== 'GeoPoint') return false;
   const { latitude, longitude } = value;
-  return typeof latitude === 'number' && typeof longitude === 'number' && Math.abs(latitude) <= 90 && Math.abs(longitude) <= 180;
+  return (
+    typeof latitude === 'number' &&
+    typeof longitude === 'number' &&
+    Math.abs(latitude) <= 90 &&
+    Math.abs(longitude) <= 180
+  );
 }
 
 /** A `[longitude, latitude]` pair, which the SDKs send for some shapes. */
 function isCoordinatePair(value: unknown): boolean {
-  return Array.isArray(value) && value.length === 2 && typeof value[0] === 'number' && typeof value[1] === 'number' && Math.abs(value[0]) <= 180 && Math.abs(value[1]) <= 90;
+  return (
+    Array.isArray(value) &&
+    value.length === 2 &&
+    typeof value[0] === 'number' &&
+    typeof value[1] === 'number' &&
+    Math.abs(value[0]) <= 180 &&
+    Math.abs(value[1]) <= 90
+  );
 }
 
 function isPolygonValue(value: unknown): boolean {
-  return isObject(value) && value.__type === 'Polygon' && Array.isArray(value.coordinates) && value.coordinates.length >= 3
-    && value.coordinates.every((p) => Array.isArray(p) && p.length === 2 && typeof p[0] === 'number' && typeof p[1] === 'number');
+  return (
+    isObject(value) &&
+    value.__type === 'Polygon' &&
+    Array.isArray(value.coordinates) &&
+    value.coordinates.length >= 3 &&
+    value.coordinates.every(
+      (p) => Array.isArray(p) && p.length === 2 && typeof p[0] === 'number' && typeof p[1] === 'number',
+    )
+  );
 }
 
 /** The geo operators take shapes of GeoPoints (or coordinate pairs), Parse's way; anything else is 107. */
@@ -125,7 +173,12 @@ function checkGeoOperand(op: string, value: unknown): void {
 }
 
 const GEO_OPERATORS = new Set(['$nearSphere', '$within', '$geoWithin', '$geoIntersects']);
-const DISTANCE_OPERATORS = new Set(['$maxDistance', '$maxDistanceInRadians', '$maxDistanceInMiles', '$maxDistanceInKilometers']);
+const DISTANCE_OPERATORS = new Set([
+  '$maxDistance',
+  '$maxDistanceInRadians',
+  '$maxDistanceInMiles',
+  '$maxDistanceInKilometers',
+]);
 
 /** `$text: {$search: {$term, $language?, $caseSensitive?, $diacriticSensitive?}}` */
 function checkText(value: unknown): void {
@@ -138,8 +191,10 @@ function checkText(value: unknown): void {
   if (typeof s.$term !== 'string' || s.$term === '') bad('$term, should be string');
   if (s.$language !== undefined && typeof s.$language !== 'string') bad('$language, should be string');
   if (s.$caseSensitive !== undefined && typeof s.$caseSensitive !== 'boolean') bad('$caseSensitive, should be boolean');
-  if (s.$diacriticSensitive !== undefined && typeof s.$diacriticSensitive !== 'boolean') bad('$diacriticSensitive, should be boolean');
-  for (const key of Object.keys(s)) if (!['$term', '$language', '$caseSensitive', '$diacriticSensitive'].includes(key)) bad(`unknown option ${key}`);
+  if (s.$diacriticSensitive !== undefined && typeof s.$diacriticSensitive !== 'boolean')
+    bad('$diacriticSensitive, should be boolean');
+  for (const key of Object.keys(s))
+    if (!['$term', '$language', '$caseSensitive', '$diacriticSensitive'].includes(key)) bad(`unknown option ${key}`);
 }
 
 /** `$inQuery`/`$notInQuery`: `{className, where}`; `$select`/`$dontSelect`: `{query: {className, where}, key}`. */
@@ -167,7 +222,11 @@ function checkSubquery(op: string, value: unknown, walk: Walk): void {
 /** Checks `$relativeTime` operands (computed when the query runs); 107 where it is not allowed. */
 function checkRelativeTime(op: string, value: unknown): boolean {
   if (!isObject(value) || !('$relativeTime' in value)) return false;
-  if (!RANGE_OPERATORS.has(op)) throw new BackendError(ErrorCode.INVALID_JSON, '$relativeTime can only be used with the $lt, $lte, $gt, and $gte operators');
+  if (!RANGE_OPERATORS.has(op))
+    throw new BackendError(
+      ErrorCode.INVALID_JSON,
+      '$relativeTime can only be used with the $lt, $lte, $gt, and $gte operators',
+    );
   relativeTimeToDate(value.$relativeTime, new Date());
   return true;
 }
@@ -199,11 +258,13 @@ function checkConstraint(constraint: Json, walk: Walk): void {
       checkGeoOperand(op, value);
       continue;
     }
-    if (DISTANCE_OPERATORS.has(op) && (typeof value !== 'number' || value < 0)) throw new BackendError(ErrorCode.INVALID_JSON, `bad ${op} value`);
+    if (DISTANCE_OPERATORS.has(op) && (typeof value !== 'number' || value < 0))
+      throw new BackendError(ErrorCode.INVALID_JSON, `bad ${op} value`);
     if ((op === '$in' || op === '$nin' || op === '$all' || op === '$containedBy') && !Array.isArray(value)) {
       throw new BackendError(ErrorCode.INVALID_JSON, `bad ${op} value`);
     }
-    if (op === '$exists' && typeof value !== 'boolean') throw new BackendError(ErrorCode.INVALID_JSON, '$exists needs a boolean');
+    if (op === '$exists' && typeof value !== 'boolean')
+      throw new BackendError(ErrorCode.INVALID_JSON, '$exists needs a boolean');
     if (op === '$all' && (value as unknown[]).some((v) => isObject(v) && '$regex' in v)) {
       if (!walk.limits.allowRegex) throw invalidQuery('$regex operator is not allowed');
       checkRegexAtoms(value as unknown[]);
@@ -264,7 +325,12 @@ function checkWhere(where: unknown, walk: Walk): void {
     if (key === '$relatedTo') {
       const ref = value as Json;
       const object = isObject(ref) ? (ref.object as Json | undefined) : undefined;
-      if (!isObject(object) || typeof object.className !== 'string' || typeof object.objectId !== 'string' || typeof ref.key !== 'string') {
+      if (
+        !isObject(object) ||
+        typeof object.className !== 'string' ||
+        typeof object.objectId !== 'string' ||
+        typeof ref.key !== 'string'
+      ) {
         throw invalidQuery('$relatedTo needs an object pointer and a key');
       }
       assertClassName(object.className);

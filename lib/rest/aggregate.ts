@@ -11,7 +11,10 @@ import { requireMaster } from './server.js';
 export async function aggregate(services: Services, req: ApiRequest, className: string): Promise<ApiReply> {
   requireMaster(req);
   assertClassName(className);
-  const caller = pipelineCaller(req.caller.auth.readOnly === true, services.config.allowAggregationForReadOnlyMasterKey);
+  const caller = pipelineCaller(
+    req.caller.auth.readOnly === true,
+    services.config.allowAggregationForReadOnlyMasterKey,
+  );
   const params = parseAggregateParams(req.params, caller);
   const schema = await services.schemas.get(className);
   if (!schema) return { body: { results: [] } };
@@ -20,10 +23,20 @@ export async function aggregate(services: Services, req: ApiRequest, className: 
     const where = await resolveWhere(ctx, schema, params.where);
     return { body: { results: await services.storage.distinct(schema, params.field, where, null) } };
   }
-  const resolved = await Promise.all(params.pipeline.map(async (stage) =>
-    '$match' in stage ? { $match: await resolveWhere(ctx, schema, stage.$match as Record<string, unknown>) } : stage,
-  ));
+  const resolved = await Promise.all(
+    params.pipeline.map(async (stage) =>
+      '$match' in stage ? { $match: await resolveWhere(ctx, schema, stage.$match as Record<string, unknown>) } : stage,
+    ),
+  );
   // The read-only key's stages see the class's declared fields only (read-only-view.ts).
   const pipeline = caller === 'readOnly' ? withReadOnlyView(resolved, schema) : resolved;
-  return { body: { results: await services.storage.aggregate(schema, pipeline, null, { readPreference: params.readPreference, hint: params.hint, budget: req.caller.budget }) } };
+  return {
+    body: {
+      results: await services.storage.aggregate(schema, pipeline, null, {
+        readPreference: params.readPreference,
+        hint: params.hint,
+        budget: req.caller.budget,
+      }),
+    },
+  };
 }

@@ -17,19 +17,32 @@ function serverURL(services: Services, req: ApiRequest): string {
 
 export async function find(services: Services, req: ApiRequest, className: string): Promise<ApiReply> {
   const { config } = services;
-  const params = parseFindParams(req.params, { single: false, defaultLimit: config.defaultLimit, maxLimit: config.maxLimit });
+  const params = parseFindParams(req.params, {
+    single: false,
+    defaultLimit: config.defaultLimit,
+    maxLimit: config.maxLimit,
+  });
   return { body: await findObjects(context(services, req), className, params) };
 }
 
 export async function get(services: Services, req: ApiRequest, className: string, objectId: string): Promise<ApiReply> {
   const { config } = services;
-  const params = parseFindParams(req.params, { single: true, defaultLimit: config.defaultLimit, maxLimit: config.maxLimit });
+  const params = parseFindParams(req.params, {
+    single: true,
+    defaultLimit: config.defaultLimit,
+    maxLimit: config.maxLimit,
+  });
   return { body: await getObject(context(services, req), className, objectId, params) };
 }
 
 export async function create(services: Services, req: ApiRequest, className: string): Promise<ApiReply> {
   assertWritable(req.caller.auth, className);
-  const result = await createObject(context(services, req), className, req.body, await saveStepsFor(context(services, req), className, req.body));
+  const result = await createObject(
+    context(services, req),
+    className,
+    req.body,
+    await saveStepsFor(context(services, req), className, req.body),
+  );
   return {
     status: 201,
     body: result.body,
@@ -37,12 +50,32 @@ export async function create(services: Services, req: ApiRequest, className: str
   };
 }
 
-export async function update(services: Services, req: ApiRequest, className: string, objectId: string): Promise<ApiReply> {
+export async function update(
+  services: Services,
+  req: ApiRequest,
+  className: string,
+  objectId: string,
+): Promise<ApiReply> {
   assertWritable(req.caller.auth, className);
-  return { body: (await updateObject(context(services, req), className, objectId, req.body, await saveStepsFor(context(services, req), className, req.body, objectId))).body };
+  return {
+    body: (
+      await updateObject(
+        context(services, req),
+        className,
+        objectId,
+        req.body,
+        await saveStepsFor(context(services, req), className, req.body, objectId),
+      )
+    ).body,
+  };
 }
 
-export async function remove(services: Services, req: ApiRequest, className: string, objectId: string): Promise<ApiReply> {
+export async function remove(
+  services: Services,
+  req: ApiRequest,
+  className: string,
+  objectId: string,
+): Promise<ApiReply> {
   assertWritable(req.caller.auth, className);
   await deleteObject(context(services, req), className, objectId);
   return { body: {} };

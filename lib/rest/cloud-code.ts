@@ -19,7 +19,8 @@ function paramsOf(req: ApiRequest): Json {
     if (value !== null && typeof value === 'object') {
       const date = toHookValue(value);
       if (date instanceof Date) {
-        if (Number.isNaN(date.getTime())) throw new BackendError(ErrorCode.INCORRECT_TYPE, 'a Date parameter needs an ISO 8601 iso string');
+        if (Number.isNaN(date.getTime()))
+          throw new BackendError(ErrorCode.INCORRECT_TYPE, 'a Date parameter needs an ISO 8601 iso string');
         return date;
       }
       return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, decode(v)]));
@@ -54,7 +55,11 @@ export async function startJob(services: Services, req: ApiRequest, name?: strin
   const job = typeof jobName === 'string' ? services.cloud.cloudJob(jobName) : undefined;
   if (!job || typeof jobName !== 'string') throw new BackendError(ErrorCode.SCRIPT_FAILED, 'Invalid job.');
   const asMaster = { useMasterKey: true } as const;
-  const status = await services.data.create(JOB_STATUS, { jobName, source: 'api', status: 'running', params: encodeResult(params), ACL: {} }, asMaster);
+  const status = await services.data.create(
+    JOB_STATUS,
+    { jobName, source: 'api', status: 'running', params: encodeResult(params), ACL: {} },
+    asMaster,
+  );
   const jobId = status.id!;
   const update = (values: Json): Promise<unknown> => services.data.update(JOB_STATUS, jobId, values, asMaster);
   const request: JobRequest = {

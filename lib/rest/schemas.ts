@@ -4,7 +4,12 @@ import { ErrorCode } from '../errors/error-codes.js';
 import type { ApiReply, ApiRequest } from '../http/api-request.js';
 import type { ClassSchema } from '../schema/class-schema.js';
 import type { FieldType } from '../schema/field-types.js';
-import { parseClassLevelPermissions, parseFieldChanges, parseIndexChanges, type IndexChange } from '../schema/schema-definition.js';
+import {
+  parseClassLevelPermissions,
+  parseFieldChanges,
+  parseIndexChanges,
+  type IndexChange,
+} from '../schema/schema-definition.js';
 import { emptyClassSchema } from '../schema/class-schema.js';
 import { assertClassName } from '../schema/names.js';
 import type { Services } from '../services.js';
@@ -54,8 +59,14 @@ function bodyOf(req: ApiRequest): Record<string, unknown> {
 }
 
 /** Applies the index part of a /schemas request, once its fields are in place. */
-async function applyIndexChanges(services: Services, className: string, changes: Record<string, IndexChange>): Promise<void> {
-  const add = Object.fromEntries(Object.entries(changes).flatMap(([name, c]) => (c.kind === 'add' ? [[name, c.key]] : [])));
+async function applyIndexChanges(
+  services: Services,
+  className: string,
+  changes: Record<string, IndexChange>,
+): Promise<void> {
+  const add = Object.fromEntries(
+    Object.entries(changes).flatMap(([name, c]) => (c.kind === 'add' ? [[name, c.key]] : [])),
+  );
   const drop = Object.entries(changes).flatMap(([name, c]) => (c.kind === 'delete' ? [name] : []));
   if (Object.keys(add).length === 0 && drop.length === 0) return;
   services.schemas.invalidate();
@@ -65,8 +76,13 @@ async function applyIndexChanges(services: Services, className: string, changes:
 
 /** Drops of the recorded indexes that cover any of `fields` (deleting a field takes its indexes). */
 function indexesOn(schema: ClassSchema, fields: readonly string[]): Record<string, IndexChange> {
-  const covers = (key: unknown): boolean => key !== null && typeof key === 'object' && Object.keys(key).some((k) => fields.includes(k.replace(/^_p_/, '')));
-  return Object.fromEntries(Object.entries(schema.indexes).filter(([name, key]) => name !== '_id_' && covers(key)).map(([name]) => [name, { kind: 'delete' } as const]));
+  const covers = (key: unknown): boolean =>
+    key !== null && typeof key === 'object' && Object.keys(key).some((k) => fields.includes(k.replace(/^_p_/, '')));
+  return Object.fromEntries(
+    Object.entries(schema.indexes)
+      .filter(([name, key]) => name !== '_id_' && covers(key))
+      .map(([name]) => [name, { kind: 'delete' } as const]),
+  );
 }
 
 /** POST /schemas/:className (or /schemas with `className`): creates a class with fields and CLPs. */
@@ -74,15 +90,25 @@ export async function createSchema(services: Services, req: ApiRequest, urlClass
   requireMaster(req);
   const body = bodyOf(req);
   const className = urlClassName ?? body.className;
-  if (typeof className !== 'string') throw new BackendError(ErrorCode.INVALID_CLASS_NAME, 'POST /schemas needs a className.');
+  if (typeof className !== 'string')
+    throw new BackendError(ErrorCode.INVALID_CLASS_NAME, 'POST /schemas needs a className.');
   if (urlClassName && body.className !== undefined && body.className !== urlClassName) {
-    throw new BackendError(ErrorCode.INVALID_CLASS_NAME, `Class name mismatch between ${String(body.className)} and ${urlClassName}.`);
+    throw new BackendError(
+      ErrorCode.INVALID_CLASS_NAME,
+      `Class name mismatch between ${String(body.className)} and ${urlClassName}.`,
+    );
   }
   assertClassName(className);
   const changes = parseFieldChanges(body.fields, false);
-  if (await services.schemas.get(className)) throw new BackendError(ErrorCode.INVALID_CLASS_NAME, `Class ${className} already exists.`);
-  const addFields = Object.fromEntries(Object.entries(changes).flatMap(([name, c]) => (c.kind === 'add' ? [[name, c.type]] : [])));
-  const clp = parseClassLevelPermissions(body.classLevelPermissions, { ...emptyClassSchema(className).fields, ...addFields });
+  if (await services.schemas.get(className))
+    throw new BackendError(ErrorCode.INVALID_CLASS_NAME, `Class ${className} already exists.`);
+  const addFields = Object.fromEntries(
+    Object.entries(changes).flatMap(([name, c]) => (c.kind === 'add' ? [[name, c.type]] : [])),
+  );
+  const clp = parseClassLevelPermissions(body.classLevelPermissions, {
+    ...emptyClassSchema(className).fields,
+    ...addFields,
+  });
   const indexes = parseIndexChanges(body.indexes, { ...emptyClassSchema(className).fields, ...addFields }, {}, false);
   await services.storage.applySchemaChange({ className, addFields, create: true });
   if (clp) await services.storage.setClassLevelPermissions(className, clp);
@@ -104,7 +130,8 @@ export async function updateSchema(services: Services, req: ApiRequest, classNam
   for (const [name, change] of Object.entries(changes)) {
     const exists = name in schema.fields;
     if (change.kind === 'delete') {
-      if (!exists) throw new BackendError(ErrorCode.INVALID_SCHEMA_OPERATION, `Field ${name} does not exist, cannot delete.`);
+      if (!exists)
+        throw new BackendError(ErrorCode.INVALID_SCHEMA_OPERATION, `Field ${name} does not exist, cannot delete.`);
       deleted.push(name);
     } else {
       if (exists) throw new BackendError(ErrorCode.INVALID_SCHEMA_OPERATION, `Field ${name} exists, cannot update.`);
@@ -113,9 +140,13 @@ export async function updateSchema(services: Services, req: ApiRequest, classNam
   }
   const remaining = Object.fromEntries(Object.entries(schema.fields).filter(([name]) => !deleted.includes(name)));
   const clp = parseClassLevelPermissions(body.classLevelPermissions, { ...remaining, ...addFields });
-  const indexes = { ...indexesOn(schema, deleted), ...parseIndexChanges(body.indexes, { ...remaining, ...addFields }, schema.indexes, true) };
+  const indexes = {
+    ...indexesOn(schema, deleted),
+    ...parseIndexChanges(body.indexes, { ...remaining, ...addFields }, schema.indexes, true),
+  };
   if (deleted.length > 0) await services.storage.deleteFields(schema, deleted);
-  if (Object.keys(addFields).length > 0) await services.storage.applySchemaChange({ className, addFields, create: false });
+  if (Object.keys(addFields).length > 0)
+    await services.storage.applySchemaChange({ className, addFields, create: false });
   if (clp) await services.storage.setClassLevelPermissions(className, clp);
   await applyIndexChanges(services, className, indexes);
   services.schemas.invalidate();
@@ -126,11 +157,16 @@ export async function updateSchema(services: Services, req: ApiRequest, classNam
 export async function deleteSchema(services: Services, req: ApiRequest, className: string): Promise<ApiReply> {
   requireMaster(req);
   assertClassName(className);
-  if (className.startsWith('_')) throw new BackendError(ErrorCode.OPERATION_FORBIDDEN, `The system class ${className} cannot be dropped.`);
+  if (className.startsWith('_'))
+    throw new BackendError(ErrorCode.OPERATION_FORBIDDEN, `The system class ${className} cannot be dropped.`);
   const schema = await services.schemas.get(className);
   if (!schema) return { body: {} };
   const count = await services.storage.countObjects(schema, {}, null);
-  if (count > 0) throw new BackendError(ErrorCode.INVALID_SCHEMA_OPERATION, `Class ${className} is not empty, contains ${count} objects, cannot drop schema.`);
+  if (count > 0)
+    throw new BackendError(
+      ErrorCode.INVALID_SCHEMA_OPERATION,
+      `Class ${className} is not empty, contains ${count} objects, cannot drop schema.`,
+    );
   await services.storage.dropClass(schema);
   services.schemas.invalidate();
   return { body: {} };

@@ -15,7 +15,9 @@ export function requireMaster(req: ApiRequest): void {
 /** GET /health: 200 when the database answers, else 503 so load balancers route around us. */
 export async function health(services: Services): Promise<ApiReply> {
   const database = await services.storage.health();
-  return database === 'ok' ? { body: { status: 'ok', database } } : { status: 503, body: { status: 'unavailable', database }, headers: { 'Retry-After': '1' } };
+  return database === 'ok'
+    ? { body: { status: 'ok', database } }
+    : { status: 503, body: { status: 'unavailable', database }, headers: { 'Retry-After': '1' } };
 }
 
 /** GET /serverInfo (master). */
@@ -30,8 +32,23 @@ export function serverInfo(_services: Services, req: ApiRequest): ApiReply {
         hooks: { create: false, read: false, update: false, delete: false },
         cloudCode: { jobs: false },
         logs: { level: false, size: false, order: false, until: false, from: false },
-        push: { immediatePush: false, scheduledPush: false, storedPushData: false, pushAudiences: false, localization: false },
-        schemas: { addField: true, removeField: false, addClass: true, removeClass: false, clearAllDataFromClass: false, exportClass: false, editClassLevelPermissions: false, editPointerPermissions: false },
+        push: {
+          immediatePush: false,
+          scheduledPush: false,
+          storedPushData: false,
+          pushAudiences: false,
+          localization: false,
+        },
+        schemas: {
+          addField: true,
+          removeField: false,
+          addClass: true,
+          removeClass: false,
+          clearAllDataFromClass: false,
+          exportClass: false,
+          editClassLevelPermissions: false,
+          editPointerPermissions: false,
+        },
       },
     },
   };
@@ -51,14 +68,21 @@ export async function putConfig(services: Services, req: ApiRequest): Promise<Ap
   const body = req.body as { params?: unknown; masterKeyOnly?: unknown } | undefined;
   const params = body?.params ?? {};
   const masterKeyOnly = body?.masterKeyOnly ?? {};
-  if (params === null || typeof params !== 'object' || Array.isArray(params)) throw new BackendError(ErrorCode.INVALID_JSON, 'params must be an object');
-  if (masterKeyOnly === null || typeof masterKeyOnly !== 'object' || Array.isArray(masterKeyOnly) || Object.values(masterKeyOnly).some((v) => typeof v !== 'boolean')) {
+  if (params === null || typeof params !== 'object' || Array.isArray(params))
+    throw new BackendError(ErrorCode.INVALID_JSON, 'params must be an object');
+  if (
+    masterKeyOnly === null ||
+    typeof masterKeyOnly !== 'object' ||
+    Array.isArray(masterKeyOnly) ||
+    Object.values(masterKeyOnly).some((v) => typeof v !== 'boolean')
+  ) {
     throw new BackendError(ErrorCode.INVALID_JSON, 'masterKeyOnly must map parameter names to booleans');
   }
   const set: Record<string, unknown> = {};
   const unset: string[] = [];
   for (const [key, value] of Object.entries(params as Record<string, unknown>)) {
-    if (value !== null && typeof value === 'object' && (value as Record<string, unknown>).__op === 'Delete') unset.push(key);
+    if (value !== null && typeof value === 'object' && (value as Record<string, unknown>).__op === 'Delete')
+      unset.push(key);
     else set[key] = value;
   }
   // The same name and value checks as object fields.

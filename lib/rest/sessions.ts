@@ -33,14 +33,24 @@ export async function listSessions(services: Services, req: ApiRequest): Promise
 
 /** GET /sessions/:objectId */
 export async function getSession(services: Services, req: ApiRequest, objectId: string): Promise<ApiReply> {
-  const [session] = await services.storage.findObjects(SESSION_SCHEMA, { ...ownerFilter(req), objectId }, { limit: 1 }, null);
+  const [session] = await services.storage.findObjects(
+    SESSION_SCHEMA,
+    { ...ownerFilter(req), objectId },
+    { limit: 1 },
+    null,
+  );
   if (!session) throw new BackendError(ErrorCode.OBJECT_NOT_FOUND, 'Object not found.');
   return { body: withoutToken(session) };
 }
 
 /** DELETE /sessions/:objectId: ends one of the caller's sessions. */
 export async function deleteSession(services: Services, req: ApiRequest, objectId: string): Promise<ApiReply> {
-  const [session] = await services.storage.findObjects(SESSION_SCHEMA, { ...ownerFilter(req), objectId }, { limit: 1 }, null);
+  const [session] = await services.storage.findObjects(
+    SESSION_SCHEMA,
+    { ...ownerFilter(req), objectId },
+    { limit: 1 },
+    null,
+  );
   if (!session) throw new BackendError(ErrorCode.OBJECT_NOT_FOUND, 'Object not found.');
   const owner = (session.user as { objectId: string }).objectId;
   await services.storage.deleteObjects(SESSION_SCHEMA, { objectId });

@@ -1,12 +1,24 @@
 /** /users, /login, /logout, /verifyPassword, /loginAs: thin handlers over auth/. */
 import { ownUserView } from '../access/protected-fields.js';
 import { parseAuthData, validateAuthData } from '../auth/auth-data.js';
-import { readEmail, requestPasswordReset, requestVerificationEmail, startEmailVerification } from '../auth/email-flows.js';
+import {
+  readEmail,
+  requestPasswordReset,
+  requestVerificationEmail,
+  startEmailVerification,
+} from '../auth/email-flows.js';
 import type { LoginHookRequest } from '../cloud/cloud-registry.js';
 import { HookObject } from '../cloud/hook-object.js';
 import { runHook } from '../cloud/run-hook.js';
 import { callerFields } from '../objects/cloud-request.js';
-import { assertEmailVerifiedIfRequired, authenticate, findUserByAuthData, readCredentials, userSaveSteps, USER_SCHEMA } from '../auth/users.js';
+import {
+  assertEmailVerifiedIfRequired,
+  authenticate,
+  findUserByAuthData,
+  readCredentials,
+  userSaveSteps,
+  USER_SCHEMA,
+} from '../auth/users.js';
 import { BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import type { ApiReply, ApiRequest } from '../http/api-request.js';
@@ -28,8 +40,17 @@ function serverURL(services: Services, req: ApiRequest): string {
   return services.config.publicServerURL ?? services.config.serverURL ?? req.mountPath;
 }
 
-async function startSession(services: Services, req: ApiRequest, userId: string, action: 'signup' | 'login', authProvider: string): Promise<string> {
-  const session = await services.sessions.create(userId, { installationId: req.caller.auth.installationId, createdWith: { action, authProvider } });
+async function startSession(
+  services: Services,
+  req: ApiRequest,
+  userId: string,
+  action: 'signup' | 'login',
+  authProvider: string,
+): Promise<string> {
+  const session = await services.sessions.create(userId, {
+    installationId: req.caller.auth.installationId,
+    createdWith: { action, authProvider },
+  });
   return session.token;
 }
 
@@ -57,11 +78,19 @@ export async function signUp(services: Services, req: ApiRequest): Promise<ApiRe
   const result = await createObject(ctx, '_User', req.body, userSaveSteps(ctx, true));
   const email = (req.body as Json | undefined)?.email;
   if (services.config.verifyUserEmails && typeof email === 'string') {
-    await startEmailVerification(ctx, { objectId: result.objectId, username: (req.body as Json).username, email }, req.mountPath);
+    await startEmailVerification(
+      ctx,
+      { objectId: result.objectId, username: (req.body as Json).username, email },
+      req.mountPath,
+    );
   }
   const provider = authData !== undefined ? Object.keys(authData as Json)[0]! : 'password';
   const location = { Location: `${serverURL(services, req)}/users/${result.objectId}` };
-  if (services.config.verifyUserEmails && services.config.preventLoginWithUnverifiedEmail && typeof email === 'string') {
+  if (
+    services.config.verifyUserEmails &&
+    services.config.preventLoginWithUnverifiedEmail &&
+    typeof email === 'string'
+  ) {
     // No session until the email is verified: the user logs in after following the link.
     return { status: 201, body: result.body, headers: location };
   }
@@ -69,19 +98,33 @@ export async function signUp(services: Services, req: ApiRequest): Promise<ApiRe
   return { status: 201, body: { ...result.body, sessionToken }, headers: location };
 }
 
-function loginHookRequest(services: Services, req: ApiRequest, trigger: LoginHookRequest['triggerName'], object: HookObject): LoginHookRequest {
+function loginHookRequest(
+  services: Services,
+  req: ApiRequest,
+  trigger: LoginHookRequest['triggerName'],
+  object: HookObject,
+): LoginHookRequest {
   return { ...callerFields(context(services, req)), object, triggerName: trigger };
 }
 
 /** Runs beforeLogin (which may refuse), starts the session, runs afterLogin (errors logged). */
-async function completeLogin(services: Services, req: ApiRequest, user: RestObject, provider: string): Promise<ApiReply> {
+async function completeLogin(
+  services: Services,
+  req: ApiRequest,
+  user: RestObject,
+  provider: string,
+): Promise<ApiReply> {
   assertEmailVerifiedIfRequired(context(services, req), user);
   const before = services.cloud.loginHook('beforeLogin');
-  if (before) await runHook(before, loginHookRequest(services, req, 'beforeLogin', new HookObject('_User', ownUserView(user))));
+  if (before)
+    await runHook(before, loginHookRequest(services, req, 'beforeLogin', new HookObject('_User', ownUserView(user))));
   const sessionToken = await startSession(services, req, String(user.objectId), 'login', provider);
   const after = services.cloud.loginHook('afterLogin');
   if (after) {
-    await runHook(after, loginHookRequest(services, req, 'afterLogin', new HookObject('_User', ownUserView(user)))).catch((err: unknown) => {
+    await runHook(
+      after,
+      loginHookRequest(services, req, 'afterLogin', new HookObject('_User', ownUserView(user))),
+    ).catch((err: unknown) => {
       services.config.logger.error('afterLogin hook failed', { userId: user.objectId, error: String(err) });
     });
   }
@@ -108,7 +151,8 @@ export async function verifyPasswordRoute(services: Services, req: ApiRequest): 
 export async function logInAs(services: Services, req: ApiRequest): Promise<ApiReply> {
   requireMaster(req);
   const userId = (req.body as Json | undefined)?.userId;
-  if (typeof userId !== 'string' || userId === '') throw new BackendError(ErrorCode.INVALID_VALUE, 'userId must be a string');
+  if (typeof userId !== 'string' || userId === '')
+    throw new BackendError(ErrorCode.INVALID_VALUE, 'userId must be a string');
   const [user] = await services.storage.findObjects(USER_SCHEMA, { objectId: userId }, { limit: 1 }, null);
   if (!user) throw new BackendError(ErrorCode.OBJECT_NOT_FOUND, 'user not found');
   const sessionToken = await startSession(services, req, userId, 'login', 'masterkey');
@@ -124,9 +168,11 @@ export async function logOut(services: Services, req: ApiRequest): Promise<ApiRe
   await services.sessions.revoke(token);
   if (after && session) {
     const { sessionToken: _hidden, ...visible } = session;
-    await runHook(after, loginHookRequest(services, req, 'afterLogout', new HookObject('_Session', visible))).catch((err: unknown) => {
-      services.config.logger.error('afterLogout hook failed', { error: String(err) });
-    });
+    await runHook(after, loginHookRequest(services, req, 'afterLogout', new HookObject('_Session', visible))).catch(
+      (err: unknown) => {
+        services.config.logger.error('afterLogout hook failed', { error: String(err) });
+      },
+    );
   }
   return { body: {} };
 }
@@ -146,19 +192,28 @@ export async function me(services: Services, req: ApiRequest): Promise<ApiReply>
 }
 
 export async function findUsers(services: Services, req: ApiRequest): Promise<ApiReply> {
-  const params = parseFindParams(req.params, { single: false, defaultLimit: services.config.defaultLimit, maxLimit: services.config.maxLimit });
+  const params = parseFindParams(req.params, {
+    single: false,
+    defaultLimit: services.config.defaultLimit,
+    maxLimit: services.config.maxLimit,
+  });
   return { body: await findObjects(context(services, req), '_User', params) };
 }
 
 export async function getUser(services: Services, req: ApiRequest, objectId: string): Promise<ApiReply> {
-  const params = parseFindParams(req.params, { single: true, defaultLimit: services.config.defaultLimit, maxLimit: services.config.maxLimit });
+  const params = parseFindParams(req.params, {
+    single: true,
+    defaultLimit: services.config.defaultLimit,
+    maxLimit: services.config.maxLimit,
+  });
   return { body: await getObject(context(services, req), '_User', objectId, params) };
 }
 
 /** Only the user itself (or the master key) changes or deletes a user. */
 function assertSelfOrMaster(req: ApiRequest, objectId: string): void {
   const { master, userId } = req.caller.auth;
-  if (!master && userId !== objectId) throw new BackendError(ErrorCode.SESSION_MISSING, `Cannot modify user ${objectId}.`);
+  if (!master && userId !== objectId)
+    throw new BackendError(ErrorCode.SESSION_MISSING, `Cannot modify user ${objectId}.`);
 }
 
 export async function updateUser(services: Services, req: ApiRequest, objectId: string): Promise<ApiReply> {
@@ -173,8 +228,13 @@ export async function updateUser(services: Services, req: ApiRequest, objectId: 
   }
   if ((req.body as Json | undefined)?.password !== undefined && services.config.revokeSessionOnPasswordReset) {
     // A new password ends every other session: whoever knew the old one is logged out.
-    const current = req.caller.auth.sessionToken ? await services.sessions.resolve(req.caller.auth.sessionToken).catch(() => null) : null;
-    await services.sessions.revokeAllOf(objectId, current?.userId === objectId ? current.sessionId ?? undefined : undefined);
+    const current = req.caller.auth.sessionToken
+      ? await services.sessions.resolve(req.caller.auth.sessionToken).catch(() => null)
+      : null;
+    await services.sessions.revokeAllOf(
+      objectId,
+      current?.userId === objectId ? (current.sessionId ?? undefined) : undefined,
+    );
   }
   return { body: result.body };
 }
@@ -198,13 +258,17 @@ function inBackground(services: Services, name: string, work: () => Promise<void
 /** POST /verificationEmailRequest: `{}` whether or not the address belongs to a user. */
 export async function verificationEmailRequest(services: Services, req: ApiRequest): Promise<ApiReply> {
   readEmail(req.body);
-  return inBackground(services, 'verificationEmailRequest', () => requestVerificationEmail(context(services, req), req.body, req.mountPath));
+  return inBackground(services, 'verificationEmailRequest', () =>
+    requestVerificationEmail(context(services, req), req.body, req.mountPath),
+  );
 }
 
 /** POST /requestPasswordReset: `{}` whether or not the address belongs to a user. */
 export async function passwordResetRequest(services: Services, req: ApiRequest): Promise<ApiReply> {
   readEmail(req.body);
-  return inBackground(services, 'requestPasswordReset', () => requestPasswordReset(context(services, req), req.body, req.mountPath));
+  return inBackground(services, 'requestPasswordReset', () =>
+    requestPasswordReset(context(services, req), req.body, req.mountPath),
+  );
 }
 
 /** POST /upgradeToRevocableSession: a revocable `r:` session for the caller; a legacy token is retired. */
@@ -213,7 +277,10 @@ export async function upgradeToRevocableSession(services: Services, req: ApiRequ
   const current = await services.sessions.resolve(token);
   // Already revocable: nothing to upgrade (a second session would outlive this one's logout).
   if (current.sessionId !== null) return { body: await services.sessions.describe(token) };
-  const session = await services.sessions.create(userId, { installationId: req.caller.auth.installationId, createdWith: { action: 'upgrade' } });
+  const session = await services.sessions.create(userId, {
+    installationId: req.caller.auth.installationId,
+    createdWith: { action: 'upgrade' },
+  });
   await services.sessions.revoke(token);
   return { body: await services.sessions.describe(session.token) };
 }

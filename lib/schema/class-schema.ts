@@ -45,7 +45,12 @@ export function emptyClassSchema(className: string): ClassSchema {
 }
 
 /** Builds a schema from stored fields, adding the default fields every class has. */
-export function classSchema(className: string, fields: Record<string, FieldType>, clp: ClassLevelPermissions | undefined, indexes: Record<string, unknown> = {}): ClassSchema {
+export function classSchema(
+  className: string,
+  fields: Record<string, FieldType>,
+  clp: ClassLevelPermissions | undefined,
+  indexes: Record<string, unknown> = {},
+): ClassSchema {
   return {
     className,
     fields: { ...BASE_FIELDS, ...fields },

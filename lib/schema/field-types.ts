@@ -7,8 +7,19 @@ import { ErrorCode } from '../errors/error-codes.js';
 
 /** A Parse field type name. */
 export type FieldTypeName =
-  | 'String' | 'Number' | 'Boolean' | 'Date' | 'Object' | 'Array' | 'GeoPoint' | 'File'
-  | 'Bytes' | 'Polygon' | 'Pointer' | 'Relation' | 'ACL';
+  | 'String'
+  | 'Number'
+  | 'Boolean'
+  | 'Date'
+  | 'Object'
+  | 'Array'
+  | 'GeoPoint'
+  | 'File'
+  | 'Bytes'
+  | 'Polygon'
+  | 'Pointer'
+  | 'Relation'
+  | 'ACL';
 
 /** A field's type, with the target class for pointers and relations. */
 export interface FieldType {
@@ -17,8 +28,16 @@ export interface FieldType {
 }
 
 const STORAGE_NAMES: Record<Exclude<FieldTypeName, 'Pointer' | 'Relation' | 'ACL'>, string> = {
-  String: 'string', Number: 'number', Boolean: 'boolean', Date: 'date', Object: 'object', Array: 'array',
-  GeoPoint: 'geopoint', File: 'file', Bytes: 'bytes', Polygon: 'polygon',
+  String: 'string',
+  Number: 'number',
+  Boolean: 'boolean',
+  Date: 'date',
+  Object: 'object',
+  Array: 'array',
+  GeoPoint: 'geopoint',
+  File: 'file',
+  Bytes: 'bytes',
+  Polygon: 'polygon',
 };
 
 /** `_SCHEMA`'s spelling of a field type. */
@@ -33,7 +52,8 @@ export function toStorageType(field: FieldType): string {
 export function fromStorageType(value: unknown): FieldType | null {
   if (typeof value !== 'string') return null;
   if (value.startsWith('*')) return { type: 'Pointer', targetClass: value.slice(1) };
-  if (value.startsWith('relation<') && value.endsWith('>')) return { type: 'Relation', targetClass: value.slice(9, -1) };
+  if (value.startsWith('relation<') && value.endsWith('>'))
+    return { type: 'Relation', targetClass: value.slice(9, -1) };
   if (value === 'map') return { type: 'Object' };
   for (const [type, name] of Object.entries(STORAGE_NAMES)) if (name === value) return { type: type as FieldTypeName };
   return null;
@@ -58,35 +78,56 @@ function incorrectType(message: string): BackendError {
 export function typeOfRestValue(value: unknown): FieldType | null {
   if (value === null || value === undefined) return null;
   switch (typeof value) {
-    case 'string': return { type: 'String' };
-    case 'number': return { type: 'Number' };
-    case 'boolean': return { type: 'Boolean' };
-    case 'object': break;
-    default: throw incorrectType(`invalid value type ${typeof value}`);
+    case 'string':
+      return { type: 'String' };
+    case 'number':
+      return { type: 'Number' };
+    case 'boolean':
+      return { type: 'Boolean' };
+    case 'object':
+      break;
+    default:
+      throw incorrectType(`invalid value type ${typeof value}`);
   }
   if (Array.isArray(value)) return { type: 'Array' };
   const obj = value as Record<string, unknown>;
   if (typeof obj.__op === 'string') return typeOfOperation(obj);
   switch (obj.__type) {
-    case undefined: return { type: 'Object' };
-    case 'Date': return { type: 'Date' };
-    case 'Pointer': return { type: 'Pointer', targetClass: String(obj.className) };
-    case 'Relation': return { type: 'Relation', targetClass: String(obj.className) };
-    case 'GeoPoint': return { type: 'GeoPoint' };
-    case 'File': return { type: 'File' };
-    case 'Bytes': return { type: 'Bytes' };
-    case 'Polygon': return { type: 'Polygon' };
-    default: throw incorrectType(`This is not a valid __type: ${String(obj.__type)}`);
+    case undefined:
+      return { type: 'Object' };
+    case 'Date':
+      return { type: 'Date' };
+    case 'Pointer':
+      return { type: 'Pointer', targetClass: String(obj.className) };
+    case 'Relation':
+      return { type: 'Relation', targetClass: String(obj.className) };
+    case 'GeoPoint':
+      return { type: 'GeoPoint' };
+    case 'File':
+      return { type: 'File' };
+    case 'Bytes':
+      return { type: 'Bytes' };
+    case 'Polygon':
+      return { type: 'Polygon' };
+    default:
+      throw incorrectType(`This is not a valid __type: ${String(obj.__type)}`);
   }
 }
 
 function typeOfOperation(op: Record<string, unknown>): FieldType | null {
   switch (op.__op) {
-    case 'Increment': return { type: 'Number' };
-    case 'Add': case 'AddUnique': case 'Remove': return { type: 'Array' };
-    case 'Delete': return null;
-    case 'SetOnInsert': return typeOfRestValue(op.amount);
-    case 'AddRelation': case 'RemoveRelation': {
+    case 'Increment':
+      return { type: 'Number' };
+    case 'Add':
+    case 'AddUnique':
+    case 'Remove':
+      return { type: 'Array' };
+    case 'Delete':
+      return null;
+    case 'SetOnInsert':
+      return typeOfRestValue(op.amount);
+    case 'AddRelation':
+    case 'RemoveRelation': {
       const first = Array.isArray(op.objects) ? (op.objects[0] as Record<string, unknown> | undefined) : undefined;
       return first ? { type: 'Relation', targetClass: String(first.className) } : null;
     }
@@ -98,6 +139,7 @@ function typeOfOperation(op: Record<string, unknown>): FieldType | null {
       }
       return null;
     }
-    default: return null;
+    default:
+      return null;
   }
 }

@@ -8,14 +8,27 @@ const NESTED_KEY = /^[A-Za-z0-9_][A-Za-z0-9_-]*$/;
 
 /** Parse's system classes: stored with a leading underscore, each with its own rules. */
 export const SYSTEM_CLASSES = new Set([
-  '_User', '_Installation', '_Role', '_Session', '_Product', '_PushStatus', '_JobStatus',
-  '_JobSchedule', '_Audience', '_Idempotency', '_Hooks', '_GlobalConfig', '_GraphQLConfig',
+  '_User',
+  '_Installation',
+  '_Role',
+  '_Session',
+  '_Product',
+  '_PushStatus',
+  '_JobStatus',
+  '_JobSchedule',
+  '_Audience',
+  '_Idempotency',
+  '_Hooks',
+  '_GlobalConfig',
+  '_GraphQLConfig',
 ]);
 
-
-
 export function isValidClassName(name: string): boolean {
-  return CLASS_NAME.test(name) || SYSTEM_CLASSES.has(name) || /^_Join:[A-Za-z][A-Za-z0-9_]*:[A-Za-z_][A-Za-z0-9_]*$/.test(name);
+  return (
+    CLASS_NAME.test(name) ||
+    SYSTEM_CLASSES.has(name) ||
+    /^_Join:[A-Za-z][A-Za-z0-9_]*:[A-Za-z_][A-Za-z0-9_]*$/.test(name)
+  );
 }
 
 /** Throws 103 for a name that is not a valid class name. */
@@ -56,5 +69,18 @@ export function isWritableThroughClasses(className: string): boolean {
 
 /** Classes only the master key may read through `/classes` (their objects hold secrets). */
 export function isMasterOnlyRead(className: string): boolean {
-  return className === '_Session' || className.startsWith('_Join:') || ['_GlobalConfig', '_Idempotency', '_Hooks', '_JobStatus', '_PushStatus', '_JobSchedule', '_GraphQLConfig', '_Audience'].includes(className);
+  return (
+    className === '_Session' ||
+    className.startsWith('_Join:') ||
+    [
+      '_GlobalConfig',
+      '_Idempotency',
+      '_Hooks',
+      '_JobStatus',
+      '_PushStatus',
+      '_JobSchedule',
+      '_GraphQLConfig',
+      '_Audience',
+    ].includes(className)
+  );
 }

@@ -42,13 +42,16 @@ export class SchemaRegistry {
   /** Every class's schema (reloaded when the cache is stale). */
   async all(forceReload = false): Promise<Map<string, ClassSchema>> {
     if (!forceReload && this.cache && this.now() - this.loadedAt < SCHEMA_TTL_MS) return this.cache;
-    this.loading ??= this.storage.loadSchemas().then((schemas) => {
-      this.cache = new Map(schemas.map((s) => [s.className, s]));
-      this.loadedAt = this.now();
-      return this.cache;
-    }).finally(() => {
-      this.loading = null;
-    });
+    this.loading ??= this.storage
+      .loadSchemas()
+      .then((schemas) => {
+        this.cache = new Map(schemas.map((s) => [s.className, s]));
+        this.loadedAt = this.now();
+        return this.cache;
+      })
+      .finally(() => {
+        this.loading = null;
+      });
     return this.loading;
   }
 
@@ -65,7 +68,6 @@ export class SchemaRegistry {
     return (await this.all()).get(className) ?? (await this.all(true)).get(className);
   }
 
-
   /**
    * Checks the fields of a write against the class's schema (111 for a wrong type), records new
    * fields, and creates the class when needed (if allowed). Returns the schema to write with.
@@ -79,13 +81,17 @@ export class SchemaRegistry {
       if (existing && Object.keys(addFields).length === 0) return schema;
       if (existing) intent.assertMayAddField?.(existing);
       if (!existing && !intent.master && !intent.allowClientClassCreation && !className.startsWith('_')) {
-        throw new BackendError(ErrorCode.OPERATION_FORBIDDEN, `This user is not allowed to access non-existent class: ${className}`);
+        throw new BackendError(
+          ErrorCode.OPERATION_FORBIDDEN,
+          `This user is not allowed to access non-existent class: ${className}`,
+        );
       }
       await this.storage.applySchemaChange({ className, addFields, create: !existing });
       const updated = (await this.all(true)).get(className);
       // Another process may have added the same field with another type meanwhile: check again.
       if (updated && Object.keys(newFields(updated, values)).length === 0) return updated;
-      if (attempt >= 2) throw new BackendError(ErrorCode.INCORRECT_TYPE, `schema of ${className} changed during the write`);
+      if (attempt >= 2)
+        throw new BackendError(ErrorCode.INCORRECT_TYPE, `schema of ${className} changed during the write`);
     }
   }
 }
@@ -98,16 +104,25 @@ function newFields(schema: ClassSchema, values: Record<string, unknown>): Record
     assertFieldName(field);
     const known = schema.fields[field];
     if (key.includes('.') && known && known.type !== 'Object') {
-      throw new BackendError(ErrorCode.INCORRECT_TYPE, `cannot set ${key}: ${schema.className}.${field} is a ${describeType(known)}, not an Object`);
+      throw new BackendError(
+        ErrorCode.INCORRECT_TYPE,
+        `cannot set ${key}: ${schema.className}.${field} is a ${describeType(known)}, not an Object`,
+      );
     }
     const type = key.includes('.') ? (known ? null : { type: 'Object' as const }) : typeOfRestValue(value);
     if (!type) continue;
     if (known) {
       if (!sameType(known, type)) {
-        throw new BackendError(ErrorCode.INCORRECT_TYPE, `schema mismatch for ${schema.className}.${field}; expected ${describeType(known)} but got ${describeType(type)}`);
+        throw new BackendError(
+          ErrorCode.INCORRECT_TYPE,
+          `schema mismatch for ${schema.className}.${field}; expected ${describeType(known)} but got ${describeType(type)}`,
+        );
       }
     } else {
-      if (type.type === 'GeoPoint' && [...Object.values(schema.fields), ...Object.values(added)].some((f) => f.type === 'GeoPoint')) {
+      if (
+        type.type === 'GeoPoint' &&
+        [...Object.values(schema.fields), ...Object.values(added)].some((f) => f.type === 'GeoPoint')
+      ) {
         throw new BackendError(ErrorCode.INCORRECT_TYPE, 'MongoDB only supports one GeoPoint field in a class.');
       }
       added[field] = type;

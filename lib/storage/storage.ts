@@ -68,7 +68,11 @@ export interface Storage {
    * Creates and drops a class's indexes by name; `add` keys are Parse field names. Recorded in
    * `_SCHEMA` `_metadata.indexes`, as parse-server records them.
    */
-  changeIndexes(schema: ClassSchema, add: Readonly<Record<string, Record<string, unknown>>>, drop: readonly string[]): Promise<void>;
+  changeIndexes(
+    schema: ClassSchema,
+    add: Readonly<Record<string, Record<string, unknown>>>,
+    drop: readonly string[],
+  ): Promise<void>;
   /** Drops a class: its collection, its join collections and its `_SCHEMA` entry. */
   dropClass(schema: ClassSchema): Promise<void>;
 
@@ -77,7 +81,12 @@ export interface Storage {
    * Applies `update` (values and `__op`s) to the one object matching `where` and writable by
    * `writers`; returns the object's fields after the update, or null when nothing matched.
    */
-  updateObject(schema: ClassSchema, where: RestWhere, update: RestObject, writers: Principals): Promise<RestObject | null>;
+  updateObject(
+    schema: ClassSchema,
+    where: RestWhere,
+    update: RestObject,
+    writers: Principals,
+  ): Promise<RestObject | null>;
   /** Deletes the one object matching `where` writable by `writers`; false when none matched. */
   deleteObject(schema: ClassSchema, where: RestWhere, writers: Principals): Promise<boolean>;
   findObjects(schema: ClassSchema, where: RestWhere, options: FindOptions, readers: Principals): Promise<RestObject[]>;
@@ -107,7 +116,12 @@ export interface Storage {
   existsIgnoringCase(schema: ClassSchema, field: string, value: string, exceptObjectId?: string): Promise<boolean>;
   countObjects(schema: ClassSchema, where: RestWhere, readers: Principals): Promise<number>;
   /** Runs an aggregation pipeline in Parse's terms (stages already checked by query/). */
-  aggregate(schema: ClassSchema, pipeline: readonly Record<string, unknown>[], readers: Principals, options?: Pick<FindOptions, 'readPreference' | 'hint' | 'budget'>): Promise<Record<string, unknown>[]>;
+  aggregate(
+    schema: ClassSchema,
+    pipeline: readonly Record<string, unknown>[],
+    readers: Principals,
+    options?: Pick<FindOptions, 'readPreference' | 'hint' | 'budget'>,
+  ): Promise<Record<string, unknown>[]>;
   /** Distinct values of a field among the objects matching `where`. */
   distinct(schema: ClassSchema, field: string, where: RestWhere, readers: Principals): Promise<unknown[]>;
   /** The database's plan for a find (master only, for diagnosis). */
@@ -126,7 +140,11 @@ export interface Storage {
   authProvidersOf(userId: string): Promise<string[]>;
 
   loadGlobalConfig(): Promise<GlobalConfig>;
-  saveGlobalConfig(update: { set: Record<string, unknown>; unset: string[]; masterKeyOnly: Record<string, boolean> }): Promise<void>;
+  saveGlobalConfig(update: {
+    set: Record<string, unknown>;
+    unset: string[];
+    masterKeyOnly: Record<string, boolean>;
+  }): Promise<void>;
 
   /** Runs `work` in one database transaction: all of its writes land, or none. */
   transaction<T>(work: () => Promise<T>): Promise<T>;

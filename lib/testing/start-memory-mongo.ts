@@ -65,7 +65,12 @@ async function startMongod(): Promise<MemoryMongo | null> {
   if (!binary) return null;
   const replSet = await mms.MongoMemoryReplSet.create({ replSet: { count: 1 }, binary: { systemBinary: binary } });
   const uri = replSet.getUri();
-  return { uri, uriFor: (database) => databaseUri(uri, database), engine: 'mongodb-memory-server', stop: async () => void (await replSet.stop()) };
+  return {
+    uri,
+    uriFor: (database) => databaseUri(uri, database),
+    engine: 'mongodb-memory-server',
+    stop: async () => void (await replSet.stop()),
+  };
 }
 
 /**
@@ -83,7 +88,12 @@ export async function startMemoryMongo(options: StartMemoryMongoOptions = {}): P
   const env = options.env ?? process.env;
   const external = env.MONGODB_URI;
   if (external) {
-    return { uri: external, uriFor: (database) => databaseUri(external, database), engine: 'external', stop: async () => {} };
+    return {
+      uri: external,
+      uriFor: (database) => databaseUri(external, database),
+      engine: 'external',
+      stop: async () => {},
+    };
   }
   if (options.allowMongodBinary !== false) {
     const mongod = await startMongod();

@@ -50,10 +50,18 @@ describe('examples/basic (npm start)', function () {
 
   it('serves the README hook: pending orders, negative totals refused', async () => {
     const headers = { 'X-Parse-Application-Id': 'demo', 'Content-Type': 'application/json' };
-    const created = await fetch(`${base}/classes/Order`, { method: 'POST', headers, body: JSON.stringify({ total: 42, items: ['book'] }) });
+    const created = await fetch(`${base}/classes/Order`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ total: 42, items: ['book'] }),
+    });
     expect(created.status).to.equal(201);
     expect(((await created.json()) as { status: string }).status).to.equal('pending');
-    const refused = await fetch(`${base}/classes/Order`, { method: 'POST', headers, body: JSON.stringify({ total: -1 }) });
+    const refused = await fetch(`${base}/classes/Order`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ total: -1 }),
+    });
     expect(refused.status).to.equal(400);
     expect(await refused.json()).to.deep.equal({ code: 142, error: 'total cannot be negative' });
     const list = await fetch(`${base}/classes/Order`, { headers });

@@ -32,11 +32,18 @@ export function pngImage(width: number, height: number): Buffer {
     for (let x = 0; x < width; x++) {
       const mark = Math.min(distance(x, y, a, b), distance(x, y, b, c)) < pen;
       const s = (x + y) / (width + height);
-      const rgb = mark ? [255, 255, 255] : [Math.round(40 + 20 * s), Math.round(110 + 100 * s), Math.round(200 - 90 * s)];
+      const rgb = mark
+        ? [255, 255, 255]
+        : [Math.round(40 + 20 * s), Math.round(110 + 100 * s), Math.round(200 - 90 * s)];
       row.set(rgb, 1 + x * 3);
     }
     rows.push(row);
   }
   const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-  return Buffer.concat([signature, chunk('IHDR', header), chunk('IDAT', deflateSync(Buffer.concat(rows))), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    signature,
+    chunk('IHDR', header),
+    chunk('IDAT', deflateSync(Buffer.concat(rows))),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }

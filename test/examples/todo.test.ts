@@ -22,7 +22,10 @@ const screenshotPath = fileURLToPath(new URL('../../../docs/images/todo.png', im
 /** CHROMIUM_PATH, else `chromium` on the PATH (Debian's package), else its usual place. */
 const chromiumPath =
   process.env.CHROMIUM_PATH ??
-  (process.env.PATH ?? '').split(delimiter).map((dir) => join(dir, 'chromium')).find((file) => existsSync(file)) ??
+  (process.env.PATH ?? '')
+    .split(delimiter)
+    .map((dir) => join(dir, 'chromium'))
+    .find((file) => existsSync(file)) ??
   '/usr/bin/chromium';
 const APP_ID = 'todo';
 /** Bound on every single wait in the browser. */
@@ -86,7 +89,12 @@ async function open(context: BrowserContext, url: string): Promise<Page> {
   return page;
 }
 
-async function signUpOrLogIn(page: Page, button: '#signup' | '#login', username: string, password: string): Promise<void> {
+async function signUpOrLogIn(
+  page: Page,
+  button: '#signup' | '#login',
+  username: string,
+  password: string,
+): Promise<void> {
   await page.fill('#username', username);
   await page.fill('#password', password);
   await act(page, () => page.click(button));
@@ -102,7 +110,8 @@ async function addTodo(page: Page, title: string): Promise<void> {
 /** Waits until every shown image has loaded with real pixels; returns their natural widths. */
 async function loadedImages(page: Page): Promise<number[]> {
   await page.waitForFunction(
-    () => [...document.querySelectorAll('#list .image:not([hidden])')].every((img) => img.complete && img.naturalWidth > 0),
+    () =>
+      [...document.querySelectorAll('#list .image:not([hidden])')].every((img) => img.complete && img.naturalWidth > 0),
     undefined,
     { timeout: STEP_MS },
   );
@@ -164,7 +173,8 @@ describe('examples/todo in headless Chromium (npm run example:todo)', function (
     child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
     appURL = `http://127.0.0.1:${port}/`;
     serverURL = `http://127.0.0.1:${port}/parse`;
-    for (let i = 0; i < 100 && !output.includes('Todo app on') && child.exitCode === null; i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 100 && !output.includes('Todo app on') && child.exitCode === null; i++)
+      await new Promise((r) => setTimeout(r, 100));
     expect(output, 'the example did not start').to.include(`Todo app on ${appURL} (Plinth at ${serverURL}`);
 
     // The same page from another origin, pointed at the example's backend.
@@ -178,7 +188,16 @@ describe('examples/todo in headless Chromium (npm run example:todo)', function (
       headless: true,
       timeout: 10000,
       // A fresh profile in a temporary folder comes with launch(); these keep Chromium off the network.
-      args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-dev-shm-usage',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     context = await browser.newContext({ viewport: VIEWPORT });
     context.on('weberror', (e) => pageProblems.push(`page error: ${e.error().message}`));
@@ -196,7 +215,13 @@ describe('examples/todo in headless Chromium (npm run example:todo)', function (
     if (child && child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((resolve) => child!.once('exit', resolve));
       child.kill('SIGINT');
-      if (!(await bounded(exited.then(() => true), 5000))) child.kill('SIGKILL');
+      if (
+        !(await bounded(
+          exited.then(() => true),
+          5000,
+        ))
+      )
+        child.kill('SIGKILL');
     }
     if (cwd) rmSync(cwd, { recursive: true, force: true });
   });
@@ -220,7 +245,9 @@ describe('examples/todo in headless Chromium (npm run example:todo)', function (
 
     // As stored: owned by alice, readable and writable by her alone.
     const alice = await currentUser(page);
-    const stored = await fetch(`${serverURL}/classes/Todo/${aliceTodos[0]}`, { headers: { 'X-Parse-Application-Id': APP_ID, 'X-Parse-Session-Token': alice.sessionToken } });
+    const stored = await fetch(`${serverURL}/classes/Todo/${aliceTodos[0]}`, {
+      headers: { 'X-Parse-Application-Id': APP_ID, 'X-Parse-Session-Token': alice.sessionToken },
+    });
     expect(await stored.json()).to.deep.include({
       title: 'Water the plants',
       done: false,
@@ -250,7 +277,13 @@ describe('examples/todo in headless Chromium (npm run example:todo)', function (
   it('attaches an image to a todo and displays it (the screenshot of the docs)', async () => {
     const page = await open(context, appURL);
     const [water] = await items(page);
-    await act(page, () => page.setInputFiles(`li[data-id="${water!.id}"] .image-input`, { name: 'plant.png', mimeType: 'image/png', buffer: pngImage(64, 64) }));
+    await act(page, () =>
+      page.setInputFiles(`li[data-id="${water!.id}"] .image-input`, {
+        name: 'plant.png',
+        mimeType: 'image/png',
+        buffer: pngImage(64, 64),
+      }),
+    );
     expect(await errorText(page)).to.equal(null);
     const [shown, other] = await items(page);
     expect(other!.image).to.equal(null);
@@ -260,20 +293,28 @@ describe('examples/todo in headless Chromium (npm run example:todo)', function (
     mkdirSync(dirname(screenshotPath), { recursive: true });
     const card = (await page.locator('main').boundingBox())!;
     const height = Math.min(VIEWPORT.height, Math.ceil(card.y + card.height + card.y));
-    await page.screenshot({ path: screenshotPath, animations: 'disabled', caret: 'hide', clip: { x: 0, y: 0, width: VIEWPORT.width, height } });
+    await page.screenshot({
+      path: screenshotPath,
+      animations: 'disabled',
+      caret: 'hide',
+      clip: { x: 0, y: 0, width: VIEWPORT.width, height },
+    });
     await act(page, () => page.click('#logout'));
     expect(await page.isVisible('#auth')).to.equal(true);
     expect(await items(page)).to.deep.equal([]);
     await page.close();
   });
 
-  it('shows bob, on a second origin, none of alice\'s todos; the API refuses them to him too', async () => {
+  it("shows bob, on a second origin, none of alice's todos; the API refuses them to him too", async () => {
     const page = await open(context, otherURL);
     expect(new URL(otherURL).origin).not.to.equal(new URL(serverURL).origin);
     await signUpOrLogIn(page, '#signup', 'bob', 'bob-password');
     expect(await items(page)).to.deep.equal([]);
 
-    const headers = { 'X-Parse-Application-Id': APP_ID, 'X-Parse-Session-Token': (await currentUser(page)).sessionToken };
+    const headers = {
+      'X-Parse-Application-Id': APP_ID,
+      'X-Parse-Session-Token': (await currentUser(page)).sessionToken,
+    };
     for (const id of aliceTodos) {
       const response = await fetch(`${serverURL}/classes/Todo/${id}`, { headers });
       expect(response.status, id).to.equal(404);
@@ -289,28 +330,51 @@ describe('examples/todo in headless Chromium (npm run example:todo)', function (
     expect(await page.textContent('#who')).to.equal('bob');
     await addTodo(page, 'Feed the cat');
     const [cat] = await items(page);
-    await act(page, () => page.setInputFiles(`li[data-id="${cat!.id}"] .image-input`, { name: 'cat.png', mimeType: 'image/png', buffer: pngImage(32, 32) }));
+    await act(page, () =>
+      page.setInputFiles(`li[data-id="${cat!.id}"] .image-input`, {
+        name: 'cat.png',
+        mimeType: 'image/png',
+        buffer: pngImage(32, 32),
+      }),
+    );
     expect(await errorText(page)).to.equal(null);
     expect(await loadedImages(page)).to.deep.equal([32]);
 
     // The SDK avoids preflights (text/plain bodies); a plain fetch with Parse headers needs one.
-    const preflighted = await page.evaluate(async ([url, token]) => {
-      const response = await fetch(`${url}/classes/Todo`, { headers: { 'X-Parse-Application-Id': 'todo', 'X-Parse-Session-Token': token } });
-      return { status: response.status, titles: ((await response.json()) as { results: { title: string }[] }).results.map((t) => t.title) };
-    }, [serverURL, (await currentUser(page)).sessionToken] as const);
+    const preflighted = await page.evaluate(
+      async ([url, token]) => {
+        const response = await fetch(`${url}/classes/Todo`, {
+          headers: { 'X-Parse-Application-Id': 'todo', 'X-Parse-Session-Token': token },
+        });
+        return {
+          status: response.status,
+          titles: ((await response.json()) as { results: { title: string }[] }).results.map((t) => t.title),
+        };
+      },
+      [serverURL, (await currentUser(page)).sessionToken] as const,
+    );
     expect(preflighted).to.deep.equal({ status: 200, titles: ['Feed the cat'] });
     const preflight = await fetch(`${serverURL}/classes/Todo`, {
       method: 'OPTIONS',
-      headers: { Origin: new URL(otherURL).origin, 'Access-Control-Request-Method': 'GET', 'Access-Control-Request-Headers': 'x-parse-application-id,x-parse-session-token' },
+      headers: {
+        Origin: new URL(otherURL).origin,
+        'Access-Control-Request-Method': 'GET',
+        'Access-Control-Request-Headers': 'x-parse-application-id,x-parse-session-token',
+      },
     });
     expect(preflight.status).to.equal(200);
     expect(preflight.headers.get('access-control-allow-origin')).to.equal('*');
-    expect(preflight.headers.get('access-control-allow-headers')).to.match(/X-Parse-Application-Id/).and.match(/X-Parse-Session-Token/);
+    expect(preflight.headers.get('access-control-allow-headers'))
+      .to.match(/X-Parse-Application-Id/)
+      .and.match(/X-Parse-Session-Token/);
 
     await act(page, () => page.click('#logout'));
     await signUpOrLogIn(page, '#login', 'alice', 'alice-password');
     const mine = await items(page);
-    expect(mine.map((t) => [t.title, t.done])).to.deep.equal([['Water the plants', true], ['Buy bread', false]]);
+    expect(mine.map((t) => [t.title, t.done])).to.deep.equal([
+      ['Water the plants', true],
+      ['Buy bread', false],
+    ]);
     expect(await loadedImages(page)).to.deep.equal([64]);
     await page.close();
   });

@@ -14,7 +14,10 @@ import type { Response } from 'supertest';
 import { BackendConfigError, createBackend } from 'plinth';
 import { APP_ID, appHeaders, masterHeaders, startTestBackend, type TestBackend } from '../support/backend.js';
 
-interface User { objectId: string; sessionToken: string }
+interface User {
+  objectId: string;
+  sessionToken: string;
+}
 type Params = Record<string, unknown>;
 type Headers = Record<string, string>;
 
@@ -50,7 +53,13 @@ describe('attack list: permission bypass attempts fail cleanly', () => {
   const BOB_SECRET = 'bob-private-title';
 
   const signUp = async (server: TestBackend, username: string): Promise<User> =>
-    (await server.http.post('/parse/users').set(appHeaders).send({ username, password: `pw-${username}`, email: `${username}@example.com` }).expect(201)).body;
+    (
+      await server.http
+        .post('/parse/users')
+        .set(appHeaders)
+        .send({ username, password: `pw-${username}`, email: `${username}@example.com` })
+        .expect(201)
+    ).body;
   const create = async (className: string, body: Params, headers: Headers): Promise<string> =>
     (await t.http.post(`/parse/classes/${className}`).set(headers).send(body).expect(201)).body.objectId;
   /** GET /classes/:className with JSON-encoded parameters, as ann unless told otherwise. */
@@ -91,7 +100,11 @@ describe('attack list: permission bypass attempts fail cleanly', () => {
         [{ _id: bobDoc }, 105],
       ];
       for (const [where, code] of attempts) expectRefused(await find('Doc', { where }), code, JSON.stringify(where));
-      for (const where of [{ _hashed_password: { $regex: '^\\$2' } }, { _session_token: 'r:x' }, { _failed_login_count: { $exists: true } }]) {
+      for (const where of [
+        { _hashed_password: { $regex: '^\\$2' } },
+        { _session_token: 'r:x' },
+        { _failed_login_count: { $exists: true } },
+      ]) {
         expectRefused(await find('_User', { where }), 105, JSON.stringify(where));
       }
     });
@@ -109,7 +122,17 @@ describe('attack list: permission bypass attempts fail cleanly', () => {
         [{ title: { $notInQuery: { className: 'Doc', where: { _wperm: bob.objectId } } } }, 105],
         [{ title: { $select: { query: { className: 'Doc', where: {} }, key: '_rperm' } } }, 105],
         [{ title: { $dontSelect: { query: { className: 'Doc', where: { ACL: {} } }, key: 'title' } } }, 102],
-        [{ objectId: { $select: { query: { className: '_User', where: { _hashed_password: { $exists: true } } }, key: 'objectId' } } }, 105],
+        [
+          {
+            objectId: {
+              $select: {
+                query: { className: '_User', where: { _hashed_password: { $exists: true } } },
+                key: 'objectId',
+              },
+            },
+          },
+          105,
+        ],
       ];
       for (const [where, code] of attempts) expectRefused(await find('Doc', { where }), code, JSON.stringify(where));
     });
@@ -118,7 +141,9 @@ describe('attack list: permission bypass attempts fail cleanly', () => {
       // A plain `sessionToken` on a _User document is never returned, so a query must not reveal it
       // either: refused (105 or 119), or matching nothing.
       const cid = await signUp(t, 'cid');
-      await db.collection('_User').updateOne({ _id: cid.objectId } as never, { $set: { sessionToken: 'r:planted-token' } });
+      await db
+        .collection('_User')
+        .updateOne({ _id: cid.objectId } as never, { $set: { sessionToken: 'r:planted-token' } });
       for (const where of [{ sessionToken: 'r:planted-token' }, { sessionToken: { $regex: '^r:p' } }]) {
         const res = await find('_User', { where });
         if (res.status === 400) expect([105, 119], JSON.stringify(where)).to.include(res.body.code);
@@ -129,12 +154,14 @@ describe('attack list: permission bypass attempts fail cleanly', () => {
 
   describe('2. sorting on permission, internal and protected fields', () => {
     it('refuses order on _rperm, _wperm and stored secrets (105)', async () => {
-      for (const order of ['_rperm', '-_rperm', '_wperm', '_acl']) expectRefused(await find('Doc', { order }), 105, order);
+      for (const order of ['_rperm', '-_rperm', '_wperm', '_acl'])
+        expectRefused(await find('Doc', { order }), 105, order);
       expectRefused(await find('_User', { order: '_hashed_password' }), 105);
     });
 
     it('refuses order on protected _User fields (119)', async () => {
-      for (const order of ['email', '-email', 'authData.anonymous.id']) expectRefused(await find('_User', { order }), 119, order);
+      for (const order of ['email', '-email', 'authData.anonymous.id'])
+        expectRefused(await find('_User', { order }), 119, order);
     });
 
     it('order=ACL sorts nothing it could reveal: only readable objects come back', async () => {
@@ -159,13 +186,26 @@ describe('attack list: permission bypass attempts fail cleanly', () => {
       ];
       for (const where of attempts) {
         expectRefused(await find('_User', { where }), 119, JSON.stringify(where));
-        expectRefused(await t.http.get('/parse/users').query({ where: JSON.stringify(where) }).set(as(ann)), 119, `/users ${JSON.stringify(where)}`);
+        expectRefused(
+          await t.http
+            .get('/parse/users')
+            .query({ where: JSON.stringify(where) })
+            .set(as(ann)),
+          119,
+          `/users ${JSON.stringify(where)}`,
+        );
       }
     });
 
     it('refuses count=1 with such a where (119)', async () => {
       expectRefused(await find('_User', { where: { email: BOB_EMAIL }, count: 1, limit: 0 }), 119);
-      expectRefused(await t.http.get('/parse/users').query({ count: 1, limit: 0, where: JSON.stringify({ email: { $regex: '^b' } }) }).set(as(ann)), 119);
+      expectRefused(
+        await t.http
+          .get('/parse/users')
+          .query({ count: 1, limit: 0, where: JSON.stringify({ email: { $regex: '^b' } }) })
+          .set(as(ann)),
+        119,
+      );
     });
 
     it('refuses $select, $dontSelect, $inQuery and $notInQuery into _User by email (119)', async () => {
@@ -193,7 +233,13 @@ describe('attack list: permission bypass attempts fail cleanly', () => {
     const ANON_ID = 'anon-secret-id';
     let anon: User;
     before(async () => {
-      anon = (await t.http.post('/parse/users').set(appHeaders).send({ authData: { anonymous: { id: ANON_ID } } }).expect(201)).body;
+      anon = (
+        await t.http
+          .post('/parse/users')
+          .set(appHeaders)
+          .send({ authData: { anonymous: { id: ANON_ID } } })
+          .expect(201)
+      ).body;
     });
 
     it('never returns it to others, through get, find, keys or include', async () => {
@@ -208,7 +254,9 @@ describe('attack list: permission bypass attempts fail cleanly', () => {
       expectNoLeak(included, ANON_ID);
       // The control: the user itself and the master key see it.
       expect((await t.http.get('/parse/users/me').set(as(anon))).body.authData.anonymous.id).to.equal(ANON_ID);
-      expect((await t.http.get(`/parse/users/${anon.objectId}`).set(masterHeaders)).body.authData.anonymous.id).to.equal(ANON_ID);
+      expect(
+        (await t.http.get(`/parse/users/${anon.objectId}`).set(masterHeaders)).body.authData.anonymous.id,
+      ).to.equal(ANON_ID);
     });
 
     it('refuses queries, sorts and sub-queries on it (119)', async () => {
@@ -219,12 +267,28 @@ describe('attack list: permission bypass attempts fail cleanly', () => {
         { order: 'authData.anonymous.id' },
       ];
       for (const params of attempts) expectRefused(await find('_User', params), 119, JSON.stringify(params));
-      expectRefused(await find('Doc', { where: { title: { $select: { query: { className: '_User', where: {} }, key: 'authData' } } } }), 119);
-      expectRefused(await find('Doc', { where: { owner: { $inQuery: { className: '_User', where: { 'authData.anonymous.id': ANON_ID } } } } }), 119);
+      expectRefused(
+        await find('Doc', {
+          where: { title: { $select: { query: { className: '_User', where: {} }, key: 'authData' } } },
+        }),
+        119,
+      );
+      expectRefused(
+        await find('Doc', {
+          where: { owner: { $inQuery: { className: '_User', where: { 'authData.anonymous.id': ANON_ID } } } },
+        }),
+        119,
+      );
     });
 
-    it('refuses linking another user\'s identity to oneself (208)', async () => {
-      expectRefused(await t.http.put(`/parse/users/${ann.objectId}`).set(as(ann)).send({ authData: { anonymous: { id: ANON_ID } } }), 208);
+    it("refuses linking another user's identity to oneself (208)", async () => {
+      expectRefused(
+        await t.http
+          .put(`/parse/users/${ann.objectId}`)
+          .set(as(ann))
+          .send({ authData: { anonymous: { id: ANON_ID } } }),
+        208,
+      );
       expect(await storedUser(ann)).to.not.have.property('_auth_data_anonymous');
     });
   });
@@ -234,19 +298,33 @@ describe('attack list: permission bypass attempts fail cleanly', () => {
     before(async () => {
       // Vault: a class whose CLP leaves get and find to the master key.
       await db.collection('_SCHEMA').insertOne({
-        _id: 'Vault', objectId: 'string', createdAt: 'string', updatedAt: 'string', secret: 'string',
-        _metadata: { class_permissions: { find: {}, get: {}, count: {}, create: {}, update: {}, delete: {}, addField: {} } },
+        _id: 'Vault',
+        objectId: 'string',
+        createdAt: 'string',
+        updatedAt: 'string',
+        secret: 'string',
+        _metadata: {
+          class_permissions: { find: {}, get: {}, count: {}, create: {}, update: {}, delete: {}, addField: {} },
+        },
       } as never);
       const vault = await create('Vault', { secret: 'vault-secret' }, masterHeaders);
       const open = await create('Open', { title: 'open-title' }, as(bob));
-      const hidden = await create('Hidden', { secret: 'hidden-secret', ACL: { [bob.objectId]: { read: true } } }, as(bob));
-      holder = await create('Holder', {
-        open: pointer('Open', open),
-        hidden: pointer('Hidden', hidden),
-        vault: pointer('Vault', vault),
-        user: pointer('_User', bob.objectId),
-        list: [pointer('Hidden', hidden), pointer('Open', open)],
-      }, as(bob));
+      const hidden = await create(
+        'Hidden',
+        { secret: 'hidden-secret', ACL: { [bob.objectId]: { read: true } } },
+        as(bob),
+      );
+      holder = await create(
+        'Holder',
+        {
+          open: pointer('Open', open),
+          hidden: pointer('Hidden', hidden),
+          vault: pointer('Vault', vault),
+          user: pointer('_User', bob.objectId),
+          list: [pointer('Hidden', hidden), pointer('Open', open)],
+        },
+        as(bob),
+      );
     });
 
     /**
@@ -265,9 +343,17 @@ describe('attack list: permission bypass attempts fail cleanly', () => {
       expectNoLeak(res, 'hidden-secret', 'vault-secret', BOB_EMAIL);
     }
 
-    it('keeps a pointer bare when its object\'s ACL or its class\'s CLP excludes the caller', async () => {
-      expectOnlyReadableIncluded(await find('Holder', { include: 'open,hidden,vault,user,list' }), { listIncluded: true });
-      expectOnlyReadableIncluded(await t.http.get(`/parse/classes/Holder/${holder}`).query({ include: 'open,hidden,vault,user,list' }).set(as(ann)), { listIncluded: true });
+    it("keeps a pointer bare when its object's ACL or its class's CLP excludes the caller", async () => {
+      expectOnlyReadableIncluded(await find('Holder', { include: 'open,hidden,vault,user,list' }), {
+        listIncluded: true,
+      });
+      expectOnlyReadableIncluded(
+        await t.http
+          .get(`/parse/classes/Holder/${holder}`)
+          .query({ include: 'open,hidden,vault,user,list' })
+          .set(as(ann)),
+        { listIncluded: true },
+      );
     });
 
     it('does the same for include=* and includeAll', async () => {
@@ -288,15 +374,20 @@ describe('attack list: permission bypass attempts fail cleanly', () => {
       expect(stored.body).to.include({ username: 'bob', email: BOB_EMAIL });
     };
 
-    it('refuses updating or deleting another user with one\'s own session (206), through /users and /classes/_User', async () => {
+    it("refuses updating or deleting another user with one's own session (206), through /users and /classes/_User", async () => {
       expectRefused(await t.http.put(`/parse/users/${bob.objectId}`).set(as(ann)).send({ username: 'pwned' }), 206);
-      expectRefused(await t.http.put(`/parse/classes/_User/${bob.objectId}`).set(as(ann)).send({ email: 'pwned@example.com' }), 206);
+      expectRefused(
+        await t.http.put(`/parse/classes/_User/${bob.objectId}`).set(as(ann)).send({ email: 'pwned@example.com' }),
+        206,
+      );
       expectRefused(await t.http.put(`/parse/users/${bob.objectId}`).set(as(ann)).send({ password: 'pwned' }), 206);
       expectRefused(await t.http.delete(`/parse/users/${bob.objectId}`).set(as(ann)), 206);
       expectRefused(await t.http.delete(`/parse/classes/_User/${bob.objectId}`).set(as(ann)), 206);
       expectRefused(await t.http.put(`/parse/users/${bob.objectId}`).set(appHeaders).send({ username: 'pwned' }), 206);
       await expectBobUntouched();
-      expect((await t.http.post('/parse/login').set(appHeaders).send({ username: 'bob', password: 'pw-bob' })).status).to.equal(200);
+      expect(
+        (await t.http.post('/parse/login').set(appHeaders).send({ username: 'bob', password: 'pw-bob' })).status,
+      ).to.equal(200);
     });
 
     it('refuses the same inside a /batch, each with its own error entry (206)', async () => {
@@ -317,51 +408,108 @@ describe('attack list: permission bypass attempts fail cleanly', () => {
     let admins: string;
     let open: string;
     const membersOf = async (roleId: string) =>
-      (await find('_User', { where: { $relatedTo: { object: pointer('_Role', roleId), key: 'users' } } }, masterHeaders)).body.results as unknown[];
-    const joinRows = async () => (await db.collection('_Join:users:_Role').countDocuments()) + (await db.collection('_Join:roles:_Role').countDocuments());
+      (
+        await find(
+          '_User',
+          { where: { $relatedTo: { object: pointer('_Role', roleId), key: 'users' } } },
+          masterHeaders,
+        )
+      ).body.results as unknown[];
+    const joinRows = async () =>
+      (await db.collection('_Join:users:_Role').countDocuments()) +
+      (await db.collection('_Join:roles:_Role').countDocuments());
 
     before(async () => {
-      admins = (await t.http.post('/parse/roles').set(masterHeaders).send({ name: 'Admins', ACL: { '*': { read: true } } }).expect(201)).body.objectId;
+      admins = (
+        await t.http
+          .post('/parse/roles')
+          .set(masterHeaders)
+          .send({ name: 'Admins', ACL: { '*': { read: true } } })
+          .expect(201)
+      ).body.objectId;
       // A role whose ACL even grants public write: roles stay master-only to write.
-      open = (await t.http.post('/parse/roles').set(masterHeaders).send({ name: 'Open', ACL: { '*': { read: true, write: true } } }).expect(201)).body.objectId;
+      open = (
+        await t.http
+          .post('/parse/roles')
+          .set(masterHeaders)
+          .send({ name: 'Open', ACL: { '*': { read: true, write: true } } })
+          .expect(201)
+      ).body.objectId;
     });
 
     it('refuses reading or writing _Join:users:_Role through /classes (119)', async () => {
       const join = '/parse/classes/_Join:users:_Role';
       expectRefused(await t.http.get(join).set(as(ann)), 119, 'find');
       expectRefused(await t.http.get('/parse/classes/_Join%3Ausers%3A_Role').set(as(ann)), 119, 'find, encoded');
-      expectRefused(await t.http.post(join).set(as(ann)).send({ owningId: admins, relatedId: ann.objectId }), 119, 'create');
+      expectRefused(
+        await t.http.post(join).set(as(ann)).send({ owningId: admins, relatedId: ann.objectId }),
+        119,
+        'create',
+      );
       expectRefused(await t.http.put(`${join}/x`).set(as(ann)).send({ relatedId: ann.objectId }), 119, 'update');
       expectRefused(await t.http.delete(`${join}/x`).set(as(ann)), 119, 'delete');
       expect(await joinRows()).to.equal(0);
     });
 
-    it('refuses a client joining a role through its users relation (119), whatever the role\'s ACL', async () => {
+    it("refuses a client joining a role through its users relation (119), whatever the role's ACL", async () => {
       const join = { users: { __op: 'AddRelation', objects: [pointer('_User', ann.objectId)] } };
       for (const roleId of [admins, open]) {
         expectRefused(await t.http.put(`/parse/roles/${roleId}`).set(as(ann)).send(join), 119, `/roles ${roleId}`);
-        expectRefused(await t.http.put(`/parse/classes/_Role/${roleId}`).set(as(ann)).send(join), 119, `/classes/_Role ${roleId}`);
+        expectRefused(
+          await t.http.put(`/parse/classes/_Role/${roleId}`).set(as(ann)).send(join),
+          119,
+          `/classes/_Role ${roleId}`,
+        );
       }
-      expectRefused(await t.http.put(`/parse/roles/${open}`).set(as(ann)).send({ roles: { __op: 'AddRelation', objects: [pointer('_Role', admins)] } }), 119, 'child role');
+      expectRefused(
+        await t.http
+          .put(`/parse/roles/${open}`)
+          .set(as(ann))
+          .send({ roles: { __op: 'AddRelation', objects: [pointer('_Role', admins)] } }),
+        119,
+        'child role',
+      );
       expect(await membersOf(admins)).to.deep.equal([]);
       expect(await membersOf(open)).to.deep.equal([]);
       expect(await joinRows()).to.equal(0);
     });
 
     it('refuses creating, renaming or deleting a role as a client (119)', async () => {
-      expectRefused(await t.http.post('/parse/roles').set(as(ann)).send({ name: 'Mine', ACL: { [ann.objectId]: { read: true, write: true } } }), 119);
-      expectRefused(await t.http.put(`/parse/roles/${open}`).set(as(ann)).send({ ACL: { [ann.objectId]: { read: true, write: true } } }), 119);
+      expectRefused(
+        await t.http
+          .post('/parse/roles')
+          .set(as(ann))
+          .send({ name: 'Mine', ACL: { [ann.objectId]: { read: true, write: true } } }),
+        119,
+      );
+      expectRefused(
+        await t.http
+          .put(`/parse/roles/${open}`)
+          .set(as(ann))
+          .send({ ACL: { [ann.objectId]: { read: true, write: true } } }),
+        119,
+      );
       expectRefused(await t.http.delete(`/parse/roles/${open}`).set(as(ann)), 119);
       const roles = (await t.http.get('/parse/roles').set(masterHeaders)).body.results;
       expect(roles.map((r: { name: string }) => r.name).sort()).to.deep.equal(['Admins', 'Open']);
-      expect(roles.find((r: { name: string }) => r.name === 'Open').ACL).to.deep.equal({ '*': { read: true, write: true } });
+      expect(roles.find((r: { name: string }) => r.name === 'Open').ACL).to.deep.equal({
+        '*': { read: true, write: true },
+      });
     });
 
     it('refuses the same inside a /batch', async () => {
       const res = await batch({
         requests: [
-          { method: 'PUT', path: `/parse/roles/${admins}`, body: { users: { __op: 'AddRelation', objects: [pointer('_User', ann.objectId)] } } },
-          { method: 'POST', path: '/parse/classes/_Join:users:_Role', body: { owningId: admins, relatedId: ann.objectId } },
+          {
+            method: 'PUT',
+            path: `/parse/roles/${admins}`,
+            body: { users: { __op: 'AddRelation', objects: [pointer('_User', ann.objectId)] } },
+          },
+          {
+            method: 'POST',
+            path: '/parse/classes/_Join:users:_Role',
+            body: { owningId: admins, relatedId: ann.objectId },
+          },
         ],
       });
       expect(res.body.map((r: { error?: { code: number } }) => r.error?.code)).to.deep.equal([119, 119]);
@@ -380,27 +528,45 @@ describe('attack list: permission bypass attempts fail cleanly', () => {
       { method: 'POST', path: '/parse/roles', body: { name: 'Sneaky', ACL: {} } },
       { method: 'POST', path: '/parse/classes/Doc', body: { title: 'pwned', _rperm: ['*'] } },
     ];
-    const titles = async () => (await find('Doc', { order: 'title' }, masterHeaders)).body.results.map((d: { title: string }) => d.title);
+    const titles = async () =>
+      (await find('Doc', { order: 'title' }, masterHeaders)).body.results.map((d: { title: string }) => d.title);
     const expectNothingForbiddenLanded = async () => {
       expect((await t.http.get(`/parse/classes/Doc/${bobDoc}`).set(masterHeaders)).body.title).to.equal(BOB_SECRET);
       expect((await t.http.get(`/parse/users/${bob.objectId}`).set(masterHeaders)).body.username).to.equal('bob');
-      expect((await t.http.get('/parse/roles').query({ where: JSON.stringify({ name: 'Sneaky' }) }).set(masterHeaders)).body.results).to.deep.equal([]);
+      expect(
+        (
+          await t.http
+            .get('/parse/roles')
+            .query({ where: JSON.stringify({ name: 'Sneaky' }) })
+            .set(masterHeaders)
+        ).body.results,
+      ).to.deep.equal([]);
       expect(await titles()).to.not.include('pwned');
     };
 
     it('runs the allowed writes and answers each forbidden one with its own error', async () => {
-      const annDoc = await create('Doc', { title: 'batch-mine', ACL: { [ann.objectId]: { read: true, write: true } } }, as(ann));
+      const annDoc = await create(
+        'Doc',
+        { title: 'batch-mine', ACL: { [ann.objectId]: { read: true, write: true } } },
+        as(ann),
+      );
       const res = await batch({ requests: mixed(annDoc) });
       expect(res.status).to.equal(200);
       expect(res.body[0].success.objectId).to.be.a('string');
       expect(res.body[1].success.updatedAt).to.be.a('string');
-      expect(res.body.slice(2).map((r: { error?: { code: number } }) => r.error?.code)).to.deep.equal([101, 101, 206, 119, 105]);
+      expect(res.body.slice(2).map((r: { error?: { code: number } }) => r.error?.code)).to.deep.equal([
+        101, 101, 206, 119, 105,
+      ]);
       expect(await titles()).to.include.members(['batch-created', 'batch-edited']);
       await expectNothingForbiddenLanded();
     });
 
     it('with transaction: true, answers the first refusal and rolls everything back', async () => {
-      const annDoc = await create('Doc', { title: 'tx-mine', ACL: { [ann.objectId]: { read: true, write: true } } }, as(ann));
+      const annDoc = await create(
+        'Doc',
+        { title: 'tx-mine', ACL: { [ann.objectId]: { read: true, write: true } } },
+        as(ann),
+      );
       const before = await titles();
       const res = await batch({ transaction: true, requests: mixed(annDoc) });
       expectRefused(res, 101);
@@ -425,7 +591,9 @@ describe('attack list: permission bypass attempts fail cleanly', () => {
       const wrongAppId = await t.http.get('/parse/users/me').set(onOther);
       expect(wrongAppId.status).to.equal(403);
       expect(wrongAppId.body).to.deep.equal({ error: 'unauthorized' });
-      expect((await t.http.get('/parse/users/me').set({ ...onOther, 'X-Parse-Application-Id': APP_ID })).body.objectId).to.equal(ann.objectId);
+      expect(
+        (await t.http.get('/parse/users/me').set({ ...onOther, 'X-Parse-Application-Id': APP_ID })).body.objectId,
+      ).to.equal(ann.objectId);
     });
 
     it('refuses a forged r: token on reads and writes (209), and writes nothing', async () => {
@@ -433,7 +601,10 @@ describe('attack list: permission bypass attempts fail cleanly', () => {
       expectRefused(await t.http.get('/parse/users/me').set(forged), 209);
       expectRefused(await find('Doc', {}, forged), 209);
       expectRefused(await t.http.post('/parse/classes/Doc').set(forged).send({ title: 'forged' }), 209);
-      expectRefused(await t.http.put(`/parse/classes/Doc/${bobDoc}`).set(withToken('r:')).send({ title: 'forged' }), 209);
+      expectRefused(
+        await t.http.put(`/parse/classes/Doc/${bobDoc}`).set(withToken('r:')).send({ title: 'forged' }),
+        209,
+      );
       expect(await db.collection('Doc').countDocuments({ title: 'forged' })).to.equal(0);
     });
   });
@@ -449,15 +620,33 @@ describe('attack list: permission bypass attempts fail cleanly', () => {
     it('refuses them as objectIds without allowCustomObjectId (105)', async () => {
       for (const objectId of PRINCIPALS) {
         expectRefused(await t.http.post('/parse/classes/Thing').set(as(ann)).send({ objectId }), 105, objectId);
-        expectRefused(await t.http.post('/parse/users').set(appHeaders).send({ objectId, username: `u-${objectId}`, password: 'pw' }), 105, objectId);
+        expectRefused(
+          await t.http
+            .post('/parse/users')
+            .set(appHeaders)
+            .send({ objectId, username: `u-${objectId}`, password: 'pw' }),
+          105,
+          objectId,
+        );
       }
     });
 
     it('refuses them with allowCustomObjectId, to clients and the master key alike (105)', async () => {
       for (const objectId of PRINCIPALS) {
         expectRefused(await custom.http.post('/parse/classes/Thing').set(appHeaders).send({ objectId }), 105, objectId);
-        expectRefused(await custom.http.post('/parse/classes/Thing').set(masterHeaders).send({ objectId }), 105, objectId);
-        expectRefused(await custom.http.post('/parse/users').set(appHeaders).send({ objectId, username: `u-${objectId}`, password: 'pw' }), 105, objectId);
+        expectRefused(
+          await custom.http.post('/parse/classes/Thing').set(masterHeaders).send({ objectId }),
+          105,
+          objectId,
+        );
+        expectRefused(
+          await custom.http
+            .post('/parse/users')
+            .set(appHeaders)
+            .send({ objectId, username: `u-${objectId}`, password: 'pw' }),
+          105,
+          objectId,
+        );
       }
       const customDb = await custom.db();
       expect(await customDb.collection('Thing').countDocuments()).to.equal(0);
@@ -492,21 +681,47 @@ describe('attack list: permission bypass attempts fail cleanly', () => {
     ];
 
     it('refuses them on create and update of an object (105), and stores nothing', async () => {
-      const own = await create('Doc', { title: 'internal-own', ACL: { [ann.objectId]: { read: true, write: true } } }, as(ann));
+      const own = await create(
+        'Doc',
+        { title: 'internal-own', ACL: { [ann.objectId]: { read: true, write: true } } },
+        as(ann),
+      );
       const before = await db.collection('Doc').findOne({ _id: own } as never);
       for (const body of INTERNAL) {
-        expectRefused(await t.http.post('/parse/classes/Doc').set(as(ann)).send({ title: 'internal-new', ...body }), 105, `create ${JSON.stringify(body)}`);
-        expectRefused(await t.http.put(`/parse/classes/Doc/${own}`).set(as(ann)).send(body), 105, `update ${JSON.stringify(body)}`);
+        expectRefused(
+          await t.http
+            .post('/parse/classes/Doc')
+            .set(as(ann))
+            .send({ title: 'internal-new', ...body }),
+          105,
+          `create ${JSON.stringify(body)}`,
+        );
+        expectRefused(
+          await t.http.put(`/parse/classes/Doc/${own}`).set(as(ann)).send(body),
+          105,
+          `update ${JSON.stringify(body)}`,
+        );
       }
       expect(await db.collection('Doc').countDocuments({ title: 'internal-new' })).to.equal(0);
       expect(await db.collection('Doc').findOne({ _id: own } as never)).to.deep.equal(before);
     });
 
-    it('refuses them on sign-up and on one\'s own user (105), and stores nothing', async () => {
+    it("refuses them on sign-up and on one's own user (105), and stores nothing", async () => {
       const before = await storedUser(ann);
       for (const body of INTERNAL) {
-        expectRefused(await t.http.post('/parse/users').set(appHeaders).send({ username: 'internal-new', password: 'pw', ...body }), 105, `sign-up ${JSON.stringify(body)}`);
-        expectRefused(await t.http.put(`/parse/users/${ann.objectId}`).set(as(ann)).send(body), 105, `update ${JSON.stringify(body)}`);
+        expectRefused(
+          await t.http
+            .post('/parse/users')
+            .set(appHeaders)
+            .send({ username: 'internal-new', password: 'pw', ...body }),
+          105,
+          `sign-up ${JSON.stringify(body)}`,
+        );
+        expectRefused(
+          await t.http.put(`/parse/users/${ann.objectId}`).set(as(ann)).send(body),
+          105,
+          `update ${JSON.stringify(body)}`,
+        );
       }
       expect(await db.collection('_User').countDocuments({ username: 'internal-new' })).to.equal(0);
       expect(await storedUser(ann)).to.deep.equal(before);
@@ -514,17 +729,29 @@ describe('attack list: permission bypass attempts fail cleanly', () => {
 
     it('refuses emailVerified from a client (119), and stores nothing', async () => {
       expectRefused(await t.http.put(`/parse/users/${ann.objectId}`).set(as(ann)).send({ emailVerified: true }), 119);
-      expectRefused(await t.http.post('/parse/users').set(appHeaders).send({ username: 'verified-new', password: 'pw', email: 'v@example.com', emailVerified: true }), 119);
+      expectRefused(
+        await t.http
+          .post('/parse/users')
+          .set(appHeaders)
+          .send({ username: 'verified-new', password: 'pw', email: 'v@example.com', emailVerified: true }),
+        119,
+      );
       expect(await storedUser(ann)).to.not.have.property('emailVerified');
       expect(await db.collection('_User').countDocuments({ username: 'verified-new' })).to.equal(0);
     });
 
-    it('refuses sessionToken in a user\'s body, and stores nothing', async () => {
+    it("refuses sessionToken in a user's body, and stores nothing", async () => {
       // Any refusal code will do (105 as for the other internal fields, or 119); a silent 200 will not.
-      const update = await t.http.put(`/parse/users/${ann.objectId}`).set(as(ann)).send({ sessionToken: 'r:chosen-by-client' });
+      const update = await t.http
+        .put(`/parse/users/${ann.objectId}`)
+        .set(as(ann))
+        .send({ sessionToken: 'r:chosen-by-client' });
       expect(update.status, JSON.stringify(update.body)).to.equal(400);
       expect([105, 119]).to.include(update.body.code);
-      const signUpRes = await t.http.post('/parse/users').set(appHeaders).send({ username: 'token-new', password: 'pw', sessionToken: 'r:chosen-by-client' });
+      const signUpRes = await t.http
+        .post('/parse/users')
+        .set(appHeaders)
+        .send({ username: 'token-new', password: 'pw', sessionToken: 'r:chosen-by-client' });
       expect(signUpRes.status, JSON.stringify(signUpRes.body)).to.equal(400);
       expect([105, 119]).to.include(signUpRes.body.code);
       expect(await storedUser(ann)).to.not.have.any.keys('sessionToken', '_session_token');
@@ -552,7 +779,9 @@ describe('attack list: permission bypass attempts fail cleanly', () => {
     });
 
     it('refuses it inside a /batch too', async () => {
-      const res = await batch({ requests: [{ method: 'GET', path: '/parse/aggregate/Doc', body: { pipeline: [{ $match: {} }] } }] });
+      const res = await batch({
+        requests: [{ method: 'GET', path: '/parse/aggregate/Doc', body: { pipeline: [{ $match: {} }] } }],
+      });
       expect(res.body).to.deep.equal([{ error: { error: 'unauthorized: master key is required' } }]);
     });
   });
@@ -570,7 +799,13 @@ describe('attack list: permission bypass attempts fail cleanly', () => {
       expectRefused(await t.http.put('/parse/sessions/me').set(as(ann)).send(toBob), 108);
       expectRefused(await t.http.put(`/parse/sessions/${session.objectId}`).set(as(ann)).send(toBob), 108);
       expectRefused(await t.http.put(`/parse/classes/_Session/${session.objectId}`).set(as(ann)).send(toBob), 119);
-      expectRefused(await t.http.post('/parse/classes/_Session').set(as(ann)).send({ ...toBob, sessionToken: 'r:minted' }), 119);
+      expectRefused(
+        await t.http
+          .post('/parse/classes/_Session')
+          .set(as(ann))
+          .send({ ...toBob, sessionToken: 'r:minted' }),
+        119,
+      );
       expectRefused(await t.http.post('/parse/sessions').set(as(ann)).send(toBob), 108);
       expect((await t.http.get('/parse/users/me').set(as(ann))).body.objectId).to.equal(ann.objectId);
       const stored = await db.collection('_Session').findOne({ _id: session.objectId } as never);
@@ -578,12 +813,15 @@ describe('attack list: permission bypass attempts fail cleanly', () => {
       expectRefused(await t.http.get('/parse/users/me').set(withToken('r:minted')), 209);
     });
 
-    it('keeps other users\' sessions out of reach (101), and lists only one\'s own', async () => {
+    it("keeps other users' sessions out of reach (101), and lists only one's own", async () => {
       const bobSession = (await t.http.get('/parse/sessions/me').set(as(bob))).body.objectId as string;
       expectRefused(await t.http.get(`/parse/sessions/${bobSession}`).set(as(ann)), 101);
       expectRefused(await t.http.get(`/parse/classes/_Session/${bobSession}`).set(as(ann)), 101);
       expectRefused(await t.http.delete(`/parse/sessions/${bobSession}`).set(as(ann)), 101);
-      const listed = await t.http.get('/parse/sessions').query({ where: JSON.stringify({ user: pointer('_User', bob.objectId) }) }).set(as(ann));
+      const listed = await t.http
+        .get('/parse/sessions')
+        .query({ where: JSON.stringify({ user: pointer('_User', bob.objectId) }) })
+        .set(as(ann));
       expect(listed.body.results.map((s: { objectId: string }) => s.objectId)).to.not.include(bobSession);
       expect((await t.http.get('/parse/users/me').set(as(bob))).body.objectId).to.equal(bob.objectId);
     });
@@ -631,18 +869,41 @@ describe('attack list: permission bypass attempts fail cleanly', () => {
 
     before(async () => {
       // A pending password reset and email verification: what an attacker would take over the account with.
-      await db.collection('_User').updateOne({ _id: bob.objectId } as never, { $set: { _perishable_token: RESET_TOKEN, _email_verify_token: VERIFY_TOKEN } });
+      await db
+        .collection('_User')
+        .updateOne({ _id: bob.objectId } as never, {
+          $set: { _perishable_token: RESET_TOKEN, _email_verify_token: VERIFY_TOKEN },
+        });
       bobHash = (await storedUser(bob))._hashed_password as string;
       expect(bobHash).to.match(/^\$2/);
-      storedSessionToken = (await db.collection('_Session').findOne({ _p_user: `_User$${bob.objectId}` }))!._session_token as string;
+      storedSessionToken = (await db.collection('_Session').findOne({ _p_user: `_User$${bob.objectId}` }))!
+        ._session_token as string;
     });
 
     it('refuses the reported attack: a $lookup into _User inside a $facet (119, no hash)', async () => {
-      const pipeline = [{ $limit: 1 }, { $facet: { a: [{ $lookup: { from: '_User', pipeline: [{ $project: { _perishable_token: 1, _hashed_password: 1 } }], as: 'u' } }] } }];
+      const pipeline = [
+        { $limit: 1 },
+        {
+          $facet: {
+            a: [
+              {
+                $lookup: {
+                  from: '_User',
+                  pipeline: [{ $project: { _perishable_token: 1, _hashed_password: 1 } }],
+                  as: 'u',
+                },
+              },
+            ],
+          },
+        },
+      ];
       expectForbidden(await aggregate('Doc', { pipeline }), 'reported attack');
       // The same sent as the JS SDK sends it (POST with _method GET and the key in the body).
       const body = { _method: 'GET', _ApplicationId: APP_ID, _MasterKey: READ_ONLY_KEY, pipeline };
-      expectForbidden(await t.http.post('/parse/aggregate/Doc').set('Content-Type', 'text/plain').send(JSON.stringify(body)), 'body form');
+      expectForbidden(
+        await t.http.post('/parse/aggregate/Doc').set('Content-Type', 'text/plain').send(JSON.stringify(body)),
+        'body form',
+      );
     });
 
     it('refuses every stage that reads another collection, at the top and nested', async () => {
@@ -650,23 +911,52 @@ describe('attack list: permission bypass attempts fail cleanly', () => {
       const reads: Params[] = [
         { $unionWith: '_User' },
         { $unionWith: { coll: '_User', pipeline: [{ $project: { _hashed_password: 1 } }] } },
-        { $graphLookup: { from: '_User', startWith: 'bob', connectFromField: 'username', connectToField: 'username', as: 'g' } },
+        {
+          $graphLookup: {
+            from: '_User',
+            startWith: 'bob',
+            connectFromField: 'username',
+            connectToField: 'username',
+            as: 'g',
+          },
+        },
         lookupForm,
         { $lookup: { from: '_Session', pipeline: [], as: 's' } },
         { $lookup: { from: 'Doc', pipeline: [], as: 'same' } },
       ];
       for (const stage of reads) {
         expectForbidden(await aggregate('Doc', { pipeline: [stage] }), `top ${JSON.stringify(stage)}`);
-        expectForbidden(await aggregate('Doc', { pipeline: [{ $limit: 1 }, { $facet: { a: [stage] } }] }), `in $facet ${JSON.stringify(stage)}`);
+        expectForbidden(
+          await aggregate('Doc', { pipeline: [{ $limit: 1 }, { $facet: { a: [stage] } }] }),
+          `in $facet ${JSON.stringify(stage)}`,
+        );
       }
       // The object form of a pipeline, and a stage name without its `$`.
       expectForbidden(await aggregate('Doc', { pipeline: { facet: { a: [lookupForm] } } }), 'object form');
     });
 
     it('checks pipelines nested three and more levels deep, and bounds the nesting', async () => {
-      const deepRead = { $unionWith: { coll: 'Doc', pipeline: [{ $lookup: { from: 'Doc', pipeline: [{ $facet: { c: [{ $lookup: { from: '_User', pipeline: [], as: 'u' } }] } }], as: 'l' } }] } };
-      expectForbidden(await aggregate('Doc', { pipeline: [{ $facet: { a: [deepRead] } }] }), 'lookup in facet in lookup in unionWith');
-      const deepField = { $facet: { a: [{ $facet: { b: [{ $facet: { c: [{ $project: { h: '$_hashed_password' } }] } }] } }] } };
+      const deepRead = {
+        $unionWith: {
+          coll: 'Doc',
+          pipeline: [
+            {
+              $lookup: {
+                from: 'Doc',
+                pipeline: [{ $facet: { c: [{ $lookup: { from: '_User', pipeline: [], as: 'u' } }] } }],
+                as: 'l',
+              },
+            },
+          ],
+        },
+      };
+      expectForbidden(
+        await aggregate('Doc', { pipeline: [{ $facet: { a: [deepRead] } }] }),
+        'lookup in facet in lookup in unionWith',
+      );
+      const deepField = {
+        $facet: { a: [{ $facet: { b: [{ $facet: { c: [{ $project: { h: '$_hashed_password' } }] } }] } }] },
+      };
       expectForbidden(await aggregate('_User', { pipeline: [deepField] }), 'field in facet in facet in facet');
       // Past a sane depth the pipeline is refused as a bad query, for every key, before the database sees it.
       let nested: Params = { $match: {} };
@@ -678,8 +968,12 @@ describe('attack list: permission bypass attempts fail cleanly', () => {
       }
       let absurd: Params = { $match: {} };
       for (let i = 0; i < 500; i++) absurd = { $facet: { f: [absurd] } };
-      const res = await t.http.post('/parse/aggregate/Doc').set('Content-Type', 'text/plain')
-        .send(JSON.stringify({ _method: 'GET', _ApplicationId: APP_ID, _MasterKey: READ_ONLY_KEY, pipeline: [absurd] }));
+      const res = await t.http
+        .post('/parse/aggregate/Doc')
+        .set('Content-Type', 'text/plain')
+        .send(
+          JSON.stringify({ _method: 'GET', _ApplicationId: APP_ID, _MasterKey: READ_ONLY_KEY, pipeline: [absurd] }),
+        );
       expect(res.status, JSON.stringify(res.body)).to.equal(400);
       expect([102, 107, 119]).to.include(res.body.code);
     });
@@ -705,9 +999,13 @@ describe('attack list: permission bypass attempts fail cleanly', () => {
         ['Doc', [{ $out: 'Stolen' }]],
         ['Doc', [{ $facet: { a: [{ $merge: { into: 'Stolen' } }] } }]],
       ];
-      for (const [className, pipeline] of attempts) expectForbidden(await aggregate(className, { pipeline }), `${className} ${JSON.stringify(pipeline)}`);
+      for (const [className, pipeline] of attempts)
+        expectForbidden(await aggregate(className, { pipeline }), `${className} ${JSON.stringify(pipeline)}`);
       expectForbidden(await aggregate('_Session', { distinct: 'sessionToken' }), 'distinct sessionToken');
-      expectForbidden(await aggregate('_User', { distinct: 'username', where: { _perishable_token: RESET_TOKEN } }), 'distinct where');
+      expectForbidden(
+        await aggregate('_User', { distinct: 'username', where: { _perishable_token: RESET_TOKEN } }),
+        'distinct where',
+      );
       expect(await db.listCollections({ name: 'Stolen' }).toArray()).to.deep.equal([]);
     });
 
@@ -718,7 +1016,14 @@ describe('attack list: permission bypass attempts fail cleanly', () => {
         [{ $project: { kv: { $objectToArray: '$$ROOT' } } }],
         [{ $replaceRoot: { newRoot: { doc: '$$ROOT' } } }],
         // A name the checks cannot see: computed, so only the view stands in the way.
-        [{ $project: { username: 1, h: { $getField: { field: { $concat: ['_hashed', '_password'] }, input: '$$ROOT' } } } }],
+        [
+          {
+            $project: {
+              username: 1,
+              h: { $getField: { field: { $concat: ['_hashed', '_password'] }, input: '$$ROOT' } },
+            },
+          },
+        ],
       ];
       for (const pipeline of pipelines) {
         const res = await aggregate('_User', { pipeline });
@@ -732,10 +1037,21 @@ describe('attack list: permission bypass attempts fail cleanly', () => {
     });
 
     it('still runs ordinary pipelines and distinct on the class itself', async () => {
-      const grouped = await aggregate('Doc', { pipeline: [{ $match: { title: { $exists: true } } }, { $group: { _id: '$title', n: { $sum: 1 } } }, { $sort: { _id: 1 } }] });
+      const grouped = await aggregate('Doc', {
+        pipeline: [
+          { $match: { title: { $exists: true } } },
+          { $group: { _id: '$title', n: { $sum: 1 } } },
+          { $sort: { _id: 1 } },
+        ],
+      });
       expect(grouped.status, JSON.stringify(grouped.body)).to.equal(200);
-      expect(grouped.body.results.map((r: { objectId: string }) => r.objectId)).to.include.members(['ann-own', BOB_SECRET]);
-      const projected = await aggregate('_User', { pipeline: [{ $match: { username: 'bob' } }, { $project: { username: 1, createdAt: 1, email: 1 } }] });
+      expect(grouped.body.results.map((r: { objectId: string }) => r.objectId)).to.include.members([
+        'ann-own',
+        BOB_SECRET,
+      ]);
+      const projected = await aggregate('_User', {
+        pipeline: [{ $match: { username: 'bob' } }, { $project: { username: 1, createdAt: 1, email: 1 } }],
+      });
       expect(projected.body.results).to.have.length(1);
       expect(projected.body.results[0]).to.include({ objectId: bob.objectId, username: 'bob', email: BOB_EMAIL });
       expect(projected.body.results[0].createdAt).to.be.a('string');
@@ -744,19 +1060,60 @@ describe('attack list: permission bypass attempts fail cleanly', () => {
       expect((await aggregate('Doc', { distinct: 'title' })).body.results).to.include(BOB_SECRET);
     });
 
-    it('leaves the full master key free to read other classes (parse-server\'s behaviour), never to write', async () => {
-      const joined = await aggregate('Doc', { pipeline: [{ $match: { title: BOB_SECRET } }, { $lookup: { from: '_User', localField: 'title', foreignField: 'username', as: 'u' } }] }, masterHeaders);
+    it("leaves the full master key free to read other classes (parse-server's behaviour), never to write", async () => {
+      const joined = await aggregate(
+        'Doc',
+        {
+          pipeline: [
+            { $match: { title: BOB_SECRET } },
+            { $lookup: { from: '_User', localField: 'title', foreignField: 'username', as: 'u' } },
+          ],
+        },
+        masterHeaders,
+      );
       expect(joined.status, JSON.stringify(joined.body)).to.equal(200);
       expect(joined.body.results).to.have.length(1);
       expect(joined.body.results[0].u).to.deep.equal([]);
-      const users = await aggregate('Doc', { pipeline: [{ $limit: 1 }, { $lookup: { from: '_User', pipeline: [{ $match: { username: 'bob' } }, { $project: { username: 1 } }], as: 'u' } }] }, masterHeaders);
+      const users = await aggregate(
+        'Doc',
+        {
+          pipeline: [
+            { $limit: 1 },
+            {
+              $lookup: {
+                from: '_User',
+                pipeline: [{ $match: { username: 'bob' } }, { $project: { username: 1 } }],
+                as: 'u',
+              },
+            },
+          ],
+        },
+        masterHeaders,
+      );
       expect(users.status, JSON.stringify(users.body)).to.equal(200);
       expect(users.body.results[0].u).to.deep.equal([{ _id: bob.objectId, username: 'bob' }]);
-      const union = await aggregate('Doc', { pipeline: [{ $project: { title: 1 } }, { $unionWith: { coll: '_User', pipeline: [{ $project: { username: 1 } }] } }] }, masterHeaders);
+      const union = await aggregate(
+        'Doc',
+        {
+          pipeline: [
+            { $project: { title: 1 } },
+            { $unionWith: { coll: '_User', pipeline: [{ $project: { username: 1 } }] } },
+          ],
+        },
+        masterHeaders,
+      );
       expect(union.body.results.map((r: Params) => r.username ?? r.title)).to.include.members(['bob', BOB_SECRET]);
       for (const stage of [{ $out: 'Stolen' }, { $merge: { into: 'Stolen' } }]) {
         expectRefused(await aggregate('Doc', { pipeline: [stage] }, masterHeaders), 102, JSON.stringify(stage));
-        expectRefused(await aggregate('Doc', { pipeline: [{ $lookup: { from: 'Doc', pipeline: [stage], as: 'x' } }] }, masterHeaders), 102, JSON.stringify(stage));
+        expectRefused(
+          await aggregate(
+            'Doc',
+            { pipeline: [{ $lookup: { from: 'Doc', pipeline: [stage], as: 'x' } }] },
+            masterHeaders,
+          ),
+          102,
+          JSON.stringify(stage),
+        );
       }
       expect(await db.listCollections({ name: 'Stolen' }).toArray()).to.deep.equal([]);
     });
@@ -767,7 +1124,8 @@ describe('attack list: requests that ask for too much are bounded', () => {
   let t: TestBackend;
   const big = 'x'.repeat(10 * 1024 * 1024);
   let bigId: string;
-  const clientBatch = (server: TestBackend, requests: Params[], headers: Headers = appHeaders) => server.http.post('/parse/batch').set(headers).send({ requests });
+  const clientBatch = (server: TestBackend, requests: Params[], headers: Headers = appHeaders) =>
+    server.http.post('/parse/batch').set(headers).send({ requests });
   const reads = (count: number, path: string) => Array.from({ length: count }, () => ({ method: 'GET', path }));
 
   before(async () => {
@@ -795,7 +1153,11 @@ describe('attack list: requests that ask for too much are bounded', () => {
     it('a single find is bounded, and asking for fewer keys gets the answer', async () => {
       const small = await startTestBackend({ maxResponseSize: '2mb' });
       try {
-        const objects = Array.from({ length: 8 }, (_, i) => ({ method: 'POST', path: '/parse/classes/Page', body: { i, text: 'y'.repeat(512 * 1024) } }));
+        const objects = Array.from({ length: 8 }, (_, i) => ({
+          method: 'POST',
+          path: '/parse/classes/Page',
+          body: { i, text: 'y'.repeat(512 * 1024) },
+        }));
         await clientBatch(small, objects).expect(200);
         expectRefused(await small.http.get('/parse/classes/Page').set(appHeaders), 116);
         const slim = await small.http.get('/parse/classes/Page').query({ keys: 'i' }).set(appHeaders);
@@ -809,8 +1171,18 @@ describe('attack list: requests that ask for too much are bounded', () => {
     it('includes count against the same budget', async () => {
       const small = await startTestBackend({ maxResponseSize: '2mb' });
       try {
-        const target = (await small.http.post('/parse/classes/Page').set(appHeaders).send({ text: 'y'.repeat(2560 * 1024) }).expect(201)).body.objectId;
-        await small.http.post('/parse/classes/Ref').set(appHeaders).send({ page: pointer('Page', target) }).expect(201);
+        const target = (
+          await small.http
+            .post('/parse/classes/Page')
+            .set(appHeaders)
+            .send({ text: 'y'.repeat(2560 * 1024) })
+            .expect(201)
+        ).body.objectId;
+        await small.http
+          .post('/parse/classes/Ref')
+          .set(appHeaders)
+          .send({ page: pointer('Page', target) })
+          .expect(201);
         expect((await small.http.get('/parse/classes/Ref').set(appHeaders)).status).to.equal(200);
         expectRefused(await small.http.get('/parse/classes/Ref').query({ include: 'page' }).set(appHeaders), 116);
       } finally {
@@ -821,7 +1193,11 @@ describe('attack list: requests that ask for too much are bounded', () => {
     it('maxResponseSize: -1 switches the budget off', async () => {
       const open = await startTestBackend({ maxResponseSize: -1 });
       try {
-        const objects = Array.from({ length: 3 }, () => ({ method: 'POST', path: '/parse/classes/Page', body: { text: 'y'.repeat(1024 * 1024) } }));
+        const objects = Array.from({ length: 3 }, () => ({
+          method: 'POST',
+          path: '/parse/classes/Page',
+          body: { text: 'y'.repeat(1024 * 1024) },
+        }));
         await clientBatch(open, objects).expect(200);
         expect((await open.http.get('/parse/classes/Page').set(appHeaders)).body.results).to.have.length(3);
       } finally {
@@ -883,23 +1259,37 @@ describe('attack list: requests that ask for too much are bounded', () => {
     it('allowRegex: false refuses $regex (and regex $all) for clients, not for the master key', async () => {
       const strict = await startTestBackend({ requestComplexity: { allowRegex: false } });
       try {
-        await strict.http.post('/parse/classes/Deep').set(appHeaders).send({ title: 'abc', tags: ['abc'] }).expect(201);
+        await strict.http
+          .post('/parse/classes/Deep')
+          .set(appHeaders)
+          .send({ title: 'abc', tags: ['abc'] })
+          .expect(201);
         const regex = await get(strict, { where: { title: { $regex: '^a' } } });
         expectRefused(regex, 102);
         expect(regex.body.error).to.equal('$regex operator is not allowed');
         expectRefused(await get(strict, { where: { tags: { $all: [{ $regex: '^a' }] } } }), 102);
-        expect((await get(strict, { where: { title: { $regex: '^a' } } }, masterHeaders)).body.results).to.have.length(1);
+        expect((await get(strict, { where: { title: { $regex: '^a' } } }, masterHeaders)).body.results).to.have.length(
+          1,
+        );
       } finally {
         await strict.close();
       }
     });
 
     it('subqueryLimit caps what a sub-query reads; bounds are configurable and -1 switches one off', async () => {
-      const tuned = await startTestBackend({ requestComplexity: { subqueryLimit: 2, batchRequestLimit: -1, queryDepth: 1 } });
+      const tuned = await startTestBackend({
+        requestComplexity: { subqueryLimit: 2, batchRequestLimit: -1, queryDepth: 1 },
+      });
       try {
-        const five = Array.from({ length: 5 }, (_, n) => ({ method: 'POST', path: '/parse/classes/Deep', body: { n } }));
+        const five = Array.from({ length: 5 }, (_, n) => ({
+          method: 'POST',
+          path: '/parse/classes/Deep',
+          body: { n },
+        }));
         await clientBatch(tuned, five).expect(200);
-        const inQuery = await get(tuned, { where: { objectId: { $select: { query: { className: 'Deep', where: {} }, key: 'objectId' } } } });
+        const inQuery = await get(tuned, {
+          where: { objectId: { $select: { query: { className: 'Deep', where: {} }, key: 'objectId' } } },
+        });
         expect(inQuery.body.results).to.have.length(2);
         expect((await clientBatch(tuned, reads(150, '/parse/classes/Deep'))).status).to.equal(200);
         expectRefused(await get(tuned, { where: nestedOr(2) }), 102);
@@ -909,11 +1299,33 @@ describe('attack list: requests that ask for too much are bounded', () => {
     });
 
     it('bad requestComplexity values are refused when the backend is created', () => {
-      const bad = [{ batchRequestLimit: 0 }, { includeDepth: 1.5 }, { queryDepth: -2 }, { allowRegex: 'no' }, { unknown: 1 }];
+      const bad = [
+        { batchRequestLimit: 0 },
+        { includeDepth: 1.5 },
+        { queryDepth: -2 },
+        { allowRegex: 'no' },
+        { unknown: 1 },
+      ];
       for (const requestComplexity of bad) {
-        expect(() => createBackend({ appId: APP_ID, masterKey: 'mk', databaseURI: 'mongodb://127.0.0.1:1/x', requestComplexity } as never), JSON.stringify(requestComplexity)).to.throw(BackendConfigError, /requestComplexity/);
+        expect(
+          () =>
+            createBackend({
+              appId: APP_ID,
+              masterKey: 'mk',
+              databaseURI: 'mongodb://127.0.0.1:1/x',
+              requestComplexity,
+            } as never),
+          JSON.stringify(requestComplexity),
+        ).to.throw(BackendConfigError, /requestComplexity/);
       }
-      expect(() => createBackend({ appId: APP_ID, masterKey: 'mk', databaseURI: 'mongodb://127.0.0.1:1/x', maxResponseSize: 'lots' })).to.throw(BackendConfigError, /maxResponseSize/);
+      expect(() =>
+        createBackend({
+          appId: APP_ID,
+          masterKey: 'mk',
+          databaseURI: 'mongodb://127.0.0.1:1/x',
+          maxResponseSize: 'lots',
+        }),
+      ).to.throw(BackendConfigError, /maxResponseSize/);
     });
   });
 });

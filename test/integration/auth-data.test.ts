@@ -34,9 +34,13 @@ describe('authData over REST', () => {
     const self = await t.http.get('/parse/users/me').set({ ...appHeaders, 'X-Parse-Session-Token': user.sessionToken });
     // Only the id is kept: the proof (a token) is never stored or sent back.
     expect(self.body.authData).to.deep.equal({ test: { id: 't-1' } });
-    expect((await t.http.get(`/parse/users/${user.objectId}`).set(masterHeaders)).body.authData).to.deep.equal({ test: { id: 't-1' } });
+    expect((await t.http.get(`/parse/users/${user.objectId}`).set(masterHeaders)).body.authData).to.deep.equal({
+      test: { id: 't-1' },
+    });
     const { body: stranger } = await signUp({ anonymous: { id: 'anon-2' } });
-    const seen = await t.http.get(`/parse/users/${user.objectId}`).set({ ...appHeaders, 'X-Parse-Session-Token': stranger.sessionToken });
+    const seen = await t.http
+      .get(`/parse/users/${user.objectId}`)
+      .set({ ...appHeaders, 'X-Parse-Session-Token': stranger.sessionToken });
     expect(seen.status).to.equal(404);
   });
 
@@ -53,10 +57,32 @@ describe('authData over REST', () => {
     const { body: b } = await signUp({ anonymous: { id: 'anon-4' } });
     const asA = { ...appHeaders, 'X-Parse-Session-Token': a.sessionToken };
     const asB = { ...appHeaders, 'X-Parse-Session-Token': b.sessionToken };
-    await t.http.put(`/parse/users/${a.objectId}`).set(asA).send({ authData: { test: { id: 'shared', token: 'good' } } }).expect(200);
-    expect((await t.http.put(`/parse/users/${b.objectId}`).set(asB).send({ authData: { test: { id: 'shared', token: 'good' } } })).body.code).to.equal(208);
-    expect((await t.http.put(`/parse/users/${a.objectId}`).set(asA).send({ authData: { test: { id: 'other', token: 'bad' } } })).body.code).to.equal(101);
-    await t.http.put(`/parse/users/${a.objectId}`).set(asA).send({ authData: { test: null } }).expect(200);
+    await t.http
+      .put(`/parse/users/${a.objectId}`)
+      .set(asA)
+      .send({ authData: { test: { id: 'shared', token: 'good' } } })
+      .expect(200);
+    expect(
+      (
+        await t.http
+          .put(`/parse/users/${b.objectId}`)
+          .set(asB)
+          .send({ authData: { test: { id: 'shared', token: 'good' } } })
+      ).body.code,
+    ).to.equal(208);
+    expect(
+      (
+        await t.http
+          .put(`/parse/users/${a.objectId}`)
+          .set(asA)
+          .send({ authData: { test: { id: 'other', token: 'bad' } } })
+      ).body.code,
+    ).to.equal(101);
+    await t.http
+      .put(`/parse/users/${a.objectId}`)
+      .set(asA)
+      .send({ authData: { test: null } })
+      .expect(200);
     expect((await t.http.get('/parse/users/me').set(asA)).body.authData).to.deep.equal({ anonymous: { id: 'anon-3' } });
     const relinked = await signUp({ test: { id: 'shared', token: 'good' } });
     expect(relinked.status).to.equal(201);

@@ -15,8 +15,17 @@ describe('users: hardening from the security review', () => {
   before(async () => {
     t = await startTestBackend({
       accountLockout: { threshold: 3, duration: 5 },
-      emailAdapter: { sendVerificationEmail: () => undefined, sendPasswordResetEmail: (m: EmailMessage) => void sent.push(m) },
-      auth: { oidc: openIdConnectProvider({ issuer: 'https://id.test', audience: 'app', keys: { k1: publicKey.export({ type: 'spki', format: 'pem' }).toString() } }) },
+      emailAdapter: {
+        sendVerificationEmail: () => undefined,
+        sendPasswordResetEmail: (m: EmailMessage) => void sent.push(m),
+      },
+      auth: {
+        oidc: openIdConnectProvider({
+          issuer: 'https://id.test',
+          audience: 'app',
+          keys: { k1: publicKey.export({ type: 'spki', format: 'pem' }).toString() },
+        }),
+      },
     });
     client = await MongoClient.connect(t.databaseURI);
   });
@@ -26,8 +35,14 @@ describe('users: hardening from the security review', () => {
   });
 
   const signUp = async (username: string, password: string, extra: Record<string, unknown> = {}) =>
-    (await t.http.post('/parse/users').set(appHeaders).send({ username, password, ...extra })).body as { objectId: string; sessionToken: string };
-  const logIn = (username: string, password: string) => t.http.post('/parse/login').set(appHeaders).send({ username, password });
+    (
+      await t.http
+        .post('/parse/users')
+        .set(appHeaders)
+        .send({ username, password, ...extra })
+    ).body as { objectId: string; sessionToken: string };
+  const logIn = (username: string, password: string) =>
+    t.http.post('/parse/login').set(appHeaders).send({ username, password });
 
   it('counts parallel guesses before checking them: a right password late in a burst is refused', async () => {
     await signUp('burst', 'right-pass');
@@ -45,7 +60,10 @@ describe('users: hardening from the security review', () => {
       { method: 'POST', path: '/parse/requestPasswordReset', body: { email: 'a@b.c' } },
       { method: 'POST', path: '/parse/verifyPassword', body: { username: 'burst', password: 'x' } },
     ]) {
-      const res = await t.http.post('/parse/batch').set(appHeaders).send({ requests: [request] });
+      const res = await t.http
+        .post('/parse/batch')
+        .set(appHeaders)
+        .send({ requests: [request] });
       expect(res.status, request.path).to.equal(400);
       expect(res.body.code, request.path).to.equal(107);
     }
@@ -55,7 +73,10 @@ describe('users: hardening from the security review', () => {
     const me = await signUp('dotty', 'pw-dotty');
     const auth = { ...appHeaders, 'X-Parse-Session-Token': me.sessionToken };
     for (const key of ['authData.test', 'emailVerified.x', 'password.x', 'email.x']) {
-      const res = await t.http.put(`/parse/users/${me.objectId}`).set(auth).send({ [key]: { id: 'victim' } });
+      const res = await t.http
+        .put(`/parse/users/${me.objectId}`)
+        .set(auth)
+        .send({ [key]: { id: 'victim' } });
       expect(res.body.code, key).to.equal(105);
     }
   });
@@ -66,35 +87,70 @@ describe('users: hardening from the security review', () => {
     await t.http.post('/parse/requestPasswordReset').set(appHeaders).send({ email: 'mover@example.com' }).expect(200);
     await eventually(() => sent.length === 1);
     const token = new URL(sent[0]!.link).searchParams.get('token')!;
-    await t.http.put(`/parse/users/${me.objectId}`).set({ ...appHeaders, 'X-Parse-Session-Token': me.sessionToken }).send({ password: 'pw-mover-2' }).expect(200);
-    const used = await t.http.post('/parse/apps/test-app/request_password_reset').type('form').send({ token, new_password: 'pw-attacker' });
+    await t.http
+      .put(`/parse/users/${me.objectId}`)
+      .set({ ...appHeaders, 'X-Parse-Session-Token': me.sessionToken })
+      .send({ password: 'pw-mover-2' })
+      .expect(200);
+    const used = await t.http
+      .post('/parse/apps/test-app/request_password_reset')
+      .type('form')
+      .send({ token, new_password: 'pw-attacker' });
     expect(used.status).to.equal(400);
     expect((await logIn('mover', 'pw-mover-2')).status).to.equal(200);
   });
 
   it('ends legacy tokens with the other sessions on a password change, and upgrades only legacy tokens', async () => {
     const me = await signUp('legacy', 'pw-legacy-1');
-    await client.db().collection('_User').updateOne({ _id: me.objectId } as never, { $set: { _session_token: 'oldLegacyToken' } });
+    await client
+      .db()
+      .collection('_User')
+      .updateOne({ _id: me.objectId } as never, { $set: { _session_token: 'oldLegacyToken' } });
     const viaLegacy = { ...appHeaders, 'X-Parse-Session-Token': 'oldLegacyToken' };
     expect((await t.http.get('/parse/users/me').set(viaLegacy)).status).to.equal(200);
     const auth = { ...appHeaders, 'X-Parse-Session-Token': me.sessionToken };
     const same = await t.http.post('/parse/upgradeToRevocableSession').set(auth).send({});
     expect(same.body.sessionToken).to.equal(me.sessionToken);
-    expect(await client.db().collection('_Session').countDocuments({ _p_user: `_User$${me.objectId}` })).to.equal(1);
+    expect(
+      await client
+        .db()
+        .collection('_Session')
+        .countDocuments({ _p_user: `_User$${me.objectId}` }),
+    ).to.equal(1);
     await t.http.put(`/parse/users/${me.objectId}`).set(auth).send({ password: 'pw-legacy-2' }).expect(200);
     expect((await t.http.get('/parse/users/me').set(viaLegacy)).body.code).to.equal(209);
   });
 
   it('requires exp and iat in OpenID Connect tokens', async () => {
-    const noExp = jwt.sign({ sub: 's1', iss: 'https://id.test', aud: 'app' }, privateKey, { algorithm: 'RS256', keyid: 'k1' });
-    const res = await t.http.post('/parse/users').set(appHeaders).send({ authData: { oidc: { id: 's1', id_token: noExp } } });
+    const noExp = jwt.sign({ sub: 's1', iss: 'https://id.test', aud: 'app' }, privateKey, {
+      algorithm: 'RS256',
+      keyid: 'k1',
+    });
+    const res = await t.http
+      .post('/parse/users')
+      .set(appHeaders)
+      .send({ authData: { oidc: { id: 's1', id_token: noExp } } });
     expect(res.body.code).to.equal(101);
-    const prototypeKid = jwt.sign({ sub: 's1', iss: 'https://id.test', aud: 'app', exp: Math.floor(Date.now() / 1000) + 60 }, privateKey, { algorithm: 'RS256', keyid: 'toString' });
-    expect((await t.http.post('/parse/users').set(appHeaders).send({ authData: { oidc: { id: 's1', id_token: prototypeKid } } })).body.code).to.equal(101);
+    const prototypeKid = jwt.sign(
+      { sub: 's1', iss: 'https://id.test', aud: 'app', exp: Math.floor(Date.now() / 1000) + 60 },
+      privateKey,
+      { algorithm: 'RS256', keyid: 'toString' },
+    );
+    expect(
+      (
+        await t.http
+          .post('/parse/users')
+          .set(appHeaders)
+          .send({ authData: { oidc: { id: 's1', id_token: prototypeKid } } })
+      ).body.code,
+    ).to.equal(101);
   });
 
   it('applies the user rules to /classes/%5FUser as to /classes/_User', async () => {
-    const res = await t.http.post('/parse/classes/%5FUser').set(masterHeaders).send({ username: 'encoded', password: 'pw-encoded' });
+    const res = await t.http
+      .post('/parse/classes/%5FUser')
+      .set(masterHeaders)
+      .send({ username: 'encoded', password: 'pw-encoded' });
     expect(res.status).to.equal(201);
     const stored = await client.db().collection('_User').findOne({ username: 'encoded' });
     expect(stored).to.not.have.property('password');
@@ -110,10 +166,16 @@ describe('users: login through authData respects email verification', () => {
       emailAdapter: { sendVerificationEmail: () => undefined, sendPasswordResetEmail: () => undefined },
     });
     try {
-      const first = await t.http.post('/parse/users').set(appHeaders).send({ authData: { anonymous: { id: 'a-1' } }, email: 'anon@example.com' });
+      const first = await t.http
+        .post('/parse/users')
+        .set(appHeaders)
+        .send({ authData: { anonymous: { id: 'a-1' } }, email: 'anon@example.com' });
       expect(first.status).to.equal(201);
       expect(first.body).to.not.have.property('sessionToken');
-      const again = await t.http.post('/parse/users').set(appHeaders).send({ authData: { anonymous: { id: 'a-1' } } });
+      const again = await t.http
+        .post('/parse/users')
+        .set(appHeaders)
+        .send({ authData: { anonymous: { id: 'a-1' } } });
       expect(again.body.code).to.equal(205);
     } finally {
       await t.close();

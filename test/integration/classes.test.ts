@@ -9,7 +9,11 @@ describe('REST /classes', () => {
   });
   after(() => t.close());
 
-  const post = (className: string, body: unknown) => t.http.post(`/parse/classes/${className}`).set(appHeaders).send(body as object);
+  const post = (className: string, body: unknown) =>
+    t.http
+      .post(`/parse/classes/${className}`)
+      .set(appHeaders)
+      .send(body as object);
 
   describe('create', () => {
     it('answers 201 with Location, a 10-character objectId and createdAt', async () => {
@@ -29,10 +33,20 @@ describe('REST /classes', () => {
         when: { __type: 'Date', iso: '2022-01-01T12:23:45.678Z' },
         owner: { __type: 'Pointer', className: 'Player', objectId: 'abcdefghij' },
         place: { __type: 'GeoPoint', latitude: 40, longitude: -30 },
-        area: { __type: 'Polygon', coordinates: [[0, 0], [0, 1], [1, 1]] },
+        area: {
+          __type: 'Polygon',
+          coordinates: [
+            [0, 0],
+            [0, 1],
+            [1, 1],
+          ],
+        },
         picture: { __type: 'File', name: 'abc_pic.png' },
         raw: { __type: 'Bytes', base64: 'AQID' },
-        nested: { a: [1, { b: { __type: 'Date', iso: '2020-02-02T00:00:00.000Z' } }], p: { __type: 'Pointer', className: 'Player', objectId: 'x1' } },
+        nested: {
+          a: [1, { b: { __type: 'Date', iso: '2020-02-02T00:00:00.000Z' } }],
+          p: { __type: 'Pointer', className: 'Player', objectId: 'x1' },
+        },
         list: [1, 'two', { three: 3 }],
       };
       const created = await post('Everything', body);
@@ -43,15 +57,31 @@ describe('REST /classes', () => {
       expect(objectId).to.equal(created.body.objectId);
       expect(createdAt).to.equal(created.body.createdAt);
       expect(updatedAt).to.equal(createdAt);
-      expect(picture).to.deep.equal({ __type: 'File', name: 'abc_pic.png', url: `${t.serverURL}/files/test-app/abc_pic.png` });
+      expect(picture).to.deep.equal({
+        __type: 'File',
+        name: 'abc_pic.png',
+        url: `${t.serverURL}/files/test-app/abc_pic.png`,
+      });
       // Parse Server closes polygon rings when storing them.
-      expect(area).to.deep.equal({ __type: 'Polygon', coordinates: [[0, 0], [0, 1], [1, 1], [0, 0]] });
+      expect(area).to.deep.equal({
+        __type: 'Polygon',
+        coordinates: [
+          [0, 0],
+          [0, 1],
+          [1, 1],
+          [0, 0],
+        ],
+      });
       const { picture: _p, area: _a, ...expected } = body;
       expect(rest).to.deep.equal(expected);
     });
 
     it('resolves operations on create', async () => {
-      const res = await post('Ops', { n: { __op: 'Increment', amount: 3 }, tags: { __op: 'AddUnique', objects: ['a', 'a', 'b'] }, gone: { __op: 'Delete' } });
+      const res = await post('Ops', {
+        n: { __op: 'Increment', amount: 3 },
+        tags: { __op: 'AddUnique', objects: ['a', 'a', 'b'] },
+        gone: { __op: 'Delete' },
+      });
       expect(res.status).to.equal(201);
       expect(res.body.n).to.equal(3);
       expect(res.body.tags).to.deep.equal(['a', 'b']);
@@ -70,18 +100,27 @@ describe('REST /classes', () => {
   describe('update', () => {
     it('applies every operation atomically and returns the resulting values', async () => {
       const { body: created } = await post('Counter', { n: 1, tags: ['a'], keep: 'x', drop: 'y' });
-      const res = await t.http.put(`/parse/classes/Counter/${created.objectId}`).set(appHeaders).send({
-        n: { __op: 'Increment', amount: 5 },
-        tags: { __op: 'Add', objects: ['b', 'b'] },
-        drop: { __op: 'Delete' },
-      });
+      const res = await t.http
+        .put(`/parse/classes/Counter/${created.objectId}`)
+        .set(appHeaders)
+        .send({
+          n: { __op: 'Increment', amount: 5 },
+          tags: { __op: 'Add', objects: ['b', 'b'] },
+          drop: { __op: 'Delete' },
+        });
       expect(res.status).to.equal(200);
       expect(res.body.n).to.equal(6);
       expect(res.body.tags).to.deep.equal(['a', 'b', 'b']);
       expect(new Date(res.body.updatedAt).getTime()).to.be.at.least(new Date(created.createdAt).getTime());
-      const unique = await t.http.put(`/parse/classes/Counter/${created.objectId}`).set(appHeaders).send({ tags: { __op: 'AddUnique', objects: ['a', 'c'] } });
+      const unique = await t.http
+        .put(`/parse/classes/Counter/${created.objectId}`)
+        .set(appHeaders)
+        .send({ tags: { __op: 'AddUnique', objects: ['a', 'c'] } });
       expect(unique.body.tags).to.deep.equal(['a', 'b', 'b', 'c']);
-      const removed = await t.http.put(`/parse/classes/Counter/${created.objectId}`).set(appHeaders).send({ tags: { __op: 'Remove', objects: ['b'] } });
+      const removed = await t.http
+        .put(`/parse/classes/Counter/${created.objectId}`)
+        .set(appHeaders)
+        .send({ tags: { __op: 'Remove', objects: ['b'] } });
       expect(removed.body.tags).to.deep.equal(['a', 'c']);
       const got = await t.http.get(`/parse/classes/Counter/${created.objectId}`).set(appHeaders);
       expect(got.body).to.include({ n: 6, keep: 'x' });
@@ -90,9 +129,14 @@ describe('REST /classes', () => {
 
     it('increments concurrently without losing updates', async () => {
       const { body: created } = await post('Counter', { n: 0 });
-      await Promise.all(Array.from({ length: 25 }, () =>
-        t.http.put(`/parse/classes/Counter/${created.objectId}`).set(appHeaders).send({ n: { __op: 'Increment', amount: 1 } }),
-      ));
+      await Promise.all(
+        Array.from({ length: 25 }, () =>
+          t.http
+            .put(`/parse/classes/Counter/${created.objectId}`)
+            .set(appHeaders)
+            .send({ n: { __op: 'Increment', amount: 1 } }),
+        ),
+      );
       const got = await t.http.get(`/parse/classes/Counter/${created.objectId}`).set(appHeaders);
       expect(got.body.n).to.equal(25);
     });
@@ -105,7 +149,11 @@ describe('REST /classes', () => {
 
     it('sets a nested key of an Object field', async () => {
       const { body: created } = await post('Profile', { data: { a: 1, b: 2 } });
-      await t.http.put(`/parse/classes/Profile/${created.objectId}`).set(appHeaders).send({ 'data.a': 10, 'data.c': { __op: 'Increment', amount: 2 } }).expect(200);
+      await t.http
+        .put(`/parse/classes/Profile/${created.objectId}`)
+        .set(appHeaders)
+        .send({ 'data.a': 10, 'data.c': { __op: 'Increment', amount: 2 } })
+        .expect(200);
       const got = await t.http.get(`/parse/classes/Profile/${created.objectId}`).set(appHeaders);
       expect(got.body.data).to.deep.equal({ a: 10, b: 2, c: 2 });
     });
@@ -130,7 +178,10 @@ describe('REST /classes', () => {
 
     it('filters, orders, limits, skips, counts and selects keys', async () => {
       const where = JSON.stringify({ i: { $gte: 1 } });
-      const res = await t.http.get('/parse/classes/Item').query({ where, order: '-i', limit: 2, skip: 1, count: 1, keys: 'i' }).set(appHeaders);
+      const res = await t.http
+        .get('/parse/classes/Item')
+        .query({ where, order: '-i', limit: 2, skip: 1, count: 1, keys: 'i' })
+        .set(appHeaders);
       expect(res.status).to.equal(200);
       expect(res.body.count).to.equal(4);
       expect(res.body.results.map((r: { i: number }) => r.i)).to.deep.equal([3, 2]);
@@ -139,7 +190,10 @@ describe('REST /classes', () => {
     });
 
     it('answers count only with limit=0', async () => {
-      const res = await t.http.get('/parse/classes/Item').query({ count: 1, limit: 0, where: JSON.stringify({ even: true }) }).set(appHeaders);
+      const res = await t.http
+        .get('/parse/classes/Item')
+        .query({ count: 1, limit: 0, where: JSON.stringify({ even: true }) })
+        .set(appHeaders);
       expect(res.body).to.deep.equal({ results: [], count: 3 });
     });
 
@@ -166,16 +220,27 @@ describe('REST /classes', () => {
         [{ name: { $in: 'notarray' } }, 107],
       ];
       for (const [where, code] of cases) {
-        const res = await t.http.get('/parse/classes/Item').query({ where: JSON.stringify(where) }).set(appHeaders);
+        const res = await t.http
+          .get('/parse/classes/Item')
+          .query({ where: JSON.stringify(where) })
+          .set(appHeaders);
         expect(res.status, JSON.stringify(where)).to.equal(400);
         expect(res.body.code, JSON.stringify(where)).to.equal(code);
       }
     });
 
     it('accepts the JS SDK form: POST text/plain with _method GET and keys in the body', async () => {
-      const res = await t.http.post('/parse/classes/Item').set('Content-Type', 'text/plain').send(JSON.stringify({
-        _method: 'GET', _ApplicationId: 'test-app', _ClientVersion: 'js8.0.0', where: { i: 2 },
-      }));
+      const res = await t.http
+        .post('/parse/classes/Item')
+        .set('Content-Type', 'text/plain')
+        .send(
+          JSON.stringify({
+            _method: 'GET',
+            _ApplicationId: 'test-app',
+            _ClientVersion: 'js8.0.0',
+            where: { i: 2 },
+          }),
+        );
       expect(res.status).to.equal(200);
       expect(res.body.results.map((r: { i: number }) => r.i)).to.deep.equal([2]);
     });
@@ -184,7 +249,12 @@ describe('REST /classes', () => {
       const { body: author } = await post('Author', { name: 'Ann' });
       await post('Book', { title: 'T', author: { __type: 'Pointer', className: 'Author', objectId: author.objectId } });
       const res = await t.http.get('/parse/classes/Book').query({ include: 'author' }).set(appHeaders);
-      expect(res.body.results[0].author).to.include({ __type: 'Object', className: 'Author', objectId: author.objectId, name: 'Ann' });
+      expect(res.body.results[0].author).to.include({
+        __type: 'Object',
+        className: 'Author',
+        objectId: author.objectId,
+        name: 'Ann',
+      });
     });
   });
 
@@ -227,7 +297,11 @@ describe('REST /classes', () => {
     });
 
     it('refuses malformed JSON with 107, never a 500', async () => {
-      const res = await t.http.post('/parse/classes/Good').set(appHeaders).set('Content-Type', 'application/json').send('{"a": ');
+      const res = await t.http
+        .post('/parse/classes/Good')
+        .set(appHeaders)
+        .set('Content-Type', 'application/json')
+        .send('{"a": ');
       expect(res.status).to.equal(400);
       expect(res.body.code).to.equal(107);
     });
@@ -235,7 +309,10 @@ describe('REST /classes', () => {
     it('refuses a body over maxRequestSize', async () => {
       const small = await startTestBackend({ maxRequestSize: 1024 });
       try {
-        const res = await small.http.post('/parse/classes/Big').set(appHeaders).send({ blob: 'x'.repeat(5000) });
+        const res = await small.http
+          .post('/parse/classes/Big')
+          .set(appHeaders)
+          .send({ blob: 'x'.repeat(5000) });
         expect(res.status).to.equal(413);
         expect(res.body.code).to.equal(116);
       } finally {
@@ -267,7 +344,11 @@ describe('REST /classes', () => {
 
     it('accepts the master key in the JS SDK body form by default, as Parse Server does', async () => {
       await t.http.post('/parse/classes/BodyKey').set(masterHeaders).send({ ACL: {}, hidden: true }).expect(201);
-      const form = (extra: Record<string, unknown>) => t.http.post('/parse/classes/BodyKey').set('Content-Type', 'text/plain').send(JSON.stringify({ _method: 'GET', _ApplicationId: 'test-app', ...extra }));
+      const form = (extra: Record<string, unknown>) =>
+        t.http
+          .post('/parse/classes/BodyKey')
+          .set('Content-Type', 'text/plain')
+          .send(JSON.stringify({ _method: 'GET', _ApplicationId: 'test-app', ...extra }));
       const asMaster = await form({ _MasterKey: 'test-master-key' });
       expect(asMaster.status).to.equal(200);
       expect(asMaster.body.results).to.have.length(1);
@@ -280,7 +361,10 @@ describe('REST /classes', () => {
     it('checks a body-sent master key against masterKeyIps too', async () => {
       const remoteOnly = await startTestBackend({ masterKeyIps: ['10.0.0.0/8'] });
       try {
-        const res = await remoteOnly.http.post('/parse/serverInfo').set('Content-Type', 'text/plain').send(JSON.stringify({ _method: 'GET', _ApplicationId: 'test-app', _MasterKey: 'test-master-key' }));
+        const res = await remoteOnly.http
+          .post('/parse/serverInfo')
+          .set('Content-Type', 'text/plain')
+          .send(JSON.stringify({ _method: 'GET', _ApplicationId: 'test-app', _MasterKey: 'test-master-key' }));
         expect(res.status).to.equal(403);
       } finally {
         await remoteOnly.close();
@@ -290,7 +374,10 @@ describe('REST /classes', () => {
     it('refuses the master key in the body form when allowMasterKeyInBody is false', async () => {
       const strict = await startTestBackend({ allowMasterKeyInBody: false });
       try {
-        const res = await strict.http.post('/parse/serverInfo').set('Content-Type', 'text/plain').send(JSON.stringify({ _method: 'GET', _ApplicationId: 'test-app', _MasterKey: 'test-master-key' }));
+        const res = await strict.http
+          .post('/parse/serverInfo')
+          .set('Content-Type', 'text/plain')
+          .send(JSON.stringify({ _method: 'GET', _ApplicationId: 'test-app', _MasterKey: 'test-master-key' }));
         expect(res.status).to.equal(403);
         expect(res.body.error).to.equal('unauthorized: master key is required');
       } finally {
@@ -312,9 +399,16 @@ describe('REST /classes', () => {
       const keyed = await startTestBackend({ restAPIKey: 'rest-secret', javascriptKey: 'js-secret' });
       try {
         expect((await keyed.http.get('/parse/classes/A').set(appHeaders)).status).to.equal(403);
-        expect((await keyed.http.get('/parse/classes/A').set({ ...appHeaders, 'X-Parse-REST-API-Key': 'wrong' })).status).to.equal(403);
-        expect((await keyed.http.get('/parse/classes/A').set({ ...appHeaders, 'X-Parse-REST-API-Key': 'js-secret' })).status).to.equal(403);
-        expect((await keyed.http.get('/parse/classes/A').set({ ...appHeaders, 'X-Parse-REST-API-Key': 'rest-secret' })).status).to.equal(200);
+        expect(
+          (await keyed.http.get('/parse/classes/A').set({ ...appHeaders, 'X-Parse-REST-API-Key': 'wrong' })).status,
+        ).to.equal(403);
+        expect(
+          (await keyed.http.get('/parse/classes/A').set({ ...appHeaders, 'X-Parse-REST-API-Key': 'js-secret' })).status,
+        ).to.equal(403);
+        expect(
+          (await keyed.http.get('/parse/classes/A').set({ ...appHeaders, 'X-Parse-REST-API-Key': 'rest-secret' }))
+            .status,
+        ).to.equal(200);
         expect((await keyed.http.get('/parse/classes/A').set(masterHeaders)).status).to.equal(200);
       } finally {
         await keyed.close();
@@ -322,10 +416,12 @@ describe('REST /classes', () => {
     });
 
     it('hides objects the ACL does not let the public read, and refuses their update', async () => {
-      const { body: created } = await post('Secret', { s: 1, ACL: { 'someUserId': { read: true, write: true } } });
+      const { body: created } = await post('Secret', { s: 1, ACL: { someUserId: { read: true, write: true } } });
       expect((await t.http.get(`/parse/classes/Secret/${created.objectId}`).set(appHeaders)).status).to.equal(404);
       expect((await t.http.get('/parse/classes/Secret').set(appHeaders)).body.results).to.deep.equal([]);
-      expect((await t.http.put(`/parse/classes/Secret/${created.objectId}`).set(appHeaders).send({ s: 2 })).status).to.equal(404);
+      expect(
+        (await t.http.put(`/parse/classes/Secret/${created.objectId}`).set(appHeaders).send({ s: 2 })).status,
+      ).to.equal(404);
       expect((await t.http.delete(`/parse/classes/Secret/${created.objectId}`).set(appHeaders)).status).to.equal(404);
       const master = await t.http.get(`/parse/classes/Secret/${created.objectId}`).set(masterHeaders);
       expect(master.body.ACL).to.deep.equal({ someUserId: { read: true, write: true } });
@@ -360,7 +456,9 @@ describe('REST /classes', () => {
         const res = await closed.http.post('/parse/classes/NewClass').set(appHeaders).send({ a: 1 });
         expect(res.status).to.equal(400);
         expect(res.body.code).to.equal(119);
-        expect((await closed.http.post('/parse/classes/NewClass').set(masterHeaders).send({ a: 1 })).status).to.equal(201);
+        expect((await closed.http.post('/parse/classes/NewClass').set(masterHeaders).send({ a: 1 })).status).to.equal(
+          201,
+        );
         expect((await closed.http.post('/parse/classes/NewClass').set(appHeaders).send({ a: 2 })).status).to.equal(201);
       } finally {
         await closed.close();
@@ -370,7 +468,10 @@ describe('REST /classes', () => {
 
   describe('CORS', () => {
     it('answers a preflight with the Parse headers allowed', async () => {
-      const res = await t.http.options('/parse/classes/Item').set('Origin', 'http://elsewhere.test').set('Access-Control-Request-Method', 'POST');
+      const res = await t.http
+        .options('/parse/classes/Item')
+        .set('Origin', 'http://elsewhere.test')
+        .set('Access-Control-Request-Method', 'POST');
       expect(res.status).to.equal(200);
       expect(res.headers['access-control-allow-origin']).to.equal('*');
       expect(res.headers['access-control-allow-headers']).to.include('X-Parse-Session-Token');
@@ -389,7 +490,9 @@ describe('REST /classes', () => {
       } finally {
         await listed.close();
       }
-      expect(() => createBackend({ appId: 'x', masterKey: 'y', databaseURI: t.databaseURI, allowOrigin: ['not an origin'] })).to.throw(BackendConfigError, /allowOrigin/);
+      expect(() =>
+        createBackend({ appId: 'x', masterKey: 'y', databaseURI: t.databaseURI, allowOrigin: ['not an origin'] }),
+      ).to.throw(BackendConfigError, /allowOrigin/);
     });
   });
 });

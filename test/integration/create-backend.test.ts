@@ -28,7 +28,10 @@ describe('createBackend()', () => {
 
   it('needs exactly one of databaseURI and database', () => {
     expect(() => createBackend({ appId: 'a', masterKey: 'm' })).to.throw(BackendConfigError, /databaseURI/);
-    expect(() => createBackend({ appId: 'a', masterKey: 'm', database: {} as never })).to.throw(BackendConfigError, /MongoClient or a Db/);
+    expect(() => createBackend({ appId: 'a', masterKey: 'm', database: {} as never })).to.throw(
+      BackendConfigError,
+      /MongoClient or a Db/,
+    );
   });
 
   it('exports BackendError with Parse codes', () => {
@@ -61,8 +64,18 @@ describe('createBackend()', () => {
 
   it('keeps two backends in one app apart: data, keys and hooks', async () => {
     const mongo = await testMongo();
-    const one = createBackend({ appId: 'one', masterKey: 'm1', databaseURI: mongo.uriFor(uniqueDatabaseName()), allowClientClassCreation: true });
-    const two = createBackend({ appId: 'two', masterKey: 'm2', databaseURI: mongo.uriFor(uniqueDatabaseName()), allowClientClassCreation: true });
+    const one = createBackend({
+      appId: 'one',
+      masterKey: 'm1',
+      databaseURI: mongo.uriFor(uniqueDatabaseName()),
+      allowClientClassCreation: true,
+    });
+    const two = createBackend({
+      appId: 'two',
+      masterKey: 'm2',
+      databaseURI: mongo.uriFor(uniqueDatabaseName()),
+      allowClientClassCreation: true,
+    });
     one.cloud.beforeSave('Note', (req) => {
       req.object.set('by', 'one');
     });
@@ -76,7 +89,9 @@ describe('createBackend()', () => {
       expect(oneNotes.map((n: { text: string; by?: string }) => [n.text, n.by])).to.deep.equal([['a', 'one']]);
       expect(twoNotes.map((n: { text: string; by?: string }) => [n.text, n.by])).to.deep.equal([['b', undefined]]);
       expect((await http.get('/two/classes/Note').set('X-Parse-Application-Id', 'one')).status).to.equal(403);
-      expect((await http.get('/one/serverInfo').set({ 'X-Parse-Application-Id': 'one', 'X-Parse-Master-Key': 'm2' })).status).to.equal(403);
+      expect(
+        (await http.get('/one/serverInfo').set({ 'X-Parse-Application-Id': 'one', 'X-Parse-Master-Key': 'm2' })).status,
+      ).to.equal(403);
     } finally {
       await one.close();
       await two.close();

@@ -23,7 +23,11 @@ describe('when the database goes away and comes back', function () {
     server = await MemoryMongoServer.start({ persist: join(dir, 'data.bson') });
     port = server.port;
     backend = createBackend({
-      appId: 'outage', masterKey: 'mk', databaseURI: `${server.uri}outage`, allowClientClassCreation: true, databaseTimeoutMS: 800,
+      appId: 'outage',
+      masterKey: 'mk',
+      databaseURI: `${server.uri}outage`,
+      allowClientClassCreation: true,
+      databaseTimeoutMS: 800,
     });
     http = supertest.agent(express().use('/parse', backend));
   });
@@ -36,10 +40,20 @@ describe('when the database goes away and comes back', function () {
   it('fails fast with 503/100 while it is down, reports it in /health, and recovers by itself', async () => {
     await http.post('/parse/classes/Item').set(headers).send({ n: 0 }).expect(201);
     // Load while the database stops: every request gets an answer, none hangs or crashes the app.
-    const load = Array.from({ length: 30 }, (_, i) =>
-      new Promise<supertest.Response>((resolve, reject) => {
-        setTimeout(() => http.post('/parse/classes/Item').set(headers).send({ n: i + 1 }).then(resolve, reject), i * 2);
-      }),
+    const load = Array.from(
+      { length: 30 },
+      (_, i) =>
+        new Promise<supertest.Response>((resolve, reject) => {
+          setTimeout(
+            () =>
+              http
+                .post('/parse/classes/Item')
+                .set(headers)
+                .send({ n: i + 1 })
+                .then(resolve, reject),
+            i * 2,
+          );
+        }),
     );
     await new Promise((r) => setTimeout(r, 25));
     await server.stop();

@@ -60,7 +60,12 @@ describe('REST /files', () => {
   });
 
   it('serves user content safely: nosniff, and markup only as an attachment', async () => {
-    for (const [name, type, disposition] of [['page.html', 'text/html', 'attachment'], ['logo.svg', 'image/svg+xml', 'attachment'], ['feed.xml', 'application/xml', 'attachment'], ['photo.png', 'image/png', 'inline']] as const) {
+    for (const [name, type, disposition] of [
+      ['page.html', 'text/html', 'attachment'],
+      ['logo.svg', 'image/svg+xml', 'attachment'],
+      ['feed.xml', 'application/xml', 'attachment'],
+      ['photo.png', 'image/png', 'inline'],
+    ] as const) {
       const { body } = await upload(name, '<html><script>alert(1)</script></html>', 'text/plain');
       const res = await t.http.get(path(body.url));
       expect(res.headers['x-content-type-options'], name).to.equal('nosniff');
@@ -71,9 +76,17 @@ describe('REST /files', () => {
 
   it('accepts the JS SDK form: base64 JSON with its content type and metadata', async () => {
     const data = randomBytes(1000);
-    const res = await t.http.post('/parse/files/avatar').set('Content-Type', 'text/plain').send(JSON.stringify({
-      _ApplicationId: 'test-app', base64: data.toString('base64'), _ContentType: 'image/png', fileData: { metadata: { owner: 'ann' }, tags: { kind: 'avatar' } },
-    }));
+    const res = await t.http
+      .post('/parse/files/avatar')
+      .set('Content-Type', 'text/plain')
+      .send(
+        JSON.stringify({
+          _ApplicationId: 'test-app',
+          base64: data.toString('base64'),
+          _ContentType: 'image/png',
+          fileData: { metadata: { owner: 'ann' }, tags: { kind: 'avatar' } },
+        }),
+      );
     expect(res.status).to.equal(201);
     expect(res.body.name).to.match(/_avatar\.png$/);
     const got = await t.http.get(path(res.body.url)).buffer(true).parse(binary);
@@ -85,7 +98,10 @@ describe('REST /files', () => {
 
   it('takes a multipart form upload', async () => {
     const data = randomBytes(300 * 1024);
-    const res = await t.http.post('/parse/files').set(appHeaders).attach('file', data, { filename: 'form.bin', contentType: 'application/octet-stream' });
+    const res = await t.http
+      .post('/parse/files')
+      .set(appHeaders)
+      .attach('file', data, { filename: 'form.bin', contentType: 'application/octet-stream' });
     expect(res.status).to.equal(201);
     expect(res.body.name).to.match(/_form\.bin$/);
     const got = await t.http.get(path(res.body.url)).buffer(true).parse(binary);
@@ -130,10 +146,17 @@ describe('REST /files', () => {
   it('refuses uploads over maxUploadSize with 413/129 and keeps nothing of them', async () => {
     const small = await startTestBackend({ fileUpload: { enableForPublic: true }, maxUploadSize: 64 * 1024 });
     try {
-      const declared = await small.http.post('/parse/files/big.bin').set(appHeaders).set('Content-Type', 'application/octet-stream').send(randomBytes(100 * 1024));
+      const declared = await small.http
+        .post('/parse/files/big.bin')
+        .set(appHeaders)
+        .set('Content-Type', 'application/octet-stream')
+        .send(randomBytes(100 * 1024));
       expect(declared.status).to.equal(413);
       expect(declared.body.code).to.equal(129);
-      const form = await small.http.post('/parse/files').set(appHeaders).attach('file', randomBytes(100 * 1024), 'big.bin');
+      const form = await small.http
+        .post('/parse/files')
+        .set(appHeaders)
+        .attach('file', randomBytes(100 * 1024), 'big.bin');
       expect(form.status).to.equal(413);
       expect(form.body.code).to.equal(129);
       const client = await MongoClient.connect(small.databaseURI);
@@ -151,11 +174,23 @@ describe('REST /files', () => {
   it('applies the upload policy and the extension allowlist with 130', async () => {
     const closed = await startTestBackend({ fileUpload: { fileExtensions: ['png', 'txt'] } });
     try {
-      const publicUpload = await closed.http.post('/parse/files/a.txt').set(appHeaders).set('Content-Type', 'text/plain').send('x');
+      const publicUpload = await closed.http
+        .post('/parse/files/a.txt')
+        .set(appHeaders)
+        .set('Content-Type', 'text/plain')
+        .send('x');
       expect(publicUpload.body).to.deep.equal({ code: 130, error: 'File upload by public is disabled.' });
-      const master = await closed.http.post('/parse/files/a.txt').set(masterHeaders).set('Content-Type', 'text/plain').send('x');
+      const master = await closed.http
+        .post('/parse/files/a.txt')
+        .set(masterHeaders)
+        .set('Content-Type', 'text/plain')
+        .send('x');
       expect(master.status).to.equal(201);
-      const blocked = await closed.http.post('/parse/files/a.exe').set(masterHeaders).set('Content-Type', 'application/octet-stream').send('x');
+      const blocked = await closed.http
+        .post('/parse/files/a.exe')
+        .set(masterHeaders)
+        .set('Content-Type', 'application/octet-stream')
+        .send('x');
       expect(blocked.body).to.deep.equal({ code: 130, error: 'File upload of extension exe is disabled.' });
     } finally {
       await closed.close();
@@ -163,7 +198,9 @@ describe('REST /files', () => {
   });
 
   it('tells anonymous and logged-in users apart for the upload policy', async () => {
-    const policy = await startTestBackend({ fileUpload: { enableForAnonymousUser: false, enableForAuthenticatedUser: true } });
+    const policy = await startTestBackend({
+      fileUpload: { enableForAnonymousUser: false, enableForAuthenticatedUser: true },
+    });
     const client = await MongoClient.connect(policy.databaseURI);
     try {
       const db = client.db();
@@ -176,8 +213,16 @@ describe('REST /files', () => {
         { _id: 's1', _session_token: 'r:anon', _p_user: '_User$anon000001', expiresAt },
         { _id: 's2', _session_token: 'r:ann', _p_user: '_User$user000001', expiresAt },
       ] as never[]);
-      const send = (token: string) => policy.http.post('/parse/files/p.txt').set({ ...appHeaders, 'X-Parse-Session-Token': token }).set('Content-Type', 'text/plain').send('x');
-      expect((await send('r:anon')).body).to.deep.equal({ code: 130, error: 'File upload by anonymous user is disabled.' });
+      const send = (token: string) =>
+        policy.http
+          .post('/parse/files/p.txt')
+          .set({ ...appHeaders, 'X-Parse-Session-Token': token })
+          .set('Content-Type', 'text/plain')
+          .send('x');
+      expect((await send('r:anon')).body).to.deep.equal({
+        code: 130,
+        error: 'File upload by anonymous user is disabled.',
+      });
       expect((await send('r:ann')).status).to.equal(201);
       expect((await send('r:nobody')).body.code).to.equal(209);
     } finally {
@@ -199,9 +244,17 @@ describe('REST /files', () => {
       hooked.backend.cloud.afterDeleteFile((request) => {
         deleted.push(request.file.name);
       });
-      const { body } = await hooked.http.post('/parse/files/hi.txt').set(appHeaders).set('Content-Type', 'text/plain').send('hi');
+      const { body } = await hooked.http
+        .post('/parse/files/hi.txt')
+        .set(appHeaders)
+        .set('Content-Type', 'text/plain')
+        .send('hi');
       expect((await hooked.http.get(path(body.url))).text).to.equal('hi!');
-      const kept = await hooked.http.post('/parse/files/keep.txt').set(appHeaders).set('Content-Type', 'text/plain').send('k');
+      const kept = await hooked.http
+        .post('/parse/files/keep.txt')
+        .set(appHeaders)
+        .set('Content-Type', 'text/plain')
+        .send('k');
       expect((await hooked.http.delete(`/parse/files/${kept.body.name}`).set(masterHeaders)).body.code).to.equal(119);
       await hooked.http.delete(`/parse/files/${body.name}`).set(masterHeaders).expect(200);
       expect(deleted).to.deep.equal([body.name]);
@@ -225,18 +278,32 @@ describe('REST /files', () => {
       hooked.backend.cloud.beforeFind('@File', (request) => {
         if (request.file.name.includes('secret')) throw new BackendError(ErrorCode.OPERATION_FORBIDDEN, 'secret');
       });
-      const res = await hooked.http.post('/parse/files/note.txt').set(appHeaders).set('Content-Type', 'text/plain').send('quiet');
+      const res = await hooked.http
+        .post('/parse/files/note.txt')
+        .set(appHeaders)
+        .set('Content-Type', 'text/plain')
+        .send('quiet');
       expect(res.status).to.equal(201);
       expect(res.body.name).to.match(/_renamed-note\.txt$/);
       expect((await hooked.http.get(path(res.body.url))).text).to.equal('QUIET');
       expect(seen).to.deep.equal([`saved ${res.body.name} 5`]);
-      const refused = await hooked.http.post('/parse/files/bad.txt').set(appHeaders).set('Content-Type', 'text/plain').send('x');
+      const refused = await hooked.http
+        .post('/parse/files/bad.txt')
+        .set(appHeaders)
+        .set('Content-Type', 'text/plain')
+        .send('x');
       expect(refused.body).to.deep.equal({ code: 142, error: 'no bad files' });
-      const secret = await hooked.http.post('/parse/files/secret.txt').set(appHeaders).set('Content-Type', 'text/plain').send('x');
+      const secret = await hooked.http
+        .post('/parse/files/secret.txt')
+        .set(appHeaders)
+        .set('Content-Type', 'text/plain')
+        .send('x');
       const download = await hooked.http.get(path(secret.body.url));
       expect(download.status).to.equal(400);
       expect(download.body.code).to.equal(119);
-      const meta = await hooked.http.get(path(secret.body.url).replace('/files/test-app/', '/files/test-app/metadata/'));
+      const meta = await hooked.http.get(
+        path(secret.body.url).replace('/files/test-app/', '/files/test-app/metadata/'),
+      );
       expect(meta.body.code).to.equal(119);
     } finally {
       await hooked.close();
@@ -244,20 +311,35 @@ describe('REST /files', () => {
   });
 
   it('with signed URLs, serves files only with a valid, unexpired token', async () => {
-    const signed = await startTestBackend({ fileUpload: { enableForPublic: true }, fileUrlSigning: { secret: 'a'.repeat(40), expiresInSeconds: 1 } });
+    const signed = await startTestBackend({
+      fileUpload: { enableForPublic: true },
+      fileUrlSigning: { secret: 'a'.repeat(40), expiresInSeconds: 1 },
+    });
     try {
-      const res = await signed.http.post('/parse/files/s.txt').set(appHeaders).set('Content-Type', 'text/plain').send('signed');
+      const res = await signed.http
+        .post('/parse/files/s.txt')
+        .set(appHeaders)
+        .set('Content-Type', 'text/plain')
+        .send('signed');
       const url = new URL(res.body.url);
       expect(url.searchParams.get('token')).to.be.a('string');
       expect((await signed.http.get(url.pathname + url.search)).text).to.equal('signed');
       expect((await signed.http.get(url.pathname)).status).to.equal(403);
       expect((await signed.http.get(`${url.pathname}?token=forged`)).status).to.equal(403);
       // A token for another file does not open this one.
-      const other = await signed.http.post('/parse/files/o.txt').set(appHeaders).set('Content-Type', 'text/plain').send('other');
+      const other = await signed.http
+        .post('/parse/files/o.txt')
+        .set(appHeaders)
+        .set('Content-Type', 'text/plain')
+        .send('other');
       const otherToken = new URL(other.body.url).searchParams.get('token');
       expect((await signed.http.get(`${url.pathname}?token=${otherToken}`)).status).to.equal(403);
       // Objects carry signed URLs too.
-      await signed.http.post('/parse/classes/Doc').set(appHeaders).send({ file: { __type: 'File', name: res.body.name } }).expect(201);
+      await signed.http
+        .post('/parse/classes/Doc')
+        .set(appHeaders)
+        .send({ file: { __type: 'File', name: res.body.name } })
+        .expect(201);
       const doc = await signed.http.get('/parse/classes/Doc').set(appHeaders);
       expect(doc.body.results[0].file.url).to.include('?token=');
       await new Promise((r) => setTimeout(r, 2100));

@@ -7,11 +7,17 @@ describe('hardening: bad input answers with Parse codes, never a 500', () => {
   let id: string;
   before(async () => {
     t = await startTestBackend();
-    id = (await t.http.post('/parse/classes/Thing').set(appHeaders).send({ name: 'a', tags: ['x'], owner: { __type: 'Pointer', className: 'Thing', objectId: 'abc' }, n: null })).body.objectId;
+    id = (
+      await t.http
+        .post('/parse/classes/Thing')
+        .set(appHeaders)
+        .send({ name: 'a', tags: ['x'], owner: { __type: 'Pointer', className: 'Thing', objectId: 'abc' }, n: null })
+    ).body.objectId;
   });
   after(() => t.close());
 
-  const get = (path: string, query: Record<string, string> = {}) => t.http.get(`/parse${path}`).query(query).set(appHeaders);
+  const get = (path: string, query: Record<string, string> = {}) =>
+    t.http.get(`/parse${path}`).query(query).set(appHeaders);
 
   it('scans JSON decoded from the query string for forbidden keys', async () => {
     const res = await get('/classes/Thing', { where: JSON.stringify({ name: { _bsontype: 'Code', code: 'x' } }) });
@@ -21,25 +27,40 @@ describe('hardening: bad input answers with Parse codes, never a 500', () => {
   });
 
   it('checks the keys of typed values nested in data', async () => {
-    const nested = await t.http.post('/parse/classes/Thing').set(appHeaders).send({ data: { inner: { __type: 'Object', $where: 'x', 'a.b': 1 } } });
+    const nested = await t.http
+      .post('/parse/classes/Thing')
+      .set(appHeaders)
+      .send({ data: { inner: { __type: 'Object', $where: 'x', 'a.b': 1 } } });
     expect(nested.body.code).to.equal(121);
-    const geo = await t.http.post('/parse/classes/Thing').set(appHeaders).send({ list: [{ __type: 'GeoPoint', latitude: 1, longitude: 2, $x: 1 }] });
+    const geo = await t.http
+      .post('/parse/classes/Thing')
+      .set(appHeaders)
+      .send({ list: [{ __type: 'GeoPoint', latitude: 1, longitude: 2, $x: 1 }] });
     expect(geo.body.code).to.equal(121);
   });
 
   it('refuses dotted updates into fields that are not Objects', async () => {
     for (const key of ['owner.x', 'name.x', 'tags.x']) {
-      const res = await t.http.put(`/parse/classes/Thing/${id}`).set(appHeaders).send({ [key]: 1 });
+      const res = await t.http
+        .put(`/parse/classes/Thing/${id}`)
+        .set(appHeaders)
+        .send({ [key]: 1 });
       expect(res.status, key).to.equal(400);
       expect(res.body.code, key).to.equal(111);
     }
   });
 
   it('answers updates MongoDB refuses with Parse codes', async () => {
-    const conflict = await t.http.put(`/parse/classes/Thing/${id}`).set(appHeaders).send({ tags: { __op: 'Add', objects: ['y'] }, 'tags.0': 'z' });
+    const conflict = await t.http
+      .put(`/parse/classes/Thing/${id}`)
+      .set(appHeaders)
+      .send({ tags: { __op: 'Add', objects: ['y'] }, 'tags.0': 'z' });
     expect(conflict.status).to.equal(400);
     expect([107, 111]).to.include(conflict.body.code);
-    const incrementNull = await t.http.put(`/parse/classes/Thing/${id}`).set(appHeaders).send({ name: { __op: 'Increment', amount: 1 } });
+    const incrementNull = await t.http
+      .put(`/parse/classes/Thing/${id}`)
+      .set(appHeaders)
+      .send({ name: { __op: 'Increment', amount: 1 } });
     expect(incrementNull.status).to.equal(400);
     expect(incrementNull.body.code).to.equal(111);
   });
@@ -56,28 +77,56 @@ describe('hardening: bad input answers with Parse codes, never a 500', () => {
   });
 
   it('refuses an out-of-range $relativeTime with 107', async () => {
-    const res = await get('/classes/Thing', { where: JSON.stringify({ createdAt: { $lt: { $relativeTime: 'in 99999999999999999999 years' } } }) });
+    const res = await get('/classes/Thing', {
+      where: JSON.stringify({ createdAt: { $lt: { $relativeTime: 'in 99999999999999999999 years' } } }),
+    });
     expect(res.status).to.equal(400);
     expect(res.body.code).to.equal(107);
   });
 
   it('takes $all regex atoms with the x option', async () => {
-    const res = await get('/classes/Thing', { where: JSON.stringify({ tags: { $all: [{ $regex: '^ x', $options: 'x' }] } }) });
+    const res = await get('/classes/Thing', {
+      where: JSON.stringify({ tags: { $all: [{ $regex: '^ x', $options: 'x' }] } }),
+    });
     expect(res.status, JSON.stringify(res.body)).to.equal(200);
     expect(res.body.results).to.have.length(1);
   });
 
   it('lets a config parameter be removed and marked in one request', async () => {
-    await t.http.put('/parse/config').set(masterHeaders).send({ params: { k: 1 } }).expect(200);
-    const res = await t.http.put('/parse/config').set(masterHeaders).send({ params: { k: { __op: 'Delete' } }, masterKeyOnly: { k: true } });
+    await t.http
+      .put('/parse/config')
+      .set(masterHeaders)
+      .send({ params: { k: 1 } })
+      .expect(200);
+    const res = await t.http
+      .put('/parse/config')
+      .set(masterHeaders)
+      .send({ params: { k: { __op: 'Delete' } }, masterKeyOnly: { k: true } });
     expect(res.status).to.equal(200);
-    expect((await t.http.put('/parse/config').set(masterHeaders).send({ masterKeyOnly: { 'a.b': true } })).body.code).to.equal(105);
+    expect(
+      (
+        await t.http
+          .put('/parse/config')
+          .set(masterHeaders)
+          .send({ masterKeyOnly: { 'a.b': true } })
+      ).body.code,
+    ).to.equal(105);
   });
 
   it('refuses masterKeyIps rules it cannot read', () => {
     for (const rule of ['10.0.0.0/33', '1.2.3.4/abc', 'example.com', '::1/128', '10.0.0.0/8/1']) {
-      expect(() => createBackend({ appId: 'a', masterKey: 'm', databaseURI: 'mongodb://127.0.0.1/x', masterKeyIps: [rule] }), rule).to.throw(BackendConfigError, /masterKeyIps/);
+      expect(
+        () => createBackend({ appId: 'a', masterKey: 'm', databaseURI: 'mongodb://127.0.0.1/x', masterKeyIps: [rule] }),
+        rule,
+      ).to.throw(BackendConfigError, /masterKeyIps/);
     }
-    expect(() => createBackend({ appId: 'a', masterKey: 'm', databaseURI: 'mongodb://127.0.0.1/x', masterKeyIps: ['10.0.0.0/8', '::1', '127.0.0.1'] })).to.not.throw();
+    expect(() =>
+      createBackend({
+        appId: 'a',
+        masterKey: 'm',
+        databaseURI: 'mongodb://127.0.0.1/x',
+        masterKeyIps: ['10.0.0.0/8', '::1', '127.0.0.1'],
+      }),
+    ).to.not.throw();
   });
 });

@@ -11,18 +11,25 @@ describe('beforeSave / afterSave through REST', () => {
       const total = request.object.get('total') as number;
       if (total < 0) throw new BackendError(142, 'total cannot be negative');
       if (total > 1000) throw new Error('too big');
-      request.object.set('status', request.object.dirty('items') ? 'pending' : request.object.get('status') ?? 'new');
+      request.object.set('status', request.object.dirty('items') ? 'pending' : (request.object.get('status') ?? 'new'));
       request.object.set('seenAt', new Date('2024-01-01T00:00:00.000Z'));
     });
     t.backend.cloud.afterSave('Order', (request) => {
-      afterSaves.push({ id: request.object.id, existed: request.original !== undefined, total: request.object.get('total') });
+      afterSaves.push({
+        id: request.object.id,
+        existed: request.original !== undefined,
+        total: request.object.get('total'),
+      });
       throw new Error('afterSave errors are logged, not sent');
     });
   });
   after(() => t.close());
 
   it('saves what beforeSave set and returns it to the client', async () => {
-    const res = await t.http.post('/parse/classes/Order').set(appHeaders).send({ total: 5, items: ['a'] });
+    const res = await t.http
+      .post('/parse/classes/Order')
+      .set(appHeaders)
+      .send({ total: 5, items: ['a'] });
     expect(res.status).to.equal(201);
     expect(res.body.status).to.equal('pending');
     expect(res.body.seenAt).to.deep.equal({ __type: 'Date', iso: '2024-01-01T00:00:00.000Z' });
@@ -33,7 +40,10 @@ describe('beforeSave / afterSave through REST', () => {
 
   it('sees the original and the change on update', async () => {
     const { body: created } = await t.http.post('/parse/classes/Order').set(appHeaders).send({ total: 1 });
-    const res = await t.http.put(`/parse/classes/Order/${created.objectId}`).set(appHeaders).send({ total: { __op: 'Increment', amount: 2 } });
+    const res = await t.http
+      .put(`/parse/classes/Order/${created.objectId}`)
+      .set(appHeaders)
+      .send({ total: { __op: 'Increment', amount: 2 } });
     expect(res.status).to.equal(200);
     expect(res.body.total).to.equal(3);
     expect(afterSaves.at(-1)).to.deep.equal({ id: created.objectId, existed: true, total: 3 });
@@ -45,7 +55,10 @@ describe('beforeSave / afterSave through REST', () => {
     expect(negative.body).to.deep.equal({ code: 142, error: 'total cannot be negative' });
     const big = await t.http.post('/parse/classes/Order').set(appHeaders).send({ total: 5000 });
     expect(big.body).to.deep.equal({ code: 141, error: 'too big' });
-    const count = await t.http.get('/parse/classes/Order').query({ where: JSON.stringify({ total: { $in: [-1, 5000] } }), count: 1, limit: 0 }).set(masterHeaders);
+    const count = await t.http
+      .get('/parse/classes/Order')
+      .query({ where: JSON.stringify({ total: { $in: [-1, 5000] } }), count: 1, limit: 0 })
+      .set(masterHeaders);
     expect(count.body.count).to.equal(0);
   });
 
@@ -70,7 +83,9 @@ describe('beforeSave / afterSave through REST', () => {
     });
     const { body: created } = await t.http.post('/parse/classes/Tally').set(appHeaders).send({ score: 1 });
     expect(created.visits).to.equal(1);
-    await Promise.all(Array.from({ length: 10 }, () => t.http.put(`/parse/classes/Tally/${created.objectId}`).set(appHeaders).send({})));
+    await Promise.all(
+      Array.from({ length: 10 }, () => t.http.put(`/parse/classes/Tally/${created.objectId}`).set(appHeaders).send({})),
+    );
     const after = await t.http.get(`/parse/classes/Tally/${created.objectId}`).set(appHeaders);
     expect(after.body.visits).to.equal(11);
     const reset = await t.http.put(`/parse/classes/Tally/${created.objectId}`).set(appHeaders).send({ reset: true });

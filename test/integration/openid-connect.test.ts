@@ -13,11 +13,23 @@ describe('authData: the built-in OpenID Connect provider', () => {
   let t: TestBackend;
 
   const token = (claims: Record<string, unknown>, options: jwt.SignOptions = {}, key: jwt.Secret = privateKey) =>
-    jwt.sign({ sub: 'user-42', exp: Math.floor(Date.now() / 1000) + 600, ...claims }, key, { algorithm: 'RS256', issuer, audience, keyid: 'k1', ...options });
-  const logIn = (id: string, idToken: string) => t.http.post('/parse/users').set(appHeaders).send({ authData: { oidc: { id, id_token: idToken } } });
+    jwt.sign({ sub: 'user-42', exp: Math.floor(Date.now() / 1000) + 600, ...claims }, key, {
+      algorithm: 'RS256',
+      issuer,
+      audience,
+      keyid: 'k1',
+      ...options,
+    });
+  const logIn = (id: string, idToken: string) =>
+    t.http
+      .post('/parse/users')
+      .set(appHeaders)
+      .send({ authData: { oidc: { id, id_token: idToken } } });
 
   before(async () => {
-    t = await startTestBackend({ auth: { oidc: openIdConnectProvider({ issuer, audience, keys: { k1: publicPem } }) } });
+    t = await startTestBackend({
+      auth: { oidc: openIdConnectProvider({ issuer, audience, keys: { k1: publicPem } }) },
+    });
   });
   after(() => t.close());
 
@@ -36,8 +48,14 @@ describe('authData: the built-in OpenID Connect provider', () => {
       ['wrong issuer', token({}, { issuer: 'https://evil.test' })],
       ['expired', token({ exp: Math.floor(Date.now() / 1000) - 3600 })],
       ['signed by another key', token({}, {}, other.privateKey)],
-      ['HS256 with the public key as secret', jwt.sign({ sub: 'user-42' }, publicPem, { algorithm: 'HS256', issuer, audience, expiresIn: 600, keyid: 'k1' })],
-      ['unsigned', jwt.sign({ sub: 'user-42', iss: issuer, aud: audience }, '', { algorithm: 'none' as jwt.Algorithm })],
+      [
+        'HS256 with the public key as secret',
+        jwt.sign({ sub: 'user-42' }, publicPem, { algorithm: 'HS256', issuer, audience, expiresIn: 600, keyid: 'k1' }),
+      ],
+      [
+        'unsigned',
+        jwt.sign({ sub: 'user-42', iss: issuer, aud: audience }, '', { algorithm: 'none' as jwt.Algorithm }),
+      ],
       ['another subject', token({ sub: 'user-43' })],
     ];
     for (const [name, idToken] of cases) {

@@ -5,7 +5,11 @@ describe('REST /schemas (read) and /purge', () => {
   let t: TestBackend;
   before(async () => {
     t = await startTestBackend();
-    await t.http.post('/parse/classes/Song').set(appHeaders).send({ title: 't', plays: 1, artist: { __type: 'Pointer', className: 'Artist', objectId: 'a1' } }).expect(201);
+    await t.http
+      .post('/parse/classes/Song')
+      .set(appHeaders)
+      .send({ title: 't', plays: 1, artist: { __type: 'Pointer', className: 'Artist', objectId: 'a1' } })
+      .expect(201);
   });
   after(() => t.close());
 
@@ -13,8 +17,13 @@ describe('REST /schemas (read) and /purge', () => {
     const list = await t.http.get('/parse/schemas').set(masterHeaders);
     const song = list.body.results.find((s: { className: string }) => s.className === 'Song');
     expect(song.fields).to.deep.include({
-      objectId: { type: 'String' }, createdAt: { type: 'Date' }, updatedAt: { type: 'Date' }, ACL: { type: 'ACL' },
-      title: { type: 'String' }, plays: { type: 'Number' }, artist: { type: 'Pointer', targetClass: 'Artist' },
+      objectId: { type: 'String' },
+      createdAt: { type: 'Date' },
+      updatedAt: { type: 'Date' },
+      ACL: { type: 'ACL' },
+      title: { type: 'String' },
+      plays: { type: 'Number' },
+      artist: { type: 'Pointer', targetClass: 'Artist' },
     });
     expect(song.classLevelPermissions.find).to.deep.equal({ '*': true });
     expect((await t.http.get('/parse/schemas/Song').set(masterHeaders)).body.className).to.equal('Song');
@@ -39,13 +48,33 @@ describe('REST /schemas (write)', () => {
   after(() => t.close());
 
   it('creates a class with fields and class-level permissions, then enforces them', async () => {
-    const created = await t.http.post('/parse/schemas/Note').set(masterHeaders).send({
-      className: 'Note',
-      fields: { body: { type: 'String' }, owner: { type: 'Pointer', targetClass: '_User' }, tags: { type: 'Relation', targetClass: 'Tag' } },
-      classLevelPermissions: { find: {}, count: {}, get: { '*': true }, create: { '*': true }, update: {}, delete: {}, addField: {}, protectedFields: { '*': [] } },
-    });
+    const created = await t.http
+      .post('/parse/schemas/Note')
+      .set(masterHeaders)
+      .send({
+        className: 'Note',
+        fields: {
+          body: { type: 'String' },
+          owner: { type: 'Pointer', targetClass: '_User' },
+          tags: { type: 'Relation', targetClass: 'Tag' },
+        },
+        classLevelPermissions: {
+          find: {},
+          count: {},
+          get: { '*': true },
+          create: { '*': true },
+          update: {},
+          delete: {},
+          addField: {},
+          protectedFields: { '*': [] },
+        },
+      });
     expect(created.status).to.equal(200);
-    expect(created.body.fields).to.deep.include({ body: { type: 'String' }, owner: { type: 'Pointer', targetClass: '_User' }, tags: { type: 'Relation', targetClass: 'Tag' } });
+    expect(created.body.fields).to.deep.include({
+      body: { type: 'String' },
+      owner: { type: 'Pointer', targetClass: '_User' },
+      tags: { type: 'Relation', targetClass: 'Tag' },
+    });
     expect(created.body.classLevelPermissions.find).to.deep.equal({});
     const note = await t.http.post('/parse/classes/Note').set(appHeaders).send({ body: 'hi' }).expect(201);
     expect((await t.http.get('/parse/classes/Note').set(appHeaders)).body.code).to.equal(119);
@@ -55,14 +84,21 @@ describe('REST /schemas (write)', () => {
   });
 
   it('accepts the class name in the body, and refuses a mismatch', async () => {
-    expect((await t.http.post('/parse/schemas').set(masterHeaders).send({ className: 'Album' })).body.className).to.equal('Album');
-    expect((await t.http.post('/parse/schemas/Album2').set(masterHeaders).send({ className: 'Other' })).body.code).to.equal(103);
+    expect(
+      (await t.http.post('/parse/schemas').set(masterHeaders).send({ className: 'Album' })).body.className,
+    ).to.equal('Album');
+    expect(
+      (await t.http.post('/parse/schemas/Album2').set(masterHeaders).send({ className: 'Other' })).body.code,
+    ).to.equal(103);
     expect((await t.http.post('/parse/schemas').set(masterHeaders).send({})).body.code).to.equal(103);
   });
 
   it('adds and deletes fields, removing deleted values from every object', async () => {
     await t.http.post('/parse/classes/Track').set(appHeaders).send({ title: 'a', plays: 3 }).expect(201);
-    const put = await t.http.put('/parse/schemas/Track').set(masterHeaders).send({ fields: { plays: { __op: 'Delete' }, rating: { type: 'Number' } } });
+    const put = await t.http
+      .put('/parse/schemas/Track')
+      .set(masterHeaders)
+      .send({ fields: { plays: { __op: 'Delete' }, rating: { type: 'Number' } } });
     expect(put.status).to.equal(200);
     expect(put.body.fields).to.have.property('rating');
     expect(put.body.fields).not.to.have.property('plays');
@@ -74,7 +110,11 @@ describe('REST /schemas (write)', () => {
   });
 
   it('answers bad field changes with Parse codes', async () => {
-    await t.http.post('/parse/schemas/Bad').set(masterHeaders).send({ fields: { n: { type: 'Number' } } }).expect(200);
+    await t.http
+      .post('/parse/schemas/Bad')
+      .set(masterHeaders)
+      .send({ fields: { n: { type: 'Number' } } })
+      .expect(200);
     const put = (fields: unknown) => t.http.put('/parse/schemas/Bad').set(masterHeaders).send({ fields });
     expect((await put({ n: { type: 'String' } })).body.code).to.equal(255);
     expect((await put({ missing: { __op: 'Delete' } })).body.code).to.equal(255);
@@ -90,40 +130,84 @@ describe('REST /schemas (write)', () => {
     expect((await indexes({ _id_: { n: 1 } })).body.code).to.equal(102);
     expect((await indexes({ i: { __op: 'Delete' } })).body.code).to.equal(102);
     expect((await indexes({ 'a.b': { n: 1 } })).body.code).to.equal(102);
-    expect((await t.http.put('/parse/schemas/Bad').set(masterHeaders).send({ classLevelPermissions: { find: { '*': 'yes' } } })).body.code).to.equal(107);
-    const protect = (rule: unknown) => t.http.put('/parse/schemas/Bad').set(masterHeaders).send({ classLevelPermissions: { protectedFields: rule } });
+    expect(
+      (
+        await t.http
+          .put('/parse/schemas/Bad')
+          .set(masterHeaders)
+          .send({ classLevelPermissions: { find: { '*': 'yes' } } })
+      ).body.code,
+    ).to.equal(107);
+    const protect = (rule: unknown) =>
+      t.http
+        .put('/parse/schemas/Bad')
+        .set(masterHeaders)
+        .send({ classLevelPermissions: { protectedFields: rule } });
     expect((await protect({ '*': ['missing'] })).body.code).to.equal(107);
     expect((await protect({ '*': ['createdAt'] })).body.code).to.equal(107);
     expect((await protect({ '*': 'n' })).body.code).to.equal(107);
     expect((await protect({ 'bad principal': ['n'] })).body.code).to.equal(107);
     expect((await protect({ 'userField:n': ['n'] })).body.code).to.equal(107);
     expect((await protect([])).body.code).to.equal(107);
-    expect((await t.http.post('/parse/schemas/Created').set(masterHeaders).send({ fields: { a: { __op: 'Delete' } } })).body.code).to.equal(107);
+    expect(
+      (
+        await t.http
+          .post('/parse/schemas/Created')
+          .set(masterHeaders)
+          .send({ fields: { a: { __op: 'Delete' } } })
+      ).body.code,
+    ).to.equal(107);
   });
 
   it('creates and drops indexes in Parse field names, stored as parse-server stores them', async () => {
-    const created = await t.http.post('/parse/schemas/Indexed').set(masterHeaders).send({
-      fields: { name: { type: 'String' }, owner: { type: 'Pointer', targetClass: '_User' } },
-      indexes: { by_owner_name: { owner: 1, name: -1 } },
-    });
+    const created = await t.http
+      .post('/parse/schemas/Indexed')
+      .set(masterHeaders)
+      .send({
+        fields: { name: { type: 'String' }, owner: { type: 'Pointer', targetClass: '_User' } },
+        indexes: { by_owner_name: { owner: 1, name: -1 } },
+      });
     expect(created.body.indexes).to.deep.equal({ _id_: { _id: 1 }, by_owner_name: { owner: 1, name: -1 } });
     const db = await t.db();
-    const keyOf = async (name: string) => (await db.collection('Indexed').listIndexes().toArray()).find((i) => i.name === name)?.key;
+    const keyOf = async (name: string) =>
+      (await db.collection('Indexed').listIndexes().toArray()).find((i) => i.name === name)?.key;
     expect(await keyOf('by_owner_name')).to.deep.equal({ _p_owner: 1, name: -1 });
-    expect((await t.http.put('/parse/schemas/Indexed').set(masterHeaders).send({ indexes: { by_owner_name: { name: 1 } } })).body.code).to.equal(102);
-    const put = await t.http.put('/parse/schemas/Indexed').set(masterHeaders).send({ indexes: { by_owner_name: { __op: 'Delete' }, by_name: { name: 1 } } });
+    expect(
+      (
+        await t.http
+          .put('/parse/schemas/Indexed')
+          .set(masterHeaders)
+          .send({ indexes: { by_owner_name: { name: 1 } } })
+      ).body.code,
+    ).to.equal(102);
+    const put = await t.http
+      .put('/parse/schemas/Indexed')
+      .set(masterHeaders)
+      .send({ indexes: { by_owner_name: { __op: 'Delete' }, by_name: { name: 1 } } });
     expect(put.body.indexes).to.deep.equal({ _id_: { _id: 1 }, by_name: { name: 1 } });
     expect(await keyOf('by_owner_name')).to.equal(undefined);
     expect(await keyOf('by_name')).to.deep.equal({ name: 1 });
     // The same key under a second name is the database's refusal, answered as a Parse error.
-    const twice = await t.http.put('/parse/schemas/Indexed').set(masterHeaders).send({ indexes: { by_name_again: { name: 1 } } });
+    const twice = await t.http
+      .put('/parse/schemas/Indexed')
+      .set(masterHeaders)
+      .send({ indexes: { by_name_again: { name: 1 } } });
     expect(twice.status).to.equal(400);
     expect(twice.body.code).to.equal(102);
-    const stored = await db.collection<{ _id: string; _metadata: { indexes: unknown } }>('_SCHEMA').findOne({ _id: 'Indexed' });
+    const stored = await db
+      .collection<{ _id: string; _metadata: { indexes: unknown } }>('_SCHEMA')
+      .findOne({ _id: 'Indexed' });
     expect(stored?._metadata.indexes).to.deep.equal({ by_name: { name: 1 } });
     // Deleting a field takes the indexes on it along.
-    await t.http.put('/parse/schemas/Indexed').set(masterHeaders).send({ indexes: { by_owner: { owner: 1 } } }).expect(200);
-    const dropped = await t.http.put('/parse/schemas/Indexed').set(masterHeaders).send({ fields: { owner: { __op: 'Delete' } } });
+    await t.http
+      .put('/parse/schemas/Indexed')
+      .set(masterHeaders)
+      .send({ indexes: { by_owner: { owner: 1 } } })
+      .expect(200);
+    const dropped = await t.http
+      .put('/parse/schemas/Indexed')
+      .set(masterHeaders)
+      .send({ fields: { owner: { __op: 'Delete' } } });
     expect(dropped.body.indexes).to.deep.equal({ _id_: { _id: 1 }, by_name: { name: 1 } });
     expect(await keyOf('by_owner')).to.equal(undefined);
   });

@@ -5,7 +5,8 @@ import { appHeaders, startTestBackend, type TestBackend } from '../support/backe
 describe('users: password policy, account lockout, login hooks', () => {
   let t: TestBackend;
   const signUp = (body: Record<string, unknown>) => t.http.post('/parse/users').set(appHeaders).send(body);
-  const logIn = (username: string, password: string) => t.http.post('/parse/login').set(appHeaders).send({ username, password });
+  const logIn = (username: string, password: string) =>
+    t.http.post('/parse/login').set(appHeaders).send({ username, password });
 
   before(async () => {
     t = await startTestBackend({
@@ -21,8 +22,14 @@ describe('users: password policy, account lockout, login hooks', () => {
   after(() => t.close());
 
   it('applies the password policy on sign-up', async () => {
-    expect((await signUp({ username: 'weak', password: 'short1' })).body).to.deep.equal({ code: 142, error: 'Use 8 characters with a digit.' });
-    expect((await signUp({ username: 'mallory', password: 'xmallory1x' })).body).to.deep.equal({ code: 142, error: 'Password cannot contain your username.' });
+    expect((await signUp({ username: 'weak', password: 'short1' })).body).to.deep.equal({
+      code: 142,
+      error: 'Use 8 characters with a digit.',
+    });
+    expect((await signUp({ username: 'mallory', password: 'xmallory1x' })).body).to.deep.equal({
+      code: 142,
+      error: 'Password cannot contain your username.',
+    });
     expect((await signUp({ username: 'strong', password: 'correct1horse' })).status).to.equal(201);
   });
 
@@ -32,7 +39,9 @@ describe('users: password policy, account lockout, login hooks', () => {
     await t.http.put(`/parse/users/${body.objectId}`).set(auth).send({ password: 'second22b' }).expect(200);
     const reused = await t.http.put(`/parse/users/${body.objectId}`).set(auth).send({ password: 'first111a' });
     expect(reused.body).to.deep.equal({ code: 142, error: 'New password should not be the same as last 2 passwords.' });
-    expect((await t.http.put(`/parse/users/${body.objectId}`).set(auth).send({ password: 'third333c' })).status).to.equal(200);
+    expect(
+      (await t.http.put(`/parse/users/${body.objectId}`).set(auth).send({ password: 'third333c' })).status,
+    ).to.equal(200);
     expect((await logIn('hist', 'third333c')).status).to.equal(200);
   });
 
@@ -42,11 +51,17 @@ describe('users: password policy, account lockout, login hooks', () => {
     expect(attempts.every((r) => r.body.code === 101)).to.equal(true);
     const locked = await logIn('target', 'secret123x');
     expect(locked.status).to.equal(404);
-    expect(locked.body.error).to.match(/^Your account is locked due to multiple failed login attempts\. Please try again after 1 minute\(s\)$/);
+    expect(locked.body.error).to.match(
+      /^Your account is locked due to multiple failed login attempts\. Please try again after 1 minute\(s\)$/,
+    );
   });
 
   it('counts nothing for unknown users and answers them like wrong passwords', async () => {
-    for (let i = 0; i < 4; i++) expect((await logIn('ghost', 'nothing1x')).body).to.deep.equal({ code: 101, error: 'Invalid username/password.' });
+    for (let i = 0; i < 4; i++)
+      expect((await logIn('ghost', 'nothing1x')).body).to.deep.equal({
+        code: 101,
+        error: 'Invalid username/password.',
+      });
   });
 
   it('runs beforeLogin (which may refuse), afterLogin and afterLogout', async () => {
@@ -67,7 +82,10 @@ describe('users: password policy, account lockout, login hooks', () => {
       expect((await logIn('banned', 'secret456y')).body).to.deep.equal({ code: 119, error: 'banned' });
       const login = await logIn('hooked', 'secret789z');
       expect(login.status).to.equal(200);
-      await t.http.post('/parse/logout').set({ ...appHeaders, 'X-Parse-Session-Token': login.body.sessionToken }).expect(200);
+      await t.http
+        .post('/parse/logout')
+        .set({ ...appHeaders, 'X-Parse-Session-Token': login.body.sessionToken })
+        .expect(200);
       expect(seen).to.deep.equal(['before hooked', 'after hooked', `logout ${ok.objectId}`]);
     } finally {
       offBefore();

@@ -34,7 +34,8 @@ function uniqueName(prefix: string): string {
 /** Every key of a JSON value, at any depth. */
 function allKeys(value: unknown): string[] {
   if (Array.isArray(value)) return value.flatMap(allKeys);
-  if (value !== null && typeof value === 'object') return Object.entries(value as Json).flatMap(([k, v]) => [k, ...allKeys(v)]);
+  if (value !== null && typeof value === 'object')
+    return Object.entries(value as Json).flatMap(([k, v]) => [k, ...allKeys(v)]);
   return [];
 }
 
@@ -62,7 +63,10 @@ describe('REST users and sessions', () => {
   });
 
   async function signUp(username: string, password: string, extra: Json = {}): Promise<SignedUp> {
-    const res = await t.http.post('/parse/users').set(appHeaders).send({ username, password, ...extra });
+    const res = await t.http
+      .post('/parse/users')
+      .set(appHeaders)
+      .send({ username, password, ...extra });
     expect(res.status, JSON.stringify(res.body)).to.equal(201);
     return res.body as SignedUp;
   }
@@ -75,19 +79,30 @@ describe('REST users and sessions', () => {
   }
 
   /** The user id /users/me answers for a token, or the error code. */
-  async function whoIs(token: string, target: TestBackend = t): Promise<{ status: number; userId?: string; code?: number }> {
+  async function whoIs(
+    token: string,
+    target: TestBackend = t,
+  ): Promise<{ status: number; userId?: string; code?: number }> {
     const res = await target.http.get('/parse/users/me').set(asUser(token));
-    return res.status === 200 ? { status: 200, userId: res.body.objectId as string } : { status: res.status, code: res.body.code as number };
+    return res.status === 200
+      ? { status: 200, userId: res.body.objectId as string }
+      : { status: res.status, code: res.body.code as number };
   }
 
   function sessionsOf(userId: string): Promise<Document[]> {
-    return db.collection('_Session').find({ _p_user: `_User$${userId}` }).toArray();
+    return db
+      .collection('_Session')
+      .find({ _p_user: `_User$${userId}` })
+      .toArray();
   }
 
   describe('sign-up', () => {
     it('answers 201 with Location, objectId, createdAt and a session token that works for /users/me', async () => {
       const username = uniqueName('alice');
-      const res = await t.http.post('/parse/users').set(appHeaders).send({ username, password: 'secret-1', email: `${username}@example.com`, age: 30 });
+      const res = await t.http
+        .post('/parse/users')
+        .set(appHeaders)
+        .send({ username, password: 'secret-1', email: `${username}@example.com`, age: 30 });
       expect(res.status).to.equal(201);
       expect(Object.keys(res.body).sort()).to.deep.equal(['createdAt', 'objectId', 'sessionToken']);
       expect(res.body.objectId).to.match(/^[A-Za-z0-9]{10}$/);
@@ -126,10 +141,16 @@ describe('REST users and sessions', () => {
       const emptyName = await t.http.post('/parse/users').set(appHeaders).send({ username: '', password: 'x' });
       expect(emptyName.status).to.equal(400);
       expect(emptyName.body.code).to.equal(200);
-      const noPassword = await t.http.post('/parse/users').set(appHeaders).send({ username: uniqueName('nopw') });
+      const noPassword = await t.http
+        .post('/parse/users')
+        .set(appHeaders)
+        .send({ username: uniqueName('nopw') });
       expect(noPassword.status).to.equal(400);
       expect(noPassword.body).to.deep.equal({ code: 201, error: 'password is required.' });
-      const emptyPassword = await t.http.post('/parse/users').set(appHeaders).send({ username: uniqueName('nopw'), password: '' });
+      const emptyPassword = await t.http
+        .post('/parse/users')
+        .set(appHeaders)
+        .send({ username: uniqueName('nopw'), password: '' });
       expect(emptyPassword.status).to.equal(400);
       expect(emptyPassword.body.code).to.equal(201);
     });
@@ -137,17 +158,28 @@ describe('REST users and sessions', () => {
     it('refuses a username taken in another case (202) and an email taken in another case (203)', async () => {
       const username = uniqueName('Bob');
       await signUp(username, 'pw', { email: `${username}@Example.com` });
-      const sameName = await t.http.post('/parse/users').set(appHeaders).send({ username: username.toUpperCase(), password: 'pw' });
+      const sameName = await t.http
+        .post('/parse/users')
+        .set(appHeaders)
+        .send({ username: username.toUpperCase(), password: 'pw' });
       expect(sameName.status).to.equal(400);
       expect(sameName.body).to.deep.equal({ code: 202, error: 'Account already exists for this username.' });
-      const sameEmail = await t.http.post('/parse/users').set(appHeaders).send({ username: uniqueName('other'), password: 'pw', email: `${username.toLowerCase()}@EXAMPLE.COM` });
+      const sameEmail = await t.http
+        .post('/parse/users')
+        .set(appHeaders)
+        .send({ username: uniqueName('other'), password: 'pw', email: `${username.toLowerCase()}@EXAMPLE.COM` });
       expect(sameEmail.status).to.equal(400);
       expect(sameEmail.body).to.deep.equal({ code: 203, error: 'Account already exists for this email address.' });
-      expect(await db.collection('_User').countDocuments({ username: { $regex: `^${username}$`, $options: 'i' } })).to.equal(1);
+      expect(
+        await db.collection('_User').countDocuments({ username: { $regex: `^${username}$`, $options: 'i' } }),
+      ).to.equal(1);
     });
 
     it('refuses a malformed email (125)', async () => {
-      const res = await t.http.post('/parse/users').set(appHeaders).send({ username: uniqueName('bad'), password: 'pw', email: 'not-an-email' });
+      const res = await t.http
+        .post('/parse/users')
+        .set(appHeaders)
+        .send({ username: uniqueName('bad'), password: 'pw', email: 'not-an-email' });
       expect(res.status).to.equal(400);
       expect(res.body).to.deep.equal({ code: 125, error: 'Email address format is invalid.' });
     });
@@ -156,10 +188,16 @@ describe('REST users and sessions', () => {
       const first = uniqueName('first');
       await signUp(first, 'pw', { email: `${first}@example.com` });
       const second = await signUp(uniqueName('second'), 'pw');
-      const rename = await t.http.put(`/parse/users/${second.objectId}`).set(asUser(second.sessionToken)).send({ username: first.toUpperCase() });
+      const rename = await t.http
+        .put(`/parse/users/${second.objectId}`)
+        .set(asUser(second.sessionToken))
+        .send({ username: first.toUpperCase() });
       expect(rename.status).to.equal(400);
       expect(rename.body.code).to.equal(202);
-      const email = await t.http.put(`/parse/users/${second.objectId}`).set(asUser(second.sessionToken)).send({ email: `${first.toUpperCase()}@example.com` });
+      const email = await t.http
+        .put(`/parse/users/${second.objectId}`)
+        .set(asUser(second.sessionToken))
+        .send({ email: `${first.toUpperCase()}@example.com` });
       expect(email.status).to.equal(400);
       expect(email.body.code).to.equal(203);
     });
@@ -177,13 +215,25 @@ describe('REST users and sessions', () => {
         ['GET /users/:id (master)', await t.http.get(`/parse/users/${user.objectId}`).set(masterHeaders)],
         ['GET /users (master)', await t.http.get('/parse/users').set(masterHeaders)],
         ['GET /classes/_User (master)', await t.http.get('/parse/classes/_User').set(masterHeaders)],
-        ['GET /classes/_User/:id (master)', await t.http.get(`/parse/classes/_User/${user.objectId}`).set(masterHeaders)],
-        ['GET /classes/_User/:id (self)', await t.http.get(`/parse/classes/_User/${user.objectId}`).set(asUser(user.sessionToken))],
+        [
+          'GET /classes/_User/:id (master)',
+          await t.http.get(`/parse/classes/_User/${user.objectId}`).set(masterHeaders),
+        ],
+        [
+          'GET /classes/_User/:id (self)',
+          await t.http.get(`/parse/classes/_User/${user.objectId}`).set(asUser(user.sessionToken)),
+        ],
         ['POST /login', await t.http.post('/parse/login').set(appHeaders).send({ username, password })],
         ['GET /login', await t.http.get('/parse/login').set(appHeaders).query({ username, password })],
-        ['GET /verifyPassword', await t.http.get('/parse/verifyPassword').set(appHeaders).query({ username, password })],
+        [
+          'GET /verifyPassword',
+          await t.http.get('/parse/verifyPassword').set(appHeaders).query({ username, password }),
+        ],
         ['POST /loginAs', await t.http.post('/parse/loginAs').set(masterHeaders).send({ userId: user.objectId })],
-        ['PUT /users/:id', await t.http.put(`/parse/users/${user.objectId}`).set(asUser(user.sessionToken)).send({ nick: 'n' })],
+        [
+          'PUT /users/:id',
+          await t.http.put(`/parse/users/${user.objectId}`).set(asUser(user.sessionToken)).send({ nick: 'n' }),
+        ],
       ];
       for (const [label, res] of replies) {
         expect(res.status, `${label}: ${JSON.stringify(res.body)}`).to.equal(200);
@@ -203,7 +253,10 @@ describe('REST users and sessions', () => {
 
     it('a new password is hashed too, and the reply to the change does not carry it', async () => {
       const user = await signUp(uniqueName('rehash'), 'old-password');
-      const res = await t.http.put(`/parse/users/${user.objectId}`).set(asUser(user.sessionToken)).send({ password: 'new-password' });
+      const res = await t.http
+        .put(`/parse/users/${user.objectId}`)
+        .set(asUser(user.sessionToken))
+        .send({ password: 'new-password' });
       expect(res.status).to.equal(200);
       expect(res.body.updatedAt).to.be.a('string');
       expectNoPassword(res.body, 'new-password');
@@ -240,7 +293,10 @@ describe('REST users and sessions', () => {
         expectNoPassword({ ...byName.body, sessionToken: undefined }, 'migrated-pw');
         expect(await whoIs(byName.body.sessionToken as string)).to.deep.equal({ status: 200, userId: objectId });
 
-        const byEmail = await t.http.post('/parse/login').set(appHeaders).send({ email: `${username}@example.com`, password: 'migrated-pw' });
+        const byEmail = await t.http
+          .post('/parse/login')
+          .set(appHeaders)
+          .send({ email: `${username}@example.com`, password: 'migrated-pw' });
         expect(byEmail.status).to.equal(200);
         expect(byEmail.body.objectId).to.equal(objectId);
 
@@ -271,11 +327,19 @@ describe('REST users and sessions', () => {
       expect(get.status).to.equal(200);
       expect(get.body.objectId).to.equal(user.objectId);
 
-      const byEmail = await t.http.post('/parse/login').set(appHeaders).send({ email: `${username}@example.com`, password: 'pw-carol' });
+      const byEmail = await t.http
+        .post('/parse/login')
+        .set(appHeaders)
+        .send({ email: `${username}@example.com`, password: 'pw-carol' });
       expect(byEmail.status).to.equal(200);
       expect(byEmail.body.objectId).to.equal(user.objectId);
 
-      const tokens = [user.sessionToken, post.body.sessionToken, get.body.sessionToken, byEmail.body.sessionToken] as string[];
+      const tokens = [
+        user.sessionToken,
+        post.body.sessionToken,
+        get.body.sessionToken,
+        byEmail.body.sessionToken,
+      ] as string[];
       expect(new Set(tokens).size).to.equal(4);
       for (const token of tokens) expect(await whoIs(token)).to.deep.equal({ status: 200, userId: user.objectId });
       const sessions = await sessionsOf(user.objectId);
@@ -441,7 +505,9 @@ describe('REST users and sessions', () => {
         expect(s.user).to.deep.equal({ __type: 'Pointer', className: '_User', objectId: a.objectId });
         expect(s).to.not.have.property('sessionToken');
       }
-      expect(resultsA.map((s) => s.objectId).sort()).to.deep.equal((await sessionsOf(a.objectId)).map((s) => s._id).sort());
+      expect(resultsA.map((s) => s.objectId).sort()).to.deep.equal(
+        (await sessionsOf(a.objectId)).map((s) => s._id).sort(),
+      );
 
       const listB = await t.http.get('/parse/sessions').set(asUser(b.sessionToken));
       expect((listB.body.results as Json[]).map((s) => (s.user as Json).objectId)).to.deep.equal([b.objectId]);
@@ -478,7 +544,8 @@ describe('REST users and sessions', () => {
       expect(await whoIs(b.sessionToken)).to.deep.equal({ status: 200, userId: b.objectId });
       expect(await sessionsOf(b.objectId)).to.have.length(1);
 
-      const secondId = (await sessionsOf(a.objectId)).find((s) => (s.createdWith as Json).action === 'login')!._id as unknown as string;
+      const secondId = (await sessionsOf(a.objectId)).find((s) => (s.createdWith as Json).action === 'login')!
+        ._id as unknown as string;
       const own = await t.http.get(`/parse/sessions/${secondId}`).set(asUser(a.sessionToken));
       expect(own.status).to.equal(200);
       expect(own.body.objectId).to.equal(secondId);
@@ -516,7 +583,9 @@ describe('REST users and sessions', () => {
       const email = `${username}@example.com`;
       const a = await signUp(username, 'pw', { email });
       const b = await signUp(uniqueName('ned'), 'pw');
-      const share = await t.http.put(`/parse/users/${a.objectId}`).set(asUser(a.sessionToken))
+      const share = await t.http
+        .put(`/parse/users/${a.objectId}`)
+        .set(asUser(a.sessionToken))
         .send({ ACL: { '*': { read: true }, [a.objectId]: { read: true, write: true } } });
       expect(share.status).to.equal(200);
 
@@ -525,7 +594,10 @@ describe('REST users and sessions', () => {
         expect(one.status).to.equal(200);
         expect(one.body.username).to.equal(username);
         expect(one.body).to.not.have.property('email');
-        const list = await t.http.get('/parse/users').set(headers).query({ where: JSON.stringify({ objectId: a.objectId }) });
+        const list = await t.http
+          .get('/parse/users')
+          .set(headers)
+          .query({ where: JSON.stringify({ objectId: a.objectId }) });
         expect(list.status).to.equal(200);
         expect(list.body.results).to.have.length(1);
         expect(list.body.results[0].username).to.equal(username);
@@ -542,14 +614,19 @@ describe('REST users and sessions', () => {
       const username = uniqueName('cls');
       const a = await signUp(username, 'pw', { email: `${username}@example.com` });
       const b = await signUp(uniqueName('clsb'), 'pw');
-      const share = await t.http.put(`/parse/users/${a.objectId}`).set(asUser(a.sessionToken))
+      const share = await t.http
+        .put(`/parse/users/${a.objectId}`)
+        .set(asUser(a.sessionToken))
         .send({ ACL: { '*': { read: true }, [a.objectId]: { read: true, write: true } } });
       expect(share.status).to.equal(200);
       const one = await t.http.get(`/parse/classes/_User/${a.objectId}`).set(asUser(b.sessionToken));
       expect(one.status).to.equal(200);
       expect(one.body.username).to.equal(username);
       expect(one.body).to.not.have.property('email');
-      const list = await t.http.get('/parse/classes/_User').set(appHeaders).query({ where: JSON.stringify({ objectId: a.objectId }) });
+      const list = await t.http
+        .get('/parse/classes/_User')
+        .set(appHeaders)
+        .query({ where: JSON.stringify({ objectId: a.objectId }) });
       expect(list.status).to.equal(200);
       expect(list.body.results).to.have.length(1);
       expect(list.body.results[0].username).to.equal(username);
@@ -563,16 +640,28 @@ describe('REST users and sessions', () => {
       const email = `${username}@example.com`;
       const a = await signUp(username, 'pw', { email });
       const b = await signUp(uniqueName('prober'), 'pw');
-      await t.http.put(`/parse/users/${a.objectId}`).set(asUser(a.sessionToken))
-        .send({ ACL: { '*': { read: true }, [a.objectId]: { read: true, write: true } } }).expect(200);
+      await t.http
+        .put(`/parse/users/${a.objectId}`)
+        .set(asUser(a.sessionToken))
+        .send({ ACL: { '*': { read: true }, [a.objectId]: { read: true, write: true } } })
+        .expect(200);
       for (const where of [{ email }, { email: { $regex: `^${username}` } }]) {
         for (const path of ['/parse/users', '/parse/classes/_User']) {
-          const res = await t.http.get(path).set(asUser(b.sessionToken)).query({ where: JSON.stringify(where) });
+          const res = await t.http
+            .get(path)
+            .set(asUser(b.sessionToken))
+            .query({ where: JSON.stringify(where) });
           expect(res.status, `${path} ${JSON.stringify(where)}`).to.equal(400);
-          expect(res.body).to.deep.equal({ code: 119, error: 'This user is not allowed to query email on class _User' });
+          expect(res.body).to.deep.equal({
+            code: 119,
+            error: 'This user is not allowed to query email on class _User',
+          });
         }
       }
-      const master = await t.http.get('/parse/users').set(masterHeaders).query({ where: JSON.stringify({ email }) });
+      const master = await t.http
+        .get('/parse/users')
+        .set(masterHeaders)
+        .query({ where: JSON.stringify({ email }) });
       expect(master.status).to.equal(200);
       expect((master.body.results as Json[]).map((u) => u.objectId)).to.deep.equal([a.objectId]);
     });
@@ -580,13 +669,19 @@ describe('REST users and sessions', () => {
     it('with enforcePrivateUsers: false a new user is publicly readable, still without its email', async () => {
       const open = await startTestBackend({ enforcePrivateUsers: false });
       try {
-        const created = await open.http.post('/parse/users').set(appHeaders).send({ username: 'openuser', password: 'pw', email: 'open@example.com' });
+        const created = await open.http
+          .post('/parse/users')
+          .set(appHeaders)
+          .send({ username: 'openuser', password: 'pw', email: 'open@example.com' });
         expect(created.status).to.equal(201);
         const res = await open.http.get(`/parse/users/${created.body.objectId}`).set(appHeaders);
         expect(res.status).to.equal(200);
         expect(res.body.username).to.equal('openuser');
         expect(res.body).to.not.have.property('email');
-        expect(res.body.ACL).to.deep.equal({ '*': { read: true }, [created.body.objectId]: { read: true, write: true } });
+        expect(res.body.ACL).to.deep.equal({
+          '*': { read: true },
+          [created.body.objectId]: { read: true, write: true },
+        });
       } finally {
         await open.close();
       }
@@ -601,7 +696,10 @@ describe('REST users and sessions', () => {
         const update = await t.http.put(`/parse/users/${a.objectId}`).set(headers).send({ nick: 'hacked' });
         expect(update.status).to.equal(400);
         expect(update.body.code).to.equal(206);
-        const passwordChange = await t.http.put(`/parse/users/${a.objectId}`).set(headers).send({ password: 'taken-over' });
+        const passwordChange = await t.http
+          .put(`/parse/users/${a.objectId}`)
+          .set(headers)
+          .send({ password: 'taken-over' });
         expect(passwordChange.status).to.equal(400);
         expect(passwordChange.body.code).to.equal(206);
         const remove = await t.http.delete(`/parse/users/${a.objectId}`).set(headers);
@@ -617,7 +715,10 @@ describe('REST users and sessions', () => {
 
     it('a user updates its own fields; the master key updates anyone', async () => {
       const a = await signUp(uniqueName('quinn'), 'pw');
-      const own = await t.http.put(`/parse/users/${a.objectId}`).set(asUser(a.sessionToken)).send({ nick: 'Q', score: { __op: 'Increment', amount: 2 } });
+      const own = await t.http
+        .put(`/parse/users/${a.objectId}`)
+        .set(asUser(a.sessionToken))
+        .send({ nick: 'Q', score: { __op: 'Increment', amount: 2 } });
       expect(own.status).to.equal(200);
       expect(own.body.score).to.equal(2);
       const master = await t.http.put(`/parse/users/${a.objectId}`).set(masterHeaders).send({ level: 7 });
@@ -653,9 +754,13 @@ describe('REST users and sessions', () => {
       const second = await logIn(username, 'old-pw');
       const third = await logIn(username, 'old-pw');
       const other = await signUp(uniqueName('uma'), 'pw');
-      for (const token of [second, third]) expect(await whoIs(token)).to.deep.equal({ status: 200, userId: user.objectId });
+      for (const token of [second, third])
+        expect(await whoIs(token)).to.deep.equal({ status: 200, userId: user.objectId });
 
-      const res = await t.http.put(`/parse/users/${user.objectId}`).set(asUser(user.sessionToken)).send({ password: 'new-pw' });
+      const res = await t.http
+        .put(`/parse/users/${user.objectId}`)
+        .set(asUser(user.sessionToken))
+        .send({ password: 'new-pw' });
       expect(res.status).to.equal(200);
       expect(await whoIs(user.sessionToken)).to.deep.equal({ status: 200, userId: user.objectId });
       for (const token of [second, third]) expect(await whoIs(token)).to.deep.equal({ status: 400, code: 209 });
@@ -676,7 +781,8 @@ describe('REST users and sessions', () => {
       const second = await logIn(username, 'old-pw');
       const res = await t.http.put(`/parse/users/${user.objectId}`).set(masterHeaders).send({ password: 'reset-pw' });
       expect(res.status).to.equal(200);
-      for (const token of [user.sessionToken, second]) expect(await whoIs(token)).to.deep.equal({ status: 400, code: 209 });
+      for (const token of [user.sessionToken, second])
+        expect(await whoIs(token)).to.deep.equal({ status: 400, code: 209 });
       expect(await sessionsOf(user.objectId)).to.have.length(0);
       await logIn(username, 'reset-pw');
     });
@@ -684,14 +790,29 @@ describe('REST users and sessions', () => {
     it('with revokeSessionOnPasswordReset: false other sessions survive a password change', async () => {
       const keep = await startTestBackend({ revokeSessionOnPasswordReset: false });
       try {
-        const created = await keep.http.post('/parse/users').set(appHeaders).send({ username: 'keeper', password: 'old' });
+        const created = await keep.http
+          .post('/parse/users')
+          .set(appHeaders)
+          .send({ username: 'keeper', password: 'old' });
         expect(created.status).to.equal(201);
-        const login = await keep.http.post('/parse/login').set(appHeaders).send({ username: 'keeper', password: 'old' });
+        const login = await keep.http
+          .post('/parse/login')
+          .set(appHeaders)
+          .send({ username: 'keeper', password: 'old' });
         expect(login.status).to.equal(200);
-        const change = await keep.http.put(`/parse/users/${created.body.objectId}`).set(asUser(created.body.sessionToken)).send({ password: 'new' });
+        const change = await keep.http
+          .put(`/parse/users/${created.body.objectId}`)
+          .set(asUser(created.body.sessionToken))
+          .send({ password: 'new' });
         expect(change.status).to.equal(200);
-        expect(await whoIs(login.body.sessionToken, keep)).to.deep.equal({ status: 200, userId: created.body.objectId });
-        expect(await whoIs(created.body.sessionToken, keep)).to.deep.equal({ status: 200, userId: created.body.objectId });
+        expect(await whoIs(login.body.sessionToken, keep)).to.deep.equal({
+          status: 200,
+          userId: created.body.objectId,
+        });
+        expect(await whoIs(created.body.sessionToken, keep)).to.deep.equal({
+          status: 200,
+          userId: created.body.objectId,
+        });
       } finally {
         await keep.close();
       }
@@ -711,7 +832,10 @@ describe('REST users and sessions', () => {
       expect(get.body).to.not.have.property('sessionToken');
       expectNoPassword(get.body, 'pw-walt');
 
-      const post = await t.http.post('/parse/verifyPassword').set(appHeaders).send({ email: `${username}@example.com`, password: 'pw-walt' });
+      const post = await t.http
+        .post('/parse/verifyPassword')
+        .set(appHeaders)
+        .send({ email: `${username}@example.com`, password: 'pw-walt' });
       expect(post.status).to.equal(200);
       expect(post.body.objectId).to.equal(user.objectId);
       expect(post.body).to.not.have.property('sessionToken');
@@ -722,7 +846,10 @@ describe('REST users and sessions', () => {
     it('answers 101 for a wrong password or an unknown user', async () => {
       const username = uniqueName('xena');
       await signUp(username, 'pw');
-      for (const query of [{ username, password: 'nope' }, { username: uniqueName('ghost'), password: 'pw' }]) {
+      for (const query of [
+        { username, password: 'nope' },
+        { username: uniqueName('ghost'), password: 'pw' },
+      ]) {
         const res = await t.http.get('/parse/verifyPassword').set(appHeaders).query(query);
         expect(res.status).to.equal(404);
         expect(res.body).to.deep.equal(INVALID_LOGIN);
@@ -775,11 +902,20 @@ describe('REST users and sessions', () => {
       const plain = await startTestBackend({ sessionTokenStorage: 'plain' });
       const plainClient = await MongoClient.connect(plain.databaseURI);
       try {
-        const created = await plain.http.post('/parse/users').set(appHeaders).send({ username: 'plainuser', password: 'pw' });
+        const created = await plain.http
+          .post('/parse/users')
+          .set(appHeaders)
+          .send({ username: 'plainuser', password: 'pw' });
         expect(created.status).to.equal(201);
-        const session = await plainClient.db().collection('_Session').findOne({ _p_user: `_User$${created.body.objectId}` });
+        const session = await plainClient
+          .db()
+          .collection('_Session')
+          .findOne({ _p_user: `_User$${created.body.objectId}` });
         expect(session!._session_token).to.equal(created.body.sessionToken);
-        expect(await whoIs(created.body.sessionToken, plain)).to.deep.equal({ status: 200, userId: created.body.objectId });
+        expect(await whoIs(created.body.sessionToken, plain)).to.deep.equal({
+          status: 200,
+          userId: created.body.objectId,
+        });
       } finally {
         await plainClient.close();
         await plain.close();
@@ -790,11 +926,23 @@ describe('REST users and sessions', () => {
       const short = await startTestBackend({ sessionLength: 1 });
       const shortClient = await MongoClient.connect(short.databaseURI);
       try {
-        const created = await short.http.post('/parse/users').set(appHeaders).send({ username: 'brief', password: 'pw' });
+        const created = await short.http
+          .post('/parse/users')
+          .set(appHeaders)
+          .send({ username: 'brief', password: 'pw' });
         expect(created.status).to.equal(201);
-        const session = await shortClient.db().collection('_Session').findOne({ _p_user: `_User$${created.body.objectId}` });
-        expect((session!.expiresAt as Date).getTime() - new Date(created.body.createdAt).getTime()).to.be.closeTo(1000, 50);
-        expect(await whoIs(created.body.sessionToken, short)).to.deep.equal({ status: 200, userId: created.body.objectId });
+        const session = await shortClient
+          .db()
+          .collection('_Session')
+          .findOne({ _p_user: `_User$${created.body.objectId}` });
+        expect((session!.expiresAt as Date).getTime() - new Date(created.body.createdAt).getTime()).to.be.closeTo(
+          1000,
+          50,
+        );
+        expect(await whoIs(created.body.sessionToken, short)).to.deep.equal({
+          status: 200,
+          userId: created.body.objectId,
+        });
         await new Promise((resolve) => setTimeout(resolve, 1200));
         expect(await whoIs(created.body.sessionToken, short)).to.deep.equal({ status: 400, code: 209 });
       } finally {
@@ -806,11 +954,16 @@ describe('REST users and sessions', () => {
     it('extendSessionOnUse keeps a session used in its second half alive', async () => {
       const sliding = await startTestBackend({ sessionLength: 2, extendSessionOnUse: true });
       try {
-        const created = await sliding.http.post('/parse/users').set(appHeaders).send({ username: 'active', password: 'pw' });
+        const created = await sliding.http
+          .post('/parse/users')
+          .set(appHeaders)
+          .send({ username: 'active', password: 'pw' });
         for (let i = 0; i < 5; i++) {
           // Each use after half the length (1 s) pushes the expiry back; 5 uses outlive the 2 s length.
           await new Promise((resolve) => setTimeout(resolve, 1100));
-          const res = await sliding.http.get('/parse/users/me').set({ ...appHeaders, 'X-Parse-Session-Token': created.body.sessionToken });
+          const res = await sliding.http
+            .get('/parse/users/me')
+            .set({ ...appHeaders, 'X-Parse-Session-Token': created.body.sessionToken });
           expect(res.status, `use ${i}`).to.equal(200);
         }
       } finally {
@@ -818,7 +971,7 @@ describe('REST users and sessions', () => {
       }
     });
 
-    it("two backends keep users and sessions apart", async () => {
+    it('two backends keep users and sessions apart', async () => {
       const other = await startTestBackend();
       try {
         const username = uniqueName('zoe');
@@ -830,7 +983,10 @@ describe('REST users and sessions', () => {
         expect(await whoIs(here.sessionToken, other)).to.deep.equal({ status: 400, code: 209 });
         expect(await whoIs(there.body.sessionToken, other)).to.deep.equal({ status: 200, userId: there.body.objectId });
         expect(await whoIs(there.body.sessionToken)).to.deep.equal({ status: 400, code: 209 });
-        const wrongPassword = await other.http.post('/parse/login').set(appHeaders).send({ username, password: 'nope' });
+        const wrongPassword = await other.http
+          .post('/parse/login')
+          .set(appHeaders)
+          .send({ username, password: 'nope' });
         expect(wrongPassword.status).to.equal(404);
       } finally {
         await other.close();

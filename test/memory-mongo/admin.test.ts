@@ -57,12 +57,20 @@ describe('in-memory MongoDB: administration', () => {
 
     it('renames a collection, keeping documents and indexes', async () => {
       const source = db.collection<TestDoc>('rename_src');
-      await source.insertMany([{ _id: 1, a: 1 }, { _id: 2, a: 2 }]);
+      await source.insertMany([
+        { _id: 1, a: 1 },
+        { _id: 2, a: 2 },
+      ]);
       await source.createIndex({ a: 1 }, { unique: true });
       const target = await source.rename('rename_dst');
       expect(target.collectionName).to.equal('rename_dst');
-      expect(await collectionNames()).to.include('rename_dst').and.not.include('rename_src');
-      expect(await target.find().sort({ _id: 1 }).toArray()).to.deep.equal([{ _id: 1, a: 1 }, { _id: 2, a: 2 }]);
+      expect(await collectionNames())
+        .to.include('rename_dst')
+        .and.not.include('rename_src');
+      expect(await target.find().sort({ _id: 1 }).toArray()).to.deep.equal([
+        { _id: 1, a: 1 },
+        { _id: 2, a: 2 },
+      ]);
       expect((await target.listIndexes().toArray()).map((i) => i.name)).to.deep.equal(['_id_', 'a_1']);
       await expectServerError(target.insertOne({ a: 1 }), 11000);
     });
@@ -87,7 +95,9 @@ describe('in-memory MongoDB: administration', () => {
       const other = client.db(uniqueDatabaseName());
       try {
         await db.collection<TestDoc>('traveller').insertOne({ _id: 1 });
-        await client.db('admin').command({ renameCollection: `${db.databaseName}.traveller`, to: `${other.databaseName}.arrived` });
+        await client
+          .db('admin')
+          .command({ renameCollection: `${db.databaseName}.traveller`, to: `${other.databaseName}.arrived` });
         expect(await other.collection('arrived').countDocuments()).to.equal(1);
         expect(await collectionNames()).to.not.include('traveller');
       } finally {
@@ -131,7 +141,12 @@ describe('in-memory MongoDB: administration', () => {
       const info = await client.db('admin').command({ buildInfo: 1 });
       expect(info.version).to.match(/^\d+\.\d+\.\d+/);
       expect(info.versionArray).to.be.an('array');
-      expect(info.versionArray.slice(0, 3)).to.deep.equal(info.version.split('.').slice(0, 3).map((n: string) => parseInt(n, 10)));
+      expect(info.versionArray.slice(0, 3)).to.deep.equal(
+        info.version
+          .split('.')
+          .slice(0, 3)
+          .map((n: string) => parseInt(n, 10)),
+      );
     });
 
     it('answers hello as a writable primary', async () => {

@@ -13,7 +13,15 @@ describe('in-memory MongoDB: aggregation', () => {
     ({ db, uri, close } = await connectFreshDatabase());
     orders = db.collection<TestDoc>('orders');
     await orders.insertMany([
-      { _id: 1, customer: 'ann', item: 'pen', qty: 2, price: 1.5, tags: ['office', 'cheap'], at: new Date('2024-01-05') },
+      {
+        _id: 1,
+        customer: 'ann',
+        item: 'pen',
+        qty: 2,
+        price: 1.5,
+        tags: ['office', 'cheap'],
+        at: new Date('2024-01-05'),
+      },
       { _id: 2, customer: 'bob', item: 'book', qty: 1, price: 12, tags: ['paper'], at: new Date('2024-02-10') },
       { _id: 3, customer: 'ann', item: 'book', qty: 3, price: 10, tags: [], at: new Date('2024-02-11') },
       { _id: 4, customer: 'cid', item: 'pen', qty: 10, price: 1, at: new Date('2023-12-31') },
@@ -68,7 +76,11 @@ describe('in-memory MongoDB: aggregation', () => {
   });
 
   it('takes $first and $last in the order of a preceding $sort', async () => {
-    const result = await run([{ $sort: { at: 1 } }, { $group: { _id: '$customer', first: { $first: '$item' }, last: { $last: '$item' } } }, { $sort: { _id: 1 } }]);
+    const result = await run([
+      { $sort: { at: 1 } },
+      { $group: { _id: '$customer', first: { $first: '$item' }, last: { $last: '$item' } } },
+      { $sort: { _id: 1 } },
+    ]);
     expect(result).to.deep.equal([
       { _id: 'ann', first: 'pen', last: 'book' },
       { _id: 'bob', first: 'book', last: 'lamp' },
@@ -82,11 +94,18 @@ describe('in-memory MongoDB: aggregation', () => {
   });
 
   it('reshapes with $project and $addFields', async () => {
-    const projected = await run([{ $match: { _id: 1 } }, { $project: { _id: 0, item: 1, total: { $multiply: ['$qty', '$price'] }, who: { $toUpper: '$customer' } } }]);
+    const projected = await run([
+      { $match: { _id: 1 } },
+      { $project: { _id: 0, item: 1, total: { $multiply: ['$qty', '$price'] }, who: { $toUpper: '$customer' } } },
+    ]);
     expect(projected).to.deep.equal([{ item: 'pen', total: 3, who: 'ANN' }]);
     const excluded = await run([{ $match: { _id: 2 } }, { $project: { tags: 0, at: 0 } }]);
     expect(excluded).to.deep.equal([{ _id: 2, customer: 'bob', item: 'book', qty: 1, price: 12 }]);
-    const added = await run([{ $match: { _id: 2 } }, { $addFields: { total: { $multiply: ['$qty', '$price'] } } }, { $project: { total: 1 } }]);
+    const added = await run([
+      { $match: { _id: 2 } },
+      { $addFields: { total: { $multiply: ['$qty', '$price'] } } },
+      { $project: { total: 1 } },
+    ]);
     expect(added).to.deep.equal([{ _id: 2, total: 12 }]);
   });
 
@@ -98,7 +117,11 @@ describe('in-memory MongoDB: aggregation', () => {
       { _id: 2, tags: 'paper' },
       { _id: 5, tags: 'home' },
     ]);
-    const kept = await run([{ $sort: { _id: 1 } }, { $unwind: { path: '$tags', preserveNullAndEmptyArrays: true, includeArrayIndex: 'i' } }, { $project: { tags: 1, i: 1 } }]);
+    const kept = await run([
+      { $sort: { _id: 1 } },
+      { $unwind: { path: '$tags', preserveNullAndEmptyArrays: true, includeArrayIndex: 'i' } },
+      { $project: { tags: 1, i: 1 } },
+    ]);
     expect(kept).to.have.length(6);
     expect(kept[1]).to.deep.equal({ _id: 1, tags: 'cheap', i: 1 });
     expect(kept.find((d) => d._id === 3)).to.deep.equal({ _id: 3, i: null });
@@ -106,7 +129,11 @@ describe('in-memory MongoDB: aggregation', () => {
 
   it('joins another collection with $lookup, by fields and by pipeline', async () => {
     const joined = await run(
-      [{ $lookup: { from: 'orders', localField: '_id', foreignField: 'customer', as: 'orders' } }, { $project: { n: { $size: '$orders' } } }, { $sort: { _id: 1 } }],
+      [
+        { $lookup: { from: 'orders', localField: '_id', foreignField: 'customer', as: 'orders' } },
+        { $project: { n: { $size: '$orders' } } },
+        { $sort: { _id: 1 } },
+      ],
       customers,
     );
     expect(joined).to.deep.equal([
@@ -117,21 +144,34 @@ describe('in-memory MongoDB: aggregation', () => {
     const withPipeline = await run([
       { $match: { _id: { $in: [1, 4] } } },
       { $sort: { _id: 1 } },
-      { $lookup: { from: 'customers', let: { who: '$customer' }, pipeline: [{ $match: { $expr: { $eq: ['$_id', '$$who'] } } }, { $project: { _id: 0, city: 1 } }], as: 'customer' } },
+      {
+        $lookup: {
+          from: 'customers',
+          let: { who: '$customer' },
+          pipeline: [{ $match: { $expr: { $eq: ['$_id', '$$who'] } } }, { $project: { _id: 0, city: 1 } }],
+          as: 'customer',
+        },
+      },
       { $project: { customer: 1 } },
     ]);
     expect(withPipeline).to.deep.equal([
       { _id: 1, customer: [{ city: 'Oslo' }] },
       { _id: 4, customer: [] },
     ]);
-    const missing = await run([{ $match: { _id: 1 } }, { $lookup: { from: 'nowhere', localField: 'customer', foreignField: '_id', as: 'x' } }, { $project: { x: 1 } }]);
+    const missing = await run([
+      { $match: { _id: 1 } },
+      { $lookup: { from: 'nowhere', localField: 'customer', foreignField: '_id', as: 'x' } },
+      { $project: { x: 1 } },
+    ]);
     expect(missing).to.deep.equal([{ _id: 1, x: [] }]);
   });
 
   it('counts with $count and $sortByCount', async () => {
     expect(await run([{ $match: { item: 'pen' } }, { $count: 'pens' }])).to.deep.equal([{ pens: 2 }]);
     expect(await run([{ $match: { item: 'none' } }, { $count: 'n' }])).to.deep.equal([]);
-    expect(await run([{ $sortByCount: '$item' }, { $match: { count: { $gt: 1 } } }, { $sort: { _id: 1 } }])).to.deep.equal([
+    expect(
+      await run([{ $sortByCount: '$item' }, { $match: { count: { $gt: 1 } } }, { $sort: { _id: 1 } }]),
+    ).to.deep.equal([
       { _id: 'book', count: 2 },
       { _id: 'pen', count: 2 },
     ]);
@@ -140,19 +180,41 @@ describe('in-memory MongoDB: aggregation', () => {
   it('runs several pipelines on the same input with $facet', async () => {
     const [result] = await run([
       { $match: { price: { $lt: 20 } } },
-      { $facet: { count: [{ $count: 'n' }], items: [{ $group: { _id: '$item' } }, { $sort: { _id: 1 } }], top: [{ $sort: { qty: -1 } }, { $limit: 1 }, { $project: { _id: 1 } }] } },
+      {
+        $facet: {
+          count: [{ $count: 'n' }],
+          items: [{ $group: { _id: '$item' } }, { $sort: { _id: 1 } }],
+          top: [{ $sort: { qty: -1 } }, { $limit: 1 }, { $project: { _id: 1 } }],
+        },
+      },
     ]);
     expect(result).to.deep.equal({ count: [{ n: 4 }], items: [{ _id: 'book' }, { _id: 'pen' }], top: [{ _id: 4 }] });
   });
 
   it('matches with $expr and with operators after other stages', async () => {
-    expect((await run([{ $match: { $expr: { $gt: [{ $multiply: ['$qty', '$price'] }, 20] } } }, { $sort: { _id: 1 } }, { $project: { _id: 1 } }])).map((d) => d._id)).to.deep.equal([3, 5]);
-    const late = await run([{ $group: { _id: '$customer', n: { $sum: 1 } } }, { $match: { n: { $gte: 2 }, _id: { $in: ['ann', 'cid'] } } }]);
+    expect(
+      (
+        await run([
+          { $match: { $expr: { $gt: [{ $multiply: ['$qty', '$price'] }, 20] } } },
+          { $sort: { _id: 1 } },
+          { $project: { _id: 1 } },
+        ])
+      ).map((d) => d._id),
+    ).to.deep.equal([3, 5]);
+    const late = await run([
+      { $group: { _id: '$customer', n: { $sum: 1 } } },
+      { $match: { n: { $gte: 2 }, _id: { $in: ['ann', 'cid'] } } },
+    ]);
     expect(late).to.deep.equal([{ _id: 'ann', n: 2 }]);
   });
 
   it('returns nothing for a missing collection, and all of a large result through batches', async () => {
-    expect(await db.collection('nothing').aggregate([{ $match: {} }]).toArray()).to.deep.equal([]);
+    expect(
+      await db
+        .collection('nothing')
+        .aggregate([{ $match: {} }])
+        .toArray(),
+    ).to.deep.equal([]);
     const many = db.collection<TestDoc>('many');
     await many.insertMany(Array.from({ length: 600 }, (_, i) => ({ i })));
     const all = await many.aggregate([{ $sort: { i: -1 } }], { batchSize: 50 }).toArray();
@@ -169,7 +231,9 @@ describe('in-memory MongoDB: aggregation', () => {
       const n = await watcher.db(db.databaseName).collection('orders').countDocuments({ item: 'book' });
       expect(n).to.equal(2);
       expect(started.map((e) => e.commandName)).to.include('aggregate');
-      expect(started.find((e) => e.commandName === 'aggregate')!.command.pipeline[0]).to.deep.equal({ $match: { item: 'book' } });
+      expect(started.find((e) => e.commandName === 'aggregate')!.command.pipeline[0]).to.deep.equal({
+        $match: { item: 'book' },
+      });
     } finally {
       await watcher.close();
     }

@@ -20,7 +20,10 @@ describe('in-memory MongoDB: documents', () => {
     const updated = await things.updateMany({ n: { $lt: 3 } }, { $inc: { n: 10 } });
     expect(updated.matchedCount).to.equal(2);
     expect(updated.modifiedCount).to.equal(2);
-    const all = await things.find({}, { projection: { _id: 0 } }).sort({ n: 1 }).toArray();
+    const all = await things
+      .find({}, { projection: { _id: 0 } })
+      .sort({ n: 1 })
+      .toArray();
     expect(all).to.deep.equal([{ n: 3 }, { n: 11 }, { n: 12 }]);
     const deleted = await things.deleteOne({ n: 11 });
     expect(deleted.deletedCount).to.equal(1);

@@ -60,7 +60,14 @@ describe('in-memory MongoDB: geospatial queries', () => {
     });
 
     it('$near honours limit and other conditions', async () => {
-      expect(idsOf(await flat.find({ loc: { $near: [0, 0] } }).limit(2).toArray())).to.deep.equal([1, 2]);
+      expect(
+        idsOf(
+          await flat
+            .find({ loc: { $near: [0, 0] } })
+            .limit(2)
+            .toArray(),
+        ),
+      ).to.deep.equal([1, 2]);
       expect(await found(flat, { loc: { $near: [0, 0] }, _id: { $gt: 2 } })).to.deep.equal([4, 3, 5]);
     });
 
@@ -74,17 +81,40 @@ describe('in-memory MongoDB: geospatial queries', () => {
         { _id: 'far', loc: [5, 5] },
       ]);
       // One degree is 0.01745 radians: 0.04 radians reaches two degrees but not five.
-      expect(await found(sphere, { loc: { $nearSphere: [0, 0], $maxDistance: 0.04 } })).to.deep.equal(['origin', 'one-east', 'two-north']);
-      expect(await found(sphere, { loc: { $nearSphere: [5, 4] } })).to.deep.equal(['far', 'two-north', 'one-east', 'origin']);
+      expect(await found(sphere, { loc: { $nearSphere: [0, 0], $maxDistance: 0.04 } })).to.deep.equal([
+        'origin',
+        'one-east',
+        'two-north',
+      ]);
+      expect(await found(sphere, { loc: { $nearSphere: [5, 4] } })).to.deep.equal([
+        'far',
+        'two-north',
+        'one-east',
+        'origin',
+      ]);
     });
 
     it('$near with a GeoJSON point measures meters, nearest first, within $maxDistance and beyond $minDistance', async () => {
       const paris = point(2.3522, 48.8566);
-      expect(await found(cities, { loc: { $near: { $geometry: paris, $maxDistance: 1_000_000 } } })).to.deep.equal(['paris', 'london', 'berlin']);
-      expect(await found(cities, { loc: { $near: { $geometry: paris, $minDistance: 500_000, $maxDistance: 1_100_000 } } })).to.deep.equal(['berlin', 'madrid']);
-      expect(await found(cities, { loc: { $nearSphere: { $geometry: point(-73, 41), $maxDistance: 200_000 } } })).to.deep.equal(['new-york']);
+      expect(await found(cities, { loc: { $near: { $geometry: paris, $maxDistance: 1_000_000 } } })).to.deep.equal([
+        'paris',
+        'london',
+        'berlin',
+      ]);
+      expect(
+        await found(cities, { loc: { $near: { $geometry: paris, $minDistance: 500_000, $maxDistance: 1_100_000 } } }),
+      ).to.deep.equal(['berlin', 'madrid']);
+      expect(
+        await found(cities, { loc: { $nearSphere: { $geometry: point(-73, 41), $maxDistance: 200_000 } } }),
+      ).to.deep.equal(['new-york']);
       // From (-80, 40): London 6018 km, Madrid 6267 km, Paris 6296 km, Berlin 6808 km.
-      expect(await found(cities, { loc: { $near: { $geometry: point(-80, 40) } } })).to.deep.equal(['new-york', 'london', 'madrid', 'paris', 'berlin']);
+      expect(await found(cities, { loc: { $near: { $geometry: point(-80, 40) } } })).to.deep.equal([
+        'new-york',
+        'london',
+        'madrid',
+        'paris',
+        'berlin',
+      ]);
     });
 
     it('refuses $near and $nearSphere without a geospatial index (291)', async () => {
@@ -97,25 +127,62 @@ describe('in-memory MongoDB: geospatial queries', () => {
 
   describe('$geoWithin', () => {
     it('$box, $polygon and $center use flat geometry on legacy pairs', async () => {
-      expect(await foundSorted(flat, { loc: { $geoWithin: { $box: [[-0.5, -0.5], [1.5, 1.5]] } } })).to.deep.equal([1, 2]);
-      const ring = [[-0.5, -0.5], [3.5, -0.5], [3.5, 4.5], [-0.5, 4.5]];
+      expect(
+        await foundSorted(flat, {
+          loc: {
+            $geoWithin: {
+              $box: [
+                [-0.5, -0.5],
+                [1.5, 1.5],
+              ],
+            },
+          },
+        }),
+      ).to.deep.equal([1, 2]);
+      const ring = [
+        [-0.5, -0.5],
+        [3.5, -0.5],
+        [3.5, 4.5],
+        [-0.5, 4.5],
+      ];
       expect(await foundSorted(flat, { loc: { $geoWithin: { $polygon: ring } } })).to.deep.equal([1, 2, 3]);
       expect(await foundSorted(flat, { loc: { $geoWithin: { $center: [[0, 0], 2.5] } } })).to.deep.equal([1, 2, 4]);
     });
 
     it('$centerSphere takes a radius in radians', async () => {
       // London is about 344 km from Paris, Berlin 878 km: 0.1 radians is about 638 km.
-      expect(await foundSorted(cities, { loc: { $geoWithin: { $centerSphere: [[2.3522, 48.8566], 0.1] } } })).to.deep.equal(['london', 'paris']);
+      expect(
+        await foundSorted(cities, { loc: { $geoWithin: { $centerSphere: [[2.3522, 48.8566], 0.1] } } }),
+      ).to.deep.equal(['london', 'paris']);
     });
 
     it('$geometry Polygon finds the GeoJSON points inside it', async () => {
-      const europe = polygon([[-5, 42], [15, 42], [15, 55], [-5, 55], [-5, 42]]);
-      expect(await foundSorted(cities, { loc: { $geoWithin: { $geometry: europe } } })).to.deep.equal(['berlin', 'london', 'paris']);
+      const europe = polygon([
+        [-5, 42],
+        [15, 42],
+        [15, 55],
+        [-5, 55],
+        [-5, 42],
+      ]);
+      expect(await foundSorted(cities, { loc: { $geoWithin: { $geometry: europe } } })).to.deep.equal([
+        'berlin',
+        'london',
+        'paris',
+      ]);
     });
 
     it('combines with other conditions', async () => {
-      const europe = polygon([[-5, 42], [15, 42], [15, 55], [-5, 55], [-5, 42]]);
-      const filter = { $or: [{ loc: { $geoWithin: { $geometry: europe } } }, { _id: 'madrid' }], _id: { $ne: 'berlin' } } as Filter<TestDoc>;
+      const europe = polygon([
+        [-5, 42],
+        [15, 42],
+        [15, 55],
+        [-5, 55],
+        [-5, 42],
+      ]);
+      const filter = {
+        $or: [{ loc: { $geoWithin: { $geometry: europe } } }, { _id: 'madrid' }],
+        _id: { $ne: 'berlin' },
+      } as Filter<TestDoc>;
       expect(await foundSorted(cities, filter)).to.deep.equal(['london', 'madrid', 'paris']);
     });
 
@@ -130,11 +197,41 @@ describe('in-memory MongoDB: geospatial queries', () => {
       const zones = db.collection<TestDoc>('zones');
       await zones.createIndex({ area: '2dsphere' });
       await zones.insertMany([
-        { _id: 'a', area: polygon([[0, 0], [10, 0], [10, 10], [0, 10], [0, 0]]) },
-        { _id: 'b', area: polygon([[5, 5], [15, 5], [15, 15], [5, 15], [5, 5]]) },
-        { _id: 'c', area: polygon([[20, 20], [30, 20], [30, 30], [20, 30], [20, 20]]) },
+        {
+          _id: 'a',
+          area: polygon([
+            [0, 0],
+            [10, 0],
+            [10, 10],
+            [0, 10],
+            [0, 0],
+          ]),
+        },
+        {
+          _id: 'b',
+          area: polygon([
+            [5, 5],
+            [15, 5],
+            [15, 15],
+            [5, 15],
+            [5, 5],
+          ]),
+        },
+        {
+          _id: 'c',
+          area: polygon([
+            [20, 20],
+            [30, 20],
+            [30, 30],
+            [20, 30],
+            [20, 20],
+          ]),
+        },
       ]);
-      expect(await foundSorted(zones, { area: { $geoIntersects: { $geometry: point(7, 7) } } })).to.deep.equal(['a', 'b']);
+      expect(await foundSorted(zones, { area: { $geoIntersects: { $geometry: point(7, 7) } } })).to.deep.equal([
+        'a',
+        'b',
+      ]);
       expect(await foundSorted(zones, { area: { $geoIntersects: { $geometry: point(2, 2) } } })).to.deep.equal(['a']);
       expect(await foundSorted(zones, { area: { $geoIntersects: { $geometry: point(-30, -30) } } })).to.deep.equal([]);
     });

@@ -25,7 +25,12 @@ describe('in-memory MongoDB: GridFS', () => {
   });
   after(() => close());
 
-  async function upload(target: GridFSBucket, name: string, data: Buffer, metadata?: Record<string, unknown>): Promise<ObjectId> {
+  async function upload(
+    target: GridFSBucket,
+    name: string,
+    data: Buffer,
+    metadata?: Record<string, unknown>,
+  ): Promise<ObjectId> {
     const stream = target.openUploadStream(name, metadata ? { metadata } : {});
     await pipeline(Readable.from([data]), stream);
     return stream.id;
@@ -57,8 +62,12 @@ describe('in-memory MongoDB: GridFS', () => {
     await new Promise((resolve) => setTimeout(resolve, 5));
     await upload(bucket, 'versions.bin', second);
     expect((await readAll(bucket.openDownloadStreamByName('versions.bin'))).equals(second)).to.equal(true);
-    expect((await readAll(bucket.openDownloadStreamByName('versions.bin', { revision: 0 }))).equals(first)).to.equal(true);
-    expect((await readAll(bucket.openDownloadStreamByName('versions.bin', { revision: -2 }))).equals(first)).to.equal(true);
+    expect((await readAll(bucket.openDownloadStreamByName('versions.bin', { revision: 0 }))).equals(first)).to.equal(
+      true,
+    );
+    expect((await readAll(bucket.openDownloadStreamByName('versions.bin', { revision: -2 }))).equals(first)).to.equal(
+      true,
+    );
   });
 
   it('downloads a byte range across chunks with start and end', async () => {
@@ -67,7 +76,9 @@ describe('in-memory MongoDB: GridFS', () => {
     const end = 600 * 1024 + 7;
     const part = await readAll(bucket.openDownloadStream(file!._id, { start, end }));
     expect(part.equals(content.subarray(start, end))).to.equal(true);
-    const tail = await readAll(bucket.openDownloadStream(file!._id, { start: content.length - 10, end: content.length }));
+    const tail = await readAll(
+      bucket.openDownloadStream(file!._id, { start: content.length - 10, end: content.length }),
+    );
     expect(tail.equals(content.subarray(content.length - 10))).to.equal(true);
   });
 

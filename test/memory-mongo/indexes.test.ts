@@ -1,5 +1,14 @@
 import { expect } from 'chai';
-import { Decimal128, Double, Long, MongoBulkWriteError, type Collection, type Db, type Filter, type IndexDescriptionInfo } from 'mongodb';
+import {
+  Decimal128,
+  Double,
+  Long,
+  MongoBulkWriteError,
+  type Collection,
+  type Db,
+  type Filter,
+  type IndexDescriptionInfo,
+} from 'mongodb';
 import { connectFreshDatabase, expectServerError, idsOf, type TestDoc } from '../support/mongo.js';
 
 describe('in-memory MongoDB: indexes', () => {
@@ -47,7 +56,10 @@ describe('in-memory MongoDB: indexes', () => {
       const reply = await db.command({ createIndexes: coll.collectionName, indexes: [{ key: { a: 1 }, name: 'a_1' }] });
       expect(reply.numIndexesBefore).to.equal(2);
       expect(reply.numIndexesAfter).to.equal(2);
-      const created = await db.command({ createIndexes: 'brand_new_collection', indexes: [{ key: { z: 1 }, name: 'z_1' }] });
+      const created = await db.command({
+        createIndexes: 'brand_new_collection',
+        indexes: [{ key: { z: 1 }, name: 'z_1' }],
+      });
       expect(created.createdCollectionAutomatically).to.equal(true);
       expect(created.numIndexesAfter).to.equal(2);
     });
@@ -105,7 +117,9 @@ describe('in-memory MongoDB: indexes', () => {
     it('stops an ordered insertMany at the duplicate, and skips only it when unordered', async () => {
       const coll = await seeded([{ email: 'dup' }]);
       await coll.createIndex({ email: 1 }, { unique: true });
-      const ordered = await coll.insertMany([{ email: 'a' }, { email: 'dup' }, { email: 'b' }]).catch((e: unknown) => e);
+      const ordered = await coll
+        .insertMany([{ email: 'a' }, { email: 'dup' }, { email: 'b' }])
+        .catch((e: unknown) => e);
       expect(ordered).to.be.instanceOf(MongoBulkWriteError);
       expect((ordered as MongoBulkWriteError).code).to.equal(11000);
       expect((ordered as MongoBulkWriteError).insertedCount).to.equal(1);
@@ -113,9 +127,18 @@ describe('in-memory MongoDB: indexes', () => {
         const list = Array.isArray(errors) ? errors : [errors];
         return list.length === 1 && list[0].index === 1;
       });
-      const unordered = await coll.insertMany([{ email: 'c' }, { email: 'dup' }, { email: 'd' }], { ordered: false }).catch((e: unknown) => e);
+      const unordered = await coll
+        .insertMany([{ email: 'c' }, { email: 'dup' }, { email: 'd' }], { ordered: false })
+        .catch((e: unknown) => e);
       expect((unordered as MongoBulkWriteError).insertedCount).to.equal(2);
-      expect((await coll.find({}, { projection: { _id: 0 } }).sort({ email: 1 }).toArray()).map((d) => d.email)).to.deep.equal(['a', 'c', 'd', 'dup']);
+      expect(
+        (
+          await coll
+            .find({}, { projection: { _id: 0 } })
+            .sort({ email: 1 })
+            .toArray()
+        ).map((d) => d.email),
+      ).to.deep.equal(['a', 'c', 'd', 'dup']);
     });
 
     it('refuses a duplicate made by an update, a replacement, an upsert or findOneAndUpdate', async () => {
@@ -128,7 +151,10 @@ describe('in-memory MongoDB: indexes', () => {
       expect(byUpdate.keyValue).to.deep.equal({ email: 'a' });
       await expectServerError(coll.replaceOne({ _id: 2 }, { email: 'a' }), 11000);
       await expectServerError(coll.updateOne({ _id: 3 }, { $set: { email: 'a' } }, { upsert: true }), 11000);
-      const byFindAndModify = await expectServerError(coll.findOneAndUpdate({ _id: 2 }, { $set: { email: 'a' } }), 11000);
+      const byFindAndModify = await expectServerError(
+        coll.findOneAndUpdate({ _id: 2 }, { $set: { email: 'a' } }),
+        11000,
+      );
       expect(byFindAndModify.keyPattern).to.deep.equal({ email: 1 });
       expect(byFindAndModify.keyValue).to.deep.equal({ email: 'a' });
       expect(await coll.find().sort({ _id: 1 }).toArray()).to.deep.equal([
@@ -198,7 +224,10 @@ describe('in-memory MongoDB: indexes', () => {
     it('enforces a compound unique index on the combination of values', async () => {
       const coll = await seeded([{ a: 1, b: 1 }]);
       await coll.createIndex({ a: 1, b: 1 }, { unique: true });
-      await coll.insertMany([{ a: 1, b: 2 }, { a: 2, b: 1 }]);
+      await coll.insertMany([
+        { a: 1, b: 2 },
+        { a: 2, b: 1 },
+      ]);
       const err = await expectServerError(coll.insertOne({ a: 1, b: 1 }), 11000);
       expect(err.keyPattern).to.deep.equal({ a: 1, b: 1 });
       expect(err.keyValue).to.deep.equal({ a: 1, b: 1 });
@@ -296,7 +325,13 @@ describe('in-memory MongoDB: indexes', () => {
 
   describe('sorted reads through an index', () => {
     /** The same find with and without an index on `n`: the answers must be identical. */
-    async function bothWays(docs: TestDoc[], filter: Filter<TestDoc>, sort: Record<string, 1 | -1>, limit: number, skip = 0): Promise<unknown[][]> {
+    async function bothWays(
+      docs: TestDoc[],
+      filter: Filter<TestDoc>,
+      sort: Record<string, 1 | -1>,
+      limit: number,
+      skip = 0,
+    ): Promise<unknown[][]> {
       const plain = await seeded(docs.map((d) => ({ ...d })));
       const indexed = await seeded(docs.map((d) => ({ ...d })));
       await indexed.createIndex({ n: 1 });
@@ -304,7 +339,11 @@ describe('in-memory MongoDB: indexes', () => {
       return [await read(plain), await read(indexed)];
     }
 
-    const numbers: TestDoc[] = Array.from({ length: 200 }, (_, i) => ({ _id: `d${i}`, n: (i * 37) % 100, odd: i % 2 === 1 }));
+    const numbers: TestDoc[] = Array.from({ length: 200 }, (_, i) => ({
+      _id: `d${i}`,
+      n: (i * 37) % 100,
+      odd: i % 2 === 1,
+    }));
 
     it('answers ranges, descending orders, skips and extra conditions as a full scan does', async () => {
       for (const [filter, sort, limit, skip] of [
@@ -322,17 +361,32 @@ describe('in-memory MongoDB: indexes', () => {
 
     it('keeps MongoDB order across types, missing fields and ties', async () => {
       const mixed: TestDoc[] = [
-        { _id: 'a', n: 'text' }, { _id: 'b', n: 3 }, { _id: 'c' }, { _id: 'd', n: null }, { _id: 'e', n: 3 },
-        { _id: 'f', n: new Date('2024-01-01T00:00:00Z') }, { _id: 'g', n: 1.5 }, { _id: 'h', n: true },
+        { _id: 'a', n: 'text' },
+        { _id: 'b', n: 3 },
+        { _id: 'c' },
+        { _id: 'd', n: null },
+        { _id: 'e', n: 3 },
+        { _id: 'f', n: new Date('2024-01-01T00:00:00Z') },
+        { _id: 'g', n: 1.5 },
+        { _id: 'h', n: true },
       ];
-      for (const [filter, sort] of [[{}, { n: 1 }], [{}, { n: -1 }], [{ n: { $lt: 10 } }, { n: -1 }], [{ n: { $gte: 'a' } }, { n: 1 }]] as [Filter<TestDoc>, Record<string, 1 | -1>][]) {
+      for (const [filter, sort] of [
+        [{}, { n: 1 }],
+        [{}, { n: -1 }],
+        [{ n: { $lt: 10 } }, { n: -1 }],
+        [{ n: { $gte: 'a' } }, { n: 1 }],
+      ] as [Filter<TestDoc>, Record<string, 1 | -1>][]) {
         const [plain, indexed] = await bothWays(mixed, filter, sort, 5);
         expect(indexed, JSON.stringify([filter, sort])).to.deep.equal(plain);
       }
     });
 
     it('falls back to the general sort for arrays, and sees writes made since the last read', async () => {
-      const withArrays: TestDoc[] = [{ _id: 'x', n: [5, 1] }, { _id: 'y', n: 3 }, { _id: 'z', n: [0, 9] }];
+      const withArrays: TestDoc[] = [
+        { _id: 'x', n: [5, 1] },
+        { _id: 'y', n: 3 },
+        { _id: 'z', n: [0, 9] },
+      ];
       const [plain, indexed] = await bothWays(withArrays, {}, { n: 1 }, 2);
       expect(indexed).to.deep.equal(plain);
       const coll = await seeded(numbers.slice(0, 10).map((d) => ({ ...d })));

@@ -2,7 +2,18 @@ import { expect } from 'chai';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Binary, BSONRegExp, Decimal128, Double, Int32, Long, MongoClient, ObjectId, Timestamp, type CollectionInfo } from 'mongodb';
+import {
+  Binary,
+  BSONRegExp,
+  Decimal128,
+  Double,
+  Int32,
+  Long,
+  MongoClient,
+  ObjectId,
+  Timestamp,
+  type CollectionInfo,
+} from 'mongodb';
 import { MemoryMongoServer, startMemoryMongo, type MemoryMongo } from 'plinth/testing';
 import { expectServerError, usingExternalMongo, type TestDoc } from '../support/mongo.js';
 
@@ -70,7 +81,9 @@ describe('in-memory MongoDB: persistence', function () {
 
     await withServer(async (client) => {
       const db = client.db('persisted');
-      const back = await db.collection<TestDoc>('values').findOne({ _id: oid }, { promoteValues: false, promoteLongs: false, bsonRegExp: true });
+      const back = await db
+        .collection<TestDoc>('values')
+        .findOne({ _id: oid }, { promoteValues: false, promoteLongs: false, bsonRegExp: true });
       expect(Object.keys(back!)).to.deep.equal(Object.keys(exact));
       expect(back!.double).to.be.instanceOf(Double);
       expect(back!.int).to.be.instanceOf(Int32);
@@ -86,11 +99,20 @@ describe('in-memory MongoDB: persistence', function () {
       expect(back!.nested.b[1].c).to.be.instanceOf(Double);
 
       const users = db.collection<TestDoc>('users');
-      expect((await users.listIndexes().toArray()).map((i) => i.name)).to.deep.equal(['_id_', 'email_1', 'name_1', 'bio_text', 'loc_2dsphere', 'email_1_name_-1']);
+      expect((await users.listIndexes().toArray()).map((i) => i.name)).to.deep.equal([
+        '_id_',
+        'email_1',
+        'name_1',
+        'bio_text',
+        'loc_2dsphere',
+        'email_1_name_-1',
+      ]);
       await expectServerError(users.insertOne({ _id: 3, email: 'a@x', name: 'Cid' }), 11000);
       await expectServerError(users.insertOne({ _id: 3, email: 'c@x', name: 'BOB' }), 11000);
       expect((await users.find({ $text: { $search: 'coffee' } }).toArray()).map((d) => d._id)).to.deep.equal([1]);
-      const near = await users.find({ loc: { $near: { $geometry: { type: 'Point', coordinates: [13, 52] } } } }).toArray();
+      const near = await users
+        .find({ loc: { $near: { $geometry: { type: 'Point', coordinates: [13, 52] } } } })
+        .toArray();
       expect(near.map((d) => d._id)).to.deep.equal([2, 1]);
 
       const empty = await db.listCollections({ name: 'empty' }).toArray();
@@ -102,16 +124,27 @@ describe('in-memory MongoDB: persistence', function () {
 
   it('saves what was dropped or changed since the last start', async () => {
     await withServer(async (client) => {
-      await client.db('p').collection<TestDoc>('keep').insertMany([{ _id: 1, v: 1 }, { _id: 2, v: 2 }]);
+      await client
+        .db('p')
+        .collection<TestDoc>('keep')
+        .insertMany([
+          { _id: 1, v: 1 },
+          { _id: 2, v: 2 },
+        ]);
       await client.db('p').collection<TestDoc>('gone').insertOne({ _id: 1 });
     });
     await withServer(async (client) => {
       await client.db('p').collection('gone').drop();
-      await client.db('p').collection<TestDoc>('keep').updateOne({ _id: 1 }, { $set: { v: 10 } });
+      await client
+        .db('p')
+        .collection<TestDoc>('keep')
+        .updateOne({ _id: 1 }, { $set: { v: 10 } });
       await client.db('p').collection<TestDoc>('keep').deleteOne({ _id: 2 });
     });
     await withServer(async (client) => {
-      expect((await client.db('p').listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name)).to.deep.equal(['keep']);
+      expect((await client.db('p').listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name)).to.deep.equal(
+        ['keep'],
+      );
       expect(await client.db('p').collection('keep').find().toArray()).to.deep.equal([{ _id: 1, v: 10 }]);
     });
   });

@@ -1,5 +1,21 @@
 import { expect } from 'chai';
-import { Binary, BSONRegExp, Decimal128, Double, Int32, Long, MongoClient, MongoServerError, ObjectId, Timestamp, type Collection, type CommandStartedEvent, type CommandSucceededEvent, type Db, type Filter } from 'mongodb';
+import {
+  Binary,
+  BSONRegExp,
+  Decimal128,
+  Double,
+  Int32,
+  Long,
+  MongoClient,
+  MongoServerError,
+  ObjectId,
+  Timestamp,
+  type Collection,
+  type CommandStartedEvent,
+  type CommandSucceededEvent,
+  type Db,
+  type Filter,
+} from 'mongodb';
 import { connectFreshDatabase, expectServerError, idsOf, type TestDoc } from '../support/mongo.js';
 
 describe('in-memory MongoDB: queries', () => {
@@ -197,8 +213,20 @@ describe('in-memory MongoDB: queries', () => {
         { _id: 2, tags: ['a', 'c'], scores: [75, 88, 89] },
         { _id: 3, tags: 'a' },
         { _id: 4, tags: [['a', 'b']] },
-        { _id: 5, results: [{ product: 'abc', score: 10 }, { product: 'xyz', score: 5 }] },
-        { _id: 6, results: [{ product: 'abc', score: 8 }, { product: 'xyz', score: 7 }] },
+        {
+          _id: 5,
+          results: [
+            { product: 'abc', score: 10 },
+            { product: 'xyz', score: 5 },
+          ],
+        },
+        {
+          _id: 6,
+          results: [
+            { product: 'abc', score: 8 },
+            { product: 'xyz', score: 7 },
+          ],
+        },
         { _id: 7, results: [{ product: 'xyz', score: 9 }] },
       ]);
     });
@@ -213,7 +241,9 @@ describe('in-memory MongoDB: queries', () => {
 
     it('$elemMatch needs one element to satisfy every condition', async () => {
       expect(await matching(coll, { scores: { $elemMatch: { $gte: 80, $lt: 85 } } })).to.deep.equal([1]);
-      expect(await matching(coll, { results: { $elemMatch: { product: 'xyz', score: { $gte: 8 } } } })).to.deep.equal([7]);
+      expect(await matching(coll, { results: { $elemMatch: { product: 'xyz', score: { $gte: 8 } } } })).to.deep.equal([
+        7,
+      ]);
       // Without $elemMatch, each condition may be met by a different element.
       expect(await matching(coll, { 'results.product': 'xyz', 'results.score': { $gte: 8 } })).to.deep.equal([5, 6, 7]);
     });
@@ -236,15 +266,22 @@ describe('in-memory MongoDB: queries', () => {
   describe('logical operators', () => {
     let coll: Collection<TestDoc>;
     before(async () => {
-      coll = await seeded('logical', [...Array.from({ length: 10 }, (_, i) => ({ _id: i + 1, n: i + 1 })), { _id: 11 }]);
+      coll = await seeded('logical', [
+        ...Array.from({ length: 10 }, (_, i) => ({ _id: i + 1, n: i + 1 })),
+        { _id: 11 },
+      ]);
     });
 
     it('$and, $or, $nor and $not combine conditions', async () => {
       expect(await matching(coll, { $and: [{ n: { $gt: 2 } }, { n: { $lt: 5 } }] })).to.deep.equal([3, 4]);
       expect(await matching(coll, { $or: [{ n: 1 }, { n: { $gte: 9 } }] })).to.deep.equal([1, 9, 10]);
-      expect(await matching(coll, { $nor: [{ n: { $lt: 3 } }, { n: { $gt: 8 } }] })).to.deep.equal([3, 4, 5, 6, 7, 8, 11]);
+      expect(await matching(coll, { $nor: [{ n: { $lt: 3 } }, { n: { $gt: 8 } }] })).to.deep.equal([
+        3, 4, 5, 6, 7, 8, 11,
+      ]);
       expect(await matching(coll, { n: { $not: { $gt: 3 } } })).to.deep.equal([1, 2, 3, 11]);
-      expect(await matching(coll, { $or: [{ $and: [{ n: { $gte: 2 } }, { n: { $lte: 3 } }] }, { n: 10 }] })).to.deep.equal([2, 3, 10]);
+      expect(
+        await matching(coll, { $or: [{ $and: [{ n: { $gte: 2 } }, { n: { $lte: 3 } }] }, { n: 10 }] }),
+      ).to.deep.equal([2, 3, 10]);
     });
 
     it('matches $mod and ignores a top-level $comment', async () => {
@@ -299,7 +336,13 @@ describe('in-memory MongoDB: queries', () => {
         { _id: 1, size: { h: 14, w: 21, uom: 'cm' } },
         { _id: 2, size: { w: 21, h: 14, uom: 'cm' } },
         { _id: 3, size: { h: 14, w: 21 } },
-        { _id: 4, sizes: [{ h: 14, w: 21 }, { h: 1, w: 2 }] },
+        {
+          _id: 4,
+          sizes: [
+            { h: 14, w: 21 },
+            { h: 1, w: 2 },
+          ],
+        },
       ]);
       expect(await matching(coll, { size: { h: 14, w: 21, uom: 'cm' } })).to.deep.equal([1]);
       expect(await matching(coll, { size: { h: 14, w: 21 } })).to.deep.equal([3]);
@@ -345,7 +388,11 @@ describe('in-memory MongoDB: queries', () => {
       ]);
       const ascending = [1, 2, 4, 5, 3, 7, 6, 8, 14, 15, 9, 11, 10, 12, 13];
       expect(idsOf(await coll.find().sort({ v: 1, _id: 1 }).toArray())).to.deep.equal(ascending);
-      expect(idsOf(await coll.find().sort({ v: -1, _id: 1 }).toArray())).to.deep.equal([...ascending.slice(2).reverse(), 1, 2]);
+      expect(idsOf(await coll.find().sort({ v: -1, _id: 1 }).toArray())).to.deep.equal([
+        ...ascending.slice(2).reverse(),
+        1,
+        2,
+      ]);
     });
 
     it('sorts arrays by their smallest element ascending and largest descending; [] before null', async () => {
@@ -371,7 +418,10 @@ describe('in-memory MongoDB: queries', () => {
     });
 
     it('applies skip then limit after sorting; limit 0 means none', async () => {
-      const coll = await seeded('paging', Array.from({ length: 10 }, (_, i) => ({ _id: i + 1, n: 10 - i })));
+      const coll = await seeded(
+        'paging',
+        Array.from({ length: 10 }, (_, i) => ({ _id: i + 1, n: 10 - i })),
+      );
       expect(idsOf(await coll.find().sort({ n: 1 }).skip(2).limit(3).toArray())).to.deep.equal([8, 7, 6]);
       expect(idsOf(await coll.find().sort({ n: 1 }).skip(8).limit(5).toArray())).to.deep.equal([2, 1]);
       expect(await coll.find().skip(20).toArray()).to.deep.equal([]);
@@ -384,7 +434,16 @@ describe('in-memory MongoDB: queries', () => {
     let coll: Collection<TestDoc>;
     before(async () => {
       coll = await seeded('projection', [
-        { _id: 1, a: 1, b: { c: 2, d: 3 }, items: [{ x: 1, y: 2 }, { x: 3, y: 4 }], arr: [1, 2, 3, 4, 5] },
+        {
+          _id: 1,
+          a: 1,
+          b: { c: 2, d: 3 },
+          items: [
+            { x: 1, y: 2 },
+            { x: 3, y: 4 },
+          ],
+          arr: [1, 2, 3, 4, 5],
+        },
       ]);
     });
 
@@ -397,7 +456,15 @@ describe('in-memory MongoDB: queries', () => {
       expect(await project({ a: 1, _id: 0 })).to.deep.equal({ a: 1 });
       expect(await project({ 'b.c': 1 })).to.deep.equal({ _id: 1, b: { c: 2 } });
       expect(await project({ 'items.x': 1, _id: 0 })).to.deep.equal({ items: [{ x: 1 }, { x: 3 }] });
-      expect(await project({ _id: 0 })).to.deep.equal({ a: 1, b: { c: 2, d: 3 }, items: [{ x: 1, y: 2 }, { x: 3, y: 4 }], arr: [1, 2, 3, 4, 5] });
+      expect(await project({ _id: 0 })).to.deep.equal({
+        a: 1,
+        b: { c: 2, d: 3 },
+        items: [
+          { x: 1, y: 2 },
+          { x: 3, y: 4 },
+        ],
+        arr: [1, 2, 3, 4, 5],
+      });
     });
 
     it('returns fields in the order of the document, not of the projection', async () => {
@@ -408,14 +475,41 @@ describe('in-memory MongoDB: queries', () => {
     it('excludes fields, nested ones too, leaving the stored document whole', async () => {
       expect(await project({ a: 0, items: 0, arr: 0 })).to.deep.equal({ _id: 1, b: { c: 2, d: 3 } });
       expect(await project({ 'b.c': 0, items: 0, arr: 0 })).to.deep.equal({ _id: 1, a: 1, b: { d: 3 } });
-      expect(await project({ 'items.y': 0, b: 0, arr: 0 })).to.deep.equal({ _id: 1, a: 1, items: [{ x: 1 }, { x: 3 }] });
-      expect(await coll.findOne({ _id: 1 })).to.deep.equal({ _id: 1, a: 1, b: { c: 2, d: 3 }, items: [{ x: 1, y: 2 }, { x: 3, y: 4 }], arr: [1, 2, 3, 4, 5] });
+      expect(await project({ 'items.y': 0, b: 0, arr: 0 })).to.deep.equal({
+        _id: 1,
+        a: 1,
+        items: [{ x: 1 }, { x: 3 }],
+      });
+      expect(await coll.findOne({ _id: 1 })).to.deep.equal({
+        _id: 1,
+        a: 1,
+        b: { c: 2, d: 3 },
+        items: [
+          { x: 1, y: 2 },
+          { x: 3, y: 4 },
+        ],
+        arr: [1, 2, 3, 4, 5],
+      });
     });
 
     it('supports $slice, $elemMatch and the positional $ projection', async () => {
       expect(await project({ a: 1, arr: { $slice: -2 } })).to.deep.equal({ _id: 1, a: 1, arr: [4, 5] });
-      expect(await project({ arr: { $slice: [1, 2] }, items: 0 })).to.deep.equal({ _id: 1, a: 1, b: { c: 2, d: 3 }, arr: [2, 3] });
-      expect(await project({ arr: { $slice: 2 } })).to.deep.equal({ _id: 1, a: 1, b: { c: 2, d: 3 }, items: [{ x: 1, y: 2 }, { x: 3, y: 4 }], arr: [1, 2] });
+      expect(await project({ arr: { $slice: [1, 2] }, items: 0 })).to.deep.equal({
+        _id: 1,
+        a: 1,
+        b: { c: 2, d: 3 },
+        arr: [2, 3],
+      });
+      expect(await project({ arr: { $slice: 2 } })).to.deep.equal({
+        _id: 1,
+        a: 1,
+        b: { c: 2, d: 3 },
+        items: [
+          { x: 1, y: 2 },
+          { x: 3, y: 4 },
+        ],
+        arr: [1, 2],
+      });
       expect(await project({ items: { $elemMatch: { x: 3 } } })).to.deep.equal({ _id: 1, items: [{ x: 3, y: 4 }] });
       expect(await project({ 'items.$': 1 }, { 'items.x': 3 })).to.deep.equal({ _id: 1, items: [{ x: 3, y: 4 }] });
     });
@@ -440,13 +534,20 @@ describe('in-memory MongoDB: queries', () => {
         const succeeded: CommandSucceededEvent[] = [];
         watcher.on('commandStarted', (e) => started.push(e));
         watcher.on('commandSucceeded', (e) => succeeded.push(e));
-        const docs = await watcher.db(db.databaseName).collection<TestDoc>('batches').find({}, { batchSize: 100 }).sort({ n: 1, _id: 1 }).toArray();
+        const docs = await watcher
+          .db(db.databaseName)
+          .collection<TestDoc>('batches')
+          .find({}, { batchSize: 100 })
+          .sort({ n: 1, _id: 1 })
+          .toArray();
         expect(docs).to.have.length(1000);
         expect(new Set(idsOf(docs)).size).to.equal(1000);
         const getMores = started.filter((e) => e.commandName === 'getMore');
         expect(getMores.length).to.be.within(9, 10);
         expect(getMores.every((e) => e.command.batchSize === 100)).to.equal(true);
-        const findReply = succeeded.find((e) => e.commandName === 'find')!.reply as { cursor: { firstBatch: unknown[] } };
+        const findReply = succeeded.find((e) => e.commandName === 'find')!.reply as {
+          cursor: { firstBatch: unknown[] };
+        };
         expect(findReply.cursor.firstBatch).to.have.length(100);
         const sorted = docs.map((d) => d.n as number);
         expect(sorted).to.deep.equal([...sorted].sort((a, b) => a - b));
@@ -496,14 +597,23 @@ describe('in-memory MongoDB: queries', () => {
     });
 
     it('strength 1 ignores case and diacritics when matching', async () => {
-      const docs = await coll.find({ name: 'cafe' }, { collation: { locale: 'en', strength: 1 } }).sort({ _id: 1 }).toArray();
+      const docs = await coll
+        .find({ name: 'cafe' }, { collation: { locale: 'en', strength: 1 } })
+        .sort({ _id: 1 })
+        .toArray();
       expect(idsOf(docs)).to.deep.equal([1, 2, 3, 4]);
     });
 
     it('strength 2 ignores case but not diacritics when matching', async () => {
-      const docs = await coll.find({ name: 'CAFE' }, { collation: { locale: 'en', strength: 2 } }).sort({ _id: 1 }).toArray();
+      const docs = await coll
+        .find({ name: 'CAFE' }, { collation: { locale: 'en', strength: 2 } })
+        .sort({ _id: 1 })
+        .toArray();
       expect(idsOf(docs)).to.deep.equal([1, 3]);
-      const accented = await coll.find({ name: { $in: ['CAFÉ', 'BAR'] } }, { collation: { locale: 'en', strength: 2 } }).sort({ _id: 1 }).toArray();
+      const accented = await coll
+        .find({ name: { $in: ['CAFÉ', 'BAR'] } }, { collation: { locale: 'en', strength: 2 } })
+        .sort({ _id: 1 })
+        .toArray();
       expect(idsOf(accented)).to.deep.equal([2, 4, 5, 6]);
     });
 
@@ -512,9 +622,15 @@ describe('in-memory MongoDB: queries', () => {
     });
 
     it('sorts case-insensitively under strength 2 and accent-insensitively under strength 1', async () => {
-      const byStrength2 = await coll.find({}, { collation: { locale: 'en', strength: 2 } }).sort({ name: 1, _id: 1 }).toArray();
+      const byStrength2 = await coll
+        .find({}, { collation: { locale: 'en', strength: 2 } })
+        .sort({ name: 1, _id: 1 })
+        .toArray();
       expect(idsOf(byStrength2)).to.deep.equal([7, 5, 6, 1, 3, 2, 4]);
-      const byStrength1 = await coll.find({}, { collation: { locale: 'en', strength: 1 } }).sort({ name: 1, _id: 1 }).toArray();
+      const byStrength1 = await coll
+        .find({}, { collation: { locale: 'en', strength: 1 } })
+        .sort({ name: 1, _id: 1 })
+        .toArray();
       expect(idsOf(byStrength1)).to.deep.equal([7, 5, 6, 1, 2, 3, 4]);
       const binary = await coll.find({}).sort({ name: 1, _id: 1 }).toArray();
       expect(idsOf(binary)).to.deep.equal([6, 3, 2, 7, 5, 1, 4]);
@@ -566,7 +682,10 @@ describe('in-memory MongoDB: queries', () => {
   describe('unsupported and unknown operators', () => {
     let coll: Collection<TestDoc>;
     before(async () => {
-      coll = await seeded('unknown', [{ _id: 1, a: 1 }, { _id: 2, a: 2 }]);
+      coll = await seeded('unknown', [
+        { _id: 1, a: 1 },
+        { _id: 2, a: 2 },
+      ]);
     });
 
     it('refuses an unknown field operator or top-level operator (BadValue 2) in every command', async () => {
@@ -584,10 +703,13 @@ describe('in-memory MongoDB: queries', () => {
     });
 
     it('answers $where with an error or with the right documents, never with wrong ones', async () => {
-      const outcome = await coll.find({ $where: 'this.a > 1' }).toArray().then(
-        (docs) => idsOf(docs),
-        (err: unknown) => err,
-      );
+      const outcome = await coll
+        .find({ $where: 'this.a > 1' })
+        .toArray()
+        .then(
+          (docs) => idsOf(docs),
+          (err: unknown) => err,
+        );
       if (outcome instanceof Error) {
         expect(outcome).to.be.instanceOf(MongoServerError);
         expect((outcome as MongoServerError).code).to.be.a('number');

@@ -18,8 +18,28 @@ describe('in-memory MongoDB: storage keys and layout', () => {
   after(() => close());
 
   /** Strings that spell other values' keys, or begin with the key marker. */
-  const lookalikes: unknown[] = ['1', 'n1', 's1', '\u0001n1', '\u0001s1', '\u0001', '', 'true', 'bt', 'o64b7f0a1c2d3e4f506070809'];
-  const others: unknown[] = [1, 2.5, true, false, null, new ObjectId('64b7f0a1c2d3e4f506070809'), new Date(1), { a: 1 }];
+  const lookalikes: unknown[] = [
+    '1',
+    'n1',
+    's1',
+    '\u0001n1',
+    '\u0001s1',
+    '\u0001',
+    '',
+    'true',
+    'bt',
+    'o64b7f0a1c2d3e4f506070809',
+  ];
+  const others: unknown[] = [
+    1,
+    2.5,
+    true,
+    false,
+    null,
+    new ObjectId('64b7f0a1c2d3e4f506070809'),
+    new Date(1),
+    { a: 1 },
+  ];
 
   it('keeps string _ids apart from every other value, whatever they spell', async () => {
     const coll = db.collection<TestDoc>('ids');
@@ -28,7 +48,10 @@ describe('in-memory MongoDB: storage keys and layout', () => {
     await coll.insertMany(values.map((v, i) => ({ _id: v as never, i })));
     for (const [i, v] of values.entries()) {
       const found = await coll.find({ _id: v as never }).toArray();
-      expect(found.map((d) => d.i), `find ${JSON.stringify(v)}`).to.deep.equal([i]);
+      expect(
+        found.map((d) => d.i),
+        `find ${JSON.stringify(v)}`,
+      ).to.deep.equal([i]);
     }
     expect(await coll.countDocuments({ _id: { $in: ['\u0001n1', 1] as never[] } })).to.equal(2);
     await expectServerError(coll.insertOne({ _id: '\u0001n1' as never }), 11000);
@@ -42,7 +65,11 @@ describe('in-memory MongoDB: storage keys and layout', () => {
   it('finds by _id across numeric types, with $eq, and by ObjectId', async () => {
     const coll = db.collection<TestDoc>('numericIds');
     const oid = new ObjectId();
-    await coll.insertMany([{ _id: 1 as never, a: 'int' }, { _id: 'x' as never, a: 'string' }, { _id: oid, a: 'oid' }]);
+    await coll.insertMany([
+      { _id: 1 as never, a: 'int' },
+      { _id: 'x' as never, a: 'string' },
+      { _id: oid, a: 'oid' },
+    ]);
     expect((await coll.findOne({ _id: new Double(1) as never }))?.a).to.equal('int');
     expect((await coll.findOne({ _id: Long.fromNumber(1) as never }))?.a).to.equal('int');
     expect((await coll.findOne({ _id: { $eq: 1 } as never }))?.a).to.equal('int');
@@ -82,7 +109,10 @@ describe('in-memory MongoDB: storage keys and layout', () => {
       { _id: 2 as never, name: 'ALICE', a: 'x', b: 2 },
       { _id: 3 as never, name: '\u0001alice', a: 1, b: 1 },
     ]);
-    const found = await coll.find({ name: 'alice' }, { collation: { locale: 'en', strength: 2 } }).sort({ _id: 1 }).toArray();
+    const found = await coll
+      .find({ name: 'alice' }, { collation: { locale: 'en', strength: 2 } })
+      .sort({ _id: 1 })
+      .toArray();
     expect(idsOf(found)).to.deep.equal([1, 2]);
     expect(idsOf(await coll.find({ a: 'x' }).sort({ _id: 1 }).toArray())).to.deep.equal([1, 2]);
     expect(idsOf(await coll.find({ a: 1 }).toArray())).to.deep.equal([3]);
@@ -92,7 +122,16 @@ describe('in-memory MongoDB: storage keys and layout', () => {
     const coll = db.collection<TestDoc>('wide');
     const wide: TestDoc = { _id: 'w' as never };
     for (let i = 0; i < 40; i++) wide[`f${39 - i}`] = i % 3 === 0 ? `v${i}` : i;
-    const tagged = { _id: 't' as never, z: 1, y: 2, x: 3, w: 4, v: 5, tags: ['red', 'web', 'red', 'a-much-longer-tag-than-is-shared'], sub: { e: 1, d: 2, c: 3, b: 4, a: [{ q: 1, p: 2, o: 3, n: 4, m: 5 }] } };
+    const tagged = {
+      _id: 't' as never,
+      z: 1,
+      y: 2,
+      x: 3,
+      w: 4,
+      v: 5,
+      tags: ['red', 'web', 'red', 'a-much-longer-tag-than-is-shared'],
+      sub: { e: 1, d: 2, c: 3, b: 4, a: [{ q: 1, p: 2, o: 3, n: 4, m: 5 }] },
+    };
     await coll.insertMany([wide, tagged, { z: 1, y: 2, x: 3, w: 4, v: 5 }]);
     const back = await coll.findOne({ _id: 'w' as never });
     expect(back).to.deep.equal(wide);

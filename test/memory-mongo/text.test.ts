@@ -92,7 +92,10 @@ describe('in-memory MongoDB: text search', () => {
       { _id: 'body-match', title: 'Sweet', body: 'lemon lemon' },
     ]);
     await notes.createIndex({ title: 'text', body: 'text' }, { weights: { title: 10 }, name: 'weighted' });
-    const docs = await notes.find({ $text: { $search: 'lemon' } }, { projection: { s: { $meta: 'textScore' } } }).sort({ s: { $meta: 'textScore' } }).toArray();
+    const docs = await notes
+      .find({ $text: { $search: 'lemon' } }, { projection: { s: { $meta: 'textScore' } } })
+      .sort({ s: { $meta: 'textScore' } })
+      .toArray();
     expect(idsOf(docs)).to.deep.equal(['title-match', 'body-match']);
     const index = (await notes.listIndexes().toArray()).find((i) => i.name === 'weighted');
     expect(index!.weights).to.deep.equal({ title: 10, body: 1 });
@@ -106,7 +109,14 @@ describe('in-memory MongoDB: text search', () => {
       { _id: 3, d: 42 },
     ]);
     await misc.createIndex({ '$**': 'text' });
-    expect(idsOf(await misc.find({ $text: { $search: 'cherry' } }).sort({ _id: 1 }).toArray())).to.deep.equal([1, 2]);
+    expect(
+      idsOf(
+        await misc
+          .find({ $text: { $search: 'cherry' } })
+          .sort({ _id: 1 })
+          .toArray(),
+      ),
+    ).to.deep.equal([1, 2]);
   });
 
   it('allows one text index per collection (85)', async () => {
@@ -121,7 +131,10 @@ describe('in-memory MongoDB: text search', () => {
 
   it('refuses $text without a $search string', async () => {
     // MongoDB's code for this case is not pinned down here; what matters is the refusal.
-    const outcome = await places.find({ $text: { $caseSensitive: true } } as Filter<TestDoc>).toArray().catch((err: unknown) => err);
+    const outcome = await places
+      .find({ $text: { $caseSensitive: true } } as Filter<TestDoc>)
+      .toArray()
+      .catch((err: unknown) => err);
     expect(outcome).to.be.instanceOf(MongoServerError);
   });
 });

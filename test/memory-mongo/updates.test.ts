@@ -1,5 +1,15 @@
 import { expect } from 'chai';
-import { Double, Int32, Long, ObjectId, Timestamp, type Collection, type Db, type Document, type UpdateFilter } from 'mongodb';
+import {
+  Double,
+  Int32,
+  Long,
+  ObjectId,
+  Timestamp,
+  type Collection,
+  type Db,
+  type Document,
+  type UpdateFilter,
+} from 'mongodb';
 import { connectFreshDatabase, expectServerError, type TestDoc } from '../support/mongo.js';
 
 describe('in-memory MongoDB: updates', () => {
@@ -50,34 +60,54 @@ describe('in-memory MongoDB: updates', () => {
     });
 
     it('$unset removes fields and nulls array elements', async () => {
-      expect(await afterUpdate({ a: 1, b: { c: 1, d: 2 }, arr: [1, 2] }, { $unset: { a: '', 'b.c': 1, 'arr.0': '' } })).to.deep.equal({
+      expect(
+        await afterUpdate({ a: 1, b: { c: 1, d: 2 }, arr: [1, 2] }, { $unset: { a: '', 'b.c': 1, 'arr.0': '' } }),
+      ).to.deep.equal({
         b: { d: 2 },
         arr: [null, 2],
       });
     });
 
     it('$inc adds, creating a missing field', async () => {
-      expect(await afterUpdate({ n: 5, sub: { m: 1 } }, { $inc: { n: -2, 'sub.m': 10, fresh: 3 } })).to.deep.equal({ n: 3, sub: { m: 11 }, fresh: 3 });
+      expect(await afterUpdate({ n: 5, sub: { m: 1 } }, { $inc: { n: -2, 'sub.m': 10, fresh: 3 } })).to.deep.equal({
+        n: 3,
+        sub: { m: 11 },
+        fresh: 3,
+      });
     });
 
     it('$mul multiplies, setting a missing field to 0', async () => {
-      expect(await afterUpdate({ price: 10 }, { $mul: { price: 1.5, missing: 4 } })).to.deep.equal({ price: 15, missing: 0 });
+      expect(await afterUpdate({ price: 10 }, { $mul: { price: 1.5, missing: 4 } })).to.deep.equal({
+        price: 15,
+        missing: 0,
+      });
     });
 
     it('$min and $max only move a value in their direction', async () => {
       const early = new Date('2020-01-01');
       const late = new Date('2024-01-01');
-      expect(await afterUpdate({ lo: 5, hi: 5, d: late }, { $min: { lo: 3, d: early }, $max: { hi: 3 } })).to.deep.equal({ lo: 3, hi: 5, d: early });
-      expect(await afterUpdate({ lo: 5, hi: 5 }, { $min: { lo: 8 }, $max: { hi: 8, fresh: 1 } })).to.deep.equal({ lo: 5, hi: 8, fresh: 1 });
+      expect(
+        await afterUpdate({ lo: 5, hi: 5, d: late }, { $min: { lo: 3, d: early }, $max: { hi: 3 } }),
+      ).to.deep.equal({ lo: 3, hi: 5, d: early });
+      expect(await afterUpdate({ lo: 5, hi: 5 }, { $min: { lo: 8 }, $max: { hi: 8, fresh: 1 } })).to.deep.equal({
+        lo: 5,
+        hi: 8,
+        fresh: 1,
+      });
     });
 
     it('$rename moves fields, nested ones too, and ignores missing ones', async () => {
-      expect(await afterUpdate({ a: 1, b: { c: 2 }, keep: 0 }, { $rename: { a: 'z', 'b.c': 'y', nothing: 'x' } })).to.deep.equal({ b: {}, keep: 0, y: 2, z: 1 });
+      expect(
+        await afterUpdate({ a: 1, b: { c: 2 }, keep: 0 }, { $rename: { a: 'z', 'b.c': 'y', nothing: 'x' } }),
+      ).to.deep.equal({ b: {}, keep: 0, y: 2, z: 1 });
     });
 
     it('$currentDate sets a Date or a Timestamp', async () => {
       const before = Date.now();
-      const doc = await afterUpdate({}, { $currentDate: { d: true, typed: { $type: 'date' }, ts: { $type: 'timestamp' } } });
+      const doc = await afterUpdate(
+        {},
+        { $currentDate: { d: true, typed: { $type: 'date' }, ts: { $type: 'timestamp' } } },
+      );
       expect(doc.d).to.be.instanceOf(Date);
       expect(doc.typed).to.be.instanceOf(Date);
       expect((doc.d as Date).getTime()).to.be.within(before - 1000, Date.now() + 1000);
@@ -86,12 +116,17 @@ describe('in-memory MongoDB: updates', () => {
     });
 
     it('$bit applies bitwise and, or and xor', async () => {
-      expect(await afterUpdate({ a: 12, b: 12, c: 12 }, { $bit: { a: { and: 10 }, b: { or: 3 }, c: { xor: 5 } } })).to.deep.equal({ a: 8, b: 15, c: 9 });
+      expect(
+        await afterUpdate({ a: 12, b: 12, c: 12 }, { $bit: { a: { and: 10 }, b: { or: 3 }, c: { xor: 5 } } }),
+      ).to.deep.equal({ a: 8, b: 15, c: 9 });
     });
 
     it('keeps BSON numeric types as MongoDB computes them', async () => {
       const coll = await seeded([{ _id: 1, i: new Int32(1), d: new Double(1), l: Long.fromNumber(1), f: 1.5 }]);
-      await coll.updateOne({ _id: 1 }, { $inc: { i: 1, d: 1, l: 1, f: 1 }, $set: { sd: new Double(3), sl: Long.fromNumber(4) } });
+      await coll.updateOne(
+        { _id: 1 },
+        { $inc: { i: 1, d: 1, l: 1, f: 1 }, $set: { sd: new Double(3), sl: Long.fromNumber(4) } },
+      );
       const doc = (await coll.findOne({ _id: 1 }, { promoteValues: false }))!;
       expect(doc.i).to.be.instanceOf(Int32);
       expect(doc.i.value).to.equal(2);
@@ -115,11 +150,20 @@ describe('in-memory MongoDB: updates', () => {
         { _id: 2, v: new ObjectId(), size: { w: 2, h: 1 } },
       ]);
       const strength2 = { locale: 'en', strength: 2 };
-      expect((await coll.updateOne({ name: 'bob' }, { $set: { x: 1 } }, { collation: strength2 })).modifiedCount).to.equal(1);
-      expect((await coll.updateOne({ tags: 'B' }, { $set: { 'tags.$': 'z' } }, { collation: strength2 })).modifiedCount).to.equal(1);
+      expect(
+        (await coll.updateOne({ name: 'bob' }, { $set: { x: 1 } }, { collation: strength2 })).modifiedCount,
+      ).to.equal(1);
+      expect(
+        (await coll.updateOne({ tags: 'B' }, { $set: { 'tags.$': 'z' } }, { collation: strength2 })).modifiedCount,
+      ).to.equal(1);
       expect((await coll.updateOne({ v: { $type: 'objectId' } }, { $set: { x: 2 } })).modifiedCount).to.equal(1);
       expect((await coll.updateOne({ size: { w: 2, h: 1 } }, { $set: { x: 3 } })).modifiedCount).to.equal(1);
-      expect(await coll.find({}, { projection: { x: 1, tags: 1 } }).sort({ _id: 1 }).toArray()).to.deep.equal([
+      expect(
+        await coll
+          .find({}, { projection: { x: 1, tags: 1 } })
+          .sort({ _id: 1 })
+          .toArray(),
+      ).to.deep.equal([
         { _id: 1, tags: ['a', 'z'], x: 1 },
         { _id: 2, x: 3 },
       ]);
@@ -135,39 +179,69 @@ describe('in-memory MongoDB: updates', () => {
 
   describe('array operators', () => {
     it('$push appends one value, or several with $each, creating the array', async () => {
-      expect(await afterUpdate({ arr: [1] }, { $push: { arr: 2, fresh: 'a' } })).to.deep.equal({ arr: [1, 2], fresh: ['a'] });
+      expect(await afterUpdate({ arr: [1] }, { $push: { arr: 2, fresh: 'a' } })).to.deep.equal({
+        arr: [1, 2],
+        fresh: ['a'],
+      });
       expect(await afterUpdate({ arr: [1] }, { $push: { arr: { $each: [2, 3] } } })).to.deep.equal({ arr: [1, 2, 3] });
     });
 
     it('$push honours $position, $sort and $slice', async () => {
-      expect(await afterUpdate({ arr: [1, 2] }, { $push: { arr: { $each: [9], $position: 0 } } })).to.deep.equal({ arr: [9, 1, 2] });
-      expect(await afterUpdate({ arr: [1, 2, 3] }, { $push: { arr: { $each: [4, 5], $slice: -3 } } })).to.deep.equal({ arr: [3, 4, 5] });
+      expect(await afterUpdate({ arr: [1, 2] }, { $push: { arr: { $each: [9], $position: 0 } } })).to.deep.equal({
+        arr: [9, 1, 2],
+      });
+      expect(await afterUpdate({ arr: [1, 2, 3] }, { $push: { arr: { $each: [4, 5], $slice: -3 } } })).to.deep.equal({
+        arr: [3, 4, 5],
+      });
       const scores = [{ s: 5 }, { s: 9 }];
-      expect(await afterUpdate({ scores }, { $push: { scores: { $each: [{ s: 7 }, { s: 1 }], $sort: { s: -1 }, $slice: 3 } } })).to.deep.equal({
+      expect(
+        await afterUpdate(
+          { scores },
+          { $push: { scores: { $each: [{ s: 7 }, { s: 1 }], $sort: { s: -1 }, $slice: 3 } } },
+        ),
+      ).to.deep.equal({
         scores: [{ s: 9 }, { s: 7 }, { s: 5 }],
       });
-      expect(await afterUpdate({ arr: [3, 1] }, { $push: { arr: { $each: [2], $sort: 1 } } })).to.deep.equal({ arr: [1, 2, 3] });
+      expect(await afterUpdate({ arr: [3, 1] }, { $push: { arr: { $each: [2], $sort: 1 } } })).to.deep.equal({
+        arr: [1, 2, 3],
+      });
     });
 
     it('$pull removes values equal to, or matching a condition on, elements', async () => {
-      expect(await afterUpdate({ arr: [1, 5, 6, 7, 5] }, { $pull: { arr: { $gte: 6 } } })).to.deep.equal({ arr: [1, 5, 5] });
+      expect(await afterUpdate({ arr: [1, 5, 6, 7, 5] }, { $pull: { arr: { $gte: 6 } } })).to.deep.equal({
+        arr: [1, 5, 5],
+      });
       expect(await afterUpdate({ arr: [1, 5, 6, 5] }, { $pull: { arr: 5 } })).to.deep.equal({ arr: [1, 6] });
-      const items = [{ sku: 'a', qty: 1 }, { sku: 'b', qty: 3 }];
-      expect(await afterUpdate({ items }, { $pull: { items: { qty: { $lt: 2 } } } })).to.deep.equal({ items: [{ sku: 'b', qty: 3 }] });
+      const items = [
+        { sku: 'a', qty: 1 },
+        { sku: 'b', qty: 3 },
+      ];
+      expect(await afterUpdate({ items }, { $pull: { items: { qty: { $lt: 2 } } } })).to.deep.equal({
+        items: [{ sku: 'b', qty: 3 }],
+      });
     });
 
     it('$pullAll removes every listed value', async () => {
-      expect(await afterUpdate({ arr: [0, 2, 5, 5, 1, 0] }, { $pullAll: { arr: [0, 5] } })).to.deep.equal({ arr: [2, 1] });
+      expect(await afterUpdate({ arr: [0, 2, 5, 5, 1, 0] }, { $pullAll: { arr: [0, 5] } })).to.deep.equal({
+        arr: [2, 1],
+      });
     });
 
     it('$addToSet adds only missing values, keeping duplicates already there', async () => {
-      expect(await afterUpdate({ tags: ['a', 'b'] }, { $addToSet: { tags: 'c' } })).to.deep.equal({ tags: ['a', 'b', 'c'] });
-      expect(await afterUpdate({ tags: ['a', 'a'] }, { $addToSet: { tags: { $each: ['a', 'b', 'b'] } } })).to.deep.equal({ tags: ['a', 'a', 'b'] });
+      expect(await afterUpdate({ tags: ['a', 'b'] }, { $addToSet: { tags: 'c' } })).to.deep.equal({
+        tags: ['a', 'b', 'c'],
+      });
+      expect(
+        await afterUpdate({ tags: ['a', 'a'] }, { $addToSet: { tags: { $each: ['a', 'b', 'b'] } } }),
+      ).to.deep.equal({ tags: ['a', 'a', 'b'] });
       expect(await afterUpdate({}, { $addToSet: { tags: 'x' } })).to.deep.equal({ tags: ['x'] });
     });
 
     it('$pop removes the last (1) or first (-1) element', async () => {
-      expect(await afterUpdate({ a: [1, 2, 3], b: [1, 2, 3] }, { $pop: { a: 1, b: -1 } })).to.deep.equal({ a: [1, 2], b: [2, 3] });
+      expect(await afterUpdate({ a: [1, 2, 3], b: [1, 2, 3] }, { $pop: { a: 1, b: -1 } })).to.deep.equal({
+        a: [1, 2],
+        b: [2, 3],
+      });
     });
   });
 
@@ -179,22 +253,51 @@ describe('in-memory MongoDB: updates', () => {
     });
 
     it('$ reaches into the matched subdocument', async () => {
-      const coll = await seeded([{ _id: 1, items: [{ sku: 'a', qty: 1 }, { sku: 'b', qty: 2 }] }]);
+      const coll = await seeded([
+        {
+          _id: 1,
+          items: [
+            { sku: 'a', qty: 1 },
+            { sku: 'b', qty: 2 },
+          ],
+        },
+      ]);
       await coll.updateOne({ 'items.sku': 'b' }, { $inc: { 'items.$.qty': 5 } });
-      expect((await coll.findOne({ _id: 1 }))!.items).to.deep.equal([{ sku: 'a', qty: 1 }, { sku: 'b', qty: 7 }]);
+      expect((await coll.findOne({ _id: 1 }))!.items).to.deep.equal([
+        { sku: 'a', qty: 1 },
+        { sku: 'b', qty: 7 },
+      ]);
     });
 
     it('$[] updates every element', async () => {
-      expect(await afterUpdate({ grades: [1, 2, 3] }, { $inc: { 'grades.$[]': 10 } })).to.deep.equal({ grades: [11, 12, 13] });
+      expect(await afterUpdate({ grades: [1, 2, 3] }, { $inc: { 'grades.$[]': 10 } })).to.deep.equal({
+        grades: [11, 12, 13],
+      });
     });
 
     it('$[identifier] updates the elements arrayFilters select', async () => {
-      const coll = await seeded([{ _id: 1, grades: [95, 102, 90, 150], marks: [{ grade: 80, mean: 75 }, { grade: 90, mean: 85 }] }]);
+      const coll = await seeded([
+        {
+          _id: 1,
+          grades: [95, 102, 90, 150],
+          marks: [
+            { grade: 80, mean: 75 },
+            { grade: 90, mean: 85 },
+          ],
+        },
+      ]);
       await coll.updateOne({ _id: 1 }, { $set: { 'grades.$[big]': 100 } }, { arrayFilters: [{ big: { $gte: 100 } }] });
-      await coll.updateOne({ _id: 1 }, { $set: { 'marks.$[m].mean': 100 } }, { arrayFilters: [{ 'm.grade': { $gte: 85 } }] });
+      await coll.updateOne(
+        { _id: 1 },
+        { $set: { 'marks.$[m].mean': 100 } },
+        { arrayFilters: [{ 'm.grade': { $gte: 85 } }] },
+      );
       const doc = (await coll.findOne({ _id: 1 }))!;
       expect(doc.grades).to.deep.equal([95, 100, 90, 100]);
-      expect(doc.marks).to.deep.equal([{ grade: 80, mean: 75 }, { grade: 90, mean: 100 }]);
+      expect(doc.marks).to.deep.equal([
+        { grade: 80, mean: 75 },
+        { grade: 90, mean: 100 },
+      ]);
     });
 
     it('refuses $ without a matching array condition in the query (BadValue 2)', async () => {
@@ -214,7 +317,11 @@ describe('in-memory MongoDB: updates', () => {
   describe('upserts, multi-document updates and replacements', () => {
     it('upserts a document seeded from the filter equalities, returning its new _id', async () => {
       const coll = await seeded([]);
-      const result = await coll.updateOne({ name: 'new', 'a.b': 3, n: { $gt: 5 }, $and: [{ k: 'v' }] }, { $set: { c: 1 } }, { upsert: true });
+      const result = await coll.updateOne(
+        { name: 'new', 'a.b': 3, n: { $gt: 5 }, $and: [{ k: 'v' }] },
+        { $set: { c: 1 } },
+        { upsert: true },
+      );
       expect(result.matchedCount).to.equal(0);
       expect(result.upsertedCount).to.equal(1);
       expect(result.upsertedId).to.be.instanceOf(ObjectId);
@@ -232,7 +339,11 @@ describe('in-memory MongoDB: updates', () => {
     it('applies $setOnInsert only when inserting', async () => {
       const coll = await seeded([]);
       await coll.updateOne({ _id: 1 }, { $set: { seen: 1 }, $setOnInsert: { created: 'first' } }, { upsert: true });
-      const second = await coll.updateOne({ _id: 1 }, { $set: { seen: 2 }, $setOnInsert: { created: 'second' } }, { upsert: true });
+      const second = await coll.updateOne(
+        { _id: 1 },
+        { $set: { seen: 2 }, $setOnInsert: { created: 'second' } },
+        { upsert: true },
+      );
       expect(second.upsertedCount).to.equal(0);
       expect(second.matchedCount).to.equal(1);
       expect(await coll.findOne({ _id: 1 })).to.deep.equal({ _id: 1, seen: 2, created: 'first' });
@@ -270,12 +381,16 @@ describe('in-memory MongoDB: updates', () => {
     });
 
     it('runs aggregation-pipeline updates', async () => {
-      expect(await afterUpdate({ a: 2, b: 3, tmp: 1 }, [{ $set: { total: { $add: ['$a', '$b'] } } }, { $unset: ['tmp'] }])).to.deep.equal({
+      expect(
+        await afterUpdate({ a: 2, b: 3, tmp: 1 }, [{ $set: { total: { $add: ['$a', '$b'] } } }, { $unset: ['tmp'] }]),
+      ).to.deep.equal({
         a: 2,
         b: 3,
         total: 5,
       });
-      expect(await afterUpdate({ wrapper: { x: 1 } }, [{ $replaceWith: { $mergeObjects: ['$wrapper', { y: 2 }] } }])).to.deep.equal({ x: 1, y: 2 });
+      expect(
+        await afterUpdate({ wrapper: { x: 1 } }, [{ $replaceWith: { $mergeObjects: ['$wrapper', { y: 2 }] } }]),
+      ).to.deep.equal({ x: 1, y: 2 });
     });
   });
 
@@ -291,11 +406,19 @@ describe('in-memory MongoDB: updates', () => {
 
     it('returns the document before (default) or after the update', async () => {
       expect(await coll.findOneAndUpdate({ _id: 1 }, { $inc: { n: 10 } })).to.deep.equal({ _id: 1, n: 1, g: 'a' });
-      expect(await coll.findOneAndUpdate({ _id: 1 }, { $inc: { n: 10 } }, { returnDocument: 'after' })).to.deep.equal({ _id: 1, n: 21, g: 'a' });
+      expect(await coll.findOneAndUpdate({ _id: 1 }, { $inc: { n: 10 } }, { returnDocument: 'after' })).to.deep.equal({
+        _id: 1,
+        n: 21,
+        g: 'a',
+      });
     });
 
     it('picks the first match by sort and projects the result', async () => {
-      const result = await coll.findOneAndUpdate({ g: 'a' }, { $set: { picked: true } }, { sort: { n: -1 }, projection: { n: 1, picked: 1, _id: 0 }, returnDocument: 'after' });
+      const result = await coll.findOneAndUpdate(
+        { g: 'a' },
+        { $set: { picked: true } },
+        { sort: { n: -1 }, projection: { n: 1, picked: 1, _id: 0 }, returnDocument: 'after' },
+      );
       expect(result).to.deep.equal({ n: 2, picked: true });
       expect(await coll.countDocuments({ picked: true })).to.equal(1);
     });
@@ -303,15 +426,24 @@ describe('in-memory MongoDB: updates', () => {
     it('returns null when nothing matches, and upserts on demand', async () => {
       expect(await coll.findOneAndUpdate({ _id: 9 }, { $set: { n: 9 } })).to.equal(null);
       expect(await coll.findOneAndUpdate({ _id: 9 }, { $set: { n: 9 } }, { upsert: true })).to.equal(null);
-      expect(await coll.findOneAndUpdate({ _id: 10 }, { $set: { n: 10 } }, { upsert: true, returnDocument: 'after' })).to.deep.equal({ _id: 10, n: 10 });
-      const withMetadata = await coll.findOneAndUpdate({ _id: 11 }, { $set: { n: 11 } }, { upsert: true, includeResultMetadata: true });
+      expect(
+        await coll.findOneAndUpdate({ _id: 10 }, { $set: { n: 10 } }, { upsert: true, returnDocument: 'after' }),
+      ).to.deep.equal({ _id: 10, n: 10 });
+      const withMetadata = await coll.findOneAndUpdate(
+        { _id: 11 },
+        { $set: { n: 11 } },
+        { upsert: true, includeResultMetadata: true },
+      );
       expect(withMetadata.lastErrorObject).to.deep.include({ n: 1, updatedExisting: false, upserted: 11 });
       expect(await coll.countDocuments()).to.equal(6);
     });
 
     it('replaces and returns before or after', async () => {
       expect(await coll.findOneAndReplace({ _id: 2 }, { n: 20 })).to.deep.equal({ _id: 2, n: 2, g: 'a' });
-      expect(await coll.findOneAndReplace({ _id: 2 }, { n: 21 }, { returnDocument: 'after' })).to.deep.equal({ _id: 2, n: 21 });
+      expect(await coll.findOneAndReplace({ _id: 2 }, { n: 21 }, { returnDocument: 'after' })).to.deep.equal({
+        _id: 2,
+        n: 21,
+      });
     });
 
     it('deletes the first match by sort and returns it', async () => {

@@ -70,7 +70,11 @@ describe('Parse JS SDK: ACLs', () => {
     const fetched = await new Parse.Query(className).get(object.id!);
     const got = fetched.getACL();
     expect(got).to.be.instanceOf(Parse.ACL);
-    expect(got!.toJSON()).to.deep.equal({ '*': { read: true }, userA: { read: true, write: true }, userB: { write: true } });
+    expect(got!.toJSON()).to.deep.equal({
+      '*': { read: true },
+      userA: { read: true, write: true },
+      userB: { write: true },
+    });
     expect(got!.getPublicReadAccess()).to.equal(true);
     expect(got!.getPublicWriteAccess()).to.equal(false);
   });
@@ -161,7 +165,10 @@ describe('Parse JS SDK: ACLs', () => {
     const values = (await new Parse.Query(className).ascending('createdAt').find()).map((o) => o.get('n'));
     expect(values).to.deep.equal([1, 20]);
 
-    const error = await expectParseError(Parse.Object.destroyAll([withoutData(className, locked.id!), withoutData(className, open.id!)]), Parse.Error.AGGREGATE_ERROR);
+    const error = await expectParseError(
+      Parse.Object.destroyAll([withoutData(className, locked.id!), withoutData(className, open.id!)]),
+      Parse.Error.AGGREGATE_ERROR,
+    );
     const errors = (error.errors ?? []) as SdkError[];
     expect(errors.map((e) => [e.code, e.object?.id])).to.deep.equal([[Parse.Error.OBJECT_NOT_FOUND, locked.id]]);
     expect((await new Parse.Query(className).find()).map((o) => o.id)).to.deep.equal([locked.id]);

@@ -45,7 +45,10 @@ async function masterGetUser(backend: TestBackend, objectId: string): Promise<Re
  * `authData.<provider>.id` (the server keeps it in parse-server's `_auth_data_<provider>` field).
  */
 async function usersLinkedTo(backend: TestBackend, provider: string, id: string): Promise<string[]> {
-  const res = await backend.http.get('/parse/users').set(masterHeaders).query({ where: JSON.stringify({ [`authData.${provider}.id`]: id }) });
+  const res = await backend.http
+    .get('/parse/users')
+    .set(masterHeaders)
+    .query({ where: JSON.stringify({ [`authData.${provider}.id`]: id }) });
   expect(res.status, JSON.stringify(res.body)).to.equal(200);
   return (res.body.results as { objectId: string }[]).map((u) => u.objectId);
 }
@@ -62,8 +65,12 @@ function recordingAdapter(): RecordingAdapter {
   const adapter: RecordingAdapter = {
     verification: [],
     reset: [],
-    sendVerificationEmail(message) { adapter.verification.push(message); },
-    sendPasswordResetEmail(message) { adapter.reset.push(message); },
+    sendVerificationEmail(message) {
+      adapter.verification.push(message);
+    },
+    sendPasswordResetEmail(message) {
+      adapter.reset.push(message);
+    },
   };
   return adapter;
 }
@@ -213,18 +220,27 @@ describe('Parse JS SDK: anonymous users, linked identities and email flows', () 
       // An identity already linked: the provider still checks the token.
       const owner = await Parse.User.logInWith<SdkUser>('test', { authData: { id: identity, token: 'good' } });
       await Parse.User.logOut();
-      const refused = await expectParseError(Parse.User.logInWith('test', { authData: { id: identity, token: 'bad' } }), Parse.Error.OBJECT_NOT_FOUND);
+      const refused = await expectParseError(
+        Parse.User.logInWith('test', { authData: { id: identity, token: 'bad' } }),
+        Parse.Error.OBJECT_NOT_FOUND,
+      );
       expect(refused.message).to.contain('bad token');
       expect(Parse.User.current()).to.equal(null);
       // A new identity: no user is made.
       const newcomer = uniqueName('id');
-      await expectParseError(Parse.User.logInWith('test', { authData: { id: newcomer, token: 'bad' } }), Parse.Error.OBJECT_NOT_FOUND);
+      await expectParseError(
+        Parse.User.logInWith('test', { authData: { id: newcomer, token: 'bad' } }),
+        Parse.Error.OBJECT_NOT_FOUND,
+      );
       expect(await usersLinkedTo(backend, 'test', newcomer)).to.deep.equal([]);
       expect(await usersLinkedTo(backend, 'test', identity)).to.deep.equal([owner.id]);
       // Linking to one's own user.
       const user = await Parse.User.signUp<SdkUser>(uniqueName('bad'), 'pw', {});
       const refusedIdentity = uniqueName('id');
-      await expectParseError(user.linkWith('test', { authData: { id: refusedIdentity, token: 'bad' } }), Parse.Error.OBJECT_NOT_FOUND);
+      await expectParseError(
+        user.linkWith('test', { authData: { id: refusedIdentity, token: 'bad' } }),
+        Parse.Error.OBJECT_NOT_FOUND,
+      );
       expect(user._isLinked('test')).to.equal(false);
       expect(await usersLinkedTo(backend, 'test', refusedIdentity)).to.deep.equal([]);
     });
@@ -236,7 +252,10 @@ describe('Parse JS SDK: anonymous users, linked identities and email flows', () 
       await Parse.User.logOut();
 
       const second = await Parse.User.signUp<SdkUser>(uniqueName('second'), 'pw-second', {});
-      const error = await expectParseError(second.linkWith('test', { authData: { id: identity, token: 'good' } }), Parse.Error.ACCOUNT_ALREADY_LINKED);
+      const error = await expectParseError(
+        second.linkWith('test', { authData: { id: identity, token: 'good' } }),
+        Parse.Error.ACCOUNT_ALREADY_LINKED,
+      );
       expect(error.message).to.equal('this auth is already used');
       expect(second._isLinked('test')).to.equal(false);
       expect(await usersLinkedTo(backend, 'test', identity)).to.deep.equal([first.id]);
@@ -270,7 +289,10 @@ describe('Parse JS SDK: anonymous users, linked identities and email flows', () 
     });
 
     it('a provider the backend does not know fails with 252', async () => {
-      await expectParseError(Parse.User.logInWith('unknownProvider', { authData: { id: 'u1', token: 'good' } }), Parse.Error.UNSUPPORTED_SERVICE);
+      await expectParseError(
+        Parse.User.logInWith('unknownProvider', { authData: { id: 'u1', token: 'good' } }),
+        Parse.Error.UNSUPPORTED_SERVICE,
+      );
       expect(Parse.User.current()).to.equal(null);
     });
   });
@@ -306,7 +328,10 @@ describe('Parse JS SDK: anonymous users, linked identities and email flows', () 
       const message = mail.reset[0]!;
       expect(message.appName).to.equal('Plinth Tests');
       expect(message.user).to.deep.equal({ objectId: user.id, username, email });
-      expect(message.link.startsWith(`${backend.serverURL}/apps/${APP_ID}/request_password_reset?token=`), message.link).to.equal(true);
+      expect(
+        message.link.startsWith(`${backend.serverURL}/apps/${APP_ID}/request_password_reset?token=`),
+        message.link,
+      ).to.equal(true);
       const token = tokenOf(message.link);
       expect(token).to.match(/^[0-9a-f]{48}$/);
 
@@ -384,7 +409,12 @@ describe('Parse JS SDK: anonymous users, linked identities and email flows', () 
     let mail: RecordingAdapter;
     before(async () => {
       mail = recordingAdapter();
-      backend = await startTestBackend({ emailAdapter: mail, appName: 'Plinth Tests', verifyUserEmails: true, preventLoginWithUnverifiedEmail: true });
+      backend = await startTestBackend({
+        emailAdapter: mail,
+        appName: 'Plinth Tests',
+        verifyUserEmails: true,
+        preventLoginWithUnverifiedEmail: true,
+      });
       useBackend(backend);
     });
     after(async () => {
@@ -400,7 +430,9 @@ describe('Parse JS SDK: anonymous users, linked identities and email flows', () 
       const message = mail.verification[0]!;
       expect(message.appName).to.equal('Plinth Tests');
       expect(message.user).to.deep.equal({ objectId: user.id, username, email });
-      expect(message.link.startsWith(`${backend.serverURL}/apps/${APP_ID}/verify_email?token=`), message.link).to.equal(true);
+      expect(message.link.startsWith(`${backend.serverURL}/apps/${APP_ID}/verify_email?token=`), message.link).to.equal(
+        true,
+      );
       expect((await masterGetUser(backend, user.id!)).emailVerified).to.equal(false);
       await logOutCurrent();
 
@@ -438,7 +470,9 @@ describe('Parse JS SDK: anonymous users, linked identities and email flows', () 
       expect(mail.verification).to.have.length(sentBefore + 1);
       const message = mail.verification[sentBefore]!;
       expect(message.user).to.deep.equal({ objectId: user.id, username, email });
-      expect(message.link.startsWith(`${backend.serverURL}/apps/${APP_ID}/verify_email?token=`), message.link).to.equal(true);
+      expect(message.link.startsWith(`${backend.serverURL}/apps/${APP_ID}/verify_email?token=`), message.link).to.equal(
+        true,
+      );
       expect(tokenOf(message.link)).to.not.equal(tokenOf(firstLink));
 
       const unknown: unknown = await Parse.User.requestEmailVerification(`${uniqueName('nobody')}@example.com`);

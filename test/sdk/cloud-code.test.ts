@@ -11,7 +11,17 @@ import { BackendError, ErrorCode } from 'plinth';
 import type { DataApi } from 'plinth';
 import { startTestBackend, type TestBackend } from '../support/backend.js';
 import { useBackend, type ParseSdk } from '../support/parse-sdk.js';
-import { asArray, asDate, asParseObject, asRecord, expectParseError, idsOf, uniqueClass, withoutData, type SdkObject } from './helpers.js';
+import {
+  asArray,
+  asDate,
+  asParseObject,
+  asRecord,
+  expectParseError,
+  idsOf,
+  uniqueClass,
+  withoutData,
+  type SdkObject,
+} from './helpers.js';
 
 const MASTER = { useMasterKey: true } as const;
 
@@ -49,7 +59,11 @@ describe('Parse JS SDK: cloud code', () => {
     return t.backend.cloud;
   }
 
-  async function create(className: string, values: Record<string, unknown>, options?: { useMasterKey?: boolean; sessionToken?: string }): Promise<SdkObject> {
+  async function create(
+    className: string,
+    values: Record<string, unknown>,
+    options?: { useMasterKey?: boolean; sessionToken?: string },
+  ): Promise<SdkObject> {
     const object = new Parse.Object(className);
     object.set(values);
     await object.save(null, options);
@@ -59,7 +73,11 @@ describe('Parse JS SDK: cloud code', () => {
   let userCounter = 0;
   async function signUp(prefix: string): Promise<SdkUser> {
     userCounter += 1;
-    const user = await Parse.User.signUp<SdkUser>(`${prefix}${userCounter}_${Math.random().toString(36).slice(2, 8)}`, 'pw', {});
+    const user = await Parse.User.signUp<SdkUser>(
+      `${prefix}${userCounter}_${Math.random().toString(36).slice(2, 8)}`,
+      'pw',
+      {},
+    );
     expect(user.getSessionToken()).to.be.a('string');
     return user;
   }
@@ -88,7 +106,7 @@ describe('Parse JS SDK: cloud code', () => {
       );
     });
 
-    it('refuses a negative total with 141 and the hook\'s message', async () => {
+    it("refuses a negative total with 141 and the hook's message", async () => {
       const order = new Parse.Object('Order');
       order.set({ total: -1, items: ['a'] });
       const error = await expectParseError(order.save(), Parse.Error.SCRIPT_FAILED);
@@ -131,7 +149,13 @@ describe('Parse JS SDK: cloud code', () => {
     });
 
     it('returns an object whose Date the SDK decodes as a Date', async () => {
-      on(() => cloud().define('when', () => ({ at: new Date('2024-02-29T12:00:00.000Z'), nested: { list: [new Date('2020-01-01T00:00:00.000Z')] }, n: 1 })));
+      on(() =>
+        cloud().define('when', () => ({
+          at: new Date('2024-02-29T12:00:00.000Z'),
+          nested: { list: [new Date('2020-01-01T00:00:00.000Z')] },
+          n: 1,
+        })),
+      );
       const result = asRecord(await Parse.Cloud.run('when'));
       expect(asDate(result.at).toISOString()).to.equal('2024-02-29T12:00:00.000Z');
       const list = asArray(asRecord(result.nested).list);
@@ -167,14 +191,18 @@ describe('Parse JS SDK: cloud code', () => {
         }),
       );
       const when = new Date('2023-06-01T10:20:30.400Z');
-      const result = await Parse.Cloud.run('echoDate', { when, range: { from: new Date('2023-01-01T00:00:00.000Z') }, label: 'x' });
+      const result = await Parse.Cloud.run('echoDate', {
+        when,
+        range: { from: new Date('2023-01-01T00:00:00.000Z') },
+        label: 'x',
+      });
       expect(result).to.equal(when.getTime());
       expect(asDate(seen[0]).toISOString()).to.equal('2023-06-01T10:20:30.400Z');
       expect(asDate(seen[1]).toISOString()).to.equal('2023-01-01T00:00:00.000Z');
       expect(seen[2]).to.equal('x');
     });
 
-    it('request.user is the logged-in Parse.User (the SDK\'s current user)', async () => {
+    it("request.user is the logged-in Parse.User (the SDK's current user)", async () => {
       const seen: { id: unknown; username: unknown; userId: unknown; hasToken: boolean; master: boolean }[] = [];
       on(() =>
         cloud().define('whoami', (request) => {
@@ -193,10 +221,18 @@ describe('Parse JS SDK: cloud code', () => {
         const user = await signUp('caller');
         expect(Parse.User.current()?.id).to.equal(user.id);
         expect(await Parse.Cloud.run('whoami')).to.equal(user.getUsername());
-        expect(seen).to.deep.equal([{ id: user.id, username: user.getUsername(), userId: user.id, hasToken: true, master: false }]);
+        expect(seen).to.deep.equal([
+          { id: user.id, username: user.getUsername(), userId: user.id, hasToken: true, master: false },
+        ]);
         await Parse.User.logOut();
         expect(await Parse.Cloud.run('whoami')).to.equal(null);
-        expect(seen[1]).to.deep.equal({ id: undefined, username: undefined, userId: null, hasToken: false, master: false });
+        expect(seen[1]).to.deep.equal({
+          id: undefined,
+          username: undefined,
+          userId: null,
+          hasToken: false,
+          master: false,
+        });
       } finally {
         if (Parse.User.current()) await Parse.User.logOut();
         Parse.User.disableUnsafeCurrentUser();
@@ -287,9 +323,16 @@ describe('Parse JS SDK: cloud code', () => {
     });
 
     it('validator fields refuse a param of the wrong type or a missing one with 142', async () => {
-      on(() => cloud().define('double', (request) => (request.params.n as number) * 2, { fields: { n: { type: Number, required: true } } }));
+      on(() =>
+        cloud().define('double', (request) => (request.params.n as number) * 2, {
+          fields: { n: { type: Number, required: true } },
+        }),
+      );
       expect(await Parse.Cloud.run('double', { n: 21 })).to.equal(42);
-      const wrongType = await expectParseError(Parse.Cloud.run('double', { n: 'twenty' }), Parse.Error.VALIDATION_ERROR);
+      const wrongType = await expectParseError(
+        Parse.Cloud.run('double', { n: 'twenty' }),
+        Parse.Error.VALIDATION_ERROR,
+      );
       expect(wrongType.message).to.equal('Validation failed. Invalid type for n. Expected: number');
       const missing = await expectParseError(Parse.Cloud.run('double', {}), Parse.Error.VALIDATION_ERROR);
       expect(missing.message).to.equal('Validation failed. Please specify data for n.');
@@ -349,8 +392,13 @@ describe('Parse JS SDK: cloud code', () => {
       on(() => cloud().job('quiet', () => undefined));
       const jobStatusId = await Parse.Cloud.startJob('quiet', {});
       await finishedJob(jobStatusId);
-      const error = await expectParseError(new Parse.Query('_JobStatus').get(jobStatusId), Parse.Error.OPERATION_FORBIDDEN);
-      expect(error.message).to.equal("Clients aren't allowed to perform the find operation on the _JobStatus collection.");
+      const error = await expectParseError(
+        new Parse.Query('_JobStatus').get(jobStatusId),
+        Parse.Error.OPERATION_FORBIDDEN,
+      );
+      expect(error.message).to.equal(
+        "Clients aren't allowed to perform the find operation on the _JobStatus collection.",
+      );
     });
   });
 
@@ -463,7 +511,9 @@ describe('Parse JS SDK: cloud code', () => {
     function evenAndDoubled(className: string): void {
       on(() =>
         cloud().afterFind(className, (request) =>
-          request.objects.filter((object) => (object.get('n') as number) % 2 === 0).map((object) => object.set('double', (object.get('n') as number) * 2)),
+          request.objects
+            .filter((object) => (object.get('n') as number) % 2 === 0)
+            .map((object) => object.set('double', (object.get('n') as number) * 2)),
         ),
       );
     }
@@ -473,7 +523,10 @@ describe('Parse JS SDK: cloud code', () => {
       await seedNumbers(className);
       evenAndDoubled(className);
       const found = await new Parse.Query(className).ascending('n').find();
-      expect(found.map((o) => [o.get('n'), o.get('double')])).to.deep.equal([[2, 4], [4, 8]]);
+      expect(found.map((o) => [o.get('n'), o.get('double')])).to.deep.equal([
+        [2, 4],
+        [4, 8],
+      ]);
     });
 
     it('the returned array replaces the result of a get; an object it drops is not found', async () => {
@@ -570,7 +623,11 @@ describe('Parse JS SDK: cloud code', () => {
       const seen: { id: string | undefined; name: unknown; stillThere: number }[] = [];
       on(() =>
         cloud().afterDelete(className, async (request) => {
-          seen.push({ id: request.object.id, name: request.object.get('name'), stillThere: await request.data.count(className, { where: { objectId: request.object.id } }, MASTER) });
+          seen.push({
+            id: request.object.id,
+            name: request.object.get('name'),
+            stillThere: await request.data.count(className, { where: { objectId: request.object.id } }, MASTER),
+          });
         }),
       );
       await object.destroy();
@@ -669,7 +726,16 @@ describe('Parse JS SDK: cloud code', () => {
       const audit = uniqueClass('Audit');
       on(() =>
         cloud().afterSave(className, async (request) => {
-          await request.data.create(audit, { target: request.object, action: request.original ? 'update' : 'create', at: new Date('2022-02-02T00:00:00.000Z'), ACL: {} }, MASTER);
+          await request.data.create(
+            audit,
+            {
+              target: request.object,
+              action: request.original ? 'update' : 'create',
+              at: new Date('2022-02-02T00:00:00.000Z'),
+              ACL: {},
+            },
+            MASTER,
+          );
         }),
       );
       const object = await create(className, { n: 1 });
@@ -686,7 +752,7 @@ describe('Parse JS SDK: cloud code', () => {
       expect(asDate(entries[0]!.get('at')).toISOString()).to.equal('2022-02-02T00:00:00.000Z');
     });
 
-    it('a function that queries as the caller sees only the caller\'s private notes', async () => {
+    it("a function that queries as the caller sees only the caller's private notes", async () => {
       const note = uniqueClass('Note');
       const alice = await signUp('alice');
       const bob = await signUp('bob');
@@ -708,10 +774,14 @@ describe('Parse JS SDK: cloud code', () => {
           return request.data.find(note, { order: 'text', where: { text: { $ne: 'public' } } }, { sessionToken });
         }),
       );
-      const mine = asArray(await Parse.Cloud.run('myNotes', {}, { sessionToken: alice.getSessionToken()! })).map(asParseObject);
+      const mine = asArray(await Parse.Cloud.run('myNotes', {}, { sessionToken: alice.getSessionToken()! })).map(
+        asParseObject,
+      );
       expect(idsOf(mine)).to.deep.equal([a1.id, a2.id]);
       expect(mine.map((o) => o.get('text'))).to.deep.equal(['alice 1', 'alice 2']);
-      const bobs = asArray(await Parse.Cloud.run('myNotes', {}, { sessionToken: bob.getSessionToken()! })).map(asParseObject);
+      const bobs = asArray(await Parse.Cloud.run('myNotes', {}, { sessionToken: bob.getSessionToken()! })).map(
+        asParseObject,
+      );
       expect(bobs.map((o) => o.get('text'))).to.deep.equal(['bob 1']);
       // Without a session the data API acts as an anonymous client.
       expect(asArray(await Parse.Cloud.run('myNotes'))).to.deep.equal([]);
@@ -719,7 +789,7 @@ describe('Parse JS SDK: cloud code', () => {
       expect(await new Parse.Query(note).count(MASTER)).to.equal(4);
     });
 
-    it('request.data writes run the target class\'s hooks', async () => {
+    it("request.data writes run the target class's hooks", async () => {
       const source = uniqueClass('Trigger');
       const target = uniqueClass('Derived');
       on(() =>
@@ -770,7 +840,10 @@ describe('Parse JS SDK: cloud code', () => {
       const given = await create(className, { title: 'u', status: 'open' });
       expect(given.get('status')).to.equal('open');
       const stored = await new Parse.Query(className).ascending('title').find();
-      expect(stored.map((o) => [o.get('status'), o.get('kind')])).to.deep.equal([['new', 'a'], ['open', 'a']]);
+      expect(stored.map((o) => [o.get('status'), o.get('kind')])).to.deep.equal([
+        ['new', 'a'],
+        ['open', 'a'],
+      ]);
     });
 
     it('a constant field is forced to its default on create and cannot be changed on update', async () => {

@@ -54,7 +54,11 @@ describe('Parse JS SDK: Parse.Config', () => {
     expect(asDate(config.get('launch')).toISOString()).to.equal('2025-07-01T12:34:56.789Z');
     const office: unknown = config.get('office');
     expect(office).to.be.instanceOf(Parse.GeoPoint);
-    expect((office as InstanceType<typeof Parse.GeoPoint>).toJSON()).to.deep.equal({ __type: 'GeoPoint', latitude: 52.52, longitude: 13.405 });
+    expect((office as InstanceType<typeof Parse.GeoPoint>).toJSON()).to.deep.equal({
+      __type: 'GeoPoint',
+      latitude: 52.52,
+      longitude: 13.405,
+    });
     const home = asParseObject(config.get('home'));
     expect([home.className, home.id]).to.deep.equal(['Page', 'homePage01']);
     expect(config.get('nothing')).to.equal(null);
@@ -98,7 +102,10 @@ describe('Parse JS SDK: Parse.Config', () => {
   });
 
   it('refuses PUT /config without the master key', async () => {
-    const res = await backend.http.put('/parse/config').set(appHeaders).send({ params: { hacked: true } });
+    const res = await backend.http
+      .put('/parse/config')
+      .set(appHeaders)
+      .send({ params: { hacked: true } });
     expect(res.status).to.equal(403);
     expect(res.body).to.deep.equal({ error: 'unauthorized: master key is required' });
     expect((await Parse.Config.get()).get('hacked')).to.equal(undefined);

@@ -4,7 +4,10 @@ import { masterHeaders, startTestBackend, type TestBackend } from '../support/ba
 import { Parse, useBackend } from '../support/parse-sdk.js';
 import { expectParseError } from './helpers.js';
 
-async function download(url: string, headers: Record<string, string> = {}): Promise<{ status: number; data: Buffer; type: string | null }> {
+async function download(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; data: Buffer; type: string | null }> {
   const res = await fetch(url, { headers });
   return { status: res.status, data: Buffer.from(await res.arrayBuffer()), type: res.headers.get('content-type') };
 }
@@ -67,7 +70,11 @@ describe('Parse JS SDK: files', () => {
   });
 
   it('serves ranges of a saved file', async () => {
-    const file = new Parse.File('alphabet.txt', { base64: Buffer.from('abcdefghijklmnopqrstuvwxyz').toString('base64') }, 'text/plain');
+    const file = new Parse.File(
+      'alphabet.txt',
+      { base64: Buffer.from('abcdefghijklmnopqrstuvwxyz').toString('base64') },
+      'text/plain',
+    );
     await file.save();
     const part = await download(file.url()!, { Range: 'bytes=3-5' });
     expect(part.status).to.equal(206);
@@ -81,16 +88,27 @@ describe('Parse JS SDK: files', () => {
     expect((await download(file.url()!)).status).to.equal(404);
     const other = new Parse.File('keep.txt', { base64: Buffer.from('keep').toString('base64') }, 'text/plain');
     await other.save();
-    const refused = await backend.http.delete(new URL(other.url()!).pathname.replace('/files/test-app/', '/files/')).set({ 'X-Parse-Application-Id': 'test-app' });
+    const refused = await backend.http
+      .delete(new URL(other.url()!).pathname.replace('/files/test-app/', '/files/'))
+      .set({ 'X-Parse-Application-Id': 'test-app' });
     expect(refused.status).to.equal(403);
-    expect((await backend.http.delete(new URL(other.url()!).pathname.replace('/files/test-app/', '/files/')).set(masterHeaders)).status).to.equal(200);
+    expect(
+      (
+        await backend.http
+          .delete(new URL(other.url()!).pathname.replace('/files/test-app/', '/files/'))
+          .set(masterHeaders)
+      ).status,
+    ).to.equal(200);
   });
 
   it('reports refused uploads with their codes', async () => {
     const strict = await startTestBackend({ maxUploadSize: 1024 });
     try {
       useBackend(strict);
-      await expectParseError(new Parse.File('open.txt', { base64: Buffer.from('x').toString('base64') }, 'text/plain').save()!, 130);
+      await expectParseError(
+        new Parse.File('open.txt', { base64: Buffer.from('x').toString('base64') }, 'text/plain').save()!,
+        130,
+      );
       const tooBig = new Parse.File('big.bin', [...randomBytes(4096)], 'application/octet-stream');
       await expectParseError(tooBig.save({ useMasterKey: true })!, 129);
     } finally {

@@ -17,7 +17,8 @@ export async function expectParseError(operation: Promise<unknown>, code: number
     (error: unknown) => ({ ok: false as const, error }),
   );
   if (outcome.ok) {
-    const shown = outcome.value instanceof Parse.Object ? JSON.stringify(outcome.value.toJSON()) : JSON.stringify(outcome.value);
+    const shown =
+      outcome.value instanceof Parse.Object ? JSON.stringify(outcome.value.toJSON()) : JSON.stringify(outcome.value);
     expect.fail(`expected Parse.Error ${code}, but the call succeeded with ${shown}`);
   }
   const { error } = outcome;

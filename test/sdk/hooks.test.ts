@@ -63,7 +63,11 @@ describe('Parse JS SDK: save hooks', () => {
     const className = uniqueClass('Versioned');
     const seen: { isNew: boolean; before: unknown; after: unknown }[] = [];
     beforeSave(className, (request) => {
-      seen.push({ isNew: request.object.isNew(), before: request.original?.get('title'), after: request.object.get('title') });
+      seen.push({
+        isNew: request.object.isNew(),
+        before: request.original?.get('title'),
+        after: request.object.get('title'),
+      });
       request.object.set('edits', seen.length);
     });
     const object = make(className, { title: 'v1' });
@@ -146,7 +150,10 @@ describe('Parse JS SDK: save hooks', () => {
     expect(one.get('checked')).to.equal(true);
     expect(three.get('checked')).to.equal(true);
     const stored = await new Parse.Query(className).ascending('n').find();
-    expect(stored.map((o) => [o.get('n'), o.get('checked')])).to.deep.equal([[1, true], [3, true]]);
+    expect(stored.map((o) => [o.get('n'), o.get('checked')])).to.deep.equal([
+      [1, true],
+      [3, true],
+    ]);
   });
 
   it('the hook is told whether the master key was used', async () => {
@@ -170,7 +177,10 @@ describe('Parse JS SDK: save hooks', () => {
       contexts.push(request.context);
     });
     await make(className, { n: 1 }).save(null, { context: { source: 'import', batch: 7 } });
-    expect(contexts).to.deep.equal([{ source: 'import', batch: 7 }, { source: 'import', batch: 7 }]);
+    expect(contexts).to.deep.equal([
+      { source: 'import', batch: 7 },
+      { source: 'import', batch: 7 },
+    ]);
   });
 
   it('afterSave sees the saved object, and its failure does not fail the save', async () => {

@@ -113,7 +113,10 @@ describe('Parse JS SDK: batches', () => {
     await seed.save();
     seed.set('n', 100);
     const objects = [seed, make(className, { n: 1 }), make(className, { n: 'wrong type' }), make(className, { n: 3 })];
-    const outcome = await Parse.Object.saveAll(objects, { transaction: true }).then(() => 'saved', (e: unknown) => e);
+    const outcome = await Parse.Object.saveAll(objects, { transaction: true }).then(
+      () => 'saved',
+      (e: unknown) => e,
+    );
     // When the whole batch request fails, the SDK rejects with one Parse.Error (code 111) per object.
     expect(outcome).to.be.an('array').with.length(4);
     for (const error of outcome as unknown[]) {
@@ -175,7 +178,10 @@ describe('Parse JS SDK: batches', () => {
     await thing.save();
     const holders = [make(className, { thing }), make(className, { thing })];
     await Parse.Object.saveAll(holders);
-    const fetched = await Parse.Object.fetchAllWithInclude(holders.map((h) => withoutData(className, h.id!)), ['thing']);
+    const fetched = await Parse.Object.fetchAllWithInclude(
+      holders.map((h) => withoutData(className, h.id!)),
+      ['thing'],
+    );
     for (const holder of fetched) expect((holder.get('thing') as SdkObject).get('label')).to.equal('inside');
   });
 

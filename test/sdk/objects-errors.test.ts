@@ -17,7 +17,10 @@ describe('Parse JS SDK: object errors', () => {
   });
   after(() => backend.close());
 
-  async function stored(className: string, values: Record<string, unknown>): Promise<InstanceType<typeof Parse.Object>> {
+  async function stored(
+    className: string,
+    values: Record<string, unknown>,
+  ): Promise<InstanceType<typeof Parse.Object>> {
     const object = new Parse.Object(className);
     object.set(values);
     await object.save();
@@ -32,7 +35,10 @@ describe('Parse JS SDK: object errors', () => {
   });
 
   it('fetching from a class that does not exist fails with 101', async () => {
-    await expectParseError(withoutData(uniqueClass('NeverCreated'), 'noSuchId00').fetch(), Parse.Error.OBJECT_NOT_FOUND);
+    await expectParseError(
+      withoutData(uniqueClass('NeverCreated'), 'noSuchId00').fetch(),
+      Parse.Error.OBJECT_NOT_FOUND,
+    );
   });
 
   it('Query#get of a missing id fails with 101', async () => {
@@ -69,11 +75,25 @@ describe('Parse JS SDK: object errors', () => {
     const className = uniqueClass('Kinds');
     const target = await stored(uniqueClass('Target'), {});
     const values: Record<string, unknown> = {
-      str: 's', num: 1, bool: true, date: new Date(), arr: [1], obj: { a: 1 }, ptr: target, geo: new Parse.GeoPoint(1, 1),
+      str: 's',
+      num: 1,
+      bool: true,
+      date: new Date(),
+      arr: [1],
+      obj: { a: 1 },
+      ptr: target,
+      geo: new Parse.GeoPoint(1, 1),
     };
     await stored(className, values);
     const wrong: Record<string, unknown> = {
-      str: 1, num: 's', bool: 'true', date: '2020-01-01', arr: { a: 1 }, obj: [1], ptr: 'id', geo: [1, 1],
+      str: 1,
+      num: 's',
+      bool: 'true',
+      date: '2020-01-01',
+      arr: { a: 1 },
+      obj: [1],
+      ptr: 'id',
+      geo: [1, 1],
     };
     for (const [key, value] of Object.entries(wrong)) {
       const object = new Parse.Object(className);
@@ -82,7 +102,7 @@ describe('Parse JS SDK: object errors', () => {
     }
   });
 
-  it('a pointer to another class than the field\'s fails with 111', async () => {
+  it("a pointer to another class than the field's fails with 111", async () => {
     const className = uniqueClass('Owner');
     await stored(className, { pet: await stored(uniqueClass('Dog'), {}) });
     const object = new Parse.Object(className);

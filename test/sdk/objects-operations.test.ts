@@ -143,7 +143,13 @@ describe('Parse JS SDK: atomic operations', () => {
   it('unsets fields of every kind', async () => {
     const target = await create('Target', {});
     const object = await create('Unset', {
-      text: 'x', count: 1, when: new Date(), ptr: target, data: { a: 1 }, list: [1], keep: 'kept',
+      text: 'x',
+      count: 1,
+      when: new Date(),
+      ptr: target,
+      data: { a: 1 },
+      list: [1],
+      keep: 'kept',
     });
     const copy = await reload(object);
     for (const key of ['text', 'count', 'when', 'ptr', 'data', 'list']) copy.unset(key);

@@ -92,8 +92,18 @@ describe('Parse JS SDK: object values', () => {
 
   it('round-trips a closed Polygon exactly and closes an open one, as Parse Server does', async () => {
     const className = uniqueClass('Shaped');
-    const closed: [number, number][] = [[0, 0], [0, 1.5], [1.25, 1.5], [1.25, 0], [0, 0]];
-    const open: [number, number][] = [[10, 10], [10, 20], [20, 20]];
+    const closed: [number, number][] = [
+      [0, 0],
+      [0, 1.5],
+      [1.25, 1.5],
+      [1.25, 0],
+      [0, 0],
+    ];
+    const open: [number, number][] = [
+      [10, 10],
+      [10, 20],
+      [20, 20],
+    ];
     const object = new Parse.Object(className);
     object.set('area', new Parse.Polygon(closed));
     object.set('triangle', new Parse.Polygon(open));
@@ -103,7 +113,12 @@ describe('Parse JS SDK: object values', () => {
     expect(area).to.be.instanceOf(Parse.Polygon);
     expect((area as InstanceType<typeof Parse.Polygon>).coordinates).to.deep.equal(closed);
     const triangle = fetched.get('triangle') as InstanceType<typeof Parse.Polygon>;
-    expect(triangle.coordinates).to.deep.equal([[10, 10], [10, 20], [20, 20], [10, 10]]);
+    expect(triangle.coordinates).to.deep.equal([
+      [10, 10],
+      [10, 20],
+      [20, 20],
+      [10, 10],
+    ]);
   });
 
   it('stores a reference to a File and returns its name and URL', async () => {
@@ -187,7 +202,11 @@ describe('Parse JS SDK: object values', () => {
     const topFriend = asParseObject(profile.friend);
     expect(topFriend.id).to.equal(friend.id);
     expect(profile.spot).to.be.instanceOf(Parse.GeoPoint);
-    expect((profile.spot as InstanceType<typeof Parse.GeoPoint>).toJSON()).to.deep.equal({ __type: 'GeoPoint', latitude: 1, longitude: 2 });
+    expect((profile.spot as InstanceType<typeof Parse.GeoPoint>).toJSON()).to.deep.equal({
+      __type: 'GeoPoint',
+      latitude: 1,
+      longitude: 2,
+    });
     expect(profile.blank).to.deep.equal({});
     expect(profile.none).to.deep.equal([]);
 
@@ -224,17 +243,40 @@ describe('Parse JS SDK: object values', () => {
     await Parse.Object.saveAll([a, b]);
     const object = new Parse.Object(className);
     object.set({
-      text: 'old', count: 1, flag: false, when: new Date('2020-01-01T00:00:00.000Z'), where: new Parse.GeoPoint(0, 0),
-      ptr: a, data: { x: 1 }, items: [1], area: new Parse.Polygon([[0, 0], [0, 1], [1, 1], [0, 0]]),
+      text: 'old',
+      count: 1,
+      flag: false,
+      when: new Date('2020-01-01T00:00:00.000Z'),
+      where: new Parse.GeoPoint(0, 0),
+      ptr: a,
+      data: { x: 1 },
+      items: [1],
+      area: new Parse.Polygon([
+        [0, 0],
+        [0, 1],
+        [1, 1],
+        [0, 0],
+      ]),
     });
     await object.save();
     const createdAt = asDate(object.createdAt);
 
     const copy = await new Parse.Query(className).get(object.id!);
     copy.set({
-      text: 'new', count: 2, flag: true, when: new Date('2030-06-15T12:30:45.678Z'), where: new Parse.GeoPoint(-45.5, 170.25),
-      ptr: b, data: { x: 2, y: [new Date('2001-01-01T00:00:00.001Z')] }, items: ['a', 'b'],
-      area: new Parse.Polygon([[5, 5], [5, 6], [6, 6], [5, 5]]),
+      text: 'new',
+      count: 2,
+      flag: true,
+      when: new Date('2030-06-15T12:30:45.678Z'),
+      where: new Parse.GeoPoint(-45.5, 170.25),
+      ptr: b,
+      data: { x: 2, y: [new Date('2001-01-01T00:00:00.001Z')] },
+      items: ['a', 'b'],
+      area: new Parse.Polygon([
+        [5, 5],
+        [5, 6],
+        [6, 6],
+        [5, 5],
+      ]),
     });
     await copy.save();
     expect(asDate(copy.updatedAt).getTime()).to.be.at.least(createdAt.getTime());
@@ -244,13 +286,22 @@ describe('Parse JS SDK: object values', () => {
     expect(fetched.get('count')).to.equal(2);
     expect(fetched.get('flag')).to.equal(true);
     expect(asDate(fetched.get('when')).toISOString()).to.equal('2030-06-15T12:30:45.678Z');
-    expect((fetched.get('where') as InstanceType<typeof Parse.GeoPoint>).toJSON()).to.deep.equal({ __type: 'GeoPoint', latitude: -45.5, longitude: 170.25 });
+    expect((fetched.get('where') as InstanceType<typeof Parse.GeoPoint>).toJSON()).to.deep.equal({
+      __type: 'GeoPoint',
+      latitude: -45.5,
+      longitude: 170.25,
+    });
     expect(asParseObject(fetched.get('ptr')).id).to.equal(b.id);
     const data = asRecord(fetched.get('data'));
     expect(data.x).to.equal(2);
     expect(asDate(asArray(data.y)[0]).toISOString()).to.equal('2001-01-01T00:00:00.001Z');
     expect(fetched.get('items')).to.deep.equal(['a', 'b']);
-    expect((fetched.get('area') as InstanceType<typeof Parse.Polygon>).coordinates).to.deep.equal([[5, 5], [5, 6], [6, 6], [5, 5]]);
+    expect((fetched.get('area') as InstanceType<typeof Parse.Polygon>).coordinates).to.deep.equal([
+      [5, 5],
+      [5, 6],
+      [6, 6],
+      [5, 5],
+    ]);
     expect(asDate(fetched.createdAt).toISOString()).to.equal(createdAt.toISOString());
   });
 

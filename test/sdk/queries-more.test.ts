@@ -32,8 +32,27 @@ describe('Parse JS SDK: more queries', () => {
    * Members: pia (age 31), quinn (42), rex (25).
    */
   const ROWS = [
-    { name: 'ant', n: 10, when: '2020-03-01T00:00:00.000Z', tags: ['a', 'b'], owner: 'pia', flag: true, friends: ['pia', 'quinn'], due: -3, bio: 'first line\nsecond line' },
-    { name: 'bee', n: 20, when: '2020-09-01T00:00:00.000Z', tags: ['b', 'c'], owner: 'quinn', flag: false, friends: [], due: -1 },
+    {
+      name: 'ant',
+      n: 10,
+      when: '2020-03-01T00:00:00.000Z',
+      tags: ['a', 'b'],
+      owner: 'pia',
+      flag: true,
+      friends: ['pia', 'quinn'],
+      due: -3,
+      bio: 'first line\nsecond line',
+    },
+    {
+      name: 'bee',
+      n: 20,
+      when: '2020-09-01T00:00:00.000Z',
+      tags: ['b', 'c'],
+      owner: 'quinn',
+      flag: false,
+      friends: [],
+      due: -1,
+    },
     { name: 'cat', n: 30, when: '2021-03-01T00:00:00.000Z', tags: ['c'], owner: 'pia', friends: ['rex'], due: 1 },
     { name: 'dog', n: 40, when: '2021-09-01T00:00:00.000Z', tags: [], flag: true, due: 3 },
     { name: 'eel', n: 50, when: '2022-03-01T00:00:00.000Z', tags: ['a', 'b', 'c'], owner: 'rex', flag: false },
@@ -42,7 +61,11 @@ describe('Parse JS SDK: more queries', () => {
   before(async () => {
     backend = await startTestBackend();
     Parse = useBackend(backend);
-    for (const [name, age] of [['pia', 31], ['quinn', 42], ['rex', 25]] as const) {
+    for (const [name, age] of [
+      ['pia', 31],
+      ['quinn', 42],
+      ['rex', 25],
+    ] as const) {
       const p = new Parse.Object(PERSON);
       p.set({ name, age });
       people.set(name, p);
@@ -54,7 +77,11 @@ describe('Parse JS SDK: more queries', () => {
       thing.set({ name: row.name, n: row.n, when: new Date(row.when), tags: [...row.tags] });
       if ('owner' in row) thing.set('owner', people.get(row.owner));
       if ('flag' in row) thing.set('flag', row.flag);
-      if ('friends' in row) thing.set('friends', row.friends.map((f) => people.get(f)!));
+      if ('friends' in row)
+        thing.set(
+          'friends',
+          row.friends.map((f) => people.get(f)!),
+        );
       if ('due' in row) thing.set('due', new Date(seededAt + row.due * DAY));
       if ('bio' in row) thing.set('bio', row.bio);
       await thing.save();
@@ -82,7 +109,12 @@ describe('Parse JS SDK: more queries', () => {
     it('equalTo on a boolean and on a Date', async () => {
       expect(await names(things().equalTo('flag', false))).to.deep.equal(['bee', 'eel']);
       expect(await names(things().equalTo('when', new Date('2021-03-01T00:00:00.000Z')))).to.deep.equal(['cat']);
-      expect(await names(things().notEqualTo('when', new Date('2021-03-01T00:00:00.000Z')))).to.deep.equal(['ant', 'bee', 'dog', 'eel']);
+      expect(await names(things().notEqualTo('when', new Date('2021-03-01T00:00:00.000Z')))).to.deep.equal([
+        'ant',
+        'bee',
+        'dog',
+        'eel',
+      ]);
     });
 
     it('exists counts false and empty arrays as present', async () => {
@@ -96,14 +128,24 @@ describe('Parse JS SDK: more queries', () => {
     const date = (iso: string): Date => new Date(iso);
 
     it('lessThanOrEqualTo and greaterThan include or exclude the boundary', async () => {
-      expect(await names(things().lessThanOrEqualTo('when', date('2021-03-01T00:00:00.000Z')))).to.deep.equal(['ant', 'bee', 'cat']);
+      expect(await names(things().lessThanOrEqualTo('when', date('2021-03-01T00:00:00.000Z')))).to.deep.equal([
+        'ant',
+        'bee',
+        'cat',
+      ]);
       expect(await names(things().lessThan('when', date('2021-03-01T00:00:00.000Z')))).to.deep.equal(['ant', 'bee']);
       expect(await names(things().greaterThan('when', date('2021-03-01T00:00:00.000Z')))).to.deep.equal(['dog', 'eel']);
-      expect(await names(things().greaterThanOrEqualTo('when', date('2021-03-01T00:00:00.000Z')))).to.deep.equal(['cat', 'dog', 'eel']);
+      expect(await names(things().greaterThanOrEqualTo('when', date('2021-03-01T00:00:00.000Z')))).to.deep.equal([
+        'cat',
+        'dog',
+        'eel',
+      ]);
     });
 
     it('a date range, and a range that holds nothing', async () => {
-      const q = things().greaterThan('when', date('2020-03-01T00:00:00.000Z')).lessThanOrEqualTo('when', date('2021-09-01T00:00:00.000Z'));
+      const q = things()
+        .greaterThan('when', date('2020-03-01T00:00:00.000Z'))
+        .lessThanOrEqualTo('when', date('2021-09-01T00:00:00.000Z'));
       expect(await names(q)).to.deep.equal(['bee', 'cat', 'dog']);
       expect(await things().greaterThan('when', date('2022-03-01T00:00:00.000Z')).count()).to.equal(0);
     });
@@ -111,11 +153,19 @@ describe('Parse JS SDK: more queries', () => {
     it('updatedAt comparisons', async () => {
       const eel = byName.get('eel')!;
       expect(await names(things().greaterThanOrEqualTo('updatedAt', eel.updatedAt!))).to.deep.equal(['eel']);
-      expect(await things().lessThan('updatedAt', new Date(seededAt - DAY)).count()).to.equal(0);
+      expect(
+        await things()
+          .lessThan('updatedAt', new Date(seededAt - DAY))
+          .count(),
+      ).to.equal(0);
     });
 
     it('containedIn and notContainedIn of Dates', async () => {
-      const some = [date('2020-09-01T00:00:00.000Z'), date('2022-03-01T00:00:00.000Z'), date('1999-01-01T00:00:00.000Z')];
+      const some = [
+        date('2020-09-01T00:00:00.000Z'),
+        date('2022-03-01T00:00:00.000Z'),
+        date('1999-01-01T00:00:00.000Z'),
+      ];
       expect(await names(things().containedIn('when', some))).to.deep.equal(['bee', 'eel']);
       expect(await names(things().notContainedIn('when', some))).to.deep.equal(['ant', 'cat', 'dog']);
     });
@@ -129,7 +179,13 @@ describe('Parse JS SDK: more queries', () => {
 
     it('containedBy on strings: every element in the list (an empty array qualifies)', async () => {
       expect(await names(things().containedBy('tags', ['a', 'b']))).to.deep.equal(['ant', 'dog']);
-      expect(await names(things().containedBy('tags', ['a', 'b', 'c']))).to.deep.equal(['ant', 'bee', 'cat', 'dog', 'eel']);
+      expect(await names(things().containedBy('tags', ['a', 'b', 'c']))).to.deep.equal([
+        'ant',
+        'bee',
+        'cat',
+        'dog',
+        'eel',
+      ]);
       expect(await names(things().containedBy('tags', ['z']))).to.deep.equal(['dog']);
     });
 
@@ -166,7 +222,13 @@ describe('Parse JS SDK: more queries', () => {
     });
 
     it('a RegExp with flags, combined with another constraint', async () => {
-      expect(await names(things().matches('name', /^[A-C]/i).greaterThan('n', 10))).to.deep.equal(['bee', 'cat']);
+      expect(
+        await names(
+          things()
+            .matches('name', /^[A-C]/i)
+            .greaterThan('n', 10),
+        ),
+      ).to.deep.equal(['bee', 'cat']);
     });
   });
 
@@ -190,7 +252,8 @@ describe('Parse JS SDK: more queries', () => {
       }
     });
 
-    const search = (term: string, options?: Parameters<Query['fullText']>[2]): Query => new Parse.Query(ARTICLE).fullText('body', term, options);
+    const search = (term: string, options?: Parameters<Query['fullText']>[2]): Query =>
+      new Parse.Query(ARTICLE).fullText('body', term, options);
     async function titles(q: Query): Promise<string[]> {
       return (await q.find()).map((o) => String(o.get('title'))).sort();
     }
@@ -244,14 +307,19 @@ describe('Parse JS SDK: more queries', () => {
 
     before(async () => {
       const rows: [string, number, number, string][] = [
-        ['paris', 48.8566, 2.3522, 'fr'], ['lyon', 45.764, 4.8357, 'fr'], ['london', 51.5074, -0.1278, 'uk'],
-        ['berlin', 52.52, 13.405, 'de'], ['madrid', 40.4168, -3.7038, 'es'],
+        ['paris', 48.8566, 2.3522, 'fr'],
+        ['lyon', 45.764, 4.8357, 'fr'],
+        ['london', 51.5074, -0.1278, 'uk'],
+        ['berlin', 52.52, 13.405, 'de'],
+        ['madrid', 40.4168, -3.7038, 'es'],
       ];
-      await Parse.Object.saveAll(rows.map(([name, lat, lng, country]) => {
-        const p = new Parse.Object(PLACE);
-        p.set({ name, country, location: new Parse.GeoPoint(lat, lng) });
-        return p;
-      }));
+      await Parse.Object.saveAll(
+        rows.map(([name, lat, lng, country]) => {
+          const p = new Parse.Object(PLACE);
+          p.set({ name, country, location: new Parse.GeoPoint(lat, lng) });
+          return p;
+        }),
+      );
     });
 
     const places = (): Query => new Parse.Query(PLACE);
@@ -259,28 +327,54 @@ describe('Parse JS SDK: more queries', () => {
     const brussels = (): InstanceType<ParseSdk['GeoPoint']> => new Parse.GeoPoint(50.8503, 4.3517);
 
     it('near() with a limit returns the nearest', async () => {
-      expect(await namesInOrder(places().near('location', brussels()).limit(3))).to.deep.equal(['paris', 'london', 'lyon']);
+      expect(await namesInOrder(places().near('location', brussels()).limit(3))).to.deep.equal([
+        'paris',
+        'london',
+        'lyon',
+      ]);
     });
 
     it('near() with another constraint keeps the distance order', async () => {
-      expect(await namesInOrder(places().near('location', brussels()).equalTo('country', 'fr'))).to.deep.equal(['paris', 'lyon']);
-      expect(await namesInOrder(places().near('location', new Parse.GeoPoint(40, -4)).notEqualTo('country', 'es'))).to.deep.equal(['lyon', 'paris', 'london', 'berlin']);
+      expect(await namesInOrder(places().near('location', brussels()).equalTo('country', 'fr'))).to.deep.equal([
+        'paris',
+        'lyon',
+      ]);
+      expect(
+        await namesInOrder(places().near('location', new Parse.GeoPoint(40, -4)).notEqualTo('country', 'es')),
+      ).to.deep.equal(['lyon', 'paris', 'london', 'berlin']);
     });
 
     it('an explicit order takes precedence over the distance', async () => {
-      expect(await namesInOrder(places().near('location', brussels()).ascending('name'))).to.deep.equal(['berlin', 'london', 'lyon', 'madrid', 'paris']);
+      expect(await namesInOrder(places().near('location', brussels()).ascending('name'))).to.deep.equal([
+        'berlin',
+        'london',
+        'lyon',
+        'madrid',
+        'paris',
+      ]);
     });
 
     it('withinRadians() sorted returns the nearest first', async () => {
       // 0.1 rad is ~637 km: Berlin (~650 km) and Madrid are out.
-      expect(await namesInOrder(places().withinRadians('location', brussels(), 0.1))).to.deep.equal(['paris', 'london', 'lyon']);
-      expect(await namesInOrder(places().withinKilometers('location', brussels(), 700, true))).to.deep.equal(['paris', 'london', 'lyon', 'berlin']);
+      expect(await namesInOrder(places().withinRadians('location', brussels(), 0.1))).to.deep.equal([
+        'paris',
+        'london',
+        'lyon',
+      ]);
+      expect(await namesInOrder(places().withinKilometers('location', brussels(), 700, true))).to.deep.equal([
+        'paris',
+        'london',
+        'lyon',
+        'berlin',
+      ]);
     });
 
     it('withinGeoBox() combined with another constraint', async () => {
       const box = places().withinGeoBox('location', new Parse.GeoPoint(40, -5), new Parse.GeoPoint(50, 5));
       expect(await names(box)).to.deep.equal(['lyon', 'madrid', 'paris']);
-      const french = places().withinGeoBox('location', new Parse.GeoPoint(40, -5), new Parse.GeoPoint(50, 5)).equalTo('country', 'fr');
+      const french = places()
+        .withinGeoBox('location', new Parse.GeoPoint(40, -5), new Parse.GeoPoint(50, 5))
+        .equalTo('country', 'fr');
       expect(await names(french)).to.deep.equal(['lyon', 'paris']);
     });
 
@@ -292,12 +386,29 @@ describe('Parse JS SDK: more queries', () => {
         return z;
       };
       await Parse.Object.saveAll([
-        zone('big', [[0, 0], [0, 20], [20, 20], [20, 0]]),
-        zone('small', [[4, 4], [4, 6], [6, 6], [6, 4]]),
-        zone('far', [[40, 40], [40, 50], [50, 50], [50, 40]]),
+        zone('big', [
+          [0, 0],
+          [0, 20],
+          [20, 20],
+          [20, 0],
+        ]),
+        zone('small', [
+          [4, 4],
+          [4, 6],
+          [6, 6],
+          [6, 4],
+        ]),
+        zone('far', [
+          [40, 40],
+          [40, 50],
+          [50, 50],
+          [50, 40],
+        ]),
       ]);
       const holding = async (lat: number, lng: number): Promise<string[]> =>
-        (await new Parse.Query(ZONE).polygonContains('area', new Parse.GeoPoint(lat, lng)).find()).map((z) => String(z.get('name'))).sort();
+        (await new Parse.Query(ZONE).polygonContains('area', new Parse.GeoPoint(lat, lng)).find())
+          .map((z) => String(z.get('name')))
+          .sort();
       expect(await holding(5, 5)).to.deep.equal(['big', 'small']);
       expect(await holding(15, 15)).to.deep.equal(['big']);
       expect(await holding(30, 30)).to.deep.equal([]);
@@ -313,7 +424,10 @@ describe('Parse JS SDK: more queries', () => {
     it('include() of an array of pointers', async () => {
       const got = await things().include('friends').get(byName.get('ant')!.id!);
       const friends = asArray(got.get('friends')).map((f) => asParseObject(f));
-      expect(friends.map((f) => [f.get('name'), f.get('age')])).to.deep.equal([['pia', 31], ['quinn', 42]]);
+      expect(friends.map((f) => [f.get('name'), f.get('age')])).to.deep.equal([
+        ['pia', 31],
+        ['quinn', 42],
+      ]);
     });
 
     it('without include, an array of pointers carries no data', async () => {
@@ -325,19 +439,40 @@ describe('Parse JS SDK: more queries', () => {
 
     it('include() together with a constraint on the pointer', async () => {
       const found = await things().include('owner').equalTo('owner', people.get('pia')!).ascending('n').find();
-      expect(found.map((o) => [o.get('name'), asParseObject(o.get('owner')).get('age')])).to.deep.equal([['ant', 31], ['cat', 31]]);
+      expect(found.map((o) => [o.get('name'), asParseObject(o.get('owner')).get('age')])).to.deep.equal([
+        ['ant', 31],
+        ['cat', 31],
+      ]);
     });
   });
 
   describe('ordering', () => {
     it('missing values sort first ascending and last descending', async () => {
-      expect(await namesInOrder(things().ascending('flag').addAscending('n'))).to.deep.equal(['cat', 'bee', 'eel', 'ant', 'dog']);
-      expect(await namesInOrder(things().descending('flag').addDescending('n'))).to.deep.equal(['dog', 'ant', 'eel', 'bee', 'cat']);
+      expect(await namesInOrder(things().ascending('flag').addAscending('n'))).to.deep.equal([
+        'cat',
+        'bee',
+        'eel',
+        'ant',
+        'dog',
+      ]);
+      expect(await namesInOrder(things().descending('flag').addDescending('n'))).to.deep.equal([
+        'dog',
+        'ant',
+        'eel',
+        'bee',
+        'cat',
+      ]);
     });
 
     it('descending on a Date with addAscending as a tie-breaker', async () => {
       expect(await namesInOrder(things().descending('when'))).to.deep.equal(['eel', 'dog', 'cat', 'bee', 'ant']);
-      expect(await namesInOrder(things().descending('flag').addAscending('when'))).to.deep.equal(['ant', 'dog', 'bee', 'eel', 'cat']);
+      expect(await namesInOrder(things().descending('flag').addAscending('when'))).to.deep.equal([
+        'ant',
+        'dog',
+        'bee',
+        'eel',
+        'cat',
+      ]);
     });
 
     it('skip and limit after an order', async () => {
@@ -347,17 +482,23 @@ describe('Parse JS SDK: more queries', () => {
 
   describe('iteration helpers', () => {
     it('map() maps every match', async () => {
-      const mapped = await things().lessThan('n', 40).map((o) => `${String(o.get('name'))}:${String(o.get('n'))}`, { batchSize: 2 });
+      const mapped = await things()
+        .lessThan('n', 40)
+        .map((o) => `${String(o.get('name'))}:${String(o.get('n'))}`, { batchSize: 2 });
       expect((mapped as string[]).sort()).to.deep.equal(['ant:10', 'bee:20', 'cat:30']);
     });
 
     it('reduce() folds every match', async () => {
-      const total: unknown = await things().reduce((sum: number, o) => sum + (o.get('n') as number), 0, { batchSize: 2 });
+      const total: unknown = await things().reduce((sum: number, o) => sum + (o.get('n') as number), 0, {
+        batchSize: 2,
+      });
       expect(total).to.equal(150);
     });
 
     it('filter() keeps the matches the callback accepts', async () => {
-      const kept = await things().greaterThan('n', 10).filter((o) => (o.get('tags') as string[]).includes('c'), { batchSize: 2 });
+      const kept = await things()
+        .greaterThan('n', 10)
+        .filter((o) => (o.get('tags') as string[]).includes('c'), { batchSize: 2 });
       expect(kept.map((o) => String(o.get('name'))).sort()).to.deep.equal(['bee', 'cat', 'eel']);
     });
   });
@@ -375,17 +516,23 @@ describe('Parse JS SDK: more queries', () => {
     });
 
     it('nor() and and() with regexes and arrays', async () => {
-      expect(await names(Parse.Query.nor(things().containsAll('tags', ['c']), things().matches('name', '^a')))).to.deep.equal(['dog']);
-      expect(await names(Parse.Query.and(things().containedIn('tags', ['a']), things().greaterThan('n', 10)))).to.deep.equal(['eel']);
+      expect(
+        await names(Parse.Query.nor(things().containsAll('tags', ['c']), things().matches('name', '^a'))),
+      ).to.deep.equal(['dog']);
+      expect(
+        await names(Parse.Query.and(things().containedIn('tags', ['a']), things().greaterThan('n', 10))),
+      ).to.deep.equal(['eel']);
     });
 
     it('matchesKeyInQuery() and doesNotMatchKeyInQuery() on numbers, with a constrained sub-query', async () => {
       const TARGET = uniqueClass('Target');
-      await Parse.Object.saveAll([20, 40, 60].map((v) => {
-        const t = new Parse.Object(TARGET);
-        t.set('v', v);
-        return t;
-      }));
+      await Parse.Object.saveAll(
+        [20, 40, 60].map((v) => {
+          const t = new Parse.Object(TARGET);
+          t.set('v', v);
+          return t;
+        }),
+      );
       const targets = (): Query => new Parse.Query(TARGET);
       expect(await names(things().matchesKeyInQuery('n', 'v', targets()))).to.deep.equal(['bee', 'dog']);
       expect(await names(things().doesNotMatchKeyInQuery('n', 'v', targets()))).to.deep.equal(['ant', 'cat', 'eel']);
@@ -402,7 +549,10 @@ describe('Parse JS SDK: more queries', () => {
       await club.save();
       const related = club.relation('items').query();
       expect(await names(related)).to.deep.equal(['ant', 'cat', 'eel']);
-      expect(await namesInOrder(club.relation('items').query().greaterThan('n', 10).descending('n'))).to.deep.equal(['eel', 'cat']);
+      expect(await namesInOrder(club.relation('items').query().greaterThan('n', 10).descending('n'))).to.deep.equal([
+        'eel',
+        'cat',
+      ]);
       expect(await club.relation('items').query().containsAll('tags', ['a']).count()).to.equal(2);
       expect(await names(club.relation('items').query().matches('name', '^[ab]'))).to.deep.equal(['ant']);
     });
@@ -411,7 +561,9 @@ describe('Parse JS SDK: more queries', () => {
   describe('distinct and aggregate', () => {
     it('distinct() returns the distinct values of a field', async () => {
       expect(((await things().distinct('n')) as number[]).sort((a, b) => a - b)).to.deep.equal([10, 20, 30, 40, 50]);
-      expect(((await things().greaterThan('n', 30).distinct('n')) as number[]).sort((a, b) => a - b)).to.deep.equal([40, 50]);
+      expect(((await things().greaterThan('n', 30).distinct('n')) as number[]).sort((a, b) => a - b)).to.deep.equal([
+        40, 50,
+      ]);
       expect((await things().distinct('flag')).sort()).to.deep.equal([false, true]);
     });
 
@@ -429,7 +581,10 @@ describe('Parse JS SDK: more queries', () => {
     });
 
     it('aggregate() groups, with the $match the query adds', async () => {
-      const grouped = await things().aggregate([{ $group: { _id: '$flag', total: { $sum: '$n' }, count: { $sum: 1 } } }], { useMasterKey: true }) as unknown[];
+      const grouped = (await things().aggregate(
+        [{ $group: { _id: '$flag', total: { $sum: '$n' }, count: { $sum: 1 } } }],
+        { useMasterKey: true },
+      )) as unknown[];
       const rows = grouped.map((r) => asRecord(r)).sort((a, b) => String(a.objectId).localeCompare(String(b.objectId)));
       // cat has no flag: its group is null.
       expect(rows).to.deep.equal([
@@ -437,7 +592,9 @@ describe('Parse JS SDK: more queries', () => {
         { objectId: null, total: 30, count: 1 },
         { objectId: true, total: 50, count: 2 },
       ]);
-      const matched = await things().greaterThan('n', 20).aggregate([{ $group: { _id: null, total: { $sum: '$n' } } }], { useMasterKey: true }) as unknown[];
+      const matched = (await things()
+        .greaterThan('n', 20)
+        .aggregate([{ $group: { _id: null, total: { $sum: '$n' } } }], { useMasterKey: true })) as unknown[];
       expect(matched).to.deep.equal([{ objectId: null, total: 120 }]);
     });
 
@@ -448,15 +605,22 @@ describe('Parse JS SDK: more queries', () => {
         { $project: { name: 1, double: { $multiply: ['$n', 2] } } },
         { $limit: 2 },
       ];
-      const results = (await things().aggregate(pipeline, { useMasterKey: true }) as unknown[]).map((r) => asRecord(r));
-      expect(results.map((r) => [r.name, r.double])).to.deep.equal([['eel', 100], ['dog', 80]]);
+      const results = ((await things().aggregate(pipeline, { useMasterKey: true })) as unknown[]).map((r) =>
+        asRecord(r),
+      );
+      expect(results.map((r) => [r.name, r.double])).to.deep.equal([
+        ['eel', 100],
+        ['dog', 80],
+      ]);
       expect(results.map((r) => r.objectId)).to.deep.equal([byName.get('eel')!.id, byName.get('dog')!.id]);
     });
 
     it('aggregate() groups by the year of a Date field', async () => {
       const pipeline = [{ $group: { _id: { $year: '$when' }, count: { $sum: 1 } } }, { $sort: { _id: 1 } }];
       expect(await things().aggregate(pipeline, { useMasterKey: true })).to.deep.equal([
-        { objectId: 2020, count: 2 }, { objectId: 2021, count: 2 }, { objectId: 2022, count: 1 },
+        { objectId: 2020, count: 2 },
+        { objectId: 2021, count: 2 },
+        { objectId: 2022, count: 1 },
       ]);
     });
 
@@ -464,9 +628,15 @@ describe('Parse JS SDK: more queries', () => {
       const distinct = await backend.http.get(`/parse/aggregate/${THING}`).set(appHeaders).query({ distinct: 'n' });
       expect(distinct.status).to.equal(403);
       expect(distinct.body).to.deep.equal({ error: 'unauthorized: master key is required' });
-      const pipeline = await backend.http.get(`/parse/aggregate/${THING}`).set(appHeaders).query({ pipeline: JSON.stringify([{ $count: 'c' }]) });
+      const pipeline = await backend.http
+        .get(`/parse/aggregate/${THING}`)
+        .set(appHeaders)
+        .query({ pipeline: JSON.stringify([{ $count: 'c' }]) });
       expect(pipeline.status).to.equal(403);
-      const withMaster = await backend.http.get(`/parse/aggregate/${THING}`).set(masterHeaders).query({ pipeline: JSON.stringify([{ $count: 'c' }]) });
+      const withMaster = await backend.http
+        .get(`/parse/aggregate/${THING}`)
+        .set(masterHeaders)
+        .query({ pipeline: JSON.stringify([{ $count: 'c' }]) });
       expect(withMaster.status).to.equal(200);
       expect(withMaster.body).to.deep.equal({ results: [{ c: 5 }] });
     });
@@ -480,7 +650,13 @@ describe('Parse JS SDK: more queries', () => {
       expect(await names(things().lessThan('due', relative('2 days ago')))).to.deep.equal(['ant']);
       expect(await names(things().lessThan('due', relative('now')))).to.deep.equal(['ant', 'bee']);
       expect(await names(things().greaterThan('due', relative('in 2 days')))).to.deep.equal(['dog']);
-      expect(await names(things().greaterThanOrEqualTo('due', relative('12 hours ago')).lessThanOrEqualTo('due', relative('in 1 day 12 hours')))).to.deep.equal(['cat']);
+      expect(
+        await names(
+          things()
+            .greaterThanOrEqualTo('due', relative('12 hours ago'))
+            .lessThanOrEqualTo('due', relative('in 1 day 12 hours')),
+        ),
+      ).to.deep.equal(['cat']);
     });
 
     it('an unreadable relative time is refused with 107', async () => {

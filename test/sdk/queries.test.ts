@@ -22,11 +22,41 @@ describe('Parse JS SDK: queries', () => {
   const byName = new Map<string, SdkObject>();
 
   const ROWS = [
-    { name: 'apple', n: 1, tags: ['red', 'fruit'], category: 'fruit', when: '2020-01-01T00:00:00.000Z', owner: 'alice', note: 'x' },
-    { name: 'Avocado', n: 2, tags: ['green', 'fruit'], category: 'fruit', when: '2020-06-01T00:00:00.000Z', owner: 'bob' },
-    { name: 'banana', n: 3, tags: ['yellow', 'fruit'], category: 'fruit', when: '2021-01-01T00:00:00.000Z', owner: 'alice', note: 'y' },
+    {
+      name: 'apple',
+      n: 1,
+      tags: ['red', 'fruit'],
+      category: 'fruit',
+      when: '2020-01-01T00:00:00.000Z',
+      owner: 'alice',
+      note: 'x',
+    },
+    {
+      name: 'Avocado',
+      n: 2,
+      tags: ['green', 'fruit'],
+      category: 'fruit',
+      when: '2020-06-01T00:00:00.000Z',
+      owner: 'bob',
+    },
+    {
+      name: 'banana',
+      n: 3,
+      tags: ['yellow', 'fruit'],
+      category: 'fruit',
+      when: '2021-01-01T00:00:00.000Z',
+      owner: 'alice',
+      note: 'y',
+    },
     { name: 'broccoli', n: 4, tags: ['green', 'veg'], category: 'veg', when: '2021-06-01T00:00:00.000Z', owner: 'bob' },
-    { name: 'carrot', n: 5, tags: ['orange', 'veg'], category: 'veg', when: '2022-01-01T00:00:00.000Z', owner: 'carol' },
+    {
+      name: 'carrot',
+      n: 5,
+      tags: ['orange', 'veg'],
+      category: 'veg',
+      when: '2022-01-01T00:00:00.000Z',
+      owner: 'carol',
+    },
     { name: 'cherry', n: 6, tags: ['red', 'fruit'], category: 'fruit', when: '2022-06-01T00:00:00.000Z', note: 'z' },
   ] as const;
 
@@ -103,7 +133,9 @@ describe('Parse JS SDK: queries', () => {
     });
 
     it('compares Dates', async () => {
-      const q = query().greaterThanOrEqualTo('when', new Date('2021-01-01T00:00:00.000Z')).lessThan('when', new Date('2022-01-01T00:00:00.000Z'));
+      const q = query()
+        .greaterThanOrEqualTo('when', new Date('2021-01-01T00:00:00.000Z'))
+        .lessThan('when', new Date('2022-01-01T00:00:00.000Z'));
       expect(await names(q)).to.deep.equal(['banana', 'broccoli']);
       expect(await names(query().lessThan('when', new Date('2020-01-01T00:00:00.001Z')))).to.deep.equal(['apple']);
     });
@@ -115,12 +147,23 @@ describe('Parse JS SDK: queries', () => {
       expect(notAfter).to.include('banana');
       expect(notAfter).to.include('apple');
       expect(notAfter).not.to.include('cherry');
-      expect(await query().greaterThan('createdAt', new Date(created.getTime() + 3_600_000)).count()).to.equal(0);
-      expect(await query().lessThan('createdAt', new Date(created.getTime() + 3_600_000)).count()).to.equal(6);
+      expect(
+        await query()
+          .greaterThan('createdAt', new Date(created.getTime() + 3_600_000))
+          .count(),
+      ).to.equal(0);
+      expect(
+        await query()
+          .lessThan('createdAt', new Date(created.getTime() + 3_600_000))
+          .count(),
+      ).to.equal(6);
     });
 
     it('containedIn and notContainedIn', async () => {
-      expect(await names(query().containedIn('name', ['apple', 'carrot', 'nothing']))).to.deep.equal(['apple', 'carrot']);
+      expect(await names(query().containedIn('name', ['apple', 'carrot', 'nothing']))).to.deep.equal([
+        'apple',
+        'carrot',
+      ]);
       expect(await names(query().notContainedIn('category', ['fruit']))).to.deep.equal(['broccoli', 'carrot']);
       expect(await names(query().containedIn('n', [1, 6]))).to.deep.equal(['apple', 'cherry']);
       expect(await names(query().containedIn('tags', ['orange', 'yellow']))).to.deep.equal(['banana', 'carrot']);
@@ -153,11 +196,19 @@ describe('Parse JS SDK: queries', () => {
     it('equalTo and notEqualTo on a pointer', async () => {
       expect(await names(query().equalTo('owner', alice))).to.deep.equal(['apple', 'banana']);
       expect(await names(query().equalTo('owner', bob))).to.deep.equal(['Avocado', 'broccoli']);
-      expect(await names(query().notEqualTo('owner', alice))).to.deep.equal(['Avocado', 'broccoli', 'carrot', 'cherry']);
+      expect(await names(query().notEqualTo('owner', alice))).to.deep.equal([
+        'Avocado',
+        'broccoli',
+        'carrot',
+        'cherry',
+      ]);
     });
 
     it('several constraints on different fields are and-ed', async () => {
-      expect(await names(query().equalTo('category', 'fruit').greaterThan('n', 2).exists('note'))).to.deep.equal(['banana', 'cherry']);
+      expect(await names(query().equalTo('category', 'fruit').greaterThan('n', 2).exists('note'))).to.deep.equal([
+        'banana',
+        'cherry',
+      ]);
     });
   });
 
@@ -176,7 +227,10 @@ describe('Parse JS SDK: queries', () => {
         return d;
       });
       const places = [
-        ['paris', 48.8566, 2.3522], ['london', 51.5074, -0.1278], ['berlin', 52.52, 13.405], ['sydney', -33.8688, 151.2093],
+        ['paris', 48.8566, 2.3522],
+        ['london', 51.5074, -0.1278],
+        ['berlin', 52.52, 13.405],
+        ['sydney', -33.8688, 151.2093],
       ].map(([name, lat, lng]) => {
         const p = new Parse.Object(PLACE);
         p.set({ name, location: new Parse.GeoPoint(lat as number, lng as number) });
@@ -215,9 +269,18 @@ describe('Parse JS SDK: queries', () => {
     });
 
     it('withinGeoBox() and withinPolygon() of GeoPoints', async () => {
-      const box = new Parse.Query(PLACE).withinGeoBox('location', new Parse.GeoPoint(45, -5), new Parse.GeoPoint(55, 5));
+      const box = new Parse.Query(PLACE).withinGeoBox(
+        'location',
+        new Parse.GeoPoint(45, -5),
+        new Parse.GeoPoint(55, 5),
+      );
       expect((await placeNames(box)).sort()).to.deep.equal(['london', 'paris']);
-      const corners = [[45, 0], [55, 0], [55, 20], [45, 20]].map(([lat, lng]) => new Parse.GeoPoint(lat!, lng!));
+      const corners = [
+        [45, 0],
+        [55, 0],
+        [55, 20],
+        [45, 20],
+      ].map(([lat, lng]) => new Parse.GeoPoint(lat!, lng!));
       // The typings say number[][], the SDK documents "Coordinates / GeoPoints"; GeoPoints are unambiguous.
       const polygon = new Parse.Query(PLACE).withinPolygon('location', corners as unknown as number[][]);
       expect((await placeNames(polygon)).sort()).to.deep.equal(['berlin', 'paris']);
@@ -231,8 +294,18 @@ describe('Parse JS SDK: queries', () => {
         return z;
       };
       await Parse.Object.saveAll([
-        zone('south', [[0, 0], [0, 10], [10, 10], [10, 0]]),
-        zone('north', [[20, 20], [20, 30], [30, 30], [30, 20]]),
+        zone('south', [
+          [0, 0],
+          [0, 10],
+          [10, 10],
+          [10, 0],
+        ]),
+        zone('north', [
+          [20, 20],
+          [20, 30],
+          [30, 30],
+          [30, 20],
+        ]),
       ]);
       const found = await new Parse.Query(ZONE).polygonContains('area', new Parse.GeoPoint(5, 5)).find();
       expect(found.map((z) => z.get('name'))).to.deep.equal(['south']);
@@ -268,7 +341,12 @@ describe('Parse JS SDK: queries', () => {
       const people = new Parse.Query(PERSON).containedIn('name', ['alice', 'carol']);
       expect(await names(query().matchesQuery('owner', people))).to.deep.equal(['apple', 'banana', 'carrot']);
       const aliceOnly = new Parse.Query(PERSON).equalTo('name', 'alice');
-      expect(await names(query().doesNotMatchQuery('owner', aliceOnly))).to.deep.equal(['Avocado', 'broccoli', 'carrot', 'cherry']);
+      expect(await names(query().doesNotMatchQuery('owner', aliceOnly))).to.deep.equal([
+        'Avocado',
+        'broccoli',
+        'carrot',
+        'cherry',
+      ]);
     });
 
     it('matchesQuery() through a nested pointer', async () => {
@@ -287,29 +365,75 @@ describe('Parse JS SDK: queries', () => {
       await Parse.Object.saveAll(favorites);
       const favs = new Parse.Query(FAVORITE);
       expect(await names(query().matchesKeyInQuery('name', 'fav', favs))).to.deep.equal(['apple', 'carrot']);
-      expect(await names(query().doesNotMatchKeyInQuery('name', 'fav', favs))).to.deep.equal(['Avocado', 'banana', 'broccoli', 'cherry']);
+      expect(await names(query().doesNotMatchKeyInQuery('name', 'fav', favs))).to.deep.equal([
+        'Avocado',
+        'banana',
+        'broccoli',
+        'cherry',
+      ]);
     });
   });
 
   describe('ordering and paging', () => {
     it('ascending and descending on one key', async () => {
-      expect(await namesInOrder(query().ascending('n'))).to.deep.equal(['apple', 'Avocado', 'banana', 'broccoli', 'carrot', 'cherry']);
-      expect(await namesInOrder(query().descending('when'))).to.deep.equal(['cherry', 'carrot', 'broccoli', 'banana', 'Avocado', 'apple']);
+      expect(await namesInOrder(query().ascending('n'))).to.deep.equal([
+        'apple',
+        'Avocado',
+        'banana',
+        'broccoli',
+        'carrot',
+        'cherry',
+      ]);
+      expect(await namesInOrder(query().descending('when'))).to.deep.equal([
+        'cherry',
+        'carrot',
+        'broccoli',
+        'banana',
+        'Avocado',
+        'apple',
+      ]);
     });
 
     it('orders on several keys', async () => {
-      expect(await namesInOrder(query().ascending('category').addDescending('n'))).to.deep.equal(['cherry', 'banana', 'Avocado', 'apple', 'carrot', 'broccoli']);
-      expect(await namesInOrder(query().descending('category').addAscending('name'))).to.deep.equal(['broccoli', 'carrot', 'Avocado', 'apple', 'banana', 'cherry']);
-      expect(await namesInOrder(query().ascending('category', 'name'))).to.deep.equal(['Avocado', 'apple', 'banana', 'cherry', 'broccoli', 'carrot']);
+      expect(await namesInOrder(query().ascending('category').addDescending('n'))).to.deep.equal([
+        'cherry',
+        'banana',
+        'Avocado',
+        'apple',
+        'carrot',
+        'broccoli',
+      ]);
+      expect(await namesInOrder(query().descending('category').addAscending('name'))).to.deep.equal([
+        'broccoli',
+        'carrot',
+        'Avocado',
+        'apple',
+        'banana',
+        'cherry',
+      ]);
+      expect(await namesInOrder(query().ascending('category', 'name'))).to.deep.equal([
+        'Avocado',
+        'apple',
+        'banana',
+        'cherry',
+        'broccoli',
+        'carrot',
+      ]);
     });
 
     it('orders on createdAt', async () => {
-      expect(await namesInOrder(query().ascending('createdAt').addAscending('n'))).to.deep.equal(ROWS.map((r) => r.name));
+      expect(await namesInOrder(query().ascending('createdAt').addAscending('n'))).to.deep.equal(
+        ROWS.map((r) => r.name),
+      );
     });
 
     it('limit and skip', async () => {
       expect(await namesInOrder(query().ascending('n').limit(2))).to.deep.equal(['apple', 'Avocado']);
-      expect(await namesInOrder(query().ascending('n').skip(2).limit(3))).to.deep.equal(['banana', 'broccoli', 'carrot']);
+      expect(await namesInOrder(query().ascending('n').skip(2).limit(3))).to.deep.equal([
+        'banana',
+        'broccoli',
+        'carrot',
+      ]);
       expect(await namesInOrder(query().ascending('n').skip(5))).to.deep.equal(['cherry']);
       expect(await namesInOrder(query().ascending('n').skip(10))).to.deep.equal([]);
     });
@@ -395,7 +519,7 @@ describe('Parse JS SDK: queries', () => {
       const found = await query().include('owner').ascending('n').find();
       const owners = found.map((o) => {
         const owner: unknown = o.get('owner');
-        return owner === undefined ? null : asParseObject(owner).get('name') as unknown;
+        return owner === undefined ? null : (asParseObject(owner).get('name') as unknown);
       });
       expect(owners).to.deep.equal(['alice', 'bob', 'alice', 'bob', 'carol', null]);
     });
@@ -412,7 +536,7 @@ describe('Parse JS SDK: queries', () => {
       const teams = found.map((o) => {
         const owner = asParseObject(o.get('owner'));
         const team: unknown = owner.get('team');
-        return team === undefined ? null : asParseObject(team).get('name') as unknown;
+        return team === undefined ? null : (asParseObject(team).get('name') as unknown);
       });
       expect(teams).to.deep.equal(['red', 'blue', 'red', 'blue', null]);
     });
@@ -433,19 +557,27 @@ describe('Parse JS SDK: queries', () => {
   describe('iteration', () => {
     it('each() visits every match across several batches', async () => {
       const seen: string[] = [];
-      await query().each((o) => {
-        seen.push(String(o.get('name')));
-      }, { batchSize: 2 });
+      await query().each(
+        (o) => {
+          seen.push(String(o.get('name')));
+        },
+        { batchSize: 2 },
+      );
       expect(seen.sort()).to.deep.equal(['Avocado', 'apple', 'banana', 'broccoli', 'carrot', 'cherry']);
     });
 
     it('eachBatch() hands out batches of the requested size', async () => {
       const sizes: number[] = [];
       const seen = new Set<string>();
-      await query().equalTo('category', 'fruit').eachBatch((batch) => {
-        sizes.push(batch.length);
-        for (const o of batch) seen.add(o.id!);
-      }, { batchSize: 3 });
+      await query()
+        .equalTo('category', 'fruit')
+        .eachBatch(
+          (batch) => {
+            sizes.push(batch.length);
+            for (const o of batch) seen.add(o.id!);
+          },
+          { batchSize: 3 },
+        );
       expect(sizes).to.deep.equal([3, 1]);
       expect(seen.size).to.equal(4);
     });

@@ -164,14 +164,19 @@ describe('Parse JS SDK: regressions', () => {
     const PLACE = uniqueClass('Spot');
     // Distances from Paris: Brussels ~264 km, London ~344 km, Berlin ~878 km, Sydney ~16,960 km.
     const CITIES: [string, number, number][] = [
-      ['paris', 48.8566, 2.3522], ['brussels', 50.8503, 4.3517], ['london', 51.5074, -0.1278],
-      ['berlin', 52.52, 13.405], ['sydney', -33.8688, 151.2093],
+      ['paris', 48.8566, 2.3522],
+      ['brussels', 50.8503, 4.3517],
+      ['london', 51.5074, -0.1278],
+      ['berlin', 52.52, 13.405],
+      ['sydney', -33.8688, 151.2093],
     ];
     let paris: InstanceType<ParseSdk['GeoPoint']>;
 
     before(async () => {
       paris = new Parse.GeoPoint(48.8566, 2.3522);
-      await Parse.Object.saveAll(CITIES.map(([name, lat, lng]) => make(PLACE, { name, location: new Parse.GeoPoint(lat, lng) })));
+      await Parse.Object.saveAll(
+        CITIES.map(([name, lat, lng]) => make(PLACE, { name, location: new Parse.GeoPoint(lat, lng) })),
+      );
     });
 
     const places = (): Query => new Parse.Query(PLACE);
@@ -180,35 +185,77 @@ describe('Parse JS SDK: regressions', () => {
     }
 
     it('withinKilometers(..., false) ($centerSphere) keeps the places within the distance', async () => {
-      expect(await sortedNames(places().withinKilometers('location', paris, 300, false))).to.deep.equal(['brussels', 'paris']);
-      expect(await sortedNames(places().withinKilometers('location', paris, 400, false))).to.deep.equal(['brussels', 'london', 'paris']);
+      expect(await sortedNames(places().withinKilometers('location', paris, 300, false))).to.deep.equal([
+        'brussels',
+        'paris',
+      ]);
+      expect(await sortedNames(places().withinKilometers('location', paris, 400, false))).to.deep.equal([
+        'brussels',
+        'london',
+        'paris',
+      ]);
     });
 
     it('withinMiles(..., false) keeps the places within the distance', async () => {
       // 600 miles is ~966 km: Berlin is in, Sydney is not.
-      expect(await sortedNames(places().withinMiles('location', paris, 600, false))).to.deep.equal(['berlin', 'brussels', 'london', 'paris']);
+      expect(await sortedNames(places().withinMiles('location', paris, 600, false))).to.deep.equal([
+        'berlin',
+        'brussels',
+        'london',
+        'paris',
+      ]);
       // 200 miles is ~322 km: London is out.
-      expect(await sortedNames(places().withinMiles('location', paris, 200, false))).to.deep.equal(['brussels', 'paris']);
+      expect(await sortedNames(places().withinMiles('location', paris, 200, false))).to.deep.equal([
+        'brussels',
+        'paris',
+      ]);
     });
 
     it('withinRadians(..., false) keeps the places within the distance', async () => {
       // 0.05 rad is ~319 km, 0.06 rad ~382 km.
-      expect(await sortedNames(places().withinRadians('location', paris, 0.05, false))).to.deep.equal(['brussels', 'paris']);
-      expect(await sortedNames(places().withinRadians('location', paris, 0.06, false))).to.deep.equal(['brussels', 'london', 'paris']);
+      expect(await sortedNames(places().withinRadians('location', paris, 0.05, false))).to.deep.equal([
+        'brussels',
+        'paris',
+      ]);
+      expect(await sortedNames(places().withinRadians('location', paris, 0.06, false))).to.deep.equal([
+        'brussels',
+        'london',
+        'paris',
+      ]);
       expect(await places().withinRadians('location', paris, 0.001, false).count()).to.equal(1);
     });
 
     it('withinPolygon() of [longitude, latitude] pairs', async () => {
       // Longitudes 1..6, latitudes 47..52: Paris and Brussels (read as [lat, lng] it would hold nothing).
-      const pairs = [[1, 47], [6, 47], [6, 52], [1, 52]];
+      const pairs = [
+        [1, 47],
+        [6, 47],
+        [6, 52],
+        [1, 52],
+      ];
       expect(await sortedNames(places().withinPolygon('location', pairs))).to.deep.equal(['brussels', 'paris']);
-      const wider = [[-1, 47], [14, 47], [14, 53], [-1, 53]];
-      expect(await sortedNames(places().withinPolygon('location', wider))).to.deep.equal(['berlin', 'brussels', 'london', 'paris']);
+      const wider = [
+        [-1, 47],
+        [14, 47],
+        [14, 53],
+        [-1, 53],
+      ];
+      expect(await sortedNames(places().withinPolygon('location', wider))).to.deep.equal([
+        'berlin',
+        'brussels',
+        'london',
+        'paris',
+      ]);
     });
 
     it('withinPolygon() of a Parse.Polygon', async () => {
       // Symmetric in latitude and longitude (0..60 on both axes): London (longitude < 0) and Sydney are outside.
-      const square = new Parse.Polygon([[0, 0], [0, 60], [60, 60], [60, 0]]);
+      const square = new Parse.Polygon([
+        [0, 0],
+        [0, 60],
+        [60, 60],
+        [60, 0],
+      ]);
       // The typings only name number[][]; the SDK sends a Parse.Polygon as {"__type": "Polygon", ...}.
       const found = await sortedNames(places().withinPolygon('location', square as unknown as number[][]));
       expect(found).to.deep.equal(['berlin', 'brussels', 'paris']);
@@ -221,7 +268,10 @@ describe('Parse JS SDK: regressions', () => {
       await make(className, { n: 1 }).save();
       await expectParseError(new Parse.Query(className).ascending('bad-key').find(), Parse.Error.INVALID_KEY_NAME);
       await expectParseError(new Parse.Query(className).descending('bad-key').find(), Parse.Error.INVALID_KEY_NAME);
-      await expectParseError(new Parse.Query(className).ascending('n').addAscending('bad-key').find(), Parse.Error.INVALID_KEY_NAME);
+      await expectParseError(
+        new Parse.Query(className).ascending('n').addAscending('bad-key').find(),
+        Parse.Error.INVALID_KEY_NAME,
+      );
       // A valid key still sorts.
       expect((await new Parse.Query(className).ascending('n').find()).map((o) => o.get('n'))).to.deep.equal([1]);
     });
@@ -237,10 +287,15 @@ describe('Parse JS SDK: regressions', () => {
       const className = uniqueClass('Note');
       await make(className, { text: 'n' }).save();
       Parse.initialize(APP_ID, undefined, READ_ONLY_KEY);
-      const attack = [{ $limit: 1 }, { $facet: { a: [{ $lookup: { from: '_User', pipeline: [{ $project: { _hashed_password: 1 } }], as: 'u' } }] } }];
+      const attack = [
+        { $limit: 1 },
+        { $facet: { a: [{ $lookup: { from: '_User', pipeline: [{ $project: { _hashed_password: 1 } }], as: 'u' } }] } },
+      ];
       const error = await expectParseError(new Parse.Query(className).aggregate(attack), 119);
       expect(error.message).to.match(/\$lookup/);
-      expect(await new Parse.Query(className).aggregate([{ $group: { _id: '$text', n: { $sum: 1 } } }])).to.deep.equal([{ objectId: 'n', n: 1 }]);
+      expect(await new Parse.Query(className).aggregate([{ $group: { _id: '$text', n: { $sum: 1 } } }])).to.deep.equal([
+        { objectId: 'n', n: 1 },
+      ]);
     });
   });
 });

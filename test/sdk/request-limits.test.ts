@@ -24,7 +24,9 @@ describe('Parse JS SDK: request limits', () => {
   });
 
   it('a query whose results pass maxResponseSize fails with 116; select() gets the answer', async () => {
-    const pages = Array.from({ length: 4 }, (_, i) => new Parse.Object('Heavy').set({ i, text: 'z'.repeat(300 * 1024) }));
+    const pages = Array.from({ length: 4 }, (_, i) =>
+      new Parse.Object('Heavy').set({ i, text: 'z'.repeat(300 * 1024) }),
+    );
     await Parse.Object.saveAll(pages);
     await expectParseError(new Parse.Query('Heavy').find(), Parse.Error.OBJECT_TOO_LARGE);
     const slim = await new Parse.Query('Heavy').select('i').find();

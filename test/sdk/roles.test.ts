@@ -12,7 +12,11 @@ describe('Parse JS SDK: roles', () => {
   after(() => backend.close());
 
   it('Parse.Role with users and child roles grants setRoleReadAccess to their members', async () => {
-    const signUp = async (username: string) => (await backend.http.post('/parse/users').set(appHeaders).send({ username, password: 'pw' })).body as { objectId: string; sessionToken: string };
+    const signUp = async (username: string) =>
+      (await backend.http.post('/parse/users').set(appHeaders).send({ username, password: 'pw' })).body as {
+        objectId: string;
+        sessionToken: string;
+      };
     const editor = await signUp('editor');
     const writer = await signUp('writer');
     const outsider = await signUp('outsider');
@@ -39,7 +43,9 @@ describe('Parse JS SDK: roles', () => {
     expect(await canRead(editor.sessionToken)).to.equal(true);
     expect(await canRead(writer.sessionToken)).to.equal(true);
     expect(await canRead(outsider.sessionToken)).to.equal(false);
-    const roles = await new Parse.Query(Parse.Role).equalTo('name', 'Editors').find({ sessionToken: outsider.sessionToken });
+    const roles = await new Parse.Query(Parse.Role)
+      .equalTo('name', 'Editors')
+      .find({ sessionToken: outsider.sessionToken });
     expect(roles.map((r) => r.get('name'))).to.deep.equal(['Editors']);
   });
 });

@@ -15,10 +15,23 @@ describe('Parse JS SDK: Parse.Schema', () => {
   it('creates, reads, changes and deletes a class', async () => {
     const schema = new Parse.Schema('Planet');
     schema.addString('name').addNumber('moons').addPointer('star', 'Star').addIndex('by_name', { name: 1 });
-    schema.setCLP({ find: { '*': true }, get: { '*': true }, count: {}, create: {}, update: {}, delete: {}, addField: {}, protectedFields: { '*': [] } });
+    schema.setCLP({
+      find: { '*': true },
+      get: { '*': true },
+      count: {},
+      create: {},
+      update: {},
+      delete: {},
+      addField: {},
+      protectedFields: { '*': [] },
+    });
     await schema.save();
 
-    const read = (await new Parse.Schema('Planet').get()) as unknown as { fields: Record<string, unknown>; classLevelPermissions: Record<string, unknown>; indexes: Record<string, unknown> };
+    const read = (await new Parse.Schema('Planet').get()) as unknown as {
+      fields: Record<string, unknown>;
+      classLevelPermissions: Record<string, unknown>;
+      indexes: Record<string, unknown>;
+    };
     expect(read.indexes.by_name).to.deep.equal({ name: 1 });
     expect(read.fields.star).to.deep.equal({ type: 'Pointer', targetClass: 'Star' });
     expect(read.classLevelPermissions.create).to.deep.equal({});
@@ -33,7 +46,10 @@ describe('Parse JS SDK: Parse.Schema', () => {
     update.deleteField('moons');
     update.addBoolean('ringed');
     update.deleteIndex('by_name');
-    const updated = (await update.update()) as unknown as { fields: Record<string, unknown>; indexes: Record<string, unknown> };
+    const updated = (await update.update()) as unknown as {
+      fields: Record<string, unknown>;
+      indexes: Record<string, unknown>;
+    };
     expect(updated.fields).to.have.property('ringed');
     expect(updated.fields).not.to.have.property('moons');
     expect(updated.indexes).not.to.have.property('by_name');
@@ -45,14 +61,26 @@ describe('Parse JS SDK: Parse.Schema', () => {
 
   it('reports a field that already exists with 255', async () => {
     await new Parse.Schema('Moon').addString('name').save();
-    const error = await new Parse.Schema('Moon').addNumber('name').update().catch((e: { code: number }) => e);
+    const error = await new Parse.Schema('Moon')
+      .addNumber('name')
+      .update()
+      .catch((e: { code: number }) => e);
     expect((error as { code: number }).code).to.equal(255);
   });
 
   it('hides CLP protectedFields from those they name, and refuses queries on them', async () => {
     const schema = new Parse.Schema('Dossier');
     schema.addString('name').addString('secret');
-    schema.setCLP({ find: { '*': true }, get: { '*': true }, count: { '*': true }, create: { '*': true }, update: { '*': true }, delete: { '*': true }, addField: {}, protectedFields: { '*': ['secret'] } });
+    schema.setCLP({
+      find: { '*': true },
+      get: { '*': true },
+      count: { '*': true },
+      create: { '*': true },
+      update: { '*': true },
+      delete: { '*': true },
+      addField: {},
+      protectedFields: { '*': ['secret'] },
+    });
     await schema.save();
     const saved = await new Parse.Object('Dossier').save({ name: 'x', secret: 's3cret' });
 
@@ -60,12 +88,17 @@ describe('Parse JS SDK: Parse.Schema', () => {
     expect(fetched.get('name')).to.equal('x');
     expect(fetched.has('secret')).to.equal(false);
     expect((await new Parse.Query('Dossier').get(saved.id!, { useMasterKey: true })).get('secret')).to.equal('s3cret');
-    await expectParseError(new Parse.Query('Dossier').equalTo('secret', 's3cret').find(), Parse.Error.OPERATION_FORBIDDEN);
+    await expectParseError(
+      new Parse.Query('Dossier').equalTo('secret', 's3cret').find(),
+      Parse.Error.OPERATION_FORBIDDEN,
+    );
     await expectParseError(new Parse.Query('Dossier').ascending('secret').find(), Parse.Error.OPERATION_FORBIDDEN);
     const [selected] = await new Parse.Query('Dossier').select('name', 'secret').find();
     expect(selected!.has('secret')).to.equal(false);
 
-    const read = (await new Parse.Schema('Dossier').get()) as unknown as { classLevelPermissions: { protectedFields: unknown } };
+    const read = (await new Parse.Schema('Dossier').get()) as unknown as {
+      classLevelPermissions: { protectedFields: unknown };
+    };
     expect(read.classLevelPermissions.protectedFields).to.deep.equal({ '*': ['secret'] });
   });
 });

@@ -25,7 +25,8 @@ describe('Parse JS SDK: users and sessions', () => {
   /** Logs the current user out; a session a test already ended (209) is not an error here. */
   async function logOutCurrent(): Promise<void> {
     await Parse.User.logOut().catch((error: unknown) => {
-      if (!(error instanceof Parse.Error) || (error as SdkError).code !== Parse.Error.INVALID_SESSION_TOKEN) throw error;
+      if (!(error instanceof Parse.Error) || (error as SdkError).code !== Parse.Error.INVALID_SESSION_TOKEN)
+        throw error;
     });
   }
 
@@ -52,8 +53,15 @@ describe('Parse JS SDK: users and sessions', () => {
   }
 
   /** Creates a user over REST (the SDK's current user is not touched); returns its id and token. */
-  async function restSignUp(username: string, password: string, extra: Record<string, unknown> = {}): Promise<{ objectId: string; sessionToken: string }> {
-    const res = await backend.http.post('/parse/users').set(appHeaders).send({ username, password, ...extra });
+  async function restSignUp(
+    username: string,
+    password: string,
+    extra: Record<string, unknown> = {},
+  ): Promise<{ objectId: string; sessionToken: string }> {
+    const res = await backend.http
+      .post('/parse/users')
+      .set(appHeaders)
+      .send({ username, password, ...extra });
     expect(res.status, JSON.stringify(res.body)).to.equal(201);
     return res.body as { objectId: string; sessionToken: string };
   }
@@ -129,12 +137,15 @@ describe('Parse JS SDK: users and sessions', () => {
     await restSignUp(username, 'right');
     const wrong = await expectParseError(Parse.User.logIn(username, 'wrong'), Parse.Error.OBJECT_NOT_FOUND);
     expect(wrong.message).to.equal('Invalid username/password.');
-    const unknown = await expectParseError(Parse.User.logIn(uniqueName('nobody'), 'right'), Parse.Error.OBJECT_NOT_FOUND);
+    const unknown = await expectParseError(
+      Parse.User.logIn(uniqueName('nobody'), 'right'),
+      Parse.Error.OBJECT_NOT_FOUND,
+    );
     expect(unknown.message).to.equal('Invalid username/password.');
     expect(Parse.User.current()).to.equal(null);
   });
 
-  it('become(token) makes the token\'s user current; a bad token fails with 209', async () => {
+  it("become(token) makes the token's user current; a bad token fails with 209", async () => {
     const username = uniqueName('ed');
     const created = await restSignUp(username, 'pw', { nick: 'eddie' });
     const token = await restLogIn(username, 'pw');
@@ -150,7 +161,7 @@ describe('Parse JS SDK: users and sessions', () => {
     expect(Parse.User.current()).to.equal(null);
   });
 
-  it('me(token) fetches the token\'s user without making it current', async () => {
+  it("me(token) fetches the token's user without making it current", async () => {
     const username = uniqueName('fay');
     const created = await restSignUp(username, 'pw', { email: `${username}@example.com` });
     const user = await Parse.User.me<SdkUser>(created.sessionToken);
@@ -161,7 +172,7 @@ describe('Parse JS SDK: users and sessions', () => {
     expect(Parse.User.current()).to.equal(null);
   });
 
-  it('Parse.Session.current() is the current user\'s session', async () => {
+  it("Parse.Session.current() is the current user's session", async () => {
     const username = uniqueName('gus');
     const user = await Parse.User.signUp<SdkUser>(username, 'pw', {});
     const session = await Parse.Session.current();
@@ -173,12 +184,18 @@ describe('Parse JS SDK: users and sessions', () => {
     expect(session.get('expiresAt')).to.be.instanceOf(Date);
     expect((session.get('expiresAt') as Date).getTime()).to.be.greaterThan(Date.now());
     // The SDK sends its installation id, which the session records.
-    expect(session.get('installationId')).to.equal(await Parse.CoreManager.getInstallationController().currentInstallationId());
+    expect(session.get('installationId')).to.equal(
+      await Parse.CoreManager.getInstallationController().currentInstallationId(),
+    );
   });
 
   it('user.fetch() reloads the current user', async () => {
     const user = await Parse.User.signUp<SdkUser>(uniqueName('jan'), 'pw', {});
-    await backend.http.put(`/parse/users/${user.id}`).set({ ...appHeaders, 'X-Parse-Session-Token': user.getSessionToken()! }).send({ level: 3 }).expect(200);
+    await backend.http
+      .put(`/parse/users/${user.id}`)
+      .set({ ...appHeaders, 'X-Parse-Session-Token': user.getSessionToken()! })
+      .send({ level: 3 })
+      .expect(200);
     await user.fetch();
     expect(user.get('level')).to.equal(3);
   });
@@ -212,7 +229,9 @@ describe('Parse JS SDK: users and sessions', () => {
 
       // The owner, as current user, and with its session token.
       expect((await new Parse.Query(className).get(entry.id!)).get('text')).to.equal('dear diary');
-      expect((await new Parse.Query(className).find({ sessionToken: ownerToken })).map((o) => o.id)).to.deep.equal([entry.id]);
+      expect((await new Parse.Query(className).find({ sessionToken: ownerToken })).map((o) => o.id)).to.deep.equal([
+        entry.id,
+      ]);
 
       await logOutCurrent();
       // The public.
@@ -257,7 +276,9 @@ describe('Parse JS SDK: users and sessions', () => {
     await user.save();
     const fetched = await user.fetch();
     expect(fetched.get('nickname')).to.equal('Sav');
-    expect((await backend.http.get('/parse/users/me').set({ ...appHeaders, 'X-Parse-Session-Token': other })).body.code).to.equal(209);
+    expect(
+      (await backend.http.get('/parse/users/me').set({ ...appHeaders, 'X-Parse-Session-Token': other })).body.code,
+    ).to.equal(209);
     await logOutCurrent();
     const again = await Parse.User.logIn(name, 'second-pass');
     expect(again.id).to.equal(user.id);
@@ -286,7 +307,10 @@ describe('Parse JS SDK: users and sessions', () => {
     it('a username taken in another case fails with 202', async () => {
       const username = uniqueName('Quin');
       await restSignUp(username, 'pw');
-      const error = await expectParseError(Parse.User.signUp(username.toLowerCase(), 'pw', {}), Parse.Error.USERNAME_TAKEN);
+      const error = await expectParseError(
+        Parse.User.signUp(username.toLowerCase(), 'pw', {}),
+        Parse.Error.USERNAME_TAKEN,
+      );
       expect(error.message).to.equal('Account already exists for this username.');
       expect(Parse.User.current()).to.equal(null);
     });
@@ -313,7 +337,10 @@ describe('Parse JS SDK: users and sessions', () => {
     });
 
     it('a malformed email fails with 125', async () => {
-      await expectParseError(Parse.User.signUp(uniqueName('tia'), 'pw', { email: 'no-at-sign' }), Parse.Error.INVALID_EMAIL_ADDRESS);
+      await expectParseError(
+        Parse.User.signUp(uniqueName('tia'), 'pw', { email: 'no-at-sign' }),
+        Parse.Error.INVALID_EMAIL_ADDRESS,
+      );
     });
   });
 });

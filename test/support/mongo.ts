@@ -32,7 +32,12 @@ export function uniqueDatabaseName(prefix = 'test'): string {
 }
 
 /** A connected client and a fresh database; call `close()` in `after`. */
-export async function connectFreshDatabase(): Promise<{ client: MongoClient; db: Db; uri: string; close(): Promise<void> }> {
+export async function connectFreshDatabase(): Promise<{
+  client: MongoClient;
+  db: Db;
+  uri: string;
+  close(): Promise<void>;
+}> {
   const mongo = await testMongo();
   const name = uniqueDatabaseName();
   const client = await MongoClient.connect(mongo.uriFor(name));
@@ -72,7 +77,8 @@ export async function expectServerError(operation: Promise<unknown>, code: numbe
     (value: unknown) => ({ value }),
     (error: unknown) => ({ error }),
   );
-  if (!('error' in outcome)) expect.fail(`expected error ${code}, but the operation succeeded with ${JSON.stringify(outcome.value)}`);
+  if (!('error' in outcome))
+    expect.fail(`expected error ${code}, but the operation succeeded with ${JSON.stringify(outcome.value)}`);
   const { error } = outcome;
   expect(error, String(error)).to.be.instanceOf(MongoServerError);
   expect((error as MongoServerError).code, (error as MongoServerError).message).to.equal(code);

@@ -1,7 +1,13 @@
 import { expect } from 'chai';
 import { HookObject } from '../../lib/cloud/hook-object.js';
 import { RateLimiter } from '../../lib/cloud/rate-limit.js';
-import { checkValidator, prepareValidator, type PreparedValidator, type ValidationTarget, type Validator } from '../../lib/cloud/validator.js';
+import {
+  checkValidator,
+  prepareValidator,
+  type PreparedValidator,
+  type ValidationTarget,
+  type Validator,
+} from '../../lib/cloud/validator.js';
 import { BackendConfigError, BackendError } from '../../lib/errors/backend-error.js';
 import { ErrorCode } from '../../lib/errors/error-codes.js';
 
@@ -41,7 +47,11 @@ async function refusal(promise: Promise<unknown>): Promise<BackendError> {
   expect.fail('expected the validator to refuse');
 }
 
-async function expectRefused(promise: Promise<unknown>, message: string, code: number = ErrorCode.VALIDATION_ERROR): Promise<BackendError> {
+async function expectRefused(
+  promise: Promise<unknown>,
+  message: string,
+  code: number = ErrorCode.VALIDATION_ERROR,
+): Promise<BackendError> {
   const err = await refusal(promise);
   expect(err.message).to.equal(message);
   expect(err.code).to.equal(code);
@@ -71,9 +81,20 @@ describe('Cloud validators', () => {
           skipWithMasterKey: false,
           requireAnyUserRoles: ['admin'],
           requireAllUserRoles: () => ['a', 'b'],
-          requireUserKeys: { age: { type: Number, required: true, options: (v: unknown) => Number(v) > 18, error: 'too young' } },
-          fields: { name: { type: 'String', default: 'x', constant: true, options: ['x', 'y'] }, when: { type: Date }, list: { type: 'array' } },
-          rateLimit: { requestTimeWindow: 1000, requestCount: 3, errorResponseMessage: 'slow down', includeMasterKey: true },
+          requireUserKeys: {
+            age: { type: Number, required: true, options: (v: unknown) => Number(v) > 18, error: 'too young' },
+          },
+          fields: {
+            name: { type: 'String', default: 'x', constant: true, options: ['x', 'y'] },
+            when: { type: Date },
+            list: { type: 'array' },
+          },
+          rateLimit: {
+            requestTimeWindow: 1000,
+            requestCount: 3,
+            errorResponseMessage: 'slow down',
+            includeMasterKey: true,
+          },
         }),
       ).to.deep.equal([]);
       expect(configProblems({ fields: ['a', 'b'], requireUserKeys: ['c'] })).to.deep.equal([]);
@@ -84,12 +105,16 @@ describe('Cloud validators', () => {
         requireUser = true;
       }
       for (const bad of [null, 'requireUser', 3, true, ['requireUser'], new Date(), new Options()]) {
-        expect(configProblems(bad), String(bad)).to.deep.equal(['define(test): the validator must be an object of options or a function']);
+        expect(configProblems(bad), String(bad)).to.deep.equal([
+          'define(test): the validator must be an object of options or a function',
+        ]);
       }
     });
 
     it('names an unknown option', () => {
-      expect(configProblems({ requireUsers: true })).to.deep.equal(['define(test): requireUsers is not a supported validator option']);
+      expect(configProblems({ requireUsers: true })).to.deep.equal([
+        'define(test): requireUsers is not a supported validator option',
+      ]);
     });
 
     it('checks the type of every option and lists every problem at once', () => {
@@ -150,7 +175,17 @@ describe('Cloud validators', () => {
         'define(test): rateLimit.requestTimeWindow must be a positive integer (milliseconds)',
         'define(test): rateLimit.requestCount must be a positive integer',
       ]);
-      expect(configProblems({ rateLimit: { requestTimeWindow: 0, requestCount: 1.5, errorResponseMessage: 3, includeMasterKey: 'no', redisUrl: 'x' } })).to.deep.equal([
+      expect(
+        configProblems({
+          rateLimit: {
+            requestTimeWindow: 0,
+            requestCount: 1.5,
+            errorResponseMessage: 3,
+            includeMasterKey: 'no',
+            redisUrl: 'x',
+          },
+        }),
+      ).to.deep.equal([
         'define(test): rateLimit.redisUrl is not a supported validator option',
         'define(test): rateLimit.requestTimeWindow must be a positive integer (milliseconds)',
         'define(test): rateLimit.requestCount must be a positive integer',
@@ -197,7 +232,11 @@ describe('Cloud validators', () => {
         });
       await expectRefused(throwing('no way').run({}, target()), 'no way');
       await expectRefused(throwing(new Error('broken')).run({}, target()), 'broken');
-      await expectRefused(throwing(new BackendError(ErrorCode.OBJECT_NOT_FOUND, 'gone')).run({}, target()), 'gone', ErrorCode.OBJECT_NOT_FOUND);
+      await expectRefused(
+        throwing(new BackendError(ErrorCode.OBJECT_NOT_FOUND, 'gone')).run({}, target()),
+        'gone',
+        ErrorCode.OBJECT_NOT_FOUND,
+      );
       await expectRefused(throwing({ code: 137, message: 'dup' }).run({}, target()), 'dup', 137);
       await expectRefused(throwing(42).run({}, target()), 'Validation failed.');
       await expectRefused(throwing(undefined).run({}, target()), 'Validation failed.');
@@ -214,42 +253,81 @@ describe('Cloud validators', () => {
     });
 
     it('lets the master key pass every check unless validateMasterKey', async () => {
-      const options = { requireUser: true, requireAnyUserRoles: ['admin'], fields: ['name'], requireUserKeys: ['email'] };
+      const options = {
+        requireUser: true,
+        requireAnyUserRoles: ['admin'],
+        fields: ['name'],
+        requireUserKeys: ['email'],
+      };
       expect(await prepared(options).run({}, target({ master: true }))).to.equal('run');
-      await expectRefused(prepared({ ...options, validateMasterKey: true }).run({}, target({ master: true })), 'Validation failed. Please login to continue.');
-      await expectRefused(prepared({ fields: ['name'], validateMasterKey: true }).run({}, target({ master: true })), 'Validation failed. Please specify data for name.');
-      expect(await prepared({ fields: ['name'], validateMasterKey: true }).run({}, target({ master: true, data: { name: 'x' } }))).to.equal('run');
+      await expectRefused(
+        prepared({ ...options, validateMasterKey: true }).run({}, target({ master: true })),
+        'Validation failed. Please login to continue.',
+      );
+      await expectRefused(
+        prepared({ fields: ['name'], validateMasterKey: true }).run({}, target({ master: true })),
+        'Validation failed. Please specify data for name.',
+      );
+      expect(
+        await prepared({ fields: ['name'], validateMasterKey: true }).run(
+          {},
+          target({ master: true, data: { name: 'x' } }),
+        ),
+      ).to.equal('run');
     });
 
     it('requireMaster refuses calls without the master key', async () => {
       const validator = prepared({ requireMaster: true });
-      await expectRefused(validator.run({}, target({ user: userWith({}) })), 'Validation failed. Master key is required to complete this request.');
+      await expectRefused(
+        validator.run({}, target({ user: userWith({}) })),
+        'Validation failed. Master key is required to complete this request.',
+      );
       expect(await validator.run({}, target({ master: true }))).to.equal('run');
-      expect(await prepared({ requireMaster: true, validateMasterKey: true }).run({}, target({ master: true }))).to.equal('run');
+      expect(
+        await prepared({ requireMaster: true, validateMasterKey: true }).run({}, target({ master: true })),
+      ).to.equal('run');
     });
   });
 
   describe('requireUser', () => {
     it('refuses calls without a user, and lets a user through', async () => {
-      await expectRefused(prepared({ requireUser: true }).run({}, target()), 'Validation failed. Please login to continue.');
+      await expectRefused(
+        prepared({ requireUser: true }).run({}, target()),
+        'Validation failed. Please login to continue.',
+      );
       expect(await prepared({ requireUser: true }).run({}, target({ user: userWith({}) }))).to.equal('run');
     });
 
     it('is implied by role requirements', async () => {
-      await expectRefused(prepared({ requireAnyUserRoles: ['a'] }).run({}, target()), 'Validation failed. Please login to continue.');
-      await expectRefused(prepared({ requireAllUserRoles: () => ['a'] }).run({}, target()), 'Validation failed. Please login to continue.');
+      await expectRefused(
+        prepared({ requireAnyUserRoles: ['a'] }).run({}, target()),
+        'Validation failed. Please login to continue.',
+      );
+      await expectRefused(
+        prepared({ requireAllUserRoles: () => ['a'] }).run({}, target()),
+        'Validation failed. Please login to continue.',
+      );
     });
 
     it('is checked before requireMaster', async () => {
-      await expectRefused(prepared({ requireUser: true, requireMaster: true }).run({}, target()), 'Validation failed. Please login to continue.');
+      await expectRefused(
+        prepared({ requireUser: true, requireMaster: true }).run({}, target()),
+        'Validation failed. Please login to continue.',
+      );
     });
   });
 
   describe('fields (array form)', () => {
     it('requires each field to be neither null nor missing', async () => {
       const validator = prepared({ fields: ['a', 'b'] });
-      await expectRefused(validator.run({}, target({ data: { b: 1 } })), 'Validation failed. Please specify data for a.');
-      await expectRefused(validator.run({}, target({ data: { a: 1, b: null } })), 'Validation failed. Please specify data for b.');
+      await expectRefused(
+        validator.run({}, target({ data: { b: 1 } })),
+        'Validation failed. Please specify data for a.',
+      );
+      await expectRefused(
+        validator.run({}, target({ data: { a: 1, b: null } })),
+        'Validation failed. Please specify data for b.',
+      );
       expect(await validator.run({}, target({ data: { a: 0, b: '' } }))).to.equal('run');
       expect(await validator.run({}, target({ data: { a: false, b: [] } }))).to.equal('run');
     });
@@ -259,7 +337,10 @@ describe('Cloud validators', () => {
     it('required', async () => {
       const validator = prepared({ fields: { a: { required: true } } });
       await expectRefused(validator.run({}, target()), 'Validation failed. Please specify data for a.');
-      await expectRefused(validator.run({}, target({ data: { a: null } })), 'Validation failed. Please specify data for a.');
+      await expectRefused(
+        validator.run({}, target({ data: { a: null } })),
+        'Validation failed. Please specify data for a.',
+      );
       expect(await validator.run({}, target({ data: { a: 0 } }))).to.equal('run');
       expect(await prepared({ fields: { a: { required: false } } }).run({}, target())).to.equal('run');
     });
@@ -274,24 +355,36 @@ describe('Cloud validators', () => {
 
       it('sets a missing value on the object', async () => {
         const object = fakeObject();
-        await prepared({ fields: { a: { default: 5 }, c: { default: 1 } } }).run({}, target({ data: { c: 2 }, object }));
+        await prepared({ fields: { a: { default: 5 }, c: { default: 1 } } }).run(
+          {},
+          target({ data: { c: 2 }, object }),
+        );
         expect(object.calls).to.deep.equal(['set a=5']);
       });
 
       it('sets a missing value on a HookObject, also on update', async () => {
         const created = new HookObject('Item', {}, { name: 'n' });
-        await prepared({ fields: { status: { default: 'new' } } }).run({}, target({ data: created.toJSON(), object: created }));
+        await prepared({ fields: { status: { default: 'new' } } }).run(
+          {},
+          target({ data: created.toJSON(), object: created }),
+        );
         expect(created.get('status')).to.equal('new');
 
         const updated = new HookObject('Item', { objectId: 'a1', name: 'n' }, { name: 'm' });
-        await prepared({ fields: { status: { default: 'new' } } }).run({}, target({ data: updated.toJSON(), object: updated, updating: true }));
+        await prepared({ fields: { status: { default: 'new' } } }).run(
+          {},
+          target({ data: updated.toJSON(), object: updated, updating: true }),
+        );
         expect(updated.changes()).to.deep.equal({ name: 'm', status: 'new' });
       });
 
       it('counts as the value for required, type and options', async () => {
         const validator = prepared({ fields: { a: { default: 'x', required: true, type: String, options: ['x'] } } });
         expect(await validator.run({}, target())).to.equal('run');
-        await expectRefused(prepared({ fields: { a: { default: 'x', type: Number } } }).run({}, target()), 'Validation failed. Invalid type for a. Expected: number');
+        await expectRefused(
+          prepared({ fields: { a: { default: 'x', type: Number } } }).run({}, target()),
+          'Validation failed. Invalid type for a. Expected: number',
+        );
       });
     });
 
@@ -304,7 +397,10 @@ describe('Cloud validators', () => {
         expect(data.level).to.equal(1);
 
         const hook = new HookObject('Item', {}, { level: 9 });
-        await prepared({ fields: { level: { constant: true, default: 1 } } }).run({}, target({ data: hook.toJSON(), object: hook }));
+        await prepared({ fields: { level: { constant: true, default: 1 } } }).run(
+          {},
+          target({ data: hook.toJSON(), object: hook }),
+        );
         expect(hook.get('level')).to.equal(1);
       });
 
@@ -321,7 +417,10 @@ describe('Cloud validators', () => {
         expect(object.calls).to.deep.equal(['revert level']);
 
         const hook = new HookObject('Item', { objectId: 'a1', level: 1 }, { level: 9, name: 'm' });
-        await prepared({ fields: { level: { constant: true, default: 5 } } }).run({}, target({ data: hook.toJSON(), object: hook, updating: true }));
+        await prepared({ fields: { level: { constant: true, default: 5 } } }).run(
+          {},
+          target({ data: hook.toJSON(), object: hook, updating: true }),
+        );
         expect(hook.get('level')).to.equal(1);
         expect(hook.changes()).to.deep.equal({ name: 'm' });
       });
@@ -345,36 +444,70 @@ describe('Cloud validators', () => {
         it(`${name}: accepts its values and refuses others`, async () => {
           expect(await prepared({ fields: { v: { type } } }).run({}, target({ data: { v: good } }))).to.equal('run');
           const bad = typeof good === 'string' ? 1 : 'x';
-          await expectRefused(prepared({ fields: { v: { type } } }).run({}, target({ data: { v: bad } })), `Validation failed. Invalid type for v. Expected: ${name}`);
+          await expectRefused(
+            prepared({ fields: { v: { type } } }).run({}, target({ data: { v: bad } })),
+            `Validation failed. Invalid type for v. Expected: ${name}`,
+          );
         });
       }
 
       it('accepts type names as strings, in any case', async () => {
-        for (const [type, value] of [['string', 'x'], ['NUMBER', 1], ['Boolean', true], ['object', {}], ['Array', []], ['date', new Date()]] as const) {
-          expect(await prepared({ fields: { v: { type } } }).run({}, target({ data: { v: value } })), type).to.equal('run');
+        for (const [type, value] of [
+          ['string', 'x'],
+          ['NUMBER', 1],
+          ['Boolean', true],
+          ['object', {}],
+          ['Array', []],
+          ['date', new Date()],
+        ] as const) {
+          expect(await prepared({ fields: { v: { type } } }).run({}, target({ data: { v: value } })), type).to.equal(
+            'run',
+          );
         }
-        await expectRefused(prepared({ fields: { v: { type: 'String' } } }).run({}, target({ data: { v: 3 } })), 'Validation failed. Invalid type for v. Expected: string');
+        await expectRefused(
+          prepared({ fields: { v: { type: 'String' } } }).run({}, target({ data: { v: 3 } })),
+          'Validation failed. Invalid type for v. Expected: string',
+        );
       });
 
       it('an array is not an object, and null counts as an object', async () => {
-        await expectRefused(prepared({ fields: { v: { type: Object } } }).run({}, target({ data: { v: [] } })), 'Validation failed. Invalid type for v. Expected: object');
-        expect(await prepared({ fields: { v: { type: Object } } }).run({}, target({ data: { v: null } }))).to.equal('run');
-        await expectRefused(prepared({ fields: { v: { type: String } } }).run({}, target({ data: { v: null } })), 'Validation failed. Invalid type for v. Expected: string');
+        await expectRefused(
+          prepared({ fields: { v: { type: Object } } }).run({}, target({ data: { v: [] } })),
+          'Validation failed. Invalid type for v. Expected: object',
+        );
+        expect(await prepared({ fields: { v: { type: Object } } }).run({}, target({ data: { v: null } }))).to.equal(
+          'run',
+        );
+        await expectRefused(
+          prepared({ fields: { v: { type: String } } }).run({}, target({ data: { v: null } })),
+          'Validation failed. Invalid type for v. Expected: string',
+        );
       });
 
       it('Date accepts a Date or a REST date only', async () => {
         const validator = prepared({ fields: { when: { type: Date } } });
         expect(await validator.run({}, target({ data: { when: new Date() } }))).to.equal('run');
-        expect(await validator.run({}, target({ data: { when: { __type: 'Date', iso: '2024-01-01T00:00:00.000Z' } } }))).to.equal('run');
-        await expectRefused(validator.run({}, target({ data: { when: '2024-01-01' } })), 'Validation failed. Invalid type for when. Expected: date');
-        await expectRefused(validator.run({}, target({ data: { when: { iso: '2024-01-01' } } })), 'Validation failed. Invalid type for when. Expected: date');
+        expect(
+          await validator.run({}, target({ data: { when: { __type: 'Date', iso: '2024-01-01T00:00:00.000Z' } } })),
+        ).to.equal('run');
+        await expectRefused(
+          validator.run({}, target({ data: { when: '2024-01-01' } })),
+          'Validation failed. Invalid type for when. Expected: date',
+        );
+        await expectRefused(
+          validator.run({}, target({ data: { when: { iso: '2024-01-01' } } })),
+          'Validation failed. Invalid type for when. Expected: date',
+        );
         const hook = new HookObject('Item', {}, { when: { __type: 'Date', iso: '2024-01-01T00:00:00.000Z' } });
         expect(await validator.run({}, target({ data: hook.toJSON(), object: hook }))).to.equal('run');
       });
 
       it('is skipped for a missing optional field, and checked for a required one', async () => {
         expect(await prepared({ fields: { v: { type: String } } }).run({}, target())).to.equal('run');
-        await expectRefused(prepared({ fields: { v: { type: String, required: true } } }).run({}, target()), 'Validation failed. Please specify data for v.');
+        await expectRefused(
+          prepared({ fields: { v: { type: String, required: true } } }).run({}, target()),
+          'Validation failed. Please specify data for v.',
+        );
       });
     });
 
@@ -382,18 +515,30 @@ describe('Cloud validators', () => {
       it('an array lists the allowed values', async () => {
         const validator = prepared({ fields: { size: { options: ['S', 'M', 'L'] } } });
         expect(await validator.run({}, target({ data: { size: 'M' } }))).to.equal('run');
-        await expectRefused(validator.run({}, target({ data: { size: 'XL' } })), 'Validation failed. Invalid option for size. Expected: S, M, L');
+        await expectRefused(
+          validator.run({}, target({ data: { size: 'XL' } })),
+          'Validation failed. Invalid option for size. Expected: S, M, L',
+        );
         expect(await validator.run({}, target())).to.equal('run');
       });
 
       it('a single value is the only allowed value', async () => {
         const validator = prepared({ fields: { kind: { options: 'a' } } });
         expect(await validator.run({}, target({ data: { kind: 'a' } }))).to.equal('run');
-        await expectRefused(validator.run({}, target({ data: { kind: 'b' } })), 'Validation failed. Invalid option for kind. Expected: a');
+        await expectRefused(
+          validator.run({}, target({ data: { kind: 'b' } })),
+          'Validation failed. Invalid option for kind. Expected: a',
+        );
       });
 
       it('error replaces the message', async () => {
-        await expectRefused(prepared({ fields: { size: { options: ['S'], error: 'Pick a size.' } } }).run({}, target({ data: { size: 'M' } })), 'Pick a size.');
+        await expectRefused(
+          prepared({ fields: { size: { options: ['S'], error: 'Pick a size.' } } }).run(
+            {},
+            target({ data: { size: 'M' } }),
+          ),
+          'Pick a size.',
+        );
       });
 
       it('a function is given the value and refuses with a falsy answer', async () => {
@@ -412,7 +557,10 @@ describe('Cloud validators', () => {
         await expectRefused(validator.run({}, target({ data: { n: 4 } })), 'Validation failed. Invalid value for n.');
         await expectRefused(validator.run({}, target({ data: { n: 5 } })), 'Validation failed. Invalid value for n.');
         expect(seen).to.deep.equal([1, 2, 3, 4, 5]);
-        await expectRefused(prepared({ fields: { n: { options: () => false, error: 'Bad n.' } } }).run({}, target({ data: { n: 1 } })), 'Bad n.');
+        await expectRefused(
+          prepared({ fields: { n: { options: () => false, error: 'Bad n.' } } }).run({}, target({ data: { n: 1 } })),
+          'Bad n.',
+        );
       });
 
       it('an async function is awaited', async () => {
@@ -442,17 +590,28 @@ describe('Cloud validators', () => {
 
       it('is skipped for a missing optional field', async () => {
         expect(await prepared({ fields: { n: { options: () => false } } }).run({}, target())).to.equal('run');
-        await expectRefused(prepared({ fields: { n: { options: [1], required: true } } }).run({}, target()), 'Validation failed. Please specify data for n.');
+        await expectRefused(
+          prepared({ fields: { n: { options: [1], required: true } } }).run({}, target()),
+          'Validation failed. Please specify data for n.',
+        );
       });
     });
 
     it('null rule values read as not given', async () => {
-      expect(await prepared({ fields: { n: { type: null, options: null, default: null } } }).run({}, target({ data: { n: 'x' } }))).to.equal('run');
+      expect(
+        await prepared({ fields: { n: { type: null, options: null, default: null } } }).run(
+          {},
+          target({ data: { n: 'x' } }),
+        ),
+      ).to.equal('run');
     });
 
     it('checks fields in order, stopping at the first failure', async () => {
       const validator = prepared({ fields: { a: { type: String }, b: { required: true } } });
-      await expectRefused(validator.run({}, target({ data: { a: 1 } })), 'Validation failed. Invalid type for a. Expected: string');
+      await expectRefused(
+        validator.run({}, target({ data: { a: 1 } })),
+        'Validation failed. Invalid type for a. Expected: string',
+      );
     });
   });
 
@@ -462,14 +621,20 @@ describe('Cloud validators', () => {
     it('requireAnyUserRoles needs one of the roles', async () => {
       const validator = prepared({ requireAnyUserRoles: ['admin', 'editor'] });
       expect(await validator.run({}, admin(['editor']))).to.equal('run');
-      await expectRefused(validator.run({}, admin(['viewer'])), 'Validation failed. User does not match the required roles.');
+      await expectRefused(
+        validator.run({}, admin(['viewer'])),
+        'Validation failed. User does not match the required roles.',
+      );
       await expectRefused(validator.run({}, admin([])), 'Validation failed. User does not match the required roles.');
     });
 
     it('requireAllUserRoles needs every role', async () => {
       const validator = prepared({ requireAllUserRoles: ['admin', 'editor'] });
       expect(await validator.run({}, admin(['editor', 'admin', 'x']))).to.equal('run');
-      await expectRefused(validator.run({}, admin(['admin'])), 'Validation failed. User does not match all the required roles.');
+      await expectRefused(
+        validator.run({}, admin(['admin'])),
+        'Validation failed. User does not match all the required roles.',
+      );
     });
 
     it('accepts functions (sync or async) returning the roles, called on each run', async () => {
@@ -505,7 +670,10 @@ describe('Cloud validators', () => {
     });
 
     it('are checked after fields', async () => {
-      await expectRefused(prepared({ fields: ['a'], requireAnyUserRoles: ['admin'] }).run({}, admin([])), 'Validation failed. Please specify data for a.');
+      await expectRefused(
+        prepared({ fields: ['a'], requireAnyUserRoles: ['admin'] }).run({}, admin([])),
+        'Validation failed. Please specify data for a.',
+      );
     });
   });
 
@@ -513,25 +681,44 @@ describe('Cloud validators', () => {
     it('array form: needs a user with each key set', async () => {
       const validator = prepared({ requireUserKeys: ['email', 'name'] });
       await expectRefused(validator.run({}, target()), 'Please login to make this request.');
-      await expectRefused(validator.run({}, target({ user: userWith({ email: 'a@b.c', name: null }) })), 'Validation failed. Please set data for name on your account.');
+      await expectRefused(
+        validator.run({}, target({ user: userWith({ email: 'a@b.c', name: null }) })),
+        'Validation failed. Please set data for name on your account.',
+      );
       expect(await validator.run({}, target({ user: userWith({ email: 'a@b.c', name: 'A' }) }))).to.equal('run');
       expect(await prepared({ requireUserKeys: [] }).run({}, target())).to.equal('run');
     });
 
     it('object form: required, type and options against the user', async () => {
-      const validator = prepared({ requireUserKeys: { age: { required: true, type: Number, options: (age: unknown) => Number(age) >= 18, error: 'Adults only.' }, plan: { options: ['pro'] } } });
+      const validator = prepared({
+        requireUserKeys: {
+          age: { required: true, type: Number, options: (age: unknown) => Number(age) >= 18, error: 'Adults only.' },
+          plan: { options: ['pro'] },
+        },
+      });
       await expectRefused(validator.run({}, target()), 'Please login to make this request.');
-      await expectRefused(validator.run({}, target({ user: userWith({}) })), 'Validation failed. Please set data for age on your account.');
-      await expectRefused(validator.run({}, target({ user: userWith({ age: '20' }) })), 'Validation failed. Invalid type for age. Expected: number');
+      await expectRefused(
+        validator.run({}, target({ user: userWith({}) })),
+        'Validation failed. Please set data for age on your account.',
+      );
+      await expectRefused(
+        validator.run({}, target({ user: userWith({ age: '20' }) })),
+        'Validation failed. Invalid type for age. Expected: number',
+      );
       await expectRefused(validator.run({}, target({ user: userWith({ age: 12 }) })), 'Adults only.');
-      await expectRefused(validator.run({}, target({ user: userWith({ age: 20, plan: 'free' }) })), 'Validation failed. Invalid option for plan. Expected: pro');
+      await expectRefused(
+        validator.run({}, target({ user: userWith({ age: 20, plan: 'free' }) })),
+        'Validation failed. Invalid option for plan. Expected: pro',
+      );
       expect(await validator.run({}, target({ user: userWith({ age: 20 }) }))).to.equal('run');
       expect(await validator.run({}, target({ user: userWith({ age: 20, plan: 'pro' }) }))).to.equal('run');
     });
 
     it('works with a HookObject as the user (sign-up)', async () => {
       const signingUp = new HookObject('_User', {}, { username: 'u', email: 'u@x.y' });
-      expect(await prepared({ requireUserKeys: ['email'], requireUser: true }).run({}, target({ user: signingUp }))).to.equal('run');
+      expect(
+        await prepared({ requireUserKeys: ['email'], requireUser: true }).run({}, target({ user: signingUp })),
+      ).to.equal('run');
     });
   });
 
@@ -583,7 +770,9 @@ describe('Cloud validators', () => {
     });
 
     it('uses errorResponseMessage', async () => {
-      const validator = prepared({ rateLimit: { requestTimeWindow: 60_000, requestCount: 1, errorResponseMessage: 'Slow down.' } });
+      const validator = prepared({
+        rateLimit: { requestTimeWindow: 60_000, requestCount: 1, errorResponseMessage: 'Slow down.' },
+      });
       await validator.run({}, target());
       const err = await expectRefused(validator.run({}, target()), 'Slow down.', ErrorCode.CONNECTION_FAILED);
       expect(err.status).to.equal(429);
@@ -592,7 +781,11 @@ describe('Cloud validators', () => {
     it('counts every call, refused ones included, before the other checks', async () => {
       const validator = prepared({ requireUser: true, rateLimit: { requestTimeWindow: 60_000, requestCount: 1 } });
       await expectRefused(validator.run({}, target()), 'Validation failed. Please login to continue.');
-      await expectRefused(validator.run({}, target({ user: userWith({}) })), 'Too many requests.', ErrorCode.CONNECTION_FAILED);
+      await expectRefused(
+        validator.run({}, target({ user: userWith({}) })),
+        'Too many requests.',
+        ErrorCode.CONNECTION_FAILED,
+      );
     });
 
     it('does not count master-key calls unless includeMasterKey', async () => {
@@ -600,7 +793,10 @@ describe('Cloud validators', () => {
       for (let i = 0; i < 3; i++) expect(await validator.run({}, target({ master: true }))).to.equal('run');
       expect(await validator.run({}, target())).to.equal('run');
 
-      const counted = prepared({ skipWithMasterKey: true, rateLimit: { requestTimeWindow: 60_000, requestCount: 1, includeMasterKey: true } });
+      const counted = prepared({
+        skipWithMasterKey: true,
+        rateLimit: { requestTimeWindow: 60_000, requestCount: 1, includeMasterKey: true },
+      });
       expect(await counted.run({}, target({ master: true }))).to.equal('skip');
       await expectRefused(counted.run({}, target({ master: true })), 'Too many requests.', ErrorCode.CONNECTION_FAILED);
     });

@@ -4,7 +4,9 @@ import { startMemoryMongo } from 'plinth/testing';
 
 describe('startMemoryMongo()', () => {
   it('uses MONGODB_URI when set, keeping its options in uriFor()', async () => {
-    const mongo = await startMemoryMongo({ env: { MONGODB_URI: 'mongodb://db1.test:27017,db2.test:27018/app?replicaSet=rs0&w=majority' } });
+    const mongo = await startMemoryMongo({
+      env: { MONGODB_URI: 'mongodb://db1.test:27017,db2.test:27018/app?replicaSet=rs0&w=majority' },
+    });
     expect(mongo.engine).to.equal('external');
     expect(mongo.uriFor('orders')).to.equal('mongodb://db1.test:27017,db2.test:27018/orders?replicaSet=rs0&w=majority');
     await mongo.stop();

@@ -18,7 +18,8 @@ function storedPath(schema: ClassSchema, path: string): string {
 
 /** Rewrites `$field` references inside an expression. */
 function translateExpression(schema: ClassSchema, value: unknown): unknown {
-  if (typeof value === 'string' && value.startsWith('$') && !value.startsWith('$$')) return `$${storedPath(schema, value.slice(1))}`;
+  if (typeof value === 'string' && value.startsWith('$') && !value.startsWith('$$'))
+    return `$${storedPath(schema, value.slice(1))}`;
   if (Array.isArray(value)) return value.map((v) => translateExpression(schema, v));
   if (value !== null && typeof value === 'object') {
     const out: Json = {};
@@ -31,7 +32,8 @@ function translateExpression(schema: ClassSchema, value: unknown): unknown {
 /** Rewrites the field names a stage uses as keys (`$sort`, `$project`, `$unset`...). */
 function translateKeys(schema: ClassSchema, body: Json): Json {
   const out: Json = {};
-  for (const [k, v] of Object.entries(body)) out[k.startsWith('$') ? k : storedPath(schema, k)] = translateExpression(schema, v);
+  for (const [k, v] of Object.entries(body))
+    out[k.startsWith('$') ? k : storedPath(schema, k)] = translateExpression(schema, v);
   return out;
 }
 
@@ -49,12 +51,27 @@ export function toMongoPipeline(schema: ClassSchema, pipeline: Json[], readers: 
   const stages: Document[] = pipeline.map((stage) => {
     const [name, body] = Object.entries(stage)[0]!;
     switch (name) {
-      case '$match': return { $match: whereToFilter(schema, body as Json) };
-      case '$group': return { $group: groupStage(schema, body as Json) };
-      case '$sort': case '$project': case '$addFields': case '$set': return { [name]: translateKeys(schema, body as Json) };
-      case '$unset': return { $unset: Array.isArray(body) ? body.map((f) => storedPath(schema, String(f))) : storedPath(schema, String(body)) };
-      case '$unwind': return { $unwind: translateExpression(schema, typeof body === 'string' && !body.startsWith('$') ? `$${body}` : body) };
-      default: return { [name]: translateExpression(schema, body) };
+      case '$match':
+        return { $match: whereToFilter(schema, body as Json) };
+      case '$group':
+        return { $group: groupStage(schema, body as Json) };
+      case '$sort':
+      case '$project':
+      case '$addFields':
+      case '$set':
+        return { [name]: translateKeys(schema, body as Json) };
+      case '$unset':
+        return {
+          $unset: Array.isArray(body)
+            ? body.map((f) => storedPath(schema, String(f)))
+            : storedPath(schema, String(body)),
+        };
+      case '$unwind':
+        return {
+          $unwind: translateExpression(schema, typeof body === 'string' && !body.startsWith('$') ? `$${body}` : body),
+        };
+      default:
+        return { [name]: translateExpression(schema, body) };
     }
   });
   return readers ? [{ $match: whereToFilter(schema, {}, readers) }, ...stages] : stages;
@@ -67,7 +84,8 @@ export function fromMongoResult(doc: Document): Json {
     if (key === '_id') out.objectId = interiorFromMongo(value);
     else if (key === '_created_at') out.createdAt = value instanceof Date ? value.toISOString() : value;
     else if (key === '_updated_at') out.updatedAt = value instanceof Date ? value.toISOString() : value;
-    else if (key.startsWith('_p_') && typeof value === 'string') out[key.slice(3)] = pointerFromStored(value); else if (!key.startsWith('_')) out[key] = interiorFromMongo(value);
+    else if (key.startsWith('_p_') && typeof value === 'string') out[key.slice(3)] = pointerFromStored(value);
+    else if (!key.startsWith('_')) out[key] = interiorFromMongo(value);
   }
   return out;
 }

@@ -12,7 +12,13 @@ import type { RestObject } from '../storage.js';
 type Json = Record<string, unknown>;
 
 function isObject(value: unknown): value is Json {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Date) && !(value instanceof Binary);
+  return (
+    value !== null &&
+    typeof value === 'object' &&
+    !Array.isArray(value) &&
+    !(value instanceof Date) &&
+    !(value instanceof Binary)
+  );
 }
 
 function bytesFromBase64(base64: unknown): Binary {
@@ -22,7 +28,8 @@ function bytesFromBase64(base64: unknown): Binary {
 
 function dateFromIso(iso: unknown): Date {
   const date = typeof iso === 'string' ? new Date(iso) : new Date(NaN);
-  if (Number.isNaN(date.getTime())) throw new BackendError(ErrorCode.INVALID_JSON, `invalid date: ${JSON.stringify(iso)}`);
+  if (Number.isNaN(date.getTime()))
+    throw new BackendError(ErrorCode.INVALID_JSON, `invalid date: ${JSON.stringify(iso)}`);
   return date;
 }
 
@@ -69,7 +76,14 @@ function polygonToMongo(coordinates: unknown): Json {
 /** Checks a GeoPoint's ranges and returns MongoDB's `[lng, lat]`. */
 export function geoPointToMongo(value: Json): [number, number] {
   const { latitude, longitude } = value;
-  if (typeof latitude !== 'number' || typeof longitude !== 'number' || latitude < -90 || latitude > 90 || longitude < -180 || longitude > 180) {
+  if (
+    typeof latitude !== 'number' ||
+    typeof longitude !== 'number' ||
+    latitude < -90 ||
+    latitude > 90 ||
+    longitude < -180 ||
+    longitude > 180
+  ) {
     throw new BackendError(ErrorCode.INVALID_JSON, 'GeoPoint needs latitude in [-90, 90] and longitude in [-180, 180]');
   }
   return [longitude, latitude];
@@ -79,13 +93,20 @@ export function geoPointToMongo(value: Json): [number, number] {
 export function fieldToMongo(field: string, value: unknown): { key: string; value: unknown } {
   if (isObject(value)) {
     switch (value.__type) {
-      case 'Pointer': return { key: `_p_${field}`, value: `${String(value.className)}$${String(value.objectId)}` };
-      case 'Date': return { key: field, value: dateFromIso(value.iso) };
-      case 'Bytes': return { key: field, value: bytesFromBase64(value.base64) };
-      case 'GeoPoint': return { key: field, value: geoPointToMongo(value) };
-      case 'Polygon': return { key: field, value: polygonToMongo(value.coordinates) };
-      case 'File': return { key: field, value: value.name };
-      default: break;
+      case 'Pointer':
+        return { key: `_p_${field}`, value: `${String(value.className)}$${String(value.objectId)}` };
+      case 'Date':
+        return { key: field, value: dateFromIso(value.iso) };
+      case 'Bytes':
+        return { key: field, value: bytesFromBase64(value.base64) };
+      case 'GeoPoint':
+        return { key: field, value: geoPointToMongo(value) };
+      case 'Polygon':
+        return { key: field, value: polygonToMongo(value.coordinates) };
+      case 'File':
+        return { key: field, value: value.name };
+      default:
+        break;
     }
   }
   return { key: field, value: interiorToMongo(value) };
@@ -94,12 +115,17 @@ export function fieldToMongo(field: string, value: unknown): { key: string; valu
 /** The stored key of a field: pointers live under `_p_<field>`. */
 export function storedKey(schema: ClassSchema, field: string): string {
   switch (field) {
-    case 'objectId': return '_id';
-    case 'createdAt': return '_created_at';
-    case 'updatedAt': return '_updated_at';
+    case 'objectId':
+      return '_id';
+    case 'createdAt':
+      return '_created_at';
+    case 'updatedAt':
+      return '_updated_at';
     // Only `_Session` keeps its token in `_session_token`; elsewhere `sessionToken` is a plain field.
-    case 'sessionToken': return schema.className === '_Session' ? '_session_token' : field;
-    default: return schema.fields[field]?.type === 'Pointer' ? `_p_${field}` : field;
+    case 'sessionToken':
+      return schema.className === '_Session' ? '_session_token' : field;
+    default:
+      return schema.fields[field]?.type === 'Pointer' ? `_p_${field}` : field;
   }
 }
 
@@ -115,7 +141,8 @@ export type FileUrl = (name: string) => string;
 function fieldFromMongo(schema: ClassSchema, field: string, value: unknown, fileUrl: FileUrl): unknown {
   const type = schema.fields[field]?.type;
   if (type === 'File' && typeof value === 'string') return { __type: 'File', name: value, url: fileUrl(value) };
-  if (type === 'GeoPoint' && Array.isArray(value) && value.length === 2) return { __type: 'GeoPoint', latitude: value[1], longitude: value[0] };
+  if (type === 'GeoPoint' && Array.isArray(value) && value.length === 2)
+    return { __type: 'GeoPoint', latitude: value[1], longitude: value[0] };
   if (type === 'Polygon' && isObject(value) && Array.isArray(value.coordinates)) {
     const ring = (value.coordinates[0] ?? []) as [number, number][];
     return { __type: 'Polygon', coordinates: ring.map((p) => [p[1], p[0]]) };
@@ -138,7 +165,9 @@ const relationFields = new WeakMap<ClassSchema, [string, Json][]>();
 function relationsOf(schema: ClassSchema): [string, Json][] {
   let relations = relationFields.get(schema);
   if (!relations) {
-    relations = Object.entries(schema.fields).flatMap(([field, type]) => (type.type === 'Relation' ? [[field, { __type: 'Relation', className: type.targetClass }] as [string, Json]] : []));
+    relations = Object.entries(schema.fields).flatMap(([field, type]) =>
+      type.type === 'Relation' ? [[field, { __type: 'Relation', className: type.targetClass }] as [string, Json]] : [],
+    );
     relationFields.set(schema, relations);
   }
   return relations;
@@ -155,7 +184,8 @@ export function documentToObject(schema: ClassSchema, doc: Json, fileUrl: FileUr
       if (typeof value === 'string') out[key.slice(3)] = pointerFromStored(value);
     } else if (key.startsWith('_auth_data_') && schema.className === '_User') {
       // Linked identities come back as `authData` (shown to the user itself and the master key only).
-      if (value !== null && value !== undefined) ((out.authData ??= {}) as Json)[key.slice('_auth_data_'.length)] = interiorFromMongo(value);
+      if (value !== null && value !== undefined)
+        ((out.authData ??= {}) as Json)[key.slice('_auth_data_'.length)] = interiorFromMongo(value);
     } else if (key === 'authData' && schema.className === '_User') {
       // Only `_auth_data_<provider>` holds identities; a plain field of that name is not one.
       continue;

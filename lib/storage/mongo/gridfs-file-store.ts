@@ -19,7 +19,8 @@ class SizeLimit extends Transform {
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
     this.seen += chunk.length;
-    if (this.seen > this.maxBytes) done(new BackendError(ErrorCode.FILE_TOO_LARGE, `File size exceeds maximum allowed: ${this.maxBytes} bytes.`));
+    if (this.seen > this.maxBytes)
+      done(new BackendError(ErrorCode.FILE_TOO_LARGE, `File size exceeds maximum allowed: ${this.maxBytes} bytes.`));
     else done(null, chunk);
   }
 }
@@ -35,7 +36,10 @@ function describe(file: GridFSFile): StoredFile {
 }
 
 export class GridFsFileStore implements FileStore {
-  constructor(private readonly database: () => Promise<Db>, private readonly mapError: (err: unknown) => unknown) {}
+  constructor(
+    private readonly database: () => Promise<Db>,
+    private readonly mapError: (err: unknown) => unknown,
+  ) {}
 
   private async bucket(): Promise<GridFSBucket> {
     return new GridFSBucket(await this.database());
@@ -46,7 +50,11 @@ export class GridFsFileStore implements FileStore {
     return file ?? null;
   }
 
-  async create(name: string, source: Readable | Buffer, options: { metadata: Record<string, unknown>; maxBytes: number }): Promise<StoredFile> {
+  async create(
+    name: string,
+    source: Readable | Buffer,
+    options: { metadata: Record<string, unknown>; maxBytes: number },
+  ): Promise<StoredFile> {
     const bucket = await this.bucket();
     const upload = bucket.openUploadStream(name, { metadata: options.metadata });
     try {
@@ -55,8 +63,14 @@ export class GridFsFileStore implements FileStore {
     } catch (err) {
       // Remove the chunks already written (there is no file document yet), then report the cause.
       const db = await this.database();
-      await db.collection('fs.chunks').deleteMany({ files_id: upload.id }).catch(() => undefined);
-      await db.collection('fs.files').deleteOne({ _id: upload.id }).catch(() => undefined);
+      await db
+        .collection('fs.chunks')
+        .deleteMany({ files_id: upload.id })
+        .catch(() => undefined);
+      await db
+        .collection('fs.files')
+        .deleteOne({ _id: upload.id })
+        .catch(() => undefined);
       throw this.mapError(err);
     }
     const file = await bucket.find({ _id: upload.id }).next();

@@ -66,5 +66,10 @@ function perDocumentErrors(err: unknown): Map<number, unknown> | null {
   const errors = Array.isArray(err.writeErrors) ? err.writeErrors : [err.writeErrors];
   // Without per-document errors (a write concern failure), no document can be trusted as written.
   if (errors.length === 0) return null;
-  return new Map(errors.map((e) => [e.index, Object.assign(new Error(e.errmsg ?? 'write error'), { name: 'MongoServerError', code: e.code })]));
+  return new Map(
+    errors.map((e) => [
+      e.index,
+      Object.assign(new Error(e.errmsg ?? 'write error'), { name: 'MongoServerError', code: e.code }),
+    ]),
+  );
 }

@@ -3,8 +3,14 @@ import { BackendError } from '../../errors/backend-error.js';
 import { ErrorCode } from '../../errors/error-codes.js';
 
 const UNREACHABLE_ERRORS = new Set([
-  'MongoServerSelectionError', 'MongoNetworkError', 'MongoNetworkTimeoutError', 'MongoNotConnectedError',
-  'MongoTopologyClosedError', 'PoolClearedError', 'PoolClearedOnNetworkError', 'MongoPoolClearedError',
+  'MongoServerSelectionError',
+  'MongoNetworkError',
+  'MongoNetworkTimeoutError',
+  'MongoNotConnectedError',
+  'MongoTopologyClosedError',
+  'PoolClearedError',
+  'PoolClearedOnNetworkError',
+  'MongoPoolClearedError',
 ]);
 
 /**
@@ -14,12 +20,20 @@ const UNREACHABLE_ERRORS = new Set([
  * update paths.
  */
 const CLIENT_ERROR_CODES = new Map<number, number>([
-  [2, ErrorCode.INVALID_QUERY], [9, ErrorCode.INVALID_QUERY], [27, ErrorCode.INVALID_QUERY], [291, ErrorCode.INVALID_QUERY],
-  [40218, ErrorCode.INVALID_QUERY], [51091, ErrorCode.INVALID_QUERY], [51108, ErrorCode.INVALID_QUERY],
-  [14, ErrorCode.INCORRECT_TYPE], [28, ErrorCode.INCORRECT_TYPE],
+  [2, ErrorCode.INVALID_QUERY],
+  [9, ErrorCode.INVALID_QUERY],
+  [27, ErrorCode.INVALID_QUERY],
+  [291, ErrorCode.INVALID_QUERY],
+  [40218, ErrorCode.INVALID_QUERY],
+  [51091, ErrorCode.INVALID_QUERY],
+  [51108, ErrorCode.INVALID_QUERY],
+  [14, ErrorCode.INCORRECT_TYPE],
+  [28, ErrorCode.INCORRECT_TYPE],
   [40, ErrorCode.INVALID_JSON],
   // An index the database refuses: same key under another name, a name reused, a bad spec.
-  [67, ErrorCode.INVALID_QUERY], [85, ErrorCode.INVALID_QUERY], [86, ErrorCode.INVALID_QUERY],
+  [67, ErrorCode.INVALID_QUERY],
+  [85, ErrorCode.INVALID_QUERY],
+  [86, ErrorCode.INVALID_QUERY],
 ]);
 
 /** Translates a driver error into the Parse error a client should see. */
@@ -27,19 +41,27 @@ export function toBackendError(err: unknown): unknown {
   if (err instanceof BackendError) return err;
   const e = err as { name?: string; code?: number; errorLabels?: string[] } | null;
   if (e?.code === 11000) {
-    return new BackendError(ErrorCode.DUPLICATE_VALUE, 'A duplicate value for a field with unique values was provided', { cause: err });
+    return new BackendError(
+      ErrorCode.DUPLICATE_VALUE,
+      'A duplicate value for a field with unique values was provided',
+      { cause: err },
+    );
   }
-  const clientCode = e?.name === 'MongoServerError' && e.code !== undefined ? CLIENT_ERROR_CODES.get(e.code) : undefined;
+  const clientCode =
+    e?.name === 'MongoServerError' && e.code !== undefined ? CLIENT_ERROR_CODES.get(e.code) : undefined;
   if (clientCode !== undefined) return new BackendError(clientCode, (err as Error).message, { cause: err });
   if (e?.name === 'MongoOperationTimeoutError') {
     return new BackendError(ErrorCode.TIMEOUT, 'The database did not answer in time.', { cause: err });
   }
   if (e?.name === 'MongoServerError' && e.code === 59) {
-    return new BackendError(ErrorCode.COMMAND_UNAVAILABLE, 'The database does not support this operation.', { cause: err });
+    return new BackendError(ErrorCode.COMMAND_UNAVAILABLE, 'The database does not support this operation.', {
+      cause: err,
+    });
   }
   if (e?.name && UNREACHABLE_ERRORS.has(e.name)) {
-    return new BackendError(ErrorCode.CONNECTION_FAILED, 'The database is unavailable; try again shortly.', { cause: err });
+    return new BackendError(ErrorCode.CONNECTION_FAILED, 'The database is unavailable; try again shortly.', {
+      cause: err,
+    });
   }
   return err;
 }
-

@@ -5,13 +5,41 @@
  * callers never pass sessions around.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { BSON, Db, MongoClient, ReadPreference, type AbstractCursor, type ClientSession, type Document, type MongoClientOptions } from 'mongodb';
+import {
+  BSON,
+  Db,
+  MongoClient,
+  ReadPreference,
+  type AbstractCursor,
+  type ClientSession,
+  type Document,
+  type MongoClientOptions,
+} from 'mongodb';
 import { BackendError } from '../../errors/backend-error.js';
 import { ErrorCode } from '../../errors/error-codes.js';
 import { classSchema, type ClassSchema, type SchemaChange } from '../../schema/class-schema.js';
 import { fromStorageType, toStorageType, type FieldType } from '../../schema/field-types.js';
-import type { ByteBudget, DatabaseHealth, FindOptions, GlobalConfig, Principals, RelationRef, RestObject, RestWhere, Storage, UserSecrets, UserTokenKind } from '../storage.js';
-import { documentToObject, interiorFromMongo, interiorToMongo, pointerFromStored, storedKey, type FileUrl } from './codec.js';
+import type {
+  ByteBudget,
+  DatabaseHealth,
+  FindOptions,
+  GlobalConfig,
+  Principals,
+  RelationRef,
+  RestObject,
+  RestWhere,
+  Storage,
+  UserSecrets,
+  UserTokenKind,
+} from '../storage.js';
+import {
+  documentToObject,
+  interiorFromMongo,
+  interiorToMongo,
+  pointerFromStored,
+  storedKey,
+  type FileUrl,
+} from './codec.js';
 import { fromMongoResult, toMongoPipeline } from './aggregate-pipeline.js';
 import { GridFsFileStore } from './gridfs-file-store.js';
 import { InsertBatcher } from './insert-batcher.js';
@@ -31,20 +59,40 @@ export interface MongoStorageOptions {
 }
 
 const SCHEMA_COLLECTION = '_SCHEMA';
-const NON_FIELD_KEYS = new Set(['_id', '_metadata', '_client_permissions', 'objectId', 'createdAt', 'updatedAt', 'ACL']);
+const NON_FIELD_KEYS = new Set([
+  '_id',
+  '_metadata',
+  '_client_permissions',
+  'objectId',
+  'createdAt',
+  'updatedAt',
+  'ACL',
+]);
 
 /** The indexes parse-server creates at startup, so both servers can share a database. */
 const STARTUP_INDEXES: { collection: string; key: Document; options: Document }[] = [
   { collection: '_User', key: { username: 1 }, options: { name: 'username_1', unique: true } },
-  { collection: '_User', key: { username: 1 }, options: { name: 'case_insensitive_username', collation: { locale: 'en_US', strength: 2 } } },
+  {
+    collection: '_User',
+    key: { username: 1 },
+    options: { name: 'case_insensitive_username', collation: { locale: 'en_US', strength: 2 } },
+  },
   { collection: '_User', key: { email: 1 }, options: { name: 'email_1', unique: true, sparse: true } },
-  { collection: '_User', key: { email: 1 }, options: { name: 'case_insensitive_email', collation: { locale: 'en_US', strength: 2 } } },
+  {
+    collection: '_User',
+    key: { email: 1 },
+    options: { name: 'case_insensitive_email', collation: { locale: 'en_US', strength: 2 } },
+  },
   { collection: '_Role', key: { name: 1 }, options: { name: 'name_1', unique: true } },
   { collection: '_Idempotency', key: { reqId: 1 }, options: { name: 'reqId_1', unique: true } },
 ];
 
 const READ_PREFERENCE_MODES = {
-  PRIMARY: 'primary', PRIMARY_PREFERRED: 'primaryPreferred', SECONDARY: 'secondary', SECONDARY_PREFERRED: 'secondaryPreferred', NEAREST: 'nearest',
+  PRIMARY: 'primary',
+  PRIMARY_PREFERRED: 'primaryPreferred',
+  SECONDARY: 'secondary',
+  SECONDARY_PREFERRED: 'secondaryPreferred',
+  NEAREST: 'nearest',
 } as const;
 
 function readPreferenceOf(options: FindOptions): ReadPreference | undefined {
@@ -55,7 +103,10 @@ function readPreferenceOf(options: FindOptions): ReadPreference | undefined {
  * Reads a cursor to its end, charging `budget` with each document's size one batch at a time, so
  * that a read past the budget stops after the batch that crossed it.
  */
-async function readCharged<T extends Document>(cursor: AbstractCursor<T>, budget: ByteBudget | undefined): Promise<T[]> {
+async function readCharged<T extends Document>(
+  cursor: AbstractCursor<T>,
+  budget: ByteBudget | undefined,
+): Promise<T[]> {
   if (!budget) return cursor.toArray();
   // A request already past its budget reads nothing more.
   budget.charge(0);
@@ -129,12 +180,17 @@ export class MongoStorage implements Storage {
 
   async connect(): Promise<void> {
     await this.run(async (db) => {
-      await Promise.all(STARTUP_INDEXES.map(({ collection, key, options }) =>
-        db.collection(collection).createIndex(key, options).catch((err: unknown) => {
-          // An existing index from another server with other options is theirs to keep.
-          this.options.onError?.('could not create index', { collection, name: options.name, error: String(err) });
-        }),
-      ));
+      await Promise.all(
+        STARTUP_INDEXES.map(({ collection, key, options }) =>
+          db
+            .collection(collection)
+            .createIndex(key, options)
+            .catch((err: unknown) => {
+              // An existing index from another server with other options is theirs to keep.
+              this.options.onError?.('could not create index', { collection, name: options.name, error: String(err) });
+            }),
+        ),
+      );
     });
   }
 
@@ -167,7 +223,12 @@ export class MongoStorage implements Storage {
         if (type) fields[key] = type;
       }
       const metadata = (doc._metadata ?? {}) as Document;
-      return classSchema(String(doc._id), fields, metadata.class_permissions as Document | undefined, (metadata.indexes ?? {}) as Document);
+      return classSchema(
+        String(doc._id),
+        fields,
+        metadata.class_permissions as Document | undefined,
+        (metadata.indexes ?? {}) as Document,
+      );
     });
   }
 
@@ -182,10 +243,20 @@ export class MongoStorage implements Storage {
     if (change.create) update.$setOnInsert = { objectId: 'string', updatedAt: 'string', createdAt: 'string' };
     if (Object.keys(set).length === 0) delete update.$set;
     try {
-      await this.run((db, session) => db.collection<Document>(SCHEMA_COLLECTION).updateOne(filter, update, { upsert: true, session }));
+      await this.run((db, session) =>
+        db.collection<Document>(SCHEMA_COLLECTION).updateOne(filter, update, { upsert: true, session }),
+      );
       // GeoPoint fields get the 2dsphere index their queries need, as parse-server creates it.
-      const geoFields = Object.entries(change.addFields).filter(([, type]) => type.type === 'GeoPoint').map(([field]) => field);
-      await Promise.all(geoFields.map((field) => this.run((db) => db.collection(change.className).createIndex({ [field]: '2dsphere' }, { name: `${field}_2dsphere` }))));
+      const geoFields = Object.entries(change.addFields)
+        .filter(([, type]) => type.type === 'GeoPoint')
+        .map(([field]) => field);
+      await Promise.all(
+        geoFields.map((field) =>
+          this.run((db) =>
+            db.collection(change.className).createIndex({ [field]: '2dsphere' }, { name: `${field}_2dsphere` }),
+          ),
+        ),
+      );
     } catch (err) {
       // A concurrent writer added one of the fields first; the caller reloads and re-checks.
       if (err instanceof BackendError && err.code === ErrorCode.DUPLICATE_VALUE) return;
@@ -194,7 +265,11 @@ export class MongoStorage implements Storage {
   }
 
   async setClassLevelPermissions(className: string, clp: Record<string, unknown>): Promise<void> {
-    await this.run((db, session) => db.collection<Document>(SCHEMA_COLLECTION).updateOne({ _id: className } as Document, { $set: { '_metadata.class_permissions': clp } }, { session }));
+    await this.run((db, session) =>
+      db
+        .collection<Document>(SCHEMA_COLLECTION)
+        .updateOne({ _id: className } as Document, { $set: { '_metadata.class_permissions': clp } }, { session }),
+    );
   }
 
   async deleteFields(schema: ClassSchema, fields: readonly string[]): Promise<void> {
@@ -205,20 +280,32 @@ export class MongoStorage implements Storage {
       dataUnset[storedKey(schema, field)] = '';
     }
     await this.run(async (db, session) => {
-      await db.collection<Document>(SCHEMA_COLLECTION).updateOne({ _id: schema.className } as Document, { $unset: schemaUnset }, { session });
+      await db
+        .collection<Document>(SCHEMA_COLLECTION)
+        .updateOne({ _id: schema.className } as Document, { $unset: schemaUnset }, { session });
       await db.collection(schema.className).updateMany({}, { $unset: dataUnset }, { session });
       for (const field of fields) {
-        if (schema.fields[field]?.type === 'Relation') await db.collection(`_Join:${field}:${schema.className}`).drop().catch(() => undefined);
+        if (schema.fields[field]?.type === 'Relation')
+          await db
+            .collection(`_Join:${field}:${schema.className}`)
+            .drop()
+            .catch(() => undefined);
       }
     });
   }
 
-  async changeIndexes(schema: ClassSchema, add: Readonly<Record<string, Record<string, unknown>>>, drop: readonly string[]): Promise<void> {
+  async changeIndexes(
+    schema: ClassSchema,
+    add: Readonly<Record<string, Record<string, unknown>>>,
+    drop: readonly string[],
+  ): Promise<void> {
     await this.run(async (db, session) => {
       const collection = db.collection(schema.className);
       for (const name of drop) await collection.dropIndex(name).catch(() => undefined);
       for (const [name, key] of Object.entries(add)) {
-        const stored = Object.fromEntries(Object.entries(key).map(([field, direction]) => [storedKey(schema, field), direction]));
+        const stored = Object.fromEntries(
+          Object.entries(key).map(([field, direction]) => [storedKey(schema, field), direction]),
+        );
         await collection.createIndex(stored as Document, { name });
       }
       const set: Document = {};
@@ -228,15 +315,25 @@ export class MongoStorage implements Storage {
       const update: Document = {};
       if (Object.keys(set).length > 0) update.$set = set;
       if (Object.keys(unset).length > 0) update.$unset = unset;
-      if (Object.keys(update).length > 0) await db.collection<Document>(SCHEMA_COLLECTION).updateOne({ _id: schema.className } as Document, update, { session });
+      if (Object.keys(update).length > 0)
+        await db
+          .collection<Document>(SCHEMA_COLLECTION)
+          .updateOne({ _id: schema.className } as Document, update, { session });
     });
   }
 
   async dropClass(schema: ClassSchema): Promise<void> {
     await this.run(async (db, session) => {
-      await db.collection(schema.className).drop().catch(() => undefined);
+      await db
+        .collection(schema.className)
+        .drop()
+        .catch(() => undefined);
       for (const [field, type] of Object.entries(schema.fields)) {
-        if (type.type === 'Relation') await db.collection(`_Join:${field}:${schema.className}`).drop().catch(() => undefined);
+        if (type.type === 'Relation')
+          await db
+            .collection(`_Join:${field}:${schema.className}`)
+            .drop()
+            .catch(() => undefined);
       }
       await db.collection<Document>(SCHEMA_COLLECTION).deleteOne({ _id: schema.className } as Document, { session });
     });
@@ -247,11 +344,17 @@ export class MongoStorage implements Storage {
   async createObject(schema: ClassSchema, object: RestObject): Promise<void> {
     const doc = objectToDocument(schema, object);
     // Inside a transaction the insert must use its session; otherwise it joins this turn's group.
-    if (this.sessions.getStore()) await this.run((db, session) => db.collection(schema.className).insertOne(doc, { session }));
+    if (this.sessions.getStore())
+      await this.run((db, session) => db.collection(schema.className).insertOne(doc, { session }));
     else await this.inserts.insert(schema.className, doc);
   }
 
-  async updateObject(schema: ClassSchema, where: RestWhere, update: RestObject, writers: Principals): Promise<RestObject | null> {
+  async updateObject(
+    schema: ClassSchema,
+    where: RestWhere,
+    update: RestObject,
+    writers: Principals,
+  ): Promise<RestObject | null> {
     const filter = writableBy(whereToFilter(schema, where), writers);
     const mongoUpdate = updateToMongo(schema, update);
     const doc = await this.run((db, session) =>
@@ -275,25 +378,39 @@ export class MongoStorage implements Storage {
     if (!field || this.textIndexed.has(schema.className)) return;
     await this.run(async (db) => {
       const collection = db.collection(schema.className);
-      const existing = await collection.listIndexes().toArray().catch(() => [] as Document[]);
+      const existing = await collection
+        .listIndexes()
+        .toArray()
+        .catch(() => [] as Document[]);
       const text = existing.find((index) => Object.values(index.key as Document).includes('text'));
-      if (text && !(field in (text.weights as Document ?? {})) && !(field in (text.key as Document))) {
-        throw new BackendError(ErrorCode.INVALID_QUERY, `${schema.className} already has a text index on other fields; MongoDB allows one text index per collection.`);
+      if (text && !(field in ((text.weights as Document) ?? {})) && !(field in (text.key as Document))) {
+        throw new BackendError(
+          ErrorCode.INVALID_QUERY,
+          `${schema.className} already has a text index on other fields; MongoDB allows one text index per collection.`,
+        );
       }
       if (!text) await collection.createIndex({ [field]: 'text' }, { name: `${field}_text` });
     });
     this.textIndexed.add(schema.className);
   }
 
-  async findObjects(schema: ClassSchema, where: RestWhere, options: FindOptions, readers: Principals): Promise<RestObject[]> {
+  async findObjects(
+    schema: ClassSchema,
+    where: RestWhere,
+    options: FindOptions,
+    readers: Principals,
+  ): Promise<RestObject[]> {
     await this.ensureTextIndex(schema, where);
-    const filter = options.forWrite ? writableBy(whereToFilter(schema, where), readers) : whereToFilter(schema, where, readers);
+    const filter = options.forWrite
+      ? writableBy(whereToFilter(schema, where), readers)
+      : whereToFilter(schema, where, readers);
     const sort: Document = {};
     for (const key of options.order ?? []) {
       const descending = key.startsWith('-');
       const field = descending ? key.slice(1) : key;
       // `$score` orders a $text search by relevance, best first.
-      sort[field === '$score' ? 'score' : storedKey(schema, field)] = field === '$score' ? { $meta: 'textScore' } : descending ? -1 : 1;
+      sort[field === '$score' ? 'score' : storedKey(schema, field)] =
+        field === '$score' ? { $meta: 'textScore' } : descending ? -1 : 1;
     }
     let projection: Document | undefined;
     if (options.keys) {
@@ -305,19 +422,41 @@ export class MongoStorage implements Storage {
     }
     const docs = await this.run((db, session) =>
       readCharged(
-        db.collection(schema.className).find(filter, { sort, skip: options.skip, limit: options.limit, projection, session, hint: options.hint as Document | string | undefined, readPreference: readPreferenceOf(options) }),
+        db
+          .collection(schema.className)
+          .find(filter, {
+            sort,
+            skip: options.skip,
+            limit: options.limit,
+            projection,
+            session,
+            hint: options.hint as Document | string | undefined,
+            readPreference: readPreferenceOf(options),
+          }),
         options.budget,
       ),
     );
     return docs.map((doc) => documentToObject(schema, doc, this.options.fileUrl));
   }
 
-  async aggregate(schema: ClassSchema, pipeline: readonly Record<string, unknown>[], readers: Principals, options: Pick<FindOptions, 'readPreference' | 'hint' | 'budget'> = {}): Promise<Record<string, unknown>[]> {
+  async aggregate(
+    schema: ClassSchema,
+    pipeline: readonly Record<string, unknown>[],
+    readers: Principals,
+    options: Pick<FindOptions, 'readPreference' | 'hint' | 'budget'> = {},
+  ): Promise<Record<string, unknown>[]> {
     const stages = toMongoPipeline(schema, [...pipeline], readers);
-    const aggregateOptions = { session: undefined as ClientSession | undefined, readPreference: readPreferenceOf(options), hint: options.hint as Document | string | undefined };
-    const docs = await this.run((db, session) => readCharged(db.collection(schema.className).aggregate(stages, { ...aggregateOptions, session }), options.budget)).catch((err: unknown) => {
+    const aggregateOptions = {
+      session: undefined as ClientSession | undefined,
+      readPreference: readPreferenceOf(options),
+      hint: options.hint as Document | string | undefined,
+    };
+    const docs = await this.run((db, session) =>
+      readCharged(db.collection(schema.className).aggregate(stages, { ...aggregateOptions, session }), options.budget),
+    ).catch((err: unknown) => {
       // The database refusing a stage or expression is a bad query, not a server fault.
-      if ((err as { name?: string } | null)?.name === 'MongoServerError') throw new BackendError(ErrorCode.INVALID_QUERY, (err as Error).message, { cause: err });
+      if ((err as { name?: string } | null)?.name === 'MongoServerError')
+        throw new BackendError(ErrorCode.INVALID_QUERY, (err as Error).message, { cause: err });
       throw err;
     });
     return docs.map(fromMongoResult);
@@ -326,7 +465,9 @@ export class MongoStorage implements Storage {
   async distinct(schema: ClassSchema, field: string, where: RestWhere, readers: Principals): Promise<unknown[]> {
     const filter = whereToFilter(schema, where, readers);
     const stored = storedKey(schema, field.split('.')[0]!) + field.slice(field.split('.')[0]!.length);
-    const values = await this.run((db, session) => db.collection(schema.className).distinct(stored, filter, { session }));
+    const values = await this.run((db, session) =>
+      db.collection(schema.className).distinct(stored, filter, { session }),
+    );
     if (schema.fields[field]?.type === 'Pointer') return values.map((v: unknown) => pointerFromStored(String(v)));
     return values.map(interiorFromMongo);
   }
@@ -334,7 +475,15 @@ export class MongoStorage implements Storage {
   async explainFind(schema: ClassSchema, where: RestWhere, options: FindOptions): Promise<unknown> {
     const filter = whereToFilter(schema, where, null);
     return this.run((db, session) =>
-      db.collection(schema.className).find(filter, { skip: options.skip, limit: options.limit, session, hint: options.hint as Document | string | undefined }).explain(),
+      db
+        .collection(schema.className)
+        .find(filter, {
+          skip: options.skip,
+          limit: options.limit,
+          session,
+          hint: options.hint as Document | string | undefined,
+        })
+        .explain(),
     );
   }
 
@@ -343,13 +492,6 @@ export class MongoStorage implements Storage {
     const result = await this.run((db, session) => db.collection(schema.className).deleteMany(filter, { session }));
     return result.deletedCount;
   }
-
-
-
-
-
-
-
 
   async countObjects(schema: ClassSchema, where: RestWhere, readers: Principals): Promise<number> {
     await this.ensureTextIndex(schema, where);
@@ -365,41 +507,54 @@ export class MongoStorage implements Storage {
 
   async addRelations(relation: RelationRef, relatedIds: readonly string[]): Promise<void> {
     if (relatedIds.length === 0) return;
-    await this.run((db, session) => db.collection(this.joinCollection(relation)).bulkWrite(
-      relatedIds.map((relatedId) => ({
-        updateOne: { filter: { owningId: relation.owningId, relatedId }, update: { $set: { owningId: relation.owningId, relatedId } }, upsert: true },
-      })),
-      { session },
-    ));
+    await this.run((db, session) =>
+      db.collection(this.joinCollection(relation)).bulkWrite(
+        relatedIds.map((relatedId) => ({
+          updateOne: {
+            filter: { owningId: relation.owningId, relatedId },
+            update: { $set: { owningId: relation.owningId, relatedId } },
+            upsert: true,
+          },
+        })),
+        { session },
+      ),
+    );
   }
 
   async removeRelations(relation: RelationRef, relatedIds: readonly string[]): Promise<void> {
     if (relatedIds.length === 0) return;
-    await this.run((db, session) => db.collection(this.joinCollection(relation)).deleteMany(
-      { owningId: relation.owningId, relatedId: { $in: [...relatedIds] } },
-      { session },
-    ));
+    await this.run((db, session) =>
+      db
+        .collection(this.joinCollection(relation))
+        .deleteMany({ owningId: relation.owningId, relatedId: { $in: [...relatedIds] } }, { session }),
+    );
   }
 
   async owningIdsOf(owningClass: string, field: string, relatedIds: readonly string[]): Promise<string[]> {
     if (relatedIds.length === 0) return [];
     const collection = this.joinCollection({ owningClass, field, owningId: '' });
-    const ids = await this.run((db, session) => db.collection(collection).distinct('owningId', { relatedId: { $in: [...relatedIds] } }, { session }));
+    const ids = await this.run((db, session) =>
+      db.collection(collection).distinct('owningId', { relatedId: { $in: [...relatedIds] } }, { session }),
+    );
     return ids.map(String);
   }
 
   async relatedIds(relation: RelationRef, owningId: string): Promise<string[]> {
     const docs = await this.run((db, session) =>
-      db.collection(this.joinCollection(relation)).find({ owningId }, { projection: { relatedId: 1 }, session }).toArray(),
+      db
+        .collection(this.joinCollection(relation))
+        .find({ owningId }, { projection: { relatedId: 1 }, session })
+        .toArray(),
     );
     return docs.map((d) => String(d.relatedId));
   }
 
-
-
   // ---- users (see user-records.ts) ----
 
-  private readonly users = new MongoUserRecords((operation) => this.run(operation), (name) => this.options.fileUrl(name));
+  private readonly users = new MongoUserRecords(
+    (operation) => this.run(operation),
+    (name) => this.options.fileUrl(name),
+  );
 
   findUserSecrets(schema: ClassSchema, where: RestWhere): Promise<UserSecrets | null> {
     return this.users.findUserSecrets(schema, where);
@@ -440,18 +595,25 @@ export class MongoStorage implements Storage {
   // ---- global config ----
 
   async loadGlobalConfig(): Promise<GlobalConfig> {
-    const doc = await this.run((db, session) => db.collection<Document>('_GlobalConfig').findOne({ _id: 1 } as Document, { session }));
+    const doc = await this.run((db, session) =>
+      db.collection<Document>('_GlobalConfig').findOne({ _id: 1 } as Document, { session }),
+    );
     return {
-      params: (interiorFromMongo(doc?.params ?? {}) as Record<string, unknown>),
+      params: interiorFromMongo(doc?.params ?? {}) as Record<string, unknown>,
       masterKeyOnly: (doc?.masterKeyOnly ?? {}) as Record<string, boolean>,
     };
   }
 
-  async saveGlobalConfig(update: { set: Record<string, unknown>; unset: string[]; masterKeyOnly: Record<string, boolean> }): Promise<void> {
+  async saveGlobalConfig(update: {
+    set: Record<string, unknown>;
+    unset: string[];
+    masterKeyOnly: Record<string, boolean>;
+  }): Promise<void> {
     const $set: Document = {};
     const $unset: Document = {};
     for (const [key, value] of Object.entries(update.set)) $set[`params.${key}`] = interiorToMongo(value);
-    for (const [key, value] of Object.entries(update.masterKeyOnly)) if (!update.unset.includes(key)) $set[`masterKeyOnly.${key}`] = value;
+    for (const [key, value] of Object.entries(update.masterKeyOnly))
+      if (!update.unset.includes(key)) $set[`masterKeyOnly.${key}`] = value;
     for (const key of update.unset) {
       $unset[`params.${key}`] = '';
       $unset[`masterKeyOnly.${key}`] = '';
@@ -460,7 +622,11 @@ export class MongoStorage implements Storage {
     if (Object.keys($set).length > 0) mongoUpdate.$set = $set;
     if (Object.keys($unset).length > 0) mongoUpdate.$unset = $unset;
     if (Object.keys(mongoUpdate).length === 0) return;
-    await this.run((db, session) => db.collection<Document>('_GlobalConfig').updateOne({ _id: 1 } as Document, mongoUpdate, { upsert: true, session }));
+    await this.run((db, session) =>
+      db
+        .collection<Document>('_GlobalConfig')
+        .updateOne({ _id: 1 } as Document, mongoUpdate, { upsert: true, session }),
+    );
   }
 
   // ---- transactions ----
@@ -478,7 +644,9 @@ export class MongoStorage implements Storage {
     } catch (err) {
       if (session.inTransaction()) await session.abortTransaction().catch(() => undefined);
       if ((err as { code?: number } | null)?.code === 20) {
-        throw new BackendError(ErrorCode.COMMAND_UNAVAILABLE, 'Transactions need MongoDB running as a replica set.', { cause: err });
+        throw new BackendError(ErrorCode.COMMAND_UNAVAILABLE, 'Transactions need MongoDB running as a replica set.', {
+          cause: err,
+        });
       }
       throw err;
     } finally {

@@ -52,13 +52,26 @@ export function updateToMongo(schema: ClassSchema, update: RestObject): Document
       if (isRelationOp(value.__op)) continue;
       const key = storedKey(schema, field);
       switch (value.__op) {
-        case 'Increment': put('$inc', key, value.amount); break;
-        case 'Add': put('$push', key, { $each: (value.objects as unknown[]).map(interiorToMongo) }); break;
-        case 'AddUnique': put('$addToSet', key, { $each: (value.objects as unknown[]).map(interiorToMongo) }); break;
-        case 'Remove': put('$pullAll', key, (value.objects as unknown[]).map(interiorToMongo)); break;
-        case 'Delete': put('$unset', key, ''); break;
-        case 'SetOnInsert': put('$setOnInsert', key, fieldToMongo(field, value.amount).value); break;
-        default: break;
+        case 'Increment':
+          put('$inc', key, value.amount);
+          break;
+        case 'Add':
+          put('$push', key, { $each: (value.objects as unknown[]).map(interiorToMongo) });
+          break;
+        case 'AddUnique':
+          put('$addToSet', key, { $each: (value.objects as unknown[]).map(interiorToMongo) });
+          break;
+        case 'Remove':
+          put('$pullAll', key, (value.objects as unknown[]).map(interiorToMongo));
+          break;
+        case 'Delete':
+          put('$unset', key, '');
+          break;
+        case 'SetOnInsert':
+          put('$setOnInsert', key, fieldToMongo(field, value.amount).value);
+          break;
+        default:
+          break;
       }
       continue;
     }

@@ -18,22 +18,31 @@ const TOKEN_FIELDS: Record<UserTokenKind, [string, string]> = {
   resetPassword: ['_perishable_token', '_perishable_token_expires_at'],
 };
 /** `_User` with its token expiries known as dates, so they are stored and compared as BSON dates. */
-const USER_TOKEN_SCHEMA = classSchema('_User', {
-  _email_verify_token_expires_at: { type: 'Date' },
-  _perishable_token_expires_at: { type: 'Date' },
-  _password_changed_at: { type: 'Date' },
-  emailVerified: { type: 'Boolean' },
-}, undefined);
+const USER_TOKEN_SCHEMA = classSchema(
+  '_User',
+  {
+    _email_verify_token_expires_at: { type: 'Date' },
+    _perishable_token_expires_at: { type: 'Date' },
+    _password_changed_at: { type: 'Date' },
+    emailVerified: { type: 'Boolean' },
+  },
+  undefined,
+);
 
 export class MongoUserRecords {
   /** Providers whose identity ids are known to have their unique index. */
   private readonly authDataIndexed = new Set<string>();
 
-  constructor(private readonly run: MongoRunner, private readonly fileUrl: FileUrl) {}
+  constructor(
+    private readonly run: MongoRunner,
+    private readonly fileUrl: FileUrl,
+  ) {}
 
   async findUserSecrets(schema: ClassSchema, where: RestWhere): Promise<UserSecrets | null> {
     const filter = whereToFilter(schema, where);
-    const docs = await this.run((db, session) => db.collection(schema.className).find(filter, { limit: 2, session }).toArray());
+    const docs = await this.run((db, session) =>
+      db.collection(schema.className).find(filter, { limit: 2, session }).toArray(),
+    );
     // Two users answering to one name (a username equal to another's email) match no one.
     if (docs.length !== 1) return null;
     const doc = docs[0]!;
@@ -43,57 +52,84 @@ export class MongoUserRecords {
       failedLogins: typeof doc._failed_login_count === 'number' ? doc._failed_login_count : 0,
       lockedUntil: doc._account_lockout_expires_at instanceof Date ? doc._account_lockout_expires_at : null,
       passwordChangedAt: doc._password_changed_at instanceof Date ? doc._password_changed_at : null,
-      passwordHistory: Array.isArray(doc._password_history) ? doc._password_history.filter((h): h is string => typeof h === 'string') : [],
+      passwordHistory: Array.isArray(doc._password_history)
+        ? doc._password_history.filter((h): h is string => typeof h === 'string')
+        : [],
     };
   }
 
   async reserveLoginAttempt(userId: string, now: Date): Promise<number | null> {
-    const after = await this.run((db, session) => db.collection<Document>('_User').findOneAndUpdate(
-      { _id: userId, $or: [{ _account_lockout_expires_at: { $exists: false } }, { _account_lockout_expires_at: { $lte: now } }] } as Document,
-      { $inc: { _failed_login_count: 1 }, $unset: { _account_lockout_expires_at: '' } },
-      { returnDocument: 'after', session },
-    ));
+    const after = await this.run((db, session) =>
+      db
+        .collection<Document>('_User')
+        .findOneAndUpdate(
+          {
+            _id: userId,
+            $or: [{ _account_lockout_expires_at: { $exists: false } }, { _account_lockout_expires_at: { $lte: now } }],
+          } as Document,
+          { $inc: { _failed_login_count: 1 }, $unset: { _account_lockout_expires_at: '' } },
+          { returnDocument: 'after', session },
+        ),
+    );
     return after ? Number(after._failed_login_count) : null;
   }
 
   async lockAccount(userId: string, lockUntil: Date): Promise<void> {
-    await this.run((db, session) => db.collection<Document>('_User').updateOne(
-      { _id: userId } as Document,
-      { $set: { _account_lockout_expires_at: lockUntil, _failed_login_count: 0 } },
-      { session },
-    ));
+    await this.run((db, session) =>
+      db
+        .collection<Document>('_User')
+        .updateOne(
+          { _id: userId } as Document,
+          { $set: { _account_lockout_expires_at: lockUntil, _failed_login_count: 0 } },
+          { session },
+        ),
+    );
   }
 
   async consumeUserToken(kind: UserTokenKind, token: string, now: Date, set: RestObject): Promise<RestObject | null> {
     const [field, expires] = TOKEN_FIELDS[kind];
     const update = updateToMongo(USER_TOKEN_SCHEMA, set);
     update.$unset = { ...(update.$unset as Document | undefined), [field]: '', [expires]: '' };
-    const doc = await this.run((db, session) => db.collection<Document>('_User').findOneAndUpdate(
-      { [field]: token, [expires]: { $gt: now } },
-      update,
-      { returnDocument: 'after', session },
-    ));
+    const doc = await this.run((db, session) =>
+      db
+        .collection<Document>('_User')
+        .findOneAndUpdate({ [field]: token, [expires]: { $gt: now } }, update, { returnDocument: 'after', session }),
+    );
     return doc ? documentToObject(USER_TOKEN_SCHEMA, doc, this.fileUrl) : null;
   }
 
   async userWithToken(kind: UserTokenKind, token: string, now: Date): Promise<UserSecrets | null> {
     const [field, expires] = TOKEN_FIELDS[kind];
-    return this.findUserSecrets(USER_TOKEN_SCHEMA, { [field]: token, [expires]: { $gt: { __type: 'Date', iso: now.toISOString() } } });
+    return this.findUserSecrets(USER_TOKEN_SCHEMA, {
+      [field]: token,
+      [expires]: { $gt: { __type: 'Date', iso: now.toISOString() } },
+    });
   }
 
   async clearFailedLogins(userId: string): Promise<void> {
-    await this.run((db, session) => db.collection<Document>('_User').updateOne(
-      { _id: userId } as Document,
-      { $unset: { _failed_login_count: '', _account_lockout_expires_at: '' } },
-      { session },
-    ));
+    await this.run((db, session) =>
+      db
+        .collection<Document>('_User')
+        .updateOne(
+          { _id: userId } as Document,
+          { $unset: { _failed_login_count: '', _account_lockout_expires_at: '' } },
+          { session },
+        ),
+    );
   }
 
-  async existsIgnoringCase(schema: ClassSchema, field: string, value: string, exceptObjectId?: string): Promise<boolean> {
+  async existsIgnoringCase(
+    schema: ClassSchema,
+    field: string,
+    value: string,
+    exceptObjectId?: string,
+  ): Promise<boolean> {
     const filter: Document = { [storedKey(schema, field)]: value };
     if (exceptObjectId) filter._id = { $ne: exceptObjectId };
     const found = await this.run((db, session) =>
-      db.collection(schema.className).findOne(filter, { collation: { locale: 'en_US', strength: 2 }, projection: { _id: 1 }, session }),
+      db
+        .collection(schema.className)
+        .findOne(filter, { collation: { locale: 'en_US', strength: 2 }, projection: { _id: 1 }, session }),
     );
     return found !== null;
   }
@@ -101,13 +137,19 @@ export class MongoUserRecords {
   async ensureAuthDataIndex(provider: string): Promise<void> {
     if (this.authDataIndexed.has(provider)) return;
     const field = `_auth_data_${provider}.id`;
-    await this.run((db) => db.collection('_User').createIndex({ [field]: 1 }, { name: `${field}_1`, unique: true, sparse: true }));
+    await this.run((db) =>
+      db.collection('_User').createIndex({ [field]: 1 }, { name: `${field}_1`, unique: true, sparse: true }),
+    );
     this.authDataIndexed.add(provider);
   }
 
   async authProvidersOf(userId: string): Promise<string[]> {
-    const user = await this.run((db, session) => db.collection<Document>('_User').findOne({ _id: userId } as Document, { session }));
+    const user = await this.run((db, session) =>
+      db.collection<Document>('_User').findOne({ _id: userId } as Document, { session }),
+    );
     if (!user) return [];
-    return Object.keys(user).filter((k) => k.startsWith('_auth_data_') && user[k] !== null && user[k] !== undefined).map((k) => k.slice('_auth_data_'.length));
+    return Object.keys(user)
+      .filter((k) => k.startsWith('_auth_data_') && user[k] !== null && user[k] !== undefined)
+      .map((k) => k.slice('_auth_data_'.length));
   }
 }

@@ -15,7 +15,6 @@ function isObject(value: unknown): value is Json {
 /** Earth's radius in the units Parse's distance options use, for converting to radians. */
 const EARTH_RADIUS = { miles: 3958.8, kilometers: 6371 } as const;
 
-
 /** One operand: the stored form of a REST atom for `field`. */
 function atom(schema: ClassSchema, field: string, value: unknown): unknown {
   // Inside arrays, pointers and other typed values keep their nested (interior) form.
@@ -35,15 +34,25 @@ function constraint(schema: ClassSchema, field: string, ops: Json): Json {
   const out: Json = {};
   for (const [op, value] of Object.entries(ops)) {
     switch (op) {
-      case '$lt': case '$lte': case '$gt': case '$gte': case '$ne': case '$eq':
+      case '$lt':
+      case '$lte':
+      case '$gt':
+      case '$gte':
+      case '$ne':
+      case '$eq':
         out[op] = atom(schema, field, value);
         break;
-      case '$in': case '$nin':
+      case '$in':
+      case '$nin':
         out[op] = (value as unknown[]).map((v) => atom(schema, field, v));
         break;
       case '$all':
         // `containsAllStartingWith` sends `{$regex}` atoms; MongoDB takes regular expressions there.
-        out[op] = (value as unknown[]).map((v) => (isObject(v) && typeof v.$regex === 'string' ? new BSONRegExp(v.$regex, typeof v.$options === 'string' ? v.$options : '') : interiorToMongo(v)));
+        out[op] = (value as unknown[]).map((v) =>
+          isObject(v) && typeof v.$regex === 'string'
+            ? new BSONRegExp(v.$regex, typeof v.$options === 'string' ? v.$options : '')
+            : interiorToMongo(v),
+        );
         break;
       case '$containedBy':
         out.$not = { $elemMatch: { $nin: (value as unknown[]).map(interiorToMongo) } };
@@ -60,7 +69,8 @@ function constraint(schema: ClassSchema, field: string, ops: Json): Json {
       case '$nearSphere':
         out.$nearSphere = geoPointToMongo(value as Json);
         break;
-      case '$maxDistance': case '$maxDistanceInRadians':
+      case '$maxDistance':
+      case '$maxDistanceInRadians':
         out.$maxDistance = value;
         break;
       case '$maxDistanceInMiles':
@@ -79,7 +89,9 @@ function constraint(schema: ClassSchema, field: string, ops: Json): Json {
         if (Array.isArray(shape.$polygon)) out.$geoWithin = { $polygon: (shape.$polygon as unknown[]).map(lngLat) };
         else if (isObject(shape.$polygon)) {
           // A Parse Polygon lists [latitude, longitude] pairs.
-          out.$geoWithin = { $polygon: (shape.$polygon.coordinates as [number, number][]).map(([lat, lng]) => [lng, lat]) };
+          out.$geoWithin = {
+            $polygon: (shape.$polygon.coordinates as [number, number][]).map(([lat, lng]) => [lng, lat]),
+          };
         } else if (Array.isArray(shape.$centerSphere)) {
           const [center, radius] = shape.$centerSphere as [unknown, number];
           out.$geoWithin = { $centerSphere: [lngLat(center), radius] };
@@ -116,7 +128,11 @@ export function textSearchField(where: RestWhere): string | undefined {
  * Translates a `where` (already checked by query/) to a filter. `readers` limits it to objects
  * those principals may read (`_rperm`), or is null for the master key.
  */
-export function whereToFilter(schema: ClassSchema, where: RestWhere, readers: readonly string[] | null = null): Document {
+export function whereToFilter(
+  schema: ClassSchema,
+  where: RestWhere,
+  readers: readonly string[] | null = null,
+): Document {
   const filter: Document = {};
   for (const [key, value] of Object.entries(where)) {
     if (key === '$or' || key === '$and' || key === '$nor') {
@@ -130,9 +146,11 @@ export function whereToFilter(schema: ClassSchema, where: RestWhere, readers: re
       continue;
     }
     const fieldType = schema.fields[key]?.type;
-    const isPointer = fieldType === 'Pointer' || (fieldType === undefined && isObject(value) && value.__type === 'Pointer');
+    const isPointer =
+      fieldType === 'Pointer' || (fieldType === undefined && isObject(value) && value.__type === 'Pointer');
     const stored = isPointer ? `_p_${key}` : storedKey(schema, key);
-    const isConstraint = isObject(value) && Object.keys(value).length > 0 && Object.keys(value).every((k) => k.startsWith('$'));
+    const isConstraint =
+      isObject(value) && Object.keys(value).length > 0 && Object.keys(value).every((k) => k.startsWith('$'));
     if (isConstraint && '$text' in value) {
       // MongoDB takes $text at the top level; it searches the collection's text index.
       filter.$text = textSearch(value.$text as Json);

@@ -21,7 +21,15 @@ export async function saveStore(store: Store, path: string): Promise<void> {
   for (const database of store.databases.values()) {
     for (const collection of database.values()) {
       const indexes = collection.indexSpecs().filter((s) => s.name !== '_id_');
-      chunks.push(encodeDocument({ kind: 'collection', db: collection.db, name: collection.name, options: collection.options, indexes }));
+      chunks.push(
+        encodeDocument({
+          kind: 'collection',
+          db: collection.db,
+          name: collection.name,
+          options: collection.options,
+          indexes,
+        }),
+      );
       for (const doc of collection.allDocuments()) chunks.push(encodeDocument({ kind: 'document', d: toWire(doc) }));
     }
   }
@@ -56,7 +64,8 @@ export async function loadStore(store: Store, path: string): Promise<void> {
       const db = String(record.db);
       const name = String(record.name);
       current = store.collection(db, name) ?? store.createCollection(db, name, (record.options ?? {}) as Doc);
-      for (const spec of (record.indexes ?? []) as IndexSpec[]) current.createIndex(documentFromWire(spec) as IndexSpec);
+      for (const spec of (record.indexes ?? []) as IndexSpec[])
+        current.createIndex(documentFromWire(spec) as IndexSpec);
     } else if (record.kind === 'document' && current) {
       current.insert(documentFromWire(record.d as Doc));
     }

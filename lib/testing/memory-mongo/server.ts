@@ -10,7 +10,15 @@ import { CursorRegistry } from './commands/cursors.js';
 import { SessionRegistry } from './commands/sessions.js';
 import { Store } from './engine/store.js';
 import { loadStore, saveStore } from './persistence.js';
-import { encodeDocument, encodeLegacyReply, encodeMsgReply, FLAG_MORE_TO_COME, messageLength, OP_MSG, parseMessage } from './wire-protocol.js';
+import {
+  encodeDocument,
+  encodeLegacyReply,
+  encodeMsgReply,
+  FLAG_MORE_TO_COME,
+  messageLength,
+  OP_MSG,
+  parseMessage,
+} from './wire-protocol.js';
 
 /** Options of {@link MemoryMongoServer.start}. */
 export interface MemoryMongoServerOptions {

@@ -147,7 +147,12 @@ function indexNameLength(i: number): number {
  * BSON, so that a batch is serialized exactly once. The reply is written into one buffer sized
  * up front (a reply is built for every read, and small allocations are most of its cost).
  */
-export function encodeCursorReply(batchField: 'firstBatch' | 'nextBatch', docs: Buffer[], cursorId: bigint, ns: string): Buffer {
+export function encodeCursorReply(
+  batchField: 'firstBatch' | 'nextBatch',
+  docs: Buffer[],
+  cursorId: bigint,
+  ns: string,
+): Buffer {
   let arrayLength = 4 + 1;
   for (let i = 0; i < docs.length; i++) arrayLength += 1 + indexNameLength(i) + docs[i]!.length;
   const nsLength = Buffer.byteLength(ns, 'utf8');

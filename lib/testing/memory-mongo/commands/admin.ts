@@ -9,7 +9,9 @@ import { collectionName, type CommandHandler } from './context.js';
 const INDEX_PLUGINS = new Set(['text', '2d', '2dsphere', 'hashed']);
 
 function indexName(key: Doc): string {
-  return Object.entries(key).map(([field, kind]) => `${field}_${String(kind)}`).join('_');
+  return Object.entries(key)
+    .map(([field, kind]) => `${field}_${String(kind)}`)
+    .join('_');
 }
 
 /**
@@ -47,7 +49,12 @@ function readIndexSpec(value: unknown): IndexSpec {
     // Any non-zero number is a direction (its sign); a string names an index type.
     if (typeof kind === 'number' && kind !== 0 && Number.isFinite(kind)) continue;
     if (typeof kind === 'string' && INDEX_PLUGINS.has(kind)) continue;
-    throw commandError(ErrorCode.CannotCreateIndex, typeof kind === 'string' ? `Unknown index plugin '${kind}'` : `Values in the index key pattern can't be ${JSON.stringify(kind)}: ${field}`);
+    throw commandError(
+      ErrorCode.CannotCreateIndex,
+      typeof kind === 'string'
+        ? `Unknown index plugin '${kind}'`
+        : `Values in the index key pattern can't be ${JSON.stringify(kind)}: ${field}`,
+    );
   }
   const name = typeof value.name === 'string' ? value.name : indexName(value.key);
   return normalizeTextIndex({ v: 2, ...value, key: value.key, name });
@@ -89,7 +96,13 @@ export const listCollections: CommandHandler = (ctx) => {
   let entries: Doc[] = [...(database?.values() ?? [])].map((c) =>
     nameOnly
       ? { name: c.name, type: 'collection' }
-      : { name: c.name, type: 'collection', options: c.options, info: { readOnly: false }, idIndex: { v: 2, key: { _id: 1 }, name: ID_INDEX_NAME } },
+      : {
+          name: c.name,
+          type: 'collection',
+          options: c.options,
+          info: { readOnly: false },
+          idIndex: { v: 2, key: { _id: 1 }, name: ID_INDEX_NAME },
+        },
   );
   if (isPlainObject(ctx.cmd.filter) && Object.keys(ctx.cmd.filter).length > 0) {
     const query = buildQuery(ctx.cmd.filter);
@@ -102,7 +115,12 @@ export const create: CommandHandler = (ctx) => {
   const { create: name, ...options } = ctx.cmd;
   if (typeof name !== 'string') throw commandError(ErrorCode.InvalidNamespace, 'create needs a collection name');
   const kept: Doc = {};
-  for (const [k, v] of Object.entries(options)) if (!k.startsWith('$') && !['lsid', 'txnNumber', 'autocommit', 'startTransaction', 'writeConcern', 'comment'].includes(k)) kept[k] = v;
+  for (const [k, v] of Object.entries(options))
+    if (
+      !k.startsWith('$') &&
+      !['lsid', 'txnNumber', 'autocommit', 'startTransaction', 'writeConcern', 'comment'].includes(k)
+    )
+      kept[k] = v;
   ctx.server.store.createCollection(ctx.db, name, kept);
   return {};
 };
@@ -136,7 +154,8 @@ export const listDatabases: CommandHandler = (ctx) => {
 };
 
 function splitNamespace(ns: unknown): [string, string] {
-  if (typeof ns !== 'string' || !ns.includes('.')) throw commandError(ErrorCode.InvalidNamespace, `Invalid namespace specified '${String(ns)}'`);
+  if (typeof ns !== 'string' || !ns.includes('.'))
+    throw commandError(ErrorCode.InvalidNamespace, `Invalid namespace specified '${String(ns)}'`);
   const dot = ns.indexOf('.');
   return [ns.slice(0, dot), ns.slice(dot + 1)];
 }

@@ -54,6 +54,7 @@ export function integerOption(cmd: Doc, name: string, fallback: number): number 
 /** An array of documents argument. */
 export function documentsOption(cmd: Doc, name: string): Doc[] {
   const value = cmd[name];
-  if (!Array.isArray(value)) throw commandError(ErrorCode.TypeMismatch, `BSON field '${name}' is missing or not an array`);
+  if (!Array.isArray(value))
+    throw commandError(ErrorCode.TypeMismatch, `BSON field '${name}' is missing or not an array`);
   return value as Doc[];
 }

@@ -86,7 +86,11 @@ export class CursorRegistry {
   private take(cursor: OpenCursor, batchSize: number): Buffer[] {
     const out: Buffer[] = [];
     let bytes = 0;
-    while (cursor.position < cursor.docs.length && out.length < batchSize && (out.length === 0 || bytes < MAX_BATCH_BYTES)) {
+    while (
+      cursor.position < cursor.docs.length &&
+      out.length < batchSize &&
+      (out.length === 0 || bytes < MAX_BATCH_BYTES)
+    ) {
       const chunk = cursor.docs.slice(cursor.position, cursor.position + Math.min(batchSize - out.length, 256));
       for (const doc of cursor.project(chunk, cursor.scores)) {
         const encoded = encodeDocument(toWire(doc));

@@ -41,16 +41,32 @@ const handlers = new Map<string, CommandHandler>([
 ]);
 
 /** Commands that may not run inside a transaction (they have no transaction view). */
-const TRANSACTION_FREE = new Set(['hello', 'ismaster', 'ping', 'buildinfo', 'endsessions', 'committransaction', 'aborttransaction']);
+const TRANSACTION_FREE = new Set([
+  'hello',
+  'ismaster',
+  'ping',
+  'buildinfo',
+  'endsessions',
+  'committransaction',
+  'aborttransaction',
+]);
 
 function errorReply(err: unknown): Doc {
   // Anything that is not a CommandError is a bug here, reported as such rather than as bad input.
-  const error = err instanceof CommandError ? err : commandError(ErrorCode.InternalError, err instanceof Error ? err.message : String(err));
+  const error =
+    err instanceof CommandError
+      ? err
+      : commandError(ErrorCode.InternalError, err instanceof Error ? err.message : String(err));
   return { ok: 0, errmsg: error.message, code: error.code, codeName: error.codeName, ...error.extra };
 }
 
 /** Runs one command; never throws. `database` is `$db`, or the OP_QUERY namespace's database. */
-export function runCommand(server: ServerState, raw: Doc, database: string | undefined, connectionId: number): CommandReply {
+export function runCommand(
+  server: ServerState,
+  raw: Doc,
+  database: string | undefined,
+  connectionId: number,
+): CommandReply {
   const name = Object.keys(raw)[0];
   const handler = name === undefined ? undefined : handlers.get(name.toLowerCase());
   if (!handler || name === undefined) {
@@ -59,11 +75,12 @@ export function runCommand(server: ServerState, raw: Doc, database: string | und
   let workspace: Workspace | undefined;
   try {
     const cmd = fromWire(raw) as Doc;
-    const db = typeof cmd.$db === 'string' ? cmd.$db : database ?? 'admin';
+    const db = typeof cmd.$db === 'string' ? cmd.$db : (database ?? 'admin');
     workspace = TRANSACTION_FREE.has(name.toLowerCase()) ? server.store : server.sessions.workspaceFor(cmd);
     const reply = handler({ db, raw, cmd, workspace, server, connectionId });
     // As in MongoDB, a statement that fails (even with a write error) aborts its transaction.
-    if (workspace instanceof Transaction && !Buffer.isBuffer(reply) && Array.isArray(reply.writeErrors)) workspace.abort();
+    if (workspace instanceof Transaction && !Buffer.isBuffer(reply) && Array.isArray(reply.writeErrors))
+      workspace.abort();
     return Buffer.isBuffer(reply) ? reply : { ...reply, ok: 1 };
   } catch (err) {
     if (workspace instanceof Transaction) workspace.abort();

@@ -29,7 +29,8 @@ export const find: CommandHandler = (ctx) => {
   const batchSize = batchSizeOf(cmd);
   // MongoDB's command parser checks these ranges with code 51024.
   if (skip < 0) throw commandError(51024, `BSON field 'skip' value must be >= 0, actual value '${skip}'`);
-  if (batchSize !== undefined && batchSize < 0) throw commandError(51024, `BSON field 'batchSize' value must be >= 0, actual value '${batchSize}'`);
+  if (batchSize !== undefined && batchSize < 0)
+    throw commandError(51024, `BSON field 'batchSize' value must be >= 0, actual value '${batchSize}'`);
   const collation = parseCollation(cmd.collation);
   const project = compileProjection(cmd.projection, isPlainObject(cmd.filter) ? cmd.filter : {}, collation);
   if (!collection) return ctx.server.cursors.firstBatch(namespace(ctx), []);
@@ -54,7 +55,8 @@ export const getMore: CommandHandler = (ctx) => {
 export const killCursors: CommandHandler = (ctx) => {
   const { cursors: raw } = ctx.raw;
   const { cursors: normalized } = ctx.cmd;
-  if (!Array.isArray(raw) || !Array.isArray(normalized)) throw commandError(ErrorCode.TypeMismatch, "BSON field 'killCursors.cursors' is missing or not an array");
+  if (!Array.isArray(raw) || !Array.isArray(normalized))
+    throw commandError(ErrorCode.TypeMismatch, "BSON field 'killCursors.cursors' is missing or not an array");
   // A Long keeps all 64 bits only in its raw form; other numbers are read normalized.
   const ids = raw.map((id: unknown, i) => {
     if (id instanceof Long) return id.toBigInt();

@@ -11,9 +11,13 @@ interface SessionState {
 }
 
 function noSuchTransaction(txnNumber: number): Error {
-  return commandError(ErrorCode.NoSuchTransaction, `Transaction with txnNumber ${txnNumber} has been aborted or was never started.`, {
-    errorLabels: ['TransientTransactionError'],
-  });
+  return commandError(
+    ErrorCode.NoSuchTransaction,
+    `Transaction with txnNumber ${txnNumber} has been aborted or was never started.`,
+    {
+      errorLabels: ['TransientTransactionError'],
+    },
+  );
 }
 
 export class SessionRegistry {

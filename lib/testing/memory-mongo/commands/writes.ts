@@ -85,7 +85,12 @@ function readUpdateStatement(normalized: Doc, raw: Doc | undefined): UpdateState
 
 /** Applies an update to one stored document; returns the new version, or null if unchanged. */
 function updateDocument(collection: Collection, doc: Doc, s: UpdateStatement): Doc | null {
-  const { document, changed } = applyUpdate(doc, s.spec, { filter: s.filter, arrayFilters: s.arrayFilters, inserting: false, collation: s.collation });
+  const { document, changed } = applyUpdate(doc, s.spec, {
+    filter: s.filter,
+    arrayFilters: s.arrayFilters,
+    inserting: false,
+    collation: s.collation,
+  });
   if (changed.length === 0) return null;
   collection.replace(doc, document);
   return document;
@@ -94,7 +99,12 @@ function updateDocument(collection: Collection, doc: Doc, s: UpdateStatement): D
 /** Inserts the document an upsert that matched nothing creates. */
 function upsertDocument(collection: Collection, s: UpdateStatement): Doc {
   const seed = upsertSeed(s.filter);
-  const { document } = applyUpdate(seed, s.spec, { filter: s.filter, arrayFilters: s.arrayFilters, inserting: true, collation: s.collation });
+  const { document } = applyUpdate(seed, s.spec, {
+    filter: s.filter,
+    arrayFilters: s.arrayFilters,
+    inserting: true,
+    collation: s.collation,
+  });
   if (s.spec.kind === 'replacement' && seed._id !== undefined && document._id === undefined) {
     return collection.insert({ _id: seed._id, ...document });
   }
@@ -110,7 +120,8 @@ export const update: CommandHandler = (ctx) => {
   const upserted: Doc[] = [];
   const errors = runStatements(ctx, statements, (statement, index) => {
     const s = readUpdateStatement(statement, rawStatements[index]);
-    if (s.multi && s.spec.kind === 'replacement') throw badValue('multi update is not supported for replacement-style update');
+    if (s.multi && s.spec.kind === 'replacement')
+      throw badValue('multi update is not supported for replacement-style update');
     const filter = collection.compile(s.filter, s.collation);
     const matched = collection.read(filter, { limit: s.multi ? 0 : 1 }).docs;
     if (matched.length === 0 && s.upsert) {
@@ -160,11 +171,17 @@ export const findAndModify: CommandHandler = (ctx) => {
     return { lastErrorObject: { n: doc ? 1 : 0 }, value: shown(doc) };
   }
   if (cmd.update === undefined) throw badValue('Either an update or remove=true must be specified');
-  const statement = readUpdateStatement({ q: filterDoc, u: cmd.update, upsert: cmd.upsert, arrayFilters: cmd.arrayFilters, collation: cmd.collation }, { u: ctx.raw.update });
+  const statement = readUpdateStatement(
+    { q: filterDoc, u: cmd.update, upsert: cmd.upsert, arrayFilters: cmd.arrayFilters, collation: cmd.collation },
+    { u: ctx.raw.update },
+  );
   if (!doc) {
     if (!statement.upsert) return { lastErrorObject: { n: 0, updatedExisting: false }, value: null };
     const inserted = upsertDocument(collection, statement);
-    return { lastErrorObject: { n: 1, updatedExisting: false, upserted: inserted._id }, value: cmd.new === true ? shown(inserted) : null };
+    return {
+      lastErrorObject: { n: 1, updatedExisting: false, upserted: inserted._id },
+      value: cmd.new === true ? shown(inserted) : null,
+    };
   }
   const updated = updateDocument(collection, doc, statement) ?? doc;
   return { lastErrorObject: { n: 1, updatedExisting: true }, value: shown(cmd.new === true ? updated : doc) };

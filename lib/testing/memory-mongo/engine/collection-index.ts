@@ -98,14 +98,18 @@ export class CollectionIndex {
   keysOf(doc: Doc): string[] {
     if (this.isText || !this.covers(doc)) return [];
     // A single-field key is the value's storage key, which for a string shares the document's string.
-    if (this.fields.length === 1) return [...new Set(valuesAtPath(doc, this.fields[0]!).map((v) => storageKey(v, this.collation)))];
+    if (this.fields.length === 1)
+      return [...new Set(valuesAtPath(doc, this.fields[0]!).map((v) => storageKey(v, this.collation)))];
     let keys = [''];
     for (const field of this.fields) {
       const parts = [...new Set(valuesAtPath(doc, field).map((v) => keyOf(v, this.collation)))];
       const next: string[] = [];
       for (const prefix of keys) for (const part of parts) next.push(prefix === '' ? part : `${prefix}\u0001${part}`);
       if (next.length > MAX_KEYS_PER_DOCUMENT) {
-        throw commandError(ErrorCode.BadValue, `cannot index parallel arrays or too many keys in index ${this.spec.name}`);
+        throw commandError(
+          ErrorCode.BadValue,
+          `cannot index parallel arrays or too many keys in index ${this.spec.name}`,
+        );
       }
       keys = next;
     }
@@ -126,7 +130,10 @@ export class CollectionIndex {
       if (kind !== '2dsphere') continue;
       const value = valuesAtPath(doc, field, false).find((v) => !isSphereIndexable(v));
       if (value !== undefined) {
-        throw commandError(ErrorCode.Location16755, `Can't extract geo keys: { _id: ${JSON.stringify(doc._id)} } Point must only contain numeric elements or be valid GeoJSON: ${field}: ${JSON.stringify(value)}`);
+        throw commandError(
+          ErrorCode.Location16755,
+          `Can't extract geo keys: { _id: ${JSON.stringify(doc._id)} } Point must only contain numeric elements or be valid GeoJSON: ${field}: ${JSON.stringify(value)}`,
+        );
       }
     }
     if (!this.spec.unique) return;
@@ -143,7 +150,9 @@ export class CollectionIndex {
       keyPattern[field] = this.spec.key[field];
       keyValue[field] = valuesAtPath(doc, field).find((v) => !Array.isArray(v)) ?? null;
     }
-    const shown = Object.entries(keyValue).map(([k, v]) => `${k}: ${JSON.stringify(v)}`).join(', ');
+    const shown = Object.entries(keyValue)
+      .map(([k, v]) => `${k}: ${JSON.stringify(v)}`)
+      .join(', ');
     return commandError(
       ErrorCode.DuplicateKey,
       `E11000 duplicate key error collection: ${ns} index: ${this.spec.name} dup key: { ${shown} }`,
@@ -153,12 +162,14 @@ export class CollectionIndex {
 
   add(doc: Doc, id: string): void {
     for (const key of this.keysOf(doc)) addEntry(this.entries, key, id);
-    if (this.prefixEntries && this.covers(doc)) for (const key of this.prefixKeysOf(doc)) addEntry(this.prefixEntries, key, id);
+    if (this.prefixEntries && this.covers(doc))
+      for (const key of this.prefixKeysOf(doc)) addEntry(this.prefixEntries, key, id);
   }
 
   remove(doc: Doc, id: string): void {
     for (const key of this.keysOf(doc)) removeEntry(this.entries, key, id);
-    if (this.prefixEntries && this.covers(doc)) for (const key of this.prefixKeysOf(doc)) removeEntry(this.prefixEntries, key, id);
+    if (this.prefixEntries && this.covers(doc))
+      for (const key of this.prefixKeysOf(doc)) removeEntry(this.prefixEntries, key, id);
   }
 
   /**

@@ -32,7 +32,8 @@ export const ID_INDEX_NAME = '_id_';
 /** Reads the `strength` of a collation document (3, case-sensitive, when absent). */
 export function parseCollation(value: unknown): Collation | null {
   if (value === undefined || value === null) return null;
-  if (!isPlainObject(value) || typeof value.locale !== 'string') throw badValue('collation must be a document with a locale');
+  if (!isPlainObject(value) || typeof value.locale !== 'string')
+    throw badValue('collation must be a document with a locale');
   const strength = value.strength === undefined ? 3 : Number(value.strength);
   if (![1, 2, 3, 4, 5].includes(strength)) throw badValue('collation strength must be an integer from 1 to 5');
   return value.locale === 'simple' ? null : { strength };
@@ -93,13 +94,21 @@ export class Collection {
   createIndex(spec: IndexSpec): boolean {
     if (spec.name === ID_INDEX_NAME) return false;
     const sameName = this.indexes.find((i) => i.spec.name === spec.name);
-    const sameKey = this.indexes.find((i) => keyOf(i.spec.key) === keyOf(spec.key) && keyOf(i.spec.collation ?? null) === keyOf(spec.collation ?? null));
+    const sameKey = this.indexes.find(
+      (i) => keyOf(i.spec.key) === keyOf(spec.key) && keyOf(i.spec.collation ?? null) === keyOf(spec.collation ?? null),
+    );
     if (sameName && keyOf(sameName.spec.key) !== keyOf(spec.key)) {
-      throw commandError(ErrorCode.IndexKeySpecsConflict, `An existing index has the same name as the requested index. Requested index: ${spec.name}`);
+      throw commandError(
+        ErrorCode.IndexKeySpecsConflict,
+        `An existing index has the same name as the requested index. Requested index: ${spec.name}`,
+      );
     }
     if (sameKey) {
       if (sameKey.spec.name !== spec.name || Boolean(sameKey.spec.unique) !== Boolean(spec.unique)) {
-        throw commandError(ErrorCode.IndexOptionsConflict, `Index already exists with a different name or options: ${sameKey.spec.name}`);
+        throw commandError(
+          ErrorCode.IndexOptionsConflict,
+          `Index already exists with a different name or options: ${sameKey.spec.name}`,
+        );
       }
       return false;
     }
@@ -122,8 +131,14 @@ export class Collection {
       const names = Array.isArray(which) ? which : [which];
       for (const target of names) {
         if (target === ID_INDEX_NAME) throw commandError(ErrorCode.InvalidOptions, 'cannot drop _id index');
-        const found = this.indexes.find((i) => (typeof target === 'string' ? i.spec.name === target : keyOf(i.spec.key) === keyOf(target)));
-        if (!found) throw commandError(ErrorCode.IndexNotFound, `index not found with name [${typeof target === 'string' ? target : JSON.stringify(target)}]`);
+        const found = this.indexes.find((i) =>
+          typeof target === 'string' ? i.spec.name === target : keyOf(i.spec.key) === keyOf(target),
+        );
+        if (!found)
+          throw commandError(
+            ErrorCode.IndexNotFound,
+            `index not found with name [${typeof target === 'string' ? target : JSON.stringify(target)}]`,
+          );
         this.indexes = this.indexes.filter((i) => i !== found);
       }
     }
@@ -136,7 +151,8 @@ export class Collection {
     if (!text) return null;
     const weights: Record<string, number> = {};
     // Text fields are in `weights` (see createIndexes); a key may still name them (older data files).
-    for (const [field, kind] of Object.entries(text.spec.key)) if (kind === 'text' && field !== '_fts') weights[field] = 1;
+    for (const [field, kind] of Object.entries(text.spec.key))
+      if (kind === 'text' && field !== '_fts') weights[field] = 1;
     for (const [field, w] of Object.entries(text.spec.weights ?? {})) weights[field] = Number(w);
     return weights;
   }
@@ -146,14 +162,19 @@ export class Collection {
   compile(filter: unknown, collation: Collation | null): CompiledFilter {
     const compiled = compileFilter(filter, collation, () => this.textWeights());
     if (compiled.near && !this.hasGeoIndexFor(compiled.near)) {
-      throw commandError(ErrorCode.NoQueryExecutionPlans, 'error processing query: planner returned error :: caused by :: unable to find index for $geoNear query');
+      throw commandError(
+        ErrorCode.NoQueryExecutionPlans,
+        'error processing query: planner returned error :: caused by :: unable to find index for $geoNear query',
+      );
     }
     return compiled;
   }
 
   /** `$near` needs a 2dsphere index on its field, or a 2d one for a legacy point, as in MongoDB. */
   private hasGeoIndexFor(near: NearCondition): boolean {
-    return this.indexes.some((i) => i.spec.key[near.path] === '2dsphere' || (i.spec.key[near.path] === '2d' && !near.geoJson));
+    return this.indexes.some(
+      (i) => i.spec.key[near.path] === '2dsphere' || (i.spec.key[near.path] === '2d' && !near.geoJson),
+    );
   }
 
   /** The documents an index (or `_id`) narrows the filter to, or all of them. */
@@ -179,13 +200,28 @@ export class Collection {
    * one sort key with an index on it, no collation, no `$near`/`$text`, and no equality on an
    * indexed field (the hash lookup is better then). Null when this does not apply.
    */
-  private orderedRead(filter: CompiledFilter, sort: SortKey[], wanted: number, collation: Collation | null): Doc[] | null {
+  private orderedRead(
+    filter: CompiledFilter,
+    sort: SortKey[],
+    wanted: number,
+    collation: Collation | null,
+  ): Doc[] | null {
     const [key] = sort;
-    if (sort.length !== 1 || key!.textScore || wanted === Infinity || filter.near || filter.text || collation || filter.collation) return null;
+    if (
+      sort.length !== 1 ||
+      key!.textScore ||
+      wanted === Infinity ||
+      filter.near ||
+      filter.text ||
+      collation ||
+      filter.collation
+    )
+      return null;
     if (!this.indexes.some((i) => i.fields[0] === key!.path && !i.isText && i.collation === null)) return null;
     const equalities = equalityConditions(filter.residual);
     if (equalities.has('_id') || this.indexes.some((i) => equalities.has(i.fields[0]!))) return null;
-    if (this.ordered?.path !== key!.path || this.ordered.version !== this.version) this.ordered = buildOrderedView(this.docs.values(), key!.path, this.version);
+    if (this.ordered?.path !== key!.path || this.ordered.version !== this.version)
+      this.ordered = buildOrderedView(this.docs.values(), key!.path, this.version);
     if (this.ordered.multikey) return null;
     return scanOrdered(this.ordered, filter.residual, key!.direction, (doc) => filter.matches(doc), wanted);
   }
@@ -235,10 +271,14 @@ export class Collection {
     validateDocument(stored);
     const id = storageKey(stored._id);
     if (this.docs.has(id)) {
-      throw commandError(ErrorCode.DuplicateKey, `E11000 duplicate key error collection: ${this.namespace} index: _id_ dup key: { _id: ${JSON.stringify(stored._id)} }`, {
-        keyPattern: { _id: 1 },
-        keyValue: { _id: stored._id },
-      });
+      throw commandError(
+        ErrorCode.DuplicateKey,
+        `E11000 duplicate key error collection: ${this.namespace} index: _id_ dup key: { _id: ${JSON.stringify(stored._id)} }`,
+        {
+          keyPattern: { _id: 1 },
+          keyValue: { _id: stored._id },
+        },
+      );
     }
     for (const index of this.indexes) index.check(stored, id, this.namespace);
     for (const index of this.indexes) index.add(stored, id);
@@ -252,7 +292,10 @@ export class Collection {
     validateDocument(updated);
     const id = storageKey(previous._id);
     if (storageKey(updated._id) !== id) {
-      throw commandError(ErrorCode.ImmutableField, "Performing an update on the path '_id' would modify the immutable field '_id'");
+      throw commandError(
+        ErrorCode.ImmutableField,
+        "Performing an update on the path '_id' would modify the immutable field '_id'",
+      );
     }
     const next = compactDocument(updated);
     for (const index of this.indexes) index.check(next, id, this.namespace);
@@ -273,7 +316,10 @@ export class Collection {
 /** MongoDB's storage rules for a document: a valid `_id`, no `$`-prefixed top-level fields. */
 function validateDocument(doc: Doc): void {
   if (Array.isArray(doc._id) || doc._id instanceof RegExp || doc._id instanceof BSONRegExp || doc._id === undefined) {
-    throw commandError(ErrorCode.InvalidIdField, `The '_id' value cannot be of type ${Array.isArray(doc._id) ? 'array' : typeof doc._id}`);
+    throw commandError(
+      ErrorCode.InvalidIdField,
+      `The '_id' value cannot be of type ${Array.isArray(doc._id) ? 'array' : typeof doc._id}`,
+    );
   }
   for (const key of Object.keys(doc)) {
     if (key.startsWith('$')) {

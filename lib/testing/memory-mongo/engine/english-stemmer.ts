@@ -11,23 +11,94 @@ const LI_ENDINGS = new Set(['c', 'd', 'e', 'g', 'h', 'k', 'm', 'n', 'r', 't']);
 
 /** Words with a stem of their own. */
 const EXCEPTIONS = new Map([
-  ['skis', 'ski'], ['skies', 'sky'], ['dying', 'die'], ['lying', 'lie'], ['tying', 'tie'], ['idly', 'idl'],
-  ['gently', 'gentl'], ['ugly', 'ugli'], ['early', 'earli'], ['only', 'onli'], ['singly', 'singl'],
-  ['sky', 'sky'], ['news', 'news'], ['howe', 'howe'], ['atlas', 'atlas'], ['cosmos', 'cosmos'], ['bias', 'bias'], ['andes', 'andes'],
+  ['skis', 'ski'],
+  ['skies', 'sky'],
+  ['dying', 'die'],
+  ['lying', 'lie'],
+  ['tying', 'tie'],
+  ['idly', 'idl'],
+  ['gently', 'gentl'],
+  ['ugly', 'ugli'],
+  ['early', 'earli'],
+  ['only', 'onli'],
+  ['singly', 'singl'],
+  ['sky', 'sky'],
+  ['news', 'news'],
+  ['howe', 'howe'],
+  ['atlas', 'atlas'],
+  ['cosmos', 'cosmos'],
+  ['bias', 'bias'],
+  ['andes', 'andes'],
 ]);
 /** Words left as they are after step 1a. */
-const STEP_1A_INVARIANTS = new Set(['inning', 'outing', 'canning', 'herring', 'earring', 'proceed', 'exceed', 'succeed']);
+const STEP_1A_INVARIANTS = new Set([
+  'inning',
+  'outing',
+  'canning',
+  'herring',
+  'earring',
+  'proceed',
+  'exceed',
+  'succeed',
+]);
 
 const STEP_2: [string, string][] = [
-  ['ization', 'ize'], ['ational', 'ate'], ['fulness', 'ful'], ['ousness', 'ous'], ['iveness', 'ive'], ['tional', 'tion'],
-  ['biliti', 'ble'], ['lessli', 'less'], ['entli', 'ent'], ['ation', 'ate'], ['alism', 'al'], ['aliti', 'al'], ['ousli', 'ous'],
-  ['iviti', 'ive'], ['fulli', 'ful'], ['enci', 'ence'], ['anci', 'ance'], ['abli', 'able'], ['izer', 'ize'], ['ator', 'ate'],
-  ['alli', 'al'], ['bli', 'ble'], ['ogi', 'og'], ['li', ''],
+  ['ization', 'ize'],
+  ['ational', 'ate'],
+  ['fulness', 'ful'],
+  ['ousness', 'ous'],
+  ['iveness', 'ive'],
+  ['tional', 'tion'],
+  ['biliti', 'ble'],
+  ['lessli', 'less'],
+  ['entli', 'ent'],
+  ['ation', 'ate'],
+  ['alism', 'al'],
+  ['aliti', 'al'],
+  ['ousli', 'ous'],
+  ['iviti', 'ive'],
+  ['fulli', 'ful'],
+  ['enci', 'ence'],
+  ['anci', 'ance'],
+  ['abli', 'able'],
+  ['izer', 'ize'],
+  ['ator', 'ate'],
+  ['alli', 'al'],
+  ['bli', 'ble'],
+  ['ogi', 'og'],
+  ['li', ''],
 ];
 const STEP_3: [string, string][] = [
-  ['ational', 'ate'], ['tional', 'tion'], ['alize', 'al'], ['icate', 'ic'], ['iciti', 'ic'], ['ative', ''], ['ical', 'ic'], ['ness', ''], ['ful', ''],
+  ['ational', 'ate'],
+  ['tional', 'tion'],
+  ['alize', 'al'],
+  ['icate', 'ic'],
+  ['iciti', 'ic'],
+  ['ative', ''],
+  ['ical', 'ic'],
+  ['ness', ''],
+  ['ful', ''],
 ];
-const STEP_4 = ['ement', 'ance', 'ence', 'able', 'ible', 'ment', 'ant', 'ent', 'ism', 'ate', 'iti', 'ous', 'ive', 'ize', 'ion', 'al', 'er', 'ic'];
+const STEP_4 = [
+  'ement',
+  'ance',
+  'ence',
+  'able',
+  'ible',
+  'ment',
+  'ant',
+  'ent',
+  'ism',
+  'ate',
+  'iti',
+  'ous',
+  'ive',
+  'ize',
+  'ion',
+  'al',
+  'er',
+  'ic',
+];
 
 function isVowel(word: string, i: number): boolean {
   return VOWELS.has(word[i]!);
@@ -43,7 +114,9 @@ function regionAfter(word: string, from: number): number {
 function endsWithShortSyllable(word: string): boolean {
   const n = word.length;
   if (n === 2) return isVowel(word, 0) && !isVowel(word, 1);
-  return n >= 3 && !isVowel(word, n - 3) && isVowel(word, n - 2) && !isVowel(word, n - 1) && !'wxY'.includes(word[n - 1]!);
+  return (
+    n >= 3 && !isVowel(word, n - 3) && isVowel(word, n - 2) && !isVowel(word, n - 1) && !'wxY'.includes(word[n - 1]!)
+  );
 }
 
 function containsVowel(s: string): boolean {
@@ -62,10 +135,15 @@ function step1a(word: string): string {
   const suffix = longestSuffix(word, ['sses', 'ied', 'ies', 'us', 'ss', 's']);
   const stem = suffix ? word.slice(0, -suffix.length) : word;
   switch (suffix) {
-    case 'sses': return `${stem}ss`;
-    case 'ied': case 'ies': return stem.length > 1 ? `${stem}i` : `${stem}ie`;
-    case 's': return containsVowel(stem.slice(0, -1)) ? stem : word;
-    default: return word;
+    case 'sses':
+      return `${stem}ss`;
+    case 'ied':
+    case 'ies':
+      return stem.length > 1 ? `${stem}i` : `${stem}ie`;
+    case 's':
+      return containsVowel(stem.slice(0, -1)) ? stem : word;
+    default:
+      return word;
   }
 }
 
@@ -89,8 +167,16 @@ function step1c(word: string): string {
 }
 
 /** Replaces the longest listed suffix when it lies in the region from `region`. */
-function replaceInRegion(word: string, rules: [string, string][], region: number, accept: (stem: string, suffix: string) => boolean = () => true): string {
-  const suffix = longestSuffix(word, rules.map(([s]) => s));
+function replaceInRegion(
+  word: string,
+  rules: [string, string][],
+  region: number,
+  accept: (stem: string, suffix: string) => boolean = () => true,
+): string {
+  const suffix = longestSuffix(
+    word,
+    rules.map(([s]) => s),
+  );
   if (!suffix) return word;
   const stem = word.slice(0, -suffix.length);
   if (stem.length < region || !accept(stem, suffix)) return word;
@@ -119,7 +205,12 @@ export function stemEnglish(input: string): string {
     return true;
   });
   word = replaceInRegion(word, STEP_3, r1, (stem, suffix) => suffix !== 'ative' || stem.length >= r2);
-  word = replaceInRegion(word, STEP_4.map((s) => [s, '']), r2, (stem, suffix) => suffix !== 'ion' || stem.endsWith('s') || stem.endsWith('t'));
+  word = replaceInRegion(
+    word,
+    STEP_4.map((s) => [s, '']),
+    r2,
+    (stem, suffix) => suffix !== 'ion' || stem.endsWith('s') || stem.endsWith('t'),
+  );
   if (word.endsWith('e')) {
     const stem = word.slice(0, -1);
     if (stem.length >= r2 || (stem.length >= r1 && !endsWithShortSyllable(stem))) word = stem;

@@ -64,7 +64,9 @@ function prepareRegexes(value: unknown): unknown {
 function matchError(err: unknown): CommandError {
   if (err instanceof CommandError) return err;
   const message = err instanceof Error ? err.message : String(err);
-  return /not registered|unknown .*operator/i.test(message) ? commandError(ErrorCode.InvalidPipelineOperator, `Unrecognized expression: ${message}`) : badValue(message);
+  return /not registered|unknown .*operator/i.test(message)
+    ? commandError(ErrorCode.InvalidPipelineOperator, `Unrecognized expression: ${message}`)
+    : badValue(message);
 }
 
 /** Builds a mingo query, turning its complaints about the filter into MongoDB's BadValue. */
@@ -95,12 +97,17 @@ function idEquality(residual: Doc, collation: Collation | null): unknown {
     value = value.$eq;
   }
   if (typeof value === 'string') return collation ? NOT_AN_ID_LOOKUP : value;
-  if ((typeof value === 'number' && !Number.isNaN(value)) || typeof value === 'boolean' || value instanceof ObjectId) return value;
+  if ((typeof value === 'number' && !Number.isNaN(value)) || typeof value === 'boolean' || value instanceof ObjectId)
+    return value;
   return NOT_AN_ID_LOOKUP;
 }
 
 /** Compiles a filter (already normalized from the wire). */
-export function compileFilter(filter: unknown, collation: Collation | null, textWeights: TextWeightsLookup): CompiledFilter {
+export function compileFilter(
+  filter: unknown,
+  collation: Collation | null,
+  textWeights: TextWeightsLookup,
+): CompiledFilter {
   if (filter === undefined || filter === null) filter = {};
   if (!isPlainObject(filter)) throw badValue('filter must be a document');
   const residual: Doc = {};
@@ -171,8 +178,10 @@ export function equalityValues(condition: unknown): unknown[] | null {
   if (isPlainObject(condition)) {
     const keys = Object.keys(condition);
     if (keys.length === 0 || !keys.every((k) => k.startsWith('$'))) return [condition];
-    if ('$eq' in condition && !(condition.$eq instanceof RegExp) && !isPlainObject(condition.$eq)) return [condition.$eq];
-    if (Array.isArray(condition.$in) && !condition.$in.some((v) => v instanceof RegExp || isPlainObject(v))) return condition.$in;
+    if ('$eq' in condition && !(condition.$eq instanceof RegExp) && !isPlainObject(condition.$eq))
+      return [condition.$eq];
+    if (Array.isArray(condition.$in) && !condition.$in.some((v) => v instanceof RegExp || isPlainObject(v)))
+      return condition.$in;
     return null;
   }
   return [condition];
@@ -212,7 +221,10 @@ function conditionsOn(path: string, filter: Doc): Doc[] {
 function replacedAt(doc: Doc, parts: string[], value: unknown): Doc {
   const [head, ...rest] = parts as [string, ...string[]];
   const current = doc[head];
-  return { ...doc, [head]: rest.length === 0 ? value : isPlainObject(current) ? replacedAt(current, rest, value) : current };
+  return {
+    ...doc,
+    [head]: rest.length === 0 ? value : isPlainObject(current) ? replacedAt(current, rest, value) : current,
+  };
 }
 
 /**

@@ -23,7 +23,8 @@ export function readPoint(value: unknown): Point | null {
   if (isPlainObject(value)) {
     if (value.type === 'Point' && isNumberPair(value.coordinates)) return [value.coordinates[0], value.coordinates[1]];
     const coords = Object.values(value);
-    if (coords.length >= 2 && typeof coords[0] === 'number' && typeof coords[1] === 'number') return [coords[0], coords[1]];
+    if (coords.length >= 2 && typeof coords[0] === 'number' && typeof coords[1] === 'number')
+      return [coords[0], coords[1]];
   }
   return null;
 }
@@ -59,7 +60,12 @@ function pointInRing(p: Point, ring: Point[]): boolean {
 function onSegment(p: Point, a: Point, b: Point): boolean {
   const cross = (b[0] - a[0]) * (p[1] - a[1]) - (b[1] - a[1]) * (p[0] - a[0]);
   if (Math.abs(cross) > 1e-12) return false;
-  return p[0] >= Math.min(a[0], b[0]) && p[0] <= Math.max(a[0], b[0]) && p[1] >= Math.min(a[1], b[1]) && p[1] <= Math.max(a[1], b[1]);
+  return (
+    p[0] >= Math.min(a[0], b[0]) &&
+    p[0] <= Math.max(a[0], b[0]) &&
+    p[1] >= Math.min(a[1], b[1]) &&
+    p[1] <= Math.max(a[1], b[1])
+  );
 }
 
 function readRing(value: unknown): Point[] {
@@ -81,9 +87,11 @@ function withinShape(shape: unknown): (p: Point) => boolean {
   if (!isPlainObject(shape)) throw badValue('$geoWithin needs a shape document');
   if ('$box' in shape) {
     const box = shape.$box;
-    if (!Array.isArray(box) || box.length !== 2 || !box.every(isNumberPair)) throw badValue('$box needs two [x, y] corners');
+    if (!Array.isArray(box) || box.length !== 2 || !box.every(isNumberPair))
+      throw badValue('$box needs two [x, y] corners');
     const [[x1, y1], [x2, y2]] = box as [Point, Point];
-    return (p) => p[0] >= Math.min(x1, x2) && p[0] <= Math.max(x1, x2) && p[1] >= Math.min(y1, y2) && p[1] <= Math.max(y1, y2);
+    return (p) =>
+      p[0] >= Math.min(x1, x2) && p[0] <= Math.max(x1, x2) && p[1] >= Math.min(y1, y2) && p[1] <= Math.max(y1, y2);
   }
   if ('$polygon' in shape) {
     const ring = readRing(shape.$polygon);
@@ -107,7 +115,9 @@ function withinShape(shape: unknown): (p: Point) => boolean {
       const polygons = geometry.coordinates as unknown[];
       return (p) => polygons.some((rings) => pointInPolygonCoordinates(p, rings));
     }
-    throw badValue(`$geoWithin $geometry type ${String(geometry.type)} is not supported (Polygon and MultiPolygon are)`);
+    throw badValue(
+      `$geoWithin $geometry type ${String(geometry.type)} is not supported (Polygon and MultiPolygon are)`,
+    );
   }
   throw badValue(`unknown $geoWithin shape: ${Object.keys(shape).join(', ')}`);
 }
@@ -116,10 +126,11 @@ type QueryOperatorFn = (selector: string, value: unknown) => (doc: Doc) => boole
 
 const geoWithin: QueryOperatorFn = (selector, value) => {
   const inside = withinShape(value);
-  return (doc) => valuesAtPath(doc, selector).some((v) => {
-    const p = readPoint(v);
-    return p !== null && inside(p);
-  });
+  return (doc) =>
+    valuesAtPath(doc, selector).some((v) => {
+      const p = readPoint(v);
+      return p !== null && inside(p);
+    });
 };
 
 const geoIntersects: QueryOperatorFn = (selector, value) => {
@@ -128,15 +139,16 @@ const geoIntersects: QueryOperatorFn = (selector, value) => {
   if (!isPlainObject(geometry) || geometry.type !== 'Point' || !point) {
     throw badValue('$geoIntersects supports a GeoJSON Point $geometry');
   }
-  return (doc) => valuesAtPath(doc, selector).some((v) => {
-    if (!isPlainObject(v)) return false;
-    if (v.type === 'Polygon') return pointInPolygonCoordinates(point, v.coordinates);
-    if (v.type === 'Point') {
-      const p = readPoint(v);
-      return p !== null && p[0] === point[0] && p[1] === point[1];
-    }
-    return false;
-  });
+  return (doc) =>
+    valuesAtPath(doc, selector).some((v) => {
+      if (!isPlainObject(v)) return false;
+      if (v.type === 'Polygon') return pointInPolygonCoordinates(point, v.coordinates);
+      if (v.type === 'Point') {
+        const p = readPoint(v);
+        return p !== null && p[0] === point[0] && p[1] === point[1];
+      }
+      return false;
+    });
 };
 
 /** The geo query operators, in the form mingo's Context takes. */
@@ -197,16 +209,25 @@ function isLine(value: unknown): boolean {
 /** Whether a GeoJSON object is well formed, with coordinates on the globe. */
 function isGeoJson(value: Doc): boolean {
   const c = value.coordinates;
-  const all = (items: unknown, test: (v: unknown) => boolean): boolean => Array.isArray(items) && items.length > 0 && items.every(test);
+  const all = (items: unknown, test: (v: unknown) => boolean): boolean =>
+    Array.isArray(items) && items.length > 0 && items.every(test);
   switch (value.type) {
-    case 'Point': return isPosition(c);
-    case 'LineString': return isLine(c);
-    case 'Polygon': return all(c, isRing);
-    case 'MultiPoint': return all(c, isPosition);
-    case 'MultiLineString': return all(c, isLine);
-    case 'MultiPolygon': return all(c, (rings) => all(rings, isRing));
-    case 'GeometryCollection': return all(value.geometries, (g) => isPlainObject(g) && isGeoJson(g));
-    default: return false;
+    case 'Point':
+      return isPosition(c);
+    case 'LineString':
+      return isLine(c);
+    case 'Polygon':
+      return all(c, isRing);
+    case 'MultiPoint':
+      return all(c, isPosition);
+    case 'MultiLineString':
+      return all(c, isLine);
+    case 'MultiPolygon':
+      return all(c, (rings) => all(rings, isRing));
+    case 'GeometryCollection':
+      return all(value.geometries, (g) => isPlainObject(g) && isGeoJson(g));
+    default:
+      return false;
   }
 }
 
@@ -217,7 +238,8 @@ function isGeoJson(value: Doc): boolean {
 export function isSphereIndexable(value: unknown): boolean {
   if (value === undefined || value === null) return true;
   if (isNumberPair(value) && value.length === 2) return isPosition(value);
-  if (Array.isArray(value)) return value.length > 0 && value.every((v) => v !== null && v !== undefined && isSphereIndexable(v));
+  if (Array.isArray(value))
+    return value.length > 0 && value.every((v) => v !== null && v !== undefined && isSphereIndexable(v));
   if (!isPlainObject(value)) return false;
   if ('type' in value) return isGeoJson(value);
   return isPosition(readPoint(value));

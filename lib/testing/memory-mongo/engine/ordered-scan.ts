@@ -9,7 +9,13 @@ import { compareValues, isPlainObject, valuesAtPath, type Doc } from './values.j
 
 /** A collection's documents in one field's order, as of a collection version. */
 export type OrderedView =
-  | { readonly path: string; readonly version: number; readonly multikey: false; readonly docs: Doc[]; readonly keys: unknown[] }
+  | {
+      readonly path: string;
+      readonly version: number;
+      readonly multikey: false;
+      readonly docs: Doc[];
+      readonly keys: unknown[];
+    }
   | { readonly path: string; readonly version: number; readonly multikey: true };
 
 export function buildOrderedView(docs: Iterable<Doc>, path: string, version: number): OrderedView {
@@ -76,7 +82,13 @@ function position(keys: unknown[], value: unknown, after: boolean): number {
  * the filter's bounds. Every document is still checked against the whole filter, so the bounds
  * only narrow where to look (type bracketing included: other types sort outside them).
  */
-export function scanOrdered(view: Extract<OrderedView, { multikey: false }>, filter: Doc, direction: 1 | -1, matches: (doc: Doc) => boolean, wanted: number): Doc[] {
+export function scanOrdered(
+  view: Extract<OrderedView, { multikey: false }>,
+  filter: Doc,
+  direction: 1 | -1,
+  matches: (doc: Doc) => boolean,
+  wanted: number,
+): Doc[] {
   const { lower, upper } = rangeBounds(filter, view.path);
   const from = lower ? position(view.keys, lower.value, !lower.inclusive) : 0;
   const to = upper ? position(view.keys, upper.value, upper.inclusive) : view.keys.length;
@@ -91,7 +103,7 @@ export function scanOrdered(view: Extract<OrderedView, { multikey: false }>, fil
     return out;
   }
   // Backwards by key, but equal keys in the collection's order, as the general (stable) sort has them.
-  for (let end = to - 1; end >= from; ) {
+  for (let end = to - 1; end >= from;) {
     let start = end;
     while (start > from && compareValues(view.keys[start - 1], view.keys[end]) === 0) start--;
     for (let i = start; i <= end; i++) if (take(i)) return out;

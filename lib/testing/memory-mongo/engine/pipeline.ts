@@ -12,11 +12,50 @@ import { isPlainObject, type Doc } from './values.js';
 
 /** Every stage MongoDB 7 knows. */
 const MONGODB_STAGES = new Set([
-  '$addFields', '$bucket', '$bucketAuto', '$changeStream', '$changeStreamSplitLargeEvent', '$collStats', '$count', '$currentOp',
-  '$densify', '$documents', '$facet', '$fill', '$geoNear', '$graphLookup', '$group', '$indexStats', '$limit', '$listLocalSessions',
-  '$listSampledQueries', '$listSearchIndexes', '$listSessions', '$lookup', '$match', '$merge', '$out', '$planCacheStats', '$project',
-  '$queryStats', '$redact', '$replaceRoot', '$replaceWith', '$sample', '$search', '$searchMeta', '$set', '$setWindowFields',
-  '$shardedDataDistribution', '$skip', '$sort', '$sortByCount', '$unionWith', '$unset', '$unwind', '$vectorSearch',
+  '$addFields',
+  '$bucket',
+  '$bucketAuto',
+  '$changeStream',
+  '$changeStreamSplitLargeEvent',
+  '$collStats',
+  '$count',
+  '$currentOp',
+  '$densify',
+  '$documents',
+  '$facet',
+  '$fill',
+  '$geoNear',
+  '$graphLookup',
+  '$group',
+  '$indexStats',
+  '$limit',
+  '$listLocalSessions',
+  '$listSampledQueries',
+  '$listSearchIndexes',
+  '$listSessions',
+  '$lookup',
+  '$match',
+  '$merge',
+  '$out',
+  '$planCacheStats',
+  '$project',
+  '$queryStats',
+  '$redact',
+  '$replaceRoot',
+  '$replaceWith',
+  '$sample',
+  '$search',
+  '$searchMeta',
+  '$set',
+  '$setWindowFields',
+  '$shardedDataDistribution',
+  '$skip',
+  '$sort',
+  '$sortByCount',
+  '$unionWith',
+  '$unset',
+  '$unwind',
+  '$vectorSearch',
 ]);
 
 /**
@@ -27,7 +66,7 @@ const SUPPORTED_STAGES = new Set(Object.keys(mingoStages).filter((name) => name 
 const ACCUMULATORS = new Set(Object.keys(mingoAccumulators));
 
 function checkGroup(spec: unknown): void {
-  if (!isPlainObject(spec)) throw commandError(15947, 'a group\'s fields must be specified in an object');
+  if (!isPlainObject(spec)) throw commandError(15947, "a group's fields must be specified in an object");
   if (!('_id' in spec)) throw commandError(15955, 'a group specification must include an _id');
   for (const [field, accumulator] of Object.entries(spec)) {
     if (field === '_id') continue;
@@ -52,7 +91,10 @@ function checkSkip(spec: unknown): void {
 function checkUnwind(spec: unknown): void {
   const path = isPlainObject(spec) ? spec.path : spec;
   if (typeof path !== 'string') {
-    throw commandError(isPlainObject(spec) ? 28812 : 15981, 'expected either a string or an object as specification for $unwind stage, with a string path');
+    throw commandError(
+      isPlainObject(spec) ? 28812 : 15981,
+      'expected either a string or an object as specification for $unwind stage, with a string path',
+    );
   }
   if (!path.startsWith('$')) throw commandError(28818, "path option to $unwind stage should be prefixed with a '$'");
 }
@@ -79,13 +121,23 @@ function prepareStage(stage: unknown): Doc[] {
   if (!MONGODB_STAGES.has(name)) throw commandError(40324, `Unrecognized pipeline stage name: '${name}'`);
   if (!SUPPORTED_STAGES.has(name)) throw badValue(`${name} is not supported by the in-memory MongoDB`);
   switch (name) {
-    case '$count': return desugarCount(spec);
-    case '$group': checkGroup(spec); break;
-    case '$limit': checkLimit(spec); break;
-    case '$skip': checkSkip(spec); break;
-    case '$unwind': checkUnwind(spec); break;
+    case '$count':
+      return desugarCount(spec);
+    case '$group':
+      checkGroup(spec);
+      break;
+    case '$limit':
+      checkLimit(spec);
+      break;
+    case '$skip':
+      checkSkip(spec);
+      break;
+    case '$unwind':
+      checkUnwind(spec);
+      break;
     case '$sort':
-      if (!isPlainObject(spec) || Object.keys(spec).length === 0) throw commandError(15976, '$sort stage must have at least one sort key');
+      if (!isPlainObject(spec) || Object.keys(spec).length === 0)
+        throw commandError(15976, '$sort stage must have at least one sort key');
       parseSort(spec);
       break;
     case '$facet': {
@@ -97,7 +149,8 @@ function prepareStage(stage: unknown): Doc[] {
     case '$lookup':
     case '$unionWith':
       return [withSubPipeline(name, spec)];
-    default: break;
+    default:
+      break;
   }
   return [stage];
 }

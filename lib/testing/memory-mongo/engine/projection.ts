@@ -55,14 +55,23 @@ function readSlice(field: string, value: unknown): SliceSpec {
 
 /** Splits a projection between mingo and this module, refusing what MongoDB refuses. */
 function planProjection(projection: Doc): ProjectionPlan {
-  const plan: ProjectionPlan = { mingoSpec: {}, inclusive: false, scoreFields: [], slices: [], positional: null, excludesNested: false };
+  const plan: ProjectionPlan = {
+    mingoSpec: {},
+    inclusive: false,
+    scoreFields: [],
+    slices: [],
+    positional: null,
+    excludesNested: false,
+  };
   let mode: 'inclusion' | 'exclusion' | null = null;
   for (const [field, spec] of Object.entries(projection)) {
     const kind = kindOf(spec);
     if (kind === 'exclusion' && (field.includes('.') || isPlainObject(spec))) plan.excludesNested = true;
     if (field !== '_id' && kind !== 'neutral') {
-      if (mode === 'inclusion' && kind === 'exclusion') throw commandError(31254, `Cannot do exclusion on field ${field} in inclusion projection`);
-      if (mode === 'exclusion' && kind === 'inclusion') throw commandError(31253, `Cannot do inclusion on field ${field} in exclusion projection`);
+      if (mode === 'inclusion' && kind === 'exclusion')
+        throw commandError(31254, `Cannot do exclusion on field ${field} in inclusion projection`);
+      if (mode === 'exclusion' && kind === 'inclusion')
+        throw commandError(31253, `Cannot do inclusion on field ${field} in exclusion projection`);
       mode = kind;
     }
     if (isPlainObject(spec) && '$meta' in spec) {
@@ -117,7 +126,8 @@ function positionalElement(path: string, filter: Doc, collation: Collation | nul
   const matcher = positionalMatcher(path, filter, collation);
   return (doc) => {
     const index = matcher(doc);
-    if (index === null) throw commandError(51246, "positional operator '.$' couldn't find a matching element in the array");
+    if (index === null)
+      throw commandError(51246, "positional operator '.$' couldn't find a matching element in the array");
     return [(valueAtPath(doc, path) as unknown[])[index]];
   };
 }
@@ -126,7 +136,11 @@ function positionalElement(path: string, filter: Doc, collation: Collation | nul
  * Compiles a projection document; `undefined` or `{}` keeps documents whole. `filter` and
  * `collation` are the query's, for the positional `$`.
  */
-export function compileProjection(projection: unknown, filter: Doc = {}, collation: Collation | null = null): Projector {
+export function compileProjection(
+  projection: unknown,
+  filter: Doc = {},
+  collation: Collation | null = null,
+): Projector {
   if (projection === undefined || projection === null) return (docs) => docs;
   if (!isPlainObject(projection)) throw badValue('projection must be a document');
   const plan = planProjection(projection);

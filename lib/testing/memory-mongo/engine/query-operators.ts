@@ -33,7 +33,10 @@ export function equalityTest(operand: unknown): (value: unknown) => boolean {
   if (typeof operand === 'string' || typeof operand === 'boolean') return (v) => v === operand;
   if (typeof operand === 'number' && !Number.isNaN(operand)) {
     const numberKey = keyOf(operand);
-    return (v) => (typeof v === 'number' ? v === operand : typeof v === 'object' && v !== null && !isComposite(v) && keyOf(v) === numberKey);
+    return (v) =>
+      typeof v === 'number'
+        ? v === operand
+        : typeof v === 'object' && v !== null && !isComposite(v) && keyOf(v) === numberKey;
   }
   const key = keyOf(operand);
   const composite = isComposite(operand);
@@ -106,9 +109,27 @@ const $size: QueryOperator = (selector, operand) => {
 };
 
 const TYPE_CODES = new Map<number, BsonTypeName>([
-  [1, 'double'], [2, 'string'], [3, 'object'], [4, 'array'], [5, 'binData'], [6, 'undefined'], [7, 'objectId'],
-  [8, 'bool'], [9, 'date'], [10, 'null'], [11, 'regex'], [12, 'dbPointer'], [13, 'javascript'], [14, 'symbol'],
-  [15, 'javascriptWithScope'], [16, 'int'], [17, 'timestamp'], [18, 'long'], [19, 'decimal'], [-1, 'minKey'], [127, 'maxKey'],
+  [1, 'double'],
+  [2, 'string'],
+  [3, 'object'],
+  [4, 'array'],
+  [5, 'binData'],
+  [6, 'undefined'],
+  [7, 'objectId'],
+  [8, 'bool'],
+  [9, 'date'],
+  [10, 'null'],
+  [11, 'regex'],
+  [12, 'dbPointer'],
+  [13, 'javascript'],
+  [14, 'symbol'],
+  [15, 'javascriptWithScope'],
+  [16, 'int'],
+  [17, 'timestamp'],
+  [18, 'long'],
+  [19, 'decimal'],
+  [-1, 'minKey'],
+  [127, 'maxKey'],
 ]);
 const TYPE_ALIASES = new Set<string>(TYPE_CODES.values());
 const NUMBER_TYPES: BsonTypeName[] = ['double', 'int', 'long', 'decimal'];
@@ -142,7 +163,8 @@ const $mod: QueryOperator = (selector, operand, options) => {
   if (!Array.isArray(operand)) throw badValue('malformed mod, needs to be an array');
   if (operand.length < 2) throw badValue('malformed mod, not enough elements');
   if (operand.length > 2) throw badValue('malformed mod, too many elements');
-  if (!operand.every((n) => typeof n === 'number')) throw badValue('malformed mod, divisor and remainder must be numbers');
+  if (!operand.every((n) => typeof n === 'number'))
+    throw badValue('malformed mod, divisor and remainder must be numbers');
   if (Math.trunc(operand[0] as number) === 0) throw badValue('divisor cannot be 0');
   return mingoOperators.$mod(selector, operand.map(Math.trunc), options) as Predicate;
 };
@@ -172,8 +194,19 @@ const $elemMatch: QueryOperator = (selector, operand, options) => {
 };
 
 const overrides: Record<string, QueryOperator> = {
-  $eq, $ne, $in, $nin, $all, $size, $type, $mod, $not, $elemMatch,
-  $and: logical('$and'), $or: logical('$or'), $nor: logical('$nor'),
+  $eq,
+  $ne,
+  $in,
+  $nin,
+  $all,
+  $size,
+  $type,
+  $mod,
+  $not,
+  $elemMatch,
+  $and: logical('$and'),
+  $or: logical('$or'),
+  $nor: logical('$nor'),
 };
 
 /** The context filters are compiled with: mingo's operators, the geo ones, and the overrides above. */

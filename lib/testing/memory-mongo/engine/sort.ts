@@ -50,7 +50,7 @@ export function sortDocuments(
   if (keys.length === 0) return docs;
   const decorated = docs.map((doc) => ({
     doc,
-    values: keys.map((k) => (k.textScore ? scores?.get(doc) ?? 0 : sortValue(doc, k, collation))),
+    values: keys.map((k) => (k.textScore ? (scores?.get(doc) ?? 0) : sortValue(doc, k, collation))),
   }));
   decorated.sort((a, b) => {
     for (let i = 0; i < keys.length; i++) {

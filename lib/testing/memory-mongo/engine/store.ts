@@ -80,7 +80,10 @@ export class Transaction implements Workspace {
   state: 'active' | 'committed' | 'aborted' = 'active';
   private readonly shadows = new Map<string, Shadow>();
 
-  constructor(private readonly store: Store, txnNumber: number) {
+  constructor(
+    private readonly store: Store,
+    txnNumber: number,
+  ) {
     this.txnNumber = txnNumber;
   }
 
@@ -102,9 +105,13 @@ export class Transaction implements Workspace {
       const real = this.store.collection(copy.db, copy.name);
       if (baseVersion === undefined ? real !== undefined : real?.version !== baseVersion) {
         this.state = 'aborted';
-        throw commandError(ErrorCode.WriteConflict, 'WriteConflict error: this operation conflicted with another operation. Please retry your operation or multi-document transaction.', {
-          errorLabels: ['TransientTransactionError'],
-        });
+        throw commandError(
+          ErrorCode.WriteConflict,
+          'WriteConflict error: this operation conflicted with another operation. Please retry your operation or multi-document transaction.',
+          {
+            errorLabels: ['TransientTransactionError'],
+          },
+        );
       }
     }
     for (const { copy } of written) {

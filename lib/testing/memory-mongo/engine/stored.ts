@@ -48,7 +48,8 @@ function templateFor(keys: string[]): Doc | null {
   let template = templates.get(cacheKey);
   if (template) return template;
   // `__proto__` would be assigned through the prototype setter; such a document is built the usual way.
-  if (cacheKey.length > MAX_TEMPLATE_KEY_CHARS || templates.size >= MAX_TEMPLATES || keys.includes('__proto__')) return null;
+  if (cacheKey.length > MAX_TEMPLATE_KEY_CHARS || templates.size >= MAX_TEMPLATES || keys.includes('__proto__'))
+    return null;
   template = JSON.parse(`{${keys.map((k) => `${JSON.stringify(k)}:null`).join(',')}}`) as Doc;
   // JSON.parse lists integer-like keys first; a template that would reorder fields is not used.
   if (Object.keys(template).join('\u0000') !== cacheKey) return null;
@@ -88,7 +89,8 @@ function sharedArray(value: string[]): readonly string[] {
 function compactValue(value: unknown, inArray: boolean): unknown {
   if (typeof value === 'string') return inArray ? shared(value) : value;
   if (value === null || typeof value !== 'object') return value;
-  if (Array.isArray(value)) return isShareableArray(value) ? sharedArray(value) : value.map((item) => compactValue(item, true));
+  if (Array.isArray(value))
+    return isShareableArray(value) ? sharedArray(value) : value.map((item) => compactValue(item, true));
   if (isPlainObject(value)) return compactObject(value, Object.keys(value));
   return value;
 }
@@ -99,7 +101,8 @@ function compactObject(source: Doc, keys: string[]): Doc {
   const out: Doc = template ? { ...template } : {};
   for (const key of keys) {
     const value = compactValue(source[key], false);
-    if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+    if (key === '__proto__')
+      Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
     else out[key] = value;
   }
   return out;

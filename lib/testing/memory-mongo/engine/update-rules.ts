@@ -9,8 +9,18 @@ import { Timestamp } from 'bson';
 import { badValue, commandError, ErrorCode } from './command-error.js';
 import { positionalMatcher } from './filter.js';
 import {
-  carryHints, isPlainObject, keyOf, NUMERIC_TYPES, setNumericType, setWireTypes, storedNumericType, valueAtPath, wireNumericType,
-  type Collation, type Doc, type NumericType,
+  carryHints,
+  isPlainObject,
+  keyOf,
+  NUMERIC_TYPES,
+  setNumericType,
+  setWireTypes,
+  storedNumericType,
+  valueAtPath,
+  wireNumericType,
+  type Collation,
+  type Doc,
+  type NumericType,
 } from './values.js';
 
 /** Each operator's fields, for the operators present. */
@@ -28,7 +38,11 @@ export function checkPaths(operators: Doc): void {
     for (const [path, value] of Object.entries(fields)) {
       for (const p of op === '$rename' && typeof value === 'string' ? [path, value] : [path]) {
         if (p === '') throw commandError(ErrorCode.EmptyFieldName, 'An empty update path is not valid.');
-        if (p.split('.').includes('')) throw commandError(ErrorCode.EmptyFieldName, `The update path '${p}' contains an empty field name, which is not allowed.`);
+        if (p.split('.').includes(''))
+          throw commandError(
+            ErrorCode.EmptyFieldName,
+            `The update path '${p}' contains an empty field name, which is not allowed.`,
+          );
       }
     }
   }
@@ -38,7 +52,8 @@ export function checkPaths(operators: Doc): void {
 export function checkRename(fields: unknown): void {
   if (!isPlainObject(fields)) return;
   for (const [from, to] of Object.entries(fields)) {
-    if (typeof to !== 'string') throw badValue(`The 'to' field for $rename must be a string: ${from}: ${JSON.stringify(to)}`);
+    if (typeof to !== 'string')
+      throw badValue(`The 'to' field for $rename must be a string: ${from}: ${JSON.stringify(to)}`);
     if (to === from) throw badValue(`The source and target field for $rename must differ: ${from}: "${to}"`);
     if (from.split('.').some(isPositionalPart) || to.split('.').some(isPositionalPart)) {
       throw badValue(`The source and target field for $rename must not contain positional operators: ${from}: "${to}"`);
@@ -61,8 +76,16 @@ export function checkArrayFilters(operators: Doc, arrayFilters: Doc[] | undefine
   for (const filter of arrayFilters ?? []) {
     if (!isPlainObject(filter)) throw commandError(ErrorCode.TypeMismatch, 'Each array filter must be an object');
     const id = arrayFilterIdentifier(filter);
-    if (id === null) throw commandError(ErrorCode.FailedToParse, 'Cannot use an expression without a top-level field name in arrayFilters');
-    if (filters.has(id)) throw commandError(ErrorCode.FailedToParse, `Found multiple array filters with the same top-level field name ${id}`);
+    if (id === null)
+      throw commandError(
+        ErrorCode.FailedToParse,
+        'Cannot use an expression without a top-level field name in arrayFilters',
+      );
+    if (filters.has(id))
+      throw commandError(
+        ErrorCode.FailedToParse,
+        `Found multiple array filters with the same top-level field name ${id}`,
+      );
     filters.set(id, filter);
   }
   const used = new Set<string>();
@@ -75,7 +98,11 @@ export function checkArrayFilters(operators: Doc, arrayFilters: Doc[] | undefine
     }
   }
   for (const id of filters.keys()) {
-    if (!used.has(id)) throw commandError(ErrorCode.FailedToParse, `The array filter for identifier '${id}' was not used in the update ${JSON.stringify(operators)}`);
+    if (!used.has(id))
+      throw commandError(
+        ErrorCode.FailedToParse,
+        `The array filter for identifier '${id}' was not used in the update ${JSON.stringify(operators)}`,
+      );
   }
 }
 
@@ -97,7 +124,10 @@ export function rewriteCurrentDate(operators: Doc): void {
   for (const [path, spec] of Object.entries(fields)) {
     if (spec === true || spec === false || (isPlainObject(spec) && spec.$type === 'date')) set[path] = now;
     else if (isPlainObject(spec) && spec.$type === 'timestamp') set[path] = nextTimestamp();
-    else throw badValue(`${path} is not valid type for $currentDate. Please use a boolean ('true') or a $type expression ({$type: 'timestamp/date'}).`);
+    else
+      throw badValue(
+        `${path} is not valid type for $currentDate. Please use a boolean ('true') or a $type expression ({$type: 'timestamp/date'}).`,
+      );
   }
   delete operators.$currentDate;
   operators.$set = { ...(operators.$set as Doc | undefined), ...set };
@@ -120,9 +150,11 @@ export function resolvePositional(doc: Doc, operators: Doc, filter: Doc, collati
         continue;
       }
       const arrayPath = parts.slice(0, at).join('.');
-      if (!indexes.has(arrayPath)) indexes.set(arrayPath, at === 0 ? null : positionalMatcher(arrayPath, filter, collation)(doc));
+      if (!indexes.has(arrayPath))
+        indexes.set(arrayPath, at === 0 ? null : positionalMatcher(arrayPath, filter, collation)(doc));
       const index = indexes.get(arrayPath);
-      if (index === null || index === undefined) throw badValue('The positional operator did not find the match needed from the query.');
+      if (index === null || index === undefined)
+        throw badValue('The positional operator did not find the match needed from the query.');
       parts[at] = String(index);
       resolved[parts.join('.')] = value;
     }
@@ -131,7 +163,10 @@ export function resolvePositional(doc: Doc, operators: Doc, filter: Doc, collati
 }
 
 function immutableIdError(path: string): Error {
-  return commandError(ErrorCode.ImmutableField, `Performing an update on the path '${path}' would modify the immutable field '_id'`);
+  return commandError(
+    ErrorCode.ImmutableField,
+    `Performing an update on the path '${path}' would modify the immutable field '_id'`,
+  );
 }
 
 /**
@@ -173,7 +208,10 @@ function checkPathViable(doc: Doc, path: string): void {
     else if (isPlainObject(current)) current = current[part];
     else {
       const parent = i === 0 ? 'the document' : `{${parts[i - 1]}: ${JSON.stringify(current)}}`;
-      throw commandError(ErrorCode.PathNotViable, `Cannot create field '${part}' in element ${parent} (a ${typeName(current)})`);
+      throw commandError(
+        ErrorCode.PathNotViable,
+        `Cannot create field '${part}' in element ${parent} (a ${typeName(current)})`,
+      );
     }
   }
 }
@@ -183,9 +221,15 @@ function checkArrayTarget(doc: Doc, op: string, path: string): void {
   if (path.split('.').some(isPositionalPart)) return;
   const current = valueAtPath(doc, path);
   if (current === undefined || Array.isArray(current)) return;
-  if (op === '$pop') throw commandError(ErrorCode.TypeMismatch, `Path '${path}' contains an element of non-array type '${typeName(current)}'`);
+  if (op === '$pop')
+    throw commandError(
+      ErrorCode.TypeMismatch,
+      `Path '${path}' contains an element of non-array type '${typeName(current)}'`,
+    );
   if (op === '$pull' || op === '$pullAll') throw badValue(`Cannot apply ${op} to a non-array value`);
-  throw badValue(`The field '${path}' must be an array but is of type ${typeName(current)} in document {_id: ${JSON.stringify(doc._id)}}`);
+  throw badValue(
+    `The field '${path}' must be an array but is of type ${typeName(current)} in document {_id: ${JSON.stringify(doc._id)}}`,
+  );
 }
 
 /** MongoDB's checks of an update against the document's current shape, which mingo skips silently. */
@@ -208,7 +252,13 @@ function promoted(a: NumericType, b: NumericType): NumericType {
  * were sent with, arithmetic promotes (int, long, double), and untouched fields keep theirs.
  * `typed` is the update as decoded from the wire; positional paths are left as computed.
  */
-export function applyNumericTypes(before: Doc, after: Doc, changed: string[], typed: Doc | undefined, inserting: boolean): void {
+export function applyNumericTypes(
+  before: Doc,
+  after: Doc,
+  changed: string[],
+  typed: Doc | undefined,
+  inserting: boolean,
+): void {
   carryHints(before, after, changed);
   if (!typed) return;
   const isChanged = (path: string): boolean => changed.some((c) => c === path || path.startsWith(`${c}.`));

@@ -5,12 +5,33 @@
 import { updateOne, update as applyOperators } from 'mingo';
 import { badValue, commandError, CommandError, ErrorCode } from './command-error.js';
 import { equalityConditions } from './filter.js';
-import { applyNumericTypes, checkImmutableId, checkPaths, checkRename, checkTargets, resolvePositional, rewriteCurrentDate } from './update-rules.js';
+import {
+  applyNumericTypes,
+  checkImmutableId,
+  checkPaths,
+  checkRename,
+  checkTargets,
+  resolvePositional,
+  rewriteCurrentDate,
+} from './update-rules.js';
 import { carryHints, cloneValue, isPlainObject, keyOf, valueAtPath, type Collation, type Doc } from './values.js';
 
 const UPDATE_OPERATORS = new Set([
-  '$set', '$unset', '$inc', '$mul', '$min', '$max', '$rename', '$push', '$pull', '$pullAll',
-  '$addToSet', '$pop', '$currentDate', '$bit', '$setOnInsert',
+  '$set',
+  '$unset',
+  '$inc',
+  '$mul',
+  '$min',
+  '$max',
+  '$rename',
+  '$push',
+  '$pull',
+  '$pullAll',
+  '$addToSet',
+  '$pop',
+  '$currentDate',
+  '$bit',
+  '$setOnInsert',
 ]);
 const PIPELINE_STAGES = new Set(['$addFields', '$set', '$project', '$unset', '$replaceRoot', '$replaceWith']);
 
@@ -30,12 +51,21 @@ export function parseUpdate(u: unknown): UpdateSpec {
     }
     return { kind: 'pipeline', stages: u as Doc[] };
   }
-  if (!isPlainObject(u)) throw commandError(ErrorCode.FailedToParse, 'Update argument must be either an object or an array');
+  if (!isPlainObject(u))
+    throw commandError(ErrorCode.FailedToParse, 'Update argument must be either an object or an array');
   const keys = Object.keys(u);
   if (keys.length > 0 && keys.every((k) => k.startsWith('$'))) {
     for (const op of keys) {
-      if (!UPDATE_OPERATORS.has(op)) throw commandError(ErrorCode.FailedToParse, `Unknown modifier: ${op}. Expected a valid update modifier or pipeline-style update specified as an array`);
-      if (!isPlainObject(u[op])) throw commandError(ErrorCode.FailedToParse, `Modifiers operate on fields but we found type ${typeof u[op]} instead.`);
+      if (!UPDATE_OPERATORS.has(op))
+        throw commandError(
+          ErrorCode.FailedToParse,
+          `Unknown modifier: ${op}. Expected a valid update modifier or pipeline-style update specified as an array`,
+        );
+      if (!isPlainObject(u[op]))
+        throw commandError(
+          ErrorCode.FailedToParse,
+          `Modifiers operate on fields but we found type ${typeof u[op]} instead.`,
+        );
     }
     checkPaths(u);
     checkRename(u.$rename);
@@ -43,7 +73,10 @@ export function parseUpdate(u: unknown): UpdateSpec {
     return { kind: 'operators', operators: u };
   }
   if (keys.some((k) => k.startsWith('$'))) {
-    throw commandError(ErrorCode.DollarPrefixedFieldName, `The dollar ($) prefixed field '${keys.find((k) => k.startsWith('$'))}' in a replacement document is not valid for storage.`);
+    throw commandError(
+      ErrorCode.DollarPrefixedFieldName,
+      `The dollar ($) prefixed field '${keys.find((k) => k.startsWith('$'))}' in a replacement document is not valid for storage.`,
+    );
   }
   return { kind: 'replacement', document: u };
 }
@@ -57,7 +90,10 @@ function checkConflicts(operators: Doc): void {
       for (const target of targets) {
         const clash = seen.find((p) => p === target || p.startsWith(`${target}.`) || target.startsWith(`${p}.`));
         if (clash !== undefined) {
-          throw commandError(ErrorCode.ConflictingUpdateOperators, `Updating the path '${target}' would create a conflict at '${clash}'`);
+          throw commandError(
+            ErrorCode.ConflictingUpdateOperators,
+            `Updating the path '${target}' would create a conflict at '${clash}'`,
+          );
         }
         seen.push(target);
       }
@@ -71,11 +107,18 @@ function checkArithmeticTargets(doc: Doc, operators: Doc): void {
     const fields = operators[op];
     if (!isPlainObject(fields)) continue;
     for (const [path, amount] of Object.entries(fields)) {
-      if (typeof amount !== 'number') throw commandError(ErrorCode.TypeMismatch, `Cannot ${op === '$inc' ? 'increment' : 'multiply'} with non-numeric argument: {${path}: ${JSON.stringify(amount)}}`);
+      if (typeof amount !== 'number')
+        throw commandError(
+          ErrorCode.TypeMismatch,
+          `Cannot ${op === '$inc' ? 'increment' : 'multiply'} with non-numeric argument: {${path}: ${JSON.stringify(amount)}}`,
+        );
       if (path.includes('$')) continue;
       const current = valueAtPath(doc, path);
       if (current !== undefined && typeof current !== 'number') {
-        throw commandError(ErrorCode.TypeMismatch, `Cannot apply ${op} to a value of non-numeric type. {_id: ${JSON.stringify(doc._id)}} has the field '${path}' of non-numeric type ${typeof current}`);
+        throw commandError(
+          ErrorCode.TypeMismatch,
+          `Cannot apply ${op} to a value of non-numeric type. {_id: ${JSON.stringify(doc._id)}} has the field '${path}' of non-numeric type ${typeof current}`,
+        );
       }
     }
   }
@@ -100,7 +143,9 @@ function rewriteAddToSet(doc: Doc, operators: Doc): void {
     if (!Array.isArray(values)) throw badValue('The argument to $each in $addToSet must be an array');
     const current = valueAtPath(doc, path);
     if (current !== undefined && !Array.isArray(current)) {
-      throw badValue(`Cannot apply $addToSet to non-array field. Field named '${path}' has non-array type ${typeof current}`);
+      throw badValue(
+        `Cannot apply $addToSet to non-array field. Field named '${path}' has non-array type ${typeof current}`,
+      );
     }
     const seen = new Set((current ?? []).map((v) => keyOf(v)));
     const added: unknown[] = [];
@@ -154,7 +199,8 @@ export function applyUpdate(
     }
     const operators: Doc = { ...spec.operators };
     if (operators.$setOnInsert) {
-      if (options.inserting) operators.$set = { ...(operators.$set as Doc | undefined), ...(operators.$setOnInsert as Doc) };
+      if (options.inserting)
+        operators.$set = { ...(operators.$set as Doc | undefined), ...(operators.$setOnInsert as Doc) };
       delete operators.$setOnInsert;
     }
     rewriteCurrentDate(operators);

@@ -5,7 +5,21 @@
  * holding an integer, a Long) are remembered as per-path type hints on the stored document and
  * restored when the document goes back on the wire, so values round-trip exactly.
  */
-import { Binary, BSONRegExp, BSONSymbol, Code, Decimal128, Double, Int32, Long, MaxKey, MinKey, ObjectId, Timestamp, EJSON } from 'bson';
+import {
+  Binary,
+  BSONRegExp,
+  BSONSymbol,
+  Code,
+  Decimal128,
+  Double,
+  Int32,
+  Long,
+  MaxKey,
+  MinKey,
+  ObjectId,
+  Timestamp,
+  EJSON,
+} from 'bson';
 import { regexFromBson, regexText } from './regex.js';
 
 /** A stored document. */
@@ -116,7 +130,8 @@ export function storedNumericType(doc: Doc, path: string): NumericType | null {
 /** Replaces a document's hints at and under `path` (a concrete path) with `replacement`. */
 function rehint(doc: Doc, path: string, replacement: Map<string, NumericHint>): void {
   const hints = new Map<string, NumericHint>();
-  for (const [p, hint] of (doc as HintedDoc)[typeHints] ?? []) if (p !== path && !p.startsWith(`${path}.`)) hints.set(p, hint);
+  for (const [p, hint] of (doc as HintedDoc)[typeHints] ?? [])
+    if (p !== path && !p.startsWith(`${path}.`)) hints.set(p, hint);
   for (const [p, hint] of replacement) hints.set(p, hint);
   if (hints.size > 0) setHints(doc as HintedDoc, hints);
   else delete (doc as HintedDoc)[typeHints];
@@ -129,7 +144,8 @@ export function setNumericType(doc: Doc, path: string, type: NumericType): void 
   const hint = new Map<string, NumericHint>();
   if (type === 'double' && isInt32Range(value)) hint.set(path, 'double');
   // An int that outgrew 32 bits is a long, as in MongoDB's arithmetic.
-  else if ((type === 'long' || (type === 'int' && !isInt32Range(value))) && Number.isSafeInteger(value)) hint.set(path, 'long');
+  else if ((type === 'long' || (type === 'int' && !isInt32Range(value))) && Number.isSafeInteger(value))
+    hint.set(path, 'long');
   rehint(doc, path, hint);
 }
 
@@ -147,10 +163,12 @@ function restoreValue(value: unknown, path: string, hints: Map<string, NumericHi
     if (hint === 'long') return Long.fromNumber(value);
     return value;
   }
-  if (Array.isArray(value)) return value.map((item, i) => restoreValue(item, path === '' ? String(i) : `${path}.${i}`, hints));
+  if (Array.isArray(value))
+    return value.map((item, i) => restoreValue(item, path === '' ? String(i) : `${path}.${i}`, hints));
   if (isPlainObject(value)) {
     const out: Doc = {};
-    for (const key of Object.keys(value)) out[key] = restoreValue(value[key], path === '' ? key : `${path}.${key}`, hints);
+    for (const key of Object.keys(value))
+      out[key] = restoreValue(value[key], path === '' ? key : `${path}.${key}`, hints);
     return out;
   }
   return value;
@@ -220,11 +238,16 @@ function numericValue(value: unknown): number | null {
 export function keyOf(value: unknown, collation: Collation | null = null): string {
   if (value === null || value === undefined) return '\u0000';
   switch (typeof value) {
-    case 'string': return `s${foldString(value, collation)}`;
-    case 'number': return `n${value === 0 ? 0 : value}`;
-    case 'boolean': return value ? 'bt' : 'bf';
-    case 'bigint': return `n${value}`;
-    default: break;
+    case 'string':
+      return `s${foldString(value, collation)}`;
+    case 'number':
+      return `n${value === 0 ? 0 : value}`;
+    case 'boolean':
+      return value ? 'bt' : 'bf';
+    case 'bigint':
+      return `n${value}`;
+    default:
+      break;
   }
   const num = numericValue(value);
   if (num !== null) return `n${num}`;
@@ -265,7 +288,8 @@ function typeRank(value: unknown): number {
   if (value === EMPTY_ARRAY_SORT_KEY) return 0;
   if (value === undefined || value === null) return 1;
   if (value instanceof Timestamp) return 10;
-  if (typeof value === 'number' || typeof value === 'bigint' || value instanceof Long || value instanceof Decimal128) return 2;
+  if (typeof value === 'number' || typeof value === 'bigint' || value instanceof Long || value instanceof Decimal128)
+    return 2;
   if (typeof value === 'string') return 3;
   if (Array.isArray(value)) return 5;
   if (isPlainObject(value)) return 4;
@@ -284,7 +308,11 @@ export function compareValues(a: unknown, b: unknown, collation: Collation | nul
   const rb = typeRank(b);
   if (ra !== rb) return ra < rb ? -1 : 1;
   switch (ra) {
-    case -1: case 0: case 1: case 13: return 0;
+    case -1:
+    case 0:
+    case 1:
+    case 13:
+      return 0;
     case 2: {
       const x = numericValue(a) ?? 0;
       const y = numericValue(b) ?? 0;
@@ -295,19 +323,27 @@ export function compareValues(a: unknown, b: unknown, collation: Collation | nul
       const y = foldString(b as string, collation);
       return x < y ? -1 : x > y ? 1 : 0;
     }
-    case 4: return compareDocuments(a as Doc, b as Doc, collation);
-    case 5: return compareArrays(a as unknown[], b as unknown[], collation);
-    case 6: return compareBinaries(a as Binary, b as Binary);
-    case 7: return Buffer.compare((a as ObjectId).id, (b as ObjectId).id);
-    case 8: return Number(a) - Number(b);
-    case 9: return Math.sign((a as Date).getTime() - (b as Date).getTime());
-    case 10: return (a as Timestamp).compare(b as Timestamp);
+    case 4:
+      return compareDocuments(a as Doc, b as Doc, collation);
+    case 5:
+      return compareArrays(a as unknown[], b as unknown[], collation);
+    case 6:
+      return compareBinaries(a as Binary, b as Binary);
+    case 7:
+      return Buffer.compare((a as ObjectId).id, (b as ObjectId).id);
+    case 8:
+      return Number(a) - Number(b);
+    case 9:
+      return Math.sign((a as Date).getTime() - (b as Date).getTime());
+    case 10:
+      return (a as Timestamp).compare(b as Timestamp);
     case 11: {
       const x = regexText(a as RegExp);
       const y = regexText(b as RegExp);
       return x < y ? -1 : x > y ? 1 : 0;
     }
-    default: return String(a).localeCompare(String(b));
+    default:
+      return String(a).localeCompare(String(b));
   }
 }
 
@@ -356,13 +392,20 @@ export function valuesAtPath(doc: unknown, path: string, expandLeafArrays = true
  * When `concrete` is a string (not null), each value comes with its concrete path, array indexes
  * spelled out, as type hints are keyed (building those paths costs, so plain reads skip it).
  */
-function collect<P extends string | null>(value: unknown, parts: string[], i: number, concrete: P, visit: (value: unknown, concrete: P) => void): void {
+function collect<P extends string | null>(
+  value: unknown,
+  parts: string[],
+  i: number,
+  concrete: P,
+  visit: (value: unknown, concrete: P) => void,
+): void {
   if (i === parts.length) {
     visit(value, concrete);
     return;
   }
   const part = parts[i]!;
-  const below = (key: string | number): P => (concrete === null ? concrete : ((concrete === '' ? String(key) : `${concrete}.${key}`) as P));
+  const below = (key: string | number): P =>
+    concrete === null ? concrete : ((concrete === '' ? String(key) : `${concrete}.${key}`) as P);
   if (Array.isArray(value)) {
     const isIndex = /^\d+$/.test(part);
     if (isIndex) collect(value[Number(part)], parts, i + 1, below(part), visit);
@@ -381,19 +424,41 @@ function collect<P extends string | null>(value: unknown, parts: string[], i: nu
 
 /** BSON type names as `$type` spells them. */
 export type BsonTypeName =
-  | 'double' | 'string' | 'object' | 'array' | 'binData' | 'undefined' | 'objectId' | 'bool' | 'date' | 'null'
-  | 'regex' | 'dbPointer' | 'javascript' | 'symbol' | 'javascriptWithScope' | 'int' | 'timestamp' | 'long'
-  | 'decimal' | 'minKey' | 'maxKey';
+  | 'double'
+  | 'string'
+  | 'object'
+  | 'array'
+  | 'binData'
+  | 'undefined'
+  | 'objectId'
+  | 'bool'
+  | 'date'
+  | 'null'
+  | 'regex'
+  | 'dbPointer'
+  | 'javascript'
+  | 'symbol'
+  | 'javascriptWithScope'
+  | 'int'
+  | 'timestamp'
+  | 'long'
+  | 'decimal'
+  | 'minKey'
+  | 'maxKey';
 
 /** The BSON type a normalized value goes back on the wire as (see {@link toWire}). */
 function bsonTypeOf(value: unknown, hint: NumericHint | undefined): BsonTypeName | 'missing' {
   if (value === undefined) return 'missing';
   if (value === null) return 'null';
   switch (typeof value) {
-    case 'number': return hint ?? (isInt32Range(value) ? 'int' : 'double');
-    case 'string': return 'string';
-    case 'boolean': return 'bool';
-    default: break;
+    case 'number':
+      return hint ?? (isInt32Range(value) ? 'int' : 'double');
+    case 'string':
+      return 'string';
+    case 'boolean':
+      return 'bool';
+    default:
+      break;
   }
   if (Array.isArray(value)) return 'array';
   if (isPlainObject(value)) return 'object';
