@@ -2,6 +2,7 @@
 import type { Logger } from '../config/options.js';
 import { AccessDeniedError, BackendError } from '../errors/backend-error.js';
 import { ErrorCode, httpStatusFor } from '../errors/error-codes.js';
+import type { Response } from 'express';
 
 export function errorBody(err: unknown, logger: Required<Logger>): { status: number; body: Record<string, unknown> } {
   if (err instanceof BackendError)
@@ -12,7 +13,7 @@ export function errorBody(err: unknown, logger: Required<Logger>): { status: num
 }
 
 /** Writes an error as Parse's JSON (or ends the response when it already started). */
-export function sendError(res: import('express').Response, err: unknown, logger: Required<Logger>): void {
+export function sendError(res: Response, err: unknown, logger: Required<Logger>): void {
   const { status, body } = errorBody(err, logger);
   if (!res.headersSent) res.status(status).json(body);
   else res.destroy();

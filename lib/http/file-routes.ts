@@ -6,7 +6,8 @@
 import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import express, { type Request, type Response, type Router } from 'express';
+import type express from 'express';
+import { type Request, type Response, type Router } from 'express';
 import multer, { type StorageEngine } from 'multer';
 import { PUBLIC_AUTH } from '../auth/request-auth.js';
 import { BackendError } from '../errors/backend-error.js';

@@ -5,6 +5,8 @@ import { MongoClient } from 'mongodb';
 import supertest from 'supertest';
 import { BackendConfigError, BackendError, createBackend, ErrorCode } from 'plinth';
 import { testMongo, uniqueDatabaseName } from '../support/mongo.js';
+import type * as Plinth from 'plinth';
+import type * as PlinthTesting from 'plinth/testing';
 
 describe('createBackend()', () => {
   it('is synchronous and does no I/O until the first request', () => {
@@ -42,9 +44,9 @@ describe('createBackend()', () => {
 
   it('can be loaded with require() as well as import', () => {
     const require = createRequire(import.meta.url);
-    const cjs = require('plinth') as typeof import('plinth');
+    const cjs = require('plinth') as typeof Plinth;
     expect(cjs.createBackend).to.equal(createBackend);
-    const testing = require('plinth/testing') as typeof import('plinth/testing');
+    const testing = require('plinth/testing') as typeof PlinthTesting;
     expect(testing.startMemoryMongo).to.be.a('function');
   });
 

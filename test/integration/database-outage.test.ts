@@ -46,7 +46,7 @@ describe('when the database goes away and comes back', function () {
         new Promise<supertest.Response>((resolve, reject) => {
           setTimeout(
             () =>
-              http
+              void http
                 .post('/parse/classes/Item')
                 .set(headers)
                 .send({ n: i + 1 })
