@@ -50,4 +50,4 @@ export type {
 } from './config/options.js';
 export type { HookObject } from './cloud/hook-object.js';
 export type { Acl } from './access/acl.js';
-export { VERSION } from './version.js';
+export { VERSION } from './environment/version.js';

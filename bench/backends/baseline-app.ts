@@ -117,15 +117,13 @@ export function baselineApp(db: Db): express.Express {
   async function startSession(userId: string): Promise<string> {
     const token = `r:${randomBytes(16).toString('hex')}`;
     const now = new Date();
-    await db
-      .collection('_Session')
-      .insertOne({
-        _id: newId(),
-        _session_token: token,
-        _p_user: `_User$${userId}`,
-        _created_at: now,
-        _updated_at: now,
-      } as Document);
+    await db.collection('_Session').insertOne({
+      _id: newId(),
+      _session_token: token,
+      _p_user: `_User$${userId}`,
+      _created_at: now,
+      _updated_at: now,
+    } as Document);
     return token;
   }
 
@@ -133,15 +131,13 @@ export function baselineApp(db: Db): express.Express {
     const { username, password } = req.body as { username: string; password: string };
     const now = new Date();
     const _id = newId();
-    await db
-      .collection('_User')
-      .insertOne({
-        _id,
-        username,
-        _hashed_password: await bcrypt.hash(password, 10),
-        _created_at: now,
-        _updated_at: now,
-      } as Document);
+    await db.collection('_User').insertOne({
+      _id,
+      username,
+      _hashed_password: await bcrypt.hash(password, 10),
+      _created_at: now,
+      _updated_at: now,
+    } as Document);
     res.status(201).json({ objectId: _id, createdAt: now.toISOString(), sessionToken: await startSession(_id) });
   });
 

@@ -7,24 +7,19 @@
  * holds a rule unknown here fails closed: only the master key may use it, so a parse-server
  * database never becomes more open under Plinth.
  */
-import type { RequestAuth } from '../auth/request-auth.js';
+import type { RequestAuth } from './request-auth.js';
 import { BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import type { ClassSchema } from '../schema/class-schema.js';
 import { isMasterOnlyRead } from '../schema/names.js';
 import type { RestWhere } from '../storage/storage.js';
+import { isObject, type Json } from '../values/json.js';
 
 export type ClassOperation = 'find' | 'get' | 'count' | 'create' | 'update' | 'delete' | 'addField';
-
-type Json = Record<string, unknown>;
 
 const OPERATIONS = new Set(['find', 'count', 'get', 'create', 'update', 'delete', 'addField']);
 const KNOWN_KEYS = new Set([...OPERATIONS, 'readUserFields', 'writeUserFields', 'protectedFields']);
 const READS = new Set<ClassOperation>(['find', 'get', 'count']);
-
-function isObject(value: unknown): value is Json {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
 
 function isProtection(value: unknown): boolean {
   return value === undefined || (isObject(value) && Object.values(value).every((fields) => Array.isArray(fields)));

@@ -9,10 +9,11 @@
  * all of its own `_User` object, and no read ever returns a password, a session token, or
  * another user's `authData`.
  */
-import type { RequestAuth } from '../auth/request-auth.js';
+import type { RequestAuth } from './request-auth.js';
 import { BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import type { ClassSchema } from '../schema/class-schema.js';
+import type { Json } from '../values/json.js';
 
 /** Principal → field names. */
 export type ProtectedFieldRules = Readonly<Record<string, readonly string[]>>;
@@ -24,8 +25,6 @@ export const DEFAULT_PROTECTED_FIELDS: ServerProtectedFields = { _User: { '*': [
 
 const NEVER_RETURNED = ['password', 'sessionToken'];
 const USER_FIELD = 'userField:';
-
-type Json = Record<string, unknown>;
 
 /** What one caller may not see of one class, worked out once per read. */
 export interface FieldProtection {

@@ -6,8 +6,7 @@
  */
 import { BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
-
-type Json = Record<string, unknown>;
+import type { Json } from '../values/json.js';
 
 /** What a host app supplies to accept an identity provider. */
 export interface AuthProvider {

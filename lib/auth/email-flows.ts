@@ -8,7 +8,7 @@ import { BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import { HookObject } from '../cloud/hook-object.js';
 import { runHook } from '../cloud/run-hook.js';
-import { callerFields } from '../objects/cloud-request.js';
+import { callerFields } from '../cloud/caller-fields.js';
 import type { OperationContext } from '../services.js';
 import type { RestObject } from '../storage/storage.js';
 import { checkNewPassword, nextHistory } from './password-policy.js';

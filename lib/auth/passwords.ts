@@ -4,7 +4,7 @@
  * installs it — about a third less CPU per login, as parse-server does — and by bcryptjs otherwise.
  */
 import bcryptjs from 'bcryptjs';
-import { importOptional } from '../optional-package.js';
+import { importOptional } from '../environment/optional-package.js';
 
 const COST = 10;
 /**

@@ -5,7 +5,7 @@
  */
 import { BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
-import { newObjectId } from '../objects/object-id.js';
+import { newObjectId } from '../values/object-id.js';
 import { classSchema } from '../schema/class-schema.js';
 import type { RestObject, Storage } from '../storage/storage.js';
 import { SessionCache, type CachedSession } from './session-cache.js';

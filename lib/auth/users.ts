@@ -5,7 +5,7 @@
  */
 import { BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
-import { newObjectId } from '../objects/object-id.js';
+import { newObjectId } from '../values/object-id.js';
 import type { SaveSteps } from '../objects/save-object.js';
 import { classSchema } from '../schema/class-schema.js';
 import type { OperationContext } from '../services.js';
@@ -13,8 +13,7 @@ import type { RestObject } from '../storage/storage.js';
 import { authDataField, parseAuthData, validateAuthData, type AuthDataChange } from './auth-data.js';
 import { assertPasswordNotExpired, checkNewPassword, nextHistory } from './password-policy.js';
 import { hashPassword, verifyPassword } from './passwords.js';
-
-type Json = Record<string, unknown>;
+import type { Json } from '../values/json.js';
 
 /** The `_User` fields parse-server defines for every app. */
 export const USER_SCHEMA = classSchema(

@@ -2,7 +2,7 @@
  * Between the values hooks and host code hold (Dates, object views) and Parse's REST encoding.
  * Object views are recognised by their `toPointer`/`toFullJSON` methods, as Parse.Object has them.
  */
-type Json = Record<string, unknown>;
+import { isPlainObject, type Json } from '../values/json.js';
 
 interface ObjectLike {
   toPointer(): Json;
@@ -16,12 +16,6 @@ function isObjectLike(value: unknown): value is ObjectLike {
     typeof (value as ObjectLike).toPointer === 'function' &&
     typeof (value as ObjectLike).toFullJSON === 'function'
   );
-}
-
-function isPlainObject(value: unknown): value is Json {
-  if (value === null || typeof value !== 'object') return false;
-  const proto = Object.getPrototypeOf(value) as unknown;
-  return proto === Object.prototype || proto === null;
 }
 
 function encode(value: unknown, objects: (object: ObjectLike) => Json, depth: number): unknown {

@@ -4,10 +4,9 @@
  * save pipeline stores and returns to the client.
  */
 import { validateAcl, type Acl } from '../access/acl.js';
-import { applyOperation, isOperation } from '../objects/operations.js';
+import { applyOperation, isOperation } from '../values/operations.js';
 import { toHookValue, toRestValue } from './encode.js';
-
-type Json = Record<string, unknown>;
+import type { Json } from '../values/json.js';
 
 /** A stored value as hooks read it (see {@link HookObject.get}). */
 function readValue(value: unknown): unknown {

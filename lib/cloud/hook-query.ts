@@ -3,8 +3,7 @@
  * `where` and the find options. The hook changes it in place or returns another one.
  */
 import { toRestValue } from './encode.js';
-
-type Json = Record<string, unknown>;
+import type { Json } from '../values/json.js';
 
 /** The find options a query carries besides `where`. */
 export interface QueryOptions {

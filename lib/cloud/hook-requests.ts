@@ -2,13 +2,13 @@
  * What hooks, cloud functions and jobs receive: Parse.Cloud's request shapes, plus `data`, the
  * programmatic data API, so a hook can read and write through the same permissions and hooks.
  */
-import type { RequestAuth } from '../auth/request-auth.js';
+import type { RequestAuth } from '../access/request-auth.js';
 import type { Logger } from '../config/options.js';
 import type { ByteBudget } from '../storage/storage.js';
 import type { HookObject } from './hook-object.js';
 import type { HookQuery } from './hook-query.js';
+import type { Json } from '../values/json.js';
 
-type Json = Record<string, unknown>;
 type Headers = Record<string, string | string[] | undefined>;
 
 /** Who a data API call acts as. Without any of these, as an anonymous client (ACLs and CLPs apply). */

@@ -3,12 +3,7 @@ import { BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import type { Registered } from './cloud-registry.js';
 import type { ValidationTarget } from './validator.js';
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (value === null || typeof value !== 'object') return false;
-  const proto = Object.getPrototypeOf(value) as unknown;
-  return proto === Object.prototype || proto === null;
-}
+import { isPlainObject } from '../values/json.js';
 
 /**
  * Converts whatever a hook, function or validator threw into the error the client sees: a

@@ -8,6 +8,7 @@ import { BackendConfigError, BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import { RateLimiter } from './rate-limit.js';
 import { hookError } from './run-hook.js';
+import { isPlainObject, type Json } from '../values/json.js';
 
 /** The checks for one field (of the data in `fields`, or of the user in `requireUserKeys`). */
 export interface FieldRule {
@@ -99,8 +100,6 @@ export interface PreparedValidator {
   run<R>(request: R, target: ValidationTarget): Promise<'run' | 'skip'>;
 }
 
-type Json = Record<string, unknown>;
-
 const BOOLEAN_KEYS = ['requireUser', 'requireMaster', 'validateMasterKey', 'skipWithMasterKey'] as const;
 const ROLE_KEYS = ['requireAnyUserRoles', 'requireAllUserRoles'] as const;
 const FIELD_KEYS = ['requireUserKeys', 'fields'] as const;
@@ -120,11 +119,6 @@ const TYPE_BY_CONSTRUCTOR = new Map<unknown, string>([
 const TYPE_NAMES = new Set(TYPE_BY_CONSTRUCTOR.values());
 
 /** Object literals (what validators and rules are written as), not arrays, Dates or class instances. */
-function isPlainObject(value: unknown): value is Json {
-  if (value === null || typeof value !== 'object') return false;
-  const proto: unknown = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
 
 function isStringArray(value: unknown): value is string[] {
   return Array.isArray(value) && value.every((item) => typeof item === 'string');

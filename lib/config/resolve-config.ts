@@ -1,7 +1,6 @@
 /** Checks `createBackend()` options once, completely, and freezes the result. */
 import { Ajv, type ErrorObject } from 'ajv';
 import { isIP } from 'node:net';
-import { Db, MongoClient } from 'mongodb';
 import { withDefaultProtectedFields } from '../access/protected-fields.js';
 import { BackendConfigError } from '../errors/backend-error.js';
 import {
@@ -49,13 +48,25 @@ function resolveLogger(logger: Logger | undefined): Required<Logger> {
   };
 }
 
+/**
+ * A `MongoClient` (it has `db()` and `connect()`) or a `Db` (it has `collection()` and a name), told
+ * by shape: only storage knows the driver, and the host's copy of it may not be ours.
+ */
+function isDriverHandle(value: unknown): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  const handle = value as { db?: unknown; connect?: unknown; collection?: unknown; databaseName?: unknown };
+  const isClient = typeof handle.db === 'function' && typeof handle.connect === 'function';
+  const isDb = typeof handle.collection === 'function' && typeof handle.databaseName === 'string';
+  return isClient || isDb;
+}
+
 function instanceProblems(config: BackendConfig): string[] {
   const problems: string[] = [];
   if (config.databaseURI === undefined && config.database === undefined)
     problems.push('databaseURI: give databaseURI or database');
   if (config.databaseURI !== undefined && config.database !== undefined)
     problems.push('database: give databaseURI or database, not both');
-  if (config.database !== undefined && !(config.database instanceof MongoClient) && !(config.database instanceof Db)) {
+  if (config.database !== undefined && !isDriverHandle(config.database)) {
     problems.push('database: must be a MongoClient or a Db from the mongodb package');
   }
   if (config.logger !== undefined && (config.logger === null || typeof config.logger !== 'object')) {

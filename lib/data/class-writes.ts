@@ -4,7 +4,7 @@
  * their password, email and authData rules.
  */
 import { ROLE_SCHEMA, roleSaveSteps } from '../access/roles.js';
-import type { RequestAuth } from '../auth/request-auth.js';
+import type { RequestAuth } from '../access/request-auth.js';
 import { userSaveSteps } from '../auth/users.js';
 import { BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';

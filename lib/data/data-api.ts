@@ -4,7 +4,7 @@
  * HTTP. Calls act as an anonymous client unless given the master key, a session or a user.
  */
 import { ownUserView } from '../access/protected-fields.js';
-import { MASTER_AUTH, PUBLIC_AUTH, type RequestAuth } from '../auth/request-auth.js';
+import { MASTER_AUTH, PUBLIC_AUTH, type RequestAuth } from '../access/request-auth.js';
 import { toRestValue } from '../cloud/encode.js';
 import { HookObject } from '../cloud/hook-object.js';
 import { HookQuery } from '../cloud/hook-query.js';
@@ -13,15 +13,14 @@ import { BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import { deleteObject } from '../objects/delete-object.js';
 import { findObjects, getObject } from '../objects/find-objects.js';
-import { isOperation } from '../objects/operations.js';
+import { isOperation } from '../values/operations.js';
 import { createObject, updateObject, type SaveResult } from '../objects/save-object.js';
 import { assertNoForbiddenKeys } from '../query/forbidden-keys.js';
 import { parseFindParams, type FindParams } from '../query/find-params.js';
 import type { OperationContext, Services } from '../services.js';
 import type { RestObject } from '../storage/storage.js';
 import { assertWritable, saveStepsFor } from './class-writes.js';
-
-type Json = Record<string, unknown>;
+import type { Json } from '../values/json.js';
 
 const USER_ID = /^[A-Za-z0-9_-]{1,64}$/;
 

@@ -6,7 +6,7 @@
 import type { Readable } from 'node:stream';
 import type { FileHookRequest, HookFile } from '../cloud/cloud-registry.js';
 import { runHook } from '../cloud/run-hook.js';
-import { callerFields } from '../objects/cloud-request.js';
+import { callerFields } from '../cloud/caller-fields.js';
 import { BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import type { OperationContext } from '../services.js';

@@ -14,8 +14,7 @@ import type { Services } from '../services.js';
 import type { ApiReply, ApiRequest, HttpMethod } from './api-request.js';
 import { errorBody } from './error-body.js';
 import { dispatch } from './route-table.js';
-
-type Json = Record<string, unknown>;
+import type { Json } from '../values/json.js';
 
 /** Most requests one batch may carry, whoever calls (`requestComplexity.batchRequestLimit` is lower for clients). */
 export const MAX_BATCH_REQUESTS = 1000;

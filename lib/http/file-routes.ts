@@ -9,7 +9,7 @@ import { pipeline } from 'node:stream/promises';
 import type express from 'express';
 import { type Request, type Response, type Router } from 'express';
 import multer, { type StorageEngine } from 'multer';
-import { PUBLIC_AUTH } from '../auth/request-auth.js';
+import { PUBLIC_AUTH } from '../access/request-auth.js';
 import { BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import { deleteFile, downloadFile, fileMetadata, type Download } from '../files/serve-file.js';
@@ -19,8 +19,7 @@ import { sendError } from './error-body.js';
 import { assertNoForbiddenKeys } from '../query/forbidden-keys.js';
 import { readApiRequest } from './request-context.js';
 import { assertWriteAllowed } from './route-table.js';
-
-type Json = Record<string, unknown>;
+import type { Json } from '../values/json.js';
 
 function fail(res: Response, err: unknown, services: Services): void {
   sendError(res, err, services.config.logger);

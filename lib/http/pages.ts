@@ -5,7 +5,7 @@
  */
 import express, { type Request, type Response, type Router } from 'express';
 import { isResetTokenValid, resetPassword, verifyEmail } from '../auth/email-flows.js';
-import { PUBLIC_AUTH } from '../auth/request-auth.js';
+import { PUBLIC_AUTH } from '../access/request-auth.js';
 import { BackendError } from '../errors/backend-error.js';
 import type { OperationContext, Services } from '../services.js';
 

@@ -5,14 +5,13 @@
  */
 import type { Request } from 'express';
 import { masterKeyAllowedFrom, secretsEqual } from '../auth/master-key.js';
-import type { RequestAuth } from '../auth/request-auth.js';
+import type { RequestAuth } from '../access/request-auth.js';
 import { AccessDeniedError, BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import { ResponseBudget } from '../objects/response-budget.js';
 import type { Services } from '../services.js';
 import type { ApiRequest, HttpMethod } from './api-request.js';
-
-type Json = Record<string, unknown>;
+import type { Json } from '../values/json.js';
 
 const METHODS = new Set(['GET', 'POST', 'PUT', 'DELETE']);
 

@@ -3,7 +3,7 @@
  * between the class's beforeDelete and afterDelete hooks.
  */
 import { classAccess, restricted } from '../access/class-access.js';
-import { principalsOf } from '../auth/request-auth.js';
+import { principalsOf } from '../access/request-auth.js';
 import { HookObject } from '../cloud/hook-object.js';
 import { BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';

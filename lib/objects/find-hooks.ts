@@ -12,20 +12,15 @@ import { ErrorCode } from '../errors/error-codes.js';
 import type { FindParams } from '../query/find-params.js';
 import type { OperationContext } from '../services.js';
 import type { RestObject } from '../storage/storage.js';
-import { cloudRequestBase, validationTarget } from './cloud-request.js';
+import { cloudRequestBase, validationTarget } from '../cloud/caller-fields.js';
 import { fieldsOf } from './object-hooks.js';
-
-type Json = Record<string, unknown>;
+import { isObject, type Json } from '../values/json.js';
 
 /** What beforeFind decided: the query to run, or the objects to answer with. */
 export interface FindPlan {
   params: FindParams;
   query: HookQuery | undefined;
   answered: RestObject[] | undefined;
-}
-
-function isObject(value: unknown): value is Json {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 /** An item a hook returned, in REST form: an object view's fields, or a plain object encoded. */

@@ -7,7 +7,7 @@ import {
   visibleTo,
   type FieldProtection,
 } from '../access/protected-fields.js';
-import { principalsOf } from '../auth/request-auth.js';
+import { principalsOf } from '../access/request-auth.js';
 import { BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import type { FindParams } from '../query/find-params.js';

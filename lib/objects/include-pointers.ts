@@ -5,13 +5,12 @@
  */
 import { readRestriction, restricted } from '../access/class-access.js';
 import { fieldProtection, visibleTo } from '../access/protected-fields.js';
-import { principalsOf } from '../auth/request-auth.js';
+import { principalsOf } from '../access/request-auth.js';
 import { BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import type { OperationContext } from '../services.js';
 import type { RestObject } from '../storage/storage.js';
-
-type Json = Record<string, unknown>;
+import type { Json } from '../values/json.js';
 
 function isPointer(value: unknown): value is Json & { className: string; objectId: string } {
   return value !== null && typeof value === 'object' && (value as Json).__type === 'Pointer';

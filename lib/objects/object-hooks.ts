@@ -4,7 +4,7 @@ import type { HookObject } from '../cloud/hook-object.js';
 import type { ObjectHook, ObjectHookRequest } from '../cloud/hook-requests.js';
 import { runRegistered } from '../cloud/run-hook.js';
 import type { OperationContext } from '../services.js';
-import { cloudRequestBase, validationTarget } from './cloud-request.js';
+import { cloudRequestBase, validationTarget } from '../cloud/caller-fields.js';
 
 /** An object's fields without the class name, as validators check them. */
 export function fieldsOf(object: HookObject): Record<string, unknown> {

@@ -4,7 +4,7 @@
  * `$relatedTo` becomes an objectId list, `$relativeTime` a date. Independent sub-queries run in
  * parallel, each with the caller's read permissions.
  */
-import { principalsOf } from '../auth/request-auth.js';
+import { principalsOf } from '../access/request-auth.js';
 import { classAccess, restricted } from '../access/class-access.js';
 import { assertQueryable, fieldProtection } from '../access/protected-fields.js';
 import { relativeTimeToDate } from '../query/relative-time.js';
@@ -14,8 +14,7 @@ import { ErrorCode } from '../errors/error-codes.js';
 import type { ClassSchema } from '../schema/class-schema.js';
 import type { OperationContext } from '../services.js';
 import type { RestObject, RestWhere } from '../storage/storage.js';
-
-type Json = Record<string, unknown>;
+import { isObject, type Json } from '../values/json.js';
 
 const LOGICAL = new Set(['$or', '$and', '$nor']);
 const SUBQUERIES: Record<string, '$in' | '$nin'> = {
@@ -24,10 +23,6 @@ const SUBQUERIES: Record<string, '$in' | '$nin'> = {
   $select: '$in',
   $dontSelect: '$nin',
 };
-
-function isObject(value: unknown): value is Json {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
 
 /** Most results a sub-query may have: its results become one `$in` list. */
 export const MAX_SUBQUERY_RESULTS = 10000;

@@ -4,7 +4,7 @@
  */
 import { assertClassAccess, classAccess, restricted } from '../access/class-access.js';
 import { fieldProtection, visibleTo } from '../access/protected-fields.js';
-import { principalsOf } from '../auth/request-auth.js';
+import { principalsOf } from '../access/request-auth.js';
 import { HookObject } from '../cloud/hook-object.js';
 import { BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
@@ -12,11 +12,10 @@ import type { ClassSchema } from '../schema/class-schema.js';
 import type { OperationContext } from '../services.js';
 import type { RestObject } from '../storage/storage.js';
 import { runAfterHook, runObjectHook } from './object-hooks.js';
-import { isValidCustomObjectId, newObjectId } from './object-id.js';
-import { isOperation, resolveForCreate } from './operations.js';
+import { isValidCustomObjectId, newObjectId } from '../values/object-id.js';
+import { isOperation, resolveForCreate } from '../values/operations.js';
 import { parseWriteBody, type RelationChange, type WriteBody } from './write-body.js';
-
-type Json = Record<string, unknown>;
+import type { Json } from '../values/json.js';
 
 /** What a create or update returns to the client. */
 export interface SaveResult {

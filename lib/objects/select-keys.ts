@@ -3,7 +3,7 @@
  * automatically, and the included object keeps only (or loses) the named fields, as parse-server
  * does. Top-level keys are applied by storage (a projection), not here.
  */
-type Json = Record<string, unknown>;
+import type { Json } from '../values/json.js';
 
 const ALWAYS_KEPT = new Set(['objectId', 'createdAt', 'updatedAt', '__type', 'className', 'ACL']);
 

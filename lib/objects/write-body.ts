@@ -6,8 +6,7 @@ import { validateAcl, type Acl } from '../access/acl.js';
 import { BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import { assertClassName, assertFieldName, assertFieldPath } from '../schema/names.js';
-
-type Json = Record<string, unknown>;
+import { isObject, type Json } from '../values/json.js';
 
 /** A change to a relation field. */
 export interface RelationChange {
@@ -27,10 +26,6 @@ export interface WriteBody {
 
 /** Fields the server sets itself; values sent for them are ignored, as parse-server does. */
 const SERVER_FIELDS = new Set(['objectId', 'createdAt', 'updatedAt']);
-
-function isObject(value: unknown): value is Json {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
 
 function invalidJson(message: string): BackendError {
   return new BackendError(ErrorCode.INVALID_JSON, message);

@@ -15,8 +15,7 @@ import {
 } from './aggregate-stages.js';
 import { decodeQueryValue, parseFindParams, type ReadPreferenceName } from './find-params.js';
 import { validateWhere } from './where.js';
-
-type Json = Record<string, unknown>;
+import type { Json } from '../values/json.js';
 
 export type AggregateParams =
   | {

@@ -12,8 +12,7 @@
 import { BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import { assertClassName } from '../schema/names.js';
-
-type Json = Record<string, unknown>;
+import { isObject } from '../values/json.js';
 
 /** Who runs a pipeline: the full master key, or the read-only master key. */
 export type PipelineCaller = 'master' | 'readOnly';
@@ -66,10 +65,6 @@ function invalid(message: string): BackendError {
 
 function forbidden(message: string): BackendError {
   return new BackendError(ErrorCode.OPERATION_FORBIDDEN, `read-only masterKey isn't allowed to ${message}`);
-}
-
-function isObject(value: unknown): value is Json {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 /** Storage-internal names start with `_` (`_hashed_password`, `_rperm`, `_p_owner`...); `_id` is the group key every pipeline uses. */

@@ -7,8 +7,7 @@
  */
 import type { ClassSchema } from '../schema/class-schema.js';
 import { isSecretField } from './aggregate-stages.js';
-
-type Json = Record<string, unknown>;
+import type { Json } from '../values/json.js';
 
 /** Stages that only filter or order documents, never reshape them: they may run before the view (and use indexes there). */
 const FILTER_STAGES = new Set(['$match', '$sort', '$skip', '$limit']);

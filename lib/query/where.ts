@@ -7,8 +7,7 @@ import { ErrorCode } from '../errors/error-codes.js';
 import { assertClassName, assertFieldPath } from '../schema/names.js';
 import type { RestWhere } from '../storage/storage.js';
 import { relativeTimeToDate } from './relative-time.js';
-
-type Json = Record<string, unknown>;
+import { isObject, type Json } from '../values/json.js';
 
 const FIELD_OPERATORS = new Set([
   '$lt',
@@ -64,10 +63,6 @@ interface Walk {
   readonly limits: WhereLimits;
   readonly logical: number;
   readonly subquery: number;
-}
-
-function isObject(value: unknown): value is Json {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 function invalidQuery(message: string): BackendError {

@@ -5,11 +5,10 @@ import { hookError, runRegistered } from '../cloud/run-hook.js';
 import { BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import type { ApiReply, ApiRequest } from '../http/api-request.js';
-import { cloudRequestBase, validationTarget } from '../objects/cloud-request.js';
+import { cloudRequestBase, validationTarget } from '../cloud/caller-fields.js';
 import type { OperationContext, Services } from '../services.js';
 import { requireMaster } from './server.js';
-
-type Json = Record<string, unknown>;
+import type { Json } from '../values/json.js';
 
 /** Parameters from the body and the query string, with Dates decoded as Parse does for functions. */
 function paramsOf(req: ApiRequest): Json {

@@ -5,7 +5,7 @@ import type { ApiReply, ApiRequest } from '../http/api-request.js';
 import { parseWriteBody } from '../objects/write-body.js';
 import { assertFieldName } from '../schema/names.js';
 import type { Services } from '../services.js';
-import { VERSION } from '../version.js';
+import { VERSION } from '../environment/version.js';
 
 /** Parse Server's refusal for master-only routes. */
 export function requireMaster(req: ApiRequest): void {

@@ -10,7 +10,7 @@ import {
 import type { LoginHookRequest } from '../cloud/cloud-registry.js';
 import { HookObject } from '../cloud/hook-object.js';
 import { runHook } from '../cloud/run-hook.js';
-import { callerFields } from '../objects/cloud-request.js';
+import { callerFields } from '../cloud/caller-fields.js';
 import {
   assertEmailVerifiedIfRequired,
   authenticate,
@@ -29,8 +29,7 @@ import { parseFindParams } from '../query/find-params.js';
 import type { OperationContext, Services } from '../services.js';
 import type { RestObject } from '../storage/storage.js';
 import { requireMaster } from './server.js';
-
-type Json = Record<string, unknown>;
+import type { Json } from '../values/json.js';
 
 function context(services: Services, req: ApiRequest): OperationContext {
   return { services, caller: req.caller };

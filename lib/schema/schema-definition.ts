@@ -3,8 +3,7 @@ import { BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import type { FieldType, FieldTypeName } from './field-types.js';
 import { assertClassName, assertFieldName } from './names.js';
-
-type Json = Record<string, unknown>;
+import { isObject, type Json } from '../values/json.js';
 
 const FIELD_TYPES = new Set<FieldTypeName>([
   'String',
@@ -22,10 +21,6 @@ const FIELD_TYPES = new Set<FieldTypeName>([
 ]);
 const DEFAULT_FIELDS = new Set(['objectId', 'createdAt', 'updatedAt', 'ACL']);
 const OPERATIONS = new Set(['find', 'count', 'get', 'create', 'update', 'delete', 'addField']);
-
-function isObject(value: unknown): value is Json {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
 
 /** A field change requested through PUT /schemas: add with a type, or delete. */
 export type FieldChange = { kind: 'add'; type: FieldType } | { kind: 'delete' };

@@ -5,7 +5,7 @@
  */
 import { ConnectionString } from 'mongodb-connection-string-url';
 import { MemoryMongoServer } from './memory-mongo/server.js';
-import { importOptional } from '../optional-package.js';
+import { importOptional } from '../environment/optional-package.js';
 
 /** Which MongoDB `startMemoryMongo()` started. */
 export type MemoryMongoEngine = 'external' | 'mongodb-memory-server' | 'builtin';

@@ -869,11 +869,9 @@ describe('attack list: permission bypass attempts fail cleanly', () => {
 
     before(async () => {
       // A pending password reset and email verification: what an attacker would take over the account with.
-      await db
-        .collection('_User')
-        .updateOne({ _id: bob.objectId } as never, {
-          $set: { _perishable_token: RESET_TOKEN, _email_verify_token: VERIFY_TOKEN },
-        });
+      await db.collection('_User').updateOne({ _id: bob.objectId } as never, {
+        $set: { _perishable_token: RESET_TOKEN, _email_verify_token: VERIFY_TOKEN },
+      });
       bobHash = (await storedUser(bob))._hashed_password as string;
       expect(bobHash).to.match(/^\$2/);
       storedSessionToken = (await db.collection('_Session').findOne({ _p_user: `_User$${bob.objectId}` }))!

@@ -14,16 +14,14 @@ describe('class-level permissions (as parse-server stores them in _SCHEMA)', () 
     fields: Record<string, string>,
     clp: Record<string, unknown>,
   ): Promise<void> {
-    await db
-      .collection('_SCHEMA')
-      .insertOne({
-        _id: className,
-        objectId: 'string',
-        createdAt: 'string',
-        updatedAt: 'string',
-        ...fields,
-        _metadata: { class_permissions: clp },
-      } as never);
+    await db.collection('_SCHEMA').insertOne({
+      _id: className,
+      objectId: 'string',
+      createdAt: 'string',
+      updatedAt: 'string',
+      ...fields,
+      _metadata: { class_permissions: clp },
+    } as never);
   }
 
   before(async () => {

@@ -106,14 +106,12 @@ describe('permissions that hold on every read path', () => {
     await db
       .collection('_Installation')
       .insertOne({ _id: 'inst000001', deviceToken: 'SECRET-APNS', installationId: 'i1' } as never);
-    await db
-      .collection('_SCHEMA')
-      .insertOne({
-        _id: '_Installation',
-        objectId: 'string',
-        deviceToken: 'string',
-        installationId: 'string',
-      } as never);
+    await db.collection('_SCHEMA').insertOne({
+      _id: '_Installation',
+      objectId: 'string',
+      deviceToken: 'string',
+      installationId: 'string',
+    } as never);
     expect((await find('_Installation', {})).body.code).to.equal(119);
     expect((await t.http.get('/parse/classes/_Installation/inst000001').set(appHeaders)).status).to.equal(200);
     expect((await find('_Installation', {}, masterHeaders)).body.results).to.have.length(1);

@@ -8,8 +8,7 @@ import type { Document } from 'mongodb';
 import type { ClassSchema } from '../../schema/class-schema.js';
 import { interiorFromMongo, pointerFromStored, storedKey } from './codec.js';
 import { whereToFilter } from './where-filter.js';
-
-type Json = Record<string, unknown>;
+import type { Json } from '../../values/json.js';
 
 function storedPath(schema: ClassSchema, path: string): string {
   const [head, ...rest] = path.split('.');

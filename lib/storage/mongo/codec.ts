@@ -8,8 +8,7 @@ import { BackendError } from '../../errors/backend-error.js';
 import { ErrorCode } from '../../errors/error-codes.js';
 import type { ClassSchema } from '../../schema/class-schema.js';
 import type { RestObject } from '../storage.js';
-
-type Json = Record<string, unknown>;
+import type { Json } from '../../values/json.js';
 
 function isObject(value: unknown): value is Json {
   return (

@@ -7,7 +7,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import {
   BSON,
-  Db,
+  type Db,
   MongoClient,
   ReadPreference,
   type AbstractCursor,
@@ -151,8 +151,9 @@ export class MongoStorage implements Storage {
 
   private async openOnce(): Promise<{ client: MongoClient; db: Db }> {
     const { database, uri } = this.options;
-    if (database instanceof Db) return { client: database.client, db: database };
-    if (database instanceof MongoClient) return { client: database, db: database.db() };
+    // Told by shape, as the config check does: the host's copy of the driver may not be ours.
+    if (database && 'collection' in database) return { client: database.client, db: database };
+    if (database) return { client: database, db: database.db() };
     const client = new MongoClient(uri!, {
       serverSelectionTimeoutMS: this.options.timeoutMS,
       connectTimeoutMS: this.options.timeoutMS,
@@ -422,17 +423,15 @@ export class MongoStorage implements Storage {
     }
     const docs = await this.run((db, session) =>
       readCharged(
-        db
-          .collection(schema.className)
-          .find(filter, {
-            sort,
-            skip: options.skip,
-            limit: options.limit,
-            projection,
-            session,
-            hint: options.hint as Document | string | undefined,
-            readPreference: readPreferenceOf(options),
-          }),
+        db.collection(schema.className).find(filter, {
+          sort,
+          skip: options.skip,
+          limit: options.limit,
+          projection,
+          session,
+          hint: options.hint as Document | string | undefined,
+          readPreference: readPreferenceOf(options),
+        }),
         options.budget,
       ),
     );

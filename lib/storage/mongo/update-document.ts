@@ -3,8 +3,7 @@ import type { Document } from 'mongodb';
 import type { ClassSchema } from '../../schema/class-schema.js';
 import type { RestObject } from '../storage.js';
 import { aclToMongo, fieldToMongo, interiorToMongo, storedKey } from './codec.js';
-
-type Json = Record<string, unknown>;
+import type { Json } from '../../values/json.js';
 
 function isOperation(value: unknown): value is Json & { __op: string } {
   return value !== null && typeof value === 'object' && typeof (value as Json).__op === 'string';

@@ -60,16 +60,14 @@ export class MongoUserRecords {
 
   async reserveLoginAttempt(userId: string, now: Date): Promise<number | null> {
     const after = await this.run((db, session) =>
-      db
-        .collection<Document>('_User')
-        .findOneAndUpdate(
-          {
-            _id: userId,
-            $or: [{ _account_lockout_expires_at: { $exists: false } }, { _account_lockout_expires_at: { $lte: now } }],
-          } as Document,
-          { $inc: { _failed_login_count: 1 }, $unset: { _account_lockout_expires_at: '' } },
-          { returnDocument: 'after', session },
-        ),
+      db.collection<Document>('_User').findOneAndUpdate(
+        {
+          _id: userId,
+          $or: [{ _account_lockout_expires_at: { $exists: false } }, { _account_lockout_expires_at: { $lte: now } }],
+        } as Document,
+        { $inc: { _failed_login_count: 1 }, $unset: { _account_lockout_expires_at: '' } },
+        { returnDocument: 'after', session },
+      ),
     );
     return after ? Number(after._failed_login_count) : null;
   }

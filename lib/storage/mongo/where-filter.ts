@@ -5,12 +5,7 @@ import { ErrorCode } from '../../errors/error-codes.js';
 import type { ClassSchema } from '../../schema/class-schema.js';
 import type { RestWhere } from '../storage.js';
 import { fieldToMongo, geoPointToMongo, interiorToMongo, storedKey } from './codec.js';
-
-type Json = Record<string, unknown>;
-
-function isObject(value: unknown): value is Json {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
+import { isObject, type Json } from '../../values/json.js';
 
 /** Earth's radius in the units Parse's distance options use, for converting to radians. */
 const EARTH_RADIUS = { miles: 3958.8, kilometers: 6371 } as const;

@@ -10,7 +10,7 @@ import { deserialize } from 'bson';
 import type { IndexSpec } from './engine/collection-index.js';
 import type { Store } from './engine/store.js';
 import { documentFromWire, toWire, type Doc } from './engine/values.js';
-import { encodeDocument } from './wire-protocol.js';
+import { encodeDocument } from './wire/wire-protocol.js';
 
 const FORMAT = 'plinth-memory-mongo';
 const VERSION = 1;

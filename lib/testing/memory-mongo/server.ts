@@ -18,7 +18,7 @@ import {
   messageLength,
   OP_MSG,
   parseMessage,
-} from './wire-protocol.js';
+} from './wire/wire-protocol.js';
 
 /** Options of {@link MemoryMongoServer.start}. */
 export interface MemoryMongoServerOptions {

@@ -5,7 +5,7 @@
 import { commandError, ErrorCode } from '../engine/command-error.js';
 import type { Projector } from '../engine/projection.js';
 import { toWire, type Doc } from '../engine/values.js';
-import { encodeCursorReply, encodeDocument } from '../wire-protocol.js';
+import { encodeCursorReply, encodeDocument } from '../wire/wire-protocol.js';
 
 const DEFAULT_FIRST_BATCH = 101;
 /** Keeps a batch well under MongoDB's 16 MiB document limit. */

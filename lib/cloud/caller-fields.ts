@@ -1,8 +1,8 @@
 /** The parts of a hook or function request that come from the caller, built once per request. */
 import { ownUserView } from '../access/protected-fields.js';
-import { HookObject } from '../cloud/hook-object.js';
-import type { CloudRequestBase, HookCaller } from '../cloud/hook-requests.js';
-import type { ValidationTarget } from '../cloud/validator.js';
+import { HookObject } from './hook-object.js';
+import type { CloudRequestBase, HookCaller } from './hook-requests.js';
+import type { ValidationTarget } from './validator.js';
 import type { OperationContext } from '../services.js';
 
 /** The caller's user, loaded at most once per request, when the request runs a hook or a function. */

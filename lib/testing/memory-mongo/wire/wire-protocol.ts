@@ -3,7 +3,7 @@
  * OP_QUERY/OP_REPLY pair the driver's first handshake may use. See MongoDB's "Wire Protocol" spec.
  */
 import { deserialize, serialize } from 'bson';
-import type { Doc } from './engine/values.js';
+import type { Doc } from '../engine/values.js';
 
 export const OP_REPLY = 1;
 export const OP_QUERY = 2004;

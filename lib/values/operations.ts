@@ -3,7 +3,7 @@
  * view of an object shows the result of a pending update. Updates of stored objects never use
  * this: they become atomic MongoDB operators in storage.
  */
-type Json = Record<string, unknown>;
+import type { Json } from './json.js';
 
 export function isOperation(value: unknown): value is Json & { __op: string } {
   return (

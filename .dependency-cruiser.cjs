@@ -1,0 +1,97 @@
+/**
+ * The architecture of lib/ (docs/architecture.md), as rules a change cannot break unnoticed.
+ * Type-only imports are free: they vanish at run time and cannot make a loading cycle.
+ */
+const runtime = { dependencyTypesNot: ['type-only'] };
+
+/**
+ * What each folder may import at run time. Folders not listed (errors, values, environment) are the
+ * bottom layer: they import no other folder. The composition root (lib/*.ts) may import anything.
+ */
+const allowed = {
+  schema: ['errors', 'values'],
+  query: ['errors', 'values', 'schema'],
+  access: ['errors', 'values', 'schema'],
+  config: ['errors', 'values', 'access'],
+  cloud: ['errors', 'values', 'access'],
+  auth: ['errors', 'values', 'environment', 'schema', 'access', 'cloud'],
+  files: ['errors', 'values', 'cloud'],
+  objects: ['errors', 'values', 'schema', 'query', 'access', 'cloud'],
+  data: ['errors', 'values', 'schema', 'query', 'access', 'cloud', 'auth', 'objects'],
+  rest: ['errors', 'values', 'environment', 'schema', 'query', 'access', 'cloud', 'auth', 'objects', 'data'],
+  http: ['errors', 'values', 'query', 'access', 'auth', 'objects', 'files', 'rest'],
+  storage: ['errors', 'values', 'schema'],
+  testing: ['environment'],
+  errors: [],
+  values: [],
+  environment: [],
+};
+
+const layerRules = Object.entries(allowed).map(([folder, may]) => ({
+  name: `layer-${folder}`,
+  comment: `lib/${folder}/ may import at run time only: ${may.join(', ') || 'nothing of lib'} (and itself)`,
+  severity: 'error',
+  from: { path: `^lib/${folder}/` },
+  to: {
+    path: '^lib/',
+    pathNot: [`^lib/${folder}/`, ...may.map((m) => `^lib/${m}/`)],
+    ...runtime,
+  },
+}));
+
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-circular',
+      comment: 'No runtime import cycle between files.',
+      severity: 'error',
+      from: { path: '^lib/' },
+      to: { circular: true, ...runtime, viaOnly: runtime },
+    },
+    ...layerRules,
+    {
+      name: 'storage-interface-knows-no-driver',
+      comment: 'lib/storage/*.ts is the contract; only lib/storage/mongo/ knows MongoDB.',
+      severity: 'error',
+      from: { path: '^lib/storage/[^/]+$' },
+      to: { path: '^lib/storage/mongo/', ...runtime },
+    },
+    {
+      name: 'only-storage-talks-to-mongodb',
+      comment: 'Only lib/storage/mongo/ (and the test server and its starter) import the MongoDB driver.',
+      severity: 'error',
+      from: { path: '^lib/', pathNot: ['^lib/storage/mongo/', '^lib/testing/'] },
+      to: { path: '^node_modules/(mongodb|bson)/', ...runtime },
+    },
+    {
+      name: 'only-http-knows-express',
+      comment: 'Only lib/http/ imports Express (and multer, its upload middleware).',
+      severity: 'error',
+      from: { path: '^lib/', pathNot: ['^lib/http/'] },
+      to: { path: '^node_modules/(express|multer)/', ...runtime },
+    },
+    {
+      name: 'memory-mongo-is-standalone',
+      comment: 'The built-in MongoDB imports nothing of the backend: it could be its own package.',
+      severity: 'error',
+      from: { path: '^lib/testing/memory-mongo/' },
+      to: { path: '^lib/', pathNot: '^lib/testing/memory-mongo/' },
+    },
+    {
+      name: 'no-test-code-in-lib',
+      comment: 'lib/ never imports tests, examples or the benchmark.',
+      severity: 'error',
+      from: { path: '^lib/' },
+      to: { path: '^(test|examples|bench)/' },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.build.json' },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default', 'types'],
+    },
+  },
+};
