@@ -4,7 +4,7 @@
  * first request.
  */
 import type { Router } from 'express';
-import { RoleResolver } from './access/roles.js';
+import { roleRules, RoleResolver } from './access/roles.js';
 import { Sessions } from './auth/sessions.js';
 import { CloudRegistry } from './cloud/cloud-registry.js';
 import type { DataApi } from './cloud/hook-requests.js';
@@ -16,6 +16,8 @@ import { buildRouter } from './http/router.js';
 import { SchemaRegistry } from './schema/schema-registry.js';
 import type { Services } from './services.js';
 import { MongoStorage } from './storage/mongo/mongo-storage.js';
+import { sessionRules } from './users/session-flows.js';
+import { userRules } from './users/user-rules.js';
 
 /** A mounted backend: an Express Router with its hook registry and lifecycle. */
 export interface Backend extends Router {
@@ -73,6 +75,12 @@ export function createBackend(options: BackendConfig): Backend {
     roles: new RoleResolver(storage, () => now().getTime()),
     files: storage.files(),
     fileUrls,
+    classRules: new Map([
+      ['_User', userRules],
+      ['_Session', sessionRules],
+      ['_Role', roleRules],
+    ]),
+    serverURL: () => config.publicServerURL ?? config.serverURL ?? mountPath,
     now,
     // Built on first use: it needs the services it belongs to.
     get data(): DataApi {

@@ -29,6 +29,7 @@ export type {
   CloudRequestBase,
   DataApi,
   DataOptions,
+  LogInCredentials,
   DataQuery,
   FunctionRequest,
   JobRequest,

@@ -6,6 +6,7 @@ import type { Sessions } from './auth/sessions.js';
 import type { ResolvedConfig } from './config/options.js';
 import type { FileStore } from './files/file-store.js';
 import type { FileUrls } from './files/file-urls.js';
+import type { ClassRuleBook } from './objects/class-rules.js';
 import type { SchemaRegistry } from './schema/schema-registry.js';
 import type { Storage } from './storage/storage.js';
 
@@ -20,6 +21,10 @@ export interface Services {
   readonly fileUrls: FileUrls;
   /** The programmatic data API over this backend's core (`backend.data`, `request.data`). */
   readonly data: DataApi;
+  /** The rules the system classes keep on every write (`_User`, `_Session`, `_Role`). */
+  readonly classRules: ClassRuleBook;
+  /** Where clients reach this backend: `publicServerURL`, `serverURL`, or the mount path seen so far. */
+  readonly serverURL: () => string;
   /** The current time (injectable for tests). */
   readonly now: () => Date;
 }

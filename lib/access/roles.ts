@@ -7,6 +7,7 @@
 import { BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import { classSchema } from '../schema/class-schema.js';
+import type { ClassRules } from '../objects/class-rules.js';
 import type { Storage } from '../storage/storage.js';
 
 export const ROLE_SCHEMA = classSchema(
@@ -96,3 +97,28 @@ export function roleSaveSteps(
     },
   };
 }
+
+/**
+ * What `_Role` keeps on every write path: its save steps, and role resolutions cached in this
+ * process forgotten once memberships may have changed (other processes: within the cache's 5 s).
+ */
+export const roleRules: ClassRules = {
+  async saveSteps(ctx, { objectId, body }) {
+    const hasAcl = body !== null && typeof body === 'object' && 'ACL' in body;
+    if (objectId === undefined) return roleSaveSteps(undefined, hasAcl);
+    const [role] = await ctx.services.storage.findObjects(
+      ROLE_SCHEMA,
+      { objectId },
+      { limit: 1, keys: ['name'] },
+      null,
+    );
+    return roleSaveSteps(typeof role?.name === 'string' ? role.name : '', hasAcl);
+  },
+  async afterStore(ctx) {
+    ctx.services.roles.invalidate();
+    return undefined;
+  },
+  async afterDelete(ctx) {
+    ctx.services.roles.invalidate();
+  },
+};

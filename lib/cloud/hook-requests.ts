@@ -21,6 +21,15 @@ export interface DataOptions {
   user?: string;
   /** The context the hooks of this call receive. */
   context?: Json;
+  /** The installation the call comes from (sessions a login or sign-up starts record it). */
+  installationId?: string;
+}
+
+/** The credentials of {@link DataApi.logIn}: a username or an email, and the password. */
+export interface LogInCredentials {
+  username?: string;
+  email?: string;
+  password: string;
 }
 
 /** A query in the Parse query language: the REST `where` and find options. */
@@ -60,6 +69,14 @@ export interface DataApi {
   /** Updates an object; returns it as stored. */
   update(className: string, objectId: string, values: Json, options?: DataOptions): Promise<HookObject>;
   delete(className: string, objectId: string, options?: DataOptions): Promise<void>;
+  /**
+   * Logs a user in, as `POST /login` does (lockout, email verification, beforeLogin and afterLogin
+   * hooks): the user, whose `getSessionToken()` is the new session's token. A sign-up is
+   * `create('_User', ...)`, which returns the new user with its session the same way.
+   */
+  logIn(credentials: LogInCredentials, options?: Pick<DataOptions, 'installationId' | 'context'>): Promise<HookObject>;
+  /** Ends the session `sessionToken`, as `POST /logout` does (and runs afterLogout). */
+  logOut(sessionToken: string): Promise<void>;
 }
 
 /** The request fields that come from the caller rather than the object. */

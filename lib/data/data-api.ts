@@ -19,7 +19,7 @@ import { assertNoForbiddenKeys } from '../query/forbidden-keys.js';
 import { parseFindParams, type FindParams } from '../query/find-params.js';
 import type { OperationContext, Services } from '../services.js';
 import type { RestObject } from '../storage/storage.js';
-import { assertWritable, saveStepsFor } from './class-writes.js';
+import * as logins from '../users/log-in.js';
 import type { Json } from '../values/json.js';
 
 const USER_ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -42,8 +42,9 @@ async function authFor(services: Services, options: DataOptions | undefined): Pr
 }
 
 async function contextFor(services: Services, options: DataOptions | undefined): Promise<OperationContext> {
+  const auth = await authFor(services, options);
   const caller: HookCaller = {
-    auth: await authFor(services, options),
+    auth: options?.installationId ? { ...auth, installationId: options.installationId } : auth,
     context: { ...options?.context },
     headers: {},
     ip: undefined,
@@ -86,7 +87,7 @@ function restBody(values: Json): Json {
  * would learn — what it sent, and the response (which leaves out what it may not read).
  */
 function asSeenBy(ctx: OperationContext, sent: Json, saved: SaveResult): RestObject {
-  if (ctx.caller.auth.master) return saved.object;
+  if (ctx.caller.auth.master) return { ...saved.object, ...saved.added };
   const values = Object.fromEntries(
     Object.entries(sent).filter(([key, value]) => !key.includes('.') && !isOperation(value)),
   );
@@ -114,8 +115,16 @@ function queryOf(
 /** The data API of one backend. */
 export function createDataApi(services: Services): DataApi {
   // Secrets a user object may carry (a password being set) never reach host code either.
+  // A user's own session token (a sign-up's, a login's) is kept for `getSessionToken()`.
   const view = (className: string, object: RestObject): HookObject =>
-    new HookObject(className, className === '_User' ? ownUserView(object) : object);
+    className === '_User'
+      ? new HookObject(
+          className,
+          ownUserView(object),
+          {},
+          typeof object.sessionToken === 'string' ? object.sessionToken : undefined,
+        )
+      : new HookObject(className, object);
   const api: DataApi = {
     async find(target: string | HookQuery, second?: unknown, third?: unknown) {
       const { className, query, options } = queryOf(target, second, third);
@@ -149,28 +158,24 @@ export function createDataApi(services: Services): DataApi {
     },
     async create(className, values, options) {
       const ctx = await contextFor(services, options);
-      assertWritable(ctx.caller.auth, className);
       const body = restBody(values);
-      const saved = await createObject(ctx, className, body, await saveStepsFor(ctx, className, body));
-      return view(className, asSeenBy(ctx, body, saved));
+      return view(className, asSeenBy(ctx, body, await createObject(ctx, className, body)));
     },
     async update(className, objectId, values, options) {
       const ctx = await contextFor(services, options);
-      assertWritable(ctx.caller.auth, className);
       const body = restBody(values);
-      const saved = await updateObject(
-        ctx,
-        className,
-        objectId,
-        body,
-        await saveStepsFor(ctx, className, body, objectId),
-      );
-      return view(className, asSeenBy(ctx, body, saved));
+      return view(className, asSeenBy(ctx, body, await updateObject(ctx, className, objectId, body)));
     },
     async delete(className, objectId, options) {
-      const ctx = await contextFor(services, options);
-      assertWritable(ctx.caller.auth, className);
-      await deleteObject(ctx, className, objectId);
+      await deleteObject(await contextFor(services, options), className, objectId);
+    },
+    async logIn(credentials, options) {
+      const ctx = await contextFor(services, { installationId: options?.installationId, context: options?.context });
+      return view('_User', await logins.logIn(ctx, { ...credentials }));
+    },
+    async logOut(sessionToken) {
+      const ctx = await contextFor(services, { sessionToken });
+      await logins.logOut(ctx, sessionToken);
     },
   };
   return api;

@@ -4,7 +4,7 @@
  * is in the URL).
  */
 import express, { type Request, type Response, type Router } from 'express';
-import { isResetTokenValid, resetPassword, verifyEmail } from '../auth/email-flows.js';
+import { isResetTokenValid, resetPassword, verifyEmail } from '../users/email-flows.js';
 import { PUBLIC_AUTH } from '../access/request-auth.js';
 import { BackendError } from '../errors/backend-error.js';
 import type { OperationContext, Services } from '../services.js';

@@ -1,18 +1,20 @@
 /**
- * DELETE /classes/:className/:objectId: one atomic delete, limited to objects the caller may write,
- * between the class's beforeDelete and afterDelete hooks.
+ * Deletes an object (DELETE /classes/:className/:objectId, a data API delete): one atomic delete,
+ * limited to objects the caller may write, between the class's beforeDelete and afterDelete hooks,
+ * with its class's rules.
  */
 import { classAccess, restricted } from '../access/class-access.js';
 import { principalsOf } from '../access/request-auth.js';
 import { HookObject } from '../cloud/hook-object.js';
 import { BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
-import { assertClassName } from '../schema/names.js';
 import type { OperationContext } from '../services.js';
+import { writeRulesFor } from './class-rules.js';
 import { runAfterHook, runObjectHook } from './object-hooks.js';
 
 export async function deleteObject(ctx: OperationContext, className: string, objectId: string): Promise<void> {
-  assertClassName(className);
+  const rules = writeRulesFor(ctx, className, 'delete', objectId);
+  if (rules.delete) return rules.delete(ctx, objectId);
   const { cloud, storage } = ctx.services;
   const schema = await ctx.services.schemas.get(className);
   const restriction = classAccess(ctx.caller.auth, className, schema, 'delete');
@@ -35,8 +37,7 @@ export async function deleteObject(ctx: OperationContext, className: string, obj
     ? await storage.deleteObject(schema, restricted({ objectId }, restriction), principalsOf(ctx.caller.auth))
     : false;
   if (!deleted) throw new BackendError(ErrorCode.OBJECT_NOT_FOUND, 'Object not found.');
-  // Memberships went with the role: forget cached role resolutions in this process.
-  if (className === '_Role') ctx.services.roles.invalidate();
+  await rules.afterDelete?.(ctx, objectId);
   if (after && object)
     await runAfterHook(ctx, 'afterDelete', () => runObjectHook(ctx, after, 'afterDelete', object, undefined), {
       className,

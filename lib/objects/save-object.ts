@@ -11,6 +11,7 @@ import { ErrorCode } from '../errors/error-codes.js';
 import type { ClassSchema } from '../schema/class-schema.js';
 import type { OperationContext } from '../services.js';
 import type { RestObject } from '../storage/storage.js';
+import { writeRulesFor } from './class-rules.js';
 import { runAfterHook, runObjectHook } from './object-hooks.js';
 import { isValidCustomObjectId, newObjectId } from '../values/object-id.js';
 import { isOperation, resolveForCreate } from '../values/operations.js';
@@ -24,6 +25,8 @@ export interface SaveResult {
   objectId: string;
   /** The object as stored (for the data API; not sent to clients). */
   object: RestObject;
+  /** Fields the class's rules added to the response (a sign-up's `sessionToken`). */
+  added: Json;
 }
 
 /** Runs beforeSave, if any, and re-checks what it changed; returns the body to write. */
@@ -145,14 +148,10 @@ function without(values: Json, keys: Set<string>): Json {
   return Object.fromEntries(Object.entries(values).filter(([key]) => !keys.has(key)));
 }
 
-/** POST /classes/:className */
-export async function createObject(
-  ctx: OperationContext,
-  className: string,
-  rawBody: unknown,
-  steps: SaveSteps = {},
-): Promise<SaveResult> {
+/** Creates an object (POST /classes/:className, a sign-up, a data API create), with its class's rules. */
+export async function createObject(ctx: OperationContext, className: string, rawBody: unknown): Promise<SaveResult> {
   const { services } = ctx;
+  const rules = writeRulesFor(ctx, className, 'create');
   const requested = (rawBody as Json | null)?.objectId;
   let objectId = newObjectId();
   if (requested !== undefined) {
@@ -166,6 +165,7 @@ export async function createObject(
   assertClassAccess(ctx.caller.auth, className, await services.schemas.get(className), 'create');
   const { body, changedByHook } = await beforeSave(ctx, className, {}, parsed);
   const resolved = resolveForCreate(body.values);
+  const steps = (await rules.saveSteps?.(ctx, { body: rawBody })) ?? {};
   const { values, internal } = await beforeStore(steps, resolved, objectId);
   const hidden = withheld(resolved, values);
   const schema = await services.schemas.prepareWrite(className, schemaValues(values, body.relations), {
@@ -179,29 +179,35 @@ export async function createObject(
   if (acl) object.ACL = acl;
   await services.storage.createObject(schema, { ...object, ...internal });
   await applyRelations(ctx, className, objectId, body.relations);
+  const added = await rules.afterStore?.(ctx, { creating: true, objectId, sent: body.values, stored: object });
   await runAfterSave(ctx, className, object, undefined);
   // Values the class's own steps added (a generated username) are the server's, like hook changes.
-  const added = Object.keys(values).filter((key) => !(key in body.values));
+  const generated = Object.keys(values).filter((key) => !(key in body.values));
   const response = {
     objectId,
     createdAt: now,
     ...serverChangedFields(object, without(body.values, hidden), [
       ...changedByHook.filter((k) => !hidden.has(k)),
-      ...added,
+      ...generated,
     ]),
   };
-  return { objectId, object, body: visibleResponse(ctx, schema, objectId, response) };
+  return {
+    objectId,
+    object,
+    added: added ?? {},
+    body: { ...visibleResponse(ctx, schema, objectId, response), ...added },
+  };
 }
 
-/** PUT /classes/:className/:objectId */
+/** Updates an object (PUT /classes/:className/:objectId, a data API update), with its class's rules. */
 export async function updateObject(
   ctx: OperationContext,
   className: string,
   objectId: string,
   rawBody: unknown,
-  steps: SaveSteps = {},
 ): Promise<SaveResult> {
   const { services } = ctx;
+  const rules = writeRulesFor(ctx, className, 'update', objectId);
   const parsed = parseWriteBody(rawBody, { update: true });
   const needsOriginal =
     services.cloud.hook('beforeSave', className) !== undefined ||
@@ -221,6 +227,7 @@ export async function updateObject(
     if (!original) throw new BackendError(ErrorCode.OBJECT_NOT_FOUND, 'Object not found.');
   }
   const { body, changedByHook } = await beforeSave(ctx, className, original ?? { objectId }, parsed);
+  const steps = (await rules.saveSteps?.(ctx, { objectId, body: rawBody })) ?? {};
   const { values, internal } = await beforeStore(steps, body.values, objectId);
   const hidden = withheld(body.values, values);
   const schema = await services.schemas.prepareWrite(className, schemaValues(values, body.relations), {
@@ -239,6 +246,7 @@ export async function updateObject(
   );
   if (!stored) throw new BackendError(ErrorCode.OBJECT_NOT_FOUND, 'Object not found.');
   await applyRelations(ctx, className, objectId, body.relations);
+  const added = await rules.afterStore?.(ctx, { creating: false, objectId, sent: body.values, stored });
   await runAfterSave(ctx, className, stored, original);
   const response = {
     updatedAt,
@@ -248,5 +256,10 @@ export async function updateObject(
       changedByHook.filter((k) => !hidden.has(k)),
     ),
   };
-  return { objectId, object: stored, body: visibleResponse(ctx, schema, objectId, response) };
+  return {
+    objectId,
+    object: stored,
+    added: added ?? {},
+    body: { ...visibleResponse(ctx, schema, objectId, response), ...added },
+  };
 }

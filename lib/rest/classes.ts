@@ -2,17 +2,12 @@
 import type { ApiReply, ApiRequest } from '../http/api-request.js';
 import { deleteObject } from '../objects/delete-object.js';
 import { findObjects, getObject } from '../objects/find-objects.js';
-import { assertWritable, saveStepsFor } from '../data/class-writes.js';
 import { createObject, updateObject } from '../objects/save-object.js';
 import { parseFindParams } from '../query/find-params.js';
 import type { OperationContext, Services } from '../services.js';
 
 function context(services: Services, req: ApiRequest): OperationContext {
   return { services, caller: req.caller };
-}
-
-function serverURL(services: Services, req: ApiRequest): string {
-  return services.config.publicServerURL ?? services.config.serverURL ?? req.mountPath;
 }
 
 export async function find(services: Services, req: ApiRequest, className: string): Promise<ApiReply> {
@@ -36,17 +31,11 @@ export async function get(services: Services, req: ApiRequest, className: string
 }
 
 export async function create(services: Services, req: ApiRequest, className: string): Promise<ApiReply> {
-  assertWritable(req.caller.auth, className);
-  const result = await createObject(
-    context(services, req),
-    className,
-    req.body,
-    await saveStepsFor(context(services, req), className, req.body),
-  );
+  const result = await createObject(context(services, req), className, req.body);
   return {
     status: 201,
     body: result.body,
-    headers: { Location: `${serverURL(services, req)}/classes/${className}/${result.objectId}` },
+    headers: { Location: `${services.serverURL()}/classes/${className}/${result.objectId}` },
   };
 }
 
@@ -56,18 +45,7 @@ export async function update(
   className: string,
   objectId: string,
 ): Promise<ApiReply> {
-  assertWritable(req.caller.auth, className);
-  return {
-    body: (
-      await updateObject(
-        context(services, req),
-        className,
-        objectId,
-        req.body,
-        await saveStepsFor(context(services, req), className, req.body, objectId),
-      )
-    ).body,
-  };
+  return { body: (await updateObject(context(services, req), className, objectId, req.body)).body };
 }
 
 export async function remove(
@@ -76,7 +54,6 @@ export async function remove(
   className: string,
   objectId: string,
 ): Promise<ApiReply> {
-  assertWritable(req.caller.auth, className);
   await deleteObject(context(services, req), className, objectId);
   return { body: {} };
 }

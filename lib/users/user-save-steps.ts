@@ -1,7 +1,6 @@
 /**
- * `_User`: sign-up, login and the rules a user object keeps — a hashed password that is never
- * returned, unique usernames and emails (ignoring case), private by default, and the fields other
- * callers may not see (`email`, `authData`, session tokens).
+ * The save steps of `_User`: a hashed password that is never returned, unique usernames and emails
+ * (ignoring case), linked identities, private by default.
  */
 import { BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
@@ -10,9 +9,9 @@ import type { SaveSteps } from '../objects/save-object.js';
 import { classSchema } from '../schema/class-schema.js';
 import type { OperationContext } from '../services.js';
 import type { RestObject } from '../storage/storage.js';
-import { authDataField, parseAuthData, validateAuthData, type AuthDataChange } from './auth-data.js';
-import { assertPasswordNotExpired, checkNewPassword, nextHistory } from './password-policy.js';
-import { hashPassword, verifyPassword } from './passwords.js';
+import { authDataField, parseAuthData, validateAuthData, type AuthDataChange } from '../auth/auth-data.js';
+import { checkNewPassword, nextHistory } from '../auth/password-policy.js';
+import { hashPassword } from '../auth/passwords.js';
 import type { Json } from '../values/json.js';
 
 /** The `_User` fields parse-server defines for every app. */
@@ -185,68 +184,4 @@ export function userSaveSteps(ctx: OperationContext, creating: boolean): SaveSte
         : { '*': { read: true }, [objectId]: { read: true, write: true } };
     },
   };
-}
-
-/** The credentials of a login: a username or an email, and a password (parse-server's codes). */
-export function readCredentials(source: Json): { where: Json; password: string } {
-  const { username, email, password } = source;
-  if ((typeof username !== 'string' || username === '') && (typeof email !== 'string' || email === '')) {
-    throw new BackendError(ErrorCode.USERNAME_MISSING, 'username/email is required.');
-  }
-  if (typeof password !== 'string' || password === '')
-    throw new BackendError(ErrorCode.PASSWORD_MISSING, 'password is required.');
-  return {
-    where: typeof username === 'string' && username !== '' ? { username } : { email: email as string },
-    password,
-  };
-}
-
-function lockedError(lockedUntil: Date | null, now: Date): BackendError {
-  const minutes = lockedUntil ? Math.max(1, Math.ceil((lockedUntil.getTime() - now.getTime()) / 60000)) : 1;
-  return new BackendError(
-    ErrorCode.OBJECT_NOT_FOUND,
-    `Your account is locked due to multiple failed login attempts. Please try again after ${minutes} minute(s)`,
-  );
-}
-
-/**
- * The user these credentials name, or 101. A missing user and a wrong password answer alike and
- * take as long (a hash is compared either way), so logins do not reveal which accounts exist.
- * With `accountLockout`, each attempt is counted atomically *before* the password is compared, so
- * parallel guesses cannot slip past the threshold; reaching it locks the account for a while.
- */
-export async function authenticate(ctx: OperationContext, where: Json, password: string): Promise<RestObject> {
-  const { storage, config } = ctx.services;
-  const now = ctx.services.now();
-  const found = await storage.findUserSecrets(USER_SCHEMA, where);
-  const lockout = config.accountLockout;
-  let attempt = 0;
-  if (lockout && found) {
-    const userId = String(found.user.objectId);
-    const reserved = await storage.reserveLoginAttempt(userId, now);
-    if (reserved === null) throw lockedError(found.lockedUntil, now);
-    attempt = reserved;
-    if (attempt > lockout.threshold) {
-      await storage.lockAccount(userId, new Date(now.getTime() + lockout.duration * 60000));
-      throw lockedError(null, now);
-    }
-  }
-  const ok = await verifyPassword(password, found?.hashedPassword);
-  if (!found || !ok) {
-    if (found && lockout && attempt >= lockout.threshold) {
-      await storage.lockAccount(String(found.user.objectId), new Date(now.getTime() + lockout.duration * 60000));
-    }
-    throw new BackendError(ErrorCode.OBJECT_NOT_FOUND, 'Invalid username/password.');
-  }
-  assertPasswordNotExpired(config.passwordPolicy, found.passwordChangedAt, now);
-  assertEmailVerifiedIfRequired(ctx, found.user);
-  if (lockout || found.failedLogins > 0) await storage.clearFailedLogins(String(found.user.objectId));
-  return found.user;
-}
-
-/** With `preventLoginWithUnverifiedEmail`, a user with an unverified email may not log in (205). */
-export function assertEmailVerifiedIfRequired(ctx: OperationContext, user: RestObject): void {
-  if (ctx.services.config.preventLoginWithUnverifiedEmail && user.email !== undefined && user.emailVerified !== true) {
-    throw new BackendError(ErrorCode.EMAIL_NOT_FOUND, 'User email is not verified.');
-  }
 }

@@ -11,9 +11,9 @@ import { runHook } from '../cloud/run-hook.js';
 import { callerFields } from '../cloud/caller-fields.js';
 import type { OperationContext } from '../services.js';
 import type { RestObject } from '../storage/storage.js';
-import { checkNewPassword, nextHistory } from './password-policy.js';
-import { hashPassword } from './passwords.js';
-import { USER_SCHEMA } from './users.js';
+import { checkNewPassword, nextHistory } from '../auth/password-policy.js';
+import { hashPassword } from '../auth/passwords.js';
+import { USER_SCHEMA } from './user-save-steps.js';
 
 const RESET_TOKEN_DEFAULT_SECONDS = 3600;
 
@@ -22,10 +22,9 @@ function newToken(): string {
 }
 
 /** Where links point: the public URL of the backend, then the app's pages. */
-function pageUrl(ctx: OperationContext, page: string, token: string, mountPath: string): string {
+function pageUrl(ctx: OperationContext, page: string, token: string): string {
   const { config } = ctx.services;
-  const base = config.publicServerURL ?? config.serverURL ?? mountPath;
-  return `${base}/apps/${encodeURIComponent(config.appId)}/${page}?token=${token}`;
+  return `${ctx.services.serverURL()}/apps/${encodeURIComponent(config.appId)}/${page}?token=${token}`;
 }
 
 function recipient(user: RestObject): { objectId: string; username: string | undefined; email: string } {
@@ -50,11 +49,7 @@ async function send(
 }
 
 /** Gives a user a fresh verification token (marking the email unverified) and sends the link. */
-export async function startEmailVerification(
-  ctx: OperationContext,
-  user: RestObject,
-  mountPath: string,
-): Promise<void> {
+export async function startEmailVerification(ctx: OperationContext, user: RestObject): Promise<void> {
   const { services } = ctx;
   const token = newToken();
   const expiresAt = new Date(services.now().getTime() + services.config.emailVerifyTokenValidityMs);
@@ -68,7 +63,7 @@ export async function startEmailVerification(
     },
     null,
   );
-  await send(ctx, 'sendVerificationEmail', user, pageUrl(ctx, 'verify_email', token, mountPath));
+  await send(ctx, 'sendVerificationEmail', user, pageUrl(ctx, 'verify_email', token));
 }
 
 /** Uses up a verification token; true when it was valid. */
@@ -90,14 +85,14 @@ export function readEmail(body: unknown): string {
 }
 
 /** POST /verificationEmailRequest: resends the link to an unverified address; answers alike for any address. */
-export async function requestVerificationEmail(ctx: OperationContext, body: unknown, mountPath: string): Promise<void> {
+export async function requestVerificationEmail(ctx: OperationContext, body: unknown): Promise<void> {
   const email = readEmail(body);
   const found = await ctx.services.storage.findUserSecrets(USER_SCHEMA, { email });
-  if (found && found.user.emailVerified !== true) await startEmailVerification(ctx, found.user, mountPath);
+  if (found && found.user.emailVerified !== true) await startEmailVerification(ctx, found.user);
 }
 
 /** POST /requestPasswordReset: sends a reset link; answers alike for any address. */
-export async function requestPasswordReset(ctx: OperationContext, body: unknown, mountPath: string): Promise<void> {
+export async function requestPasswordReset(ctx: OperationContext, body: unknown): Promise<void> {
   const { services } = ctx;
   const email = readEmail(body);
   const found = await services.storage.findUserSecrets(USER_SCHEMA, { email });
@@ -124,7 +119,7 @@ export async function requestPasswordReset(ctx: OperationContext, body: unknown,
     },
     null,
   );
-  await send(ctx, 'sendPasswordResetEmail', found.user, pageUrl(ctx, 'request_password_reset', token, mountPath));
+  await send(ctx, 'sendPasswordResetEmail', found.user, pageUrl(ctx, 'request_password_reset', token));
 }
 
 /** Whether a reset token is valid now (the page shows the form only then). */

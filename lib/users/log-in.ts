@@ -1,0 +1,134 @@
+/**
+ * Logging in and out, on every path that does it (`/login`, a sign-up with a known identity,
+ * `/loginAs`, `/logout`, the data API): the beforeLogin hook may refuse, a session starts, the
+ * afterLogin and afterLogout hooks run and their errors are logged.
+ */
+import { ownUserView } from '../access/protected-fields.js';
+import { parseAuthData, validateAuthData } from '../auth/auth-data.js';
+import { callerFields } from '../cloud/caller-fields.js';
+import type { LoginHookRequest } from '../cloud/cloud-registry.js';
+import { HookObject } from '../cloud/hook-object.js';
+import { runHook } from '../cloud/run-hook.js';
+import { BackendError } from '../errors/backend-error.js';
+import { ErrorCode } from '../errors/error-codes.js';
+import type { OperationContext } from '../services.js';
+import type { RestObject } from '../storage/storage.js';
+import type { Json } from '../values/json.js';
+import { assertEmailVerifiedIfRequired, authenticate, readCredentials } from './authenticate.js';
+import { findUserByAuthData, USER_SCHEMA } from './user-save-steps.js';
+
+type SessionAction = 'login' | 'signup' | 'upgrade';
+
+/** Starts a session for `userId`, recording how it was made, as parse-server's `createdWith`. */
+export async function startSession(
+  ctx: OperationContext,
+  userId: string,
+  action: SessionAction,
+  authProvider?: string,
+): Promise<string> {
+  const createdWith: Record<string, string> = authProvider === undefined ? { action } : { action, authProvider };
+  const session = await ctx.services.sessions.create(userId, {
+    installationId: ctx.caller.auth.installationId,
+    createdWith,
+  });
+  return session.token;
+}
+
+function loginHookRequest(
+  ctx: OperationContext,
+  trigger: LoginHookRequest['triggerName'],
+  object: HookObject,
+): LoginHookRequest {
+  return { ...callerFields(ctx), object, triggerName: trigger };
+}
+
+/** Runs beforeLogin (which may refuse), starts the session, runs afterLogin (errors logged). */
+async function completeLogin(ctx: OperationContext, user: RestObject, provider: string): Promise<RestObject> {
+  const { cloud, config } = ctx.services;
+  assertEmailVerifiedIfRequired(ctx, user);
+  const before = cloud.loginHook('beforeLogin');
+  if (before) await runHook(before, loginHookRequest(ctx, 'beforeLogin', new HookObject('_User', ownUserView(user))));
+  const sessionToken = await startSession(ctx, String(user.objectId), 'login', provider);
+  const after = cloud.loginHook('afterLogin');
+  if (after) {
+    await runHook(after, loginHookRequest(ctx, 'afterLogin', new HookObject('_User', ownUserView(user)))).catch(
+      (err: unknown) => config.logger.error('afterLogin hook failed', { userId: user.objectId, error: String(err) }),
+    );
+  }
+  return { ...ownUserView(user), sessionToken };
+}
+
+/** A login by username or email and password: the user, with a new session token. */
+export async function logIn(ctx: OperationContext, credentials: Json): Promise<RestObject> {
+  const { where, password } = readCredentials(credentials);
+  return completeLogin(ctx, await authenticate(ctx, where, password), 'password');
+}
+
+/** The user when the password is right, without starting a session. */
+export async function verifyPassword(ctx: OperationContext, credentials: Json): Promise<RestObject> {
+  const { where, password } = readCredentials(credentials);
+  return ownUserView(await authenticate(ctx, where, password));
+}
+
+/**
+ * A sign-up with `authData` for an identity already linked to a user logs that user in (the
+ * provider vouched for the identity), as parse-server does. Null when the identity is new.
+ */
+export async function logInWithAuthData(ctx: OperationContext, authData: unknown): Promise<RestObject | null> {
+  const change = parseAuthData(authData, ctx.services.config.auth);
+  const existing = await findUserByAuthData(ctx, change);
+  if (!existing) return null;
+  await validateAuthData(change, ctx.services.config.auth, String(existing.objectId));
+  return completeLogin(ctx, existing, Object.keys(change.link)[0]!);
+}
+
+/** A session for any user (master key only): for support tools and tests. */
+export async function logInAs(ctx: OperationContext, userId: unknown): Promise<RestObject> {
+  if (typeof userId !== 'string' || userId === '')
+    throw new BackendError(ErrorCode.INVALID_VALUE, 'userId must be a string');
+  const [user] = await ctx.services.storage.findObjects(USER_SCHEMA, { objectId: userId }, { limit: 1 }, null);
+  if (!user) throw new BackendError(ErrorCode.OBJECT_NOT_FOUND, 'user not found');
+  const sessionToken = await startSession(ctx, userId, 'login', 'masterkey');
+  return { ...ownUserView(user), sessionToken };
+}
+
+/** Ends the session `sessionToken`, then runs afterLogout (errors logged). */
+export async function logOut(ctx: OperationContext, sessionToken: string): Promise<void> {
+  const { cloud, sessions, config } = ctx.services;
+  const after = cloud.loginHook('afterLogout');
+  const session = after ? await sessions.describe(sessionToken) : null;
+  await sessions.revoke(sessionToken);
+  if (after && session) {
+    const { sessionToken: _hidden, ...visible } = session;
+    await runHook(after, loginHookRequest(ctx, 'afterLogout', new HookObject('_Session', visible))).catch(
+      (err: unknown) => config.logger.error('afterLogout hook failed', { error: String(err) }),
+    );
+  }
+}
+
+/** The logged-in caller's id and token; 209 without a session. */
+export function requireSession(ctx: OperationContext): { userId: string; token: string } {
+  const { userId, sessionToken } = ctx.caller.auth;
+  if (!userId || !sessionToken) throw new BackendError(ErrorCode.INVALID_SESSION_TOKEN, 'Invalid session token');
+  return { userId, token: sessionToken };
+}
+
+/** The caller's own user, with its session token. */
+export async function currentUser(ctx: OperationContext): Promise<RestObject> {
+  const { userId, token } = requireSession(ctx);
+  const [user] = await ctx.services.storage.findObjects(USER_SCHEMA, { objectId: userId }, { limit: 1 }, null);
+  if (!user) throw new BackendError(ErrorCode.INVALID_SESSION_TOKEN, 'Invalid session token');
+  return { ...ownUserView(user), sessionToken: token };
+}
+
+/** A revocable `r:` session for the caller; a legacy token is retired. */
+export async function upgradeToRevocableSession(ctx: OperationContext): Promise<RestObject> {
+  const { sessions } = ctx.services;
+  const { userId, token } = requireSession(ctx);
+  const current = await sessions.resolve(token);
+  // Already revocable: nothing to upgrade (a second session would outlive this one's logout).
+  if (current.sessionId !== null) return sessions.describe(token);
+  const newToken = await startSession(ctx, userId, 'upgrade');
+  await sessions.revoke(token);
+  return sessions.describe(newToken);
+}
