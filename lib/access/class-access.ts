@@ -104,16 +104,3 @@ export function assertClassAccess(
 export function restricted(where: RestWhere, restriction: RestWhere | null): RestWhere {
   return restriction ? { $and: [where, restriction] } : where;
 }
-
-/** The restriction for reading the class, or undefined when the caller may not read it at all. */
-export function readRestriction(
-  auth: RequestAuth,
-  className: string,
-  schema: ClassSchema | undefined,
-): RestWhere | null | undefined {
-  try {
-    return classAccess(auth, className, schema, 'get');
-  } catch {
-    return undefined;
-  }
-}

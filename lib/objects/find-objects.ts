@@ -1,13 +1,5 @@
-/** Reads: find (with count), get and the sub-queries a `where` may contain. */
-import { classAccess, restricted } from '../access/class-access.js';
-import {
-  assertQueryable,
-  fieldProtection,
-  pointerFieldsRead,
-  visibleTo,
-  type FieldProtection,
-} from '../access/protected-fields.js';
-import { principalsOf } from '../access/request-auth.js';
+/** Find (with count) and get, between the class's beforeFind and afterFind hooks, over the secure read. */
+import { assertQueryable, pointerFieldsRead, type FieldProtection } from '../access/protected-fields.js';
 import { BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import type { FindParams } from '../query/find-params.js';
@@ -18,7 +10,7 @@ import type { OperationContext } from '../services.js';
 import type { RestObject, RestWhere } from '../storage/storage.js';
 import { afterFind, beforeFind } from './find-hooks.js';
 import { assertIncludeComplexity, includePointers } from './include-pointers.js';
-import { resolveWhere } from './resolve-where.js';
+import { explainRead, planRead, readObjects, revealed } from './secure-read.js';
 import { applyNestedSelection, includesForSelection } from './select-keys.js';
 
 /**
@@ -62,17 +54,6 @@ function fetchedKeys(params: FindParams, protection: FieldProtection): { keys: s
   return { keys: [...top, ...extra], extra: [...extra, ...excluded] };
 }
 
-/** The results as the caller may see them. */
-function visibleResults(protection: FieldProtection, results: RestObject[], extra: string[]): RestObject[] {
-  return results.map((object) => {
-    const visible = visibleTo(protection, object);
-    if (extra.length === 0) return visible;
-    const trimmed = visible === object ? { ...object } : visible;
-    for (const field of extra) delete trimmed[field];
-    return trimmed;
-  });
-}
-
 /** `redirectClassNameForKey`: the relation field's target class, or the class itself. */
 async function redirectTarget(ctx: OperationContext, className: string, key: string | undefined): Promise<string> {
   if (!key) return className;
@@ -91,32 +72,22 @@ export async function findObjects(
   const redirected = className !== requestedClass ? { className } : {};
   const { auth } = ctx.caller;
   const schema = await ctx.services.schemas.get(className);
-  const plan = await beforeFind(ctx, className, requested, false);
-  const { params } = plan;
+  const hooks = await beforeFind(ctx, className, requested, false);
+  const { params } = hooks;
   // Checked on the query that runs: a beforeFind may have turned a count into a find.
-  const restriction = classAccess(auth, className, schema, params.limit === 0 && params.count ? 'count' : 'find');
+  const read = planRead(ctx, className, schema, params.limit === 0 && params.count ? 'count' : 'find');
   const where = validateWhere(params.where, auth.master, ctx.services.config.requestComplexity);
   assertIncludeComplexity(ctx, params.include ?? []);
-  const protection = fieldProtection(ctx.services.config.protectedFields, className, schema, auth);
-  assertQueryable(protection, [...whereFields(where), ...(params.order ?? [])]);
+  const { keys, extra } = fetchedKeys(params, read.protection);
   if (params.explain && !auth.master)
     throw new BackendError(ErrorCode.OPERATION_FORBIDDEN, 'explain needs the master key');
-  if (plan.answered) {
-    const visible = await afterFind(
-      ctx,
-      className,
-      visibleResults(protection, plan.answered, fetchedKeys(params, protection).extra),
-      plan,
-      false,
-    );
+  if (hooks.answered) {
+    assertQueryable(read.protection, [...whereFields(where), ...(params.order ?? [])]);
+    const visible = await afterFind(ctx, className, revealed(read, hooks.answered, extra), hooks, false);
     return params.count
       ? { results: visible, count: visible.length, ...redirected }
       : { results: visible, ...redirected };
   }
-  if (!schema) return params.count ? { results: [], count: 0, ...redirected } : { results: [], ...redirected };
-  const resolved = restricted(await resolveWhere(ctx, schema, where), restriction);
-  const readers = principalsOf(ctx.caller.auth);
-  const { keys, extra } = fetchedKeys(params, protection);
   const options = {
     order: params.order,
     skip: params.skip,
@@ -124,16 +95,17 @@ export async function findObjects(
     keys,
     readPreference: params.readPreference,
     hint: params.hint,
-    budget: ctx.caller.budget,
   };
-  if (params.explain) return { results: await ctx.services.storage.explainFind(schema, resolved, options) };
-  const [results, count] = await Promise.all([
-    params.limit === 0 ? Promise.resolve([]) : ctx.services.storage.findObjects(schema, resolved, options, readers),
-    params.count ? ctx.services.storage.countObjects(schema, resolved, readers) : Promise.resolve(undefined),
-  ]);
-  await shapeResults(ctx, schema, results, params);
+  if (params.explain && schema) return { results: await explainRead(ctx, { ...read, schema }, where, options) };
+  const { objects, count } = await readObjects(ctx, read, where, {
+    ...options,
+    queried: params.order,
+    count: params.count,
+    objects: params.limit !== 0,
+  });
+  if (schema) await shapeResults(ctx, schema, objects, params);
   const visible =
-    params.limit === 0 ? [] : await afterFind(ctx, className, visibleResults(protection, results, extra), plan, false);
+    params.limit === 0 ? [] : await afterFind(ctx, className, revealed(read, objects, extra), hooks, false);
   return count === undefined ? { results: visible, ...redirected } : { results: visible, count, ...redirected };
 }
 
@@ -147,33 +119,24 @@ export async function getObject(
   assertClassName(className);
   const { auth } = ctx.caller;
   const schema = await ctx.services.schemas.get(className);
-  const restriction = classAccess(auth, className, schema, 'get');
-  const plan = await beforeFind(ctx, className, { ...params, where: { objectId } }, true);
-  const protection = fieldProtection(ctx.services.config.protectedFields, className, schema, auth);
-  assertIncludeComplexity(ctx, plan.params.include ?? []);
+  const read = planRead(ctx, className, schema, 'get');
+  const hooks = await beforeFind(ctx, className, { ...params, where: { objectId } }, true);
+  assertIncludeComplexity(ctx, hooks.params.include ?? []);
+  const { keys, extra } = fetchedKeys(hooks.params, read.protection);
   let found: RestObject[];
-  if (plan.answered) {
-    found = visibleResults(protection, plan.answered, fetchedKeys(plan.params, protection).extra);
+  if (hooks.answered) {
+    found = revealed(read, hooks.answered, extra);
   } else {
     if (!schema) throw new BackendError(ErrorCode.OBJECT_NOT_FOUND, 'Object not found.');
-    let where: RestWhere = { objectId };
-    if (plan.query) {
-      // The hook may have added constraints; the object asked for stays the one looked up.
-      const changed = validateWhere(plan.params.where, auth.master, ctx.services.config.requestComplexity);
-      assertQueryable(protection, whereFields(changed));
-      where = { $and: [where, await resolveWhere(ctx, schema, changed)] };
-    }
-    const { keys, extra } = fetchedKeys(plan.params, protection);
-    found = await ctx.services.storage.findObjects(
-      schema,
-      restricted(where, restriction),
-      { limit: 1, keys, budget: ctx.caller.budget },
-      principalsOf(ctx.caller.auth),
-    );
-    await shapeResults(ctx, schema, found, plan.params);
-    found = visibleResults(protection, found, extra);
+    // A beforeFind may add constraints; the object asked for stays the one looked up.
+    const where: RestWhere = hooks.query
+      ? { $and: [{ objectId }, validateWhere(hooks.params.where, auth.master, ctx.services.config.requestComplexity)] }
+      : { objectId };
+    ({ objects: found } = await readObjects(ctx, read, where, { limit: 1, keys }));
+    await shapeResults(ctx, schema, found, hooks.params);
+    found = revealed(read, found, extra);
   }
-  const [object] = found.length > 0 ? await afterFind(ctx, className, found.slice(0, 1), plan, true) : [];
+  const [object] = found.length > 0 ? await afterFind(ctx, className, found.slice(0, 1), hooks, true) : [];
   if (!object) throw new BackendError(ErrorCode.OBJECT_NOT_FOUND, 'Object not found.');
   return object;
 }

@@ -3,12 +3,11 @@
  * level (`objectId $in [...]`), the classes of one level fetched in parallel, with the caller's
  * read permissions applied to the included objects too.
  */
-import { readRestriction, restricted } from '../access/class-access.js';
-import { fieldProtection, visibleTo } from '../access/protected-fields.js';
-import { principalsOf } from '../access/request-auth.js';
 import { BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
+import type { ClassSchema } from '../schema/class-schema.js';
 import type { OperationContext } from '../services.js';
+import { planRead, readObjects, revealed, type ReadPlan } from './secure-read.js';
 import type { RestObject } from '../storage/storage.js';
 import type { Json } from '../values/json.js';
 
@@ -45,6 +44,16 @@ function objectsAt(roots: Json[], path: string[]): Json[] {
   return level.filter((v): v is Json => v !== null && typeof v === 'object' && !Array.isArray(v) && !isPointer(v));
 }
 
+/** The plan to read a class's objects one by one, or undefined when the caller may not. */
+function readableBy(ctx: OperationContext, className: string, schema: ClassSchema): ReadPlan | undefined {
+  try {
+    return planRead(ctx, className, schema, 'get');
+  } catch {
+    // Classes the caller may not read stay pointers, exactly as objects its ACLs hide do.
+    return undefined;
+  }
+}
+
 async function includeOne(ctx: OperationContext, results: Json[], path: string[]): Promise<void> {
   const parents = objectsAt(results, path.slice(0, -1));
   const field = path[path.length - 1]!;
@@ -62,22 +71,11 @@ async function includeOne(ctx: OperationContext, results: Json[], path: string[]
   await Promise.all(
     [...wanted].map(async ([className, ids]) => {
       const schema = await ctx.services.schemas.get(className);
-      // Classes the caller may not read stay pointers, exactly as objects its ACLs hide do.
-      const restriction = schema ? readRestriction(ctx.caller.auth, className, schema) : undefined;
-      if (!schema || restriction === undefined) return;
-      const objects = await ctx.services.storage.findObjects(
-        schema,
-        restricted({ objectId: { $in: [...ids] } }, restriction),
-        { budget: ctx.caller.budget },
-        principalsOf(ctx.caller.auth),
-      );
-      const protection = fieldProtection(ctx.services.config.protectedFields, className, schema, ctx.caller.auth);
-      for (const object of objects) {
-        fetched.set(`${className}$${String(object.objectId)}`, {
-          ...visibleTo(protection, object),
-          __type: 'Object',
-          className,
-        });
+      const read = schema ? readableBy(ctx, className, schema) : undefined;
+      if (!read) return;
+      const { objects } = await readObjects(ctx, read, { objectId: { $in: [...ids] } });
+      for (const object of revealed(read, objects)) {
+        fetched.set(`${className}$${String(object.objectId)}`, { ...object, __type: 'Object', className });
       }
     }),
   );

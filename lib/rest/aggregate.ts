@@ -1,6 +1,6 @@
 /** GET /aggregate/:className (master): a pipeline, or `distinct` values of a field. */
 import type { ApiReply, ApiRequest } from '../http/api-request.js';
-import { resolveWhere } from '../objects/resolve-where.js';
+import { resolveWhere } from '../objects/secure-read.js';
 import { parseAggregateParams } from '../query/aggregate-params.js';
 import { pipelineCaller } from '../query/aggregate-stages.js';
 import { withReadOnlyView } from '../query/read-only-view.js';

@@ -1,12 +1,10 @@
-/** POST /functions/:name and POST /jobs/:name: cloud functions and jobs defined in host code. */
-import { encodeResult, toHookValue } from '../cloud/encode.js';
-import type { FunctionRequest, JobRequest } from '../cloud/hook-requests.js';
-import { hookError, runRegistered } from '../cloud/run-hook.js';
+/** POST /functions/:name and POST /jobs/:name: thin handlers over cloud/run-cloud-code.ts. */
+import { toHookValue } from '../cloud/encode.js';
+import { runFunction, startJob as runJob } from '../cloud/run-cloud-code.js';
 import { BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import type { ApiReply, ApiRequest } from '../http/api-request.js';
-import { cloudRequestBase, validationTarget } from '../cloud/caller-fields.js';
-import type { OperationContext, Services } from '../services.js';
+import type { Services } from '../services.js';
 import { requireMaster } from './server.js';
 import type { Json } from '../values/json.js';
 
@@ -31,64 +29,13 @@ function paramsOf(req: ApiRequest): Json {
 
 /** POST /functions/:name */
 export async function callFunction(services: Services, req: ApiRequest, name: string): Promise<ApiReply> {
-  const entry = services.cloud.cloudFunction(name);
-  if (!entry) throw new BackendError(ErrorCode.SCRIPT_FAILED, `Invalid function: "${name}"`);
-  const ctx: OperationContext = { services, caller: req.caller };
-  const params = paramsOf(req);
-  const request: FunctionRequest = { ...(await cloudRequestBase(ctx)), functionName: name, params };
-  const { result } = await runRegistered(entry, request, () => validationTarget(ctx, request, params));
-  try {
-    return { body: { result: encodeResult(result) } };
-  } catch (err) {
-    throw new BackendError(ErrorCode.SCRIPT_FAILED, `the result of ${name} cannot be sent: ${(err as Error).message}`);
-  }
+  return { body: { result: await runFunction({ services, caller: req.caller }, name, paramsOf(req)) } };
 }
-
-const JOB_STATUS = '_JobStatus';
 
 /** POST /jobs/:name (or /jobs with `jobName` in the body), master key only: answers at once, runs after. */
 export async function startJob(services: Services, req: ApiRequest, name?: string): Promise<ApiReply> {
   requireMaster(req);
   const params = paramsOf(req);
-  const jobName = name ?? params.jobName;
-  const job = typeof jobName === 'string' ? services.cloud.cloudJob(jobName) : undefined;
-  if (!job || typeof jobName !== 'string') throw new BackendError(ErrorCode.SCRIPT_FAILED, 'Invalid job.');
-  const asMaster = { useMasterKey: true } as const;
-  const status = await services.data.create(
-    JOB_STATUS,
-    { jobName, source: 'api', status: 'running', params: encodeResult(params), ACL: {} },
-    asMaster,
-  );
-  const jobId = status.id!;
-  const update = (values: Json): Promise<unknown> => services.data.update(JOB_STATUS, jobId, values, asMaster);
-  const request: JobRequest = {
-    jobName,
-    jobId,
-    params,
-    message: async (text) => {
-      if (typeof text === 'string' && text !== '') await update({ message: text });
-    },
-    headers: req.caller.headers,
-    ip: req.caller.ip,
-    log: services.config.logger,
-    data: services.data,
-  };
-  // The job outlives the request; its outcome is recorded on its _JobStatus, never thrown.
-  setImmediate(() => {
-    void (async () => {
-      let outcome: Json;
-      try {
-        const result = await job(request);
-        outcome = { status: 'succeeded', ...(typeof result === 'string' ? { message: result } : {}) };
-      } catch (err) {
-        const { message } = hookError(err);
-        outcome = { status: 'failed', message };
-        services.config.logger.error('job failed', { jobName, jobId, error: message });
-      }
-      await update({ ...outcome, finishedAt: new Date() });
-    })().catch((err: unknown) => {
-      services.config.logger.error('could not record a job outcome', { jobName, jobId, error: hookError(err).message });
-    });
-  });
+  const jobId = await runJob({ services, caller: req.caller }, name ?? params.jobName, params);
   return { body: {}, headers: { 'X-Parse-Job-Status-Id': jobId } };
 }

@@ -1,19 +1,24 @@
 /**
- * Turns the parts of a `where` that need other data into plain constraints before the query runs:
+ * The one way the core reads objects for a caller — finds, gets, includes, sub-queries, the data
+ * API and, later, LiveQuery: the class-level permission is checked and turned into a restriction,
+ * queried fields are checked against protected fields, sub-queries are resolved with the caller's
+ * permissions, the ACL applies in storage, every read is charged to the request's byte budget, and
+ * what comes back is trimmed to what the caller may see.
+ *
+ * A `where`'s parts that need other data become plain constraints before the query runs:
  * sub-queries (`$inQuery`, `$notInQuery`, `$select`, `$dontSelect`) become `$in`/`$nin` lists,
- * `$relatedTo` becomes an objectId list, `$relativeTime` a date. Independent sub-queries run in
- * parallel, each with the caller's read permissions.
+ * `$relatedTo` an objectId list, `$relativeTime` a date. Independent sub-queries run in parallel.
  */
+import { classAccess, restricted, type ClassOperation } from '../access/class-access.js';
+import { assertQueryable, fieldProtection, visibleTo, type FieldProtection } from '../access/protected-fields.js';
 import { principalsOf } from '../access/request-auth.js';
-import { classAccess, restricted } from '../access/class-access.js';
-import { assertQueryable, fieldProtection } from '../access/protected-fields.js';
 import { relativeTimeToDate } from '../query/relative-time.js';
 import { whereFields } from '../query/where.js';
 import { BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import type { ClassSchema } from '../schema/class-schema.js';
 import type { OperationContext } from '../services.js';
-import type { RestObject, RestWhere } from '../storage/storage.js';
+import type { FindOptions, RestObject, RestWhere } from '../storage/storage.js';
 import { isObject, type Json } from '../values/json.js';
 
 const LOGICAL = new Set(['$or', '$and', '$nor']);
@@ -24,31 +29,119 @@ const SUBQUERIES: Record<string, '$in' | '$nin'> = {
   $dontSelect: '$nin',
 };
 
+/** What a caller may do with one class: the restriction its permissions add, and what it may see. */
+export interface ReadPlan {
+  readonly className: string;
+  readonly schema: ClassSchema | undefined;
+  /** The class-level permission's restriction (pointer permissions), null for none. */
+  readonly restriction: RestWhere | null;
+  readonly protection: FieldProtection;
+}
+
+/**
+ * Checks that the caller may `operation` the class (119 otherwise) and works out what it may see.
+ * Planned before anything is read, so a refusal never costs a database round trip.
+ */
+export function planRead(
+  ctx: OperationContext,
+  className: string,
+  schema: ClassSchema | undefined,
+  operation: ClassOperation,
+): ReadPlan {
+  const { auth } = ctx.caller;
+  const restriction = classAccess(auth, className, schema, operation);
+  const protection = fieldProtection(ctx.services.config.protectedFields, className, schema, auth);
+  return { className, schema, restriction, protection };
+}
+
+/** Storage options a secure read takes from its caller (the byte budget is the request's). */
+export type ReadOptions = Omit<FindOptions, 'budget' | 'forWrite'>;
+
+export interface SecureReadOptions extends ReadOptions {
+  /** Fields the caller sorts on or selects, besides those its `where` constrains. */
+  queried?: readonly string[];
+  /** Count the matching objects too. */
+  count?: boolean;
+  /** Read the objects (default); false for a count alone. */
+  objects?: boolean;
+}
+
+/** The `where` a plan runs: protected fields checked, sub-queries resolved, the restriction added. */
+async function resolvedFor(
+  ctx: OperationContext,
+  plan: ReadPlan & { schema: ClassSchema },
+  where: RestWhere,
+): Promise<RestWhere> {
+  return restricted(await resolveWhere(ctx, plan.schema, where), plan.restriction);
+}
+
+/**
+ * Reads through a plan: queried fields must not be protected from the caller (119), sub-queries
+ * run with the caller's permissions, the restriction and the ACL apply, and the documents are
+ * charged to the request's byte budget. The objects are not yet trimmed: callers that include
+ * pointers do so first, then call {@link revealed}.
+ */
+export async function readObjects(
+  ctx: OperationContext,
+  plan: ReadPlan,
+  where: RestWhere,
+  options: SecureReadOptions = {},
+): Promise<{ objects: RestObject[]; count?: number }> {
+  const { queried, count, objects: wanted = true, ...storageOptions } = options;
+  assertQueryable(plan.protection, [...whereFields(where), ...(queried ?? [])]);
+  if (!plan.schema) return count ? { objects: [], count: 0 } : { objects: [] };
+  const resolved = await resolvedFor(ctx, { ...plan, schema: plan.schema }, where);
+  const readers = principalsOf(ctx.caller.auth);
+  const { storage } = ctx.services;
+  const [objects, total] = await Promise.all([
+    wanted ? storage.findObjects(plan.schema, resolved, { ...storageOptions, budget: ctx.caller.budget }, readers) : [],
+    count ? storage.countObjects(plan.schema, resolved, readers) : undefined,
+  ]);
+  return total === undefined ? { objects } : { objects, count: total };
+}
+
+/** The database's plan for a read (master key only: it names indexes and collections). */
+export async function explainRead(
+  ctx: OperationContext,
+  plan: ReadPlan & { schema: ClassSchema },
+  where: RestWhere,
+  options: ReadOptions,
+): Promise<unknown> {
+  const resolved = await resolvedFor(ctx, plan, where);
+  return ctx.services.storage.explainFind(plan.schema, resolved, options);
+}
+
+/** What the caller may see of objects read through `plan`; `extra` fields are removed as well. */
+export function revealed(plan: ReadPlan, objects: RestObject[], extra: readonly string[] = []): RestObject[] {
+  return objects.map((object) => {
+    const visible = visibleTo(plan.protection, object);
+    if (extra.length === 0) return visible;
+    const trimmed = visible === object ? { ...object } : visible;
+    for (const field of extra) delete trimmed[field];
+    return trimmed;
+  });
+}
+
 /** Most results a sub-query may have: its results become one `$in` list. */
 export const MAX_SUBQUERY_RESULTS = 10000;
 
-/** A sub-query, with the same class access, protected-field and ACL rules as a find. */
+/** A sub-query: a secure read of the selected keys, as a find of the caller would be. */
 async function runQuery(
   ctx: OperationContext,
   className: string,
   where: RestWhere,
   keys: string[],
 ): Promise<RestObject[]> {
-  const { auth } = ctx.caller;
-  const schema = await ctx.services.schemas.get(className);
-  const restriction = classAccess(auth, className, schema, 'find');
-  assertQueryable(fieldProtection(ctx.services.config.protectedFields, className, schema, auth), [
-    ...whereFields(where),
-    ...keys,
-  ]);
-  if (!schema) return [];
-  const resolved = restricted(await resolveWhere(ctx, schema, where), restriction);
+  const plan = planRead(ctx, className, await ctx.services.schemas.get(className), 'find');
   // parse-server's requestComplexity.subqueryLimit reads at most that many, silently; past our own
   // bound the sub-query is refused, since its results become one `$in` list.
   const { subqueryLimit } = ctx.services.config.requestComplexity;
   const limit = Math.min(subqueryLimit, MAX_SUBQUERY_RESULTS + 1);
-  const options = { keys: keys.map((k) => k.split('.')[0]!), limit, budget: ctx.caller.budget };
-  const results = await ctx.services.storage.findObjects(schema, resolved, options, principalsOf(auth));
+  const { objects: results } = await readObjects(ctx, plan, where, {
+    keys: keys.map((k) => k.split('.')[0]!),
+    limit,
+    queried: keys,
+  });
   if (results.length > MAX_SUBQUERY_RESULTS) {
     throw new BackendError(
       ErrorCode.INVALID_QUERY,

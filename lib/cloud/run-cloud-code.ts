@@ -1,0 +1,73 @@
+/**
+ * Cloud functions and jobs, as every entry point runs them: a function with its validator and its
+ * result in Parse encoding; a job that answers at once with its `_JobStatus` id and records its
+ * outcome there when it ends.
+ */
+import { BackendError } from '../errors/backend-error.js';
+import { ErrorCode } from '../errors/error-codes.js';
+import type { OperationContext } from '../services.js';
+import type { Json } from '../values/json.js';
+import { cloudRequestBase, validationTarget } from './caller-fields.js';
+import { encodeResult } from './encode.js';
+import type { FunctionRequest, JobRequest } from './hook-requests.js';
+import { hookError, runRegistered } from './run-hook.js';
+
+/** Runs the cloud function `name`; its result in Parse's REST encoding. */
+export async function runFunction(ctx: OperationContext, name: string, params: Json): Promise<unknown> {
+  const entry = ctx.services.cloud.cloudFunction(name);
+  if (!entry) throw new BackendError(ErrorCode.SCRIPT_FAILED, `Invalid function: "${name}"`);
+  const request: FunctionRequest = { ...(await cloudRequestBase(ctx)), functionName: name, params };
+  const { result } = await runRegistered(entry, request, () => validationTarget(ctx, request, params));
+  try {
+    return encodeResult(result);
+  } catch (err) {
+    throw new BackendError(ErrorCode.SCRIPT_FAILED, `the result of ${name} cannot be sent: ${(err as Error).message}`);
+  }
+}
+
+const JOB_STATUS = '_JobStatus';
+
+/** Starts the job `jobName` (the caller must hold the master key); returns its `_JobStatus` id. */
+export async function startJob(ctx: OperationContext, jobName: unknown, params: Json): Promise<string> {
+  const { services, caller } = ctx;
+  const job = typeof jobName === 'string' ? services.cloud.cloudJob(jobName) : undefined;
+  if (!job || typeof jobName !== 'string') throw new BackendError(ErrorCode.SCRIPT_FAILED, 'Invalid job.');
+  const asMaster = { useMasterKey: true } as const;
+  const status = await services.data.create(
+    JOB_STATUS,
+    { jobName, source: 'api', status: 'running', params: encodeResult(params), ACL: {} },
+    asMaster,
+  );
+  const jobId = status.id!;
+  const update = (values: Json): Promise<unknown> => services.data.update(JOB_STATUS, jobId, values, asMaster);
+  const request: JobRequest = {
+    jobName,
+    jobId,
+    params,
+    message: async (text) => {
+      if (typeof text === 'string' && text !== '') await update({ message: text });
+    },
+    headers: caller.headers,
+    ip: caller.ip,
+    log: services.config.logger,
+    data: services.data,
+  };
+  // The job outlives the call that started it; its outcome is recorded on its _JobStatus, never thrown.
+  setImmediate(() => {
+    void (async () => {
+      let outcome: Json;
+      try {
+        const result = await job(request);
+        outcome = { status: 'succeeded', ...(typeof result === 'string' ? { message: result } : {}) };
+      } catch (err) {
+        const { message } = hookError(err);
+        outcome = { status: 'failed', message };
+        services.config.logger.error('job failed', { jobName, jobId, error: message });
+      }
+      await update({ ...outcome, finishedAt: new Date() });
+    })().catch((err: unknown) => {
+      services.config.logger.error('could not record a job outcome', { jobName, jobId, error: hookError(err).message });
+    });
+  });
+  return jobId;
+}
