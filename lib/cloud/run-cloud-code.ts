@@ -10,7 +10,7 @@ import type { Json } from '../values/json.js';
 import { cloudRequestBase, validationTarget } from './caller-fields.js';
 import { encodeResult } from './encode.js';
 import type { FunctionRequest, JobRequest } from './hook-requests.js';
-import { hookError, runRegistered } from './run-hook.js';
+import { hookError, runRegistered } from './hook-runner.js';
 
 /** Runs the cloud function `name`; its result in Parse's REST encoding. */
 export async function runFunction(ctx: OperationContext, name: string, params: Json): Promise<unknown> {

@@ -7,7 +7,7 @@
 import { BackendConfigError, BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import { RateLimiter } from './rate-limit.js';
-import { hookError } from './run-hook.js';
+import { hookError } from './hook-runner.js';
 import { isPlainObject, type Json } from '../values/json.js';
 
 /** The checks for one field (of the data in `fields`, or of the user in `requireUserKeys`). */

@@ -5,7 +5,7 @@
  */
 import type { Readable } from 'node:stream';
 import type { HookFile } from '../cloud/cloud-registry.js';
-import { runHook } from '../cloud/run-hook.js';
+import { runAfterTrigger, runHook } from '../cloud/hook-runner.js';
 import { AccessDeniedError, BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import type { OperationContext } from '../services.js';
@@ -138,8 +138,8 @@ export async function deleteFile(ctx: OperationContext, name: string): Promise<v
     throw new BackendError(ErrorCode.FILE_DELETE_ERROR, 'Could not delete file.');
   const after = ctx.services.cloud.fileHook('afterDelete');
   if (after) {
-    await runHook(after, fileHookRequest(ctx, 'afterDelete', file, 0)).catch((err: unknown) => {
-      ctx.services.config.logger.error('afterDelete file hook failed', { name, error: String(err) });
-    });
+    await runAfterTrigger(ctx, 'afterDelete file', { name }, () =>
+      runHook(after, fileHookRequest(ctx, 'afterDelete', file, 0)),
+    );
   }
 }

@@ -5,7 +5,7 @@
  */
 import type { Readable } from 'node:stream';
 import type { FileHookRequest, HookFile } from '../cloud/cloud-registry.js';
-import { runHook } from '../cloud/run-hook.js';
+import { runAfterTrigger, runHook } from '../cloud/hook-runner.js';
 import { callerFields } from '../cloud/caller-fields.js';
 import { BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
@@ -115,9 +115,9 @@ export async function uploadFile(ctx: OperationContext, input: UploadInput): Pro
       metadata: stored.metadata,
       tags: input.tags,
     };
-    await runHook(after, fileHookRequest(ctx, 'afterSave', file, stored.length)).catch((err: unknown) => {
-      services.config.logger.error('afterSave file hook failed', { name: stored.name, error: String(err) });
-    });
+    await runAfterTrigger(ctx, 'afterSave file', { name: stored.name }, () =>
+      runHook(after, fileHookRequest(ctx, 'afterSave', file, stored.length)),
+    );
   }
   return { name: stored.name, url };
 }

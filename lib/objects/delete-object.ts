@@ -10,7 +10,7 @@ import { BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import type { OperationContext } from '../services.js';
 import { writeRulesFor } from './class-rules.js';
-import { runAfterHook, runObjectHook } from './object-hooks.js';
+import { runAfterTrigger, runObjectHook } from '../cloud/hook-runner.js';
 
 export async function deleteObject(ctx: OperationContext, className: string, objectId: string): Promise<void> {
   const rules = writeRulesFor(ctx, className, 'delete', objectId);
@@ -39,8 +39,7 @@ export async function deleteObject(ctx: OperationContext, className: string, obj
   if (!deleted) throw new BackendError(ErrorCode.OBJECT_NOT_FOUND, 'Object not found.');
   await rules.afterDelete?.(ctx, objectId);
   if (after && object)
-    await runAfterHook(ctx, 'afterDelete', () => runObjectHook(ctx, after, 'afterDelete', object, undefined), {
-      className,
-      objectId,
-    });
+    await runAfterTrigger(ctx, 'afterDelete', { className, objectId }, () =>
+      runObjectHook(ctx, after, 'afterDelete', object, undefined),
+    );
 }

@@ -6,14 +6,14 @@ import { toRestValue } from '../cloud/encode.js';
 import { HookObject } from '../cloud/hook-object.js';
 import { HookQuery } from '../cloud/hook-query.js';
 import type { AfterFindRequest, BeforeFindRequest } from '../cloud/hook-requests.js';
-import { runRegistered } from '../cloud/run-hook.js';
+import { runRegistered } from '../cloud/hook-runner.js';
 import { BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import type { FindParams } from '../query/find-params.js';
 import type { OperationContext } from '../services.js';
 import type { RestObject } from '../storage/storage.js';
 import { cloudRequestBase, validationTarget } from '../cloud/caller-fields.js';
-import { fieldsOf } from './object-hooks.js';
+import { fieldsOf } from '../cloud/hook-runner.js';
 import { isObject, type Json } from '../values/json.js';
 
 /** What beforeFind decided: the query to run, or the objects to answer with. */

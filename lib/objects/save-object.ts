@@ -12,7 +12,7 @@ import type { ClassSchema } from '../schema/class-schema.js';
 import type { OperationContext } from '../services.js';
 import type { RestObject } from '../storage/storage.js';
 import { writeRulesFor } from './class-rules.js';
-import { runAfterHook, runObjectHook } from './object-hooks.js';
+import { runAfterTrigger, runObjectHook } from '../cloud/hook-runner.js';
 import { isValidCustomObjectId, newObjectId } from '../values/object-id.js';
 import { isOperation, resolveForCreate } from '../values/operations.js';
 import { parseWriteBody, type RelationChange, type WriteBody } from './write-body.js';
@@ -62,11 +62,9 @@ async function runAfterSave(
   const hook = ctx.services.cloud.hook('afterSave', className);
   if (!hook) return;
   const object = new HookObject(className, saved);
-  await runAfterHook(
-    ctx,
-    'afterSave',
-    () => runObjectHook(ctx, hook, 'afterSave', object, original ? new HookObject(className, original) : undefined),
-    { className, objectId: saved.objectId },
+  const before = original ? new HookObject(className, original) : undefined;
+  await runAfterTrigger(ctx, 'afterSave', { className, objectId: saved.objectId }, () =>
+    runObjectHook(ctx, hook, 'afterSave', object, before),
   );
 }
 

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import { HookObject } from '../cloud/hook-object.js';
-import { runHook } from '../cloud/run-hook.js';
+import { runHook } from '../cloud/hook-runner.js';
 import { callerFields } from '../cloud/caller-fields.js';
 import type { OperationContext } from '../services.js';
 import type { RestObject } from '../storage/storage.js';

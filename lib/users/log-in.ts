@@ -8,7 +8,7 @@ import { parseAuthData, validateAuthData } from '../auth/auth-data.js';
 import { callerFields } from '../cloud/caller-fields.js';
 import type { LoginHookRequest } from '../cloud/cloud-registry.js';
 import { HookObject } from '../cloud/hook-object.js';
-import { runHook } from '../cloud/run-hook.js';
+import { runAfterTrigger, runHook } from '../cloud/hook-runner.js';
 import { BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import type { OperationContext } from '../services.js';
@@ -44,15 +44,15 @@ function loginHookRequest(
 
 /** Runs beforeLogin (which may refuse), starts the session, runs afterLogin (errors logged). */
 async function completeLogin(ctx: OperationContext, user: RestObject, provider: string): Promise<RestObject> {
-  const { cloud, config } = ctx.services;
+  const { cloud } = ctx.services;
   assertEmailVerifiedIfRequired(ctx, user);
   const before = cloud.loginHook('beforeLogin');
   if (before) await runHook(before, loginHookRequest(ctx, 'beforeLogin', new HookObject('_User', ownUserView(user))));
   const sessionToken = await startSession(ctx, String(user.objectId), 'login', provider);
   const after = cloud.loginHook('afterLogin');
   if (after) {
-    await runHook(after, loginHookRequest(ctx, 'afterLogin', new HookObject('_User', ownUserView(user)))).catch(
-      (err: unknown) => config.logger.error('afterLogin hook failed', { userId: user.objectId, error: String(err) }),
+    await runAfterTrigger(ctx, 'afterLogin', { userId: user.objectId }, () =>
+      runHook(after, loginHookRequest(ctx, 'afterLogin', new HookObject('_User', ownUserView(user)))),
     );
   }
   return { ...ownUserView(user), sessionToken };
@@ -94,14 +94,14 @@ export async function logInAs(ctx: OperationContext, userId: unknown): Promise<R
 
 /** Ends the session `sessionToken`, then runs afterLogout (errors logged). */
 export async function logOut(ctx: OperationContext, sessionToken: string): Promise<void> {
-  const { cloud, sessions, config } = ctx.services;
+  const { cloud, sessions } = ctx.services;
   const after = cloud.loginHook('afterLogout');
   const session = after ? await sessions.describe(sessionToken) : null;
   await sessions.revoke(sessionToken);
   if (after && session) {
     const { sessionToken: _hidden, ...visible } = session;
-    await runHook(after, loginHookRequest(ctx, 'afterLogout', new HookObject('_Session', visible))).catch(
-      (err: unknown) => config.logger.error('afterLogout hook failed', { error: String(err) }),
+    await runAfterTrigger(ctx, 'afterLogout', {}, () =>
+      runHook(after, loginHookRequest(ctx, 'afterLogout', new HookObject('_Session', visible))),
     );
   }
 }

@@ -1,9 +1,18 @@
-/** Runs a hook with Parse's error semantics: `{ code, message }` keeps its code, anything else is 141. */
+/**
+ * The one hook runner: every trigger kind — object triggers, find triggers, login and file triggers,
+ * cloud functions and jobs — runs its handler through here, with Parse's error semantics (a thrown
+ * `{ code, message }` keeps its code, anything else is 141), validators first where registered, and
+ * after-triggers whose failures are logged, never sent.
+ */
 import { BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import type { Registered } from './cloud-registry.js';
 import type { ValidationTarget } from './validator.js';
-import { isPlainObject } from '../values/json.js';
+import { isPlainObject, type Json } from '../values/json.js';
+import type { OperationContext } from '../services.js';
+import { cloudRequestBase, validationTarget } from './caller-fields.js';
+import type { HookObject } from './hook-object.js';
+import type { ObjectHook, ObjectHookRequest } from './hook-requests.js';
 
 /**
  * Converts whatever a hook, function or validator threw into the error the client sees: a
@@ -29,13 +38,51 @@ export function hookError(
   return new BackendError(defaultCode, defaultMessage, { cause: thrown });
 }
 
-/** Runs a hook; a throw becomes a {@link BackendError}. */
+/** Runs a hook that has no validator (login and file triggers); a throw becomes a {@link BackendError}. */
 export async function runHook<R>(hook: (request: R) => unknown, request: R): Promise<void> {
   try {
     await hook(request);
   } catch (err) {
     throw hookError(err);
   }
+}
+
+/**
+ * Runs an after-trigger: what it reacts to has happened and cannot be undone, so a failure is
+ * logged with `details`, never sent to the client.
+ */
+export async function runAfterTrigger(
+  ctx: OperationContext,
+  trigger: string,
+  details: Json,
+  run: () => Promise<unknown>,
+): Promise<void> {
+  try {
+    await run();
+  } catch (err) {
+    ctx.services.config.logger.error(`${trigger} hook failed`, { ...details, error: String(err) });
+  }
+}
+
+/** An object's fields without the class name, as validators check them. */
+export function fieldsOf(object: HookObject): Json {
+  const { className: _className, ...fields } = object.toJSON();
+  return fields;
+}
+
+/** Runs a class trigger on an object (after its validator); false when the validator skipped it. */
+export async function runObjectHook(
+  ctx: OperationContext,
+  entry: Registered<ObjectHook>,
+  trigger: ObjectHookRequest['triggerName'],
+  object: HookObject,
+  original: HookObject | undefined,
+): Promise<boolean> {
+  const request: ObjectHookRequest = { ...(await cloudRequestBase(ctx)), object, original, triggerName: trigger };
+  const { ran } = await runRegistered(entry, request, () =>
+    validationTarget(ctx, request, fieldsOf(object), object, original),
+  );
+  return ran;
 }
 
 /**
