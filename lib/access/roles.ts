@@ -8,6 +8,7 @@ import { BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import { classSchema } from '../schema/class-schema.js';
 import type { ClassRules } from '../objects/class-rules.js';
+import type { SaveSteps } from '../objects/save-object.js';
 import type { Storage } from '../storage/storage.js';
 
 export const ROLE_SCHEMA = classSchema(
@@ -67,14 +68,7 @@ const ROLE_NAME = /^[0-9A-Za-z_\- ]+$/;
  * The save steps of `_Role`: a valid name that never changes, and an ACL (a role without one
  * would be writable by anyone able to reach it).
  */
-export function roleSaveSteps(
-  existingName: string | undefined,
-  hasAcl: boolean,
-): {
-  beforeStore(
-    values: Record<string, unknown>,
-  ): Promise<{ values: Record<string, unknown>; internal: Record<string, unknown> }>;
-} {
+export function roleSaveSteps(existingName: string | undefined, hasAcl: boolean): SaveSteps {
   return {
     async beforeStore(values) {
       const creating = existingName === undefined;
@@ -93,7 +87,7 @@ export function roleSaveSteps(
           );
       }
       if (creating && !hasAcl) throw new BackendError(ErrorCode.INVALID_ACL, 'A role needs an ACL.');
-      return { values, internal: {} };
+      return { values };
     },
   };
 }

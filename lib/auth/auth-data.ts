@@ -1,7 +1,7 @@
 /**
  * `authData`: logging in with another identity (anonymous, or a provider the host app plugs in).
- * Each linked provider is stored as `_auth_data_<provider>` on the user, as parse-server does,
- * with a unique index on its `id` so that two sign-ups with one identity cannot make two users.
+ * Each linked provider is stored on the user (storage keeps parse-server's layout), with a unique
+ * index on its `id` so that two sign-ups with one identity cannot make two users.
  * Unknown providers are refused before any database access.
  */
 import { BackendError } from '../errors/backend-error.js';
@@ -93,9 +93,4 @@ export async function validateAuthData(
     }
   }
   return kept;
-}
-
-/** The stored field of a provider. */
-export function authDataField(provider: string): string {
-  return `_auth_data_${provider}`;
 }

@@ -15,7 +15,7 @@ function hashed(token: string): string {
   return `h:${createHash('sha256').update(token).digest('base64url')}`;
 }
 
-/** What is written to `_session_token` for a new session. */
+/** What is stored as a new session's token. */
 export function storedToken(token: string, storage: TokenStorage): string {
   return storage === 'plain' ? token : hashed(token);
 }

@@ -1,6 +1,6 @@
 /**
- * Sessions in `_Session`, in parse-server's layout (`_session_token`, `_p_user`, `expiresAt`,
- * `installationId`, `createdWith`), with the token stored hashed unless configured otherwise.
+ * Sessions in `_Session` (`sessionToken`, `user`, `expiresAt`, `installationId`, `createdWith`,
+ * stored in parse-server's layout), with the token stored hashed unless configured otherwise.
  * Resolving a token is one indexed lookup, cached briefly (see SessionCache).
  */
 import { BackendError } from '../errors/backend-error.js';
@@ -111,14 +111,14 @@ export class Sessions {
   }
 
   /**
-   * Tokens from before revocable sessions (not `r:`) live on the user as `_session_token`; they
+   * Tokens from before revocable sessions (not `r:`) live on the user record; they
    * keep working until upgraded (POST /upgradeToRevocableSession). Still one lookup.
    */
   private async lookUpLegacy(token: string): Promise<CachedSession> {
     if (token.startsWith('h:') || token === '') throw invalidToken();
-    const found = await this.options.storage.findUserSecrets(USER_FOR_LEGACY_TOKENS, { _session_token: token });
-    if (!found) throw invalidToken();
-    const resolved: CachedSession = { userId: String(found.user.objectId), sessionId: null, expiresAt: null };
+    const user = await this.options.storage.userWithLegacySessionToken(token);
+    if (!user) throw invalidToken();
+    const resolved: CachedSession = { userId: String(user.objectId), sessionId: null, expiresAt: null };
     this.cache.set(token, resolved);
     return resolved;
   }
@@ -170,12 +170,9 @@ export class Sessions {
     const { sessionId, userId } = await this.resolve(token);
     this.cache.delete(token);
     if (sessionId === null) {
-      await this.options.storage.updateObject(
-        USER_FOR_LEGACY_TOKENS,
-        { objectId: userId },
-        { _session_token: { __op: 'Delete' } },
-        null,
-      );
+      await this.options.storage.updateObject(USER_FOR_LEGACY_TOKENS, { objectId: userId }, {}, null, {
+        clearLegacySessionToken: true,
+      });
       return;
     }
     await this.options.storage.deleteObject(SESSION_SCHEMA, { objectId: sessionId }, null);
@@ -198,11 +195,8 @@ export class Sessions {
     if (exceptSessionId) where.objectId = { $ne: exceptSessionId };
     await this.options.storage.deleteObjects(SESSION_SCHEMA, where);
     // A legacy token stored on the user never expires by itself: it goes too.
-    await this.options.storage.updateObject(
-      USER_FOR_LEGACY_TOKENS,
-      { objectId: userId },
-      { _session_token: { __op: 'Delete' } },
-      null,
-    );
+    await this.options.storage.updateObject(USER_FOR_LEGACY_TOKENS, { objectId: userId }, {}, null, {
+      clearLegacySessionToken: true,
+    });
   }
 }

@@ -10,7 +10,7 @@ import { BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import type { ClassSchema } from '../schema/class-schema.js';
 import type { OperationContext } from '../services.js';
-import type { RestObject } from '../storage/storage.js';
+import type { RestObject, UserSecretsChange } from '../storage/storage.js';
 import { writeRulesFor } from './class-rules.js';
 import { runAfterTrigger, runObjectHook } from '../cloud/hook-runner.js';
 import { isValidCustomObjectId, newObjectId } from '../values/object-id.js';
@@ -120,11 +120,11 @@ function visibleResponse(ctx: OperationContext, schema: ClassSchema, objectId: s
 
 /**
  * Steps a class with rules of its own (`_User`) adds to the pipeline: after the hooks, it may
- * take values out (a password) and add internal fields (its hash), and give new objects an ACL.
+ * take values out (a password) and change secrets (its hash), and give new objects an ACL.
  */
 export interface SaveSteps {
-  /** Runs after beforeSave: checks values and returns what to store plus internal fields. */
-  beforeStore?(values: Json, objectId: string): Promise<{ values: Json; internal: Json }>;
+  /** Runs after beforeSave: checks values and returns what to store, and the user secrets to change. */
+  beforeStore?(values: Json, objectId: string): Promise<{ values: Json; secrets?: UserSecretsChange }>;
   /** The ACL of a new object that did not set one. */
   defaultAcl?(objectId: string): Json;
 }
@@ -133,8 +133,8 @@ async function beforeStore(
   steps: SaveSteps,
   values: Json,
   objectId: string,
-): Promise<{ values: Json; internal: Json }> {
-  return steps.beforeStore ? steps.beforeStore(values, objectId) : { values, internal: {} };
+): Promise<{ values: Json; secrets?: UserSecretsChange }> {
+  return steps.beforeStore ? steps.beforeStore(values, objectId) : { values };
 }
 
 /** Fields the class's own steps took out of the write (a password): never echoed back. */
@@ -164,7 +164,7 @@ export async function createObject(ctx: OperationContext, className: string, raw
   const { body, changedByHook } = await beforeSave(ctx, className, {}, parsed);
   const resolved = resolveForCreate(body.values);
   const steps = (await rules.saveSteps?.(ctx, { body: rawBody })) ?? {};
-  const { values, internal } = await beforeStore(steps, resolved, objectId);
+  const { values, secrets } = await beforeStore(steps, resolved, objectId);
   const hidden = withheld(resolved, values);
   const schema = await services.schemas.prepareWrite(className, schemaValues(values, body.relations), {
     master: ctx.caller.auth.master,
@@ -175,7 +175,7 @@ export async function createObject(ctx: OperationContext, className: string, raw
   const object: RestObject = { objectId, createdAt: now, updatedAt: now, ...values };
   const acl = body.acl ?? steps.defaultAcl?.(objectId);
   if (acl) object.ACL = acl;
-  await services.storage.createObject(schema, { ...object, ...internal });
+  await services.storage.createObject(schema, object, secrets);
   await applyRelations(ctx, className, objectId, body.relations);
   const added = await rules.afterStore?.(ctx, { creating: true, objectId, sent: body.values, stored: object });
   await runAfterSave(ctx, className, object, undefined);
@@ -226,7 +226,7 @@ export async function updateObject(
   }
   const { body, changedByHook } = await beforeSave(ctx, className, original ?? { objectId }, parsed);
   const steps = (await rules.saveSteps?.(ctx, { objectId, body: rawBody })) ?? {};
-  const { values, internal } = await beforeStore(steps, body.values, objectId);
+  const { values, secrets } = await beforeStore(steps, body.values, objectId);
   const hidden = withheld(body.values, values);
   const schema = await services.schemas.prepareWrite(className, schemaValues(values, body.relations), {
     master: ctx.caller.auth.master,
@@ -234,13 +234,14 @@ export async function updateObject(
     assertMayAddField: (existing) => assertClassAccess(ctx.caller.auth, className, existing, 'addField'),
   });
   const updatedAt = services.now().toISOString();
-  const update: RestObject = { ...values, ...internal, updatedAt };
+  const update: RestObject = { ...values, updatedAt };
   if (body.acl) update.ACL = body.acl;
   const stored = await services.storage.updateObject(
     schema,
     restricted({ objectId }, restriction),
     update,
     principalsOf(ctx.caller.auth),
+    secrets,
   );
   if (!stored) throw new BackendError(ErrorCode.OBJECT_NOT_FOUND, 'Object not found.');
   await applyRelations(ctx, className, objectId, body.relations);

@@ -10,7 +10,7 @@ import { HookObject } from '../cloud/hook-object.js';
 import { runHook } from '../cloud/hook-runner.js';
 import { callerFields } from '../cloud/caller-fields.js';
 import type { OperationContext } from '../services.js';
-import type { RestObject } from '../storage/storage.js';
+import type { RestObject, UserSecretsChange } from '../storage/storage.js';
 import { checkNewPassword, nextHistory } from '../auth/password-policy.js';
 import { hashPassword } from '../auth/passwords.js';
 import { USER_SCHEMA } from './user-save-steps.js';
@@ -53,16 +53,9 @@ export async function startEmailVerification(ctx: OperationContext, user: RestOb
   const { services } = ctx;
   const token = newToken();
   const expiresAt = new Date(services.now().getTime() + services.config.emailVerifyTokenValidityMs);
-  await services.storage.updateObject(
-    USER_SCHEMA,
-    { objectId: user.objectId },
-    {
-      emailVerified: false,
-      _email_verify_token: token,
-      _email_verify_token_expires_at: { __type: 'Date', iso: expiresAt.toISOString() },
-    },
-    null,
-  );
+  await services.storage.updateObject(USER_SCHEMA, { objectId: user.objectId }, { emailVerified: false }, null, {
+    emailVerifyToken: { token, expiresAt },
+  });
   await send(ctx, 'sendVerificationEmail', user, pageUrl(ctx, 'verify_email', token));
 }
 
@@ -107,18 +100,11 @@ export async function requestPasswordReset(ctx: OperationContext, body: unknown)
   }
   const token = newToken();
   const seconds = services.config.passwordPolicy?.resetTokenValidityDuration ?? RESET_TOKEN_DEFAULT_SECONDS;
-  await services.storage.updateObject(
-    USER_SCHEMA,
-    { objectId: found.user.objectId },
-    {
-      _perishable_token: token,
-      _perishable_token_expires_at: {
-        __type: 'Date',
-        iso: new Date(services.now().getTime() + seconds * 1000).toISOString(),
-      },
-    },
-    null,
-  );
+  const expiresAt = new Date(services.now().getTime() + seconds * 1000);
+  await services.storage.updateObject(USER_SCHEMA, { objectId: found.user.objectId }, {}, null, {
+    resetToken: { token, expiresAt },
+  });
+
   await send(ctx, 'sendPasswordResetEmail', found.user, pageUrl(ctx, 'request_password_reset', token));
 }
 
@@ -143,17 +129,12 @@ export async function resetPassword(ctx: OperationContext, token: unknown, passw
     username: holder.user.username as string | undefined,
     history: [...(holder.hashedPassword ? [holder.hashedPassword] : []), ...holder.passwordHistory],
   });
-  const set: RestObject = {
-    _hashed_password: await hashPassword(password),
-    _password_changed_at: { __type: 'Date', iso: now.toISOString() },
-  };
   const history = nextHistory(policy, holder.hashedPassword, holder.passwordHistory);
-  if (history) set._password_history = history;
-  if (services.config.accountLockout?.unlockOnPasswordReset) {
-    set._failed_login_count = { __op: 'Delete' };
-    set._account_lockout_expires_at = { __op: 'Delete' };
-  }
-  const user = await services.storage.consumeUserToken('resetPassword', token, now, set);
+  const secrets: UserSecretsChange = {
+    password: { hash: await hashPassword(password), changedAt: now, ...(history ? { history } : {}) },
+    clearLockout: services.config.accountLockout?.unlockOnPasswordReset === true,
+  };
+  const user = await services.storage.consumeUserToken('resetPassword', token, now, {}, secrets);
   if (!user) throw invalid;
   if (services.config.revokeSessionOnPasswordReset) await services.sessions.revokeAllOf(String(user.objectId));
 }

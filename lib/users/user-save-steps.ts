@@ -8,8 +8,8 @@ import { newObjectId } from '../values/object-id.js';
 import type { SaveSteps } from '../objects/save-object.js';
 import { classSchema } from '../schema/class-schema.js';
 import type { OperationContext } from '../services.js';
-import type { RestObject } from '../storage/storage.js';
-import { authDataField, parseAuthData, validateAuthData, type AuthDataChange } from '../auth/auth-data.js';
+import type { RestObject, UserSecretsChange } from '../storage/storage.js';
+import { parseAuthData, validateAuthData, type AuthDataChange } from '../auth/auth-data.js';
 import { checkNewPassword, nextHistory } from '../auth/password-policy.js';
 import { hashPassword } from '../auth/passwords.js';
 import type { Json } from '../values/json.js';
@@ -76,35 +76,35 @@ export async function findUserByAuthData(ctx: OperationContext, change: AuthData
   return null;
 }
 
-/** Checks an `authData` change and turns it into the internal `_auth_data_<provider>` fields. */
-async function authDataFields(
+/** Checks an `authData` change and turns it into the identities to link and unlink. */
+async function authDataChange(
   ctx: OperationContext,
   value: unknown,
   objectId: string,
   creating: boolean,
-): Promise<{ internal: Json; linked: boolean }> {
+): Promise<{ authData: Record<string, Json | null>; linked: boolean }> {
   const { auth } = ctx.services.config;
   const change = parseAuthData(value, auth);
   const kept = await validateAuthData(change, auth, creating ? null : objectId);
   const other = await findUserByAuthData(ctx, change);
   if (other && other.objectId !== objectId)
     throw new BackendError(ErrorCode.ACCOUNT_ALREADY_LINKED, 'this auth is already used');
-  const internal: Json = {};
+  const authData: Record<string, Json | null> = {};
   for (const [provider, data] of Object.entries(change.link)) {
     await ctx.services.storage.ensureAuthDataIndex(provider);
-    internal[authDataField(provider)] = kept[provider] ?? { id: data.id };
+    authData[provider] = kept[provider] ?? { id: data.id };
   }
-  for (const provider of change.unlink) internal[authDataField(provider)] = { __op: 'Delete' };
-  return { internal, linked: Object.keys(change.link).length > 0 };
+  for (const provider of change.unlink) authData[provider] = null;
+  return { authData, linked: Object.keys(change.link).length > 0 };
 }
 
-/** The stored fields of a new password, after the password policy accepted it. */
-async function passwordFields(
+/** A new password's hash and history, after the password policy accepted it. */
+async function newPassword(
   ctx: OperationContext,
   password: string,
   username: string | undefined,
   userId: string | null,
-): Promise<Json> {
+): Promise<NonNullable<UserSecretsChange['password']>> {
   const { passwordPolicy: policy } = ctx.services.config;
   const secrets =
     userId && policy ? await ctx.services.storage.findUserSecrets(USER_SCHEMA, { objectId: userId }) : null;
@@ -112,13 +112,9 @@ async function passwordFields(
     username: username ?? (secrets?.user.username as string | undefined),
     history: secrets ? [...(secrets.hashedPassword ? [secrets.hashedPassword] : []), ...secrets.passwordHistory] : [],
   });
-  const fields: Json = {
-    _hashed_password: await hashPassword(password),
-    _password_changed_at: { __type: 'Date', iso: ctx.services.now().toISOString() },
-  };
   const history = nextHistory(policy, secrets?.hashedPassword ?? null, secrets?.passwordHistory ?? []);
-  if (history) fields._password_history = history;
-  return fields;
+  const hash = await hashPassword(password);
+  return history ? { hash, changedAt: ctx.services.now(), history } : { hash, changedAt: ctx.services.now() };
 }
 
 /** The save steps of `_User`: checks, uniqueness, linked identities, and the password moved into its hash. */
@@ -140,9 +136,11 @@ export function userSaveSteps(ctx: OperationContext, creating: boolean): SaveSte
           "Clients aren't allowed to manually update email verification.",
         );
       }
-      let internal: Json = {};
+      const secrets: UserSecretsChange = {};
       let linked = false;
-      if (authData !== undefined) ({ internal, linked } = await authDataFields(ctx, authData, objectId, creating));
+      if (authData !== undefined) {
+        ({ authData: secrets.authData, linked } = await authDataChange(ctx, authData, objectId, creating));
+      }
       // A user signing up with another identity gets a random username, as parse-server does.
       if (creating && linked && rest.username === undefined) rest.username = newObjectId(25);
       if (creating || 'username' in rest) {
@@ -157,26 +155,14 @@ export function userSaveSteps(ctx: OperationContext, creating: boolean): SaveSte
         rest.email = checkEmail(rest.email);
         await assertAvailable(ctx, 'email', rest.email as string, creating ? undefined : objectId);
       }
-      if (password !== undefined || (creating && !linked))
-        Object.assign(
-          internal,
-          await passwordFields(
-            ctx,
-            checkPassword(password),
-            rest.username as string | undefined,
-            creating ? null : objectId,
-          ),
-        );
-      if (!creating && (password !== undefined || 'email' in rest)) {
-        // A reset link mailed before the change must not undo it.
-        internal._perishable_token = { __op: 'Delete' };
-        internal._perishable_token_expires_at = { __op: 'Delete' };
+      if (password !== undefined || (creating && !linked)) {
+        const username = rest.username as string | undefined;
+        secrets.password = await newPassword(ctx, checkPassword(password), username, creating ? null : objectId);
       }
-      if (!creating && 'email' in rest) {
-        internal._email_verify_token = { __op: 'Delete' };
-        internal._email_verify_token_expires_at = { __op: 'Delete' };
-      }
-      return { values: rest, internal };
+      // A reset link mailed before the change must not undo it.
+      if (!creating && (password !== undefined || 'email' in rest)) secrets.resetToken = null;
+      if (!creating && 'email' in rest) secrets.emailVerifyToken = null;
+      return { values: rest, secrets };
     },
     defaultAcl(objectId) {
       return ctx.services.config.enforcePrivateUsers

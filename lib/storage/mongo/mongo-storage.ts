@@ -30,6 +30,7 @@ import type {
   RestWhere,
   Storage,
   UserSecrets,
+  UserSecretsChange,
   UserTokenKind,
 } from '../storage.js';
 import {
@@ -44,7 +45,7 @@ import { fromMongoResult, toMongoPipeline } from './aggregate-pipeline.js';
 import { GridFsFileStore } from './gridfs-file-store.js';
 import { InsertBatcher } from './insert-batcher.js';
 import { toBackendError } from './mongo-errors.js';
-import { MongoUserRecords } from './user-records.js';
+import { MongoUserRecords, secretFields } from './user-records.js';
 import { objectToDocument, updateToMongo } from './update-document.js';
 import { textSearchField, whereToFilter, writableBy } from './where-filter.js';
 
@@ -342,8 +343,8 @@ export class MongoStorage implements Storage {
 
   // ---- objects ----
 
-  async createObject(schema: ClassSchema, object: RestObject): Promise<void> {
-    const doc = objectToDocument(schema, object);
+  async createObject(schema: ClassSchema, object: RestObject, secrets?: UserSecretsChange): Promise<void> {
+    const doc = objectToDocument(schema, { ...object, ...secretFields(secrets) });
     // Inside a transaction the insert must use its session; otherwise it joins this turn's group.
     if (this.sessions.getStore())
       await this.run((db, session) => db.collection(schema.className).insertOne(doc, { session }));
@@ -355,9 +356,10 @@ export class MongoStorage implements Storage {
     where: RestWhere,
     update: RestObject,
     writers: Principals,
+    secrets?: UserSecretsChange,
   ): Promise<RestObject | null> {
     const filter = writableBy(whereToFilter(schema, where), writers);
-    const mongoUpdate = updateToMongo(schema, update);
+    const mongoUpdate = updateToMongo(schema, { ...update, ...secretFields(secrets) });
     const doc = await this.run((db, session) =>
       db.collection(schema.className).findOneAndUpdate(filter, mongoUpdate, { returnDocument: 'after', session }),
     );
@@ -571,8 +573,18 @@ export class MongoStorage implements Storage {
     return this.users.clearFailedLogins(userId);
   }
 
-  consumeUserToken(kind: UserTokenKind, token: string, now: Date, set: RestObject): Promise<RestObject | null> {
-    return this.users.consumeUserToken(kind, token, now, set);
+  consumeUserToken(
+    kind: UserTokenKind,
+    token: string,
+    now: Date,
+    set: RestObject,
+    secrets?: UserSecretsChange,
+  ): Promise<RestObject | null> {
+    return this.users.consumeUserToken(kind, token, now, set, secrets);
+  }
+
+  userWithLegacySessionToken(token: string): Promise<RestObject | null> {
+    return this.users.userWithLegacySessionToken(token);
   }
 
   userWithToken(kind: UserTokenKind, token: string, now: Date): Promise<UserSecrets | null> {

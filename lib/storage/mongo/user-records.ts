@@ -4,7 +4,7 @@
  */
 import type { ClientSession, Db, Document } from 'mongodb';
 import { classSchema, type ClassSchema } from '../../schema/class-schema.js';
-import type { RestObject, RestWhere, UserSecrets, UserTokenKind } from '../storage.js';
+import type { RestObject, RestWhere, UserSecrets, UserSecretsChange, UserTokenKind } from '../storage.js';
 import { documentToObject, storedKey, type FileUrl } from './codec.js';
 import { updateToMongo } from './update-document.js';
 import { whereToFilter } from './where-filter.js';
@@ -28,6 +28,39 @@ const USER_TOKEN_SCHEMA = classSchema(
   },
   undefined,
 );
+
+const DELETE = { __op: 'Delete' } as const;
+const asDate = (date: Date) => ({ __type: 'Date', iso: date.toISOString() });
+
+/** A change to a user's secrets, as the fields parse-server keeps them in (for a create or an update). */
+export function secretFields(change: UserSecretsChange | undefined): RestObject {
+  if (!change) return {};
+  const out: RestObject = {};
+  if (change.password) {
+    out._hashed_password = change.password.hash;
+    out._password_changed_at = asDate(change.password.changedAt);
+    if (change.password.history) out._password_history = [...change.password.history];
+  }
+  const tokens: [UserTokenKind, UserSecretsChange['resetToken']][] = [
+    ['resetPassword', change.resetToken],
+    ['verifyEmail', change.emailVerifyToken],
+  ];
+  for (const [kind, value] of tokens) {
+    if (value === undefined) continue;
+    const [field, expires] = TOKEN_FIELDS[kind];
+    out[field] = value === null ? DELETE : value.token;
+    out[expires] = value === null ? DELETE : asDate(value.expiresAt);
+  }
+  if (change.clearLockout) {
+    out._failed_login_count = DELETE;
+    out._account_lockout_expires_at = DELETE;
+  }
+  for (const [provider, data] of Object.entries(change.authData ?? {})) {
+    out[`_auth_data_${provider}`] = data === null ? DELETE : data;
+  }
+  if (change.clearLegacySessionToken) out._session_token = DELETE;
+  return out;
+}
 
 export class MongoUserRecords {
   /** Providers whose identity ids are known to have their unique index. */
@@ -84,9 +117,20 @@ export class MongoUserRecords {
     );
   }
 
-  async consumeUserToken(kind: UserTokenKind, token: string, now: Date, set: RestObject): Promise<RestObject | null> {
+  async userWithLegacySessionToken(token: string): Promise<RestObject | null> {
+    const found = await this.findUserSecrets(USER_TOKEN_SCHEMA, { _session_token: token });
+    return found ? found.user : null;
+  }
+
+  async consumeUserToken(
+    kind: UserTokenKind,
+    token: string,
+    now: Date,
+    set: RestObject,
+    secrets?: UserSecretsChange,
+  ): Promise<RestObject | null> {
     const [field, expires] = TOKEN_FIELDS[kind];
-    const update = updateToMongo(USER_TOKEN_SCHEMA, set);
+    const update = updateToMongo(USER_TOKEN_SCHEMA, { ...set, ...secretFields(secrets) });
     update.$unset = { ...(update.$unset as Document | undefined), [field]: '', [expires]: '' };
     const doc = await this.run((db, session) =>
       db
