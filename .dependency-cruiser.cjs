@@ -79,6 +79,21 @@ module.exports = {
       to: { path: '^lib/', pathNot: '^lib/testing/memory-mongo/' },
     },
     {
+      name: 'memory-mongo-engine-is-the-bottom',
+      comment: "The built-in MongoDB's engine (matching, updates, indexes) knows nothing of commands or the wire.",
+      severity: 'error',
+      from: { path: '^lib/testing/memory-mongo/engine/' },
+      to: { path: '^lib/testing/memory-mongo/', pathNot: '^lib/testing/memory-mongo/engine/', ...runtime },
+    },
+    {
+      name: 'memory-mongo-commands-below-the-server',
+      comment:
+        "The built-in MongoDB's commands use the engine and the wire format, never the server that dispatches them.",
+      severity: 'error',
+      from: { path: '^lib/testing/memory-mongo/(commands|wire)/' },
+      to: { path: '^lib/testing/memory-mongo/[^/]+$', ...runtime },
+    },
+    {
       name: 'no-test-code-in-lib',
       comment: 'lib/ never imports tests, examples or the benchmark.',
       severity: 'error',
