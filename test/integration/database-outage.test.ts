@@ -69,6 +69,14 @@ describe('when the database goes away and comes back', function () {
     const health = await http.get('/parse/health');
     expect(health.status).to.equal(503);
     expect(health.body.database).to.equal('unreachable');
+    // Creates of one event-loop turn go to the database as one insertMany, whose failure the driver
+    // reports as a bulk write error: each still answers 100, never 500.
+    const creates = [1, 2, 3].map((n) => ({ method: 'POST', path: '/parse/classes/Item', body: { n: 100 + n } }));
+    const grouped = await http.post('/parse/batch').set(headers).send({ requests: creates });
+    expect(grouped.status).to.equal(200);
+    expect(grouped.body).to.deep.equal(
+      creates.map(() => ({ error: { code: 100, error: 'The database is unavailable; try again shortly.' } })),
+    );
 
     server = await MemoryMongoServer.start({ port, persist: join(dir, 'data.bson') });
     let recovered = false;

@@ -36,6 +36,37 @@ const CLIENT_ERROR_CODES = new Map<number, number>([
   [86, ErrorCode.INVALID_QUERY],
 ]);
 
+/** Network failures the driver reports in a message rather than a type. */
+const NETWORK_MESSAGE = /ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|socket|connection .*closed/i;
+
+interface DriverError {
+  name?: string;
+  message?: string;
+  code?: number;
+  cause?: unknown;
+  writeErrors?: unknown;
+  errorResponse?: { reason?: unknown };
+  hasErrorLabel?: (label: string) => boolean;
+}
+
+/**
+ * Whether the database could not be reached, however the driver wraps it: its unreachable error
+ * types; a write the driver marks retryable (it failed on the network); a bulk write that failed
+ * as a whole before any document was written (it carries the failed server selection, or the
+ * network error, instead of per-document errors); or a cause that is one of these.
+ */
+function isUnreachable(err: unknown, depth = 0): boolean {
+  const e = err as DriverError | null;
+  if (!e || typeof e !== 'object' || depth > 4) return false;
+  if (e.name && UNREACHABLE_ERRORS.has(e.name)) return true;
+  if (typeof e.hasErrorLabel === 'function' && e.hasErrorLabel('RetryableWriteError')) return true;
+  if (e.name === 'MongoBulkWriteError') {
+    const perDocument = Array.isArray(e.writeErrors) ? e.writeErrors.length > 0 : e.writeErrors !== undefined;
+    if (!perDocument && (e.errorResponse?.reason !== undefined || NETWORK_MESSAGE.test(e.message ?? ''))) return true;
+  }
+  return isUnreachable(e.cause, depth + 1);
+}
+
 /** Translates a driver error into the Parse error a client should see. */
 export function toBackendError(err: unknown): unknown {
   if (err instanceof BackendError) return err;
@@ -58,7 +89,7 @@ export function toBackendError(err: unknown): unknown {
       cause: err,
     });
   }
-  if (e?.name && UNREACHABLE_ERRORS.has(e.name)) {
+  if (isUnreachable(err)) {
     return new BackendError(ErrorCode.CONNECTION_FAILED, 'The database is unavailable; try again shortly.', {
       cause: err,
     });
