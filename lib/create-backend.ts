@@ -63,7 +63,7 @@ export function createBackend(options: BackendConfig): Backend {
   const services: Services = {
     config,
     storage,
-    schemas: new SchemaRegistry({ storage }),
+    schemas: new SchemaRegistry({ storage, bounds: config.schemaBounds }),
     cloud: new CloudRegistry(),
     sessions: new Sessions({
       storage,

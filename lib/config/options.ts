@@ -5,6 +5,7 @@
 import type { Db, MongoClient, MongoClientOptions } from 'mongodb';
 import type { ServerProtectedFields } from '../access/protected-fields.js';
 import type { AuthProviders } from '../auth/auth-data.js';
+import type { SchemaBounds } from '../schema/schema-bounds.js';
 
 /** Where the backend sends its log lines; quiet when not given. */
 export interface Logger {
@@ -63,6 +64,14 @@ export interface BackendConfig {
    * with the master key (or read-only master key) are exempt; `-1` switches a bound off.
    */
   requestComplexity?: RequestComplexity;
+  /**
+   * Most fields a class may have (its default fields included), checked when a write or
+   * `/schemas` adds one (255 past it); `-1` for no bound. Default 500. Beyond parse-server: one
+   * client save could otherwise add thousands of fields to `_SCHEMA`, which every request reads.
+   */
+  maxFieldsPerClass?: number;
+  /** Longest name a new field may have (105 past it); `-1` for no bound. Default 128. */
+  maxFieldNameLength?: number;
   /** Whether clients (without the master key) may create new classes. Default false. */
   allowClientClassCreation?: boolean;
   /** Whether clients may choose their own objectIds. Default false. */
@@ -251,6 +260,8 @@ export const configSchema = {
         { type: 'string', pattern: '^\\d+(\\.\\d+)?\\s*(b|kb|mb|gb)$' },
       ],
     },
+    maxFieldsPerClass: { oneOf: [{ type: 'integer', minimum: 1 }, { const: -1 }] },
+    maxFieldNameLength: { oneOf: [{ type: 'integer', minimum: 1 }, { const: -1 }] },
     requestComplexity: {
       type: 'object',
       additionalProperties: false,
@@ -379,6 +390,8 @@ export interface ResolvedConfig {
   readonly maxResponseSize: number;
   /** Every bound filled in; `Infinity` where switched off. */
   readonly requestComplexity: ResolvedRequestComplexity;
+  /** `maxFieldsPerClass` and `maxFieldNameLength`; `Infinity` where switched off. */
+  readonly schemaBounds: SchemaBounds;
   readonly allowClientClassCreation: boolean;
   readonly allowCustomObjectId: boolean;
   readonly defaultLimit: number;
@@ -423,6 +436,8 @@ export interface ResolvedRequestComplexity {
 
 export const defaults = {
   maxResponseSize: '100mb',
+  maxFieldsPerClass: 500,
+  maxFieldNameLength: 128,
   requestComplexity: {
     batchRequestLimit: 100,
     includeDepth: 10,

@@ -186,6 +186,10 @@ export function resolveConfig(input: unknown): ResolvedConfig {
     maxRequestSize: config.maxRequestSize ?? defaults.maxRequestSize,
     maxResponseSize: bound(sizeInBytes(config.maxResponseSize ?? defaults.maxResponseSize)),
     requestComplexity: resolveRequestComplexity(config.requestComplexity ?? {}),
+    schemaBounds: Object.freeze({
+      maxFieldsPerClass: bound(config.maxFieldsPerClass ?? defaults.maxFieldsPerClass),
+      maxFieldNameLength: bound(config.maxFieldNameLength ?? defaults.maxFieldNameLength),
+    }),
     allowClientClassCreation: config.allowClientClassCreation ?? false,
     allowCustomObjectId: config.allowCustomObjectId ?? false,
     defaultLimit: config.defaultLimit ?? defaults.defaultLimit,

@@ -14,6 +14,7 @@ import { emptyClassSchema } from '../schema/class-schema.js';
 import { assertClassName } from '../schema/names.js';
 import type { Services } from '../services.js';
 import { requireMaster } from './server.js';
+import { assertSchemaBounds } from '../schema/schema-bounds.js';
 
 /** A schema in Parse's REST form. */
 function schemaJson(schema: ClassSchema): Record<string, unknown> {
@@ -110,6 +111,8 @@ export async function createSchema(services: Services, req: ApiRequest, urlClass
     ...addFields,
   });
   const indexes = parseIndexChanges(body.indexes, { ...emptyClassSchema(className).fields, ...addFields }, {}, false);
+  const defaults = Object.keys(emptyClassSchema(className).fields).length;
+  assertSchemaBounds(className, defaults, Object.keys(addFields), services.config.schemaBounds);
   await services.storage.applySchemaChange({ className, addFields, create: true });
   if (clp) await services.storage.setClassLevelPermissions(className, clp);
   await applyIndexChanges(services, className, indexes);
@@ -139,6 +142,7 @@ export async function updateSchema(services: Services, req: ApiRequest, classNam
     }
   }
   const remaining = Object.fromEntries(Object.entries(schema.fields).filter(([name]) => !deleted.includes(name)));
+  assertSchemaBounds(className, Object.keys(remaining).length, Object.keys(addFields), services.config.schemaBounds);
   const clp = parseClassLevelPermissions(body.classLevelPermissions, { ...remaining, ...addFields });
   const indexes = {
     ...indexesOn(schema, deleted),

@@ -10,12 +10,15 @@ import type { Storage } from '../storage/storage.js';
 import { emptyClassSchema, type ClassSchema } from './class-schema.js';
 import { describeType, sameType, typeOfRestValue, type FieldType } from './field-types.js';
 import { assertClassName, assertFieldName } from './names.js';
+import { assertSchemaBounds, type SchemaBounds } from './schema-bounds.js';
 
 /** How long a loaded schema is trusted before it is read again (bounds cross-process staleness). */
 const SCHEMA_TTL_MS = 5000;
 
 export interface SchemaRegistryOptions {
   storage: Storage;
+  /** Bounds on fields added implicitly by writes. */
+  bounds?: SchemaBounds;
   now?: () => number;
 }
 
@@ -34,8 +37,11 @@ export class SchemaRegistry {
   private loadedAt = 0;
   private loading: Promise<Map<string, ClassSchema>> | null = null;
 
+  private readonly bounds: SchemaBounds;
+
   constructor(options: SchemaRegistryOptions) {
     this.storage = options.storage;
+    this.bounds = options.bounds ?? { maxFieldsPerClass: Infinity, maxFieldNameLength: Infinity };
     this.now = options.now ?? Date.now;
   }
 
@@ -86,6 +92,7 @@ export class SchemaRegistry {
           `This user is not allowed to access non-existent class: ${className}`,
         );
       }
+      assertSchemaBounds(className, Object.keys(schema.fields).length, Object.keys(addFields), this.bounds);
       await this.storage.applySchemaChange({ className, addFields, create: !existing });
       const updated = (await this.all(true)).get(className);
       // Another process may have added the same field with another type meanwhile: check again.

@@ -1327,3 +1327,66 @@ describe('attack list: requests that ask for too much are bounded', () => {
     });
   });
 });
+
+describe('attack list: one save cannot bloat the schema', () => {
+  let t: TestBackend;
+  const fields = (count: number, length: number, prefix = 'f') =>
+    Object.fromEntries(Array.from({ length: count }, (_, i) => [`${prefix}${i}`.padEnd(length, 'x'), i]));
+  const storedFieldCount = async (server: TestBackend, className: string) => {
+    const stored = await (await server.db()).collection('_SCHEMA').findOne({ _id: className } as never);
+    return stored ? Object.keys(stored).filter((key) => !key.startsWith('_')).length : 0;
+  };
+
+  before(async () => {
+    t = await startTestBackend();
+  });
+  after(() => t.close());
+
+  describe('18. schema bloat', () => {
+    it('2,000 fields with 200-character names in one save answer 105 and record nothing', async () => {
+      const res = await t.http.post('/parse/classes/Bloat').set(appHeaders).send(fields(2000, 200));
+      expectRefused(res, 105);
+      expect(res.body.error).to.include('at most 128 characters');
+      expect(await storedFieldCount(t, 'Bloat')).to.equal(0);
+    });
+
+    it('more than 500 fields in a class answer 255, in one save or over several', async () => {
+      expectRefused(await t.http.post('/parse/classes/Wide').set(appHeaders).send(fields(600, 4)), 255);
+      expect(await storedFieldCount(t, 'Wide')).to.equal(0);
+      await t.http.post('/parse/classes/Wide').set(appHeaders).send(fields(450, 4)).expect(201);
+      const more = await t.http
+        .post('/parse/classes/Wide')
+        .set(appHeaders)
+        .send(fields(100, 4, 'g'));
+      expectRefused(more, 255);
+      expect(more.body.error).to.equal('Wide may have at most 500 fields (maxFieldsPerClass).');
+      // Existing fields keep working.
+      await t.http.post('/parse/classes/Wide').set(appHeaders).send(fields(450, 4)).expect(201);
+    });
+
+    it('holds for /schemas too, and both bounds are options (-1 switches one off)', async () => {
+      const narrow = await startTestBackend({ maxFieldsPerClass: 6, maxFieldNameLength: -1 });
+      try {
+        const long = 'y'.repeat(300);
+        await narrow.http
+          .post('/parse/classes/Small')
+          .set(appHeaders)
+          .send({ [long]: 1 })
+          .expect(201);
+        expectRefused(await narrow.http.post('/parse/classes/Small').set(appHeaders).send({ a: 1, b: 2 }), 255);
+        const put = await narrow.http
+          .put('/parse/schemas/Small')
+          .set(masterHeaders)
+          .send({ fields: { a: { type: 'String' }, b: { type: 'String' } } });
+        expectRefused(put, 255);
+        await narrow.http
+          .put('/parse/schemas/Small')
+          .set(masterHeaders)
+          .send({ fields: { a: { type: 'String' } } })
+          .expect(200);
+      } finally {
+        await narrow.close();
+      }
+    });
+  });
+});
