@@ -10,7 +10,8 @@
  *   the server sample is started, the client sample must then exit cleanly against it. Only the
  *   MongoDB URI (`mongodb://127.0.0.1:27017/<db>`) and the port (`3000`) are swapped for the test's;
  * - `<!-- sample: skip REASON -->` leaves a block out, with the reason on record.
- * Shell blocks are checked too: each `npm` command must name a script package.json has.
+ * Shell blocks are checked too: each `npm` command must name a script package.json has. `text`
+ * blocks (diagrams, output) are prose.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -160,7 +161,7 @@ describe('documentation samples', function () {
   it('every fence names its language, and every marker is known', () => {
     for (const sample of samples) {
       expect(sample.lang, `${where(sample)} needs a language after its fence`).to.not.equal('');
-      expect(['ts', 'js', 'sh'], where(sample)).to.include(sample.lang);
+      expect(['ts', 'js', 'sh', 'text'], where(sample)).to.include(sample.lang);
       if (sample.marker.kind === 'skip') expect(sample.marker.reason, `${where(sample)}: say why it is skipped`).to.not.equal('');
     }
   });
