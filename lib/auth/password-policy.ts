@@ -13,12 +13,19 @@ function refuse(message: string): BackendError {
   return new BackendError(ErrorCode.VALIDATION_ERROR, message);
 }
 
+/** The longest password bcrypt reads in full, in UTF-8 bytes. */
+export const BCRYPT_MAX_BYTES = 72;
+
 /** Checks a new password; `history` holds the hashes it may not match (newest first). */
 export async function checkNewPassword(
   policy: PasswordPolicy | null,
   password: string,
-  context: { username: string | undefined; history: string[] },
+  context: { username: string | undefined; history: string[]; refuseLongPasswords?: boolean },
 ): Promise<void> {
+  // bcrypt reads only the first 72 bytes: longer passwords are cut, as in parse-server, unless refused.
+  if (context.refuseLongPasswords && Buffer.byteLength(password, 'utf8') > BCRYPT_MAX_BYTES) {
+    throw refuse(`Password must be at most ${BCRYPT_MAX_BYTES} bytes long.`);
+  }
   if (!policy) return;
   const message = policy.validationError ?? DEFAULT_MESSAGE;
   if (policy.validatorPattern !== undefined) {

@@ -72,6 +72,12 @@ export interface BackendConfig {
   maxFieldsPerClass?: number;
   /** Longest name a new field may have (105 past it); `-1` for no bound. Default 128. */
   maxFieldNameLength?: number;
+  /**
+   * Refuse new passwords longer than 72 bytes (UTF-8) with 142. bcrypt reads only their first 72
+   * bytes, so by default — as in parse-server — a longer password works with anything after its
+   * 72nd byte. Default false.
+   */
+  refuseLongPasswords?: boolean;
   /** Whether clients (without the master key) may create new classes. Default false. */
   allowClientClassCreation?: boolean;
   /** Whether clients may choose their own objectIds. Default false. */
@@ -260,6 +266,7 @@ export const configSchema = {
         { type: 'string', pattern: '^\\d+(\\.\\d+)?\\s*(b|kb|mb|gb)$' },
       ],
     },
+    refuseLongPasswords: { type: 'boolean' },
     maxFieldsPerClass: { oneOf: [{ type: 'integer', minimum: 1 }, { const: -1 }] },
     maxFieldNameLength: { oneOf: [{ type: 'integer', minimum: 1 }, { const: -1 }] },
     requestComplexity: {
@@ -390,6 +397,7 @@ export interface ResolvedConfig {
   readonly maxResponseSize: number;
   /** Every bound filled in; `Infinity` where switched off. */
   readonly requestComplexity: ResolvedRequestComplexity;
+  readonly refuseLongPasswords: boolean;
   /** `maxFieldsPerClass` and `maxFieldNameLength`; `Infinity` where switched off. */
   readonly schemaBounds: SchemaBounds;
   readonly allowClientClassCreation: boolean;

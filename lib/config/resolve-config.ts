@@ -186,6 +186,7 @@ export function resolveConfig(input: unknown): ResolvedConfig {
     maxRequestSize: config.maxRequestSize ?? defaults.maxRequestSize,
     maxResponseSize: bound(sizeInBytes(config.maxResponseSize ?? defaults.maxResponseSize)),
     requestComplexity: resolveRequestComplexity(config.requestComplexity ?? {}),
+    refuseLongPasswords: config.refuseLongPasswords ?? false,
     schemaBounds: Object.freeze({
       maxFieldsPerClass: bound(config.maxFieldsPerClass ?? defaults.maxFieldsPerClass),
       maxFieldNameLength: bound(config.maxFieldNameLength ?? defaults.maxFieldNameLength),

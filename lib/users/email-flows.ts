@@ -128,6 +128,7 @@ export async function resetPassword(ctx: OperationContext, token: unknown, passw
   await checkNewPassword(policy, password, {
     username: holder.user.username as string | undefined,
     history: [...(holder.hashedPassword ? [holder.hashedPassword] : []), ...holder.passwordHistory],
+    refuseLongPasswords: services.config.refuseLongPasswords,
   });
   const history = nextHistory(policy, holder.hashedPassword, holder.passwordHistory);
   const secrets: UserSecretsChange = {

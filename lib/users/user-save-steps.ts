@@ -111,6 +111,7 @@ async function newPassword(
   await checkNewPassword(policy, password, {
     username: username ?? (secrets?.user.username as string | undefined),
     history: secrets ? [...(secrets.hashedPassword ? [secrets.hashedPassword] : []), ...secrets.passwordHistory] : [],
+    refuseLongPasswords: ctx.services.config.refuseLongPasswords,
   });
   const history = nextHistory(policy, secrets?.hashedPassword ?? null, secrets?.passwordHistory ?? []);
   const hash = await hashPassword(password);

@@ -1390,3 +1390,47 @@ describe('attack list: one save cannot bloat the schema', () => {
     });
   });
 });
+
+describe('attack list: passwords longer than bcrypt reads', () => {
+  // 80 bytes: bcrypt reads the first 72, so the last 8 do not count unless such passwords are refused.
+  const long = `${'p'.repeat(72)}-secret`;
+  const sameFirst72 = `${'p'.repeat(72)}-ANYTHING`;
+
+  it('19. by default, as in parse-server, only their first 72 bytes count', async () => {
+    const t = await startTestBackend();
+    try {
+      await t.http.post('/parse/users').set(appHeaders).send({ username: 'longpw', password: long }).expect(201);
+      const login = await t.http
+        .post('/parse/login')
+        .set(appHeaders)
+        .send({ username: 'longpw', password: sameFirst72 });
+      expect(login.status).to.equal(200);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('19. refuseLongPasswords refuses them with 142 on sign-up and password change', async () => {
+    const t = await startTestBackend({ refuseLongPasswords: true });
+    try {
+      const refused = await t.http.post('/parse/users').set(appHeaders).send({ username: 'longpw', password: long });
+      expectRefused(refused, 142);
+      expect(refused.body.error).to.equal('Password must be at most 72 bytes long.');
+      // 72 bytes of UTF-8 is fewer characters when they are not ASCII: 25 × 'é' (2 bytes each) = 50, fine.
+      const user = (
+        await t.http
+          .post('/parse/users')
+          .set(appHeaders)
+          .send({ username: 'okpw', password: 'é'.repeat(25) })
+          .expect(201)
+      ).body;
+      const change = await t.http
+        .put(`/parse/users/${user.objectId}`)
+        .set({ ...appHeaders, 'X-Parse-Session-Token': user.sessionToken })
+        .send({ password: 'é'.repeat(40) });
+      expectRefused(change, 142);
+    } finally {
+      await t.close();
+    }
+  });
+});

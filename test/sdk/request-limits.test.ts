@@ -45,3 +45,22 @@ describe('Parse JS SDK: request limits', () => {
     await expectParseError(query.find(), Parse.Error.INVALID_QUERY);
   });
 });
+
+describe('Parse JS SDK: refuseLongPasswords', () => {
+  let backend: TestBackend;
+  let Parse: ParseSdk;
+
+  before(async () => {
+    backend = await startTestBackend({ refuseLongPasswords: true });
+    Parse = useBackend(backend);
+  });
+  after(() => backend.close());
+
+  it('a sign-up with a password past 72 bytes fails with 142; one of 72 bytes signs up', async () => {
+    const refused = new Parse.User({ username: 'long-sdk', password: 'x'.repeat(73) });
+    const error = await expectParseError(refused.signUp(), Parse.Error.VALIDATION_ERROR);
+    expect(error.message).to.equal('Password must be at most 72 bytes long.');
+    const accepted = await new Parse.User({ username: 'long-sdk', password: 'x'.repeat(72) }).signUp();
+    expect(accepted.getSessionToken()).to.be.a('string');
+  });
+});
