@@ -88,14 +88,28 @@ function checkFieldName(key: string, master: boolean): void {
   }
 }
 
+/**
+ * A PCRE pattern (what MongoDB runs) as a JavaScript one, only to check that it compiles: the Parse
+ * SDKs quote literal text as `\Q…\E` (`contains`, `startsWith`, `endsWith`), and a leading `(?i)`
+ * group sets options. The pattern goes to the database unchanged.
+ */
+function javaScriptSource(pattern: string): { source: string; flags: string } {
+  const quoted = pattern.replace(/\\Q([\s\S]*?)(?:\\E|$)/g, (_match, text: string) =>
+    text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'),
+  );
+  const inline = /^\(\?([imsx]+)\)/.exec(quoted);
+  return inline ? { source: quoted.slice(inline[0].length), flags: inline[1]! } : { source: quoted, flags: '' };
+}
+
 function checkRegex(constraint: Json): void {
-  if (typeof constraint.$regex !== 'string')
-    throw new BackendError(ErrorCode.INVALID_JSON, 'bad $regex: must be a string');
+  // parse-server's code and message for a $regex that is not a string.
+  if (typeof constraint.$regex !== 'string') throw invalidQuery('$regex value must be a string');
   const options = constraint.$options ?? '';
   if (typeof options !== 'string' || !/^[imxsu]*$/.test(options))
     throw new BackendError(ErrorCode.INVALID_QUERY, `bad $options value: ${String(options)}`);
+  const { source, flags } = javaScriptSource(constraint.$regex);
   try {
-    new RegExp(constraint.$regex, options.replace(/x/g, ''));
+    new RegExp(source, [...new Set(options + flags)].filter((f) => f !== 'x').join(''));
   } catch {
     throw invalidQuery(`bad $regex: ${constraint.$regex}`);
   }
@@ -206,7 +220,8 @@ function checkSubquery(op: string, value: unknown, walk: Walk): void {
   if (walk.subquery + 1 > walk.limits.subqueryDepth) {
     throw invalidQuery(`Subquery nesting depth exceeds maximum allowed depth of ${walk.limits.subqueryDepth}`);
   }
-  checkWhere(q.where ?? {}, { ...walk, subquery: walk.subquery + 1 });
+  // Each sub-query is a query of its own: its `$or` depth counts from 0, as in parse-server.
+  checkWhere(q.where ?? {}, { ...walk, logical: 0, subquery: walk.subquery + 1 });
   if (selects) {
     const key = (value as Json).key;
     if (typeof key !== 'string') bad();

@@ -262,6 +262,17 @@ describe('Parse JS SDK: regressions', () => {
     });
   });
 
+  describe('text searches with regex characters (the SDK quotes them as \\Q...\\E)', () => {
+    it('contains, startsWith and endsWith find text with ( [ and ) in it', async () => {
+      const className = uniqueClass('Quoted');
+      await Parse.Object.saveAll([make(className, { name: 'xa(by' }), make(className, { name: '[x] y)' })]);
+      const names = async (query: Query) => (await query.find()).map((o) => o.get('name') as string).sort();
+      expect(await names(new Parse.Query(className).contains('name', 'a(b'))).to.deep.equal(['xa(by']);
+      expect(await names(new Parse.Query(className).startsWith('name', '[x]'))).to.deep.equal(['[x] y)']);
+      expect(await names(new Parse.Query(className).endsWith('name', 'y)'))).to.deep.equal(['[x] y)']);
+    });
+  });
+
   describe('invalid sort keys', () => {
     it("ascending('bad-key') is refused with 105", async () => {
       const className = uniqueClass('Sorted');
