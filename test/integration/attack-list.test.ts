@@ -1434,3 +1434,62 @@ describe('attack list: passwords longer than bcrypt reads', () => {
     }
   });
 });
+
+describe('attack list: usernames and emails that differ only in case', () => {
+  const signUp = (t: TestBackend, body: Params) => t.http.post('/parse/users').set(appHeaders).send(body);
+  const outcomes = (responses: Response[]) => responses.map((r) => `${r.status}/${r.body.code ?? ''}`).sort();
+
+  it('20. concurrent sign-ups racing on case: one wins, the other gets 202 or 203, never 137', async () => {
+    const t = await startTestBackend();
+    try {
+      for (let i = 0; i < 3; i++) {
+        const names = await Promise.all(
+          [`caseRace${i}`, `CASERACE${i}`].map((username) => signUp(t, { username, password: 'pw' })),
+        );
+        expect(outcomes(names)).to.deep.equal(['201/', '400/202']);
+        const emails = await Promise.all(
+          [`same${i}@race.com`, `SAME${i}@race.com`].map((email, j) =>
+            signUp(t, { username: `e${i}-${j}`, password: 'pw', email }),
+          ),
+        );
+        expect(outcomes(emails)).to.deep.equal(['201/', '400/203']);
+        const exact = await Promise.all([1, 2].map(() => signUp(t, { username: `exact${i}`, password: 'pw' })));
+        expect(outcomes(exact)).to.deep.equal(['201/', '400/202']);
+      }
+      const users = await (await t.db()).collection('_User').countDocuments();
+      expect(users).to.equal(9);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('20. a database that already holds case variants keeps them, warns naming them, and refuses new ones', async () => {
+    const warnings: { message: string; details: unknown }[] = [];
+    const logger = {
+      debug: () => {},
+      info: () => {},
+      error: () => {},
+      warn: (message: string, details?: unknown) => warnings.push({ message, details }),
+    };
+    const first = await startTestBackend();
+    const db = await first.db();
+    // Two users from before, as parse-server may have left them (its case-insensitive index is not unique).
+    await db.collection('_User').dropIndexes();
+    await db.collection('_User').insertMany([
+      { _id: 'old1', username: 'Dup', _created_at: new Date(), _updated_at: new Date() },
+      { _id: 'old2', username: 'DUP', _created_at: new Date(), _updated_at: new Date() },
+    ] as never[]);
+    await first.close();
+    const t = await startTestBackend({ databaseURI: first.databaseURI, logger });
+    try {
+      await t.backend.ready();
+      const warning = warnings.find((w) => w.message.includes('differ only in case'));
+      expect(warning, JSON.stringify(warnings)).to.not.equal(undefined);
+      expect(JSON.stringify(warning!.details)).to.include('Dup').and.to.include('DUP');
+      expectRefused(await signUp(t, { username: 'dUp', password: 'pw' }), 202);
+      await signUp(t, { username: 'fresh', password: 'pw' }).expect(201);
+    } finally {
+      await t.close();
+    }
+  });
+});

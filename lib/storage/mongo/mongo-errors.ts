@@ -67,17 +67,31 @@ function isUnreachable(err: unknown, depth = 0): boolean {
   return isUnreachable(e.cause, depth + 1);
 }
 
+/** The `_User` index a duplicate-key error names (real MongoDB and the built-in one say it alike). */
+const USER_INDEX = /collection: \S*\._User index: (\S+)/;
+
+/**
+ * A duplicate key: on a user's username or email index, the taken name or address (202, 203), as
+ * the application check answers, so that the loser of a race learns the same; otherwise 137.
+ */
+function duplicateError(err: unknown): BackendError {
+  const index = USER_INDEX.exec((err as Error).message ?? '')?.[1] ?? '';
+  if (index.includes('username')) {
+    return new BackendError(ErrorCode.USERNAME_TAKEN, 'Account already exists for this username.', { cause: err });
+  }
+  if (index.includes('email')) {
+    return new BackendError(ErrorCode.EMAIL_TAKEN, 'Account already exists for this email address.', { cause: err });
+  }
+  return new BackendError(ErrorCode.DUPLICATE_VALUE, 'A duplicate value for a field with unique values was provided', {
+    cause: err,
+  });
+}
+
 /** Translates a driver error into the Parse error a client should see. */
 export function toBackendError(err: unknown): unknown {
   if (err instanceof BackendError) return err;
   const e = err as { name?: string; code?: number; errorLabels?: string[] } | null;
-  if (e?.code === 11000) {
-    return new BackendError(
-      ErrorCode.DUPLICATE_VALUE,
-      'A duplicate value for a field with unique values was provided',
-      { cause: err },
-    );
-  }
+  if (e?.code === 11000) return duplicateError(err);
   const clientCode =
     e?.name === 'MongoServerError' && e.code !== undefined ? CLIENT_ERROR_CODES.get(e.code) : undefined;
   if (clientCode !== undefined) return new BackendError(clientCode, (err as Error).message, { cause: err });

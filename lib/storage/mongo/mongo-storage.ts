@@ -45,6 +45,7 @@ import { fromMongoResult, toMongoPipeline } from './aggregate-pipeline.js';
 import { GridFsFileStore } from './gridfs-file-store.js';
 import { InsertBatcher } from './insert-batcher.js';
 import { toBackendError } from './mongo-errors.js';
+import { ensureCaseInsensitiveUnique } from './user-indexes.js';
 import { MongoUserRecords, secretFields } from './user-records.js';
 import { objectToDocument, updateToMongo } from './update-document.js';
 import { textSearchField, whereToFilter, writableBy } from './where-filter.js';
@@ -73,17 +74,7 @@ const NON_FIELD_KEYS = new Set([
 /** The indexes parse-server creates at startup, so both servers can share a database. */
 const STARTUP_INDEXES: { collection: string; key: Document; options: Document }[] = [
   { collection: '_User', key: { username: 1 }, options: { name: 'username_1', unique: true } },
-  {
-    collection: '_User',
-    key: { username: 1 },
-    options: { name: 'case_insensitive_username', collation: { locale: 'en_US', strength: 2 } },
-  },
   { collection: '_User', key: { email: 1 }, options: { name: 'email_1', unique: true, sparse: true } },
-  {
-    collection: '_User',
-    key: { email: 1 },
-    options: { name: 'case_insensitive_email', collation: { locale: 'en_US', strength: 2 } },
-  },
   { collection: '_Role', key: { name: 1 }, options: { name: 'name_1', unique: true } },
   { collection: '_Idempotency', key: { reqId: 1 }, options: { name: 'reqId_1', unique: true } },
 ];
@@ -181,18 +172,28 @@ export class MongoStorage implements Storage {
   }
 
   async connect(): Promise<void> {
+    const warn = (message: string, details: Record<string, unknown>) => this.options.onError?.(message, details);
     await this.run(async (db) => {
-      await Promise.all(
-        STARTUP_INDEXES.map(({ collection, key, options }) =>
+      await Promise.all([
+        ...STARTUP_INDEXES.map(({ collection, key, options }) =>
           db
             .collection(collection)
             .createIndex(key, options)
             .catch((err: unknown) => {
               // An existing index from another server with other options is theirs to keep.
-              this.options.onError?.('could not create index', { collection, name: options.name, error: String(err) });
+              warn('could not create index', { collection, name: options.name, error: String(err) });
             }),
         ),
-      );
+        ...(['username', 'email'] as const).map((field) =>
+          ensureCaseInsensitiveUnique(db, field, warn).catch((err: unknown) => {
+            warn('could not create index', {
+              collection: '_User',
+              name: `case_insensitive_${field}`,
+              error: String(err),
+            });
+          }),
+        ),
+      ]);
     });
   }
 
