@@ -5,6 +5,7 @@
  */
 import type { Router } from 'express';
 import { roleRules, RoleResolver } from './access/roles.js';
+import { PasswordHasher } from './auth/password-hasher.js';
 import { Sessions } from './auth/sessions.js';
 import { CloudRegistry } from './cloud/cloud-registry.js';
 import type { DataApi } from './cloud/hook-requests.js';
@@ -72,6 +73,7 @@ export function createBackend(options: BackendConfig): Backend {
       extendOnUse: config.extendSessionOnUse,
       now,
     }),
+    passwords: new PasswordHasher(config.passwordHashing),
     roles: new RoleResolver(storage, () => now().getTime()),
     files: storage.files(),
     fileUrls,
@@ -104,7 +106,7 @@ export function createBackend(options: BackendConfig): Backend {
     ready,
     close: async () => {
       readying = null;
-      await storage.close();
+      await Promise.all([storage.close(), services.passwords.close()]);
     },
   });
 }

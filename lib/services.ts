@@ -2,6 +2,7 @@
 import type { CloudRegistry } from './cloud/cloud-registry.js';
 import type { DataApi, HookCaller } from './cloud/hook-requests.js';
 import type { RoleResolver } from './access/roles.js';
+import type { PasswordHasher } from './auth/password-hasher.js';
 import type { Sessions } from './auth/sessions.js';
 import type { ResolvedConfig } from './config/options.js';
 import type { FileStore } from './files/file-store.js';
@@ -16,6 +17,8 @@ export interface Services {
   readonly schemas: SchemaRegistry;
   readonly cloud: CloudRegistry;
   readonly sessions: Sessions;
+  /** bcrypt hashing and comparison, off the main thread and bounded. */
+  readonly passwords: PasswordHasher;
   readonly roles: RoleResolver;
   readonly files: FileStore;
   readonly fileUrls: FileUrls;

@@ -5,7 +5,6 @@
 import type { PasswordPolicy } from '../config/options.js';
 import { BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
-import { verifyPassword } from './passwords.js';
 
 const DEFAULT_MESSAGE = 'Password does not meet the Password Policy requirements.';
 
@@ -20,7 +19,13 @@ export const BCRYPT_MAX_BYTES = 72;
 export async function checkNewPassword(
   policy: PasswordPolicy | null,
   password: string,
-  context: { username: string | undefined; history: string[]; refuseLongPasswords?: boolean },
+  context: {
+    username: string | undefined;
+    history: string[];
+    /** Compares a password with an old hash (the backend's hasher). */
+    verify: (password: string, hash: string) => Promise<boolean>;
+    refuseLongPasswords?: boolean;
+  },
 ): Promise<void> {
   // bcrypt reads only the first 72 bytes: longer passwords are cut, as in parse-server, unless refused.
   if (context.refuseLongPasswords && Buffer.byteLength(password, 'utf8') > BCRYPT_MAX_BYTES) {
@@ -48,7 +53,7 @@ export async function checkNewPassword(
   }
   const keep = policy.maxPasswordHistory ?? 0;
   for (const previous of context.history.slice(0, keep)) {
-    if (await verifyPassword(password, previous)) {
+    if (await context.verify(password, previous)) {
       throw refuse(`New password should not be the same as last ${keep} passwords.`);
     }
   }

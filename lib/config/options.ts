@@ -6,6 +6,7 @@ import type { Db, MongoClient, MongoClientOptions } from 'mongodb';
 import type { ServerProtectedFields } from '../access/protected-fields.js';
 import type { AuthProviders } from '../auth/auth-data.js';
 import type { SchemaBounds } from '../schema/schema-bounds.js';
+import type { PasswordHasherOptions } from '../auth/password-hasher.js';
 
 /** Where the backend sends its log lines; quiet when not given. */
 export interface Logger {
@@ -78,6 +79,23 @@ export interface BackendConfig {
    * 72nd byte. Default false.
    */
   refuseLongPasswords?: boolean;
+  /**
+   * Password hashing: bcrypt runs off the main thread, at most `threads` at once (default one per
+   * core) with at most `maxQueue` waiting (default 100; past it 503/100). `engine: 'bcryptjs'`
+   * uses bcryptjs in worker threads even when the native `@node-rs/bcrypt` is installed.
+   */
+  passwordHashing?: PasswordHasherOptions;
+  /**
+   * parse-server's `rateLimit`: one rule or a list of them. Each counts the requests matching its
+   * `requestPath` per zone in windows of `requestTimeWindow` ms; past `requestCount` they answer
+   * 429 with code 100. See docs/scaling.md.
+   */
+  rateLimit?: RateLimitRule | RateLimitRule[];
+  /**
+   * Where rate-limit counters live: `'memory'` (default; each process counts on its own) or
+   * `'database'` (MongoDB; one count across every process on the database).
+   */
+  rateLimitStore?: 'memory' | 'database';
   /** Whether clients (without the master key) may create new classes. Default false. */
   allowClientClassCreation?: boolean;
   /** Whether clients may choose their own objectIds. Default false. */
@@ -233,11 +251,65 @@ export interface RequestComplexity {
   graphQLFields?: number;
 }
 
+/** One rule of parse-server's `rateLimit` option. */
+export interface RateLimitRule {
+  /** The path it counts, after the mount path: `'/login'`, `'/functions/:name'`, `'/classes/*path'`, `'*'`. */
+  requestPath: string;
+  /** The window, in milliseconds. */
+  requestTimeWindow: number;
+  /** Requests allowed per zone in one window. */
+  requestCount: number;
+  /** The message of a refusal. Default `'Too many requests.'`. */
+  errorResponseMessage?: string;
+  /** The methods it counts (a list, or a regular expression); default all. */
+  requestMethods?: string | string[];
+  /** Count requests with the master key too. Default false. */
+  includeMasterKey?: boolean;
+  /**
+   * Accepted for parse-server configs; no effect: Plinth's cloud code reaches the backend through
+   * the data API, never over HTTP, so there are no internal HTTP requests to exempt.
+   */
+  includeInternalRequests?: boolean;
+  /** What is counted together: `'ip'` (default), `'session'`, `'user'` (else by address), `'global'`. */
+  zone?: 'ip' | 'session' | 'user' | 'global';
+  /** Refused: Plinth shares counters through MongoDB (`rateLimitStore: 'database'`). */
+  redisUrl?: string;
+}
+
+/** A {@link RateLimitRule} with defaults applied. */
+export interface ResolvedRateLimitRule {
+  readonly requestPath: string;
+  readonly requestTimeWindow: number;
+  readonly requestCount: number;
+  readonly errorResponseMessage: string;
+  readonly requestMethods: string | readonly string[] | undefined;
+  readonly includeMasterKey: boolean;
+  readonly zone: 'ip' | 'session' | 'user' | 'global';
+}
+
 /** JSON Schema of the plain-data options; instance options (database, logger) are checked by code. */
 export const configSchema = {
   type: 'object',
   additionalProperties: false,
   required: ['appId', 'masterKey'],
+  definitions: {
+    rateLimitRule: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['requestPath', 'requestTimeWindow', 'requestCount'],
+      properties: {
+        requestPath: { type: 'string', minLength: 1 },
+        requestTimeWindow: { type: 'number', exclusiveMinimum: 0 },
+        requestCount: { type: 'integer', minimum: 0 },
+        errorResponseMessage: { type: 'string' },
+        requestMethods: { oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] },
+        includeMasterKey: { type: 'boolean' },
+        includeInternalRequests: { type: 'boolean' },
+        zone: { enum: ['ip', 'session', 'user', 'global'] },
+        redisUrl: { type: 'string' },
+      },
+    },
+  },
   properties: {
     appId: { type: 'string', minLength: 1 },
     masterKey: { type: 'string', minLength: 1 },
@@ -267,6 +339,22 @@ export const configSchema = {
       ],
     },
     refuseLongPasswords: { type: 'boolean' },
+    rateLimit: {
+      oneOf: [
+        { $ref: '#/definitions/rateLimitRule' },
+        { type: 'array', items: { $ref: '#/definitions/rateLimitRule' } },
+      ],
+    },
+    rateLimitStore: { enum: ['memory', 'database'] },
+    passwordHashing: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        threads: { type: 'integer', minimum: 1, maximum: 64 },
+        maxQueue: { type: 'integer', minimum: 0 },
+        engine: { enum: ['auto', 'bcryptjs'] },
+      },
+    },
     maxFieldsPerClass: { oneOf: [{ type: 'integer', minimum: 1 }, { const: -1 }] },
     maxFieldNameLength: { oneOf: [{ type: 'integer', minimum: 1 }, { const: -1 }] },
     requestComplexity: {
@@ -398,6 +486,9 @@ export interface ResolvedConfig {
   /** Every bound filled in; `Infinity` where switched off. */
   readonly requestComplexity: ResolvedRequestComplexity;
   readonly refuseLongPasswords: boolean;
+  readonly rateLimits: readonly ResolvedRateLimitRule[];
+  readonly rateLimitStore: 'memory' | 'database';
+  readonly passwordHashing: Readonly<PasswordHasherOptions>;
   /** `maxFieldsPerClass` and `maxFieldNameLength`; `Infinity` where switched off. */
   readonly schemaBounds: SchemaBounds;
   readonly allowClientClassCreation: boolean;

@@ -8,8 +8,10 @@ import {
   defaults,
   type BackendConfig,
   type Logger,
+  type RateLimitRule,
   type RequestComplexity,
   type ResolvedConfig,
+  type ResolvedRateLimitRule,
   type ResolvedRequestComplexity,
 } from './options.js';
 
@@ -62,6 +64,12 @@ function isDriverHandle(value: unknown): boolean {
 
 function instanceProblems(config: BackendConfig): string[] {
   const problems: string[] = [];
+  const rules = Array.isArray(config.rateLimit) ? config.rateLimit : config.rateLimit ? [config.rateLimit] : [];
+  if (rules.some((rule) => rule !== null && typeof rule === 'object' && 'redisUrl' in rule)) {
+    problems.push(
+      "rateLimit.redisUrl: Plinth shares rate-limit counters through MongoDB: set rateLimitStore: 'database' instead",
+    );
+  }
   if (config.databaseURI === undefined && config.database === undefined)
     problems.push('databaseURI: give databaseURI or database');
   if (config.databaseURI !== undefined && config.database !== undefined)
@@ -157,6 +165,18 @@ function resolveRequestComplexity(given: RequestComplexity): ResolvedRequestComp
   });
 }
 
+function resolveRateLimitRule(rule: RateLimitRule): ResolvedRateLimitRule {
+  return Object.freeze({
+    requestPath: rule.requestPath,
+    requestTimeWindow: rule.requestTimeWindow,
+    requestCount: rule.requestCount,
+    errorResponseMessage: rule.errorResponseMessage ?? 'Too many requests.',
+    requestMethods: Array.isArray(rule.requestMethods) ? Object.freeze([...rule.requestMethods]) : rule.requestMethods,
+    includeMasterKey: rule.includeMasterKey ?? false,
+    zone: rule.zone ?? 'ip',
+  });
+}
+
 /** Validates options and applies defaults; throws one {@link BackendConfigError} naming every bad key. */
 export function resolveConfig(input: unknown): ResolvedConfig {
   if (input === null || typeof input !== 'object') throw new BackendConfigError(['(config): must be an object']);
@@ -187,6 +207,13 @@ export function resolveConfig(input: unknown): ResolvedConfig {
     maxResponseSize: bound(sizeInBytes(config.maxResponseSize ?? defaults.maxResponseSize)),
     requestComplexity: resolveRequestComplexity(config.requestComplexity ?? {}),
     refuseLongPasswords: config.refuseLongPasswords ?? false,
+    rateLimits: Object.freeze(
+      (Array.isArray(config.rateLimit) ? config.rateLimit : config.rateLimit ? [config.rateLimit] : []).map(
+        resolveRateLimitRule,
+      ),
+    ),
+    rateLimitStore: config.rateLimitStore ?? 'memory',
+    passwordHashing: Object.freeze({ ...config.passwordHashing }),
     schemaBounds: Object.freeze({
       maxFieldsPerClass: bound(config.maxFieldsPerClass ?? defaults.maxFieldsPerClass),
       maxFieldNameLength: bound(config.maxFieldNameLength ?? defaults.maxFieldNameLength),

@@ -13,6 +13,7 @@ import { ResponseTooLargeError } from '../objects/response-budget.js';
 import type { Services } from '../services.js';
 import type { ApiReply, ApiRequest, HttpMethod } from './api-request.js';
 import { errorBody } from './error-body.js';
+import type { RateLimits } from './rate-limits.js';
 import { dispatch } from './route-table.js';
 import type { Json } from '../values/json.js';
 
@@ -102,13 +103,16 @@ function readQueue(): <T>(task: () => Promise<T>) => Promise<T> {
   };
 }
 
-export async function runBatch(services: Services, req: ApiRequest): Promise<ApiReply> {
+/** Runs a batch; each of its requests counts against the rate limits as a request of its own. */
+export async function runBatch(services: Services, req: ApiRequest, rateLimits: RateLimits): Promise<ApiReply> {
   const { auth } = req.caller;
   const items = readItems(
     req.body,
     req.mountPath,
     auth.master ? Infinity : services.config.requestComplexity.batchRequestLimit,
   );
+  // Every request of the batch is counted first, as parse-server counts them: past a limit, none runs.
+  for (const item of items) await rateLimits.check(subRequest(req, item), 'POST');
   if ((req.body as Json).transaction === true) {
     const results = await services.storage
       .transaction(async () => {

@@ -14,6 +14,7 @@ import { sendError } from './error-body.js';
 import { mountFileRoutes } from './file-routes.js';
 import { mountPages } from './pages.js';
 import { assertNoForbiddenKeys } from '../query/forbidden-keys.js';
+import { DatabaseRateLimitStore, MemoryRateLimitStore, RateLimits } from './rate-limits.js';
 import { readApiRequest } from './request-context.js';
 import { dispatch } from './route-table.js';
 
@@ -92,6 +93,9 @@ export function buildRouter(
 ): Router {
   const { config } = services;
   const router = express.Router();
+  const store =
+    config.rateLimitStore === 'database' ? new DatabaseRateLimitStore(services.storage) : new MemoryRateLimitStore();
+  const rateLimits = new RateLimits(config.rateLimits, store);
   const allowHeaders = [...CORS_HEADERS, ...config.allowHeaders].join(', ');
   router.use((req, res, next) => {
     const origin = allowedOrigin(config.allowOrigin, req.headers.origin);
@@ -122,9 +126,10 @@ export function buildRouter(
       assertNoForbiddenKeys(req.query);
       await beforeRequest();
       const apiRequest = await readApiRequest(req, services);
+      await rateLimits.check(apiRequest, req.method.toUpperCase());
       const reply =
         apiRequest.path === '/batch' && apiRequest.method === 'POST'
-          ? await runBatch(services, apiRequest)
+          ? await runBatch(services, apiRequest, rateLimits)
           : await dispatch(services, apiRequest);
       send(res, reply);
     };

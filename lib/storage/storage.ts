@@ -1,11 +1,13 @@
 /**
  * The storage contract: what the core needs from a database, split by concern — objects
- * (object-storage.ts), users and sessions (user-storage.ts), schemas (schema-storage.ts); files
+ * (object-storage.ts), users and sessions (user-storage.ts), schemas (schema-storage.ts), rate-limit
+ * counters (rate-limit-storage.ts); files
  * have their own contract (files/file-store.ts). Each part says what an implementation MUST and
  * SHOULD do; `test/storage/` is the conformance suite every implementation must pass. Only
  * `storage/mongo/` knows MongoDB.
  */
 import type { ObjectStorage } from './object-storage.js';
+import type { RateLimitStorage } from './rate-limit-storage.js';
 import type { SchemaStorage } from './schema-storage.js';
 import type { UserStorage } from './user-storage.js';
 
@@ -15,7 +17,7 @@ export type { UserSecrets, UserSecretsChange, UserTokenKind } from './user-stora
 
 export type DatabaseHealth = 'ok' | 'unreachable';
 
-export interface Storage extends ObjectStorage, UserStorage, SchemaStorage {
+export interface Storage extends ObjectStorage, UserStorage, SchemaStorage, RateLimitStorage {
   /** Connects (once; concurrent callers share the attempt) and creates the indexes Parse needs. */
   connect(): Promise<void>;
   close(): Promise<void>;

@@ -3,7 +3,6 @@
  * the account lockout, password expiry and email verification rules.
  */
 import { assertPasswordNotExpired } from '../auth/password-policy.js';
-import { verifyPassword } from '../auth/passwords.js';
 import { BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import type { OperationContext } from '../services.js';
@@ -55,7 +54,7 @@ export async function authenticate(ctx: OperationContext, where: Json, password:
       throw lockedError(null, now);
     }
   }
-  const ok = await verifyPassword(password, found?.hashedPassword);
+  const ok = await ctx.services.passwords.verify(password, found?.hashedPassword);
   if (!found || !ok) {
     if (found && lockout && attempt >= lockout.threshold) {
       await storage.lockAccount(String(found.user.objectId), new Date(now.getTime() + lockout.duration * 60000));

@@ -12,7 +12,6 @@ import { callerFields } from '../cloud/caller-fields.js';
 import type { OperationContext } from '../services.js';
 import type { RestObject, UserSecretsChange } from '../storage/storage.js';
 import { checkNewPassword, nextHistory } from '../auth/password-policy.js';
-import { hashPassword } from '../auth/passwords.js';
 import { USER_SCHEMA } from './user-save-steps.js';
 
 const RESET_TOKEN_DEFAULT_SECONDS = 3600;
@@ -128,11 +127,12 @@ export async function resetPassword(ctx: OperationContext, token: unknown, passw
   await checkNewPassword(policy, password, {
     username: holder.user.username as string | undefined,
     history: [...(holder.hashedPassword ? [holder.hashedPassword] : []), ...holder.passwordHistory],
+    verify: (candidate, hash) => services.passwords.verify(candidate, hash),
     refuseLongPasswords: services.config.refuseLongPasswords,
   });
   const history = nextHistory(policy, holder.hashedPassword, holder.passwordHistory);
   const secrets: UserSecretsChange = {
-    password: { hash: await hashPassword(password), changedAt: now, ...(history ? { history } : {}) },
+    password: { hash: await services.passwords.hash(password), changedAt: now, ...(history ? { history } : {}) },
     clearLockout: services.config.accountLockout?.unlockOnPasswordReset === true,
   };
   const user = await services.storage.consumeUserToken('resetPassword', token, now, {}, secrets);

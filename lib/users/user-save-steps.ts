@@ -11,7 +11,6 @@ import type { OperationContext } from '../services.js';
 import type { RestObject, UserSecretsChange } from '../storage/storage.js';
 import { parseAuthData, validateAuthData, type AuthDataChange } from '../auth/auth-data.js';
 import { checkNewPassword, nextHistory } from '../auth/password-policy.js';
-import { hashPassword } from '../auth/passwords.js';
 import type { Json } from '../values/json.js';
 
 /** The `_User` fields parse-server defines for every app. */
@@ -111,10 +110,11 @@ async function newPassword(
   await checkNewPassword(policy, password, {
     username: username ?? (secrets?.user.username as string | undefined),
     history: secrets ? [...(secrets.hashedPassword ? [secrets.hashedPassword] : []), ...secrets.passwordHistory] : [],
+    verify: (candidate, hash) => ctx.services.passwords.verify(candidate, hash),
     refuseLongPasswords: ctx.services.config.refuseLongPasswords,
   });
   const history = nextHistory(policy, secrets?.hashedPassword ?? null, secrets?.passwordHistory ?? []);
-  const hash = await hashPassword(password);
+  const hash = await ctx.services.passwords.hash(password);
   return history ? { hash, changedAt: ctx.services.now(), history } : { hash, changedAt: ctx.services.now() };
 }
 

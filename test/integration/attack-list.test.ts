@@ -1493,3 +1493,185 @@ describe('attack list: usernames and emails that differ only in case', () => {
     }
   });
 });
+
+describe('attack list: a login flood', () => {
+  const logIn = (t: TestBackend, password = 'pw-flood') =>
+    t.http.post('/parse/login').set(appHeaders).send({ username: 'flood', password });
+
+  it('21. hashing runs off the main thread: /health answers while a flood of logins is still being checked', async () => {
+    const t = await startTestBackend({ passwordHashing: { engine: 'bcryptjs', threads: 1 } });
+    try {
+      await t.http.post('/parse/users').set(appHeaders).send({ username: 'flood', password: 'pw-flood' }).expect(201);
+      const finished: string[] = [];
+      const logins = Array.from({ length: 12 }, (_, i) =>
+        logIn(t, i % 2 ? 'wrong' : 'pw-flood').then((res) => {
+          finished.push('login');
+          return res;
+        }),
+      );
+      const health = await t.http.get('/parse/health');
+      finished.push('health');
+      expect(health.status).to.equal(200);
+      const results = await Promise.all(logins);
+      expect(finished.indexOf('health')).to.be.below(finished.length - 1);
+      expect(results.map((r) => r.status).sort()).to.deep.equal([...Array(6).fill(200), ...Array(6).fill(404)]);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('21. past the bounded queue, logins are refused at once with 503/100, never queued without end', async () => {
+    const t = await startTestBackend({ passwordHashing: { engine: 'bcryptjs', threads: 1, maxQueue: 2 } });
+    try {
+      await t.http.post('/parse/users').set(appHeaders).send({ username: 'flood', password: 'pw-flood' }).expect(201);
+      const results = await Promise.all(Array.from({ length: 10 }, () => logIn(t)));
+      const busy = results.filter((r) => r.status === 503);
+      expect(busy.length).to.be.at.least(5);
+      for (const res of busy) {
+        expect(res.body).to.deep.equal({
+          code: 100,
+          error: 'The server is busy checking passwords; try again shortly.',
+        });
+      }
+      expect(results.filter((r) => r.status === 200).length).to.equal(10 - busy.length);
+      await logIn(t).expect(200);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('21. hashes made in the worker threads are parse-server-compatible bcrypt, and keep working', async () => {
+    const t = await startTestBackend({ passwordHashing: { engine: 'bcryptjs' } });
+    try {
+      const user = (
+        await t.http.post('/parse/users').set(appHeaders).send({ username: 'flood', password: 'pw-flood' }).expect(201)
+      ).body;
+      const stored = await (await t.db()).collection('_User').findOne({ _id: user.objectId } as never);
+      expect(stored!._hashed_password).to.match(/^\$2b\$10\$[./A-Za-z0-9]{53}$/);
+      await t.http
+        .put(`/parse/users/${user.objectId}`)
+        .set({ ...appHeaders, 'X-Parse-Session-Token': user.sessionToken })
+        .send({ password: 'pw-new' })
+        .expect(200);
+      expectRefused(await logIn(t), 101);
+      await logIn(t, 'pw-new').expect(200);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
+describe("attack list: parse-server's rateLimit", () => {
+  const limited = (res: Response, message = 'Too many requests.') => {
+    expect(res.status, JSON.stringify(res.body)).to.equal(429);
+    expect(res.body).to.deep.equal({ code: 100, error: message });
+  };
+  const asUser = (user: User): Headers => ({ ...appHeaders, 'X-Parse-Session-Token': user.sessionToken });
+
+  it('22. counts requests per address on a path, and answers 429/100 past requestCount', async () => {
+    const t = await startTestBackend({
+      rateLimit: [
+        { requestPath: '/login', requestTimeWindow: 60_000, requestCount: 2, errorResponseMessage: 'Slow down.' },
+        { requestPath: '/functions/:name', requestTimeWindow: 60_000, requestCount: 1 },
+      ],
+    });
+    try {
+      await t.http.post('/parse/users').set(appHeaders).send({ username: 'rl', password: 'pw' }).expect(201);
+      const login = () => t.http.post('/parse/login').set(appHeaders).send({ username: 'rl', password: 'pw' });
+      await login().expect(200);
+      await login().expect(200);
+      limited(await login(), 'Slow down.');
+      t.backend.cloud.define('ping', () => 'pong');
+      await t.http.post('/parse/functions/ping').set(appHeaders).send({}).expect(200);
+      limited(await t.http.post('/parse/functions/ping').set(appHeaders).send({}));
+      // Other paths, and the master key, are not counted.
+      await t.http.get('/parse/classes/Note').set(appHeaders).expect(200);
+      await t.http.post('/parse/functions/ping').set(masterHeaders).send({}).expect(200);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('22. counts each request of a batch, and both methods of a _method override', async () => {
+    const rule = {
+      requestPath: '/classes/*path',
+      requestTimeWindow: 60_000,
+      requestCount: 3,
+      requestMethods: ['POST'],
+    };
+    const t = await startTestBackend({ rateLimit: rule });
+    const sdkForm = await startTestBackend({ rateLimit: rule });
+    try {
+      const creates = Array.from({ length: 4 }, (_, i) => ({
+        method: 'POST',
+        path: '/parse/classes/Note',
+        body: { i },
+      }));
+      limited(await t.http.post('/parse/batch').set(appHeaders).send({ requests: creates }));
+      expect(await (await t.db()).collection('Note').countDocuments()).to.equal(0);
+      // The JS SDK's body form sends a GET as a POST: matched as a POST too.
+      const asSdk = () =>
+        sdkForm.http
+          .post('/parse/classes/Note')
+          .set('Content-Type', 'text/plain')
+          .send(JSON.stringify({ _method: 'GET', _ApplicationId: APP_ID }));
+      for (let i = 0; i < 3; i++) await asSdk().expect(200);
+      limited(await asSdk());
+    } finally {
+      await t.close();
+      await sdkForm.close();
+    }
+  });
+
+  it('22. zones: per user, or one count for everyone', async () => {
+    const t = await startTestBackend({
+      rateLimit: [
+        { requestPath: '/classes/Mine', requestTimeWindow: 60_000, requestCount: 1, zone: 'user' },
+        { requestPath: '/classes/Shared', requestTimeWindow: 60_000, requestCount: 1, zone: 'global' },
+      ],
+    });
+    try {
+      const signUp = async (username: string): Promise<User> =>
+        (await t.http.post('/parse/users').set(appHeaders).send({ username, password: 'pw' }).expect(201)).body;
+      const [ann, bob] = [await signUp('z-ann'), await signUp('z-bob')];
+      await t.http.get('/parse/classes/Mine').set(asUser(ann)).expect(200);
+      await t.http.get('/parse/classes/Mine').set(asUser(bob)).expect(200);
+      limited(await t.http.get('/parse/classes/Mine').set(asUser(ann)));
+      await t.http.get('/parse/classes/Shared').set(asUser(ann)).expect(200);
+      limited(await t.http.get('/parse/classes/Shared').set(asUser(bob)));
+    } finally {
+      await t.close();
+    }
+  });
+
+  it("22. rateLimitStore: 'database' counts across processes on one database; memory counts per process", async () => {
+    const rule = { requestPath: '/classes/Note', requestTimeWindow: 60_000, requestCount: 3 };
+    for (const [store, expected] of [
+      ['database', [200, 200, 200, 429]],
+      ['memory', [200, 200, 200, 200]],
+    ] as const) {
+      const a = await startTestBackend({ rateLimit: rule, rateLimitStore: store });
+      const b = await startTestBackend({ rateLimit: rule, rateLimitStore: store, databaseURI: a.databaseURI });
+      try {
+        const statuses: number[] = [];
+        for (const backend of [a, b, a, b])
+          statuses.push((await backend.http.get('/parse/classes/Note').set(appHeaders)).status);
+        expect(statuses, store).to.deep.equal(expected);
+      } finally {
+        await a.close();
+        await b.close();
+      }
+    }
+  });
+
+  it('22. redisUrl is refused, pointing to the database store', () => {
+    expect(() =>
+      createBackend({
+        appId: APP_ID,
+        masterKey: 'mk',
+        databaseURI: 'mongodb://127.0.0.1:1/x',
+        rateLimit: { requestPath: '*', requestTimeWindow: 1000, requestCount: 1, redisUrl: 'redis://127.0.0.1' },
+      }),
+    ).to.throw(BackendConfigError, /rateLimitStore: 'database'/);
+  });
+});

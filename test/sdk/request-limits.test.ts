@@ -64,3 +64,24 @@ describe('Parse JS SDK: refuseLongPasswords', () => {
     expect(accepted.getSessionToken()).to.be.a('string');
   });
 });
+
+describe('Parse JS SDK: rateLimit', () => {
+  let backend: TestBackend;
+  let Parse: ParseSdk;
+
+  before(async () => {
+    backend = await startTestBackend({
+      rateLimit: { requestPath: '/login', requestTimeWindow: 60_000, requestCount: 2 },
+    });
+    Parse = useBackend(backend);
+  });
+  after(() => backend.close());
+
+  it('a third login in the window fails with a Parse.Error 100 "Too many requests."', async () => {
+    await new Parse.User({ username: 'rl-sdk', password: 'pw' }).signUp();
+    await Parse.User.logIn('rl-sdk', 'pw');
+    await Parse.User.logIn('rl-sdk', 'pw');
+    const error = await expectParseError(Parse.User.logIn('rl-sdk', 'pw'), Parse.Error.CONNECTION_FAILED);
+    expect(error.message).to.equal('Too many requests.');
+  });
+});

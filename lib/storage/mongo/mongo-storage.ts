@@ -61,6 +61,8 @@ export interface MongoStorageOptions {
 }
 
 const SCHEMA_COLLECTION = '_SCHEMA';
+/** Request counters of `rateLimitStore: 'database'` (not a Parse class: never served). */
+const RATE_LIMIT_COLLECTION = '_RateLimit';
 const NON_FIELD_KEYS = new Set([
   '_id',
   '_metadata',
@@ -117,6 +119,8 @@ async function readCharged<T extends Document>(
 }
 
 export class MongoStorage implements Storage {
+  /** Whether the rate-limit counters' expiry index is known to exist. */
+  private rateLimitIndexed = false;
   private readonly options: MongoStorageOptions;
   private readonly sessions = new AsyncLocalStorage<ClientSession>();
   private connecting: Promise<{ client: MongoClient; db: Db }> | null = null;
@@ -582,6 +586,23 @@ export class MongoStorage implements Storage {
     secrets?: UserSecretsChange,
   ): Promise<RestObject | null> {
     return this.users.consumeUserToken(kind, token, now, set, secrets);
+  }
+
+  async countRequest(key: string, windowStart: Date, expiresAt: Date): Promise<number> {
+    return this.run(async (db, session) => {
+      const counters = db.collection<{ _id: string; count: number; expiresAt: Date }>(RATE_LIMIT_COLLECTION);
+      if (!this.rateLimitIndexed) {
+        // Expired windows are removed by the database itself.
+        await counters.createIndex({ expiresAt: 1 }, { name: 'expiresAt_ttl', expireAfterSeconds: 0 });
+        this.rateLimitIndexed = true;
+      }
+      const counter = await counters.findOneAndUpdate(
+        { _id: `${key}@${windowStart.getTime()}` },
+        { $inc: { count: 1 }, $setOnInsert: { expiresAt } },
+        { upsert: true, returnDocument: 'after', session },
+      );
+      return counter?.count ?? 1;
+    });
   }
 
   userWithLegacySessionToken(token: string): Promise<RestObject | null> {
