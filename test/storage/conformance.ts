@@ -190,6 +190,17 @@ export function describeStorageConformance(name: string, make: () => Promise<Sto
       });
     });
 
+    describe('rate-limit counters', () => {
+      it('counts each key and window on its own, atomically', async () => {
+        const start = new Date(Date.UTC(2026, 0, 1));
+        const expires = new Date(Date.now() + 60000);
+        const counts = await Promise.all(Array.from({ length: 6 }, () => storage.countRequest('k1', start, expires)));
+        expect([...counts].sort((a, b) => a - b)).to.deep.equal([1, 2, 3, 4, 5, 6]);
+        expect(await storage.countRequest('k2', start, expires)).to.equal(1);
+        expect(await storage.countRequest('k1', new Date(start.getTime() + 1000), expires)).to.equal(1);
+      });
+    });
+
     describe('schemas', () => {
       it('adds fields without ever changing a recorded type', async () => {
         await storage.applySchemaChange({ className: 'Note', addFields: { extra: { type: 'Date' } }, create: false });
