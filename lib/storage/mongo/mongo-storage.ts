@@ -6,7 +6,6 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import {
-  BSON,
   type Db,
   MongoClient,
   ReadPreference,
@@ -45,6 +44,7 @@ import { fromMongoResult, toMongoPipeline } from './aggregate-pipeline.js';
 import { GridFsFileStore } from './gridfs-file-store.js';
 import { InsertBatcher } from './insert-batcher.js';
 import { toBackendError } from './mongo-errors.js';
+import { estimatedSize } from './document-size.js';
 import { ensureCaseInsensitiveUnique } from './user-indexes.js';
 import { MongoUserRecords, secretFields } from './user-records.js';
 import { objectToDocument, updateToMongo } from './update-document.js';
@@ -108,7 +108,7 @@ async function readCharged<T extends Document>(
   try {
     while (await cursor.hasNext()) {
       for (const doc of cursor.readBufferedDocuments()) {
-        budget.charge(BSON.calculateObjectSize(doc));
+        budget.charge(estimatedSize(doc));
         docs.push(doc);
       }
     }
