@@ -97,6 +97,22 @@ function fromBody(body: Json, allowMasterKey: boolean): Credentials {
   };
 }
 
+function mergeCredentials(headers: Credentials, body: Credentials): Credentials {
+  const pick = <T>(fromBody: T | undefined, fromHeader: T | undefined): T | undefined => fromBody ?? fromHeader;
+  return {
+    appId: body.appId,
+    masterKey: pick(body.masterKey, headers.masterKey),
+    sessionToken: pick(body.sessionToken, headers.sessionToken),
+    installationId: pick(body.installationId, headers.installationId),
+    context: pick(body.context, headers.context),
+    clientKeys: {
+      javascriptKey: pick(body.clientKeys.javascriptKey, headers.clientKeys.javascriptKey),
+      clientKey: pick(body.clientKeys.clientKey, headers.clientKeys.clientKey),
+      restAPIKey: pick(body.clientKeys.restAPIKey, headers.clientKeys.restAPIKey),
+    },
+  };
+}
+
 function checkClientKeys(services: Services, given: Credentials['clientKeys']): void {
   const configured = services.config.clientKeys;
   const names = Object.keys(configured) as (keyof typeof configured)[];
@@ -117,7 +133,8 @@ export async function readApiRequest(req: Request, services: Services): Promise<
 
   let credentials = fromHeaders(req);
   const usesBodyForm = credentials.appId === undefined && body !== undefined && typeof body._ApplicationId === 'string';
-  if (usesBodyForm) credentials = fromBody(body!, config.allowMasterKeyInBody);
+  // What the body form carries wins; what it leaves out (a master key in a header) still counts.
+  if (usesBodyForm) credentials = mergeCredentials(credentials, fromBody(body!, config.allowMasterKeyInBody));
   if (body) for (const key of BODY_KEYS) delete body[key];
   // The app id is public (every client carries it): a plain comparison, as Parse Server makes.
   if (credentials.appId !== config.appId) throw new AccessDeniedError();

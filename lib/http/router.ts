@@ -112,7 +112,8 @@ export function buildRouter(
   });
   mountFileRoutes(router, services, beforeRequest);
   mountPages(router, services, beforeRequest);
-  router.get('/health', (_req, res) => {
+  // Any method: the JS SDK polls `POST /health` (with `_method: GET`) before replaying its offline queue.
+  router.all('/health', (_req, res) => {
     health(services).then(
       (reply) => send(res, reply),
       (err: unknown) => sendError(res, err, services.config.logger),

@@ -125,8 +125,8 @@ function visibleResponse(ctx: OperationContext, schema: ClassSchema, objectId: s
 export interface SaveSteps {
   /** Runs after beforeSave: checks values and returns what to store, and the user secrets to change. */
   beforeStore?(values: Json, objectId: string): Promise<{ values: Json; secrets?: UserSecretsChange }>;
-  /** The ACL of a new object that did not set one. */
-  defaultAcl?(objectId: string): Json;
+  /** The ACL to store, given the one the write carries (if any): the class may default or amend it. */
+  acl?(objectId: string, given: Json | undefined): Json | undefined;
 }
 
 async function beforeStore(
@@ -173,7 +173,7 @@ export async function createObject(ctx: OperationContext, className: string, raw
   });
   const now = services.now().toISOString();
   const object: RestObject = { objectId, createdAt: now, updatedAt: now, ...values };
-  const acl = body.acl ?? steps.defaultAcl?.(objectId);
+  const acl = steps.acl ? steps.acl(objectId, body.acl) : body.acl;
   if (acl) object.ACL = acl;
   await services.storage.createObject(schema, object, secrets);
   await applyRelations(ctx, className, objectId, body.relations);
@@ -235,7 +235,8 @@ export async function updateObject(
   });
   const updatedAt = services.now().toISOString();
   const update: RestObject = { ...values, updatedAt };
-  if (body.acl) update.ACL = body.acl;
+  const acl = body.acl && steps.acl ? steps.acl(objectId, body.acl) : body.acl;
+  if (acl) update.ACL = acl;
   const stored = await services.storage.updateObject(
     schema,
     restricted({ objectId }, restriction),

@@ -347,7 +347,8 @@ function checkWhere(where: unknown, walk: Walk): void {
       checkFieldName(ref.key, false);
       continue;
     }
-    if (key.startsWith('$')) throw invalidQuery(`Invalid key ${key} for find`);
+    // parse-server's code and message for a key that is neither a field nor a known operator.
+    if (key.startsWith('$')) throw new BackendError(ErrorCode.INVALID_KEY_NAME, `Invalid key name: ${key}`);
     checkFieldName(key, master);
     if (isObject(value) && Object.keys(value).some((k) => k.startsWith('$'))) checkConstraint(value, walk);
     else checkOperand(value);

@@ -165,10 +165,13 @@ export function userSaveSteps(ctx: OperationContext, creating: boolean): SaveSte
       if (!creating && 'email' in rest) secrets.emailVerifyToken = null;
       return { values: rest, secrets };
     },
-    defaultAcl(objectId) {
-      return ctx.services.config.enforcePrivateUsers
-        ? { [objectId]: { read: true, write: true } }
-        : { '*': { read: true }, [objectId]: { read: true, write: true } };
+    // As parse-server: a new user can always read and write itself, whatever ACL it signs up with,
+    // and a client changing a user's ACL cannot lock the user out of itself.
+    acl(objectId, given) {
+      const self = { [objectId]: { read: true, write: true } };
+      if (!creating) return given && !ctx.caller.auth.master ? { ...given, ...self } : given;
+      if (given) return { ...given, ...self };
+      return ctx.services.config.enforcePrivateUsers ? self : { '*': { read: true }, ...self };
     },
   };
 }

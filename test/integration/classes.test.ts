@@ -212,7 +212,7 @@ describe('REST /classes', () => {
     it('refuses unknown operators, internal fields and bad regexes', async () => {
       const cases: [unknown, number][] = [
         [{ i: { $where: 'sleep(100)' } }, 107],
-        [{ $where: 'true' }, 102],
+        [{ $where: 'true' }, 105],
         [{ ACL: { $exists: true } }, 102],
         [{ _rperm: { $in: ['*'] } }, 105],
         [{ _hashed_password: { $exists: true } }, 105],

@@ -344,3 +344,29 @@ describe('Parse JS SDK: users and sessions', () => {
     });
   });
 });
+
+describe('Parse JS SDK: a user and its own ACL', () => {
+  let backend: TestBackend;
+  let Parse: ParseSdk;
+
+  before(async () => {
+    backend = await startTestBackend();
+    Parse = useBackend(backend);
+  });
+  after(() => backend.close());
+
+  it('a user signed up with a public-read ACL can update itself, and cannot lock itself out', async () => {
+    const user: InstanceType<ParseSdk['User']> = new Parse.User();
+    user.set({ username: 'sdk-acl', password: 'pw' });
+    const acl = new Parse.ACL();
+    acl.setPublicReadAccess(true);
+    user.setACL(acl);
+    await user.signUp();
+    const options = { sessionToken: user.getSessionToken()! };
+    await user.save({ nickname: 'first' } as never, options);
+    user.setACL(new Parse.ACL());
+    await user.save(null, options);
+    const fetched = await new Parse.Query(Parse.User).get(user.id!, options);
+    expect(fetched.get('nickname')).to.equal('first');
+  });
+});

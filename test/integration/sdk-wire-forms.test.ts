@@ -1,0 +1,71 @@
+/**
+ * What the Parse JS SDK's other features send, answered as parse-server answers it: the health
+ * poll of its offline queue, mixed key forms, a sign-up with its own ACL, a user changing its ACL,
+ * and serverURL values parse-server accepts.
+ */
+import { expect } from 'chai';
+import { createBackend } from 'plinth';
+import { APP_ID, appHeaders, MASTER_KEY, startTestBackend, type TestBackend } from '../support/backend.js';
+
+describe('what the JS SDK sends, answered as parse-server answers it', () => {
+  let t: TestBackend;
+  before(async () => {
+    t = await startTestBackend();
+  });
+  after(() => t.close());
+
+  it("answers the offline queue's health poll: POST /health with _method GET in the body", async () => {
+    const res = await t.http
+      .post('/parse/health')
+      .set('Content-Type', 'text/plain')
+      .send(JSON.stringify({ _method: 'GET', _ApplicationId: APP_ID }));
+    expect(res.status).to.equal(200);
+    expect(res.body.status).to.equal('ok');
+  });
+
+  it('takes a master key from a header when the app id comes in the body form', async () => {
+    await t.http
+      .post('/parse/classes/Mixed')
+      .set({ ...appHeaders, 'X-Parse-Master-Key': MASTER_KEY })
+      .send({ ACL: {} });
+    const res = await t.http
+      .post('/parse/classes/Mixed')
+      .set({ 'Content-Type': 'text/plain', 'X-Parse-Master-Key': MASTER_KEY })
+      .send(JSON.stringify({ _method: 'GET', _ApplicationId: APP_ID }));
+    expect(res.status).to.equal(200);
+    expect(res.body.results).to.have.length(1);
+  });
+
+  it('a sign-up with its own ACL can still read and write itself', async () => {
+    const user = (
+      await t.http
+        .post('/parse/users')
+        .set(appHeaders)
+        .send({ username: 'acl-own', password: 'pw', ACL: { '*': { read: true } } })
+        .expect(201)
+    ).body;
+    const asUser = { ...appHeaders, 'X-Parse-Session-Token': user.sessionToken };
+    await t.http.put(`/parse/users/${user.objectId}`).set(asUser).send({ nickname: 'me' }).expect(200);
+    const stored = await (await t.db()).collection('_User').findOne({ _id: user.objectId } as never);
+    expect(stored!._wperm).to.deep.equal([user.objectId]);
+    expect([...stored!._rperm].sort()).to.deep.equal(['*', user.objectId].sort());
+  });
+
+  it('a user cannot lock itself out by changing its ACL', async () => {
+    const user = (
+      await t.http.post('/parse/users').set(appHeaders).send({ username: 'acl-lock', password: 'pw' }).expect(201)
+    ).body;
+    const asUser = { ...appHeaders, 'X-Parse-Session-Token': user.sessionToken };
+    await t.http.put(`/parse/users/${user.objectId}`).set(asUser).send({ ACL: {} }).expect(200);
+    await t.http.get(`/parse/users/${user.objectId}`).set(asUser).expect(200);
+    await t.http.put(`/parse/users/${user.objectId}`).set(asUser).send({ nickname: 'still me' }).expect(200);
+  });
+
+  it('accepts any serverURL string, as parse-server does', () => {
+    for (const serverURL of ['localhost:1337/parse', '/parse', 'https://api.example.com/parse']) {
+      expect(() =>
+        createBackend({ appId: 'x', masterKey: 'mk', databaseURI: 'mongodb://127.0.0.1:1/x', serverURL }),
+      ).to.not.throw();
+    }
+  });
+});
