@@ -70,6 +70,15 @@ function instanceProblems(config: BackendConfig): string[] {
       "rateLimit.redisUrl: Plinth shares rate-limit counters through MongoDB: set rateLimitStore: 'database' instead",
     );
   }
+  for (const rule of rules) {
+    const methods = (rule as { requestMethods?: unknown } | null)?.requestMethods;
+    if (typeof methods !== 'string') continue;
+    try {
+      new RegExp(methods);
+    } catch {
+      problems.push(`rateLimit.requestMethods: ${methods} is not a valid regular expression`);
+    }
+  }
   if (config.databaseURI === undefined && config.database === undefined)
     problems.push('databaseURI: give databaseURI or database');
   if (config.databaseURI !== undefined && config.database !== undefined)

@@ -72,6 +72,8 @@ export function pathPattern(path: string): RegExp {
 
 interface Rule extends ResolvedRateLimitRule {
   pattern: RegExp;
+  /** `requestMethods` given as a regular expression, compiled once. */
+  methodPattern: RegExp | undefined;
 }
 
 export class RateLimits {
@@ -82,7 +84,11 @@ export class RateLimits {
     private readonly store: RateLimitStore,
     private readonly now: () => number = Date.now,
   ) {
-    this.rules = rules.map((rule) => ({ ...rule, pattern: pathPattern(rule.requestPath) }));
+    this.rules = rules.map((rule) => ({
+      ...rule,
+      pattern: pathPattern(rule.requestPath),
+      methodPattern: typeof rule.requestMethods === 'string' ? new RegExp(rule.requestMethods, 'i') : undefined,
+    }));
   }
 
   /**
@@ -104,10 +110,9 @@ export class RateLimits {
     if (!rule.pattern.test(req.path)) return false;
     if (!rule.requestMethods) return true;
     const methods = sentAs && sentAs !== req.method ? [req.method, sentAs] : [req.method];
-    const allowed = rule.requestMethods;
-    return typeof allowed === 'string'
-      ? methods.some((method) => new RegExp(allowed, 'i').test(method))
-      : methods.some((method) => allowed.some((m) => m.toUpperCase() === method));
+    const { methodPattern, requestMethods } = rule;
+    if (methodPattern) return methods.some((method) => methodPattern.test(method));
+    return methods.some((method) => (requestMethods as readonly string[]).some((m) => m.toUpperCase() === method));
   }
 }
 

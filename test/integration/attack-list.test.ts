@@ -1673,5 +1673,13 @@ describe("attack list: parse-server's rateLimit", () => {
         rateLimit: { requestPath: '*', requestTimeWindow: 1000, requestCount: 1, redisUrl: 'redis://127.0.0.1' },
       }),
     ).to.throw(BackendConfigError, /rateLimitStore: 'database'/);
+    expect(() =>
+      createBackend({
+        appId: APP_ID,
+        masterKey: 'mk',
+        databaseURI: 'mongodb://127.0.0.1:1/x',
+        rateLimit: { requestPath: '*', requestTimeWindow: 1000, requestCount: 1, requestMethods: 'POST(' },
+      }),
+    ).to.throw(BackendConfigError, /requestMethods/);
   });
 });
