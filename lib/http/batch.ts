@@ -67,9 +67,6 @@ function readItems(body: unknown, mountPath: string, clientLimit: number): Batch
       // A job outlives its request; inside a batch (and its transaction) it would outlive both.
       throw new BackendError(ErrorCode.INVALID_JSON, 'jobs cannot be started in a batch');
     }
-    if (method.toUpperCase() === 'POST' && (relative === '/users' || relative === '/classes/_User')) {
-      throw new BackendError(ErrorCode.INVALID_JSON, 'sign-ups cannot be sent in a batch');
-    }
     const json =
       itemBody !== null && typeof itemBody === 'object' && !Array.isArray(itemBody) ? (itemBody as Json) : {};
     return { method: method.toUpperCase() as HttpMethod, path: relative, body: json };

@@ -1683,3 +1683,33 @@ describe("attack list: parse-server's rateLimit", () => {
     ).to.throw(BackendConfigError, /requestMethods/);
   });
 });
+
+describe('attack list: sign-ups inside a batch', () => {
+  it('23. are allowed, each hashed through the bounded pool: past its queue an item answers 100, never 500', async () => {
+    const t = await startTestBackend({ passwordHashing: { engine: 'bcryptjs', threads: 1, maxQueue: 3 } });
+    try {
+      const requests = Array.from({ length: 12 }, (_, i) => ({
+        method: 'POST',
+        path: '/parse/users',
+        body: { username: `batch-${i}`, password: 'pw' },
+      }));
+      const res = await t.http.post('/parse/batch').set(appHeaders).send({ requests });
+      expect(res.status).to.equal(200);
+      const items = res.body as { success?: { sessionToken?: string }; error?: { code: number; error: string } }[];
+      const signedUp = items.filter((item) => item.success);
+      const busy = items.filter((item) => item.error);
+      expect(signedUp.length).to.be.at.least(4);
+      expect(signedUp.length + busy.length).to.equal(12);
+      for (const item of signedUp) expect(item.success!.sessionToken).to.be.a('string');
+      for (const item of busy) {
+        expect(item.error).to.deep.equal({
+          code: 100,
+          error: 'The server is busy checking passwords; try again shortly.',
+        });
+      }
+      expect(await (await t.db()).collection('_User').countDocuments()).to.equal(signedUp.length);
+    } finally {
+      await t.close();
+    }
+  });
+});

@@ -370,3 +370,26 @@ describe('Parse JS SDK: a user and its own ACL', () => {
     expect(fetched.get('nickname')).to.equal('first');
   });
 });
+
+describe('Parse JS SDK: sign-ups in a batch', () => {
+  let backend: TestBackend;
+  let Parse: ParseSdk;
+
+  before(async () => {
+    backend = await startTestBackend();
+    Parse = useBackend(backend);
+  });
+  after(() => backend.close());
+
+  it('Parse.Object.saveAll signs up several new users at once', async () => {
+    const users = ['batch-ann', 'batch-bob', 'batch-cy'].map((username) => {
+      const user: InstanceType<ParseSdk['User']> = new Parse.User();
+      user.set({ username, password: 'pw' });
+      return user;
+    });
+    await Parse.Object.saveAll(users);
+    for (const user of users) expect(user.id).to.be.a('string');
+    const loggedIn = await Parse.User.logIn('batch-bob', 'pw');
+    expect(loggedIn.id).to.equal(users[1]!.id);
+  });
+});
