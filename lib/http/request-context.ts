@@ -12,6 +12,8 @@ import { ResponseBudget } from '../objects/response-budget.js';
 import type { Services } from '../services.js';
 import type { ApiRequest, HttpMethod } from './api-request.js';
 import type { Json } from '../values/json.js';
+import qs from 'qs';
+import { assertNoForbiddenKeys } from '../query/forbidden-keys.js';
 
 const METHODS = new Set(['GET', 'POST', 'PUT', 'DELETE']);
 
@@ -121,6 +123,19 @@ function checkClientKeys(services: Services, given: Credentials['clientKeys']): 
   if (!ok) throw new AccessDeniedError();
 }
 
+/**
+ * The query string's parameters. Bracketed keys (`where[username][$regex]=a`), which Express 5's
+ * simple parser leaves flat, are read as nested objects, as parse-server's query parser reads them.
+ */
+function queryParams(req: Request): Json {
+  const query = req.query as Json;
+  const raw = req.originalUrl.split('?')[1];
+  if (raw === undefined || !/\[|%5B/i.test(raw)) return query;
+  const nested = qs.parse(raw, { depth: 10, arrayLimit: 100, parameterLimit: 1000 }) as Json;
+  assertNoForbiddenKeys(nested);
+  return nested;
+}
+
 /** Turns an Express request into an {@link ApiRequest}, authenticating the caller. */
 export async function readApiRequest(req: Request, services: Services): Promise<ApiRequest> {
   const { config } = services;
@@ -167,8 +182,8 @@ export async function readApiRequest(req: Request, services: Services): Promise<
   // GET parameters come in the query string, or in the body when the JS SDK POSTs them.
   const params: Json =
     method === 'GET' || method === 'DELETE'
-      ? { ...(req.query as Json), ...(usesBodyForm || req.method !== method ? body : {}) }
-      : { ...(req.query as Json) };
+      ? { ...queryParams(req), ...(usesBodyForm || req.method !== method ? body : {}) }
+      : queryParams(req);
   return {
     method: method as HttpMethod,
     path: req.path,

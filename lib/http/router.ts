@@ -119,7 +119,11 @@ export function buildRouter(
       (err: unknown) => sendError(res, err, services.config.logger),
     );
   });
-  router.use(express.json({ type: () => true, limit: config.maxRequestSize }));
+  // Form bodies as parse-server reads them (its test clients and curl send them); JSON for any other type.
+  const isForm = (req: { headers: { 'content-type'?: string } }) =>
+    (req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
+  router.use(express.urlencoded({ type: isForm, extended: true, limit: config.maxRequestSize, parameterLimit: 1000 }));
+  router.use(express.json({ type: (req) => !isForm(req), limit: config.maxRequestSize }));
   router.use(bodyErrors(services));
   router.use((req, res) => {
     const handle = async (): Promise<void> => {

@@ -61,6 +61,32 @@ describe('what the JS SDK sends, answered as parse-server answers it', () => {
     await t.http.put(`/parse/users/${user.objectId}`).set(asUser).send({ nickname: 'still me' }).expect(200);
   });
 
+  it('reads form bodies (application/x-www-form-urlencoded), as parse-server does', async () => {
+    const created = await t.http
+      .post('/parse/classes/Form')
+      .set(appHeaders)
+      .type('form')
+      .send('title=hello&tags[]=a&tags[]=b');
+    expect(created.status, JSON.stringify(created.body)).to.equal(201);
+    const stored = await t.http.get(`/parse/classes/Form/${created.body.objectId}`).set(appHeaders);
+    expect(stored.body).to.include({ title: 'hello' });
+    expect(stored.body.tags).to.deep.equal(['a', 'b']);
+    await t.http.post('/parse/users').set(appHeaders).type('form').send('username=former&password=pw').expect(201);
+    await t.http.post('/parse/login').set(appHeaders).type('form').send('username=former&password=pw').expect(200);
+  });
+
+  it('reads bracketed query strings (where[title][$regex]=...), as parse-server does', async () => {
+    await t.http.post('/parse/classes/Bracket').set(appHeaders).send({ title: 'abc', n: 1 }).expect(201);
+    await t.http.post('/parse/classes/Bracket').set(appHeaders).send({ title: 'xyz', n: 2 }).expect(201);
+    const regex = await t.http.get('/parse/classes/Bracket?where[title][$regex]=^ab').set(appHeaders);
+    expect(regex.status, JSON.stringify(regex.body)).to.equal(200);
+    expect(regex.body.results.map((o: { title: string }) => o.title)).to.deep.equal(['abc']);
+    const encoded = await t.http.get('/parse/classes/Bracket?where%5Btitle%5D=xyz').set(appHeaders);
+    expect(encoded.body.results.map((o: { title: string }) => o.title)).to.deep.equal(['xyz']);
+    const polluting = await t.http.get('/parse/classes/Bracket?where[constructor][prototype]=1').set(appHeaders);
+    expect(polluting.status).to.be.below(500);
+  });
+
   it('accepts any serverURL string, as parse-server does', () => {
     for (const serverURL of ['localhost:1337/parse', '/parse', 'https://api.example.com/parse']) {
       expect(() =>
