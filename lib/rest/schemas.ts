@@ -16,14 +16,18 @@ import type { Services } from '../services.js';
 import { requireMaster } from './server.js';
 import { assertSchemaBounds } from '../schema/schema-bounds.js';
 
-/** A schema in Parse's REST form. */
+/**
+ * A schema in Parse's REST form. As parse-server answers, `indexes` (with the `_id_` index every
+ * collection has) appears only when the class has indexes of its own.
+ */
 function schemaJson(schema: ClassSchema): Record<string, unknown> {
-  return {
+  const json: Record<string, unknown> = {
     className: schema.className,
     fields: schema.fields,
     classLevelPermissions: schema.classLevelPermissions,
-    indexes: { _id_: { _id: 1 }, ...schema.indexes },
   };
+  if (Object.keys(schema.indexes).length > 0) json.indexes = { _id_: { _id: 1 }, ...schema.indexes };
+  return json;
 }
 
 /** GET /schemas */

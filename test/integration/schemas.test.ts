@@ -159,6 +159,18 @@ describe('REST /schemas (write)', () => {
     ).to.equal(107);
   });
 
+  it('answers without an indexes key for a class with no indexes of its own, as parse-server does', async () => {
+    await t.http
+      .post('/parse/schemas/Plain')
+      .set(masterHeaders)
+      .send({ fields: { a: { type: 'String' } } })
+      .expect(200);
+    const schema = await t.http.get('/parse/schemas/Plain').set(masterHeaders).expect(200);
+    expect(schema.body).to.not.have.property('indexes');
+    const listed = (await t.http.get('/parse/schemas').set(masterHeaders)).body.results as { className: string }[];
+    expect(listed.find((s) => s.className === 'Plain')).to.not.have.property('indexes');
+  });
+
   it('creates and drops indexes in Parse field names, stored as parse-server stores them', async () => {
     const created = await t.http
       .post('/parse/schemas/Indexed')

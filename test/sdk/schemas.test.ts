@@ -48,11 +48,12 @@ describe('Parse JS SDK: Parse.Schema', () => {
     update.deleteIndex('by_name');
     const updated = (await update.update()) as unknown as {
       fields: Record<string, unknown>;
-      indexes: Record<string, unknown>;
+      indexes?: Record<string, unknown>;
     };
     expect(updated.fields).to.have.property('ringed');
     expect(updated.fields).not.to.have.property('moons');
-    expect(updated.indexes).not.to.have.property('by_name');
+    // Its one index gone, the class has none of its own: no `indexes` key, as parse-server answers.
+    expect(updated).not.to.have.property('indexes');
 
     await new Parse.Schema('Planet').delete();
     const gone = await new Parse.Schema('Planet').get().catch((e: { code: number }) => e);
