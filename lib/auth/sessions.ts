@@ -83,6 +83,16 @@ export class Sessions {
     if (expiresAt) session.expiresAt = { __type: 'Date', iso: expiresAt.toISOString() };
     if (details.installationId) session.installationId = details.installationId;
     await storage.createObject(SESSION_SCHEMA, session);
+    if (details.installationId) {
+      // One session per user and installation, as parse-server keeps: the device's earlier ones end.
+      const user = { __type: 'Pointer', className: '_User', objectId: userId };
+      await storage.deleteObjects(SESSION_SCHEMA, {
+        user,
+        installationId: details.installationId,
+        objectId: { $ne: objectId },
+      });
+      this.cache.deleteUser(userId);
+    }
     return { token, objectId, expiresAt };
   }
 

@@ -20,6 +20,7 @@ import { parseFindParams, type FindParams } from '../query/find-params.js';
 import type { OperationContext, Services } from '../services.js';
 import type { RestObject } from '../storage/storage.js';
 import * as logins from '../users/log-in.js';
+import { withOwnSessionToken } from '../users/session-flows.js';
 import type { Json } from '../values/json.js';
 
 const USER_ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -140,10 +141,8 @@ export function createDataApi(services: Services): DataApi {
     async get(className, objectId, options) {
       const ctx = await contextFor(services, options);
       const { keys, excludeKeys, include } = options ?? {};
-      return view(
-        className,
-        await getObject(ctx, className, objectId, findParams(services, { keys, excludeKeys, include }, {}, true)),
-      );
+      const params = findParams(services, { keys, excludeKeys, include }, {}, true);
+      return view(className, withOwnSessionToken(ctx, className, await getObject(ctx, className, objectId, params)));
     },
     async count(target: string | HookQuery, second?: unknown, third?: unknown) {
       const { className, query, options } = queryOf(target, second, third);

@@ -5,6 +5,7 @@ import { findObjects, getObject } from '../objects/find-objects.js';
 import { createObject, updateObject } from '../objects/save-object.js';
 import { parseFindParams } from '../query/find-params.js';
 import type { OperationContext, Services } from '../services.js';
+import { withOwnSessionToken } from '../users/session-flows.js';
 
 function context(services: Services, req: ApiRequest): OperationContext {
   return { services, caller: req.caller };
@@ -27,7 +28,8 @@ export async function get(services: Services, req: ApiRequest, className: string
     defaultLimit: config.defaultLimit,
     maxLimit: config.maxLimit,
   });
-  return { body: await getObject(context(services, req), className, objectId, params) };
+  const ctx = context(services, req);
+  return { body: withOwnSessionToken(ctx, className, await getObject(ctx, className, objectId, params)) };
 }
 
 export async function create(services: Services, req: ApiRequest, className: string): Promise<ApiReply> {

@@ -7,6 +7,7 @@ import { parseFindParams } from '../query/find-params.js';
 import type { OperationContext, Services } from '../services.js';
 import { readEmail, requestPasswordReset, requestVerificationEmail } from '../users/email-flows.js';
 import * as logins from '../users/log-in.js';
+import { withOwnSessionToken } from '../users/session-flows.js';
 import { signUp as signUpUser } from '../users/sign-up.js';
 import type { Json } from '../values/json.js';
 import { requireMaster } from './server.js';
@@ -71,7 +72,8 @@ export async function getUser(services: Services, req: ApiRequest, objectId: str
     defaultLimit: services.config.defaultLimit,
     maxLimit: services.config.maxLimit,
   });
-  return { body: await getObject(context(services, req), '_User', objectId, params) };
+  const ctx = context(services, req);
+  return { body: withOwnSessionToken(ctx, '_User', await getObject(ctx, '_User', objectId, params)) };
 }
 
 /** PUT /users/:objectId: the user's rules (users/user-rules.ts) end sessions and re-verify emails. */

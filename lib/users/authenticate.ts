@@ -13,15 +13,20 @@ import { USER_SCHEMA } from './user-save-steps.js';
 /** The credentials of a login: a username or an email, and a password (parse-server's codes). */
 export function readCredentials(source: Json): { where: Json; password: string } {
   const { username, email, password } = source;
-  if ((typeof username !== 'string' || username === '') && (typeof email !== 'string' || email === '')) {
-    throw new BackendError(ErrorCode.USERNAME_MISSING, 'username/email is required.');
+  if (!username && !email) throw new BackendError(ErrorCode.USERNAME_MISSING, 'username/email is required.');
+  if (!password) throw new BackendError(ErrorCode.PASSWORD_MISSING, 'password is required.');
+  // Anything but strings names no user (never an operator object), and answers like a wrong password.
+  if (
+    typeof password !== 'string' ||
+    (email && typeof email !== 'string') ||
+    (username && typeof username !== 'string')
+  ) {
+    throw new BackendError(ErrorCode.OBJECT_NOT_FOUND, 'Invalid username/password.');
   }
-  if (typeof password !== 'string' || password === '')
-    throw new BackendError(ErrorCode.PASSWORD_MISSING, 'password is required.');
-  return {
-    where: typeof username === 'string' && username !== '' ? { username } : { email: email as string },
-    password,
-  };
+  // As parse-server: both must match when both are given; a username alone may be the email.
+  const where: Json =
+    username && email ? { username, email } : email ? { email } : { $or: [{ username }, { email: username }] };
+  return { where, password };
 }
 
 function lockedError(lockedUntil: Date | null, now: Date): BackendError {

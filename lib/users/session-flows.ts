@@ -60,6 +60,16 @@ export async function endSession(ctx: OperationContext, objectId: string): Promi
   await ctx.services.sessions.forgetCachedTokensOf(owner);
 }
 
+/**
+ * A user fetching itself gets its session token along, as parse-server answers: the SDKs keep the
+ * current user's token from what a fetch returns, and would drop it otherwise.
+ */
+export function withOwnSessionToken(ctx: OperationContext, className: string, object: RestObject): RestObject {
+  const { userId, sessionToken } = ctx.caller.auth;
+  if (className !== '_User' || !sessionToken || object.objectId !== userId) return object;
+  return { ...object, sessionToken };
+}
+
 export const sessionRules: ClassRules = {
   assertWritable(ctx, action) {
     if (action !== 'delete') assertGenericWritable(ctx.caller.auth, '_Session');

@@ -87,6 +87,64 @@ describe('what the JS SDK sends, answered as parse-server answers it', () => {
     expect(polluting.status).to.be.below(500);
   });
 
+  it('keeps one session per user and installation: a new login from a device ends its earlier session', async () => {
+    await t.http.post('/parse/users').set(appHeaders).send({ username: 'device', password: 'pw' }).expect(201);
+    const login = (installationId: string) =>
+      t.http
+        .post('/parse/login')
+        .set({ ...appHeaders, 'X-Parse-Installation-Id': installationId })
+        .send({ username: 'device', password: 'pw' })
+        .expect(200);
+    const first = (await login('phone')).body;
+    const second = (await login('phone')).body;
+    const other = (await login('tablet')).body;
+    const sessions = await (await t.db()).collection('_Session').countDocuments({ _p_user: `_User$${first.objectId}` });
+    // The sign-up's session (no installation), the phone's latest and the tablet's.
+    expect(sessions).to.equal(3);
+    const me = (token: string) => t.http.get('/parse/users/me').set({ ...appHeaders, 'X-Parse-Session-Token': token });
+    expect((await me(first.sessionToken)).status).to.equal(400);
+    expect((await me(second.sessionToken)).status).to.equal(200);
+    expect((await me(other.sessionToken)).status).to.equal(200);
+  });
+
+  it('logs in as parse-server does: email as the username, both must match, non-strings are 101', async () => {
+    await t.http
+      .post('/parse/users')
+      .set(appHeaders)
+      .send({ username: 'mailer', password: 'pw', email: 'mailer@x.io' })
+      .expect(201);
+    const login = (body: Record<string, unknown>) => t.http.post('/parse/login').set(appHeaders).send(body);
+    expect((await login({ username: 'mailer@x.io', password: 'pw' })).status).to.equal(200);
+    expect((await login({ username: 'mailer', email: 'mailer@x.io', password: 'pw' })).status).to.equal(200);
+    const mismatch = await login({ username: 'mailer', email: 'other@x.io', password: 'pw' });
+    expect([mismatch.status, mismatch.body.code]).to.deep.equal([404, 101]);
+    for (const body of [
+      { username: { $ne: null }, password: 'pw' },
+      { username: 'mailer', password: 7 },
+    ]) {
+      const res = await login(body);
+      expect([res.status, res.body], JSON.stringify(body)).to.deep.equal([
+        404,
+        { code: 101, error: 'Invalid username/password.' },
+      ]);
+    }
+  });
+
+  it('gives a user fetching itself its session token, as parse-server does', async () => {
+    const user = (
+      await t.http.post('/parse/users').set(appHeaders).send({ username: 'selfie', password: 'pw' }).expect(201)
+    ).body;
+    const asUser = { ...appHeaders, 'X-Parse-Session-Token': user.sessionToken };
+    for (const path of [`/parse/users/${user.objectId}`, `/parse/classes/_User/${user.objectId}`]) {
+      const fetched = await t.http.get(path).set(asUser).expect(200);
+      expect(fetched.body.sessionToken, path).to.equal(user.sessionToken);
+    }
+    const byMaster = await t.http
+      .get(`/parse/users/${user.objectId}`)
+      .set({ ...appHeaders, 'X-Parse-Master-Key': MASTER_KEY });
+    expect(byMaster.body).to.not.have.property('sessionToken');
+  });
+
   it('accepts any serverURL string, as parse-server does', () => {
     for (const serverURL of ['localhost:1337/parse', '/parse', 'https://api.example.com/parse']) {
       expect(() =>

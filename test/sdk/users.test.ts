@@ -393,3 +393,30 @@ describe('Parse JS SDK: sign-ups in a batch', () => {
     expect(loggedIn.id).to.equal(users[1]!.id);
   });
 });
+
+describe('Parse JS SDK: the current user fetching itself', () => {
+  let backend: TestBackend;
+  let Parse: ParseSdk;
+
+  before(async () => {
+    backend = await startTestBackend();
+    Parse = useBackend(backend);
+    Parse.User.enableUnsafeCurrentUser();
+  });
+  after(async () => {
+    await Parse.User.logOut().catch(() => undefined);
+    Parse.User.disableUnsafeCurrentUser();
+    await backend.close();
+  });
+
+  it('keeps its session token through fetch(), so the next save works', async () => {
+    const user: InstanceType<ParseSdk['User']> = new Parse.User();
+    user.set({ username: 'fetch-self', password: 'pw' });
+    await user.signUp();
+    const current = Parse.User.current()!;
+    await current.fetch();
+    expect(current.getSessionToken()).to.equal(user.getSessionToken());
+    await current.save({ nickname: 'kept' } as never);
+    expect((await Parse.User.current()!.fetch()).get('nickname')).to.equal('kept');
+  });
+});
