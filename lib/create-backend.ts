@@ -12,6 +12,7 @@ import type { DataApi } from './cloud/hook-requests.js';
 import { createDataApi } from './data/data-api.js';
 import { createFileUrls } from './files/file-urls.js';
 import type { BackendConfig } from './config/options.js';
+import { unusedOptionsWarning } from './config/parse-server-options.js';
 import { resolveConfig } from './config/resolve-config.js';
 import { buildRouter } from './http/router.js';
 import { SchemaRegistry } from './schema/schema-registry.js';
@@ -48,6 +49,8 @@ export interface Backend extends Router {
  */
 export function createBackend(options: BackendConfig): Backend {
   const config = resolveConfig(options);
+  const unused = unusedOptionsWarning(options as unknown as Record<string, unknown>);
+  if (unused) config.logger.warn(unused);
   // Without a serverURL, file URLs start at the mount path, learnt from the requests.
   let mountPath = '';
   const fileUrls = createFileUrls(config, () => mountPath);

@@ -7,6 +7,7 @@ import type { ServerProtectedFields } from '../access/protected-fields.js';
 import type { AuthProviders } from '../auth/auth-data.js';
 import type { SchemaBounds } from '../schema/schema-bounds.js';
 import type { PasswordHasherOptions } from '../auth/password-hasher.js';
+import { IGNORED_OPTIONS, NOT_YET_ACTIVE_OPTIONS } from './parse-server-options.js';
 
 /** Where the backend sends its log lines; quiet when not given. */
 export interface Logger {
@@ -17,7 +18,16 @@ export interface Logger {
 }
 
 /** Options of {@link createBackend}. */
-export interface BackendConfig {
+/**
+ * Options of parse-server that Plinth accepts without acting on them (a standalone server's port,
+ * logs or GraphQL; features not built yet), so that a parse-server config starts as it is; one
+ * startup warning names those a config carries.
+ */
+export type ParseServerOnlyOptions = {
+  [K in (typeof IGNORED_OPTIONS)[number] | (typeof NOT_YET_ACTIVE_OPTIONS)[number]]?: unknown;
+};
+
+export interface BackendConfig extends ParseServerOnlyOptions {
   /** The application id clients send as `X-Parse-Application-Id`. */
   appId: string;
   /** The master key: bypasses permissions. Keep it secret; compared in constant time. */
@@ -311,6 +321,8 @@ export const configSchema = {
     },
   },
   properties: {
+    // parse-server options a parse-server config may carry, accepted as they are (see parse-server-options.ts).
+    ...Object.fromEntries([...IGNORED_OPTIONS, ...NOT_YET_ACTIVE_OPTIONS].map((key) => [key, {}])),
     appId: { type: 'string', minLength: 1 },
     masterKey: { type: 'string', minLength: 1 },
     readOnlyMasterKey: { type: 'string', minLength: 1 },

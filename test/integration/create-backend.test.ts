@@ -100,3 +100,39 @@ describe('createBackend()', () => {
     }
   });
 });
+
+describe('createBackend: a parse-server config starts as it is', () => {
+  it('accepts the options of a standalone parse-server and of features not built yet, with one warning naming them', () => {
+    const warnings: string[] = [];
+    const logger = {
+      debug: () => {},
+      info: () => {},
+      error: () => {},
+      warn: (message: string) => warnings.push(message),
+    };
+    const backend = createBackend({
+      appId: 'ported',
+      masterKey: 'mk',
+      databaseURI: 'mongodb://127.0.0.1:1/ported',
+      logger,
+      port: 1337,
+      mountPath: '/parse',
+      silent: true,
+      logLevel: 'error',
+      dotNetKey: 'x',
+      directAccess: true,
+      push: { android: { apiKey: 'k' } },
+      liveQuery: { classNames: ['Chat'] },
+    });
+    expect(backend).to.be.a('function');
+    expect(warnings).to.deep.equal([
+      'parse-server options ignored, as they do not apply to a backend mounted in your app: port, mountPath, logLevel, silent, directAccess, dotNetKey; accepted, not active yet: push, liveQuery',
+    ]);
+  });
+
+  it('still refuses an option neither Plinth nor parse-server has', () => {
+    expect(() =>
+      createBackend({ appId: 'x', masterKey: 'mk', databaseURI: 'mongodb://127.0.0.1:1/x', portt: 1 } as never),
+    ).to.throw(BackendConfigError, /portt: unknown option/);
+  });
+});

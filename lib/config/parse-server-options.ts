@@ -1,0 +1,61 @@
+/**
+ * parse-server options that a parse-server config may carry and that Plinth accepts without acting
+ * on them, so that such a config starts as it is: options of a standalone server (its port, its
+ * logs, its GraphQL endpoint), keys of features Plinth does not serve, and options of features
+ * other work has not built yet. `createBackend` names them in one startup warning.
+ */
+
+/** Options of a standalone server or of features Plinth has no place for: ignored. */
+export const IGNORED_OPTIONS = [
+  'port',
+  'host',
+  'mountPath',
+  'cluster',
+  'startLiveQueryServer',
+  'liveQueryServerOptions',
+  'serverStartComplete',
+  'serverCloseComplete',
+  'middleware',
+  'trustProxy',
+  'logsFolder',
+  'jsonLogs',
+  'logLevel',
+  'logLevels',
+  'silent',
+  'verbose',
+  'mountGraphQL',
+  'graphQLPath',
+  'graphQLSchema',
+  'graphQLPublicIntrospection',
+  'mountPlayground',
+  'playgroundPath',
+  'directAccess',
+  'dotNetKey',
+  'fileKey',
+  'encodeParseObjectInCloudFunction',
+  'enableExpressErrorHandler',
+] as const;
+
+/** Options of features not built yet: accepted, with a warning that they have no effect yet. */
+export const NOT_YET_ACTIVE_OPTIONS = [
+  'cloud',
+  'push',
+  'liveQuery',
+  'filesAdapter',
+  'loggerAdapter',
+  'idempotencyOptions',
+  'maintenanceKey',
+  'webhookKey',
+] as const;
+
+/** The warning naming what a config carries of these, or null when it carries none. */
+export function unusedOptionsWarning(config: Record<string, unknown>): string | null {
+  const ignored = IGNORED_OPTIONS.filter((key) => config[key] !== undefined);
+  const notYet = NOT_YET_ACTIVE_OPTIONS.filter((key) => config[key] !== undefined);
+  if (ignored.length === 0 && notYet.length === 0) return null;
+  const parts = [
+    ignored.length > 0 ? `ignored, as they do not apply to a backend mounted in your app: ${ignored.join(', ')}` : '',
+    notYet.length > 0 ? `accepted, not active yet: ${notYet.join(', ')}` : '',
+  ];
+  return `parse-server options ${parts.filter((part) => part !== '').join('; ')}`;
+}
