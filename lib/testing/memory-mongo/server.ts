@@ -39,6 +39,7 @@ export class MemoryMongoServer {
   private nextConnectionId = 1;
   private nextRequestId = 1;
   private persistPath: string | undefined;
+  private stopping = false;
 
   private constructor(store: Store) {
     this.store = store;
@@ -86,6 +87,7 @@ export class MemoryMongoServer {
 
   /** Closes every connection, stops listening, and saves the data when `persist` was set. */
   async stop(): Promise<void> {
+    this.stopping = true;
     for (const socket of this.sockets) socket.destroy();
     this.sockets.clear();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
@@ -95,6 +97,12 @@ export class MemoryMongoServer {
   }
 
   private accept(socket: Socket): void {
+    // A connection the kernel accepted just before stop() is still delivered afterwards: left open,
+    // it would keep close() waiting and its client waiting for answers that never come.
+    if (this.stopping) {
+      socket.destroy();
+      return;
+    }
     const connectionId = this.nextConnectionId++;
     this.sockets.add(socket);
     socket.setNoDelay(true);
