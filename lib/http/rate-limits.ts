@@ -91,6 +91,11 @@ export class RateLimits {
     }));
   }
 
+  /** Whether any rule is configured: without one, requests are not looked at. */
+  get active(): boolean {
+    return this.rules.length > 0;
+  }
+
   /**
    * Counts `req` against every rule it matches; throws 429/100 past one. `sentAs` is the method
    * the request came with, when it differs (a batch's POST, a `_method` override's POST).

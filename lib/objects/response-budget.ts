@@ -28,11 +28,6 @@ export class ResponseBudget implements ByteBudget {
 
   constructor(private readonly limit: number) {}
 
-  /** True once a charge has gone past the limit: later reads of the request should not start. */
-  get exhausted(): boolean {
-    return this.spent > this.limit;
-  }
-
   charge(bytes: number): void {
     this.spent += bytes;
     if (this.spent > this.limit) throw new ResponseTooLargeError(this.limit);

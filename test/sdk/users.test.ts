@@ -345,7 +345,7 @@ describe('Parse JS SDK: users and sessions', () => {
   });
 });
 
-describe('Parse JS SDK: a user and its own ACL', () => {
+describe('Parse JS SDK: users as parse-server keeps them', () => {
   let backend: TestBackend;
   let Parse: ParseSdk;
 
@@ -355,9 +355,15 @@ describe('Parse JS SDK: a user and its own ACL', () => {
   });
   after(() => backend.close());
 
-  it('a user signed up with a public-read ACL can update itself, and cannot lock itself out', async () => {
+  /** A new, unsaved user. */
+  function newUser(username: string): InstanceType<ParseSdk['User']> {
     const user: InstanceType<ParseSdk['User']> = new Parse.User();
-    user.set({ username: 'sdk-acl', password: 'pw' });
+    user.set({ username, password: 'pw' });
+    return user;
+  }
+
+  it('a user signed up with a public-read ACL can update itself, and cannot lock itself out', async () => {
+    const user = newUser('sdk-acl');
     const acl = new Parse.ACL();
     acl.setPublicReadAccess(true);
     user.setACL(acl);
@@ -369,54 +375,28 @@ describe('Parse JS SDK: a user and its own ACL', () => {
     const fetched = await new Parse.Query(Parse.User).get(user.id!, options);
     expect(fetched.get('nickname')).to.equal('first');
   });
-});
-
-describe('Parse JS SDK: sign-ups in a batch', () => {
-  let backend: TestBackend;
-  let Parse: ParseSdk;
-
-  before(async () => {
-    backend = await startTestBackend();
-    Parse = useBackend(backend);
-  });
-  after(() => backend.close());
 
   it('Parse.Object.saveAll signs up several new users at once', async () => {
-    const users = ['batch-ann', 'batch-bob', 'batch-cy'].map((username) => {
-      const user: InstanceType<ParseSdk['User']> = new Parse.User();
-      user.set({ username, password: 'pw' });
-      return user;
-    });
+    const users = ['batch-ann', 'batch-bob', 'batch-cy'].map(newUser);
     await Parse.Object.saveAll(users);
     for (const user of users) expect(user.id).to.be.a('string');
     const loggedIn = await Parse.User.logIn('batch-bob', 'pw');
     expect(loggedIn.id).to.equal(users[1]!.id);
   });
-});
-
-describe('Parse JS SDK: the current user fetching itself', () => {
-  let backend: TestBackend;
-  let Parse: ParseSdk;
-
-  before(async () => {
-    backend = await startTestBackend();
-    Parse = useBackend(backend);
-    Parse.User.enableUnsafeCurrentUser();
-  });
-  after(async () => {
-    await Parse.User.logOut().catch(() => undefined);
-    Parse.User.disableUnsafeCurrentUser();
-    await backend.close();
-  });
 
   it('keeps its session token through fetch(), so the next save works', async () => {
-    const user: InstanceType<ParseSdk['User']> = new Parse.User();
-    user.set({ username: 'fetch-self', password: 'pw' });
-    await user.signUp();
-    const current = Parse.User.current()!;
-    await current.fetch();
-    expect(current.getSessionToken()).to.equal(user.getSessionToken());
-    await current.save({ nickname: 'kept' } as never);
-    expect((await Parse.User.current()!.fetch()).get('nickname')).to.equal('kept');
+    Parse.User.enableUnsafeCurrentUser();
+    try {
+      const user = newUser('fetch-self');
+      await user.signUp();
+      const current = Parse.User.current()!;
+      await current.fetch();
+      expect(current.getSessionToken()).to.equal(user.getSessionToken());
+      await current.save({ nickname: 'kept' } as never);
+      expect((await Parse.User.current()!.fetch()).get('nickname')).to.equal('kept');
+    } finally {
+      await Parse.User.logOut().catch(() => undefined);
+      Parse.User.disableUnsafeCurrentUser();
+    }
   });
 });
