@@ -7,7 +7,7 @@ export type { Backend } from './create-backend.js';
 export { BackendError, BackendConfigError } from './errors/backend-error.js';
 export { ErrorCode } from './errors/error-codes.js';
 export type { ErrorCodeValue } from './errors/error-codes.js';
-export type { BackendConfig, Logger, ParseServerOnlyOptions } from './config/options.js';
+export type { BackendConfig, DatabaseOptions, Logger, ParseServerOnlyOptions } from './config/options.js';
 export type { PasswordHasherOptions } from './auth/password-hasher.js';
 export type {
   CloudRegistry,

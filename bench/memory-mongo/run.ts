@@ -5,7 +5,9 @@
  * gives the floor: the cost of the driver and the protocol alone.
  *
  * Each server runs in its own child process (pinned to core 0 when `taskset` works) and this
- * process generates the load (pinned to core 1). Run with `npm run bench:memory-mongo`.
+ * process generates the load (pinned to core 1). Run with `npm run bench:memory-mongo`; the server
+ * runs in a worker thread of its child, as `startMemoryMongo()` runs it, or with `-- --caller` in the
+ * child's main thread (to compare the two).
  * Progress goes to stderr; the result table to stdout and to bench/results/.
  */
 import { fileURLToPath } from 'node:url';
@@ -181,8 +183,8 @@ async function insertUpTo(collection: Collection<BenchDoc>, from: number, to: nu
  * The whole measurement. Both servers run for its duration (each in its own process, on the same
  * core; the idle one costs nothing), so the floor can be measured right next to the real thing.
  */
-async function measureAll(pin: boolean): Promise<ServerResults> {
-  return withServer('stub', pin, (stub) => withServer('memory', pin, (server) => measureMemoryServer(server, stub)));
+async function measureAll(pin: boolean, kind: ServerKind): Promise<ServerResults> {
+  return withServer('stub', pin, (stub) => withServer(kind, pin, (server) => measureMemoryServer(server, stub)));
 }
 
 async function measureMemoryServer(server: Connected, stub: Connected): Promise<ServerResults> {
@@ -339,10 +341,12 @@ function setUpPinning(): { pin: boolean; description: string } {
 async function main(): Promise<void> {
   const started = Date.now();
   const loadAtStart = currentLoad();
-  const { pin, description } = setUpPinning();
+  const kind: ServerKind = process.argv.includes('--caller') ? 'memory-caller' : 'memory';
+  const pinning = setUpPinning();
+  const description = `${pinning.description}; server in ${kind === 'memory' ? 'a worker thread' : 'the main thread'}`;
   log(description);
   const bsonSize = meanBsonSize(LARGE);
-  const server = await measureAll(pin);
+  const server = await measureAll(pinning.pin, kind);
   const rows = buildRows(server, bsonSize).map(check);
   const report: BenchReport = {
     machine: machineInfo(await driverVersion(), description, loadAtStart),

@@ -10,6 +10,12 @@ import type { PasswordHasherOptions } from '../auth/password-hasher.js';
 import { IGNORED_OPTIONS, NOT_YET_ACTIVE_OPTIONS } from './parse-server-options.js';
 
 /** Where the backend sends its log lines; quiet when not given. */
+/** MongoClient options, and the per-query ones parse-server reads from the same object. */
+export type DatabaseOptions = MongoClientOptions & {
+  /** Time limit of each query in milliseconds, applied per operation (not a client option). */
+  maxTimeMS?: number;
+};
+
 export interface Logger {
   debug?(message: string, details?: Record<string, unknown>): void;
   info?(message: string, details?: Record<string, unknown>): void;
@@ -43,8 +49,12 @@ export interface BackendConfig extends ParseServerOnlyOptions {
   databaseURI?: string;
   /** An existing MongoClient (its default database is used) or Db, instead of `databaseURI`. */
   database?: MongoClient | Db;
-  /** Extra options for the MongoClient the backend creates from `databaseURI`. */
-  databaseOptions?: MongoClientOptions;
+  /**
+   * Extra options for the MongoClient the backend creates from `databaseURI`, plus, as in
+   * parse-server, `maxTimeMS`: the time limit of every query (find, count, aggregate, distinct),
+   * past which a request fails with Parse error 124 (TIMEOUT). Default: none.
+   */
+  databaseOptions?: DatabaseOptions;
   /** The URL the backend is reachable at, used in `Location` headers and file URLs. */
   serverURL?: string;
   /** The public URL clients should use, when it differs from `serverURL`. */
@@ -329,7 +339,10 @@ export const configSchema = {
     allowAggregationForReadOnlyMasterKey: { type: 'boolean' },
     databaseURI: { type: 'string', pattern: '^mongodb(\\+srv)?://' },
     database: {},
-    databaseOptions: { type: 'object' },
+    databaseOptions: {
+      type: 'object',
+      properties: { maxTimeMS: { type: 'integer', minimum: 1, maximum: 2147483647 } },
+    },
     serverURL: { type: 'string', minLength: 1 },
     publicServerURL: { type: 'string', minLength: 1 },
     restAPIKey: { type: 'string', minLength: 1 },
@@ -485,7 +498,7 @@ export interface ResolvedConfig {
   readonly allowAggregationForReadOnlyMasterKey: boolean;
   readonly databaseURI: string | undefined;
   readonly database: MongoClient | Db | undefined;
-  readonly databaseOptions: MongoClientOptions;
+  readonly databaseOptions: DatabaseOptions;
   readonly serverURL: string | undefined;
   readonly publicServerURL: string | undefined;
   /** The client keys configured; when any is set, requests must carry a matching one. */

@@ -12,7 +12,10 @@ export function requireMaster(req: ApiRequest): void {
   if (!req.caller.auth.master) throw new AccessDeniedError('unauthorized: master key is required');
 }
 
-/** GET /health: 200 when the database answers, else 503 so load balancers route around us. */
+/**
+ * GET /health: 200 when the database is reachable (as the driver's server monitoring sees it, else
+ * by a ping), else 503 so load balancers route around us.
+ */
 export async function health(services: Services): Promise<ApiReply> {
   const database = await services.storage.health();
   return database === 'ok'

@@ -1,10 +1,12 @@
 /**
  * `startMemoryMongo()`: a MongoDB for tests and demos, picked in order: the one `MONGODB_URI`
  * names; a real `mongod` through the optional `mongodb-memory-server` package when a binary is
- * already on this machine (it is never downloaded here); the built-in in-memory server.
+ * already on this machine (it is never downloaded here); the built-in in-memory server, in a
+ * worker thread of its own.
  */
 import { ConnectionString } from 'mongodb-connection-string-url';
 import { MemoryMongoServer } from './memory-mongo/server.js';
+import { MemoryMongoWorker } from './memory-mongo/memory-mongo-worker.js';
 import { importOptional } from '../environment/optional-package.js';
 
 /** Which MongoDB `startMemoryMongo()` started. */
@@ -23,6 +25,17 @@ export interface StartMemoryMongoOptions {
   env?: Record<string, string | undefined>;
   /** Set to false to skip `mongodb-memory-server` even when it is installed. */
   allowMongodBinary?: boolean;
+  /**
+   * Run the built-in server in a worker thread (the default), so that a slow command never holds
+   * up the host's event loop. `false` runs it in the calling thread. Ignored by the other engines.
+   */
+  worker?: boolean;
+  /**
+   * How long a command that evaluates a regular expression and sets no `maxTimeMS` may run on the
+   * built-in server before it fails with MaxTimeMSExpired (50), in ms (default 10,000; 0: no limit).
+   * Ignored by the other engines.
+   */
+  regexTimeLimitMS?: number;
 }
 
 /** A running MongoDB. */
@@ -99,7 +112,8 @@ export async function startMemoryMongo(options: StartMemoryMongoOptions = {}): P
     const mongod = await startMongod();
     if (mongod) return mongod;
   }
-  const server = await MemoryMongoServer.start({ port: options.port, persist: options.persist });
+  const serverOptions = { port: options.port, persist: options.persist, regexTimeLimitMS: options.regexTimeLimitMS };
+  const server = await (options.worker === false ? MemoryMongoServer : MemoryMongoWorker).start(serverOptions);
   const uri = server.uri;
   return { uri, uriFor: (database) => databaseUri(uri, database), engine: 'builtin', stop: () => server.stop() };
 }

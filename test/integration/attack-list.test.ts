@@ -12,6 +12,8 @@ import { expect } from 'chai';
 import type { Db } from 'mongodb';
 import type { Response } from 'supertest';
 import { BackendConfigError, createBackend } from 'plinth';
+import { startMemoryMongo, type MemoryMongo } from 'plinth/testing';
+import { usingExternalMongo } from '../support/mongo.js';
 import { APP_ID, appHeaders, masterHeaders, startTestBackend, type TestBackend } from '../support/backend.js';
 
 interface User {
@@ -1711,5 +1713,83 @@ describe('attack list: sign-ups inside a batch', () => {
     } finally {
       await t.close();
     }
+  });
+});
+
+describe('attack list: a slow regular expression on the built-in MongoDB', () => {
+  // 40 `a` and a `!`: `^(a+)+$` backtracks for hours on it inside one regex match.
+  const trap = `${'a'.repeat(40)}!`;
+  const slowWhere = JSON.stringify({ title: { $regex: '^(a+)+$' } });
+  let mongo: MemoryMongo;
+  let t: TestBackend;
+  let trapId: string;
+
+  before(async function () {
+    // The built-in engine's own limits are under test; a real mongod's PCRE has its match limit.
+    if (usingExternalMongo()) this.skip();
+    mongo = await startMemoryMongo({ env: {}, allowMongodBinary: false, regexTimeLimitMS: 2000 });
+    t = await startTestBackend({ databaseURI: mongo.uriFor('slow_regex') });
+    trapId = (await t.http.post('/parse/classes/Note').set(appHeaders).send({ title: trap }).expect(201)).body.objectId;
+  });
+  after(async () => {
+    await t?.close();
+    await mongo?.stop();
+  });
+
+  describe('24. one regex freezing the host', () => {
+    it('/health answers while the slow query is still pending; the query then ends with 124, data intact', async () => {
+      const order: string[] = [];
+      const slow = t.http
+        .get('/parse/classes/Note')
+        .set(appHeaders)
+        .query({ where: slowWhere })
+        .then((res) => {
+          order.push('query');
+          return res;
+        });
+      // Long enough for the query to reach the database; a blocked event loop would also delay this timer.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const health = await t.http.get('/parse/health').set(appHeaders);
+      order.push('health');
+      expect(health.status).to.equal(200);
+      const res = await slow;
+      expect(order).to.deep.equal(['health', 'query']);
+      expectRefused(res, 124);
+      const kept = await t.http.get(`/parse/classes/Note/${trapId}`).set(appHeaders).expect(200);
+      expect(kept.body.title).to.equal(trap);
+    });
+
+    it("databaseOptions.maxTimeMS bounds every query, as parse-server's does, answered 124", async () => {
+      const bounded = await startTestBackend({
+        databaseURI: mongo.uriFor('slow_regex'),
+        databaseOptions: { maxTimeMS: 100 },
+      });
+      try {
+        const find = await bounded.http.get('/parse/classes/Note').set(appHeaders).query({ where: slowWhere });
+        expectRefused(find, 124);
+        const count = await bounded.http
+          .get('/parse/classes/Note')
+          .set(appHeaders)
+          .query({ where: slowWhere, count: 1, limit: 0 });
+        expectRefused(count, 124);
+        const pipeline = JSON.stringify([{ $match: { title: { $regex: '^(a+)+$' } } }]);
+        const aggregate = await bounded.http.get('/parse/aggregate/Note').set(masterHeaders).query({ pipeline });
+        expectRefused(aggregate, 124);
+        const quick = await bounded.http
+          .get('/parse/classes/Note')
+          .set(appHeaders)
+          .query({ where: '{"title":{"$regex":"^a"}}' });
+        expect(quick.status).to.equal(200);
+        expect(quick.body.results).to.have.length(1);
+      } finally {
+        await bounded.close();
+      }
+    });
+
+    it('refuses a databaseOptions.maxTimeMS that is not a positive integer at startup', () => {
+      expect(() =>
+        createBackend({ appId: APP_ID, masterKey: 'mk', databaseURI: mongo.uri, databaseOptions: { maxTimeMS: -5 } }),
+      ).to.throw(BackendConfigError, /maxTimeMS/);
+    });
   });
 });

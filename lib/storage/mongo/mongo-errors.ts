@@ -98,6 +98,12 @@ export function toBackendError(err: unknown): unknown {
   if (e?.name === 'MongoOperationTimeoutError') {
     return new BackendError(ErrorCode.TIMEOUT, 'The database did not answer in time.', { cause: err });
   }
+  // MaxTimeMSExpired: a query past `databaseOptions.maxTimeMS` (parse-server answers 500 here).
+  if (e?.name === 'MongoServerError' && e.code === 50) {
+    return new BackendError(ErrorCode.TIMEOUT, 'The query took longer than the database time limit (maxTimeMS).', {
+      cause: err,
+    });
+  }
   if (e?.name === 'MongoServerError' && e.code === 59) {
     return new BackendError(ErrorCode.COMMAND_UNAVAILABLE, 'The database does not support this operation.', {
       cause: err,

@@ -53,7 +53,7 @@ import { textSearchField, whereToFilter, writableBy } from './where-filter.js';
 export interface MongoStorageOptions {
   uri?: string;
   database?: MongoClient | Db;
-  clientOptions?: MongoClientOptions;
+  clientOptions?: MongoClientOptions & { maxTimeMS?: number };
   /** How long an operation waits for a reachable server before failing with code 100. */
   timeoutMS: number;
   fileUrl: FileUrl;
@@ -127,11 +127,21 @@ export class MongoStorage implements Storage {
   /** Classes known to have a text index (MongoDB allows one per collection). */
   private readonly textIndexed = new Set<string>();
   private ownedClient: MongoClient | null = null;
+  /**
+   * Whether the driver's server monitoring last saw a data-bearing server (null: no news yet). It
+   * lets /health answer without a round trip, so a database busy with one long command (the
+   * built-in one runs one command at a time) is not reported down.
+   */
+  private serverKnown: boolean | null = null;
   private closed = false;
   private readonly inserts = new InsertBatcher(async () => (await this.open()).db);
 
+  /** The time limit of each query (parse-server's `databaseOptions.maxTimeMS`), if any. */
+  private readonly maxTimeMS: number | undefined;
+
   constructor(options: MongoStorageOptions) {
     this.options = options;
+    this.maxTimeMS = options.clientOptions?.maxTimeMS;
   }
 
   private open(): Promise<{ client: MongoClient; db: Db }> {
@@ -150,12 +160,17 @@ export class MongoStorage implements Storage {
     // Told by shape, as the config check does: the host's copy of the driver may not be ours.
     if (database && 'collection' in database) return { client: database.client, db: database };
     if (database) return { client: database, db: database.db() };
+    // maxTimeMS is set on each query: the driver refuses it as a client option.
+    const { maxTimeMS: _perQuery, ...clientOptions } = this.options.clientOptions ?? {};
     const client = new MongoClient(uri!, {
       serverSelectionTimeoutMS: this.options.timeoutMS,
       connectTimeoutMS: this.options.timeoutMS,
-      ...this.options.clientOptions,
+      ...clientOptions,
     });
     this.ownedClient = client;
+    client.on('topologyDescriptionChanged', (event) => {
+      this.serverKnown = event.newDescription.hasDataBearingServers;
+    });
     await client.connect();
     return { client, db: client.db() };
   }
@@ -211,6 +226,8 @@ export class MongoStorage implements Storage {
 
   async health(): Promise<DatabaseHealth> {
     try {
+      await this.open();
+      if (this.serverKnown === true) return 'ok';
       await this.run((db) => db.command({ ping: 1 }, { timeoutMS: Math.min(this.options.timeoutMS, 2000) }));
       return 'ok';
     } catch {
@@ -438,6 +455,7 @@ export class MongoStorage implements Storage {
           session,
           hint: options.hint as Document | string | undefined,
           readPreference: readPreferenceOf(options),
+          maxTimeMS: this.maxTimeMS,
         }),
         options.budget,
       ),
@@ -456,6 +474,7 @@ export class MongoStorage implements Storage {
       session: undefined as ClientSession | undefined,
       readPreference: readPreferenceOf(options),
       hint: options.hint as Document | string | undefined,
+      maxTimeMS: this.maxTimeMS,
     };
     const docs = await this.run((db, session) =>
       readCharged(db.collection(schema.className).aggregate(stages, { ...aggregateOptions, session }), options.budget),
@@ -472,7 +491,7 @@ export class MongoStorage implements Storage {
     const filter = whereToFilter(schema, where, readers);
     const stored = storedKey(schema, field.split('.')[0]!) + field.slice(field.split('.')[0]!.length);
     const values = await this.run((db, session) =>
-      db.collection(schema.className).distinct(stored, filter, { session }),
+      db.collection(schema.className).distinct(stored, filter, { session, maxTimeMS: this.maxTimeMS }),
     );
     if (schema.fields[field]?.type === 'Pointer') return values.map((v: unknown) => pointerFromStored(String(v)));
     return values.map(interiorFromMongo);
@@ -502,7 +521,9 @@ export class MongoStorage implements Storage {
   async countObjects(schema: ClassSchema, where: RestWhere, readers: Principals): Promise<number> {
     await this.ensureTextIndex(schema, where);
     const filter = whereToFilter(schema, where, readers);
-    return this.run((db, session) => db.collection(schema.className).countDocuments(filter, { session }));
+    return this.run((db, session) =>
+      db.collection(schema.className).countDocuments(filter, { session, maxTimeMS: this.maxTimeMS }),
+    );
   }
 
   // ---- relations ----

@@ -26,7 +26,16 @@ export interface MemoryMongoServerOptions {
   port?: number;
   /** A file to load the data from at start and save it to at stop. */
   persist?: string;
+  /**
+   * How long a command that evaluates a regular expression may run when it sets no `maxTimeMS`
+   * of its own, in milliseconds (default 10,000; 0: no limit). Past it the command fails with
+   * MaxTimeMSExpired (50): one catastrophic pattern would otherwise hold the server for minutes.
+   */
+  regexTimeLimitMS?: number;
 }
+
+/** The default of {@link MemoryMongoServerOptions.regexTimeLimitMS}. */
+export const DEFAULT_REGEX_TIME_LIMIT_MS = 10_000;
 
 /** Refuse absurd message sizes before buffering them (MongoDB's own limit is 48 MB). */
 const MAX_MESSAGE_BYTES = 48 * 1024 * 1024 + 1024;
@@ -65,6 +74,7 @@ export class MemoryMongoServer {
       sessions: new SessionRegistry(instance.store),
       address,
       startedAt: new Date(),
+      regexTimeLimitMS: options.regexTimeLimitMS ?? DEFAULT_REGEX_TIME_LIMIT_MS,
     };
     return instance;
   }

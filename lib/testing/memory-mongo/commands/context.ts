@@ -4,6 +4,7 @@ import type { Store, Workspace } from '../engine/store.js';
 import type { Doc } from '../engine/values.js';
 import type { CursorRegistry } from './cursors.js';
 import type { SessionRegistry } from './sessions.js';
+import type { Evaluate } from './time-limit.js';
 
 /** Server-wide state shared by all connections. */
 export interface ServerState {
@@ -13,6 +14,8 @@ export interface ServerState {
   /** `host:port` the server answers as (its replica-set member name). */
   readonly address: string;
   readonly startedAt: Date;
+  /** The time limit of a command that evaluates a regex and sets no `maxTimeMS` (0: none). */
+  readonly regexTimeLimitMS: number;
 }
 
 /** One command being run. */
@@ -27,6 +30,8 @@ export interface CommandContext {
   readonly workspace: Workspace;
   readonly server: ServerState;
   readonly connectionId: number;
+  /** Runs the part of the command that evaluates documents, within its time limit (time-limit.ts). */
+  readonly evaluate: Evaluate;
 }
 
 /** A reply: a document (the server adds `ok: 1`) or an already-encoded BSON body. */

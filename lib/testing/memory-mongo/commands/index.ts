@@ -6,6 +6,7 @@ import * as admin from './admin.js';
 import type { CommandHandler, CommandReply, ServerState } from './context.js';
 import * as handshake from './handshake.js';
 import * as reads from './reads.js';
+import { evaluatorFor } from './time-limit.js';
 import * as writes from './writes.js';
 
 const handlers = new Map<string, CommandHandler>([
@@ -77,7 +78,8 @@ export function runCommand(
     const cmd = fromWire(raw) as Doc;
     const db = typeof cmd.$db === 'string' ? cmd.$db : (database ?? 'admin');
     workspace = TRANSACTION_FREE.has(name.toLowerCase()) ? server.store : server.sessions.workspaceFor(cmd);
-    const reply = handler({ db, raw, cmd, workspace, server, connectionId });
+    const evaluate = evaluatorFor(name.toLowerCase(), cmd, server.regexTimeLimitMS);
+    const reply = handler({ db, raw, cmd, workspace, server, connectionId, evaluate });
     // As in MongoDB, a statement that fails (even with a write error) aborts its transaction.
     if (workspace instanceof Transaction && !Buffer.isBuffer(reply) && Array.isArray(reply.writeErrors))
       workspace.abort();

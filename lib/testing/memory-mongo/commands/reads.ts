@@ -35,7 +35,9 @@ export const find: CommandHandler = (ctx) => {
   const project = compileProjection(cmd.projection, isPlainObject(cmd.filter) ? cmd.filter : {}, collation);
   if (!collection) return ctx.server.cursors.firstBatch(namespace(ctx), []);
   const filter = collection.compile(cmd.filter, collation);
-  const { docs, scores } = collection.read(filter, { sort: cmd.sort, skip, limit: Math.abs(limit), collation });
+  const { docs, scores } = ctx.evaluate(() =>
+    collection.read(filter, { sort: cmd.sort, skip, limit: Math.abs(limit), collation }),
+  );
   return ctx.server.cursors.firstBatch(namespace(ctx), docs, {
     batchSize,
     singleBatch: cmd.singleBatch === true || limit < 0,
@@ -78,7 +80,7 @@ export const count: CommandHandler = (ctx) => {
   const noFilter = !isPlainObject(cmd.query) || Object.keys(cmd.query).length === 0;
   if (noFilter) return { n: Math.max(0, Math.min(limit || Infinity, collection.size - skip)) };
   const filter = collection.compile(cmd.query, parseCollation(cmd.collation));
-  return { n: collection.read(filter, { skip, limit }).docs.length };
+  return { n: ctx.evaluate(() => collection.read(filter, { skip, limit }).docs.length) };
 };
 
 export const distinct: CommandHandler = (ctx) => {
@@ -89,7 +91,7 @@ export const distinct: CommandHandler = (ctx) => {
   const collation = parseCollation(cmd.collation);
   const filter = collection.compile(cmd.query, collation);
   const seen = new Map<string, unknown>();
-  for (const doc of collection.read(filter).docs) {
+  for (const doc of ctx.evaluate(() => collection.read(filter).docs)) {
     for (const value of valuesAtPath(doc, cmd.key)) {
       if (value === undefined || Array.isArray(value)) continue;
       const key = keyOf(value, collation);
@@ -105,26 +107,27 @@ export const aggregate: CommandHandler = (ctx) => {
   if (cmd.aggregate === 1) throw badValue('database-level aggregation is not supported by the in-memory MongoDB');
   const collection = sourceCollection(ctx);
   const collation = parseCollation(cmd.collation);
-  // A leading $match runs through the collection (indexes, $text, geo, collation); mingo runs the rest.
-  let input: Doc[] = [];
-  let rest = stages;
-  if (collection) {
-    const first = stages[0];
-    const matchFirst = first && isPlainObject(first.$match);
-    const filter = collection.compile(matchFirst ? first.$match : {}, collation);
-    input = collection.read(filter).docs.map(cloneValue);
-    if (matchFirst) rest = stages.slice(1);
-  }
   const resolver = (name: string): Doc[] => {
     const other = ctx.workspace.collection(ctx.db, name, false);
     return other ? [...other.allDocuments()].map(cloneValue) : [];
   };
-  let output: Doc[];
-  try {
-    output = new Aggregator(rest, { collectionResolver: resolver, scriptEnabled: false }).run(input) as Doc[];
-  } catch (err) {
-    if (err instanceof CommandError) throw err;
-    throw badValue(err instanceof Error ? err.message : String(err));
-  }
+  const output = ctx.evaluate(() => {
+    // A leading $match runs through the collection (indexes, $text, geo, collation); mingo runs the rest.
+    let input: Doc[] = [];
+    let rest = stages;
+    if (collection) {
+      const first = stages[0];
+      const matchFirst = first && isPlainObject(first.$match);
+      const filter = collection.compile(matchFirst ? first.$match : {}, collation);
+      input = collection.read(filter).docs.map(cloneValue);
+      if (matchFirst) rest = stages.slice(1);
+    }
+    try {
+      return new Aggregator(rest, { collectionResolver: resolver, scriptEnabled: false }).run(input) as Doc[];
+    } catch (err) {
+      if (err instanceof CommandError) throw err;
+      throw badValue(err instanceof Error ? err.message : String(err));
+    }
+  });
   return ctx.server.cursors.firstBatch(namespace(ctx), output, { batchSize: batchSizeOf(cmd) });
 };

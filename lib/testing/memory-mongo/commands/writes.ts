@@ -123,7 +123,7 @@ export const update: CommandHandler = (ctx) => {
     if (s.multi && s.spec.kind === 'replacement')
       throw badValue('multi update is not supported for replacement-style update');
     const filter = collection.compile(s.filter, s.collation);
-    const matched = collection.read(filter, { limit: s.multi ? 0 : 1 }).docs;
+    const matched = ctx.evaluate(() => collection.read(filter, { limit: s.multi ? 0 : 1 }).docs);
     if (matched.length === 0 && s.upsert) {
       const inserted = upsertDocument(collection, s);
       n++;
@@ -148,7 +148,7 @@ export const remove: CommandHandler = (ctx) => {
     if (!collection) return;
     const limit = statement.limit === 1 ? 1 : 0;
     const filter = collection.compile(statement.q ?? {}, parseCollation(statement.collation));
-    for (const doc of collection.read(filter, { limit }).docs) {
+    for (const doc of ctx.evaluate(() => collection.read(filter, { limit }).docs)) {
       collection.remove(doc);
       n++;
     }
@@ -162,7 +162,7 @@ export const findAndModify: CommandHandler = (ctx) => {
   const filterDoc = isPlainObject(cmd.query) ? cmd.query : {};
   const collation = parseCollation(cmd.collation);
   const filter = collection.compile(filterDoc, collation);
-  const [doc] = collection.read(filter, { sort: cmd.sort, limit: 1 }).docs;
+  const [doc] = ctx.evaluate(() => collection.read(filter, { sort: cmd.sort, limit: 1 }).docs);
   const project = compileProjection(cmd.fields, filterDoc, collation);
   const shown = (d: Doc | null | undefined): Doc | null => (d ? toWire(project([d])[0]!) : null);
   if (cmd.remove === true) {
