@@ -12,7 +12,8 @@ const allowed = {
   schema: ['errors', 'values'],
   query: ['errors', 'values', 'schema'],
   access: ['errors', 'values', 'schema'],
-  config: ['errors', 'values', 'access'],
+  // config compiles the request keyword denylist (query/forbidden-keys.ts) once, at startup.
+  config: ['errors', 'values', 'access', 'query'],
   cloud: ['errors', 'values', 'access'],
   auth: ['errors', 'values', 'environment', 'schema', 'access', 'cloud'],
   files: ['errors', 'values', 'cloud'],

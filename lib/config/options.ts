@@ -3,6 +3,7 @@
  * with ajv at construction) and their defaults, declared side by side.
  */
 import type { Db, MongoClient, MongoClientOptions } from 'mongodb';
+import type { KeywordDenylist, KeywordRule } from '../query/forbidden-keys.js';
 import type { ServerProtectedFields } from '../access/protected-fields.js';
 import type { AuthProviders } from '../auth/auth-data.js';
 import type { SchemaBounds } from '../schema/schema-bounds.js';
@@ -99,6 +100,15 @@ export interface BackendConfig extends ParseServerOnlyOptions {
    * 72nd byte. Default false.
    */
   refuseLongPasswords?: boolean;
+  /**
+   * Keys and values refused anywhere in the data of a write — objects, files' metadata and tags,
+   * config parameters — answered 105 naming the rule (parse-server's option). A rule is
+   * `{ key }`, `{ value }` or `{ key, value }`; strings are regular expressions. Default:
+   * parse-server's, `[{ key: '_bsontype', value: 'Code' }, { key: 'constructor' }, { key: '__proto__' }]`;
+   * a list given here replaces it, but those three keys (and any `_bsontype`) stay refused in
+   * every request, since they are how prototype pollution and BSON injection get in.
+   */
+  requestKeywordDenylist?: KeywordRule[];
   /**
    * Password hashing: bcrypt runs off the main thread, at most `threads` at once (default one per
    * core) with at most `maxQueue` waiting (default 100; past it 503/100). `engine: 'bcryptjs'`
@@ -364,6 +374,17 @@ export const configSchema = {
       ],
     },
     refuseLongPasswords: { type: 'boolean' },
+    requestKeywordDenylist: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          key: { anyOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }] },
+          value: { anyOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }] },
+        },
+      },
+    },
     rateLimit: {
       oneOf: [
         { $ref: '#/definitions/rateLimitRule' },
@@ -511,6 +532,7 @@ export interface ResolvedConfig {
   /** Every bound filled in; `Infinity` where switched off. */
   readonly requestComplexity: ResolvedRequestComplexity;
   readonly refuseLongPasswords: boolean;
+  readonly requestKeywordDenylist: KeywordDenylist;
   readonly rateLimits: readonly ResolvedRateLimitRule[];
   readonly rateLimitStore: 'memory' | 'database';
   readonly passwordHashing: Readonly<PasswordHasherOptions>;

@@ -3,6 +3,7 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { isIP } from 'node:net';
 import { withDefaultProtectedFields } from '../access/protected-fields.js';
 import { BackendConfigError } from '../errors/backend-error.js';
+import { DEFAULT_KEYWORD_DENYLIST, KeywordDenylist } from '../query/forbidden-keys.js';
 import {
   configSchema,
   defaults,
@@ -77,6 +78,16 @@ function instanceProblems(config: BackendConfig): string[] {
       new RegExp(methods);
     } catch {
       problems.push(`rateLimit.requestMethods: ${methods} is not a valid regular expression`);
+    }
+  }
+  for (const rule of Array.isArray(config.requestKeywordDenylist) ? config.requestKeywordDenylist : []) {
+    for (const part of [rule?.key, rule?.value]) {
+      if (typeof part !== 'string') continue;
+      try {
+        new RegExp(part);
+      } catch {
+        problems.push(`requestKeywordDenylist: ${part} is not a valid regular expression`);
+      }
     }
   }
   if (config.databaseURI === undefined && config.database === undefined)
@@ -216,6 +227,7 @@ export function resolveConfig(input: unknown): ResolvedConfig {
     maxResponseSize: bound(sizeInBytes(config.maxResponseSize ?? defaults.maxResponseSize)),
     requestComplexity: resolveRequestComplexity(config.requestComplexity ?? {}),
     refuseLongPasswords: config.refuseLongPasswords ?? false,
+    requestKeywordDenylist: new KeywordDenylist(config.requestKeywordDenylist ?? DEFAULT_KEYWORD_DENYLIST),
     rateLimits: Object.freeze(
       (Array.isArray(config.rateLimit) ? config.rateLimit : config.rateLimit ? [config.rateLimit] : []).map(
         resolveRateLimitRule,

@@ -85,6 +85,8 @@ export async function uploadFile(ctx: OperationContext, input: UploadInput): Pro
   let name = checkName(ctx, input.filename, input.declaredType);
   let source: Readable | Buffer = input.source;
   let metadata = input.metadata;
+  services.config.requestKeywordDenylist.assert(metadata);
+  services.config.requestKeywordDenylist.assert(input.tags);
   const before = services.cloud.fileHook('beforeSave');
   if (before) {
     const data = await buffered(source, services.config.maxUploadSize);
@@ -100,6 +102,7 @@ export async function uploadFile(ctx: OperationContext, input: UploadInput): Pro
     name = checkName(ctx, file.name, undefined);
     source = Buffer.isBuffer(file.data) ? file.data : data;
     metadata = file.metadata;
+    services.config.requestKeywordDenylist.assert(metadata);
   }
   const stored = await services.files.create(storedFileName(name, services.config.preserveFileName), source, {
     metadata,

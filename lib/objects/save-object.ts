@@ -153,6 +153,9 @@ export async function createObject(ctx: OperationContext, className: string, raw
   const requested = (rawBody as Json | null)?.objectId;
   let objectId = newObjectId();
   if (requested !== undefined) {
+    // A user id that reads as a role principal would pass for that role in ACLs (GHSA-8xq9-g7ch-35hg).
+    if (className === '_User' && typeof requested === 'string' && requested.startsWith('role:'))
+      throw new BackendError(ErrorCode.OPERATION_FORBIDDEN, 'Invalid object ID.');
     if (!services.config.allowCustomObjectId)
       throw new BackendError(ErrorCode.INVALID_KEY_NAME, 'objectId is an invalid field name.');
     if (!isValidCustomObjectId(requested))
@@ -162,6 +165,7 @@ export async function createObject(ctx: OperationContext, className: string, raw
   const parsed = parseWriteBody(rawBody, { update: false });
   assertClassAccess(ctx.caller.auth, className, await services.schemas.get(className), 'create');
   const { body, changedByHook } = await beforeSave(ctx, className, {}, parsed);
+  services.config.requestKeywordDenylist.assert(body.values);
   const resolved = resolveForCreate(body.values);
   const steps = (await rules.saveSteps?.(ctx, { body: rawBody })) ?? {};
   const { values, secrets } = await beforeStore(steps, resolved, objectId);
@@ -225,6 +229,7 @@ export async function updateObject(
     if (!original) throw new BackendError(ErrorCode.OBJECT_NOT_FOUND, 'Object not found.');
   }
   const { body, changedByHook } = await beforeSave(ctx, className, original ?? { objectId }, parsed);
+  services.config.requestKeywordDenylist.assert(body.values);
   const steps = (await rules.saveSteps?.(ctx, { objectId, body: rawBody })) ?? {};
   const { values, secrets } = await beforeStore(steps, body.values, objectId);
   const hidden = withheld(body.values, values);

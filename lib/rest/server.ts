@@ -70,6 +70,7 @@ export async function putConfig(services: Services, req: ApiRequest): Promise<Ap
   requireMaster(req);
   const body = req.body as { params?: unknown; masterKeyOnly?: unknown } | undefined;
   const params = body?.params ?? {};
+  services.config.requestKeywordDenylist.assert(params);
   const masterKeyOnly = body?.masterKeyOnly ?? {};
   if (params === null || typeof params !== 'object' || Array.isArray(params))
     throw new BackendError(ErrorCode.INVALID_JSON, 'params must be an object');

@@ -627,7 +627,8 @@ describe('attack list: permission bypass attempts fail cleanly', () => {
             .post('/parse/users')
             .set(appHeaders)
             .send({ objectId, username: `u-${objectId}`, password: 'pw' }),
-          105,
+          // A user id that reads as a role gets parse-server's own answer for it, whatever the options.
+          objectId.startsWith('role:') ? 119 : 105,
           objectId,
         );
       }
@@ -646,7 +647,8 @@ describe('attack list: permission bypass attempts fail cleanly', () => {
             .post('/parse/users')
             .set(appHeaders)
             .send({ objectId, username: `u-${objectId}`, password: 'pw' }),
-          105,
+          // A user id that reads as a role gets parse-server's own answer for it, whatever the options.
+          objectId.startsWith('role:') ? 119 : 105,
           objectId,
         );
       }
