@@ -86,6 +86,10 @@ export async function validateAuthData(
         kept[provider] = result as Json;
     } catch (err) {
       if (err instanceof BackendError) throw err;
+      // A parse-server adapter throws the SDK's Parse.Error: its code and message are kept.
+      const sdkError = err as { code?: unknown; message?: unknown } | null;
+      if (typeof sdkError?.code === 'number' && typeof sdkError.message === 'string')
+        throw new BackendError(sdkError.code, sdkError.message);
       throw new BackendError(
         ErrorCode.OBJECT_NOT_FOUND,
         `${provider} authentication failed: ${err instanceof Error ? err.message : String(err)}`,

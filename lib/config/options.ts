@@ -4,13 +4,33 @@
  */
 import type { Db, MongoClient, MongoClientOptions } from 'mongodb';
 import type { KeywordDenylist, KeywordRule } from '../query/forbidden-keys.js';
+import type { Json } from '../values/json.js';
 import type { ServerProtectedFields } from '../access/protected-fields.js';
-import type { AuthProviders } from '../auth/auth-data.js';
+import type { AuthProvider, AuthProviders } from '../auth/auth-data.js';
 import type { SchemaBounds } from '../schema/schema-bounds.js';
 import type { PasswordHasherOptions } from '../auth/password-hasher.js';
 import { IGNORED_OPTIONS, NOT_YET_ACTIVE_OPTIONS } from './parse-server-options.js';
 
 /** Where the backend sends its log lines; quiet when not given. */
+/**
+ * One `auth` entry: Plinth's provider; a parse-server adapter object (`validateAppId` runs first
+ * when `appIds` is set); parse-server's `{ module, options }` (or `class`, `adapter`), where
+ * `module` is a CommonJS module path or package name, a factory or class, or an object; or
+ * `{ enabled: false }`.
+ */
+export interface AuthProviderConfig {
+  validateAuthData?: AuthProvider['validateAuthData'];
+  validateAppId?(appIds: unknown, authData: Json, options: Record<string, unknown>): unknown;
+  module?: unknown;
+  class?: unknown;
+  adapter?: unknown;
+  options?: unknown;
+  appIds?: unknown;
+  enabled?: boolean;
+  /** Other options of a parse-server adapter, handed to its checks. */
+  [option: string]: unknown;
+}
+
 /** MongoClient options, and the per-query ones parse-server reads from the same object. */
 export type DatabaseOptions = MongoClientOptions & {
   /** Time limit of each query in milliseconds, applied per operation (not a client option). */
@@ -182,10 +202,14 @@ export interface BackendConfig extends ParseServerOnlyOptions {
   /** Sessions expire after `sessionLength`. Default true; false makes sessions last until revoked. */
   expireInactiveSessions?: boolean;
   /**
-   * Identity providers for `authData` logins, by name: `{ myProvider: { validateAuthData } }`.
-   * `anonymous` is built in; `{ anonymous: { enabled: false } }` turns it off.
+   * Identity providers for `authData` logins, by name: `{ myProvider: { validateAuthData } }`, or
+   * in parse-server's forms: an adapter object (with `validateAppId`, run first when the provider
+   * has `appIds`), or `{ module, options }` naming a CommonJS module path or package (see
+   * docs/users.md). `{ enabled: false }` turns a provider off; `anonymous` is built in.
    */
-  auth?: AuthProviders;
+  auth?: Record<string, AuthProvider | AuthProviderConfig | { enabled: false }>;
+  /** Accept anonymous users (`authData.anonymous`), as parse-server's option. Default true. */
+  enableAnonymousUsers?: boolean;
   /** Rules for passwords (parse-server's `passwordPolicy`). */
   passwordPolicy?: PasswordPolicy;
   /** Lock an account after repeated failed logins (parse-server's `accountLockout`). */
@@ -471,6 +495,7 @@ export const configSchema = {
     extendSessionOnUse: { type: 'boolean' },
     expireInactiveSessions: { type: 'boolean' },
     auth: { type: 'object' },
+    enableAnonymousUsers: { type: 'boolean' },
     passwordPolicy: {
       type: 'object',
       additionalProperties: false,

@@ -3,6 +3,7 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { isIP } from 'node:net';
 import { withDefaultProtectedFields } from '../access/protected-fields.js';
 import { BackendConfigError } from '../errors/backend-error.js';
+import { resolveAuthProviders } from './auth-config.js';
 import { DEFAULT_KEYWORD_DENYLIST, KeywordDenylist } from '../query/forbidden-keys.js';
 import {
   configSchema,
@@ -136,19 +137,6 @@ function instanceProblems(config: BackendConfig): string[] {
   if ((config.verifyUserEmails || config.preventLoginWithUnverifiedEmail) && !adapter) {
     problems.push('emailAdapter: is required with verifyUserEmails or preventLoginWithUnverifiedEmail');
   }
-  for (const [name, provider] of Object.entries(config.auth ?? {})) {
-    const disabled =
-      provider !== null && typeof provider === 'object' && 'enabled' in provider && provider.enabled === false;
-    const usable =
-      provider !== null &&
-      typeof provider === 'object' &&
-      typeof (provider as { validateAuthData?: unknown }).validateAuthData === 'function';
-    if (!/^[A-Za-z][A-Za-z0-9_]{0,63}$/.test(name) || !(usable || (disabled && name === 'anonymous'))) {
-      problems.push(
-        `auth.${name}: must be an object with a validateAuthData(authData) function${name === 'anonymous' ? ', or { enabled: false }' : ''}`,
-      );
-    }
-  }
   if (config.readOnlyMasterKey !== undefined && config.readOnlyMasterKey === config.masterKey) {
     problems.push('readOnlyMasterKey: must differ from masterKey');
   }
@@ -203,7 +191,10 @@ export function resolveConfig(input: unknown): ResolvedConfig {
   const config = input as BackendConfig;
   const problems = validate(config) ? [] : (validate.errors ?? []).map(describe);
   problems.push(...instanceProblems(config));
+  const auth = resolveAuthProviders(config.auth);
+  problems.push(...auth.problems);
   if (problems.length > 0) throw new BackendConfigError([...new Set(problems)]);
+  if (config.enableAnonymousUsers === false) auth.providers.anonymous = { enabled: false };
   return Object.freeze({
     appId: config.appId,
     masterKey: config.masterKey,
@@ -266,7 +257,7 @@ export function resolveConfig(input: unknown): ResolvedConfig {
     revokeSessionOnPasswordReset: config.revokeSessionOnPasswordReset ?? true,
     extendSessionOnUse: config.extendSessionOnUse ?? false,
     expireInactiveSessions: config.expireInactiveSessions ?? true,
-    auth: Object.freeze({ ...config.auth }),
+    auth: Object.freeze(auth.providers),
     passwordPolicy: config.passwordPolicy ? Object.freeze({ ...config.passwordPolicy }) : null,
     accountLockout: config.accountLockout ? Object.freeze({ ...config.accountLockout }) : null,
     appName: config.appName ?? config.appId,
