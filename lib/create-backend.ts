@@ -4,7 +4,7 @@
  * first request.
  */
 import type { Router } from 'express';
-import { roleRules, RoleResolver } from './access/roles.js';
+import { ROLE_SCHEMA, roleRules, RoleResolver } from './access/roles.js';
 import { PasswordHasher } from './auth/password-hasher.js';
 import { Sessions } from './auth/sessions.js';
 import { CloudRegistry } from './cloud/cloud-registry.js';
@@ -20,6 +20,9 @@ import type { Services } from './services.js';
 import { MongoStorage } from './storage/mongo/mongo-storage.js';
 import { sessionRules } from './users/session-flows.js';
 import { userRules } from './users/user-rules.js';
+import { USER_SCHEMA } from './users/user-save-steps.js';
+import type { ClassSchema } from './schema/class-schema.js';
+import type { Storage } from './storage/storage.js';
 
 /** A mounted backend: an Express Router with its hook registry and lifecycle. */
 export interface Backend extends Router {
@@ -94,10 +97,13 @@ export function createBackend(options: BackendConfig): Backend {
   };
   let readying: Promise<void> | null = null;
   const ready = (): Promise<void> => {
-    readying ??= storage.connect().catch((err: unknown) => {
-      readying = null;
-      throw err;
-    });
+    readying ??= storage
+      .connect()
+      .then(() => ensureSystemClasses(storage))
+      .catch((err: unknown) => {
+        readying = null;
+        throw err;
+      });
     return readying;
   };
   const router = buildRouter(services, ready, (path) => {
@@ -112,4 +118,23 @@ export function createBackend(options: BackendConfig): Backend {
       await Promise.all([storage.close(), services.passwords.close()]);
     },
   });
+}
+
+/** Fields every class has; they are not stored in `_SCHEMA`. */
+const BASE_FIELDS = new Set(['objectId', 'createdAt', 'updatedAt', 'ACL']);
+
+/**
+ * Records `_User` and `_Role` in `_SCHEMA` at startup, as parse-server does, so that they are
+ * listed (by `GET /schemas`, the Dashboard) before their first object. A class already recorded,
+ * by this process or another, is left as it is.
+ */
+async function ensureSystemClasses(storage: Storage): Promise<void> {
+  const own = (schema: ClassSchema) =>
+    Object.fromEntries(Object.entries(schema.fields).filter(([name]) => !BASE_FIELDS.has(name)));
+  const existing = new Set((await storage.loadSchemas()).map((schema) => schema.className));
+  const missing = [
+    { className: '_User', addFields: { ...own(USER_SCHEMA), password: { type: 'String' as const } } },
+    { className: '_Role', addFields: own(ROLE_SCHEMA) },
+  ].filter((change) => !existing.has(change.className));
+  await Promise.all(missing.map((change) => storage.applySchemaChange({ ...change, create: true })));
 }

@@ -12,6 +12,33 @@ describe('Parse JS SDK: Parse.Schema', () => {
   });
   after(() => backend.close());
 
+  it('lists _User and _Role from the start, as parse-server records them at startup', async () => {
+    await backend.backend.ready();
+    const all = (await Parse.Schema.all()) as unknown as { className: string; fields: Record<string, unknown> }[];
+    const byName = new Map(all.map((s) => [s.className, s]));
+    expect(byName.get('_User')?.fields).to.deep.equal({
+      objectId: { type: 'String' },
+      createdAt: { type: 'Date' },
+      updatedAt: { type: 'Date' },
+      ACL: { type: 'ACL' },
+      username: { type: 'String' },
+      password: { type: 'String' },
+      email: { type: 'String' },
+      emailVerified: { type: 'Boolean' },
+      authData: { type: 'Object' },
+    });
+    expect(byName.get('_Role')?.fields).to.deep.include({
+      name: { type: 'String' },
+      users: { type: 'Relation', targetClass: '_User' },
+      roles: { type: 'Relation', targetClass: '_Role' },
+    });
+    const rest = await backend.http
+      .get('/parse/schemas/_Role')
+      .set({ 'X-Parse-Application-Id': 'test-app', 'X-Parse-Master-Key': 'test-master-key' })
+      .expect(200);
+    expect(rest.body.className).to.equal('_Role');
+  });
+
   it('creates, reads, changes and deletes a class', async () => {
     const schema = new Parse.Schema('Planet');
     schema.addString('name').addNumber('moons').addPointer('star', 'Star').addIndex('by_name', { name: 1 });
