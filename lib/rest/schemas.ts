@@ -16,6 +16,20 @@ import type { Services } from '../services.js';
 import { requireMaster } from './server.js';
 import { assertSchemaBounds } from '../schema/schema-bounds.js';
 
+/** The system classes parse-server knows as classes (others starting with `_` are internal). */
+const SCHEMA_SYSTEM_CLASSES = new Set([
+  '_User',
+  '_Installation',
+  '_Role',
+  '_Session',
+  '_Product',
+  '_PushStatus',
+  '_JobStatus',
+  '_JobSchedule',
+  '_Audience',
+  '_Idempotency',
+]);
+
 /**
  * A schema in Parse's REST form. As parse-server answers, `indexes` (with the `_id_` index every
  * collection has) appears only when the class has indexes of its own.
@@ -95,8 +109,8 @@ export async function createSchema(services: Services, req: ApiRequest, urlClass
   requireMaster(req);
   const body = bodyOf(req);
   const className = urlClassName ?? body.className;
-  if (typeof className !== 'string')
-    throw new BackendError(ErrorCode.INVALID_CLASS_NAME, 'POST /schemas needs a className.');
+  if (typeof className !== 'string' || className === '')
+    throw new BackendError(ErrorCode.MISSING_REQUIRED_FIELD, 'POST /schemas needs a class name.');
   if (urlClassName && body.className !== undefined && body.className !== urlClassName) {
     throw new BackendError(
       ErrorCode.INVALID_CLASS_NAME,
@@ -110,10 +124,11 @@ export async function createSchema(services: Services, req: ApiRequest, urlClass
   const addFields = Object.fromEntries(
     Object.entries(changes).flatMap(([name, c]) => (c.kind === 'add' ? [[name, c.type]] : [])),
   );
-  const clp = parseClassLevelPermissions(body.classLevelPermissions, {
-    ...emptyClassSchema(className).fields,
-    ...addFields,
-  });
+  const clp = parseClassLevelPermissions(
+    body.classLevelPermissions,
+    { ...emptyClassSchema(className).fields, ...addFields },
+    { customIds: services.config.allowCustomObjectId },
+  );
   const indexes = parseIndexChanges(body.indexes, { ...emptyClassSchema(className).fields, ...addFields }, {}, false);
   const defaults = Object.keys(emptyClassSchema(className).fields).length;
   assertSchemaBounds(className, defaults, Object.keys(addFields), services.config.schemaBounds);
@@ -129,6 +144,11 @@ export async function updateSchema(services: Services, req: ApiRequest, classNam
   requireMaster(req);
   assertClassName(className);
   const body = bodyOf(req);
+  if (body.className !== undefined && body.className !== className)
+    throw new BackendError(
+      ErrorCode.INVALID_CLASS_NAME,
+      `Class name mismatch between ${String(body.className)} and ${className}.`,
+    );
   const schema = await services.schemas.get(className);
   if (!schema) throw new BackendError(ErrorCode.INVALID_CLASS_NAME, `Class ${className} does not exist.`);
   const changes = parseFieldChanges(body.fields, true);
@@ -147,7 +167,11 @@ export async function updateSchema(services: Services, req: ApiRequest, classNam
   }
   const remaining = Object.fromEntries(Object.entries(schema.fields).filter(([name]) => !deleted.includes(name)));
   assertSchemaBounds(className, Object.keys(remaining).length, Object.keys(addFields), services.config.schemaBounds);
-  const clp = parseClassLevelPermissions(body.classLevelPermissions, { ...remaining, ...addFields });
+  const clp = parseClassLevelPermissions(
+    body.classLevelPermissions,
+    { ...remaining, ...addFields },
+    { customIds: services.config.allowCustomObjectId },
+  );
   const indexes = {
     ...indexesOn(schema, deleted),
     ...parseIndexChanges(body.indexes, { ...remaining, ...addFields }, schema.indexes, true),
@@ -165,6 +189,12 @@ export async function updateSchema(services: Services, req: ApiRequest, classNam
 export async function deleteSchema(services: Services, req: ApiRequest, className: string): Promise<ApiReply> {
   requireMaster(req);
   assertClassName(className);
+  // Internal collections are not classes at all, as parse-server answers them.
+  if (className.startsWith('_') && !SCHEMA_SYSTEM_CLASSES.has(className) && !className.startsWith('_Join:'))
+    throw new BackendError(
+      ErrorCode.INVALID_CLASS_NAME,
+      `Invalid classname: ${className}, classnames can only have alphanumeric characters and _, and must start with an alpha character `,
+    );
   if (className.startsWith('_'))
     throw new BackendError(ErrorCode.OPERATION_FORBIDDEN, `The system class ${className} cannot be dropped.`);
   const schema = await services.schemas.get(className);

@@ -90,7 +90,64 @@ describe('REST /schemas (write)', () => {
     expect(
       (await t.http.post('/parse/schemas/Album2').set(masterHeaders).send({ className: 'Other' })).body.code,
     ).to.equal(103);
-    expect((await t.http.post('/parse/schemas').set(masterHeaders).send({})).body.code).to.equal(103);
+    expect((await t.http.post('/parse/schemas').set(masterHeaders).send({})).body).to.deep.equal({
+      code: 135,
+      error: 'POST /schemas needs a class name.',
+    });
+    const put = await t.http.put('/parse/schemas/Album').set(masterHeaders).send({ className: 'Other' });
+    expect(put.body).to.deep.equal({ code: 103, error: 'Class name mismatch between Other and Album.' });
+  });
+
+  it("answers parse-server's codes and messages for bad class-level permissions", async () => {
+    await t.http.post('/parse/schemas/Perms').set(masterHeaders).send({}).expect(200);
+    const clp = (classLevelPermissions: unknown) =>
+      t.http.put('/parse/schemas/Perms').set(masterHeaders).send({ classLevelPermissions });
+    const cases: [unknown, string][] = [
+      [{ dummy: {} }, 'dummy is not a valid operation for class level permissions'],
+      [{ find: { ' *': true } }, "' *' is not a valid key for class level permissions"],
+      [{ find: { '*': 1 } }, "'1' is not a valid value for class level permissions acl find:*"],
+      [{ find: true }, "'true' is not a valid value for class level permissions find - must be an object"],
+      [
+        { readUserFields: 'owner' },
+        "'owner' is not a valid value for class level permissions readUserFields - must be an array",
+      ],
+      [
+        { readUserFields: ['missing'] },
+        "'missing' is not a valid column for class level pointer permissions readUserFields",
+      ],
+      [
+        { find: { pointerFields: 'owner' } },
+        "'owner' is not a valid value for find[pointerFields] - expected an array.",
+      ],
+    ];
+    for (const [rule, error] of cases)
+      expect((await clp(rule)).body, JSON.stringify(rule)).to.deep.equal({ code: 107, error });
+  });
+
+  it('allows any user id in class-level permissions when objectIds may be custom', async () => {
+    const custom = await startTestBackend({ allowCustomObjectId: true });
+    try {
+      const res = await custom.http
+        .post('/parse/schemas/AClass')
+        .set(masterHeaders)
+        .send({ classLevelPermissions: { find: { 'set:ID+symbol$=@llowed': true, '1': true } } })
+        .expect(200);
+      expect(res.body.classLevelPermissions.find).to.include({ 'set:ID+symbol$=@llowed': true, '1': true });
+    } finally {
+      await custom.close();
+    }
+    const refused = await t.http
+      .post('/parse/schemas/BClass')
+      .set(masterHeaders)
+      .send({ classLevelPermissions: { find: { 'a+b': true } } });
+    expect(refused.body.code).to.equal(107);
+  });
+
+  it('refuses to drop an internal collection as a class name (103), and a system class (119)', async () => {
+    const internal = await t.http.delete('/parse/schemas/_GlobalConfig').set(masterHeaders);
+    expect(internal.body.code).to.equal(103);
+    expect(internal.body.error).to.match(/^Invalid classname: _GlobalConfig, classnames can only have/);
+    expect((await t.http.delete('/parse/schemas/_User').set(masterHeaders)).body.code).to.equal(119);
   });
 
   it('adds and deletes fields, removing deleted values from every object', async () => {
