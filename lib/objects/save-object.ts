@@ -15,6 +15,7 @@ import { writeRulesFor } from './class-rules.js';
 import { runAfterTrigger, runObjectHook } from '../cloud/hook-runner.js';
 import { isValidCustomObjectId, newObjectId } from '../values/object-id.js';
 import { isOperation, resolveForCreate } from '../values/operations.js';
+import { applyFieldOptions } from './field-options.js';
 import { parseWriteBody, type RelationChange, type WriteBody } from './write-body.js';
 import type { Json } from '../values/json.js';
 
@@ -166,6 +167,7 @@ export async function createObject(ctx: OperationContext, className: string, raw
   assertClassAccess(ctx.caller.auth, className, await services.schemas.get(className), 'create');
   const { body, changedByHook } = await beforeSave(ctx, className, {}, parsed);
   services.config.requestKeywordDenylist.assert(body.values);
+  changedByHook.push(...applyFieldOptions(await services.schemas.get(className), body.values, true));
   const resolved = resolveForCreate(body.values);
   const steps = (await rules.saveSteps?.(ctx, { body: rawBody })) ?? {};
   const { values, secrets } = await beforeStore(steps, resolved, objectId);
@@ -230,6 +232,7 @@ export async function updateObject(
   }
   const { body, changedByHook } = await beforeSave(ctx, className, original ?? { objectId }, parsed);
   services.config.requestKeywordDenylist.assert(body.values);
+  applyFieldOptions(schemaBefore, body.values, false);
   const steps = (await rules.saveSteps?.(ctx, { objectId, body: rawBody })) ?? {};
   const { values, secrets } = await beforeStore(steps, body.values, objectId);
   const hidden = withheld(body.values, values);

@@ -118,7 +118,7 @@ export async function createSchema(services: Services, req: ApiRequest, urlClass
     );
   }
   assertClassName(className);
-  const changes = parseFieldChanges(body.fields, false);
+  const changes = parseFieldChanges(body.fields, false, className);
   if (await services.schemas.get(className))
     throw new BackendError(ErrorCode.INVALID_CLASS_NAME, `Class ${className} already exists.`);
   const addFields = Object.fromEntries(
@@ -151,7 +151,7 @@ export async function updateSchema(services: Services, req: ApiRequest, classNam
     );
   const schema = await services.schemas.get(className);
   if (!schema) throw new BackendError(ErrorCode.INVALID_CLASS_NAME, `Class ${className} does not exist.`);
-  const changes = parseFieldChanges(body.fields, true);
+  const changes = parseFieldChanges(body.fields, true, className);
   const addFields: Record<string, FieldType> = {};
   const deleted: string[] = [];
   for (const [name, change] of Object.entries(changes)) {

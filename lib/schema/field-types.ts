@@ -21,10 +21,15 @@ export type FieldTypeName =
   | 'Relation'
   | 'ACL';
 
-/** A field's type, with the target class for pointers and relations. */
+/**
+ * A field's type, with the target class for pointers and relations, and the options parse-server
+ * keeps beside it (`_metadata.fields_options`): `required`, and a `defaultValue` in REST form.
+ */
 export interface FieldType {
   type: FieldTypeName;
   targetClass?: string;
+  required?: boolean;
+  defaultValue?: unknown;
 }
 
 const STORAGE_NAMES: Record<Exclude<FieldTypeName, 'Pointer' | 'Relation' | 'ACL'>, string> = {

@@ -1,7 +1,7 @@
 /** Checks the field and permission definitions sent to /schemas. */
 import { BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
-import type { FieldType, FieldTypeName } from './field-types.js';
+import { describeType, sameType, typeOfRestValue, type FieldType, type FieldTypeName } from './field-types.js';
 import { assertClassName, assertFieldName } from './names.js';
 import { isObject, type Json } from '../values/json.js';
 
@@ -25,8 +25,37 @@ const OPERATIONS = new Set(['find', 'count', 'get', 'create', 'update', 'delete'
 /** A field change requested through PUT /schemas: add with a type, or delete. */
 export type FieldChange = { kind: 'add'; type: FieldType } | { kind: 'delete' };
 
-/** Reads `fields` of a /schemas request. */
-export function parseFieldChanges(value: unknown, allowDelete: boolean): Record<string, FieldChange> {
+/** Reads a field's `required` and `defaultValue` options, with parse-server's codes and messages. */
+function fieldOptions(className: string, name: string, type: FieldType, definition: Json): FieldType {
+  const { required, defaultValue } = definition;
+  if (required !== undefined && typeof required !== 'boolean')
+    throw new BackendError(ErrorCode.INVALID_JSON, `field ${name}: required must be a boolean`);
+  if (defaultValue !== undefined && defaultValue !== null) {
+    if (type.type === 'Relation')
+      throw new BackendError(
+        ErrorCode.INCORRECT_TYPE,
+        `The 'default value' option is not applicable for ${describeType(type)}`,
+      );
+    const given = typeOfRestValue(defaultValue);
+    if (!given || !sameType(given, type))
+      throw new BackendError(
+        ErrorCode.INCORRECT_TYPE,
+        `schema mismatch for ${className}.${name} default value; expected ${describeType(type)} but got ${given ? describeType(given) : String(defaultValue)}`,
+      );
+  } else if (required && type.type === 'Relation') {
+    throw new BackendError(
+      ErrorCode.INCORRECT_TYPE,
+      `The 'required' option is not applicable for ${describeType(type)}`,
+    );
+  }
+  const withOptions: FieldType = { ...type };
+  if (required !== undefined) withOptions.required = required;
+  if (defaultValue !== undefined && defaultValue !== null) withOptions.defaultValue = defaultValue;
+  return withOptions;
+}
+
+/** Reads `fields` of a /schemas request (with `required` and `defaultValue` options). */
+export function parseFieldChanges(value: unknown, allowDelete: boolean, className = ''): Record<string, FieldChange> {
   if (value === undefined) return {};
   if (!isObject(value)) throw new BackendError(ErrorCode.INVALID_JSON, 'fields must be an object');
   const changes: Record<string, FieldChange> = {};
@@ -48,9 +77,10 @@ export function parseFieldChanges(value: unknown, allowDelete: boolean): Record<
       if (typeof definition.targetClass !== 'string')
         throw new BackendError(ErrorCode.MISSING_OBJECT_ID, `type ${type} needs a class name`);
       assertClassName(definition.targetClass);
-      changes[name] = { kind: 'add', type: { type: type as FieldTypeName, targetClass: definition.targetClass } };
+      const base = { type: type as FieldTypeName, targetClass: definition.targetClass };
+      changes[name] = { kind: 'add', type: fieldOptions(className, name, base, definition) };
     } else {
-      changes[name] = { kind: 'add', type: { type: type as FieldTypeName } };
+      changes[name] = { kind: 'add', type: fieldOptions(className, name, { type: type as FieldTypeName }, definition) };
     }
   }
   return changes;

@@ -247,6 +247,14 @@ export class MongoStorage implements Storage {
         if (type) fields[key] = type;
       }
       const metadata = (doc._metadata ?? {}) as Document;
+      // parse-server keeps `required` and `defaultValue` beside the types, in `_metadata.fields_options`.
+      for (const [field, options] of Object.entries((metadata.fields_options ?? {}) as Document)) {
+        if (fields[field] && options !== null && typeof options === 'object') {
+          const { required, defaultValue } = options as { required?: unknown; defaultValue?: unknown };
+          if (typeof required === 'boolean') fields[field] = { ...fields[field], required };
+          if (defaultValue !== undefined && defaultValue !== null) fields[field] = { ...fields[field], defaultValue };
+        }
+      }
       return classSchema(
         String(doc._id),
         fields,
@@ -262,6 +270,10 @@ export class MongoStorage implements Storage {
     for (const [field, type] of Object.entries(change.addFields)) {
       filter[field] = { $exists: false };
       set[field] = toStorageType(type);
+      const options: Document = {};
+      if (type.required !== undefined) options.required = type.required;
+      if (type.defaultValue !== undefined) options.defaultValue = type.defaultValue;
+      if (Object.keys(options).length > 0) set[`_metadata.fields_options.${field}`] = options;
     }
     const update: Document = { $set: set };
     if (change.create) update.$setOnInsert = { objectId: 'string', updatedAt: 'string', createdAt: 'string' };
@@ -301,6 +313,7 @@ export class MongoStorage implements Storage {
     const dataUnset: Document = {};
     for (const field of fields) {
       schemaUnset[field] = '';
+      schemaUnset[`_metadata.fields_options.${field}`] = '';
       dataUnset[storedKey(schema, field)] = '';
     }
     await this.run(async (db, session) => {
