@@ -192,6 +192,11 @@ export interface BackendConfig extends ParseServerOnlyOptions {
    * with each class's CLP `protectedFields`; `_User.email` is always protected for `*`.
    */
   protectedFields?: Record<string, Record<string, string[]>>;
+  /**
+   * parse-server's older form of `protectedFields._User['*']`: `_User` fields hidden from everyone
+   * but the user itself and the master key (`email` is always among them). Kept for old configs.
+   */
+  userSensitiveFields?: string[];
   /** A password change ends the user's other sessions. Default true. */
   revokeSessionOnPasswordReset?: boolean;
   /**
@@ -496,6 +501,7 @@ export const configSchema = {
     expireInactiveSessions: { type: 'boolean' },
     auth: { type: 'object' },
     enableAnonymousUsers: { type: 'boolean' },
+    userSensitiveFields: { type: 'array', items: { type: 'string' } },
     passwordPolicy: {
       type: 'object',
       additionalProperties: false,

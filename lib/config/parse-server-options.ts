@@ -7,6 +7,8 @@
 
 /** Options of a standalone server or of features Plinth has no place for: ignored. */
 export const IGNORED_OPTIONS = [
+  // Plinth checks authData at every login, parse-server's default; it never skips an expired token.
+  'allowExpiredAuthDataToken',
   'port',
   'host',
   'mountPath',

@@ -185,6 +185,16 @@ function resolveRateLimitRule(rule: RateLimitRule): ResolvedRateLimitRule {
   });
 }
 
+/** parse-server's `userSensitiveFields`, folded into `protectedFields._User['*']` as parse-server folds it. */
+function withUserSensitiveFields(config: BackendConfig): BackendConfig['protectedFields'] {
+  if (!config.userSensitiveFields) return config.protectedFields;
+  const protectedFields = { ...config.protectedFields };
+  const user = { ...protectedFields._User };
+  user['*'] = [...new Set([...(user['*'] ?? []), 'email', ...config.userSensitiveFields])];
+  protectedFields._User = user;
+  return protectedFields;
+}
+
 /** Validates options and applies defaults; throws one {@link BackendConfigError} naming every bad key. */
 export function resolveConfig(input: unknown): ResolvedConfig {
   if (input === null || typeof input !== 'object') throw new BackendConfigError(['(config): must be an object']);
@@ -253,7 +263,7 @@ export function resolveConfig(input: unknown): ResolvedConfig {
     sessionLengthMs: (config.sessionLength ?? defaults.sessionLengthSeconds) * 1000,
     sessionTokenStorage: config.sessionTokenStorage ?? 'hashed',
     enforcePrivateUsers: config.enforcePrivateUsers ?? true,
-    protectedFields: withDefaultProtectedFields(config.protectedFields),
+    protectedFields: withDefaultProtectedFields(withUserSensitiveFields(config)),
     revokeSessionOnPasswordReset: config.revokeSessionOnPasswordReset ?? true,
     extendSessionOnUse: config.extendSessionOnUse ?? false,
     expireInactiveSessions: config.expireInactiveSessions ?? true,

@@ -196,3 +196,36 @@ describe('protected fields (server option and CLP protectedFields)', () => {
     expect(attempt(['secret'])).to.throw(BackendConfigError, /protectedFields/);
   });
 });
+
+describe("parse-server's userSensitiveFields", () => {
+  let t: TestBackend;
+  before(async () => {
+    // Users readable by others, so that what is hidden is the fields, not the whole user.
+    t = await startTestBackend({ userSensitiveFields: ['ssn'], enforcePrivateUsers: false });
+  });
+  after(() => t.close());
+
+  it("hides the listed _User fields (and email) from others, as protectedFields._User['*'] does", async () => {
+    const signUp = (username: string) =>
+      t.http
+        .post('/parse/users')
+        .set(appHeaders)
+        .send({ username, password: 'pw', email: `${username}@example.com`, ssn: `ssn-${username}`, city: 'Oslo' })
+        .expect(201);
+    const ann = (await signUp('ann')).body;
+    const bob = (await signUp('bob')).body;
+    const seenByBob = await t.http
+      .get(`/parse/users/${ann.objectId}`)
+      .set({ ...appHeaders, 'X-Parse-Session-Token': bob.sessionToken })
+      .expect(200);
+    expect(seenByBob.body).to.include({ username: 'ann', city: 'Oslo' });
+    expect(seenByBob.body).to.not.have.any.keys('ssn', 'email');
+    const seenByAnn = await t.http
+      .get(`/parse/users/${ann.objectId}`)
+      .set({ ...appHeaders, 'X-Parse-Session-Token': ann.sessionToken })
+      .expect(200);
+    expect(seenByAnn.body).to.include({ ssn: 'ssn-ann', email: 'ann@example.com' });
+    const seenByMaster = await t.http.get(`/parse/users/${ann.objectId}`).set(masterHeaders).expect(200);
+    expect(seenByMaster.body.ssn).to.equal('ssn-ann');
+  });
+});
