@@ -57,6 +57,12 @@ function readPipeline(raw: unknown, caller: PipelineCaller): Json[] {
     // The request's own `$match` stages are Parse `where`s (storage translates them); nested ones are MongoDB filters.
     if (stageName === '$match') checkWhere(body, caller);
     else checkStage(stageName, body, walk);
+    if (stageName === '$group' && body !== null && typeof body === 'object') {
+      if (Object.prototype.hasOwnProperty.call(body, 'objectId'))
+        throw invalid(`Cannot use 'objectId' in aggregation stage $group.`);
+      if (!Object.prototype.hasOwnProperty.call(body, '_id'))
+        throw invalid('Invalid parameter for query: group. Missing key _id');
+    }
     return { [stageName]: body };
   });
 }
@@ -74,14 +80,41 @@ function readDistinct(raw: Json, caller: PipelineCaller): AggregateParams {
   };
 }
 
+/** Parameters that are options of the request, not stages (parse-server's list). */
+const OPTION_KEYS = new Set([
+  'pipeline',
+  'distinct',
+  'where',
+  'readPreference',
+  'hint',
+  'explain',
+  'comment',
+  'rawValues',
+  'rawFieldNames',
+]);
+
+/**
+ * The pipeline of a request: its `pipeline`, or else, as parse-server reads them, its other
+ * parameters, each a stage (`$group={...}&$limit=2`), which must start with `$`.
+ */
+function requestPipeline(raw: Json): unknown {
+  if (raw.pipeline !== undefined) return decodeQueryValue(raw.pipeline);
+  const stages: Json[] = [];
+  for (const [key, value] of Object.entries(raw)) {
+    if (OPTION_KEYS.has(key) || value === undefined) continue;
+    if (!key.startsWith('$')) throw invalid(`Invalid aggregate stage '${key}'.`);
+    stages.push({ [key]: decodeQueryValue(value) });
+  }
+  return stages;
+}
+
 /** Reads and checks the parameters for `caller`: the full master key, or the read-only one. */
 export function parseAggregateParams(raw: Json, caller: PipelineCaller): AggregateParams {
-  for (const key of Object.keys(raw)) {
-    // The SDKs send readPreference (often empty) with every aggregate; it is read by the database driver.
-    if (!['pipeline', 'distinct', 'where', 'readPreference', 'hint'].includes(key))
-      throw invalid(`Invalid parameter for query: ${key}`);
+  if (raw.distinct !== undefined) {
+    // parse-server 7 also read `distinct`'s filter from `$where`.
+    const where = raw.where ?? raw.$where;
+    return readDistinct(where === undefined ? raw : { ...raw, where }, caller);
   }
-  if (raw.distinct !== undefined) return readDistinct(raw, caller);
   // readPreference and hint are checked exactly as for finds.
   const { readPreference, hint } = parseFindParams(
     Object.fromEntries(
@@ -93,7 +126,7 @@ export function parseAggregateParams(raw: Json, caller: PipelineCaller): Aggrega
   );
   return {
     kind: 'pipeline',
-    pipeline: readPipeline(decodeQueryValue(raw.pipeline ?? []), caller),
+    pipeline: readPipeline(requestPipeline(raw), caller),
     readPreference,
     hint,
   };

@@ -1,7 +1,9 @@
 /** GET /aggregate/:className (master): a pipeline, or `distinct` values of a field. */
 import type { ApiReply, ApiRequest } from '../http/api-request.js';
 import { resolveWhere } from '../objects/secure-read.js';
+import { coerceMatch } from '../query/aggregate-match.js';
 import { parseAggregateParams } from '../query/aggregate-params.js';
+import type { Json } from '../values/json.js';
 import { pipelineCaller } from '../query/aggregate-stages.js';
 import { withReadOnlyView } from '../query/read-only-view.js';
 import { assertClassName } from '../schema/names.js';
@@ -25,7 +27,9 @@ export async function aggregate(services: Services, req: ApiRequest, className: 
   }
   const resolved = await Promise.all(
     params.pipeline.map(async (stage) =>
-      '$match' in stage ? { $match: await resolveWhere(ctx, schema, stage.$match as Record<string, unknown>) } : stage,
+      '$match' in stage
+        ? { $match: await resolveWhere(ctx, schema, coerceMatch(stage.$match as Json, schema)) }
+        : stage,
     ),
   );
   // The read-only key's stages see the class's declared fields only (read-only-view.ts).

@@ -250,6 +250,39 @@ describe('REST queries: sub-queries, text, relative time, aggregate', () => {
       expect(projected.body.results[0].createdAt).to.match(/^\d{4}-\d\d-\d\dT/);
     });
 
+    it("reads stages given as parameters, parse-server's older form, and checks $group as it does", async () => {
+      const res = await aggregate({ $group: { _id: '$stars', n: { $sum: 1 } }, $sort: { objectId: 1 }, $limit: 2 });
+      expect(res.status, JSON.stringify(res.body)).to.equal(200);
+      expect(res.body.results).to.deep.equal([
+        { objectId: 3, n: 1 },
+        { objectId: 4, n: 1 },
+      ]);
+      const cases: [Record<string, unknown>, string][] = [
+        [{ limit: 2 }, "Invalid aggregate stage 'limit'."],
+        [{ $group: { n: { $sum: 1 } } }, 'Invalid parameter for query: group. Missing key _id'],
+        [{ $group: { objectId: '$stars' } }, "Cannot use 'objectId' in aggregation stage $group."],
+      ];
+      for (const [params, error] of cases)
+        expect((await aggregate(params)).body, JSON.stringify(params)).to.deep.equal({ code: 102, error });
+    });
+
+    it('reports a group by an empty key as null, as parse-server does', async () => {
+      for (const key of [{}, '', []]) {
+        const res = await aggregate({ pipeline: [{ $group: { _id: key, n: { $sum: 1 } } }] });
+        expect(res.body.results, JSON.stringify(key)).to.deep.equal([{ objectId: null, n: 3 }]);
+      }
+    });
+
+    it('reads the SDK form of dates and pointers in $match, and $where as the filter of distinct', async () => {
+      const yesterday = new Date(Date.now() - 86_400_000).toISOString();
+      const recent = await aggregate({ pipeline: [{ $match: { createdAt: { $gt: yesterday } } }, { $count: 'n' }] });
+      expect(recent.body.results).to.deep.equal([{ n: 3 }]);
+      const byAuthor = await aggregate({ pipeline: [{ $match: { author: ids.ann } }, { $project: { title: 1 } }] });
+      expect(byAuthor.body.results.map((r: { title: string }) => r.title)).to.deep.equal(['Coffee brewing guide']);
+      const distinct = await aggregate({ distinct: 'stars', $where: { author: pointer('Author', ids.bob!) } });
+      expect(distinct.body.results).to.deep.equal([3]);
+    });
+
     it('answers distinct values', async () => {
       const res = await aggregate({ distinct: 'stars', where: { stars: { $lt: 5 } } });
       expect(res.body.results.sort()).to.deep.equal([3, 4]);

@@ -598,6 +598,22 @@ describe('Parse JS SDK: more queries', () => {
       expect(matched).to.deep.equal([{ objectId: null, total: 120 }]);
     });
 
+    it('aggregate() $match takes a Date and a pointer id as the SDK sends them (JSON dates, bare ids)', async () => {
+      const tomorrow = new Date(Date.now() + 86_400_000);
+      const created = (await things().aggregate([{ $match: { createdAt: { $lt: tomorrow } } }, { $count: 'n' }], {
+        useMasterKey: true,
+      })) as unknown[];
+      expect(created).to.deep.equal([{ n: 5 }]);
+      const pia = people.get('pia')!.id!;
+      const owned = (await things().aggregate([{ $match: { owner: pia } }, { $project: { name: 1 } }], {
+        useMasterKey: true,
+      })) as unknown[];
+      const names = owned.map((r) => asRecord(r).name);
+      expect(names.length).to.be.greaterThan(0);
+      const direct = await things().equalTo('owner', people.get('pia')!).find();
+      expect(names.sort()).to.deep.equal(direct.map((o) => o.get('name')).sort());
+    });
+
     it('aggregate() with $match, $sort, $project and $limit stages', async () => {
       const pipeline = [
         { $match: { n: { $gte: 20 } } },

@@ -77,10 +77,16 @@ export function toMongoPipeline(schema: ClassSchema, pipeline: Json[], readers: 
 }
 
 /** A result document with Parse's names: `_id` as objectId, pointers as Pointers, no internal fields. */
+/** A `$group` by `{}`, `''` or `[]` groups everything together: parse-server reports its key as null. */
+function isEmptyGroupKey(value: unknown): boolean {
+  if (value === '' || (Array.isArray(value) && value.length === 0)) return true;
+  return value !== null && typeof value === 'object' && value.constructor === Object && Object.keys(value).length === 0;
+}
+
 export function fromMongoResult(doc: Document): Json {
   const out: Json = {};
   for (const [key, value] of Object.entries(doc)) {
-    if (key === '_id') out.objectId = interiorFromMongo(value);
+    if (key === '_id') out.objectId = isEmptyGroupKey(value) ? null : interiorFromMongo(value);
     else if (key === '_created_at') out.createdAt = value instanceof Date ? value.toISOString() : value;
     else if (key === '_updated_at') out.updatedAt = value instanceof Date ? value.toISOString() : value;
     else if (key.startsWith('_p_') && typeof value === 'string') out[key.slice(3)] = pointerFromStored(value);
