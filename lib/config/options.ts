@@ -219,30 +219,186 @@ export interface BackendConfig extends ParseServerOnlyOptions {
   passwordPolicy?: PasswordPolicy;
   /** Lock an account after repeated failed logins (parse-server's `accountLockout`). */
   accountLockout?: AccountLockout;
-  /** The app's name in emails and pages. */
+  /**
+   * The app's name in emails and pages. Required to send emails (as in parse-server): without it,
+   * the email requests answer 1 and the pages answer 404.
+   */
   appName?: string;
-  /** Send new users a link to verify their email. Default false. */
-  verifyUserEmails?: boolean;
-  /** Refuse logins until the email is verified. Default false. */
-  preventLoginWithUnverifiedEmail?: boolean;
-  /** How long an email verification link works, in seconds. Default one day. */
+  /**
+   * Send new users (and users who change their email) a link to verify it. `true`, or a function of
+   * the request (`object`, `master`, `ip`, `installationId`, `createdWith`, `resendRequest`)
+   * deciding per user, as in parse-server. Needs `emailAdapter`, `appName` and `publicServerURL`.
+   * Default false.
+   */
+  verifyUserEmails?: EmailCondition;
+  /**
+   * Refuse logins (205) until the email is verified, when `verifyUserEmails` applies; `true` or a
+   * function of the request, as `verifyUserEmails`. Default false.
+   */
+  preventLoginWithUnverifiedEmail?: EmailCondition;
+  /**
+   * With `verifyUserEmails` and `preventLoginWithUnverifiedEmail`, answer a sign-up with 205 (the
+   * user is still created and the link sent) instead of a user without session. Default false.
+   */
+  preventSignupWithUnverifiedEmail?: boolean;
+  /** How long an email verification link works, in seconds (fractions allowed). Default one day. */
   emailVerifyTokenValidityDuration?: number;
-  /** Sends the verification and password reset emails (the host app's mail sender). */
-  emailAdapter?: EmailAdapter;
+  /**
+   * Send the same verification link again while it is valid, instead of a new one that makes the
+   * older emails useless. Needs `emailVerifyTokenValidityDuration`. Default false.
+   */
+  emailVerifyTokenReuseIfValid?: boolean;
+  /**
+   * `/verificationEmailRequest` and the resend page succeed even for an unknown or already
+   * verified address (so they do not reveal which addresses have accounts). Default true.
+   */
+  emailVerifySuccessOnInvalidEmail?: boolean;
+  /**
+   * Sends the verification and password reset emails, in parse-server's shapes: an object with
+   * `sendVerificationEmail`/`sendPasswordResetEmail` and/or `sendMail`, `{ module, options }`,
+   * a module name, or a factory.
+   */
+  emailAdapter?: EmailAdapter | EmailAdapterModule | string;
+  /** The pages email links open (parse-server's `pages` option). */
+  pages?: PagesOptions;
+  /**
+   * parse-server 7's `customPages`: the URL of a page of your own for an outcome; Plinth redirects
+   * there (302) as parse-server 7 did. `parseFrameURL` makes email links point at your page.
+   */
+  customPages?: CustomPagesOptions;
 }
 
-/** What Plinth asks the host app's mail sender to do. */
+/**
+ * A yes/no option that may be decided per request (parse-server's boolean-or-function options).
+ * The function gets the user (`object`, an object view), `master`, `ip`, `installationId`, and
+ * `createdWith` (`{ action: 'signup' | 'login', authProvider }`) or `resendRequest: true`.
+ */
+export type EmailCondition = boolean | ((request: EmailConditionRequest) => unknown);
+
+/** What a {@link EmailCondition} function is asked about. */
+export interface EmailConditionRequest {
+  /** The user, as hooks see it (`get('email')`, `id`, ...). */
+  object: unknown;
+  master: boolean;
+  ip: string | undefined;
+  installationId: string | undefined;
+  createdWith?: { action: 'signup' | 'login'; authProvider: string };
+  resendRequest?: boolean;
+}
+
+/** parse-server's `{ module, options }` adapter form. */
+export interface EmailAdapterModule {
+  module: unknown;
+  options?: unknown;
+}
+
+/**
+ * What Plinth asks the host app's mail sender to do: its own message kinds, or parse-server's
+ * `sendMail({ to, subject, text })`, used for a kind the adapter does not have.
+ */
 export interface EmailAdapter {
-  sendVerificationEmail(message: EmailMessage): unknown;
-  sendPasswordResetEmail(message: EmailMessage): unknown;
+  sendVerificationEmail?(message: EmailMessage): unknown;
+  sendPasswordResetEmail?(message: EmailMessage): unknown;
+  sendMail?(mail: { to: string; subject: string; text: string }): unknown;
 }
 
 /** One email to send: the link to put in it, and whom it is for. */
 export interface EmailMessage {
   appName: string;
   link: string;
-  /** The user's objectId, username and email. */
-  user: { objectId: string; username: string | undefined; email: string };
+  /**
+   * The user's objectId, username and email; also readable as parse-server adapters read a
+   * Parse.User (`get('email')`, `id`).
+   */
+  user: EmailRecipient;
+}
+
+/** The user an email is for. */
+export interface EmailRecipient {
+  readonly objectId: string;
+  readonly username: string | undefined;
+  readonly email: string | undefined;
+  /** The objectId, as `Parse.User#id`. */
+  readonly id: string;
+  /** A field of the user (never its secrets). */
+  get(key: string): unknown;
+  toJSON(): Record<string, unknown>;
+}
+
+/** The pages of the email flows; each is a file of `pages.pagesPath`. */
+export type PageId =
+  | 'passwordReset'
+  | 'passwordResetSuccess'
+  | 'passwordResetLinkInvalid'
+  | 'emailVerificationSuccess'
+  | 'emailVerificationSendFail'
+  | 'emailVerificationSendSuccess'
+  | 'emailVerificationLinkInvalid'
+  | 'emailVerificationLinkExpired';
+
+/** A route of your own under the pages endpoint (parse-server's `pages.customRoutes`). */
+export interface PagesRoute {
+  method: string;
+  /** After `/<pagesEndpoint>/<appId>/`. */
+  path: string;
+  /** Returns the page file to show (relative to `pagesPath`) and its placeholders, or nothing for 404. */
+  handler(request: unknown): Promise<{ file?: string; query?: Record<string, string> } | undefined> | unknown;
+}
+
+/** parse-server's `pages` option. */
+export interface PagesOptions {
+  /** Serve the page of the request's `locale` from a `<locale>` or `<language>` subfolder. Default false. */
+  enableLocalization?: boolean;
+  /** A JSON file of translations (`{ "de": { "translation": { key: text } } }`) filling placeholders. */
+  localizationJsonPath?: string;
+  /** The locale of the translations when the request has none. Default `'en'`. */
+  localizationFallbackLocale?: string;
+  /** Placeholders of your own, or a function of the page's parameters returning them. */
+  placeholders?: Record<string, string> | ((params: Record<string, string | undefined>) => unknown);
+  /** Always answer with a redirect to the page (303), never its content. Default false. */
+  forceRedirect?: boolean;
+  /** The folder of the page files. Default: Plinth's own pages. */
+  pagesPath?: string;
+  /** The path of the pages after the mount path. Default `'apps'`. */
+  pagesEndpoint?: string;
+  /** A URL of your own for a page: Plinth redirects there (303) with the page's parameters. */
+  customUrls?: Partial<Record<PageId, string>>;
+  /** Routes of your own under the pages endpoint. */
+  customRoutes?: PagesRoute[];
+  /** URI-encode the `x-parse-page-param-*` headers (for non-ASCII values). Default false. */
+  encodePageParamHeaders?: boolean;
+  /** parse-server 4 to 8's switch for the pages router: it is always on; only `true` is accepted. */
+  enableRouter?: boolean;
+}
+
+/** parse-server 7's `customPages`: URLs of your own pages. */
+export interface CustomPagesOptions {
+  invalidLink?: string;
+  invalidVerificationLink?: string;
+  expiredVerificationLink?: string;
+  invalidPasswordResetLink?: string;
+  linkSendSuccess?: string;
+  linkSendFail?: string;
+  verifyEmailSuccess?: string;
+  choosePassword?: string;
+  passwordResetSuccess?: string;
+  /** Email links point here, with the page's path in `link` and the token. */
+  parseFrameURL?: string;
+}
+
+/** {@link PagesOptions} with defaults applied and paths resolved. */
+export interface ResolvedPages {
+  readonly enableLocalization: boolean;
+  readonly localizationJsonPath: string | undefined;
+  readonly localizationFallbackLocale: string;
+  readonly placeholders: NonNullable<PagesOptions['placeholders']>;
+  readonly forceRedirect: boolean;
+  readonly pagesPath: string;
+  readonly pagesEndpoint: string;
+  readonly customUrls: Readonly<Partial<Record<PageId, string>>>;
+  readonly customRoutes: readonly PagesRoute[];
+  readonly encodePageParamHeaders: boolean;
+  readonly customPages: Readonly<CustomPagesOptions>;
 }
 
 /** Rules every new password must follow. */
@@ -259,8 +415,18 @@ export interface PasswordPolicy {
   maxPasswordAge?: number;
   /** How many previous passwords may not be reused (up to 20). */
   maxPasswordHistory?: number;
-  /** How long a password reset link works, in seconds. Default one hour. */
+  /** How long a password reset link works, in seconds (fractions allowed). Default one hour. */
   resetTokenValidityDuration?: number;
+  /**
+   * Send the same reset link again while it is valid, instead of a new one that makes the older
+   * emails useless. Needs `resetTokenValidityDuration`. Default false.
+   */
+  resetTokenReuseIfValid?: boolean;
+  /**
+   * `/requestPasswordReset` succeeds for an unknown address too (default true); false answers 101
+   * "A user with that email does not exist." — which tells anyone which addresses have accounts.
+   */
+  resetPasswordSuccessOnInvalidEmail?: boolean;
 }
 
 /** Account lockout after failed logins. */
@@ -383,7 +549,7 @@ export const configSchema = {
       properties: { maxTimeMS: { type: 'integer', minimum: 1, maximum: 2147483647 } },
     },
     serverURL: { type: 'string', minLength: 1 },
-    publicServerURL: { type: 'string', minLength: 1 },
+    publicServerURL: {},
     restAPIKey: { type: 'string', minLength: 1 },
     javascriptKey: { type: 'string', minLength: 1 },
     clientKey: { type: 'string', minLength: 1 },
@@ -502,19 +668,8 @@ export const configSchema = {
     auth: { type: 'object' },
     enableAnonymousUsers: { type: 'boolean' },
     userSensitiveFields: { type: 'array', items: { type: 'string' } },
-    passwordPolicy: {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        validatorPattern: {},
-        validatorCallback: {},
-        validationError: { type: 'string' },
-        doNotAllowUsername: { type: 'boolean' },
-        maxPasswordAge: { type: 'number', exclusiveMinimum: 0 },
-        maxPasswordHistory: { type: 'integer', minimum: 0, maximum: 20 },
-        resetTokenValidityDuration: { type: 'integer', minimum: 1 },
-      },
-    },
+    // Checked in parse-server's words by email-options.ts.
+    passwordPolicy: {},
     accountLockout: {
       type: 'object',
       additionalProperties: false,
@@ -525,11 +680,16 @@ export const configSchema = {
         unlockOnPasswordReset: { type: 'boolean' },
       },
     },
-    appName: { type: 'string', minLength: 1 },
-    verifyUserEmails: { type: 'boolean' },
-    preventLoginWithUnverifiedEmail: { type: 'boolean' },
-    emailVerifyTokenValidityDuration: { type: 'integer', minimum: 1 },
+    appName: {},
+    verifyUserEmails: {},
+    preventLoginWithUnverifiedEmail: {},
+    preventSignupWithUnverifiedEmail: {},
+    emailVerifyTokenValidityDuration: {},
+    emailVerifyTokenReuseIfValid: {},
+    emailVerifySuccessOnInvalidEmail: {},
     emailAdapter: {},
+    pages: {},
+    customPages: {},
     fileUrlSigning: {
       type: 'object',
       additionalProperties: false,
@@ -593,11 +753,15 @@ export interface ResolvedConfig {
   readonly auth: AuthProviders;
   readonly passwordPolicy: Readonly<PasswordPolicy> | null;
   readonly accountLockout: Readonly<AccountLockout> | null;
-  readonly appName: string;
-  readonly verifyUserEmails: boolean;
-  readonly preventLoginWithUnverifiedEmail: boolean;
+  readonly appName: string | undefined;
+  readonly verifyUserEmails: EmailCondition;
+  readonly preventLoginWithUnverifiedEmail: EmailCondition;
+  readonly preventSignupWithUnverifiedEmail: boolean;
   readonly emailVerifyTokenValidityMs: number;
+  readonly emailVerifyTokenReuseIfValid: boolean;
+  readonly emailVerifySuccessOnInvalidEmail: boolean;
   readonly emailAdapter: EmailAdapter | null;
+  readonly pages: ResolvedPages;
 }
 
 /** {@link RequestComplexity} with defaults applied and `-1` turned into `Infinity`. */

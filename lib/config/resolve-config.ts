@@ -5,6 +5,7 @@ import { withDefaultProtectedFields } from '../access/protected-fields.js';
 import { BackendConfigError } from '../errors/backend-error.js';
 import { resolveAuthProviders } from './auth-config.js';
 import { DEFAULT_KEYWORD_DENYLIST, KeywordDenylist } from '../query/forbidden-keys.js';
+import { emailAndPagesProblems, resolveEmailAdapter, resolvePages } from './email-options.js';
 import {
   configSchema,
   defaults,
@@ -105,38 +106,6 @@ function instanceProblems(config: BackendConfig): string[] {
     if (!isValidIpRule(rule))
       problems.push(`masterKeyIps: ${JSON.stringify(rule)} is not an IP address or an IPv4 CIDR range (a.b.c.d/0-32)`);
   }
-  const policy = config.passwordPolicy;
-  if (
-    policy?.validatorPattern !== undefined &&
-    !(policy.validatorPattern instanceof RegExp) &&
-    typeof policy.validatorPattern !== 'string'
-  ) {
-    problems.push('passwordPolicy.validatorPattern: must be a RegExp or a string');
-  }
-  if (typeof policy?.validatorPattern === 'string') {
-    try {
-      new RegExp(policy.validatorPattern);
-    } catch {
-      problems.push('passwordPolicy.validatorPattern: must be a valid regular expression');
-    }
-  }
-  if (policy?.validatorCallback !== undefined && typeof policy.validatorCallback !== 'function') {
-    problems.push('passwordPolicy.validatorCallback: must be a function');
-  }
-  const adapter = config.emailAdapter as Partial<Record<string, unknown>> | undefined;
-  if (
-    adapter !== undefined &&
-    (adapter === null ||
-      typeof adapter.sendVerificationEmail !== 'function' ||
-      typeof adapter.sendPasswordResetEmail !== 'function')
-  ) {
-    problems.push(
-      'emailAdapter: must have sendVerificationEmail(message) and sendPasswordResetEmail(message) functions',
-    );
-  }
-  if ((config.verifyUserEmails || config.preventLoginWithUnverifiedEmail) && !adapter) {
-    problems.push('emailAdapter: is required with verifyUserEmails or preventLoginWithUnverifiedEmail');
-  }
   if (config.readOnlyMasterKey !== undefined && config.readOnlyMasterKey === config.masterKey) {
     problems.push('readOnlyMasterKey: must differ from masterKey');
   }
@@ -203,6 +172,8 @@ export function resolveConfig(input: unknown): ResolvedConfig {
   problems.push(...instanceProblems(config));
   const auth = resolveAuthProviders(config.auth);
   problems.push(...auth.problems);
+  const email = resolveEmailAdapter(config);
+  problems.push(...email.problems, ...emailAndPagesProblems(config, email.adapter));
   if (problems.length > 0) throw new BackendConfigError([...new Set(problems)]);
   if (config.enableAnonymousUsers === false) auth.providers.anonymous = { enabled: false };
   return Object.freeze({
@@ -270,11 +241,15 @@ export function resolveConfig(input: unknown): ResolvedConfig {
     auth: Object.freeze(auth.providers),
     passwordPolicy: config.passwordPolicy ? Object.freeze({ ...config.passwordPolicy }) : null,
     accountLockout: config.accountLockout ? Object.freeze({ ...config.accountLockout }) : null,
-    appName: config.appName ?? config.appId,
+    appName: config.appName,
     verifyUserEmails: config.verifyUserEmails ?? false,
     preventLoginWithUnverifiedEmail: config.preventLoginWithUnverifiedEmail ?? false,
+    preventSignupWithUnverifiedEmail: config.preventSignupWithUnverifiedEmail ?? false,
     emailVerifyTokenValidityMs: (config.emailVerifyTokenValidityDuration ?? 86400) * 1000,
-    emailAdapter: config.emailAdapter ?? null,
+    emailVerifyTokenReuseIfValid: config.emailVerifyTokenReuseIfValid ?? false,
+    emailVerifySuccessOnInvalidEmail: config.emailVerifySuccessOnInvalidEmail ?? true,
+    emailAdapter: email.adapter,
+    pages: resolvePages(config.pages, config.customPages),
     fileUrlSigning: config.fileUrlSigning
       ? Object.freeze({
           secret: config.fileUrlSigning.secret,

@@ -5,7 +5,8 @@ import { deleteObject } from '../objects/delete-object.js';
 import { updateObject } from '../objects/save-object.js';
 import { parseFindParams } from '../query/find-params.js';
 import type { OperationContext, Services } from '../services.js';
-import { readEmail, requestPasswordReset, requestVerificationEmail } from '../users/email-flows.js';
+import { answersAlike, readEmail, requestPasswordReset, requestVerificationEmail } from '../users/email-flows.js';
+import { requireEmailSetup } from '../users/email-sending.js';
 import * as logins from '../users/log-in.js';
 import { withOwnSessionToken } from '../users/session-flows.js';
 import { signUp as signUpUser } from '../users/sign-up.js';
@@ -88,26 +89,37 @@ export async function deleteUser(services: Services, req: ApiRequest, objectId: 
 }
 
 /**
- * Answers an email request at once and does the work afterwards, so that neither the answer nor
- * its timing tells whether the address belongs to a user; failures are logged.
+ * Answers an email request at once and does the work afterwards when the answer is the same for
+ * every address, so that neither the answer nor its timing tells whether the address belongs to
+ * a user; failures are then logged. The configuration and the body are checked before answering.
  */
-function inBackground(services: Services, name: string, work: () => Promise<void>): ApiReply {
-  work().catch((err: unknown) => services.config.logger.error(`${name} failed`, { error: String(err) }));
+async function emailRequest(
+  services: Services,
+  req: ApiRequest,
+  kind: 'verification' | 'reset',
+  work: (ctx: OperationContext, body: unknown) => Promise<void>,
+): Promise<ApiReply> {
+  const ctx = context(services, req);
+  requireEmailSetup(services.config);
+  readEmail(req.body);
+  if (!answersAlike(ctx, kind)) {
+    await work(ctx, req.body);
+    return { body: {} };
+  }
+  work(ctx, req.body).catch((err: unknown) =>
+    services.config.logger.error(`${kind} email request failed`, { error: String(err) }),
+  );
   return { body: {} };
 }
 
-/** POST /verificationEmailRequest: `{}` whether or not the address belongs to a user. */
-export function verificationEmailRequest(services: Services, req: ApiRequest): ApiReply {
-  readEmail(req.body);
-  return inBackground(services, 'verificationEmailRequest', () =>
-    requestVerificationEmail(context(services, req), req.body),
-  );
+/** POST /verificationEmailRequest: a new link for an unverified address. */
+export function verificationEmailRequest(services: Services, req: ApiRequest): Promise<ApiReply> {
+  return emailRequest(services, req, 'verification', requestVerificationEmail);
 }
 
-/** POST /requestPasswordReset: `{}` whether or not the address belongs to a user. */
-export function passwordResetRequest(services: Services, req: ApiRequest): ApiReply {
-  readEmail(req.body);
-  return inBackground(services, 'requestPasswordReset', () => requestPasswordReset(context(services, req), req.body));
+/** POST /requestPasswordReset: a reset link for the address's user. */
+export function passwordResetRequest(services: Services, req: ApiRequest): Promise<ApiReply> {
+  return emailRequest(services, req, 'reset', requestPasswordReset);
 }
 
 /** POST /upgradeToRevocableSession: a revocable `r:` session for the caller; a legacy token is retired. */

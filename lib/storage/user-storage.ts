@@ -28,6 +28,8 @@ export interface UserSecrets {
   passwordChangedAt: Date | null;
   /** Previous password hashes, newest first. */
   passwordHistory: string[];
+  /** The user's one-time tokens and their expiry, where it holds one. */
+  tokens: Partial<Record<UserTokenKind, { token: string; expiresAt: Date | null }>>;
 }
 
 /** A change to a user's secrets, named for what it means. */

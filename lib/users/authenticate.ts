@@ -9,6 +9,8 @@ import type { OperationContext } from '../services.js';
 import type { RestObject } from '../storage/storage.js';
 import type { Json } from '../values/json.js';
 import { USER_SCHEMA } from './user-save-steps.js';
+import { conditionRequest } from './email-flows.js';
+import { conditionHolds } from './email-sending.js';
 
 /** The credentials of a login: a username or an email, and a password (parse-server's codes). */
 export function readCredentials(source: Json): { where: Json; password: string } {
@@ -67,14 +69,22 @@ export async function authenticate(ctx: OperationContext, where: Json, password:
     throw new BackendError(ErrorCode.OBJECT_NOT_FOUND, 'Invalid username/password.');
   }
   assertPasswordNotExpired(config.passwordPolicy, found.passwordChangedAt, now);
-  assertEmailVerifiedIfRequired(ctx, found.user);
+  await assertEmailVerifiedIfRequired(ctx, found.user);
   if (lockout || found.failedLogins > 0) await storage.clearFailedLogins(String(found.user.objectId));
   return found.user;
 }
 
-/** With `preventLoginWithUnverifiedEmail`, a user with an unverified email may not log in (205). */
-export function assertEmailVerifiedIfRequired(ctx: OperationContext, user: RestObject): void {
-  if (ctx.services.config.preventLoginWithUnverifiedEmail && user.email !== undefined && user.emailVerified !== true) {
+/**
+ * With `verifyUserEmails` and `preventLoginWithUnverifiedEmail` (each `true`, or a function that
+ * returns true for this login), a user with an unverified email may not log in (205).
+ */
+export async function assertEmailVerifiedIfRequired(ctx: OperationContext, user: RestObject): Promise<void> {
+  const { config } = ctx.services;
+  if (user.email === undefined || user.emailVerified === true) return;
+  const request = () => conditionRequest(ctx, user, { createdWith: { action: 'login', authProvider: 'password' } });
+  if (
+    (await conditionHolds(config.verifyUserEmails, request)) &&
+    (await conditionHolds(config.preventLoginWithUnverifiedEmail, request))
+  )
     throw new BackendError(ErrorCode.EMAIL_NOT_FOUND, 'User email is not verified.');
-  }
 }

@@ -9,26 +9,33 @@ import { ErrorCode } from '../errors/error-codes.js';
 import type { ClassRules, StoredWrite } from '../objects/class-rules.js';
 import type { OperationContext } from '../services.js';
 import { isObject, type Json } from '../values/json.js';
-import { startEmailVerification } from './email-flows.js';
+import { conditionRequest, startEmailVerification } from './email-flows.js';
+import { conditionHolds } from './email-sending.js';
 import { userSaveSteps } from './user-save-steps.js';
 
-/** Whether a sign-up with this email waits for the email to be verified before any session. */
-function waitsForVerification(ctx: OperationContext, email: unknown): boolean {
-  const { config } = ctx.services;
-  return config.verifyUserEmails && config.preventLoginWithUnverifiedEmail && typeof email === 'string';
-}
-
-/** A new user: the verification email, and the session the sign-up logs in with. */
+/**
+ * A new user: the verification email, and the session the sign-up logs in with — none while the
+ * email waits for verification with `preventLoginWithUnverifiedEmail`, and with
+ * `preventSignupWithUnverifiedEmail` a 205 instead (the user is created and the link sent).
+ */
 async function afterSignUp(ctx: OperationContext, write: StoredWrite): Promise<Json | undefined> {
+  const { config } = ctx.services;
   const { email, authData } = write.sent;
-  if (ctx.services.config.verifyUserEmails && typeof email === 'string') {
-    await startEmailVerification(ctx, { objectId: write.objectId, username: write.stored.username, email });
-  }
-  if (waitsForVerification(ctx, email)) return undefined;
   const authProvider = isObject(authData) ? (Object.keys(authData)[0] ?? 'password') : 'password';
+  const createdWith = { action: 'signup', authProvider } as const;
+  if (typeof email === 'string') {
+    const user = { ...write.stored, objectId: write.objectId, email };
+    const verifying = await startEmailVerification(ctx, user, createdWith);
+    const request = () => conditionRequest(ctx, user, { createdWith });
+    if (verifying && (await conditionHolds(config.preventLoginWithUnverifiedEmail, request))) {
+      if (config.preventSignupWithUnverifiedEmail)
+        throw new BackendError(ErrorCode.EMAIL_NOT_FOUND, 'User email is not verified.');
+      return undefined;
+    }
+  }
   const session = await ctx.services.sessions.create(write.objectId, {
     installationId: ctx.caller.auth.installationId,
-    createdWith: { action: 'signup', authProvider },
+    createdWith,
   });
   return { sessionToken: session.token };
 }
@@ -42,9 +49,7 @@ async function afterUserChange(ctx: OperationContext, write: StoredWrite): Promi
     const current = own ? await services.sessions.resolve(own).catch(() => null) : null;
     await services.sessions.revokeAllOf(write.objectId, current?.sessionId ?? undefined);
   }
-  if (services.config.verifyUserEmails && typeof write.sent.email === 'string') {
-    await startEmailVerification(ctx, write.stored);
-  }
+  if (typeof write.sent.email === 'string') await startEmailVerification(ctx, write.stored, undefined);
   return undefined;
 }
 

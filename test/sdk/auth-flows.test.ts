@@ -327,7 +327,8 @@ describe('Parse JS SDK: anonymous users, linked identities and email flows', () 
       expect(mail.reset).to.have.length(1);
       const message = mail.reset[0]!;
       expect(message.appName).to.equal('Plinth Tests');
-      expect(message.user).to.deep.equal({ objectId: user.id, username, email });
+      expect(message.user).to.include({ objectId: user.id, username, email });
+      expect(message.user.get('email')).to.equal(email);
       expect(
         message.link.startsWith(`${backend.serverURL}/apps/${APP_ID}/request_password_reset?token=`),
         message.link,
@@ -340,7 +341,9 @@ describe('Parse JS SDK: anonymous users, linked identities and email flows', () 
       expect(page.status).to.equal(200);
       expect(page.headers.get('content-type')).to.match(/^text\/html/);
       const html = await page.text();
-      expect(html).to.contain('<form method="post">');
+      expect(html).to.contain(
+        `<form method="post" action="${backend.serverURL}/apps/${APP_ID}/request_password_reset">`,
+      );
       expect(html).to.contain(`name="token" value="${token}"`);
       expect(html).to.contain('name="new_password"');
 
@@ -351,7 +354,7 @@ describe('Parse JS SDK: anonymous users, linked identities and email flows', () 
         body: new URLSearchParams({ token, new_password: 'new-password' }).toString(),
       });
       expect(posted.status).to.equal(200);
-      expect(await posted.text()).to.contain('Your password has been changed.');
+      expect(await posted.text()).to.contain('Your password is changed');
 
       const loggedIn = await Parse.User.logIn<SdkUser>(username, 'new-password');
       expect(loggedIn.id).to.equal(user.id);
@@ -361,14 +364,15 @@ describe('Parse JS SDK: anonymous users, linked identities and email flows', () 
 
       // The link works once.
       const reopened = await fetch(message.link);
-      expect(reopened.status).to.equal(400);
-      expect(await reopened.text()).not.to.contain('<form');
+      const reopenedPage = await reopened.text();
+      expect(reopenedPage).to.contain('This password reset link does not work');
+      expect(reopenedPage).not.to.contain('<form');
       const reposted = await fetch(action, {
         method: 'POST',
         headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
         body: new URLSearchParams({ token, new_password: 'third-password' }).toString(),
       });
-      expect(reposted.status).to.equal(400);
+      expect(await reposted.text()).to.contain('Failed to reset password: username / email / token is invalid');
       await expectParseError(Parse.User.logIn(username, 'third-password'), Parse.Error.OBJECT_NOT_FOUND);
       const still = await Parse.User.logIn<SdkUser>(username, 'new-password');
       expect(still.id).to.equal(user.id);
@@ -390,17 +394,18 @@ describe('Parse JS SDK: anonymous users, linked identities and email flows', () 
       expect(mail.reset).to.have.length(sentBefore + 1);
     });
 
-    it('a made-up token is refused by the page and by the form (400)', async () => {
+    it('a made-up token gets the invalid-link page, and the form says why', async () => {
       const base = `${backend.serverURL}/apps/${APP_ID}/request_password_reset`;
       const page = await fetch(`${base}?token=${'0'.repeat(48)}`);
-      expect(page.status).to.equal(400);
-      expect(await page.text()).to.contain('invalid, already used or expired');
+      expect(page.status).to.equal(200);
+      expect(await page.text()).to.contain('This password reset link does not work');
       const posted = await fetch(base, {
         method: 'POST',
         headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
         body: new URLSearchParams({ token: '0'.repeat(48), new_password: 'whatever' }).toString(),
       });
-      expect(posted.status).to.equal(400);
+      expect(posted.status).to.equal(200);
+      expect(await posted.text()).to.contain('Failed to reset password');
     });
   });
 
@@ -429,7 +434,8 @@ describe('Parse JS SDK: anonymous users, linked identities and email flows', () 
       expect(mail.verification).to.have.length(1);
       const message = mail.verification[0]!;
       expect(message.appName).to.equal('Plinth Tests');
-      expect(message.user).to.deep.equal({ objectId: user.id, username, email });
+      expect(message.user).to.include({ objectId: user.id, username, email });
+      expect(message.user.get('email')).to.equal(email);
       expect(message.link.startsWith(`${backend.serverURL}/apps/${APP_ID}/verify_email?token=`), message.link).to.equal(
         true,
       );
@@ -443,7 +449,7 @@ describe('Parse JS SDK: anonymous users, linked identities and email flows', () 
       const page = await fetch(message.link);
       expect(page.status).to.equal(200);
       expect(page.headers.get('content-type')).to.match(/^text\/html/);
-      expect(await page.text()).to.contain('Your email address has been verified.');
+      expect(await page.text()).to.contain('Your email address is verified');
 
       const loggedIn = await Parse.User.logIn<SdkUser>(username, 'pw-vera');
       expect(loggedIn.id).to.equal(user.id);
@@ -452,7 +458,7 @@ describe('Parse JS SDK: anonymous users, linked identities and email flows', () 
 
       // The link works once.
       const again = await fetch(message.link);
-      expect(again.status).to.equal(400);
+      expect(await again.text()).to.contain('This verification link does not work');
     });
 
     it('requestEmailVerification sends a new link (the old one stops working); an unknown address gets none', async () => {
@@ -469,7 +475,8 @@ describe('Parse JS SDK: anonymous users, linked identities and email flows', () 
       expect(answer).to.deep.equal({});
       expect(mail.verification).to.have.length(sentBefore + 1);
       const message = mail.verification[sentBefore]!;
-      expect(message.user).to.deep.equal({ objectId: user.id, username, email });
+      expect(message.user).to.include({ objectId: user.id, username, email });
+      expect(message.user.get('email')).to.equal(email);
       expect(message.link.startsWith(`${backend.serverURL}/apps/${APP_ID}/verify_email?token=`), message.link).to.equal(
         true,
       );
@@ -480,12 +487,75 @@ describe('Parse JS SDK: anonymous users, linked identities and email flows', () 
       expect(unknown).to.deep.equal({});
       expect(mail.verification).to.have.length(sentBefore + 1);
 
-      expect((await fetch(firstLink)).status).to.equal(400);
+      expect(await (await fetch(firstLink)).text()).to.contain('This verification link does not work');
       await expectParseError(Parse.User.logIn(username, 'pw-wes'), Parse.Error.EMAIL_NOT_FOUND);
       expect((await fetch(message.link)).status).to.equal(200);
       const loggedIn = await Parse.User.logIn<SdkUser>(username, 'pw-wes');
       expect(loggedIn.id).to.equal(user.id);
       expect(loggedIn.get('emailVerified')).to.equal(true);
+    });
+  });
+  describe('email options as parse-server has them', () => {
+    let backend: TestBackend;
+    let mail: RecordingAdapter;
+    before(async () => {
+      mail = recordingAdapter();
+      backend = await startTestBackend({
+        emailAdapter: mail,
+        appName: 'Plinth Tests',
+        verifyUserEmails: true,
+        preventLoginWithUnverifiedEmail: true,
+        preventSignupWithUnverifiedEmail: true,
+        emailVerifySuccessOnInvalidEmail: false,
+        passwordPolicy: { resetPasswordSuccessOnInvalidEmail: false },
+      });
+      useBackend(backend);
+    });
+    after(async () => {
+      await backend.close();
+    });
+
+    it('signUp is refused with 205 until the email is verified; unknown addresses are named', async () => {
+      const username = uniqueName('una');
+      const email = `${username}@example.com`;
+      const refused = await expectParseError(
+        Parse.User.signUp(username, 'pw-una', { email }),
+        Parse.Error.EMAIL_NOT_FOUND,
+      );
+      expect(refused.message).to.equal('User email is not verified.');
+      expect(mail.verification.at(-1)!.user.get('username')).to.equal(username);
+      const reset = await expectParseError(
+        Parse.User.requestPasswordReset(`${uniqueName('nobody')}@example.com`),
+        Parse.Error.OBJECT_NOT_FOUND,
+      );
+      expect(reset.message).to.equal('A user with that email does not exist.');
+      await expectParseError(
+        Parse.User.requestEmailVerification(`${uniqueName('nobody')}@example.com`),
+        Parse.Error.EMAIL_NOT_FOUND,
+      );
+      const page = await fetch(mail.verification.at(-1)!.link);
+      expect(await page.text()).to.contain('Your email address is verified');
+      const verified = await expectParseError(Parse.User.requestEmailVerification(email), Parse.Error.OTHER_CAUSE);
+      expect(verified.message).to.equal(`Email ${email} is already verified.`);
+      const loggedIn = await Parse.User.logIn<SdkUser>(username, 'pw-una');
+      expect(loggedIn.get('emailVerified')).to.equal(true);
+    });
+
+    it('an email request without appName answers 1 with parse-server message', async () => {
+      const other = await startTestBackend({ emailAdapter: recordingAdapter() });
+      try {
+        useBackend(other);
+        const error = await expectParseError(
+          Parse.User.requestPasswordReset('someone@example.com'),
+          Parse.Error.INTERNAL_SERVER_ERROR,
+        );
+        expect(error.message).to.equal(
+          'An appName, publicServerURL, and emailAdapter are required for password reset and email verification functionality.',
+        );
+      } finally {
+        useBackend(backend);
+        await other.close();
+      }
     });
   });
 });

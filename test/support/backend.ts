@@ -46,6 +46,7 @@ export async function startTestBackend(overrides: Partial<BackendConfig> = {}): 
     masterKey: MASTER_KEY,
     databaseURI,
     serverURL,
+    publicServerURL: serverURL,
     allowClientClassCreation: true,
     ...overrides,
   });

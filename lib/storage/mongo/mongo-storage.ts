@@ -181,7 +181,10 @@ export class MongoStorage implements Storage {
     try {
       return await operation(db, this.sessions.getStore());
     } catch (err) {
-      throw toBackendError(err);
+      const mapped = toBackendError(err);
+      // The monitoring's news may lag an outage an operation just met: /health pings until it catches up.
+      if (mapped instanceof BackendError && mapped.code === ErrorCode.CONNECTION_FAILED) this.serverKnown = false;
+      throw mapped;
     }
   }
 

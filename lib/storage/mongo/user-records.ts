@@ -62,6 +62,18 @@ export function secretFields(change: UserSecretsChange | undefined): RestObject 
   return out;
 }
 
+/** The one-time tokens a user document holds; an expiry parse-server did not set is null. */
+function storedTokens(doc: Document): UserSecrets['tokens'] {
+  const tokens: UserSecrets['tokens'] = {};
+  for (const kind of Object.keys(TOKEN_FIELDS) as UserTokenKind[]) {
+    const [field, expires] = TOKEN_FIELDS[kind];
+    const token: unknown = doc[field];
+    const expiresAt: unknown = doc[expires];
+    if (typeof token === 'string') tokens[kind] = { token, expiresAt: expiresAt instanceof Date ? expiresAt : null };
+  }
+  return tokens;
+}
+
 export class MongoUserRecords {
   /** Providers whose identity ids are known to have their unique index. */
   private readonly authDataIndexed = new Set<string>();
@@ -88,6 +100,7 @@ export class MongoUserRecords {
       passwordHistory: Array.isArray(doc._password_history)
         ? doc._password_history.filter((h): h is string => typeof h === 'string')
         : [],
+      tokens: storedTokens(doc),
     };
   }
 
