@@ -447,7 +447,12 @@ export interface FileUploadOptions {
   enableForAnonymousUser?: boolean;
   /** Logged-in users may upload. Default true. */
   enableForAuthenticatedUser?: boolean;
-  /** Allowed extensions, case-insensitive (e.g. `['jpg', 'png']`); default: any. */
+  /**
+   * File extensions clients may upload, as parse-server reads them: regular expressions tested
+   * against the extension (`['^(jpe?g|png)$']`; `'*'` allows any); the extension is the file
+   * name's, else the content type's subtype. Default: parse-server's, which refuses extensions
+   * browsers render as active content (html, svg, xml and their kin). The master key is exempt.
+   */
   fileExtensions?: string[];
 }
 
@@ -643,7 +648,7 @@ export const configSchema = {
         enableForPublic: { type: 'boolean' },
         enableForAnonymousUser: { type: 'boolean' },
         enableForAuthenticatedUser: { type: 'boolean' },
-        fileExtensions: { type: 'array', items: { type: 'string', pattern: '^[A-Za-z0-9]{1,16}$' } },
+        fileExtensions: { type: 'array', items: { type: 'string', minLength: 1 } },
       },
     },
     preserveFileName: { type: 'boolean' },
@@ -739,7 +744,8 @@ export interface ResolvedConfig {
   readonly logger: Required<Logger>;
   readonly maxUploadSize: number;
   readonly fileUpload: Readonly<Required<Omit<FileUploadOptions, 'fileExtensions'>>> & {
-    readonly fileExtensions: readonly string[] | null;
+    /** The allowed extensions as regular expressions (`'*'` compiles to one matching any). */
+    readonly fileExtensions: readonly RegExp[];
   };
   readonly preserveFileName: boolean;
   readonly fileUrlSigning: { readonly secret: string; readonly expiresInSeconds: number } | null;

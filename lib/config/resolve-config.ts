@@ -82,6 +82,13 @@ function instanceProblems(config: BackendConfig): string[] {
       problems.push(`rateLimit.requestMethods: ${methods} is not a valid regular expression`);
     }
   }
+  for (const extension of Array.isArray(config.fileUpload?.fileExtensions) ? config.fileUpload.fileExtensions : []) {
+    try {
+      if (typeof extension === 'string' && extension !== '*') new RegExp(extension);
+    } catch {
+      problems.push(`fileUpload.fileExtensions: ${extension} is not a valid regular expression`);
+    }
+  }
   for (const rule of Array.isArray(config.requestKeywordDenylist) ? config.requestKeywordDenylist : []) {
     for (const part of [rule?.key, rule?.value]) {
       if (typeof part !== 'string') continue;
@@ -164,6 +171,11 @@ function withUserSensitiveFields(config: BackendConfig): BackendConfig['protecte
   return protectedFields;
 }
 
+/** parse-server 9's default: every extension but those browsers render as active content. */
+const DEFAULT_FILE_EXTENSIONS = [
+  '^(?!([xXsS]?[hH][tT][mM][lL]?(\\+[xX][mM][lL])?|[xX][hH][tT]|[sS][vV][gG]([zZ]|\\+[xX][mM][lL])?|[xX][mM][lL]|[xX][sS][lL][tT]?(\\+[xX][mM][lL])?|[xX][sS][dD]|[rR][nN][gG]|[rR][dD][fF](\\+[xX][mM][lL])?|[oO][wW][lL]|[mM][aA][tT][hH][mM][lL](\\+[xX][mM][lL])?)$)',
+];
+
 /** Validates options and applies defaults; throws one {@link BackendConfigError} naming every bad key. */
 export function resolveConfig(input: unknown): ResolvedConfig {
   if (input === null || typeof input !== 'object') throw new BackendConfigError(['(config): must be an object']);
@@ -226,9 +238,9 @@ export function resolveConfig(input: unknown): ResolvedConfig {
       enableForPublic: config.fileUpload?.enableForPublic ?? false,
       enableForAnonymousUser: config.fileUpload?.enableForAnonymousUser ?? false,
       enableForAuthenticatedUser: config.fileUpload?.enableForAuthenticatedUser ?? true,
-      fileExtensions: config.fileUpload?.fileExtensions
-        ? Object.freeze(config.fileUpload.fileExtensions.map((e) => e.toLowerCase()))
-        : null,
+      fileExtensions: Object.freeze(
+        (config.fileUpload?.fileExtensions ?? DEFAULT_FILE_EXTENSIONS).map((e) => (e === '*' ? /.*/ : new RegExp(e))),
+      ),
     }),
     preserveFileName: config.preserveFileName ?? false,
     sessionLengthMs: (config.sessionLength ?? defaults.sessionLengthSeconds) * 1000,

@@ -10,7 +10,7 @@ import { callerFields } from '../cloud/caller-fields.js';
 import { BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import type { OperationContext } from '../services.js';
-import { assertValidFileName, contentTypeOf, extensionOf, storedFileName, withExtension } from './file-names.js';
+import { assertValidFileName, contentTypeOf, storedFileName, withExtension } from './file-names.js';
 
 /** What an upload carries. */
 export interface UploadInput {
@@ -39,15 +39,27 @@ async function assertMayUpload(ctx: OperationContext): Promise<void> {
     throw new BackendError(ErrorCode.FILE_SAVE_ERROR, 'File upload by authenticated user is disabled.');
 }
 
+/**
+ * The extension `fileUpload.fileExtensions` judges, as parse-server takes it: the file name's, or
+ * without one the content type's subtype, without MIME parameters.
+ */
+function judgedExtension(name: string, contentType: string | undefined): string {
+  const extension = name.includes('.')
+    ? name.slice(name.lastIndexOf('.') + 1)
+    : contentType?.includes('/')
+      ? contentType.split('/')[1]!
+      : (contentType ?? '');
+  return extension.split(';')[0]!.replace(/\s+/g, '');
+}
+
 function checkName(ctx: OperationContext, name: string | undefined, declaredType: string | undefined): string {
   assertValidFileName(name);
-  const named = withExtension(name, declaredType);
-  const allowed = ctx.services.config.fileUpload.fileExtensions;
-  const extension = extensionOf(named);
-  if (allowed && !allowed.includes(extension)) {
-    throw new BackendError(ErrorCode.FILE_SAVE_ERROR, `File upload of extension ${extension || '(none)'} is disabled.`);
+  if (!ctx.caller.auth.master) {
+    const extension = judgedExtension(name, declaredType);
+    if (extension && !ctx.services.config.fileUpload.fileExtensions.some((allowed) => allowed.test(extension)))
+      throw new BackendError(ErrorCode.FILE_SAVE_ERROR, `File upload of extension ${extension} is disabled.`);
   }
-  return named;
+  return withExtension(name, declaredType);
 }
 
 /** Reads a stream into memory, refusing more than `maxBytes`. */

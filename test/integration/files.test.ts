@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import { MongoClient } from 'mongodb';
-import { BackendError, ErrorCode } from 'plinth';
+import { BackendConfigError, BackendError, createBackend, ErrorCode } from 'plinth';
 import { appHeaders, masterHeaders, startTestBackend, type TestBackend } from '../support/backend.js';
 
 const sha = (data: Buffer) => createHash('sha256').update(data).digest('hex');
@@ -66,7 +66,12 @@ describe('REST /files', () => {
       ['feed.xml', 'application/xml', 'attachment'],
       ['photo.png', 'image/png', 'inline'],
     ] as const) {
-      const { body } = await upload(name, '<html><script>alert(1)</script></html>', 'text/plain');
+      // Clients may not upload markup by default; the master key may, and it is still served inertly.
+      const { body } = await t.http
+        .post(`/parse/files/${name}`)
+        .set(masterHeaders)
+        .set('Content-Type', 'text/plain')
+        .send('<html><script>alert(1)</script></html>');
       const res = await t.http.get(path(body.url));
       expect(res.headers['x-content-type-options'], name).to.equal('nosniff');
       expect(res.headers['content-type'], name).to.include(type);
@@ -172,7 +177,7 @@ describe('REST /files', () => {
   });
 
   it('applies the upload policy and the extension allowlist with 130', async () => {
-    const closed = await startTestBackend({ fileUpload: { fileExtensions: ['png', 'txt'] } });
+    const closed = await startTestBackend({ fileUpload: { fileExtensions: ['^(png|txt)$'] } });
     try {
       const publicUpload = await closed.http
         .post('/parse/files/a.txt')
@@ -186,15 +191,50 @@ describe('REST /files', () => {
         .set('Content-Type', 'text/plain')
         .send('x');
       expect(master.status).to.equal(201);
-      const blocked = await closed.http
+      // As in parse-server, the master key is not held to the extension list.
+      const byMaster = await closed.http
         .post('/parse/files/a.exe')
         .set(masterHeaders)
         .set('Content-Type', 'application/octet-stream')
         .send('x');
-      expect(blocked.body).to.deep.equal({ code: 130, error: 'File upload of extension exe is disabled.' });
+      expect(byMaster.status).to.equal(201);
     } finally {
       await closed.close();
     }
+  });
+
+  it("judges extensions as parse-server does: regular expressions, the type's subtype without a name extension, active content refused by default", async () => {
+    const upload = (server: TestBackend, name: string, type: string) =>
+      server.http.post(`/parse/files/${name}`).set(appHeaders).set('Content-Type', type).send('x');
+    for (const [name, type, refused] of [
+      ['page.html', 'text/plain', 'html'],
+      ['image.svg', 'image/svg+xml', 'svg'],
+      ['noextension', 'text/html; charset=utf-8', 'html'],
+      ['doc.XHTML', 'text/plain', 'XHTML'],
+    ] as const) {
+      expect((await upload(t, name, type)).body, name).to.deep.equal({
+        code: 130,
+        error: `File upload of extension ${refused} is disabled.`,
+      });
+    }
+    await upload(t, 'notes.txt', 'text/plain').expect(201);
+    await upload(t, 'photo', 'image/png').expect(201);
+    const custom = await startTestBackend({
+      fileUpload: { enableForPublic: true, fileExtensions: ['^jpe?g$', 'png'] },
+    });
+    const any = await startTestBackend({ fileUpload: { enableForPublic: true, fileExtensions: ['*'] } });
+    try {
+      await upload(custom, 'a.jpeg', 'image/jpeg').expect(201);
+      await upload(custom, 'a.png', 'image/png').expect(201);
+      expect((await upload(custom, 'a.gif', 'image/gif')).body.code).to.equal(130);
+      await upload(any, 'a.html', 'text/html').expect(201);
+    } finally {
+      await custom.close();
+      await any.close();
+    }
+    expect(() =>
+      createBackend({ appId: 'x', masterKey: 'y', databaseURI: t.databaseURI, fileUpload: { fileExtensions: ['('] } }),
+    ).to.throw(BackendConfigError, /fileExtensions: \( is not a valid regular expression/);
   });
 
   it('tells anonymous and logged-in users apart for the upload policy', async () => {

@@ -31,6 +31,15 @@ describe('Parse JS SDK: files', () => {
     expect(got.data.equals(data)).to.equal(true);
   });
 
+  it("refuses a client's upload of active content with 130, and lets the master key store it", async () => {
+    const page = () =>
+      new Parse.File('page.html', { base64: Buffer.from('<p>hi</p>').toString('base64') }, 'text/html');
+    const error = await expectParseError(page().save() as Promise<unknown>, Parse.Error.FILE_SAVE_ERROR);
+    expect(error.message).to.equal('File upload of extension html is disabled.');
+    const stored = await page().save({ useMasterKey: true });
+    expect(stored?.url()).to.be.a('string');
+  });
+
   it('saves a file from base64 with its content type, metadata and tags', async () => {
     const data = randomBytes(2048);
     const file = new Parse.File('picture.png', { base64: data.toString('base64') }, 'image/png');
