@@ -284,23 +284,36 @@ export function mountFileRoutes(router: Router, services: Services, beforeReques
   router.get(
     '/files/:appId/metadata/:filename',
     guarded(async (req, res) => {
-      if (req.params.appId !== services.config.appId)
-        throw new BackendError(ErrorCode.OBJECT_NOT_FOUND, 'File not found.');
+      // As parse-server: metadata of anything unknown is simply empty.
+      if (req.params.appId !== services.config.appId) {
+        res.json({});
+        return;
+      }
       res.json(await fileMetadata(downloadContext(req, services), String(req.params.filename), req.query.token));
     }),
   );
   router.get(
     '/files/:appId/:filename',
     guarded(async (req, res) => {
-      if (req.params.appId !== services.config.appId)
-        throw new BackendError(ErrorCode.OBJECT_NOT_FOUND, 'File not found.');
+      if (req.params.appId !== services.config.appId) {
+        res.status(403).json({ error: 'Permission denied' });
+        return;
+      }
       const download = await downloadFile(
         downloadContext(req, services),
         String(req.params.filename),
         req.query.token,
         req.headers.range,
         req.headers['if-none-match'],
-      );
+      ).catch((err: unknown) => {
+        // A download link answers as parse-server's does: plain text, for browsers and players.
+        if (err instanceof BackendError && err.code === ErrorCode.OBJECT_NOT_FOUND) return null;
+        throw err;
+      });
+      if (!download) {
+        res.status(404).type('text/plain').send('File not found.');
+        return;
+      }
       await sendDownload(res, download);
     }),
   );

@@ -107,6 +107,10 @@ export function buildRouter(
     res.setHeader('Access-Control-Allow-Headers', allowHeaders);
     res.setHeader('Access-Control-Expose-Headers', 'X-Parse-Job-Status-Id, X-Parse-Push-Status-Id');
     onMountPath(req.baseUrl);
+    // `//files/a.txt` is `/files/a.txt`, as parse-server's routing reads it (SDKs join URLs with a slash).
+    const query = req.url.indexOf('?');
+    const path = query === -1 ? req.url : req.url.slice(0, query);
+    if (path.includes('//')) req.url = path.replace(/\/{2,}/g, '/') + (query === -1 ? '' : req.url.slice(query));
     if (req.method === 'OPTIONS') res.sendStatus(200);
     else next();
   });

@@ -143,8 +143,21 @@ describe('REST /files', () => {
       expect(res.status, name).to.equal(400);
       expect(res.body.code, name).to.equal(122);
     }
-    expect((await t.http.get('/parse/files/test-app/nope.txt')).status).to.equal(404);
-    expect((await t.http.get('/parse/files/other-app/nope.txt')).status).to.equal(404);
+    // As parse-server: a missing file is a plain-text 404, another app's link a 403, its metadata empty.
+    const missing = await t.http.get('/parse/files/test-app/nope.txt');
+    expect(missing.status).to.equal(404);
+    expect(missing.headers['content-type']).to.match(/^text\/plain/);
+    expect(missing.text).to.equal('File not found.');
+    const ranged = await t.http.get('/parse/files/test-app/nope.txt').set('Range', 'bytes=13-240');
+    expect([ranged.status, ranged.text]).to.deep.equal([404, 'File not found.']);
+    const otherApp = await t.http.get('/parse/files/other-app/nope.txt');
+    expect([otherApp.status, otherApp.body]).to.deep.equal([403, { error: 'Permission denied' }]);
+    const otherMetadata = await t.http.get('/parse/files/other-app/metadata/nope.txt');
+    expect([otherMetadata.status, otherMetadata.body]).to.deep.equal([200, {}]);
+    expect(
+      (await t.http.post('/parse//files/double.txt').set(appHeaders).set('Content-Type', 'text/plain').send('x'))
+        .status,
+    ).to.equal(201);
     expect((await upload('empty.txt', '', 'text/plain')).body.code).to.equal(130);
   });
 
