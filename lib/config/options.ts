@@ -543,6 +543,7 @@ export const configSchema = {
   properties: {
     // parse-server options a parse-server config may carry, accepted as they are (see parse-server-options.ts).
     ...Object.fromEntries([...IGNORED_OPTIONS, ...NOT_YET_ACTIVE_OPTIONS].map((key) => [key, {}])),
+    allowExpiredAuthDataToken: { type: 'boolean' },
     appId: { type: 'string', minLength: 1 },
     masterKey: { type: 'string', minLength: 1 },
     readOnlyMasterKey: { type: 'string', minLength: 1 },

@@ -86,8 +86,9 @@ export async function logInWithAuthData(ctx: OperationContext, authData: unknown
 
 /** A session for any user (master key only): for support tools and tests. */
 export async function logInAs(ctx: OperationContext, userId: unknown): Promise<RestObject> {
-  if (typeof userId !== 'string' || userId === '')
-    throw new BackendError(ErrorCode.INVALID_VALUE, 'userId must be a string');
+  if (userId === undefined || userId === null || userId === '')
+    throw new BackendError(ErrorCode.INVALID_VALUE, 'userId must not be empty, null, or undefined');
+  if (typeof userId !== 'string') throw new BackendError(ErrorCode.INVALID_VALUE, 'userId must be a string');
   const [user] = await ctx.services.storage.findObjects(USER_SCHEMA, { objectId: userId }, { limit: 1 }, null);
   if (!user) throw new BackendError(ErrorCode.OBJECT_NOT_FOUND, 'user not found');
   const sessionToken = await startSession(ctx, userId, 'login', 'masterkey');
