@@ -6,7 +6,8 @@
 import { BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import { newObjectId } from '../values/object-id.js';
-import { classSchema } from '../schema/class-schema.js';
+import { classSchema, type ClassSchema } from '../schema/class-schema.js';
+import type { Json } from '../values/json.js';
 import type { RestObject, Storage } from '../storage/storage.js';
 import { SessionCache, type CachedSession } from './session-cache.js';
 import { newSessionToken, storedForms, storedToken, type TokenStorage } from './session-tokens.js';
@@ -63,7 +64,16 @@ export class Sessions {
   /** Starts a session for a user; `createdWith` says how (`{action: 'login', authProvider: 'password'}`). */
   async create(
     userId: string,
-    details: { installationId: string | null; createdWith: Record<string, string> },
+    details: {
+      installationId: string | null;
+      createdWith: Record<string, string>;
+      /** A session a user asked for (`POST /sessions`), as parse-server marks it. */
+      restricted?: boolean;
+      /** Fields of the app's own, stored beside the session's. */
+      extra?: Json;
+      /** The schema to write with, when `extra` adds fields to `_Session`. */
+      schema?: ClassSchema;
+    },
   ): Promise<NewSession> {
     const { storage, now, lengthMs, tokenStorage } = this.options;
     const token = newSessionToken();
@@ -71,18 +81,19 @@ export class Sessions {
     const expiresAt = lengthMs === null ? null : new Date(created.getTime() + lengthMs);
     const objectId = newObjectId();
     const session: RestObject = {
+      ...details.extra,
       objectId,
       createdAt: created.toISOString(),
       updatedAt: created.toISOString(),
       sessionToken: storedToken(token, tokenStorage),
       user: { __type: 'Pointer', className: '_User', objectId: userId },
       createdWith: details.createdWith,
-      restricted: false,
+      restricted: details.restricted ?? false,
       ACL: { [userId]: { read: true, write: true } },
     };
     if (expiresAt) session.expiresAt = { __type: 'Date', iso: expiresAt.toISOString() };
     if (details.installationId) session.installationId = details.installationId;
-    await storage.createObject(SESSION_SCHEMA, session);
+    await storage.createObject(details.schema ?? SESSION_SCHEMA, session);
     if (details.installationId) {
       // One session per user and installation, as parse-server keeps: the device's earlier ones end.
       const user = { __type: 'Pointer', className: '_User', objectId: userId };

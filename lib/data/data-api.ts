@@ -20,7 +20,7 @@ import { parseFindParams, type FindParams } from '../query/find-params.js';
 import type { OperationContext, Services } from '../services.js';
 import type { RestObject } from '../storage/storage.js';
 import * as logins from '../users/log-in.js';
-import { withOwnSessionToken } from '../users/session-flows.js';
+import { createSession, updateSession, withOwnSessionToken } from '../users/session-flows.js';
 import type { Json } from '../values/json.js';
 
 const USER_ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -158,11 +158,17 @@ export function createDataApi(services: Services): DataApi {
     async create(className, values, options) {
       const ctx = await contextFor(services, options);
       const body = restBody(values);
+      // A session is opened through its own flow, as over REST.
+      if (className === '_Session') return view(className, await createSession(ctx, body));
       return view(className, asSeenBy(ctx, body, await createObject(ctx, className, body)));
     },
     async update(className, objectId, values, options) {
       const ctx = await contextFor(services, options);
       const body = restBody(values);
+      if (className === '_Session') {
+        await updateSession(ctx, objectId, body);
+        return api.get('_Session', objectId, options);
+      }
       return view(className, asSeenBy(ctx, body, await updateObject(ctx, className, objectId, body)));
     },
     async delete(className, objectId, options) {

@@ -30,6 +30,16 @@ export interface SaveResult {
   added: Json;
 }
 
+/**
+ * `requestKeywordDenylist` on what is about to be written. Every request's JSON was already checked
+ * against parse-server's default list, so that list needs another look only at what a beforeSave
+ * hook may have set; a host's own list is applied to every write.
+ */
+function assertNoDeniedKeywords(ctx: OperationContext, className: string, values: Json): void {
+  const denylist = ctx.services.config.requestKeywordDenylist;
+  if (denylist.beyondRequestCheck || ctx.services.cloud.hook('beforeSave', className)) denylist.assert(values);
+}
+
 /** Runs beforeSave, if any, and re-checks what it changed; returns the body to write. */
 async function beforeSave(
   ctx: OperationContext,
@@ -166,7 +176,7 @@ export async function createObject(ctx: OperationContext, className: string, raw
   const parsed = parseWriteBody(rawBody, { update: false });
   assertClassAccess(ctx.caller.auth, className, await services.schemas.get(className), 'create');
   const { body, changedByHook } = await beforeSave(ctx, className, {}, parsed);
-  services.config.requestKeywordDenylist.assert(body.values);
+  assertNoDeniedKeywords(ctx, className, body.values);
   changedByHook.push(...applyFieldOptions(await services.schemas.get(className), body.values, true));
   const resolved = resolveForCreate(body.values);
   const steps = (await rules.saveSteps?.(ctx, { body: rawBody })) ?? {};
@@ -231,7 +241,7 @@ export async function updateObject(
     if (!original) throw new BackendError(ErrorCode.OBJECT_NOT_FOUND, 'Object not found.');
   }
   const { body, changedByHook } = await beforeSave(ctx, className, original ?? { objectId }, parsed);
-  services.config.requestKeywordDenylist.assert(body.values);
+  assertNoDeniedKeywords(ctx, className, body.values);
   applyFieldOptions(schemaBefore, body.values, false);
   const steps = (await rules.saveSteps?.(ctx, { objectId, body: rawBody })) ?? {};
   const { values, secrets } = await beforeStore(steps, body.values, objectId);

@@ -28,10 +28,16 @@ const MAX_DEPTH = 64;
 
 type Matcher = (candidate: unknown) => boolean;
 
+/** A pattern with no regular-expression syntax is found by a plain substring search (cheaper, same result). */
+const LITERAL = /^[A-Za-z0-9_ -]*$/;
+
 /** parse-server's match: a string tested against the rule as a regex, or the same value. */
 function matcher(expected: string | number | boolean | undefined): Matcher | null {
   if (expected === undefined) return null;
-  const pattern = new RegExp(String(expected));
+  const source = String(expected);
+  if (LITERAL.test(source))
+    return (candidate) => (typeof candidate === 'string' && candidate.includes(source)) || candidate === expected;
+  const pattern = new RegExp(source);
   return (candidate) => (typeof candidate === 'string' && pattern.test(candidate)) || candidate === expected;
 }
 
@@ -44,8 +50,14 @@ interface CompiledRule {
 /** A compiled denylist; `assert` throws 105 for the first rule (in list order) the data matches. */
 export class KeywordDenylist {
   private readonly rules: CompiledRule[];
+  /**
+   * Whether this list may refuse what the check of every request's JSON lets through (it is not
+   * parse-server's default, which that check covers): then writes must be checked against it.
+   */
+  readonly beyondRequestCheck: boolean;
 
   constructor(rules: readonly KeywordRule[]) {
+    this.beyondRequestCheck = JSON.stringify(rules) !== JSON.stringify(DEFAULT_KEYWORD_DENYLIST);
     this.rules = rules.map((rule) => ({
       key: matcher(rule.key),
       value: matcher(rule.value),

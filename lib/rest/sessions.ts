@@ -23,6 +23,21 @@ export async function getSession(services: Services, req: ApiRequest, objectId: 
   return { body: await sessions.getSession(context(services, req), objectId) };
 }
 
+/** POST /sessions (and /classes/_Session): another session for the caller. */
+export async function createSession(services: Services, req: ApiRequest): Promise<ApiReply> {
+  const session = await sessions.createSession(context(services, req), req.body);
+  return {
+    status: 201,
+    body: session,
+    headers: { Location: `${services.serverURL()}/sessions/${String(session.objectId)}` },
+  };
+}
+
+/** PUT /sessions/:objectId (and /classes/_Session/:objectId): the app's own fields of a session. */
+export async function updateSession(services: Services, req: ApiRequest, objectId: string): Promise<ApiReply> {
+  return { body: await sessions.updateSession(context(services, req), objectId, req.body) };
+}
+
 /** DELETE /sessions/:objectId: ends one of the caller's sessions (the delete pipeline's `_Session` rule). */
 export async function deleteSession(services: Services, req: ApiRequest, objectId: string): Promise<ApiReply> {
   await deleteObject(context(services, req), '_Session', objectId);

@@ -1,13 +1,16 @@
 /**
  * Sessions as their owners see them (`/sessions`, `/classes/_Session`, the data API): a caller sees
- * and ends only its own sessions (the master key any), and never another session's token. Sessions
- * are made by logins and sign-ups only, so generic creates and updates are refused.
+ * and ends only its own sessions (the master key any), and never another session's token. Besides
+ * logins and sign-ups, a logged-in user may open another session for itself and set its own fields
+ * on its sessions (`POST /sessions`, `PUT /sessions/:id`), with parse-server's rules on which keys.
  */
 import { SESSION_SCHEMA } from '../auth/sessions.js';
+import { USER_SCHEMA } from './user-save-steps.js';
 import { BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import { assertGenericWritable, type ClassRules } from '../objects/class-rules.js';
 import type { OperationContext } from '../services.js';
+import type { ClassSchema } from '../schema/class-schema.js';
 import type { RestObject } from '../storage/storage.js';
 import type { Json } from '../values/json.js';
 
@@ -25,13 +28,104 @@ function ownerFilter(ctx: OperationContext): Json {
 
 async function ownSession(ctx: OperationContext, objectId: string): Promise<RestObject> {
   const [session] = await ctx.services.storage.findObjects(
-    SESSION_SCHEMA,
+    await sessionSchema(ctx),
     { ...ownerFilter(ctx), objectId },
     { limit: 1 },
     null,
   );
   if (!session) throw new BackendError(ErrorCode.OBJECT_NOT_FOUND, 'Object not found.');
   return session;
+}
+
+/** `_Session` as the registry knows it (the app's own fields too), over the fields every session has. */
+async function sessionSchema(ctx: OperationContext): Promise<ClassSchema> {
+  const known = await ctx.services.schemas.get('_Session');
+  return known ? { ...known, fields: { ...SESSION_SCHEMA.fields, ...known.fields } } : SESSION_SCHEMA;
+}
+
+/** Keys only the server sets on a session; `expiresAt` and `createdWith` the master key may. */
+const SERVER_KEYS = ['objectId', 'user', 'sessionToken', 'expiresAt', 'createdWith', 'installationId', 'restricted'];
+
+function bodyOf(body: unknown): Json {
+  if (body === undefined || body === null) return {};
+  if (typeof body !== 'object' || Array.isArray(body)) throw new BackendError(ErrorCode.INVALID_JSON, 'invalid JSON');
+  return body as Json;
+}
+
+function requireCaller(ctx: OperationContext): void {
+  const { master, userId } = ctx.caller.auth;
+  if (!master && !userId) throw new BackendError(ErrorCode.INVALID_SESSION_TOKEN, 'Session token required.');
+}
+
+/** Records the app's own fields a session write brings in `_Session`'s schema; returns the schema to write with. */
+async function schemaFor(ctx: OperationContext, values: Json): Promise<ClassSchema> {
+  if (Object.keys(values).length === 0) return sessionSchema(ctx);
+  await ctx.services.schemas.prepareWrite('_Session', values, { master: true, allowClientClassCreation: true });
+  return sessionSchema(ctx);
+}
+
+/**
+ * `POST /sessions`: another session for the caller (the master key names the user), marked
+ * `restricted` and created with `{action: 'create'}`, as parse-server makes it; fields of the
+ * app's own are kept, the server's are not taken from the body.
+ */
+export async function createSession(ctx: OperationContext, body: unknown): Promise<RestObject> {
+  requireCaller(ctx);
+  const data = bodyOf(body);
+  if ('ACL' in data) throw new BackendError(ErrorCode.INVALID_KEY_NAME, 'Cannot set ACL on a Session.');
+  const named = (data.user as { objectId?: unknown } | undefined)?.objectId;
+  const userId = ctx.caller.auth.master && typeof named === 'string' ? named : ctx.caller.auth.userId;
+  if (!userId) throw new BackendError(ErrorCode.INVALID_SESSION_TOKEN, 'Session token required.');
+  if (userId !== ctx.caller.auth.userId) {
+    const [user] = await ctx.services.storage.findObjects(USER_SCHEMA, { objectId: userId }, { limit: 1 }, null);
+    if (!user) throw new BackendError(ErrorCode.OBJECT_NOT_FOUND, 'user not found');
+  }
+  const extra = Object.fromEntries(Object.entries(data).filter(([key]) => !SERVER_KEYS.includes(key)));
+  const schema = await schemaFor(ctx, extra);
+  const createdWith = { action: 'create' };
+  const created = await ctx.services.sessions.create(userId, {
+    installationId: ctx.caller.auth.installationId,
+    createdWith,
+    restricted: true,
+    extra,
+    schema,
+  });
+  const session: RestObject = {
+    ...extra,
+    objectId: created.objectId,
+    sessionToken: created.token,
+    user: { __type: 'Pointer', className: '_User', objectId: userId },
+    createdWith,
+    restricted: true,
+  };
+  if (created.expiresAt) session.expiresAt = { __type: 'Date', iso: created.expiresAt.toISOString() };
+  if (ctx.caller.auth.installationId) session.installationId = ctx.caller.auth.installationId;
+  return session;
+}
+
+/** `PUT /sessions/:id`: the app's own fields of one of the caller's sessions (the master key's: any). */
+export async function updateSession(ctx: OperationContext, objectId: string, body: unknown): Promise<RestObject> {
+  requireCaller(ctx);
+  const data = bodyOf(body);
+  const { master, userId } = ctx.caller.auth;
+  if ('ACL' in data) throw new BackendError(ErrorCode.INVALID_KEY_NAME, 'Cannot set ACL on a Session.');
+  for (const key of Object.keys(data)) {
+    const ownUser = key === 'user' && (data.user as { objectId?: unknown } | null)?.objectId === userId;
+    const masterMay = master && (key === 'expiresAt' || key === 'createdWith' || key === 'user');
+    if (SERVER_KEYS.includes(key) && !ownUser && !masterMay)
+      throw new BackendError(ErrorCode.INVALID_KEY_NAME, `Invalid key name: ${key}`);
+  }
+  const session = await ownSession(ctx, objectId);
+  const changes = Object.fromEntries(Object.entries(data).filter(([key]) => key !== 'objectId'));
+  const schema = await schemaFor(
+    ctx,
+    Object.fromEntries(Object.entries(changes).filter(([key]) => !SERVER_KEYS.includes(key))),
+  );
+  const updatedAt = ctx.services.now().toISOString();
+  await ctx.services.storage.updateObject(schema, { objectId }, { ...changes, updatedAt }, null);
+  // A new expiry or owner must reach the token cache of this process at once.
+  await ctx.services.sessions.forgetCachedTokensOf((session.user as { objectId: string }).objectId);
+  return { updatedAt };
 }
 
 /** The session the caller is using, with its token. */
@@ -43,7 +137,12 @@ export async function currentSession(ctx: OperationContext): Promise<RestObject>
 
 /** The caller's sessions, without their tokens. */
 export async function listSessions(ctx: OperationContext): Promise<RestObject[]> {
-  const sessions = await ctx.services.storage.findObjects(SESSION_SCHEMA, ownerFilter(ctx), { limit: 1000 }, null);
+  const sessions = await ctx.services.storage.findObjects(
+    await sessionSchema(ctx),
+    ownerFilter(ctx),
+    { limit: 1000 },
+    null,
+  );
   return sessions.map(withoutToken);
 }
 

@@ -275,8 +275,8 @@ describe('user, session and role rules hold on every entry point', () => {
         { user: { __type: 'Pointer', className: '_User', objectId: 'x' } },
         { master: true },
       ),
-      119,
-      'sessions are not created generically',
+      101,
+      'a session for a user that does not exist',
     );
   });
 
