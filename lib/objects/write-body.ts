@@ -38,36 +38,47 @@ function checkPointer(value: Json): void {
   assertClassName(value.className);
 }
 
-/** Checks a `__type` value (anywhere in the body). */
+/** A typed value missing what its type is made of: parse-server's 111. */
+function notValid(type: string): BackendError {
+  return new BackendError(ErrorCode.INCORRECT_TYPE, `This is not a valid ${type}`);
+}
+
+/**
+ * Checks a `__type` value (anywhere in the body): one missing its parts is not a valid value of
+ * its type (111, as parse-server answers); one with parts out of range is bad JSON (107).
+ */
 function checkTypedValue(value: Json): void {
   switch (value.__type) {
     case 'Date':
-      if (typeof value.iso !== 'string' || Number.isNaN(new Date(value.iso).getTime()))
-        throw invalidJson(`invalid Date: ${JSON.stringify(value.iso)}`);
+      if (typeof value.iso !== 'string') throw notValid('Date');
+      if (Number.isNaN(new Date(value.iso).getTime())) throw invalidJson(`invalid Date: ${JSON.stringify(value.iso)}`);
       return;
     case 'Pointer':
+      if (typeof value.className !== 'string') throw notValid('Pointer');
       checkPointer(value);
       return;
     case 'GeoPoint': {
       const { latitude: lat, longitude: lng } = value;
-      if (typeof lat !== 'number' || typeof lng !== 'number' || lat < -90 || lat > 90 || lng < -180 || lng > 180) {
+      if (typeof lat !== 'number' || typeof lng !== 'number') throw notValid('GeoPoint');
+      if (lat < -90 || lat > 90 || lng < -180 || lng > 180) {
         throw invalidJson('GeoPoint needs latitude in [-90, 90] and longitude in [-180, 180]');
       }
       return;
     }
     case 'Polygon':
-      if (!Array.isArray(value.coordinates) || value.coordinates.length < 3)
-        throw invalidJson('Polygon must have at least 3 coordinates');
+      if (!Array.isArray(value.coordinates)) throw notValid('Polygon');
+      if (value.coordinates.length < 3) throw invalidJson('Polygon must have at least 3 coordinates');
       return;
     case 'File':
-      if (typeof value.name !== 'string' || value.name === '')
-        throw new BackendError(ErrorCode.INVALID_JSON, 'A File needs a name');
+      if (typeof value.name !== 'string' || value.name === '') throw notValid('File');
       return;
     case 'Bytes':
-      if (typeof value.base64 !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(value.base64))
-        throw invalidJson('Bytes need a base64 string');
+      if (typeof value.base64 !== 'string') throw notValid('Bytes');
+      if (!/^[A-Za-z0-9+/]*={0,2}$/.test(value.base64)) throw invalidJson('Bytes need a base64 string');
       return;
     case 'Relation':
+      if (typeof value.className !== 'string') throw notValid('Relation');
+      return;
     case 'Object':
       return;
     default:
@@ -165,7 +176,11 @@ export function parseWriteBody(body: unknown, options: { update: boolean }): Wri
       if (checkOperation(key, value, relations)) values[key] = value;
       continue;
     }
-    if (isObject(value) && value.__type === 'Relation') continue;
+    // A relation value as a fetched object carries it: nothing to write, but it must be well formed.
+    if (isObject(value) && value.__type === 'Relation') {
+      checkTypedValue(value);
+      continue;
+    }
     checkNested(value);
     values[key] = value;
   }

@@ -26,6 +26,21 @@ describe('hardening: bad input answers with Parse codes, never a 500', () => {
     expect((await get('/classes/Thing', { hint: JSON.stringify({ _bsontype: 'Code' }) })).body.code).to.equal(105);
   });
 
+  it('answers 111 for a typed value missing its parts, as parse-server does', async () => {
+    for (const type of ['Pointer', 'File', 'Date', 'GeoPoint', 'Bytes', 'Polygon', 'Relation']) {
+      const res = await t.http
+        .post('/parse/classes/Thing')
+        .set(appHeaders)
+        .send({ foo: { __type: type } });
+      expect(res.body, type).to.deep.equal({ code: 111, error: `This is not a valid ${type}` });
+    }
+    const unknown = await t.http
+      .post('/parse/classes/Thing')
+      .set(appHeaders)
+      .send({ foo: { __type: 'IvalidName' } });
+    expect(unknown.body.code).to.equal(111);
+  });
+
   it('checks the keys of typed values nested in data', async () => {
     const nested = await t.http
       .post('/parse/classes/Thing')
