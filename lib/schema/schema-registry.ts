@@ -110,7 +110,9 @@ function newFields(schema: ClassSchema, values: Record<string, unknown>): Record
     const field = key.split('.')[0]!;
     assertFieldName(field);
     const known = schema.fields[field];
-    if (key.includes('.') && known && known.type !== 'Object') {
+    // A path goes into an Object field, or into an Array field by index (`items.0.count`), as MongoDB reads it.
+    const intoArray = known?.type === 'Array' && /^\d+$/.test(key.split('.')[1] ?? '');
+    if (key.includes('.') && known && known.type !== 'Object' && !intoArray) {
       throw new BackendError(
         ErrorCode.INCORRECT_TYPE,
         `cannot set ${key}: ${schema.className}.${field} is a ${describeType(known)}, not an Object`,

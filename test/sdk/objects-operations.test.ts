@@ -65,6 +65,27 @@ describe('Parse JS SDK: atomic operations', () => {
     expect((await reload(object)).get('ratio')).to.equal(0.75);
   });
 
+  it('increments a field of an array item by its index (items.0.count), padding a missing index with null', async () => {
+    const obj = new Parse.Object(uniqueClass('ArrayPath'));
+    obj.set('items', [
+      { value: 'a', count: 5 },
+      { value: 'b', count: 1 },
+    ]);
+    obj.set('empty', []);
+    await obj.save();
+    obj.increment('items.0.count', 15);
+    obj.increment('items.1.count', 4);
+    obj.increment('empty.1.count', 15);
+    await obj.save();
+    const fetched = await new Parse.Query(obj.className).get(obj.id!);
+    expect(fetched.get('items')).to.deep.equal([
+      { value: 'a', count: 20 },
+      { value: 'b', count: 5 },
+    ]);
+    expect(fetched.get('empty')).to.deep.equal([null, { count: 15 }]);
+    expect(obj.get('items')).to.deep.equal(fetched.get('items'));
+  });
+
   it('increments on create', async () => {
     const object = new Parse.Object(uniqueClass('Counter'));
     object.increment('count', 7);
