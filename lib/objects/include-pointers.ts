@@ -68,22 +68,33 @@ async function includeOne(ctx: OperationContext, results: Json[], path: string[]
     }
   }
   const fetched = new Map<string, RestObject>();
+  /** Classes whose objects were looked for: a pointer to one not found there is left out. */
+  const searched = new Set<string>();
   await Promise.all(
     [...wanted].map(async ([className, ids]) => {
       const schema = await ctx.services.schemas.get(className);
       const read = schema ? readableBy(ctx, className, schema) : undefined;
       if (!read) return;
+      searched.add(className);
       const { objects } = await readObjects(ctx, read, { objectId: { $in: [...ids] } });
       for (const object of revealed(read, objects)) {
         fetched.set(`${className}$${String(object.objectId)}`, { ...object, __type: 'Object', className });
       }
     }),
   );
-  const replace = (item: unknown): unknown =>
-    isPointer(item) ? (fetched.get(`${item.className}$${item.objectId}`) ?? item) : item;
+  // As parse-server: an included object that is gone, or that the caller may not see, is left out
+  // (the key, or the array item); pointers to classes the caller may not read at all stay pointers.
+  const replace = (item: unknown): unknown => {
+    if (!isPointer(item)) return item;
+    const found = fetched.get(`${item.className}$${item.objectId}`);
+    if (found) return found;
+    return searched.has(item.className) ? undefined : item;
+  };
   for (const parent of parents) {
     const value = parent[field];
-    parent[field] = Array.isArray(value) ? value.map(replace) : replace(value);
+    const replaced = Array.isArray(value) ? value.map(replace).filter((item) => item !== undefined) : replace(value);
+    if (replaced === undefined) delete parent[field];
+    else parent[field] = replaced;
   }
 }
 

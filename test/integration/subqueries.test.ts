@@ -221,6 +221,24 @@ describe('REST queries: sub-queries, text, relative time, aggregate', () => {
     expect(res.body.code).to.equal(102);
   });
 
+  it('leaves out an included object that no longer exists, also from an array, as parse-server does', async () => {
+    const gone = (await t.http.post('/parse/classes/Gone').set(appHeaders).send({ n: 1 }).expect(201)).body.objectId;
+    const kept = (await t.http.post('/parse/classes/Gone').set(appHeaders).send({ n: 2 }).expect(201)).body.objectId;
+    const holder = await t.http
+      .post('/parse/classes/GoneHolder')
+      .set(appHeaders)
+      .send({ one: pointer('Gone', gone), many: [pointer('Gone', gone), pointer('Gone', kept)] })
+      .expect(201);
+    await t.http.delete(`/parse/classes/Gone/${gone}`).set(appHeaders).expect(200);
+    const res = await t.http
+      .get(`/parse/classes/GoneHolder/${holder.body.objectId}`)
+      .query({ include: 'one,many' })
+      .set(appHeaders)
+      .expect(200);
+    expect(res.body).to.not.have.property('one');
+    expect(res.body.many.map((o: { objectId: string }) => o.objectId)).to.deep.equal([kept]);
+  });
+
   describe('GET /aggregate', () => {
     const aggregate = (params: Record<string, unknown>, headers: Record<string, string> = masterHeaders) => {
       const query: Record<string, string> = {};
