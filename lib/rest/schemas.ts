@@ -11,24 +11,10 @@ import {
   type IndexChange,
 } from '../schema/schema-definition.js';
 import { emptyClassSchema } from '../schema/class-schema.js';
-import { assertClassName } from '../schema/names.js';
+import { assertClassName, INTERNAL_COLLECTIONS, SYSTEM_CLASSES } from '../schema/names.js';
 import type { Services } from '../services.js';
 import { requireMaster } from './server.js';
 import { assertSchemaBounds } from '../schema/schema-bounds.js';
-
-/** The system classes parse-server knows as classes (others starting with `_` are internal). */
-const SCHEMA_SYSTEM_CLASSES = new Set([
-  '_User',
-  '_Installation',
-  '_Role',
-  '_Session',
-  '_Product',
-  '_PushStatus',
-  '_JobStatus',
-  '_JobSchedule',
-  '_Audience',
-  '_Idempotency',
-]);
 
 /**
  * A schema in Parse's REST form. As parse-server answers, `indexes` (with the `_id_` index every
@@ -190,7 +176,11 @@ export async function deleteSchema(services: Services, req: ApiRequest, classNam
   requireMaster(req);
   assertClassName(className);
   // Internal collections are not classes at all, as parse-server answers them.
-  if (className.startsWith('_') && !SCHEMA_SYSTEM_CLASSES.has(className) && !className.startsWith('_Join:'))
+  if (
+    className.startsWith('_') &&
+    (!SYSTEM_CLASSES.has(className) || INTERNAL_COLLECTIONS.has(className)) &&
+    !className.startsWith('_Join:')
+  )
     throw new BackendError(
       ErrorCode.INVALID_CLASS_NAME,
       `Invalid classname: ${className}, classnames can only have alphanumeric characters and _, and must start with an alpha character `,

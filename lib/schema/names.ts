@@ -23,6 +23,9 @@ export const SYSTEM_CLASSES = new Set([
   '_GraphQLConfig',
 ]);
 
+/** System classes parse-server keeps as internal collections, not classes (`/schemas` cannot drop them). */
+export const INTERNAL_COLLECTIONS = new Set(['_Hooks', '_GlobalConfig', '_GraphQLConfig']);
+
 export function isValidClassName(name: string): boolean {
   return (
     CLASS_NAME.test(name) ||
