@@ -21,8 +21,11 @@ import { userSaveSteps } from './user-save-steps.js';
 async function afterSignUp(ctx: OperationContext, write: StoredWrite): Promise<Json | undefined> {
   const { config } = ctx.services;
   const { email, authData } = write.sent;
-  const authProvider = isObject(authData) ? (Object.keys(authData)[0] ?? 'password') : 'password';
-  const createdWith = { action: 'signup', authProvider } as const;
+  const provider = isObject(authData) ? Object.keys(authData)[0] : undefined;
+  // As parse-server records it: a sign-up with a password is a `signup`, one with another identity a `login`.
+  const createdWith = provider
+    ? ({ action: 'login', authProvider: provider } as const)
+    : ({ action: 'signup', authProvider: 'password' } as const);
   if (typeof email === 'string') {
     const user = { ...write.stored, objectId: write.objectId, email };
     const verifying = await startEmailVerification(ctx, user, createdWith);

@@ -120,6 +120,9 @@ describe('Parse JS SDK: anonymous users, linked identities and email flows', () 
       const anonymousId = asRecord(asRecord(user.get('authData')).anonymous).id;
       expect(anonymousId).to.be.a('string');
       expect(await usersLinkedTo(backend, 'anonymous', anonymousId as string)).to.deep.equal([user.id]);
+      // parse-server records a sign-up with another identity than a password as a login with it.
+      const session = await Parse.Session.current();
+      expect(session.get('createdWith')).to.deep.equal({ action: 'login', authProvider: 'anonymous' });
     });
 
     it('two AnonymousUtils.logIn() calls make two users; the same anonymous authData logs in the same user', async () => {
