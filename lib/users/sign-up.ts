@@ -18,7 +18,8 @@ export interface SignUpResult {
 
 export async function signUp(ctx: OperationContext, body: unknown): Promise<SignUpResult> {
   const authData = isObject(body) ? body.authData : undefined;
-  if (authData !== undefined) {
+  // An empty authData is no identity (the Android SDK sends one with a username and password).
+  if (authData !== undefined && !(isObject(authData) && Object.keys(authData).length === 0)) {
     const user = await logInWithAuthData(ctx, authData);
     if (user) return { created: false, objectId: String(user.objectId), body: user };
   }

@@ -11,7 +11,7 @@ import type { OperationContext } from '../services.js';
 import type { RestObject, UserSecretsChange } from '../storage/storage.js';
 import { parseAuthData, validateAuthData, type AuthDataChange } from '../auth/auth-data.js';
 import { checkNewPassword, nextHistory } from '../auth/password-policy.js';
-import type { Json } from '../values/json.js';
+import { isObject, type Json } from '../values/json.js';
 
 /** The `_User` fields parse-server defines for every app. */
 export const USER_SCHEMA = classSchema(
@@ -73,6 +73,10 @@ export async function findUserByAuthData(ctx: OperationContext, change: AuthData
     if (user) return user;
   }
   return null;
+}
+
+function isEmptyObject(value: unknown): boolean {
+  return isObject(value) && Object.keys(value).length === 0;
 }
 
 /** Checks an `authData` change and turns it into the identities to link and unlink. */
@@ -139,7 +143,8 @@ export function userSaveSteps(ctx: OperationContext, creating: boolean): SaveSte
       }
       const secrets: UserSecretsChange = {};
       let linked = false;
-      if (authData !== undefined) {
+      // An empty authData (the Android SDK sends one with a username and password) says nothing, as in parse-server.
+      if (authData !== undefined && !isEmptyObject(authData)) {
         ({ authData: secrets.authData, linked } = await authDataChange(ctx, authData, objectId, creating));
       }
       // A user signing up with another identity gets a random username, as parse-server does.

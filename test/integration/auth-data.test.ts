@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { appHeaders, masterHeaders, startTestBackend, type TestBackend } from '../support/backend.js';
+import { useBackend } from '../support/parse-sdk.js';
 
 describe('authData over REST', () => {
   let t: TestBackend;
@@ -48,7 +49,8 @@ describe('authData over REST', () => {
     checked.length = 0;
     expect((await signUp({ facebook: { id: 'x' } })).body.code).to.equal(252);
     expect((await signUp({ test: { id: { $ne: null }, token: 'good' } })).body.code).to.equal(250);
-    expect((await signUp({})).body.code).to.equal(252);
+    // An empty authData is no identity: the sign-up then needs a username (200), as in parse-server.
+    expect((await signUp({})).body.code).to.equal(200);
     expect(checked).to.deep.equal([]);
   });
 
@@ -87,5 +89,17 @@ describe('authData over REST', () => {
     const relinked = await signUp({ test: { id: 'shared', token: 'good' } });
     expect(relinked.status).to.equal(201);
     expect(relinked.body.objectId).to.not.equal(a.objectId);
+  });
+  it('reads an empty authData as none: a username and password sign-up and login work (the Android SDK sends one)', async () => {
+    const body = { username: 'pulse1989', password: 'password1234', authData: {} };
+    const signUp = await t.http.post('/parse/users').set(appHeaders).send(body);
+    expect(signUp.status, JSON.stringify(signUp.body)).to.equal(201);
+    const login = await t.http.post('/parse/login').set(appHeaders).send(body);
+    expect(login.status, JSON.stringify(login.body)).to.equal(200);
+    expect(login.body.sessionToken).to.be.a('string');
+    const Parse = useBackend(t);
+    const user = await Parse.User.signUp('artof', 'thedeal', { authData: {} });
+    expect(user.getSessionToken()).to.be.a('string');
+    await Parse.User.logOut();
   });
 });
