@@ -22,6 +22,7 @@ import { sessionRules } from './users/session-flows.js';
 import { userRules } from './users/user-rules.js';
 import { USER_SCHEMA } from './users/user-save-steps.js';
 import type { ClassSchema } from './schema/class-schema.js';
+import type { FieldType } from './schema/field-types.js';
 import type { Storage } from './storage/storage.js';
 
 /** A mounted backend: an Express Router with its hook registry and lifecycle. */
@@ -67,10 +68,11 @@ export function createBackend(options: BackendConfig): Backend {
   });
   const now = (): Date => new Date();
   let data: DataApi | undefined;
+  const schemas = new SchemaRegistry({ storage, bounds: config.schemaBounds });
   const services: Services = {
     config,
     storage,
-    schemas: new SchemaRegistry({ storage, bounds: config.schemaBounds }),
+    schemas,
     cloud: new CloudRegistry(),
     sessions: new Sessions({
       storage,
@@ -78,6 +80,10 @@ export function createBackend(options: BackendConfig): Backend {
       tokenStorage: config.sessionTokenStorage,
       extendOnUse: config.extendSessionOnUse,
       now,
+      recordSchema: async (schema) => {
+        if (!(await schemas.get(schema.className)))
+          await storage.applySchemaChange({ className: schema.className, addFields: ownFields(schema), create: true });
+      },
     }),
     passwords: new PasswordHasher(config.passwordHashing),
     roles: new RoleResolver(storage, () => now().getTime()),
@@ -123,14 +129,18 @@ export function createBackend(options: BackendConfig): Backend {
 /** Fields every class has; they are not stored in `_SCHEMA`. */
 const BASE_FIELDS = new Set(['objectId', 'createdAt', 'updatedAt', 'ACL']);
 
+/** A class's own fields, those `_SCHEMA` records. */
+function ownFields(schema: ClassSchema): Record<string, FieldType> {
+  return Object.fromEntries(Object.entries(schema.fields).filter(([name]) => !BASE_FIELDS.has(name)));
+}
+
 /**
  * Records `_User` and `_Role` in `_SCHEMA` at startup, as parse-server does, so that they are
  * listed (by `GET /schemas`, the Dashboard) before their first object. A class already recorded,
  * by this process or another, is left as it is.
  */
 async function ensureSystemClasses(storage: Storage): Promise<void> {
-  const own = (schema: ClassSchema) =>
-    Object.fromEntries(Object.entries(schema.fields).filter(([name]) => !BASE_FIELDS.has(name)));
+  const own = ownFields;
   const existing = new Set((await storage.loadSchemas()).map((schema) => schema.className));
   const missing = [
     { className: '_User', addFields: { ...own(USER_SCHEMA), password: { type: 'String' as const } } },

@@ -52,10 +52,16 @@ export interface SessionsOptions {
   /** Push the expiry back when a session is used past half its length. */
   extendOnUse: boolean;
   now: () => Date;
+  /**
+   * Records `_Session` in `_SCHEMA` (as parse-server does with its first session), so that the
+   * master key can query sessions like any class. Called before this process's first session.
+   */
+  recordSchema?: (schema: ClassSchema) => Promise<void>;
 }
 
 export class Sessions {
   private readonly cache: SessionCache;
+  private schemaRecorded: Promise<void> | null = null;
 
   constructor(private readonly options: SessionsOptions) {
     this.cache = new SessionCache(SESSION_CACHE_SIZE, SESSION_CACHE_TTL_MS, () => options.now().getTime());
@@ -75,7 +81,14 @@ export class Sessions {
       schema?: ClassSchema;
     },
   ): Promise<NewSession> {
-    const { storage, now, lengthMs, tokenStorage } = this.options;
+    const { storage, now, lengthMs, tokenStorage, recordSchema } = this.options;
+    if (recordSchema) {
+      this.schemaRecorded ??= recordSchema(SESSION_SCHEMA).catch((err: unknown) => {
+        this.schemaRecorded = null;
+        throw err;
+      });
+      await this.schemaRecorded;
+    }
     const token = newSessionToken();
     const created = now();
     const expiresAt = lengthMs === null ? null : new Date(created.getTime() + lengthMs);

@@ -168,8 +168,17 @@ export async function readApiRequest(req: Request, services: Services): Promise<
     checkClientKeys(services, credentials.clientKeys);
   }
   // A login ignores any token sent along (a stale one must not block logging in again).
-  const sessionToken = req.path === '/login' ? undefined : credentials.sessionToken;
-  const userId = sessionToken ? (await services.sessions.resolve(sessionToken)).userId : null;
+  let sessionToken = req.path === '/login' ? undefined : credentials.sessionToken;
+  // With the master key a stale token sent along is ignored, as parse-server ignores it (the SDK
+  // sends the current user's token with useMasterKey, also after that session ended).
+  const resolved = sessionToken
+    ? await services.sessions.resolve(sessionToken).catch((err: unknown) => {
+        if (master && err instanceof BackendError && err.code === ErrorCode.INVALID_SESSION_TOKEN) return null;
+        throw err;
+      })
+    : null;
+  if (!resolved) sessionToken = undefined;
+  const userId = resolved ? resolved.userId : null;
   const roles = userId && !master ? await services.roles.rolesOf(userId) : [];
   const auth: RequestAuth = {
     master,

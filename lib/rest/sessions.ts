@@ -1,6 +1,7 @@
 /** /sessions and /classes/_Session: thin handlers over users/session-flows.ts. */
 import type { ApiReply, ApiRequest } from '../http/api-request.js';
 import { deleteObject } from '../objects/delete-object.js';
+import * as classes from './classes.js';
 import type { OperationContext, Services } from '../services.js';
 import * as sessions from '../users/session-flows.js';
 
@@ -13,8 +14,9 @@ export async function currentSession(services: Services, req: ApiRequest): Promi
   return { body: await sessions.currentSession(context(services, req)) };
 }
 
-/** GET /sessions */
+/** GET /sessions (and /classes/_Session): the caller's own; the master key queries them all, with its `where`. */
 export async function listSessions(services: Services, req: ApiRequest): Promise<ApiReply> {
+  if (req.caller.auth.master) return classes.find(services, req, '_Session');
   return { body: { results: await sessions.listSessions(context(services, req)) } };
 }
 

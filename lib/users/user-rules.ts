@@ -48,7 +48,11 @@ async function afterUserChange(ctx: OperationContext, write: StoredWrite): Promi
   const { services, caller } = ctx;
   if (write.sent.password !== undefined && services.config.revokeSessionOnPasswordReset) {
     // Whoever knew the old password is logged out; the user changing it keeps the session it used.
-    const own = caller.auth.userId === write.objectId && caller.auth.sessionToken ? caller.auth.sessionToken : null;
+    // A change made with the master key ends every session, as in parse-server.
+    const own =
+      !caller.auth.master && caller.auth.userId === write.objectId && caller.auth.sessionToken
+        ? caller.auth.sessionToken
+        : null;
     const current = own ? await services.sessions.resolve(own).catch(() => null) : null;
     await services.sessions.revokeAllOf(write.objectId, current?.sessionId ?? undefined);
   }

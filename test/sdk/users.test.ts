@@ -284,6 +284,17 @@ describe('Parse JS SDK: users and sessions', () => {
     expect(again.id).to.equal(user.id);
   });
 
+  it('a new password set with the master key ends every session of the user, the current one too', async () => {
+    const name = uniqueName('masterpw');
+    const user = await Parse.User.signUp(name, 'first-pass', {});
+    const sessionsOf = () => new Parse.Query(Parse.Session).equalTo('user', user).find({ useMasterKey: true });
+    expect(await sessionsOf()).to.have.length(1);
+    user.set('password', 'second-pass');
+    await user.save(null, { useMasterKey: true });
+    expect(await sessionsOf()).to.have.length(0);
+    await logOutCurrent().catch(() => undefined);
+  });
+
   it('user.save() and destroy() of another user are refused with 206', async () => {
     const victim = await restSignUp(uniqueName('victim'), 'pass-1234');
     await Parse.User.signUp(uniqueName('attacker'), 'pass-5678', {});
