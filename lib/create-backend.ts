@@ -80,10 +80,7 @@ export function createBackend(options: BackendConfig): Backend {
       tokenStorage: config.sessionTokenStorage,
       extendOnUse: config.extendSessionOnUse,
       now,
-      recordSchema: async (schema) => {
-        if (!(await schemas.get(schema.className)))
-          await storage.applySchemaChange({ className: schema.className, addFields: ownFields(schema), create: true });
-      },
+      recordSchema: (schema) => recordClassesIfMissing(storage, [schema]),
     }),
     passwords: new PasswordHasher(config.passwordHashing),
     roles: new RoleResolver(storage, () => now().getTime()),
@@ -105,7 +102,12 @@ export function createBackend(options: BackendConfig): Backend {
   const ready = (): Promise<void> => {
     readying ??= storage
       .connect()
-      .then(() => ensureSystemClasses(storage))
+      .then(() =>
+        recordClassesIfMissing(storage, [
+          { ...USER_SCHEMA, fields: { ...USER_SCHEMA.fields, password: { type: 'String' } } },
+          ROLE_SCHEMA,
+        ]),
+      )
       .catch((err: unknown) => {
         readying = null;
         throw err;
@@ -135,16 +137,18 @@ function ownFields(schema: ClassSchema): Record<string, FieldType> {
 }
 
 /**
- * Records `_User` and `_Role` in `_SCHEMA` at startup, as parse-server does, so that they are
- * listed (by `GET /schemas`, the Dashboard) before their first object. A class already recorded,
+ * Records classes in `_SCHEMA` with their standard fields when they are not there yet, as
+ * parse-server records `_User` and `_Role` at startup and `_Session` with the first session, so they
+ * are listed (by `GET /schemas`, the Dashboard) and queried like any class. A class already recorded,
  * by this process or another, is left as it is.
  */
-async function ensureSystemClasses(storage: Storage): Promise<void> {
-  const own = ownFields;
+async function recordClassesIfMissing(storage: Storage, schemas: readonly ClassSchema[]): Promise<void> {
   const existing = new Set((await storage.loadSchemas()).map((schema) => schema.className));
-  const missing = [
-    { className: '_User', addFields: { ...own(USER_SCHEMA), password: { type: 'String' as const } } },
-    { className: '_Role', addFields: own(ROLE_SCHEMA) },
-  ].filter((change) => !existing.has(change.className));
-  await Promise.all(missing.map((change) => storage.applySchemaChange({ ...change, create: true })));
+  await Promise.all(
+    schemas
+      .filter((schema) => !existing.has(schema.className))
+      .map((schema) =>
+        storage.applySchemaChange({ className: schema.className, addFields: ownFields(schema), create: true }),
+      ),
+  );
 }

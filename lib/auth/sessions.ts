@@ -42,6 +42,8 @@ export interface NewSession {
   objectId: string;
   /** Null when sessions do not expire (`expireInactiveSessions: false`). */
   expiresAt: Date | null;
+  /** The session as its owner sees it: what was stored, with the token itself. */
+  session: RestObject;
 }
 
 export interface SessionsOptions {
@@ -117,7 +119,7 @@ export class Sessions {
       });
       this.cache.deleteUser(userId);
     }
-    return { token, objectId, expiresAt };
+    return { token, objectId, expiresAt, session: { ...session, sessionToken: token } };
   }
 
   /** The session a token names; 209 when it is unknown or expired. */

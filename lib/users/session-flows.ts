@@ -82,24 +82,15 @@ export async function createSession(ctx: OperationContext, body: unknown): Promi
   }
   const extra = Object.fromEntries(Object.entries(data).filter(([key]) => !SERVER_KEYS.includes(key)));
   const schema = await schemaFor(ctx, extra);
-  const createdWith = { action: 'create' };
   const created = await ctx.services.sessions.create(userId, {
     installationId: ctx.caller.auth.installationId,
-    createdWith,
+    createdWith: { action: 'create' },
     restricted: true,
     extra,
     schema,
   });
-  const session: RestObject = {
-    ...extra,
-    objectId: created.objectId,
-    sessionToken: created.token,
-    user: { __type: 'Pointer', className: '_User', objectId: userId },
-    createdWith,
-    restricted: true,
-  };
-  if (created.expiresAt) session.expiresAt = { __type: 'Date', iso: created.expiresAt.toISOString() };
-  if (ctx.caller.auth.installationId) session.installationId = ctx.caller.auth.installationId;
+  // Its ACL is the server's to keep; parse-server answers without it.
+  const { ACL: _acl, ...session } = created.session;
   return session;
 }
 
