@@ -21,16 +21,19 @@ export interface RateLimitStore {
   hit(key: string, windowMs: number, now: number): Promise<number>;
 }
 
-/** Counters in this process's memory, at most `maxKeys` of them (the oldest windows go first). */
+/**
+ * Counters in this process's memory, at most `maxKeys` of them (the oldest windows go first). A
+ * key's window starts at its first request, as parse-server's memory store (express-rate-limit) has it.
+ */
 export class MemoryRateLimitStore implements RateLimitStore {
   private readonly windows = new Map<string, { start: number; count: number }>();
 
   constructor(private readonly maxKeys = 10_000) {}
 
   async hit(key: string, windowMs: number, now: number): Promise<number> {
-    const start = now - (now % windowMs);
+    const start = now;
     const current = this.windows.get(key);
-    if (current && current.start === start) return ++current.count;
+    if (current && now - current.start < windowMs) return ++current.count;
     this.windows.delete(key);
     while (this.windows.size >= this.maxKeys) this.windows.delete(this.windows.keys().next().value!);
     this.windows.set(key, { start, count: 1 });
@@ -38,7 +41,11 @@ export class MemoryRateLimitStore implements RateLimitStore {
   }
 }
 
-/** Counters in the database, shared by every process on it. */
+/**
+ * Counters in the database, shared by every process on it. Windows are aligned to the clock (every
+ * process must name the same window without asking the others), so a count restarts at each multiple
+ * of `requestTimeWindow` since the epoch.
+ */
 export class DatabaseRateLimitStore implements RateLimitStore {
   constructor(private readonly storage: RateLimitStorage) {}
 
