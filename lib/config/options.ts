@@ -9,7 +9,7 @@ import type { ServerProtectedFields } from '../access/protected-fields.js';
 import type { AuthProvider, AuthProviders } from '../auth/auth-data.js';
 import type { SchemaBounds } from '../schema/schema-bounds.js';
 import type { PasswordHasherOptions } from '../auth/password-hasher.js';
-import { IGNORED_OPTIONS, NOT_YET_ACTIVE_OPTIONS } from './parse-server-options.js';
+import { IGNORED_OPTIONS, NOT_YET_ACTIVE_OPTIONS, type PARSE_SERVER_DATABASE_OPTIONS } from './parse-server-options.js';
 
 /** Where the backend sends its log lines; quiet when not given. */
 /**
@@ -32,10 +32,17 @@ export interface AuthProviderConfig {
 }
 
 /** MongoClient options, and the per-query ones parse-server reads from the same object. */
-export type DatabaseOptions = MongoClientOptions & {
-  /** Time limit of each query in milliseconds, applied per operation (not a client option). */
-  maxTimeMS?: number;
-};
+export type DatabaseOptions = MongoClientOptions &
+  /** parse-server's own database keys (`enableSchemaHooks`, `schemaCacheTtl`, …): accepted, ignored. */
+  Partial<Record<(typeof PARSE_SERVER_DATABASE_OPTIONS)[number], unknown>> & {
+    /** Time limit of each query in milliseconds, applied per operation (not a client option). */
+    maxTimeMS?: number;
+    /**
+     * Lets clients without the master key ask for a query's plan (`explain`), as parse-server's option
+     * of this name does. Default `false`: a plan tells how data is indexed and how much there is.
+     */
+    allowPublicExplain?: boolean;
+  };
 
 export interface Logger {
   debug?(message: string, details?: Record<string, unknown>): void;
@@ -552,7 +559,10 @@ export const configSchema = {
     database: {},
     databaseOptions: {
       type: 'object',
-      properties: { maxTimeMS: { type: 'integer', minimum: 1, maximum: 2147483647 } },
+      properties: {
+        maxTimeMS: { type: 'integer', minimum: 1, maximum: 2147483647 },
+        allowPublicExplain: { type: 'boolean' },
+      },
     },
     serverURL: { type: 'string', minLength: 1 },
     publicServerURL: {},
@@ -716,7 +726,10 @@ export interface ResolvedConfig {
   readonly allowAggregationForReadOnlyMasterKey: boolean;
   readonly databaseURI: string | undefined;
   readonly database: MongoClient | Db | undefined;
+  /** The MongoDB driver's options of `databaseOptions`, with `maxTimeMS` (parse-server's own keys left out). */
   readonly databaseOptions: DatabaseOptions;
+  /** `databaseOptions.allowPublicExplain`. */
+  readonly allowPublicExplain: boolean;
   readonly serverURL: string | undefined;
   readonly publicServerURL: string | undefined;
   /** The client keys configured; when any is set, requests must carry a matching one. */

@@ -50,9 +50,42 @@ export const NOT_YET_ACTIVE_OPTIONS = [
   'webhookKey',
 ] as const;
 
+/**
+ * Keys of parse-server's `databaseOptions` that are parse-server's own, not MongoDB driver options:
+ * the driver refuses unknown options, so they are taken out before it sees them. Plinth acts on
+ * `maxTimeMS` and `allowPublicExplain`; the others tune parse-server's own index creation and
+ * schema cache and are ignored, named in the startup warning.
+ */
+export const PARSE_SERVER_DATABASE_OPTIONS = [
+  'allowPublicExplain',
+  'maxTimeMS',
+  'batchSize',
+  'clientMetadata',
+  'createIndexAuthDataUniqueness',
+  'createIndexRoleName',
+  'createIndexUserEmail',
+  'createIndexUserEmailCaseInsensitive',
+  'createIndexUserEmailVerifyToken',
+  'createIndexUserPasswordResetToken',
+  'createIndexUserUsername',
+  'createIndexUserUsernameCaseInsensitive',
+  'disableIndexFieldValidation',
+  'enableSchemaHooks',
+  'logClientEvents',
+  'schemaCacheTtl',
+] as const;
+
+const ACTIVE_DATABASE_OPTIONS = new Set<string>(['allowPublicExplain', 'maxTimeMS']);
+
 /** The warning naming what a config carries of these, or null when it carries none. */
 export function unusedOptionsWarning(config: Record<string, unknown>): string | null {
-  const ignored = IGNORED_OPTIONS.filter((key) => config[key] !== undefined);
+  const databaseOptions = (config.databaseOptions ?? {}) as Record<string, unknown>;
+  const ignored = [
+    ...IGNORED_OPTIONS.filter((key) => config[key] !== undefined),
+    ...PARSE_SERVER_DATABASE_OPTIONS.filter(
+      (key) => !ACTIVE_DATABASE_OPTIONS.has(key) && databaseOptions[key] !== undefined,
+    ).map((key) => `databaseOptions.${key}`),
+  ];
   const notYet = NOT_YET_ACTIVE_OPTIONS.filter((key) => config[key] !== undefined);
   if (ignored.length === 0 && notYet.length === 0) return null;
   const parts = [

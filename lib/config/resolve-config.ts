@@ -6,10 +6,12 @@ import { BackendConfigError } from '../errors/backend-error.js';
 import { resolveAuthProviders } from './auth-config.js';
 import { DEFAULT_KEYWORD_DENYLIST, KeywordDenylist } from '../query/forbidden-keys.js';
 import { emailAndPagesProblems, resolveEmailAdapter, resolvePages } from './email-options.js';
+import { PARSE_SERVER_DATABASE_OPTIONS } from './parse-server-options.js';
 import {
   configSchema,
   defaults,
   type BackendConfig,
+  type DatabaseOptions,
   type Logger,
   type RateLimitRule,
   type RequestComplexity,
@@ -195,7 +197,8 @@ export function resolveConfig(input: unknown): ResolvedConfig {
     allowAggregationForReadOnlyMasterKey: config.allowAggregationForReadOnlyMasterKey ?? true,
     databaseURI: config.databaseURI,
     database: config.database,
-    databaseOptions: { ...config.databaseOptions },
+    databaseOptions: driverOptions(config.databaseOptions),
+    allowPublicExplain: config.databaseOptions?.allowPublicExplain === true,
     serverURL: config.serverURL?.replace(/\/$/, ''),
     publicServerURL: config.publicServerURL?.replace(/\/$/, ''),
     clientKeys: Object.freeze(
@@ -269,4 +272,11 @@ export function resolveConfig(input: unknown): ResolvedConfig {
         })
       : null,
   });
+}
+
+/** `databaseOptions` as the driver takes them: parse-server's own keys out, `maxTimeMS` kept (applied per query). */
+function driverOptions(options: DatabaseOptions | undefined): DatabaseOptions {
+  const out: Record<string, unknown> = { ...options };
+  for (const key of PARSE_SERVER_DATABASE_OPTIONS) if (key !== 'maxTimeMS') delete out[key];
+  return out as DatabaseOptions;
 }

@@ -23,9 +23,10 @@ export interface FindResult {
   className?: string;
 }
 
-function topLevelPointerFields(schema: ClassSchema): string[] {
-  return Object.entries(schema.fields)
-    .filter(([, f]) => f.type === 'Pointer')
+/** What `includeAll` includes, as parse-server: every Pointer field and every Array field (of pointers, maybe). */
+function includeAllFields(schema: ClassSchema | undefined): string[] {
+  return Object.entries(schema?.fields ?? {})
+    .filter(([, f]) => f.type === 'Pointer' || f.type === 'Array')
     .map(([name]) => name);
 }
 
@@ -37,7 +38,7 @@ async function shapeResults(
   params: FindParams,
 ): Promise<void> {
   const include = [...(params.include ?? []), ...includesForSelection(params.keys, params.excludeKeys)];
-  if (include.length > 0) await includePointers(ctx, results, include, topLevelPointerFields(schema));
+  if (include.length > 0) await includePointers(ctx, results, include, includeAllFields(schema));
   applyNestedSelection(results, params.keys, params.excludeKeys);
 }
 
@@ -52,6 +53,12 @@ function fetchedKeys(params: FindParams, protection: FieldProtection): { keys: s
   const top = params.keys.map((k) => k.split('.')[0]!);
   const extra = pointerFieldsRead(protection).filter((field) => !top.includes(field));
   return { keys: [...top, ...extra], extra: [...extra, ...excluded] };
+}
+
+/** With `includeAll` and `keys`, the included fields are selected too (parse-server adds them to `keys`). */
+function withIncludeAllKeys(params: FindParams, schema: ClassSchema | undefined): FindParams {
+  if (!params.keys || !params.include?.includes('*')) return params;
+  return { ...params, keys: [...new Set([...params.keys, ...includeAllFields(schema)])] };
 }
 
 /** `redirectClassNameForKey`: the relation field's target class, or the class itself. */
@@ -73,14 +80,15 @@ export async function findObjects(
   const { auth } = ctx.caller;
   const schema = await ctx.services.schemas.get(className);
   const hooks = await beforeFind(ctx, className, requested, false);
-  const { params } = hooks;
+  const params = withIncludeAllKeys(hooks.params, schema);
   // Checked on the query that runs: a beforeFind may have turned a count into a find.
   const read = planRead(ctx, className, schema, params.limit === 0 && params.count ? 'count' : 'find');
   const where = validateWhere(params.where, auth.master, ctx.services.config.requestComplexity);
   assertIncludeComplexity(ctx, params.include ?? []);
   const { keys, extra } = fetchedKeys(params, read.protection);
-  if (params.explain && !auth.master)
-    throw new BackendError(ErrorCode.OPERATION_FORBIDDEN, 'explain needs the master key');
+  // A plan names indexes and tells how much data there is: master only unless the host allows it.
+  if (params.explain && !auth.master && !ctx.services.config.allowPublicExplain)
+    throw new BackendError(ErrorCode.INVALID_QUERY, 'Using the explain query parameter requires the master key');
   if (hooks.answered) {
     assertQueryable(read.protection, [...whereFields(where), ...(params.order ?? [])]);
     const visible = await afterFind(ctx, className, revealed(read, hooks.answered, extra), hooks, false);
@@ -96,7 +104,8 @@ export async function findObjects(
     readPreference: params.readPreference,
     hint: params.hint,
   };
-  if (params.explain && schema) return { results: await explainRead(ctx, { ...read, schema }, where, options) };
+  if (params.explain && schema)
+    return { results: await explainRead(ctx, { ...read, schema }, where, options, params.explain) };
   const { objects, count } = await readObjects(ctx, read, where, {
     ...options,
     queried: params.order,

@@ -14,6 +14,7 @@ import { assertQueryable, fieldProtection, visibleTo, type FieldProtection } fro
 import { principalsOf } from '../access/request-auth.js';
 import { relativeTimeToDate } from '../query/relative-time.js';
 import { whereFields } from '../query/where.js';
+import type { ExplainVerbosity } from '../query/find-params.js';
 import { BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import type { ClassSchema } from '../schema/class-schema.js';
@@ -100,15 +101,16 @@ export async function readObjects(
   return total === undefined ? { objects } : { objects, count: total };
 }
 
-/** The database's plan for a read (master key only: it names indexes and collections). */
+/** The database's plan for a read, with the caller's permissions applied to the query as in a find. */
 export async function explainRead(
   ctx: OperationContext,
   plan: ReadPlan & { schema: ClassSchema },
   where: RestWhere,
   options: ReadOptions,
+  verbosity: ExplainVerbosity,
 ): Promise<unknown> {
   const resolved = await resolvedFor(ctx, plan, where);
-  return ctx.services.storage.explainFind(plan.schema, resolved, options);
+  return ctx.services.storage.explainFind(plan.schema, resolved, options, verbosity);
 }
 
 /** What the caller may see of objects read through `plan`; `extra` fields are removed as well. */
@@ -164,13 +166,16 @@ async function subqueryValues(ctx: OperationContext, op: string, operand: Json):
   return results.map((r) => valueAtPath(r, key)).filter((v) => v !== undefined);
 }
 
-function resolveRelativeTimes(constraint: Json, now: Date): Json {
+function resolveRelativeTimes(constraint: Json, now: Date, fieldType: string | undefined): Json {
   const out: Json = {};
   for (const [op, value] of Object.entries(constraint)) {
-    out[op] =
-      isObject(value) && '$relativeTime' in value
-        ? { __type: 'Date', iso: relativeTimeToDate(value.$relativeTime, now).toISOString() }
-        : value;
+    if (!isObject(value) || !('$relativeTime' in value)) {
+      out[op] = value;
+      continue;
+    }
+    if (fieldType !== undefined && fieldType !== 'Date')
+      throw new BackendError(ErrorCode.INVALID_JSON, '$relativeTime can only be used with Date field');
+    out[op] = { __type: 'Date', iso: relativeTimeToDate(value.$relativeTime, now).toISOString() };
   }
   return out;
 }
@@ -241,7 +246,7 @@ export async function resolveWhere(ctx: OperationContext, schema: ClassSchema, w
         out[key] = value;
         return;
       }
-      const rest = resolveRelativeTimes(value, now);
+      const rest = resolveRelativeTimes(value, now, schema.fields[key]?.type);
       await Promise.all(
         Object.keys(SUBQUERIES)
           .filter((op) => op in rest)

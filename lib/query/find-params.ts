@@ -21,7 +21,8 @@ export interface FindParams {
   redirectClassNameForKey: string | undefined;
   readPreference: ReadPreferenceName | undefined;
   hint: string | Record<string, unknown> | undefined;
-  explain: boolean;
+  /** The plan's verbosity when the query asks for its plan (`explain`), else false. */
+  explain: ExplainVerbosity | false;
 }
 
 /** MongoDB read preferences, by Parse's names. */
@@ -88,7 +89,9 @@ function list(value: unknown, name: string, allowStar = false): string[] | undef
   if (value === undefined) return undefined;
   const items = Array.isArray(value) ? value : typeof value === 'string' ? value.split(',') : null;
   if (!items) throw invalid(`${name} must be a comma-separated string`);
-  const out = items.map((s) => String(s).trim()).filter((s) => s !== '');
+  let out = items.map((s) => String(s).trim()).filter((s) => s !== '');
+  // Parse.com sorted by the storage names of the dates as by the dates themselves; SDKs still send them.
+  if (name === 'order') out = out.map((item) => item.replace(/^(-?)_(created|updated)_at$/, '$1$2At'));
   for (const item of out) {
     const path = item.startsWith('-') && name === 'order' ? item.slice(1) : item;
     if (allowStar && path === '*') continue;
@@ -157,6 +160,18 @@ export function parseFindParams(
     readPreference:
       typeof readPreference === 'string' ? (readPreference.toUpperCase() as ReadPreferenceName) : undefined,
     hint: hint as FindParams['hint'],
-    explain: params.explain === true || params.explain === 'true',
+    explain: explainValue(params.explain),
   };
+}
+
+/** The verbosities MongoDB's explain takes; `true` is the driver's default, all plans. */
+export type ExplainVerbosity = 'queryPlanner' | 'queryPlannerExtended' | 'executionStats' | 'allPlansExecution';
+const EXPLAIN_VERBOSITIES = new Set(['queryPlanner', 'queryPlannerExtended', 'executionStats', 'allPlansExecution']);
+
+function explainValue(value: unknown): ExplainVerbosity | false {
+  // parse-server reads an absent or falsy value (0, '') as no explain, and checks the rest.
+  if (value === undefined || value === null || value === false || value === 0 || value === '') return false;
+  if (value === true) return 'allPlansExecution';
+  if (typeof value === 'string' && EXPLAIN_VERBOSITIES.has(value)) return value as ExplainVerbosity;
+  throw new BackendError(ErrorCode.INVALID_QUERY, 'Invalid value for explain');
 }

@@ -7,7 +7,7 @@ import { ErrorCode } from '../errors/error-codes.js';
 import { assertClassName, assertFieldPath } from '../schema/names.js';
 import type { RestWhere } from '../storage/storage.js';
 import { relativeTimeToDate } from './relative-time.js';
-import { isObject, type Json } from '../values/json.js';
+import { hasOnlyOperatorKeys, isObject, type Json } from '../values/json.js';
 
 const FIELD_OPERATORS = new Set([
   '$lt',
@@ -270,7 +270,9 @@ function checkConstraint(constraint: Json, walk: Walk): void {
     }
     if (DISTANCE_OPERATORS.has(op) && (typeof value !== 'number' || value < 0))
       throw new BackendError(ErrorCode.INVALID_JSON, `bad ${op} value`);
-    if ((op === '$in' || op === '$nin' || op === '$all' || op === '$containedBy') && !Array.isArray(value)) {
+    if (op === '$containedBy' && !Array.isArray(value))
+      throw new BackendError(ErrorCode.INVALID_JSON, 'bad $containedBy: should be an array');
+    if ((op === '$in' || op === '$nin' || op === '$all') && !Array.isArray(value)) {
       throw new BackendError(ErrorCode.INVALID_JSON, `bad ${op} value`);
     }
     if (op === '$exists' && typeof value !== 'boolean')
@@ -278,6 +280,12 @@ function checkConstraint(constraint: Json, walk: Walk): void {
     if (op === '$all' && (value as unknown[]).some((v) => isObject(v) && '$regex' in v)) {
       if (!walk.limits.allowRegex) throw invalidQuery('$regex operator is not allowed');
       checkRegexAtoms(value as unknown[]);
+      continue;
+    }
+    // An `$all` item with `$` keys is a literal no stored value can equal (field names never start
+    // with `$`): MongoDB, and so parse-server, matches nothing rather than failing.
+    if (op === '$all') {
+      (value as unknown[]).filter((v) => !hasOnlyOperatorKeys(v)).forEach((v) => checkOperand(v));
       continue;
     }
     checkOperand(value);
@@ -315,8 +323,31 @@ export function whereFields(where: RestWhere): string[] {
  * `limits`. Throws a Parse error when invalid.
  */
 export function validateWhere(where: unknown, master: boolean, limits: WhereLimits = NO_LIMITS): RestWhere {
-  checkWhere(where, { master, limits: master ? NO_LIMITS : limits, logical: 0, subquery: 0 });
-  return where as RestWhere;
+  const normalized = withEqualityOperators(where);
+  checkWhere(normalized, { master, limits: master ? NO_LIMITS : limits, logical: 0, subquery: 0 });
+  return normalized as RestWhere;
+}
+
+/**
+ * A top-level condition that mixes a value with operators — the SDK's `equalTo('author', a)` then
+ * `doesNotMatchKeyInQuery('author', …)` sends `{__type: 'Pointer', …, $dontSelect: …}` — holds the
+ * value as `$eq`, as parse-server reads it.
+ */
+function withEqualityOperators(where: unknown): unknown {
+  if (!isObject(where)) return where;
+  let out: Json | undefined;
+  for (const [key, value] of Object.entries(where)) {
+    if (key.startsWith('$') || !isObject(value)) continue;
+    const keys = Object.keys(value);
+    const operators = keys.filter((k) => k.startsWith('$'));
+    if (operators.length === 0 || operators.length === keys.length) continue;
+    const equal: Json = {};
+    const condition: Json = {};
+    for (const k of keys) (k.startsWith('$') ? condition : equal)[k] = value[k];
+    out ??= { ...where };
+    out[key] = { ...condition, $eq: equal };
+  }
+  return out ?? where;
 }
 
 function checkWhere(where: unknown, walk: Walk): void {

@@ -87,7 +87,12 @@ export interface ObjectStorage {
   /** Distinct values of a field among the objects matching `where`. */
   distinct(schema: ClassSchema, field: string, where: RestWhere, readers: Principals): Promise<unknown[]>;
   /** The database's plan for a find (master only, for diagnosis). */
-  explainFind(schema: ClassSchema, where: RestWhere, options: FindOptions): Promise<unknown>;
+  explainFind(
+    schema: ClassSchema,
+    where: RestWhere,
+    options: FindOptions,
+    verbosity: 'queryPlanner' | 'queryPlannerExtended' | 'executionStats' | 'allPlansExecution',
+  ): Promise<unknown>;
 
   addRelations(relation: RelationRef, relatedIds: readonly string[]): Promise<void>;
   removeRelations(relation: RelationRef, relatedIds: readonly string[]): Promise<void>;

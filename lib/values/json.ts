@@ -14,3 +14,8 @@ export function isPlainObject(value: unknown): value is Json {
   const proto = Object.getPrototypeOf(value) as unknown;
   return proto === Object.prototype || proto === null;
 }
+
+/** A non-empty object whose keys all start with `$`: a query's operators, never a stored value. */
+export function hasOnlyOperatorKeys(value: unknown): value is Json {
+  return isObject(value) && Object.keys(value).length > 0 && Object.keys(value).every((k) => k.startsWith('$'));
+}

@@ -5,6 +5,7 @@ import { MongoClient } from 'mongodb';
 import supertest from 'supertest';
 import { BackendConfigError, BackendError, createBackend, ErrorCode } from 'plinth';
 import { testMongo, uniqueDatabaseName } from '../support/mongo.js';
+import { appHeaders, startTestBackend } from '../support/backend.js';
 import type * as Plinth from 'plinth';
 import type * as PlinthTesting from 'plinth/testing';
 
@@ -128,6 +129,22 @@ describe('createBackend: a parse-server config starts as it is', () => {
     expect(warnings).to.deep.equal([
       'parse-server options ignored, as they do not apply to a backend mounted in your app: port, mountPath, logLevel, silent, directAccess, dotNetKey; accepted, not active yet: push, liveQuery',
     ]);
+  });
+
+  it("keeps parse-server's own databaseOptions from the driver, which would refuse them, and names them", async () => {
+    const warnings: string[] = [];
+    const t = await startTestBackend({
+      logger: { warn: (message: string) => warnings.push(message) },
+      databaseOptions: { enableSchemaHooks: true, schemaCacheTtl: 5000, batchSize: 10, maxTimeMS: 5000 },
+    });
+    try {
+      await t.http.post('/parse/classes/Thing').set(appHeaders).send({ n: 1 }).expect(201);
+      expect(warnings).to.deep.equal([
+        'parse-server options ignored, as they do not apply to a backend mounted in your app: databaseOptions.batchSize, databaseOptions.enableSchemaHooks, databaseOptions.schemaCacheTtl',
+      ]);
+    } finally {
+      await t.close();
+    }
   });
 
   it('still refuses an option neither Plinth nor parse-server has', () => {

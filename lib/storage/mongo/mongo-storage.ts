@@ -513,7 +513,12 @@ export class MongoStorage implements Storage {
     return values.map(interiorFromMongo);
   }
 
-  async explainFind(schema: ClassSchema, where: RestWhere, options: FindOptions): Promise<unknown> {
+  async explainFind(
+    schema: ClassSchema,
+    where: RestWhere,
+    options: FindOptions,
+    verbosity: 'queryPlanner' | 'queryPlannerExtended' | 'executionStats' | 'allPlansExecution',
+  ): Promise<unknown> {
     const filter = whereToFilter(schema, where, null);
     return this.run((db, session) =>
       db
@@ -524,7 +529,7 @@ export class MongoStorage implements Storage {
           session,
           hint: options.hint as Document | string | undefined,
         })
-        .explain(),
+        .explain(verbosity),
     );
   }
 

@@ -5,7 +5,7 @@ import { ErrorCode } from '../../errors/error-codes.js';
 import type { ClassSchema } from '../../schema/class-schema.js';
 import type { RestWhere } from '../storage.js';
 import { fieldToMongo, geoPointToMongo, interiorToMongo, storedKey } from './codec.js';
-import { isObject, type Json } from '../../values/json.js';
+import { hasOnlyOperatorKeys, isObject, type Json } from '../../values/json.js';
 
 /** Earth's radius in the units Parse's distance options use, for converting to radians. */
 const EARTH_RADIUS = { miles: 3958.8, kilometers: 6371 } as const;
@@ -15,6 +15,10 @@ function atom(schema: ClassSchema, field: string, value: unknown): unknown {
   // Inside arrays, pointers and other typed values keep their nested (interior) form.
   if (schema.fields[field]?.type === 'Array') return interiorToMongo(value);
   if (isObject(value) && value.__type === 'Pointer') return `${String(value.className)}$${String(value.objectId)}`;
+  // An objectId alone stands for a pointer to the field's class, as parse-server reads it.
+  const target = schema.fields[field];
+  if (typeof value === 'string' && target?.type === 'Pointer' && target.targetClass)
+    return `${target.targetClass}$${value}`;
   if (typeof value === 'string' && (field === 'createdAt' || field === 'updatedAt')) return new Date(value);
   if (isObject(value) && value.__type) return fieldToMongo(field, value).value;
   return interiorToMongo(value);
@@ -39,9 +43,18 @@ function constraint(schema: ClassSchema, field: string, ops: Json): Json {
         break;
       case '$in':
       case '$nin':
-        out[op] = (value as unknown[]).map((v) => atom(schema, field, v));
+        // A list item that is itself a list contributes its items (the values of an Array key that
+        // `$select` picked), as parse-server flattens them.
+        out[op] = (value as unknown[]).flatMap((v) =>
+          Array.isArray(v) ? v.map((item) => atom(schema, field, item)) : [atom(schema, field, v)],
+        );
         break;
       case '$all':
+        // An item with `$` keys is a literal no stored value equals: nothing matches (see query/where.ts).
+        if ((value as unknown[]).some((v) => hasOnlyOperatorKeys(v) && !('$regex' in v))) {
+          out.$in = [];
+          break;
+        }
         // `containsAllStartingWith` sends `{$regex}` atoms; MongoDB takes regular expressions there.
         out[op] = (value as unknown[]).map((v) =>
           isObject(v) && typeof v.$regex === 'string'
@@ -144,8 +157,7 @@ export function whereToFilter(
     const isPointer =
       fieldType === 'Pointer' || (fieldType === undefined && isObject(value) && value.__type === 'Pointer');
     const stored = isPointer ? `_p_${key}` : storedKey(schema, key);
-    const isConstraint =
-      isObject(value) && Object.keys(value).length > 0 && Object.keys(value).every((k) => k.startsWith('$'));
+    const isConstraint = hasOnlyOperatorKeys(value);
     if (isConstraint && '$text' in value) {
       // MongoDB takes $text at the top level; it searches the collection's text index.
       filter.$text = textSearch(value.$text as Json);

@@ -29,6 +29,7 @@ const handlers = new Map<string, CommandHandler>([
   ['count', reads.count],
   ['distinct', reads.distinct],
   ['aggregate', reads.aggregate],
+  ['explain', reads.explain],
   ['createindexes', admin.createIndexes],
   ['listindexes', admin.listIndexes],
   ['dropindexes', admin.dropIndexes],

@@ -131,3 +131,53 @@ export const aggregate: CommandHandler = (ctx) => {
   });
   return ctx.server.cursors.firstBatch(namespace(ctx), output, { batchSize: batchSizeOf(cmd) });
 };
+
+const EXPLAIN_VERBOSITIES = new Set(['queryPlanner', 'executionStats', 'allPlansExecution']);
+
+/**
+ * explain of a find or count: the plan in MongoDB's reply shape. This server has no query planner, so
+ * the plan is always a collection scan; with more than `queryPlanner` verbosity the query runs and
+ * its counts are reported, as mongod reports them.
+ */
+export const explain: CommandHandler = (ctx) => {
+  const inner = ctx.cmd.explain;
+  if (!isPlainObject(inner)) throw commandError(ErrorCode.TypeMismatch, 'explain needs a command document');
+  const verbosity = ctx.cmd.verbosity ?? 'allPlansExecution';
+  if (typeof verbosity !== 'string' || !EXPLAIN_VERBOSITIES.has(verbosity))
+    throw badValue(`verbosity string must be one of {'queryPlanner', 'executionStats', 'allPlansExecution'}`);
+  const kind = Object.keys(inner)[0];
+  if (kind !== 'find' && kind !== 'count')
+    throw commandError(ErrorCode.CommandNotFound, `Explain is not supported here for '${String(kind)}'`);
+  const name = inner[kind];
+  if (typeof name !== 'string' || name === '')
+    throw commandError(ErrorCode.InvalidNamespace, `collection name has invalid type ${typeof name}`);
+  const filter = (kind === 'find' ? inner.filter : inner.query) ?? {};
+  if (!isPlainObject(filter)) throw commandError(ErrorCode.TypeMismatch, 'the filter must be a document');
+  const collection = ctx.workspace.collection(ctx.db, name, false);
+  const skip = integerOption(inner, 'skip', 0);
+  const limit = Math.abs(integerOption(inner, 'limit', 0));
+  const plan: Doc = { stage: collection ? 'COLLSCAN' : 'EOF', filter, direction: 'forward' };
+  const reply: Doc = {
+    explainVersion: '1',
+    queryPlanner: { namespace: `${ctx.db}.${name}`, parsedQuery: filter, winningPlan: plan, rejectedPlans: [] },
+    command: { ...inner, $db: ctx.db },
+  };
+  if (verbosity !== 'queryPlanner') {
+    const started = Date.now();
+    const compiled = collection?.compile(filter, parseCollation(inner.collation));
+    const returned =
+      collection && compiled
+        ? ctx.evaluate(() => collection.read(compiled, { sort: inner.sort, skip, limit }).docs.length)
+        : 0;
+    reply.executionStats = {
+      executionSuccess: true,
+      nReturned: returned,
+      executionTimeMillis: Date.now() - started,
+      totalKeysExamined: 0,
+      totalDocsExamined: collection?.size ?? 0,
+      executionStages: { ...plan, nReturned: returned, docsExamined: collection?.size ?? 0 },
+    };
+    if (verbosity === 'allPlansExecution') (reply.executionStats as Doc).allPlansExecution = [];
+  }
+  return reply;
+};
