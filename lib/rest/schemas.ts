@@ -2,7 +2,8 @@
 import { BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import type { ApiReply, ApiRequest } from '../http/api-request.js';
-import type { ClassSchema } from '../schema/class-schema.js';
+import type { ServerProtectedFields } from '../access/protected-fields.js';
+import type { ClassLevelPermissions, ClassSchema } from '../schema/class-schema.js';
 import type { FieldType } from '../schema/field-types.js';
 import {
   parseClassLevelPermissions,
@@ -18,16 +19,29 @@ import { assertSchemaBounds } from '../schema/schema-bounds.js';
 
 /**
  * A schema in Parse's REST form. As parse-server answers, `indexes` (with the `_id_` index every
- * collection has) appears only when the class has indexes of its own.
+ * collection has) appears only when the class has indexes of its own, and the CLP's `protectedFields`
+ * include the server's `protectedFields` option for the class (`_User.email` among them).
  */
-function schemaJson(schema: ClassSchema): Record<string, unknown> {
+function schemaJson(schema: ClassSchema, serverProtected: ServerProtectedFields): Record<string, unknown> {
   const json: Record<string, unknown> = {
     className: schema.className,
     fields: schema.fields,
-    classLevelPermissions: schema.classLevelPermissions,
+    classLevelPermissions: withServerProtectedFields(schema.classLevelPermissions, serverProtected[schema.className]),
   };
   if (Object.keys(schema.indexes).length > 0) json.indexes = { _id_: { _id: 1 }, ...schema.indexes };
   return json;
+}
+
+function withServerProtectedFields(
+  clp: ClassLevelPermissions,
+  server: Readonly<Record<string, readonly string[]>> | undefined,
+): ClassLevelPermissions {
+  if (!server) return clp;
+  const stored = (clp.protectedFields ?? {}) as Record<string, readonly string[]>;
+  const protectedFields: Record<string, string[]> = { ...stored } as Record<string, string[]>;
+  for (const [principal, fields] of Object.entries(server))
+    protectedFields[principal] = [...new Set([...(stored[principal] ?? []), ...fields])];
+  return { ...clp, protectedFields };
 }
 
 /** GET /schemas */
@@ -35,7 +49,8 @@ export async function listSchemas(services: Services, req: ApiRequest): Promise<
   requireMaster(req);
   services.schemas.invalidate();
   const schemas = await services.schemas.all();
-  return { body: { results: [...schemas.values()].map(schemaJson) } };
+  const { protectedFields } = services.config;
+  return { body: { results: [...schemas.values()].map((schema) => schemaJson(schema, protectedFields)) } };
 }
 
 /** GET /schemas/:className */
@@ -44,7 +59,7 @@ export async function getSchema(services: Services, req: ApiRequest, className: 
   assertClassName(className);
   const schema = await services.schemas.get(className);
   if (!schema) throw new BackendError(ErrorCode.INVALID_CLASS_NAME, `Class ${className} does not exist.`);
-  return { body: schemaJson(schema) };
+  return { body: schemaJson(schema, services.config.protectedFields) };
 }
 
 /** DELETE /purge/:className: deletes every object of the class, keeping the class. */
@@ -116,6 +131,7 @@ export async function createSchema(services: Services, req: ApiRequest, urlClass
     { customIds: services.config.allowCustomObjectId },
   );
   const indexes = parseIndexChanges(body.indexes, { ...emptyClassSchema(className).fields, ...addFields }, {}, false);
+  assertOneGeoPoint(addFields);
   const defaults = Object.keys(emptyClassSchema(className).fields).length;
   assertSchemaBounds(className, defaults, Object.keys(addFields), services.config.schemaBounds);
   await services.storage.applySchemaChange({ className, addFields, create: true });
@@ -123,6 +139,16 @@ export async function createSchema(services: Services, req: ApiRequest, urlClass
   await applyIndexChanges(services, className, indexes);
   services.schemas.invalidate();
   return getSchema(services, req, className);
+}
+
+/** parse-server's rule, from MongoDB's one 2dsphere index per class: one GeoPoint field at most. */
+function assertOneGeoPoint(fields: Record<string, FieldType>): void {
+  const geoPoints = Object.keys(fields).filter((name) => fields[name]!.type === 'GeoPoint');
+  if (geoPoints.length > 1)
+    throw new BackendError(
+      ErrorCode.INCORRECT_TYPE,
+      `currently, only one GeoPoint field may exist in an object. Adding ${geoPoints[1]} when ${geoPoints[0]} already exists.`,
+    );
 }
 
 /** PUT /schemas/:className: adds or deletes fields, replaces CLPs. */
@@ -152,6 +178,7 @@ export async function updateSchema(services: Services, req: ApiRequest, classNam
     }
   }
   const remaining = Object.fromEntries(Object.entries(schema.fields).filter(([name]) => !deleted.includes(name)));
+  assertOneGeoPoint({ ...remaining, ...addFields });
   assertSchemaBounds(className, Object.keys(remaining).length, Object.keys(addFields), services.config.schemaBounds);
   const clp = parseClassLevelPermissions(
     body.classLevelPermissions,

@@ -44,6 +44,24 @@ export function emptyClassSchema(className: string): ClassSchema {
   return { className, fields: { ...BASE_FIELDS }, classLevelPermissions: defaultClassLevelPermissions(), indexes: {} };
 }
 
+/**
+ * A stored CLP's operations that it does not name: closed to all but the master key. parse-server
+ * reads a stored CLP this way (only a class with no CLP stored at all is open to everyone), and so
+ * must Plinth, or it would open a parse-server database's classes wider than parse-server does.
+ */
+function unnamedOperationsClosed(): ClassLevelPermissions {
+  return {
+    find: {},
+    count: {},
+    get: {},
+    create: {},
+    update: {},
+    delete: {},
+    addField: {},
+    protectedFields: {},
+  };
+}
+
 /** Builds a schema from stored fields, adding the default fields every class has. */
 export function classSchema(
   className: string,
@@ -54,7 +72,7 @@ export function classSchema(
   return {
     className,
     fields: { ...BASE_FIELDS, ...fields },
-    classLevelPermissions: { ...defaultClassLevelPermissions(), ...clp },
+    classLevelPermissions: clp ? { ...unnamedOperationsClosed(), ...clp } : defaultClassLevelPermissions(),
     indexes,
   };
 }

@@ -14,7 +14,11 @@ describe('Parse JS SDK: Parse.Schema', () => {
 
   it('lists _User and _Role from the start, as parse-server records them at startup', async () => {
     await backend.backend.ready();
-    const all = (await Parse.Schema.all()) as unknown as { className: string; fields: Record<string, unknown> }[];
+    const all = (await Parse.Schema.all()) as unknown as {
+      className: string;
+      fields: Record<string, unknown>;
+      classLevelPermissions: Record<string, unknown>;
+    }[];
     const byName = new Map(all.map((s) => [s.className, s]));
     expect(byName.get('_User')?.fields).to.deep.equal({
       objectId: { type: 'String' },
@@ -27,6 +31,8 @@ describe('Parse JS SDK: Parse.Schema', () => {
       emailVerified: { type: 'Boolean' },
       authData: { type: 'Object' },
     });
+    // The server's protectedFields show in the class's CLP, as parse-server shows them.
+    expect(byName.get('_User')?.classLevelPermissions.protectedFields).to.deep.equal({ '*': ['email'] });
     expect(byName.get('_Role')?.fields).to.deep.include({
       name: { type: 'String' },
       users: { type: 'Relation', targetClass: '_User' },
@@ -128,5 +134,57 @@ describe('Parse JS SDK: Parse.Schema', () => {
       classLevelPermissions: { protectedFields: unknown };
     };
     expect(read.classLevelPermissions.protectedFields).to.deep.equal({ '*': ['secret'] });
+  });
+
+  it('closes the operations a CLP leaves out to all but the master key, as parse-server reads it', async () => {
+    const schema = new Parse.Schema('Ledger');
+    schema.addString('entry');
+    schema.setCLP({ find: { '*': true }, create: { '*': true } } as never);
+    await schema.save();
+    const read = (await new Parse.Schema('Ledger').get()) as unknown as { classLevelPermissions: unknown };
+    expect(read.classLevelPermissions).to.deep.equal({
+      find: { '*': true },
+      create: { '*': true },
+      get: {},
+      count: {},
+      update: {},
+      delete: {},
+      addField: {},
+      protectedFields: {},
+    });
+    const saved = await new Parse.Object('Ledger', { entry: 'a' }).save();
+    expect(await new Parse.Query('Ledger').find()).to.have.length(1);
+    // The SDK's get() is a find; a GET of one object is the get operation.
+    expect(await new Parse.Query('Ledger').get(saved.id!)).to.be.instanceOf(Parse.Object);
+    const one = await backend.http
+      .get(`/parse/classes/Ledger/${saved.id}`)
+      .set({ 'X-Parse-Application-Id': 'test-app' });
+    expect(one.body.code).to.equal(119);
+    await expectParseError(saved.save({ entry: 'b' }), 119);
+    await expectParseError(saved.destroy(), 119);
+    await expectParseError(new Parse.Object('Ledger', { entry: 'c', extra: 1 }).save(), 119);
+    expect((await new Parse.Query('Ledger').get(saved.id!, { useMasterKey: true })).get('entry')).to.equal('a');
+  });
+
+  it('refuses a second GeoPoint field with parse-server’s message', async () => {
+    const master = { 'X-Parse-Application-Id': 'test-app', 'X-Parse-Master-Key': 'test-master-key' };
+    const two = await backend.http
+      .post('/parse/schemas/Places')
+      .set(master)
+      .send({ fields: { here: { type: 'GeoPoint' }, there: { type: 'GeoPoint' } } });
+    expect(two.status).to.equal(400);
+    expect(two.body).to.deep.equal({
+      code: 111,
+      error: 'currently, only one GeoPoint field may exist in an object. Adding there when here already exists.',
+    });
+    await new Parse.Schema('Places').addGeoPoint('here').save();
+    const error = await new Parse.Schema('Places')
+      .addGeoPoint('there')
+      .update()
+      .catch((e: { code: number; message: string }) => e);
+    expect(error).to.include({
+      code: 111,
+      message: 'currently, only one GeoPoint field may exist in an object. Adding there when here already exists.',
+    });
   });
 });

@@ -116,7 +116,7 @@ describe('class-level permissions: system classes (lib/access/class-access.ts)',
 
 describe('assertClassAccess (lib/access/class-access.ts)', () => {
   const table: { name: string; input: { clp: ClassLevelPermissions; op: ClassOperation }; expected: Outcome }[] = [
-    { name: 'passes a grant', input: { clp: {}, op: 'create' }, expected: 'ok' },
+    { name: 'passes a grant', input: { clp: { create: { '*': true } }, op: 'create' }, expected: 'ok' },
     {
       name: 'refuses what pointer permissions would only limit',
       input: { clp: { create: { pointerFields: ['owner'] } }, op: 'create' },

@@ -13,16 +13,17 @@ const denied = (op: string) => forbidden(`Permission denied for action ${op} on 
 type Access = null | Json | Refusal;
 interface Case {
   name: string;
-  input: { auth: RequestAuth; clp: ClassLevelPermissions; op: ClassOperation };
+  /** The stored CLP; undefined: none stored (the default, open CLP). */
+  input: { auth: RequestAuth; clp: ClassLevelPermissions | undefined; op: ClassOperation };
   expected: Access;
 }
 
-/** Class `Doc` with the default CLP overridden by `clp`. */
+/** Class `Doc` with `clp` stored: operations it leaves out are closed, as parse-server reads it. */
 const CLPS: Case[] = [
-  { name: 'the default CLP lets the public find', input: { auth: ANON, clp: {}, op: 'find' }, expected: null },
+  { name: 'the default CLP lets the public find', input: { auth: ANON, clp: undefined, op: 'find' }, expected: null },
   {
     name: 'the default CLP lets the public add fields',
-    input: { auth: ANON, clp: {}, op: 'addField' },
+    input: { auth: ANON, clp: undefined, op: 'addField' },
     expected: null,
   },
   {
@@ -47,8 +48,14 @@ const CLPS: Case[] = [
   },
   {
     name: 'a rule for one operation leaves the others',
-    input: { auth: ANON, clp: { find: {} }, op: 'get' },
+    input: { auth: ANON, clp: { find: {}, get: { '*': true } }, op: 'get' },
     expected: null,
+  },
+  {
+    // As parse-server reads a stored CLP: an operation it does not name is for the master key only.
+    name: 'a stored CLP closes the operations it does not name',
+    input: { auth: ANN, clp: { find: { '*': true } }, op: 'get' },
+    expected: denied('get'),
   },
   {
     name: '* false is no grant',
@@ -197,7 +204,7 @@ const CLPS: Case[] = [
   },
   {
     name: 'well-formed protectedFields refuse nothing',
-    input: { auth: ANN, clp: { protectedFields: { '*': ['email'] } }, op: 'find' },
+    input: { auth: ANN, clp: { find: { '*': true }, protectedFields: { '*': ['email'] } }, op: 'find' },
     expected: null,
   },
 ];
