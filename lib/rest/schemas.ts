@@ -19,14 +19,16 @@ import { assertSchemaBounds } from '../schema/schema-bounds.js';
 
 /**
  * A schema in Parse's REST form. As parse-server answers, `indexes` (with the `_id_` index every
- * collection has) appears only when the class has indexes of its own, and the CLP's `protectedFields`
- * include the server's `protectedFields` option for the class (`_User.email` among them).
+ * collection has) appears only when the class has indexes of its own. `serverProtected`: the server's
+ * `protectedFields` option, shown in the CLP's `protectedFields` as parse-server's answer to a `PUT`
+ * shows it (its `GET`s show the stored CLP alone).
  */
-function schemaJson(schema: ClassSchema, serverProtected: ServerProtectedFields): Record<string, unknown> {
+function schemaJson(schema: ClassSchema, serverProtected?: ServerProtectedFields): Record<string, unknown> {
+  const clp = schema.classLevelPermissions;
   const json: Record<string, unknown> = {
     className: schema.className,
     fields: schema.fields,
-    classLevelPermissions: withServerProtectedFields(schema.classLevelPermissions, serverProtected[schema.className]),
+    classLevelPermissions: serverProtected ? withServerProtectedFields(clp, serverProtected[schema.className]) : clp,
   };
   if (Object.keys(schema.indexes).length > 0) json.indexes = { _id_: { _id: 1 }, ...schema.indexes };
   return json;
@@ -49,8 +51,7 @@ export async function listSchemas(services: Services, req: ApiRequest): Promise<
   requireMaster(req);
   services.schemas.invalidate();
   const schemas = await services.schemas.all();
-  const { protectedFields } = services.config;
-  return { body: { results: [...schemas.values()].map((schema) => schemaJson(schema, protectedFields)) } };
+  return { body: { results: [...schemas.values()].map((schema) => schemaJson(schema)) } };
 }
 
 /** GET /schemas/:className */
@@ -59,7 +60,7 @@ export async function getSchema(services: Services, req: ApiRequest, className: 
   assertClassName(className);
   const schema = await services.schemas.get(className);
   if (!schema) throw new BackendError(ErrorCode.INVALID_CLASS_NAME, `Class ${className} does not exist.`);
-  return { body: schemaJson(schema, services.config.protectedFields) };
+  return { body: schemaJson(schema) };
 }
 
 /** DELETE /purge/:className: deletes every object of the class, keeping the class. */
@@ -192,10 +193,13 @@ export async function updateSchema(services: Services, req: ApiRequest, classNam
   if (deleted.length > 0) await services.storage.deleteFields(schema, deleted);
   if (Object.keys(addFields).length > 0)
     await services.storage.applySchemaChange({ className, addFields, create: false });
-  if (clp) await services.storage.setClassLevelPermissions(className, clp);
+  // `classLevelPermissions: null` removes the stored CLP, which opens the class again, as in parse-server.
+  if (clp || body.classLevelPermissions === null)
+    await services.storage.setClassLevelPermissions(className, clp ?? null);
   await applyIndexChanges(services, className, indexes);
   services.schemas.invalidate();
-  return getSchema(services, req, className);
+  const updated = await services.schemas.get(className);
+  return { body: schemaJson(updated ?? schema, services.config.protectedFields) };
 }
 
 /** DELETE /schemas/:className: drops a class that has no objects left. */

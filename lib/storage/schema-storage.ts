@@ -19,8 +19,8 @@ export interface SchemaStorage {
   /** Adds fields to a class's `_SCHEMA` entry (creating it), never changing an existing type. */
   applySchemaChange(change: SchemaChange): Promise<void>;
 
-  /** Replaces a class's class-level permissions in `_SCHEMA`. */
-  setClassLevelPermissions(className: string, clp: Record<string, unknown>): Promise<void>;
+  /** Replaces a class's class-level permissions in `_SCHEMA`; null removes them (the class is open again). */
+  setClassLevelPermissions(className: string, clp: Record<string, unknown> | null): Promise<void>;
   /** Removes fields from a class: from `_SCHEMA`, from every object, and relation join collections. */
   deleteFields(schema: ClassSchema, fields: readonly string[]): Promise<void>;
   /**

@@ -31,8 +31,12 @@ describe('Parse JS SDK: Parse.Schema', () => {
       emailVerified: { type: 'Boolean' },
       authData: { type: 'Object' },
     });
-    // The server's protectedFields show in the class's CLP, as parse-server shows them.
-    expect(byName.get('_User')?.classLevelPermissions.protectedFields).to.deep.equal({ '*': ['email'] });
+    // The stored CLP; the answer to a PUT shows the server's protectedFields in it, as parse-server's does.
+    expect(byName.get('_User')?.classLevelPermissions.protectedFields).to.deep.equal({ '*': [] });
+    const updated = (await new Parse.Schema('_User').addString('nickname').update()) as unknown as {
+      classLevelPermissions: Record<string, unknown>;
+    };
+    expect(updated.classLevelPermissions.protectedFields).to.deep.equal({ '*': ['email'] });
     expect(byName.get('_Role')?.fields).to.deep.include({
       name: { type: 'String' },
       users: { type: 'Relation', targetClass: '_User' },
@@ -164,6 +168,13 @@ describe('Parse JS SDK: Parse.Schema', () => {
     await expectParseError(saved.destroy(), 119);
     await expectParseError(new Parse.Object('Ledger', { entry: 'c', extra: 1 }).save(), 119);
     expect((await new Parse.Query('Ledger').get(saved.id!, { useMasterKey: true })).get('entry')).to.equal('a');
+    // classLevelPermissions: null removes the stored CLP: the class is open again.
+    await backend.http
+      .put('/parse/schemas/Ledger')
+      .set({ 'X-Parse-Application-Id': 'test-app', 'X-Parse-Master-Key': 'test-master-key' })
+      .send({ classLevelPermissions: null })
+      .expect(200);
+    expect((await saved.save({ entry: 'b' })).get('entry')).to.equal('b');
   });
 
   it('refuses a second GeoPoint field with parse-server’s message', async () => {

@@ -303,7 +303,7 @@ export class MongoStorage implements Storage {
     }
   }
 
-  async setClassLevelPermissions(className: string, clp: Record<string, unknown>): Promise<void> {
+  async setClassLevelPermissions(className: string, clp: Record<string, unknown> | null): Promise<void> {
     await this.run((db, session) =>
       db
         .collection<Document>(SCHEMA_COLLECTION)
