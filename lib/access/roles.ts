@@ -93,10 +93,18 @@ export function roleSaveSteps(existingName: string | undefined, hasAcl: boolean)
 }
 
 /**
- * What `_Role` keeps on every write path: its save steps, and role resolutions cached in this
- * process forgotten once memberships may have changed (other processes: within the cache's 5 s).
+ * What `_Role` keeps on every write path: who may write it (clients under its CLP and ACLs, as in
+ * parse-server, unless `allowClientRoleWrites` is off), its save steps, and role resolutions cached
+ * in this process forgotten once memberships may have changed (other processes: within the cache's 5 s).
  */
 export const roleRules: ClassRules = {
+  assertWritable(ctx) {
+    if (!ctx.services.config.allowClientRoleWrites && !ctx.caller.auth.master)
+      throw new BackendError(
+        ErrorCode.OPERATION_FORBIDDEN,
+        "Clients aren't allowed to perform the write operation on the _Role collection.",
+      );
+  },
   async saveSteps(ctx, { objectId, body }) {
     const hasAcl = body !== null && typeof body === 'object' && 'ACL' in body;
     if (objectId === undefined) return roleSaveSteps(undefined, hasAcl);

@@ -155,6 +155,13 @@ export interface BackendConfig extends ParseServerOnlyOptions {
   rateLimitStore?: 'memory' | 'database';
   /** Whether clients (without the master key) may create new classes. Default false. */
   allowClientClassCreation?: boolean;
+  /**
+   * Whether clients may write `_Role` objects, under `_Role`'s class-level permissions and each
+   * role's ACL, as parse-server lets them. Default true; `false` leaves roles to the master key,
+   * whatever the CLP says (a client able to create a role no one has created yet can grant itself
+   * what CLPs and ACLs give that role's name).
+   */
+  allowClientRoleWrites?: boolean;
   /** Whether clients may choose their own objectIds. Default false. */
   allowCustomObjectId?: boolean;
   /** Results per query when the client gives no `limit`. Default 100. */
@@ -634,6 +641,7 @@ export const configSchema = {
       },
     },
     allowClientClassCreation: { type: 'boolean' },
+    allowClientRoleWrites: { type: 'boolean' },
     allowCustomObjectId: { type: 'boolean' },
     defaultLimit: { type: 'integer', minimum: 1 },
     maxLimit: { type: 'integer', minimum: 1 },
@@ -749,6 +757,7 @@ export interface ResolvedConfig {
   /** `maxFieldsPerClass` and `maxFieldNameLength`; `Infinity` where switched off. */
   readonly schemaBounds: SchemaBounds;
   readonly allowClientClassCreation: boolean;
+  readonly allowClientRoleWrites: boolean;
   readonly allowCustomObjectId: boolean;
   readonly defaultLimit: number;
   readonly maxLimit: number | undefined;

@@ -227,6 +227,7 @@ export function resolveConfig(input: unknown): ResolvedConfig {
       maxFieldNameLength: bound(config.maxFieldNameLength ?? defaults.maxFieldNameLength),
     }),
     allowClientClassCreation: config.allowClientClassCreation ?? false,
+    allowClientRoleWrites: config.allowClientRoleWrites ?? true,
     allowCustomObjectId: config.allowCustomObjectId ?? false,
     defaultLimit: config.defaultLimit ?? defaults.defaultLimit,
     maxLimit: config.maxLimit,

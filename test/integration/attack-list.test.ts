@@ -75,7 +75,13 @@ describe('attack list: permission bypass attempts fail cleanly', () => {
 
   before(async () => {
     // Users readable by everyone, so that only the protected fields stand between ann and bob's.
-    t = await startTestBackend({ enforcePrivateUsers: false, readOnlyMasterKey: READ_ONLY_KEY });
+    // Roles are written by the master key only here (allowClientRoleWrites: false): the attacks on
+    // them below are those the option stops. parse-server's default is tested in roles.test.ts.
+    t = await startTestBackend({
+      enforcePrivateUsers: false,
+      readOnlyMasterKey: READ_ONLY_KEY,
+      allowClientRoleWrites: false,
+    });
     db = await t.db();
     ann = await signUp(t, 'ann');
     bob = await signUp(t, 'bob');

@@ -280,41 +280,53 @@ describe('user, session and role rules hold on every entry point', () => {
     );
   });
 
-  each('role writes: the master key only, an ACL, a fixed name, and memberships that apply at once', async (entry) => {
-    const member = await userWithTwoSessions();
-    const name = unique('Editors');
-    expectCode(
-      await entry.create('_Role', { name, ACL: { '*': { read: true } } }, { sessionToken: member.first }),
-      119,
-      'client role create',
-    );
-    expectCode(await entry.create('_Role', { name }, { master: true }), 123, 'a role without an ACL');
-    const role = expectOk(
-      await entry.create('_Role', { name, ACL: { '*': { read: true } } }, { master: true }),
-      'role create',
-    );
-    const note = (
-      await t.http
-        .post('/parse/classes/Note')
-        .set(masterHeaders)
-        .send({ ACL: { [`role:${name}`]: { read: true } } })
-        .expect(201)
-    ).body;
-    const readNote = () =>
-      t.http.get(`/parse/classes/Note/${note.objectId}`).set(headersFor({ sessionToken: member.first }));
-    expect((await readNote()).status).to.equal(404);
-    const users = {
-      __op: 'AddRelation',
-      objects: [{ __type: 'Pointer', className: '_User', objectId: member.objectId }],
-    };
-    expectOk(await entry.update('_Role', role.objectId as string, { users }, { master: true }), 'membership');
-    expect((await readNote()).status).to.equal(200);
-    expectCode(
-      await entry.update('_Role', role.objectId as string, { name: `${name}x` }, { master: true }),
-      139,
-      'rename',
-    );
-    expectOk(await entry.remove('_Role', role.objectId as string, { master: true }), 'role delete');
-    expect((await readNote()).status).to.equal(404);
-  });
+  each(
+    'role writes: clients under the ACL, an ACL, a fixed name, and memberships that apply at once',
+    async (entry) => {
+      const member = await userWithTwoSessions();
+      const name = unique('Editors');
+      // Clients write roles as parse-server lets them, under _Role's CLP and the role's ACL.
+      expectOk(
+        await entry.create(
+          '_Role',
+          { name: `${name}Own`, ACL: { '*': { read: true } } },
+          { sessionToken: member.first },
+        ),
+        'client role create',
+      );
+      expectCode(await entry.create('_Role', { name }, { master: true }), 123, 'a role without an ACL');
+      const role = expectOk(
+        await entry.create('_Role', { name, ACL: { '*': { read: true } } }, { master: true }),
+        'role create',
+      );
+      const note = (
+        await t.http
+          .post('/parse/classes/Note')
+          .set(masterHeaders)
+          .send({ ACL: { [`role:${name}`]: { read: true } } })
+          .expect(201)
+      ).body;
+      const readNote = () =>
+        t.http.get(`/parse/classes/Note/${note.objectId}`).set(headersFor({ sessionToken: member.first }));
+      expect((await readNote()).status).to.equal(404);
+      const users = {
+        __op: 'AddRelation',
+        objects: [{ __type: 'Pointer', className: '_User', objectId: member.objectId }],
+      };
+      expectCode(
+        await entry.update('_Role', role.objectId as string, { users }, { sessionToken: member.first }),
+        101,
+        'a client joining a role its ACL keeps it out of',
+      );
+      expectOk(await entry.update('_Role', role.objectId as string, { users }, { master: true }), 'membership');
+      expect((await readNote()).status).to.equal(200);
+      expectCode(
+        await entry.update('_Role', role.objectId as string, { name: `${name}x` }, { master: true }),
+        139,
+        'rename',
+      );
+      expectOk(await entry.remove('_Role', role.objectId as string, { master: true }), 'role delete');
+      expect((await readNote()).status).to.equal(404);
+    },
+  );
 });

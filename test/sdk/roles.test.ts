@@ -48,4 +48,24 @@ describe('Parse JS SDK: roles', () => {
       .find({ sessionToken: outsider.sessionToken });
     expect(roles.map((r) => r.get('name'))).to.deep.equal(['Editors']);
   });
+
+  it("a user saves a role of its own without the master key, under the role's ACL, as in parse-server", async () => {
+    const owner = await Parse.User.signUp('crew-owner', 'pw', {});
+    const friend = await new Parse.User().save({ username: 'crew-friend', password: 'pw' });
+    const sessionToken = owner.getSessionToken()!;
+    const acl = new Parse.ACL(owner);
+    acl.setPublicReadAccess(true);
+    const crew = new Parse.Role('Crew', acl);
+    crew.getUsers().add(friend);
+    await crew.save(null, { sessionToken });
+    const members = await crew.getUsers().query().find({ useMasterKey: true });
+    expect(members.map((m) => m.id)).to.deep.equal([friend.id]);
+    // Another user may read it but not write it: the ACL answers, with 101.
+    const other = await Parse.User.signUp('crew-other', 'pw', {});
+    const theirs = await new Parse.Query(Parse.Role).get(crew.id!, { sessionToken: other.getSessionToken()! });
+    theirs.getUsers().add(other);
+    const error = await theirs.save(null, { sessionToken: other.getSessionToken()! }).catch((e: { code: number }) => e);
+    expect((error as { code: number }).code).to.equal(101);
+    await Parse.User.logOut();
+  });
 });
