@@ -68,6 +68,7 @@ function checkTypedValue(value: Json): void {
     case 'Polygon':
       if (!Array.isArray(value.coordinates)) throw notValid('Polygon');
       if (value.coordinates.length < 3) throw invalidJson('Polygon must have at least 3 coordinates');
+      checkPolygonVertices(value.coordinates);
       return;
     case 'File':
       if (typeof value.name !== 'string' || value.name === '') throw notValid('File');
@@ -84,6 +85,23 @@ function checkTypedValue(value: Json): void {
     default:
       throw new BackendError(ErrorCode.INCORRECT_TYPE, `This is not a valid __type: ${String(value.__type)}`);
   }
+}
+
+/**
+ * A Polygon's `[latitude, longitude]` pairs: numbers in range, at least three of them different
+ * (MongoDB's 2dsphere index refuses a loop with fewer, and parse-server refuses it before storing).
+ */
+function checkPolygonVertices(coordinates: unknown[]): void {
+  const distinct = new Set<string>();
+  for (const point of coordinates) {
+    if (!Array.isArray(point) || point.length !== 2 || !point.every((n) => typeof n === 'number' && Number.isFinite(n)))
+      throw invalidJson('Polygon coordinates must be [latitude, longitude] pairs of numbers');
+    const [lat, lng] = point as [number, number];
+    if (lat < -90 || lat > 90 || lng < -180 || lng > 180)
+      throw invalidJson('Polygon needs latitudes in [-90, 90] and longitudes in [-180, 180]');
+    distinct.add(`${lat},${lng}`);
+  }
+  if (distinct.size < 3) throw invalidJson('GeoJSON: Loop must have at least 3 different vertices');
 }
 
 /** Checks a value nested in an Object or Array field. */

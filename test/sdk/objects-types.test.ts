@@ -3,7 +3,7 @@
  * SDK writes must come back exactly (Dates to the millisecond, nested values included).
  */
 import { expect } from 'chai';
-import { APP_ID, startTestBackend, type TestBackend } from '../support/backend.js';
+import { APP_ID, appHeaders, startTestBackend, type TestBackend } from '../support/backend.js';
 import { useBackend, type ParseSdk } from '../support/parse-sdk.js';
 import { asArray, asDate, asParseObject, asRecord, expectParseError, uniqueClass, withoutData } from './helpers.js';
 
@@ -119,6 +119,38 @@ describe('Parse JS SDK: object values', () => {
       [20, 20],
       [10, 10],
     ]);
+  });
+
+  it('refuses a Polygon with fewer than three different vertices, or with vertices out of range (107)', async () => {
+    const className = uniqueClass('Shaped');
+    const degenerate = new Parse.Object(className, {
+      area: new Parse.Polygon([
+        [0, 0],
+        [0, 1],
+        [0, 0],
+      ]),
+    });
+    const error = await expectParseError(degenerate.save(), 107);
+    expect(error.message).to.equal('GeoJSON: Loop must have at least 3 different vertices');
+    const far = await backend.http
+      .post(`/parse/classes/${className}`)
+      .set(appHeaders)
+      .send({
+        area: {
+          __type: 'Polygon',
+          coordinates: [
+            [0, 0],
+            [0, 1],
+            [95, 1],
+          ],
+        },
+      });
+    expect(far.body.code).to.equal(107);
+    const loose = await backend.http
+      .post(`/parse/classes/${className}`)
+      .set(appHeaders)
+      .send({ area: { __type: 'Polygon', coordinates: [[0, 0], [0, 1], 'x'] } });
+    expect(loose.body.code).to.equal(107);
   });
 
   it('stores a reference to a File and returns its name and URL', async () => {
