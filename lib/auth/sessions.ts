@@ -37,6 +37,10 @@ function invalidToken(): BackendError {
   return new BackendError(ErrorCode.INVALID_SESSION_TOKEN, 'Invalid session token');
 }
 
+function expiredToken(): BackendError {
+  return new BackendError(ErrorCode.INVALID_SESSION_TOKEN, 'Session token is expired.');
+}
+
 export interface NewSession {
   token: string;
   objectId: string;
@@ -125,6 +129,11 @@ export class Sessions {
   /** The session a token names; 209 when it is unknown or expired. */
   async resolve(token: string): Promise<CachedSession> {
     const session = this.cache.get(token) ?? (await this.lookUp(token));
+    // A session can expire while it is cached: it is never used, or extended, past its end.
+    if (session.expiresAt !== null && session.expiresAt <= this.options.now().getTime()) {
+      this.cache.delete(token);
+      throw expiredToken();
+    }
     return this.extendIfDue(token, session);
   }
 
@@ -139,8 +148,8 @@ export class Sessions {
     const user = session?.user as { objectId?: string } | undefined;
     const expiresAt = (session?.expiresAt as { iso?: string } | undefined)?.iso;
     const expiry = expiresAt ? new Date(expiresAt).getTime() : null;
-    if (!session || !user?.objectId || (expiry !== null && expiry <= this.options.now().getTime()))
-      throw invalidToken();
+    if (!session || !user?.objectId) throw invalidToken();
+    if (expiry !== null && expiry <= this.options.now().getTime()) throw expiredToken();
     const resolved: CachedSession = { userId: user.objectId, sessionId: String(session.objectId), expiresAt: expiry };
     this.cache.set(token, resolved);
     return resolved;
@@ -182,18 +191,22 @@ export class Sessions {
     return extended;
   }
 
-  /** The stored session object of a token (for /sessions/me), with the token shown as presented. */
+  /**
+   * The stored session object of a token (for /sessions/me), with the token shown as presented. An
+   * expired session is described too, as parse-server describes it: its owner learns when it ended.
+   */
   async describe(token: string): Promise<RestObject> {
-    const { sessionId, userId } = await this.resolve(token);
-    if (sessionId === null)
+    if (!token.startsWith('r:')) {
+      const { userId } = await this.resolve(token);
       return {
         sessionToken: token,
         user: { __type: 'Pointer', className: '_User', objectId: userId },
         createdWith: { action: 'login' },
       };
+    }
     const [session] = await this.options.storage.findObjects(
       SESSION_SCHEMA,
-      { objectId: sessionId },
+      { sessionToken: { $in: storedForms(token) } },
       { limit: 1 },
       null,
     );

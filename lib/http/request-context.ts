@@ -171,13 +171,16 @@ export async function readApiRequest(req: Request, services: Services): Promise<
   let sessionToken = req.path === '/login' ? undefined : credentials.sessionToken;
   // With the master key a stale token sent along is ignored, as parse-server ignores it (the SDK
   // sends the current user's token with useMasterKey, also after that session ended).
-  const resolved = sessionToken
-    ? await services.sessions.resolve(sessionToken).catch((err: unknown) => {
-        if (master && err instanceof BackendError && err.code === ErrorCode.INVALID_SESSION_TOKEN) return null;
-        throw err;
-      })
-    : null;
-  if (!resolved) sessionToken = undefined;
+  // GET /sessions/me reads the session a token names even after it expired, as in parse-server.
+  const readsOwnSession = method === 'GET' && req.path === '/sessions/me';
+  const resolved =
+    sessionToken && !readsOwnSession
+      ? await services.sessions.resolve(sessionToken).catch((err: unknown) => {
+          if (master && err instanceof BackendError && err.code === ErrorCode.INVALID_SESSION_TOKEN) return null;
+          throw err;
+        })
+      : null;
+  if (!resolved && !readsOwnSession) sessionToken = undefined;
   const userId = resolved ? resolved.userId : null;
   const roles = userId && !master ? await services.roles.rolesOf(userId) : [];
   const auth: RequestAuth = {

@@ -4,7 +4,7 @@
  * a process-wide current user: it is enabled for this suite and logged out after every test.
  */
 import { expect } from 'chai';
-import { appHeaders, startTestBackend, type TestBackend } from '../support/backend.js';
+import { appHeaders, masterHeaders, startTestBackend, type TestBackend } from '../support/backend.js';
 import { useBackend, type ParseSdk } from '../support/parse-sdk.js';
 import { expectParseError, uniqueClass, type SdkError, type SdkObject } from './helpers.js';
 
@@ -189,6 +189,30 @@ describe('Parse JS SDK: users and sessions', () => {
     );
   });
 
+  it('an expired session answers 209 "Session token is expired.", and /sessions/me still describes it', async () => {
+    const username = uniqueName('old');
+    const user = await Parse.User.signUp<SdkUser>(username, 'pw', {});
+    const token = user.getSessionToken()!;
+    const session = await Parse.Session.current();
+    const ended = new Date(Date.UTC(2015, 0, 1));
+    await backend.http
+      .put(`/parse/classes/_Session/${session.id}`)
+      .set(masterHeaders)
+      .send({ expiresAt: { __type: 'Date', iso: ended.toISOString() } })
+      .expect(200);
+    // parse-server's /sessions/me answers with the session, so its owner learns when it ended.
+    const described = await Parse.Session.current();
+    expect(described.get('expiresAt')).to.deep.equal(ended);
+    const error = await expectParseError(Parse.User.become(token), Parse.Error.INVALID_SESSION_TOKEN);
+    expect(error.message).to.equal('Session token is expired.');
+    const res = await backend.http.get('/parse/users/me').set({ ...appHeaders, 'X-Parse-Session-Token': token });
+    expect(res.body).to.deep.equal({ code: 209, error: 'Session token is expired.' });
+    const unknown = await backend.http
+      .get('/parse/sessions/me')
+      .set({ ...appHeaders, 'X-Parse-Session-Token': 'r:unknown' });
+    expect(unknown.body.code).to.equal(209);
+  });
+
   it('user.fetch() reloads the current user', async () => {
     const user = await Parse.User.signUp<SdkUser>(uniqueName('jan'), 'pw', {});
     await backend.http
@@ -211,6 +235,8 @@ describe('Parse JS SDK: users and sessions', () => {
     expect(token).to.not.equal(created.sessionToken);
     const me = await Parse.User.me<SdkUser>(token!);
     expect(me.id).to.equal(created.objectId);
+    const refused = await backend.http.post('/parse/loginAs').set(appHeaders).send({ userId: created.objectId });
+    expect(refused.body).to.deep.equal({ code: 119, error: 'master key is required' });
   });
 
   describe('objects with Parse.ACL(user)', () => {
