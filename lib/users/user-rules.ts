@@ -1,7 +1,8 @@
 /**
  * What `_User` keeps on every write path (REST `/users` and `/classes/_User`, `/batch`, the data
  * API): only the user itself or the master key changes or deletes a user; a sign-up starts a
- * session (and email verification); a new password ends the user's other sessions; a new email is
+ * session (and email verification); a new password ends the user's sessions (the user gets a new
+ * one); a new email is
  * verified again; a deleted user's sessions end with it.
  */
 import { BackendError } from '../errors/backend-error.js';
@@ -43,21 +44,26 @@ async function afterSignUp(ctx: OperationContext, write: StoredWrite): Promise<J
   return { sessionToken: session.token };
 }
 
-/** A changed user: a new password logs out every other session; a new email is verified again. */
-async function afterUserChange(ctx: OperationContext, write: StoredWrite): Promise<undefined> {
+/**
+ * A changed user: a new password ends every session of the user, the one that made the change too,
+ * and the user gets a new one in the answer (the SDKs adopt it), as in parse-server: whoever held a
+ * token from before the change is logged out. A new email is verified again.
+ */
+async function afterUserChange(ctx: OperationContext, write: StoredWrite): Promise<Json | undefined> {
   const { services, caller } = ctx;
+  let added: Json | undefined;
   if (write.sent.password !== undefined && services.config.revokeSessionOnPasswordReset) {
-    // Whoever knew the old password is logged out; the user changing it keeps the session it used.
-    // A change made with the master key ends every session, as in parse-server.
-    const own =
-      !caller.auth.master && caller.auth.userId === write.objectId && caller.auth.sessionToken
-        ? caller.auth.sessionToken
-        : null;
-    const current = own ? await services.sessions.resolve(own).catch(() => null) : null;
-    await services.sessions.revokeAllOf(write.objectId, current?.sessionId ?? undefined);
+    await services.sessions.revokeAllOf(write.objectId);
+    if (!caller.auth.master && caller.auth.userId === write.objectId) {
+      const session = await services.sessions.create(write.objectId, {
+        installationId: caller.auth.installationId,
+        createdWith: { action: 'login', authProvider: 'password' },
+      });
+      added = { sessionToken: session.token };
+    }
   }
   if (typeof write.sent.email === 'string') await startEmailVerification(ctx, write.stored, undefined);
-  return undefined;
+  return added;
 }
 
 export const userRules: ClassRules = {

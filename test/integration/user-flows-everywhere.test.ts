@@ -221,12 +221,17 @@ describe('user, session and role rules hold on every entry point', () => {
   });
 
   each(
-    "a password change ends the user's other sessions, keeps the one used, and the new password works",
+    'a password change ends every session of the user, answers a new one, and the new password works',
     async (entry) => {
       const { username, objectId, first, second } = await userWithTwoSessions();
-      expectOk(await entry.update('_User', objectId, { password: 'pw-2' }, { sessionToken: first }), 'password change');
-      expect(await tokenWorks(first)).to.equal(true);
+      const changed = expectOk(
+        await entry.update('_User', objectId, { password: 'pw-2' }, { sessionToken: first }),
+        'password change',
+      );
+      expect(await tokenWorks(first)).to.equal(false);
       expect(await tokenWorks(second)).to.equal(false);
+      expect(changed.sessionToken).to.match(/^r:/);
+      expect(await tokenWorks(changed.sessionToken as string)).to.equal(true);
       await t.http.post('/parse/login').set(appHeaders).send({ username, password: 'pw-2' }).expect(200);
     },
   );

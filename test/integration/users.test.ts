@@ -755,7 +755,7 @@ describe('REST users and sessions', () => {
       expect(await whoIs(a.sessionToken)).to.deep.equal({ status: 400, code: 209 });
     });
 
-    it("changing the password ends the user's other sessions and keeps the current one", async () => {
+    it('changing the password ends every session of the user and answers a new one, as parse-server does', async () => {
       const username = uniqueName('tom');
       const user = await signUp(username, 'old-pw');
       const second = await logIn(username, 'old-pw');
@@ -769,8 +769,10 @@ describe('REST users and sessions', () => {
         .set(asUser(user.sessionToken))
         .send({ password: 'new-pw' });
       expect(res.status).to.equal(200);
-      expect(await whoIs(user.sessionToken)).to.deep.equal({ status: 200, userId: user.objectId });
-      for (const token of [second, third]) expect(await whoIs(token)).to.deep.equal({ status: 400, code: 209 });
+      expect(res.body.sessionToken).to.match(/^r:/);
+      expect(await whoIs(res.body.sessionToken)).to.deep.equal({ status: 200, userId: user.objectId });
+      for (const token of [user.sessionToken, second, third])
+        expect(await whoIs(token)).to.deep.equal({ status: 400, code: 209 });
       expect(await sessionsOf(user.objectId)).to.have.length(1);
       // Another user's session is untouched.
       expect(await whoIs(other.sessionToken)).to.deep.equal({ status: 200, userId: other.objectId });

@@ -293,13 +293,18 @@ describe('Parse JS SDK: users and sessions', () => {
     });
   });
 
-  it('user.save() changes the own user; a new password works and ends other sessions', async () => {
+  it('user.save() changes the own user; a new password ends every session and the SDK adopts a new one', async () => {
     const name = uniqueName('saver');
     const user = await Parse.User.signUp(name, 'first-pass', {});
+    const before = user.getSessionToken()!;
     const other = await restLogIn(name, 'first-pass');
     user.set('nickname', 'Sav');
     user.set('password', 'second-pass');
     await user.save();
+    expect(user.getSessionToken()).to.match(/^r:/);
+    expect(user.getSessionToken()).to.not.equal(before);
+    await expectParseError(Parse.User.become(before), Parse.Error.INVALID_SESSION_TOKEN);
+    await Parse.User.become(user.getSessionToken()!);
     const fetched = await user.fetch();
     expect(fetched.get('nickname')).to.equal('Sav');
     expect(
