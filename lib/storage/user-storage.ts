@@ -49,8 +49,11 @@ export interface UserSecretsChange {
 }
 
 export interface UserStorage {
-  /** The one user matching `where` with its stored secrets; null when none or several match. */
-  findUserSecrets(schema: ClassSchema, where: RestWhere): Promise<UserSecrets | null>;
+  /**
+   * The one user matching `where` with its stored secrets; null when none or several match — unless
+   * one of several has the username `preferUsername`, which is then the one.
+   */
+  findUserSecrets(schema: ClassSchema, where: RestWhere, preferUsername?: string): Promise<UserSecrets | null>;
   /** The user holding a session token from before revocable sessions, if any. */
   userWithLegacySessionToken(token: string): Promise<RestObject | null>;
   /**

@@ -13,7 +13,7 @@ import { conditionRequest } from './email-flows.js';
 import { conditionHolds } from './email-sending.js';
 
 /** The credentials of a login: a username or an email, and a password (parse-server's codes). */
-export function readCredentials(source: Json): { where: Json; password: string } {
+export function readCredentials(source: Json): { where: Json; password: string; preferUsername?: string } {
   const { username, email, password } = source;
   if (!username && !email) throw new BackendError(ErrorCode.USERNAME_MISSING, 'username/email is required.');
   if (!password) throw new BackendError(ErrorCode.PASSWORD_MISSING, 'password is required.');
@@ -26,9 +26,10 @@ export function readCredentials(source: Json): { where: Json; password: string }
     throw new BackendError(ErrorCode.OBJECT_NOT_FOUND, 'Invalid username/password.');
   }
   // As parse-server: both must match when both are given; a username alone may be the email.
-  const where: Json =
-    username && email ? { username, email } : email ? { email } : { $or: [{ username }, { email: username }] };
-  return { where, password };
+  if (username && email) return { where: { username, email }, password };
+  if (email) return { where: { email }, password };
+  // A username that is also another user's email names the user whose username it is, as in parse-server.
+  return { where: { $or: [{ username }, { email: username }] }, password, preferUsername: username as string };
 }
 
 function lockedError(lockedUntil: Date | null, now: Date): BackendError {
@@ -45,10 +46,15 @@ function lockedError(lockedUntil: Date | null, now: Date): BackendError {
  * With `accountLockout`, each attempt is counted atomically *before* the password is compared, so
  * parallel guesses cannot slip past the threshold; reaching it locks the account for a while.
  */
-export async function authenticate(ctx: OperationContext, where: Json, password: string): Promise<RestObject> {
+export async function authenticate(
+  ctx: OperationContext,
+  where: Json,
+  password: string,
+  preferUsername?: string,
+): Promise<RestObject> {
   const { storage, config } = ctx.services;
   const now = ctx.services.now();
-  const found = await storage.findUserSecrets(USER_SCHEMA, where);
+  const found = await storage.findUserSecrets(USER_SCHEMA, where, preferUsername);
   const lockout = config.accountLockout;
   let attempt = 0;
   if (lockout && found) {

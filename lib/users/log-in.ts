@@ -62,14 +62,14 @@ async function completeLogin(ctx: OperationContext, user: RestObject, provider: 
 
 /** A login by username or email and password: the user, with a new session token. */
 export async function logIn(ctx: OperationContext, credentials: Json): Promise<RestObject> {
-  const { where, password } = readCredentials(credentials);
-  return completeLogin(ctx, await authenticate(ctx, where, password), 'password');
+  const { where, password, preferUsername } = readCredentials(credentials);
+  return completeLogin(ctx, await authenticate(ctx, where, password, preferUsername), 'password');
 }
 
 /** The user when the password is right, without starting a session. */
 export async function verifyPassword(ctx: OperationContext, credentials: Json): Promise<RestObject> {
-  const { where, password } = readCredentials(credentials);
-  return ownUserView(await authenticate(ctx, where, password));
+  const { where, password, preferUsername } = readCredentials(credentials);
+  return ownUserView(await authenticate(ctx, where, password, preferUsername));
 }
 
 /**

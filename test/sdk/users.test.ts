@@ -441,4 +441,21 @@ describe('Parse JS SDK: users as parse-server keeps them', () => {
       Parse.User.disableUnsafeCurrentUser();
     }
   });
+
+  it("a name that is one user's username and another's email logs in the user whose username it is", async () => {
+    const byName = new Parse.User({ username: 'yo@loname.com', password: 'yolopass', email: 'yo@lo.com' });
+    const byEmail = new Parse.User({ username: 'yo@lo.com', password: 'yolopass2', email: 'yo@loname.com' });
+    await Parse.Object.saveAll([byName, byEmail]);
+    const user = await Parse.User.logIn('yo@loname.com', 'yolopass');
+    expect(user.id).to.equal(byName.id);
+    // The other user's password does not open the account whose username was given.
+    const error = await expectParseError(Parse.User.logIn('yo@loname.com', 'yolopass2'), 101);
+    expect(error.message).to.equal('Invalid username/password.');
+    const rest = await backend.http
+      .post('/parse/login')
+      .set(appHeaders)
+      .send({ username: 'yo@loname.com', password: 'yolopass' });
+    expect(rest.body.objectId).to.equal(byName.id);
+    await Parse.User.logOut();
+  });
 });

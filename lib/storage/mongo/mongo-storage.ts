@@ -604,8 +604,8 @@ export class MongoStorage implements Storage {
     (name) => this.options.fileUrl(name),
   );
 
-  findUserSecrets(schema: ClassSchema, where: RestWhere): Promise<UserSecrets | null> {
-    return this.users.findUserSecrets(schema, where);
+  findUserSecrets(schema: ClassSchema, where: RestWhere, preferUsername?: string): Promise<UserSecrets | null> {
+    return this.users.findUserSecrets(schema, where, preferUsername);
   }
 
   reserveLoginAttempt(userId: string, now: Date): Promise<number | null> {

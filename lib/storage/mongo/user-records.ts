@@ -83,14 +83,16 @@ export class MongoUserRecords {
     private readonly fileUrl: FileUrl,
   ) {}
 
-  async findUserSecrets(schema: ClassSchema, where: RestWhere): Promise<UserSecrets | null> {
+  async findUserSecrets(schema: ClassSchema, where: RestWhere, preferUsername?: string): Promise<UserSecrets | null> {
     const filter = whereToFilter(schema, where);
     const docs = await this.run((db, session) =>
       db.collection(schema.className).find(filter, { limit: 2, session }).toArray(),
     );
-    // Two users answering to one name (a username equal to another's email) match no one.
-    if (docs.length !== 1) return null;
-    const doc = docs[0]!;
+    // Two users answering to one name (a username equal to another's email): the one whose
+    // username it is, when the caller names one (parse-server's rule for logins); else no one.
+    const preferred = preferUsername === undefined ? [] : docs.filter((d) => d.username === preferUsername);
+    const doc = docs.length === 1 ? docs[0]! : preferred.length === 1 ? preferred[0]! : undefined;
+    if (!doc) return null;
     return {
       user: documentToObject(schema, doc, this.fileUrl),
       hashedPassword: typeof doc._hashed_password === 'string' ? doc._hashed_password : null,
