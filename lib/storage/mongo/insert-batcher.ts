@@ -23,7 +23,11 @@ const MAX_GROUP = 1000;
 export class InsertBatcher {
   private readonly pending = new Map<string, Group>();
 
-  constructor(private readonly database: () => Promise<Db>) {}
+  /** `guard` bounds each insert as the storage bounds its other operations (outage-watchdog.ts). */
+  constructor(
+    private readonly database: () => Promise<Db>,
+    private readonly guard: <T>(operation: Promise<T>) => Promise<T> = (operation) => operation,
+  ) {}
 
   /** Inserts `doc` into `collection` together with the other inserts of this turn. */
   insert(collection: string, doc: Document): Promise<void> {
@@ -46,8 +50,8 @@ export class InsertBatcher {
     this.pending.delete(collection);
     try {
       const target = (await this.database()).collection(collection);
-      if (group.docs.length === 1) await target.insertOne(group.docs[0]!);
-      else await target.insertMany(group.docs, { ordered: false });
+      if (group.docs.length === 1) await this.guard(target.insertOne(group.docs[0]!));
+      else await this.guard(target.insertMany(group.docs, { ordered: false }));
       for (const waiter of group.waiters) waiter.resolve();
     } catch (err) {
       const failed = perDocumentErrors(err);

@@ -49,6 +49,7 @@ import { ensureCaseInsensitiveUnique } from './user-indexes.js';
 import { MongoUserRecords, secretFields } from './user-records.js';
 import { objectToDocument, updateToMongo } from './update-document.js';
 import { textSearchField, whereToFilter, writableBy } from './where-filter.js';
+import { OutageWatchdog } from './outage-watchdog.js';
 
 export interface MongoStorageOptions {
   uri?: string;
@@ -134,7 +135,11 @@ export class MongoStorage implements Storage {
    */
   private serverKnown: boolean | null = null;
   private closed = false;
-  private readonly inserts = new InsertBatcher(async () => (await this.open()).db);
+  private readonly watchdog: OutageWatchdog;
+  private readonly inserts = new InsertBatcher(
+    async () => (await this.open()).db,
+    (operation) => this.guard(operation),
+  );
 
   /** The time limit of each query (parse-server's `databaseOptions.maxTimeMS`), if any. */
   private readonly maxTimeMS: number | undefined;
@@ -142,6 +147,25 @@ export class MongoStorage implements Storage {
   constructor(options: MongoStorageOptions) {
     this.options = options;
     this.maxTimeMS = options.clientOptions?.maxTimeMS;
+    this.watchdog = new OutageWatchdog(
+      options.timeoutMS,
+      () => new BackendError(ErrorCode.CONNECTION_FAILED, 'The database is unavailable; try again shortly.'),
+    );
+  }
+
+  /**
+   * A driver operation, bounded by the watchdog; a failure to reach the database starts the watchdog's
+   * grace for the others in flight, and tells /health to ask the database again.
+   */
+  private guard<T>(operation: Promise<T>): Promise<T> {
+    return this.watchdog.watch(operation).catch((err: unknown) => {
+      const mapped = toBackendError(err);
+      if (mapped instanceof BackendError && mapped.code === ErrorCode.CONNECTION_FAILED) {
+        this.serverKnown = false;
+        this.watchdog.connectionLost();
+      }
+      throw err;
+    });
   }
 
   private open(): Promise<{ client: MongoClient; db: Db }> {
@@ -179,12 +203,9 @@ export class MongoStorage implements Storage {
   private async run<T>(operation: (db: Db, session: ClientSession | undefined) => Promise<T>): Promise<T> {
     const { db } = await this.open();
     try {
-      return await operation(db, this.sessions.getStore());
+      return await this.guard(operation(db, this.sessions.getStore()));
     } catch (err) {
-      const mapped = toBackendError(err);
-      // The monitoring's news may lag an outage an operation just met: /health pings until it catches up.
-      if (mapped instanceof BackendError && mapped.code === ErrorCode.CONNECTION_FAILED) this.serverKnown = false;
-      throw mapped;
+      throw toBackendError(err);
     }
   }
 
