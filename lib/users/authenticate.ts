@@ -7,7 +7,7 @@ import { BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import type { OperationContext } from '../services.js';
 import type { RestObject } from '../storage/storage.js';
-import type { Json } from '../values/json.js';
+import { isObject, type Json } from '../values/json.js';
 import { USER_SCHEMA } from './user-save-steps.js';
 import { conditionRequest } from './email-flows.js';
 import { conditionHolds } from './email-sending.js';
@@ -74,6 +74,11 @@ export async function authenticate(
     }
     throw new BackendError(ErrorCode.OBJECT_NOT_FOUND, 'Invalid username/password.');
   }
+  // An empty ACL (master key only) locks the user out of new logins, as in parse-server; its existing
+  // sessions stay until the master key ends them.
+  const acl = found.user.ACL;
+  if (!ctx.caller.auth.master && isObject(acl) && Object.keys(acl).length === 0)
+    throw new BackendError(ErrorCode.OBJECT_NOT_FOUND, 'Invalid username/password.');
   assertPasswordNotExpired(config.passwordPolicy, found.passwordChangedAt, now);
   await assertEmailVerifiedIfRequired(ctx, found.user);
   if (lockout || found.failedLogins > 0) await storage.clearFailedLogins(String(found.user.objectId));

@@ -458,4 +458,23 @@ describe('Parse JS SDK: users as parse-server keeps them', () => {
     expect(rest.body.objectId).to.equal(byName.id);
     await Parse.User.logOut();
   });
+
+  it('an empty ACL set with the master key locks the user out of new logins; the user cannot set one itself', async () => {
+    const user = await Parse.User.signUp('locked-out', 'pw', {});
+    const sessionToken = user.getSessionToken()!;
+    user.setACL(new Parse.ACL());
+    await user.save(null, { sessionToken });
+    await user.fetch({ sessionToken });
+    // A user's own empty ACL gives it back its own read and write, as parse-server does.
+    expect(user.getACL()!.getReadAccess(user.id!)).to.equal(true);
+    expect(user.getACL()!.getWriteAccess(user.id!)).to.equal(true);
+    await backend.http.put(`/parse/users/${user.id}`).set(masterHeaders).send({ ACL: {} }).expect(200);
+    const error = await expectParseError(Parse.User.logIn('locked-out', 'pw'), 101);
+    expect(error.message).to.equal('Invalid username/password.');
+    const rest = await backend.http
+      .post('/parse/login')
+      .set(appHeaders)
+      .send({ username: 'locked-out', password: 'pw' });
+    expect(rest.body).to.deep.equal({ code: 101, error: 'Invalid username/password.' });
+  });
 });
