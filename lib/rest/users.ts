@@ -44,7 +44,8 @@ export async function verifyPasswordRoute(services: Services, req: ApiRequest): 
 /** POST /loginAs (master): a session for any user, for support and tests. */
 export async function logInAs(services: Services, req: ApiRequest): Promise<ApiReply> {
   // parse-server answers this route with 119 (its other master-only routes answer 403).
-  if (!req.caller.auth.master) throw new BackendError(ErrorCode.OPERATION_FORBIDDEN, 'master key is required');
+  // parse-server 9 sanitizes the message (enableSanitizedErrorResponse), as compatibility.md says.
+  if (!req.caller.auth.master) throw new BackendError(ErrorCode.OPERATION_FORBIDDEN, 'Permission denied');
   return { body: await logins.logInAs(context(services, req), (req.body as Json | undefined)?.userId) };
 }
 

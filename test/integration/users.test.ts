@@ -889,7 +889,7 @@ describe('REST users and sessions', () => {
       const before = (await sessionsOf(user.objectId)).length;
       for (const headers of [appHeaders, asUser(user.sessionToken)]) {
         const res = await t.http.post('/parse/loginAs').set(headers).send({ userId: user.objectId });
-        expect(res.body).to.deep.equal({ code: 119, error: 'master key is required' });
+        expect(res.body).to.deep.equal({ code: 119, error: 'Permission denied' });
         expect(res.body).to.not.have.property('sessionToken');
         expect(res.body).to.not.have.property('objectId');
       }

@@ -236,7 +236,7 @@ describe('Parse JS SDK: users and sessions', () => {
     const me = await Parse.User.me<SdkUser>(token!);
     expect(me.id).to.equal(created.objectId);
     const refused = await backend.http.post('/parse/loginAs').set(appHeaders).send({ userId: created.objectId });
-    expect(refused.body).to.deep.equal({ code: 119, error: 'master key is required' });
+    expect(refused.body).to.deep.equal({ code: 119, error: 'Permission denied' });
   });
 
   describe('objects with Parse.ACL(user)', () => {
