@@ -26,9 +26,9 @@ function credentials(req: ApiRequest): Json {
 /** POST /users: sign up (with a password or another identity), and log in. */
 export async function signUp(services: Services, req: ApiRequest): Promise<ApiReply> {
   const result = await signUpUser(context(services, req), req.body);
-  if (!result.created) return { body: result.body };
+  // A sign-up that logs in an existing identity answers 200, and names the user as parse-server does.
   const location = { Location: `${services.serverURL()}/users/${result.objectId}` };
-  return { status: 201, body: result.body, headers: location };
+  return { status: result.created ? 201 : 200, body: result.body, headers: location };
 }
 
 /** GET|POST /login: the user, with a new session token. */

@@ -62,6 +62,18 @@ async function afterUserChange(ctx: OperationContext, write: StoredWrite): Promi
       added = { sessionToken: session.token };
     }
   }
+  // Linking an identity with the master key (no user calling) answers a session for the user, as
+  // parse-server's createSessionTokenIfNeeded does; a user linking its own keeps its session.
+  const linked = isObject(write.sent.authData)
+    ? Object.keys(write.sent.authData).filter((provider) => isObject((write.sent.authData as Json)[provider]))
+    : [];
+  if (!added && linked.length > 0 && caller.auth.userId === null) {
+    const session = await services.sessions.create(write.objectId, {
+      installationId: caller.auth.installationId,
+      createdWith: { action: 'login', authProvider: linked.join(',') },
+    });
+    added = { sessionToken: session.token };
+  }
   if (typeof write.sent.email === 'string') await startEmailVerification(ctx, write.stored, undefined);
   return added;
 }

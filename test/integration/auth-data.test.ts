@@ -28,6 +28,14 @@ describe('authData over REST', () => {
     const again = await signUp({ anonymous: { id: 'anon-1' } });
     expect(again.status).to.equal(200);
     expect(again.body.objectId).to.equal(first.body.objectId);
+    // The login names the user, as the sign-up did, on both routes (parse-server sets it on both).
+    expect(again.headers.location).to.equal(`${t.serverURL}/users/${first.body.objectId}`);
+    const viaClasses = await t.http
+      .post('/parse/classes/_User')
+      .set(appHeaders)
+      .send({ authData: { anonymous: { id: 'anon-1' } } });
+    expect(viaClasses.status).to.equal(200);
+    expect(viaClasses.headers.location).to.equal(`${t.serverURL}/users/${first.body.objectId}`);
   });
 
   it('shows authData to the user itself and the master key, never to others', async () => {
@@ -52,6 +60,42 @@ describe('authData over REST', () => {
     // An empty authData is no identity: the sign-up then needs a username (200), as in parse-server.
     expect((await signUp({})).body.code).to.equal(200);
     expect(checked).to.deep.equal([]);
+  });
+
+  it('answers a session for the user when the master key links an identity, as parse-server does', async () => {
+    const { body: user } = await t.http
+      .post('/parse/users')
+      .set(appHeaders)
+      .send({ username: 'linked-by-master', password: 'pw' })
+      .expect(201);
+    const linked = await t.http
+      .put(`/parse/users/${user.objectId}`)
+      .set(masterHeaders)
+      .send({ authData: { test: { id: 'by-master', token: 'good' } } })
+      .expect(200);
+    expect(linked.body.sessionToken).to.match(/^r:/);
+    const me = await t.http
+      .get('/parse/users/me')
+      .set({ ...appHeaders, 'X-Parse-Session-Token': linked.body.sessionToken });
+    expect(me.body.objectId).to.equal(user.objectId);
+    // Through the SDK: linkWith with the master key leaves the user object holding that session.
+    const Parse = useBackend(t);
+    const fetched = await new Parse.Query(Parse.User).get(user.objectId, { useMasterKey: true });
+    const model = await fetched.linkWith(
+      'test',
+      { authData: { id: 'by-master-2', token: 'good' } },
+      {
+        useMasterKey: true,
+      },
+    );
+    expect(model.getSessionToken()).to.match(/^r:/);
+    // A user linking its own identity keeps the session it used: no new one in the answer.
+    const own = await t.http
+      .put(`/parse/users/${user.objectId}`)
+      .set({ ...appHeaders, 'X-Parse-Session-Token': user.sessionToken })
+      .send({ authData: { test: { id: 'by-self', token: 'good' } } })
+      .expect(200);
+    expect(own.body.sessionToken).to.equal(undefined);
   });
 
   it('links, refuses a second owner of an identity, and unlinks', async () => {
