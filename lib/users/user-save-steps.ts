@@ -79,6 +79,29 @@ function isEmptyObject(value: unknown): boolean {
   return isObject(value) && Object.keys(value).length === 0;
 }
 
+/**
+ * An update that sends again an identity the user already has (same provider and id) leaves it as it
+ * is, without asking the provider again, as parse-server checks only changed authData: an SDK
+ * re-sends its stored, possibly expired, token with other changes, and must not be refused for it.
+ */
+async function withoutLinkedAlready(
+  ctx: OperationContext,
+  change: AuthDataChange,
+  objectId: string,
+  creating: boolean,
+): Promise<AuthDataChange> {
+  if (creating || Object.keys(change.link).length === 0) return change;
+  const [user] = await ctx.services.storage.findObjects(USER_SCHEMA, { objectId }, { limit: 1 }, null);
+  const stored = isObject(user?.authData) ? user.authData : {};
+  const link = Object.fromEntries(
+    Object.entries(change.link).filter(([provider, data]) => {
+      const current = stored[provider];
+      return !(isObject(current) && current.id === data.id);
+    }),
+  );
+  return { ...change, link };
+}
+
 /** Checks an `authData` change and turns it into the identities to link and unlink. */
 async function authDataChange(
   ctx: OperationContext,
@@ -87,7 +110,7 @@ async function authDataChange(
   creating: boolean,
 ): Promise<{ authData: Record<string, Json | null>; linked: boolean }> {
   const { auth } = ctx.services.config;
-  const change = parseAuthData(value, auth);
+  const change = await withoutLinkedAlready(ctx, parseAuthData(value, auth), objectId, creating);
   const kept = await validateAuthData(change, auth, creating ? null : objectId);
   const other = await findUserByAuthData(ctx, change);
   if (other && other.objectId !== objectId)

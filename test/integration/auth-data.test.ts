@@ -98,6 +98,29 @@ describe('authData over REST', () => {
     expect(own.body.sessionToken).to.equal(undefined);
   });
 
+  it('takes an update that re-sends an identity the user already has without asking the provider again', async () => {
+    const { body: user } = await signUp({ test: { id: 'kept-id', token: 'good' } });
+    const asUser = { ...appHeaders, 'X-Parse-Session-Token': user.sessionToken };
+    checked.length = 0;
+    // The SDK re-sends its stored token, which the provider may no longer accept.
+    const stale = await t.http
+      .put(`/parse/users/${user.objectId}`)
+      .set(asUser)
+      .send({ key: 'value', authData: { test: { id: 'kept-id', token: 'expired' } } })
+      .expect(200);
+    expect(stale.body.updatedAt).to.be.a('string');
+    expect(checked).to.deep.equal([]);
+    // Another id for the provider is a change: it is checked.
+    const changed = await t.http
+      .put(`/parse/users/${user.objectId}`)
+      .set(asUser)
+      .send({ authData: { test: { id: 'new-id', token: 'expired' } } });
+    expect(changed.body.code).to.equal(101);
+    const stored = await t.http.get(`/parse/users/${user.objectId}`).set(masterHeaders);
+    expect(stored.body.authData).to.deep.equal({ test: { id: 'kept-id' } });
+    expect(stored.body.key).to.equal('value');
+  });
+
   it('links, refuses a second owner of an identity, and unlinks', async () => {
     const { body: a } = await signUp({ anonymous: { id: 'anon-3' } });
     const { body: b } = await signUp({ anonymous: { id: 'anon-4' } });
