@@ -121,6 +121,30 @@ describe('authData over REST', () => {
     expect(stored.body.key).to.equal('value');
   });
 
+  it('returns authData when keys select it, to the user itself and the master key only', async () => {
+    const { body: user } = await signUp({ anonymous: { id: 'selected-1' } });
+    const { body: other } = await signUp({ anonymous: { id: 'selected-2' } });
+    const one = await t.http.get(`/parse/users/${user.objectId}`).query({ keys: 'authData' }).set(masterHeaders);
+    expect(one.body.authData).to.deep.equal({ anonymous: { id: 'selected-1' } });
+    expect(one.body.username).to.equal(undefined);
+    const Parse = useBackend(t);
+    const [found] = await new Parse.Query(Parse.User)
+      .equalTo('objectId', user.objectId)
+      .select('authData')
+      .find({ useMasterKey: true });
+    expect(found!.get('authData')).to.deep.equal({ anonymous: { id: 'selected-1' } });
+    const own = await t.http
+      .get(`/parse/users/${user.objectId}`)
+      .query({ keys: 'authData' })
+      .set({ ...appHeaders, 'X-Parse-Session-Token': user.sessionToken });
+    expect(own.body.authData).to.deep.equal({ anonymous: { id: 'selected-1' } });
+    const others = await t.http
+      .get(`/parse/users/${user.objectId}`)
+      .query({ keys: 'authData' })
+      .set({ ...appHeaders, 'X-Parse-Session-Token': other.sessionToken });
+    expect(others.body.authData).to.equal(undefined);
+  });
+
   it('links, refuses a second owner of an identity, and unlinks', async () => {
     const { body: a } = await signUp({ anonymous: { id: 'anon-3' } });
     const { body: b } = await signUp({ anonymous: { id: 'anon-4' } });

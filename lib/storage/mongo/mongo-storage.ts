@@ -119,6 +119,11 @@ async function readCharged<T extends Document>(
   return docs;
 }
 
+/** The fields of `doc` a projection names, and the `_auth_data_<provider>` fields. */
+function selected(doc: Document, projection: Document): Document {
+  return Object.fromEntries(Object.entries(doc).filter(([key]) => key in projection || key.startsWith('_auth_data_')));
+}
+
 export class MongoStorage implements Storage {
   /** Whether the rate-limit counters' expiry index is known to exist. */
   private rateLimitIndexed = false;
@@ -482,6 +487,10 @@ export class MongoStorage implements Storage {
         else projection[storedKey(schema, key.split('.')[0]!)] = 1;
       }
     }
+    // `authData` is stored as one `_auth_data_<provider>` field per provider, which a projection
+    // cannot name by prefix: such a read fetches whole documents and keeps the selection after.
+    const selection = options.keys?.some((key) => key.split('.')[0] === 'authData') ? projection : undefined;
+    if (selection) projection = undefined;
     const docs = await this.run((db, session) =>
       readCharged(
         db.collection(schema.className).find(filter, {
@@ -497,7 +506,9 @@ export class MongoStorage implements Storage {
         options.budget,
       ),
     );
-    return docs.map((doc) => documentToObject(schema, doc, this.options.fileUrl));
+    return docs.map((doc) =>
+      documentToObject(schema, selection ? selected(doc, selection) : doc, this.options.fileUrl),
+    );
   }
 
   async aggregate(
