@@ -66,6 +66,14 @@ function classRules(
   return rules;
 }
 
+/** A class's protected fields per principal: the server option's, with the class's CLP ones. */
+export function protectedFieldRules(
+  server: ServerProtectedFields,
+  schema: ClassSchema,
+): Record<string, readonly string[]> {
+  return classRules(server, schema.className, schema);
+}
+
 function mergeRules(
   server: ServerProtectedFields,
   className: string,

@@ -237,12 +237,11 @@ export class Sessions {
     this.cache.deleteUser(userId);
   }
 
-  /** Ends every session of a user but one (after a password change), or all of them. */
-  async revokeAllOf(userId: string, exceptSessionId?: string): Promise<void> {
+  /** Ends every session of a user (a password change, a deleted user). */
+  async revokeAllOf(userId: string): Promise<void> {
     this.cache.deleteUser(userId);
-    const where: Record<string, unknown> = { user: { __type: 'Pointer', className: '_User', objectId: userId } };
-    if (exceptSessionId) where.objectId = { $ne: exceptSessionId };
-    await this.options.storage.deleteObjects(SESSION_SCHEMA, where);
+    const user = { __type: 'Pointer', className: '_User', objectId: userId };
+    await this.options.storage.deleteObjects(SESSION_SCHEMA, { user });
     // A legacy token stored on the user never expires by itself: it goes too.
     await this.options.storage.updateObject(USER_FOR_LEGACY_TOKENS, { objectId: userId }, {}, null, {
       clearLegacySessionToken: true,

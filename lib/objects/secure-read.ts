@@ -14,12 +14,11 @@ import { assertQueryable, fieldProtection, visibleTo, type FieldProtection } fro
 import { principalsOf } from '../access/request-auth.js';
 import { relativeTimeToDate } from '../query/relative-time.js';
 import { whereFields } from '../query/where.js';
-import type { ExplainVerbosity } from '../query/find-params.js';
 import { BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import type { ClassSchema } from '../schema/class-schema.js';
 import type { OperationContext } from '../services.js';
-import type { FindOptions, RestObject, RestWhere } from '../storage/storage.js';
+import type { ExplainVerbosity, FindOptions, RestObject, RestWhere } from '../storage/storage.js';
 import { isObject, type Json } from '../values/json.js';
 
 const LOGICAL = new Set(['$or', '$and', '$nor']);

@@ -6,6 +6,7 @@ import { BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import { assertFieldPath } from '../schema/names.js';
 import { assertNoForbiddenKeys } from './forbidden-keys.js';
+import type { ExplainVerbosity } from '../storage/storage.js';
 
 /** Parsed options of a find. */
 export interface FindParams {
@@ -164,8 +165,6 @@ export function parseFindParams(
   };
 }
 
-/** The verbosities MongoDB's explain takes; `true` is the driver's default, all plans. */
-export type ExplainVerbosity = 'queryPlanner' | 'queryPlannerExtended' | 'executionStats' | 'allPlansExecution';
 const EXPLAIN_VERBOSITIES = new Set(['queryPlanner', 'queryPlannerExtended', 'executionStats', 'allPlansExecution']);
 
 function explainValue(value: unknown): ExplainVerbosity | false {

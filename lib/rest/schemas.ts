@@ -2,8 +2,8 @@
 import { BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import type { ApiReply, ApiRequest } from '../http/api-request.js';
-import type { ServerProtectedFields } from '../access/protected-fields.js';
-import type { ClassLevelPermissions, ClassSchema } from '../schema/class-schema.js';
+import { protectedFieldRules, type ServerProtectedFields } from '../access/protected-fields.js';
+import type { ClassSchema } from '../schema/class-schema.js';
 import type { FieldType } from '../schema/field-types.js';
 import {
   parseClassLevelPermissions,
@@ -28,22 +28,13 @@ function schemaJson(schema: ClassSchema, serverProtected?: ServerProtectedFields
   const json: Record<string, unknown> = {
     className: schema.className,
     fields: schema.fields,
-    classLevelPermissions: serverProtected ? withServerProtectedFields(clp, serverProtected[schema.className]) : clp,
+    classLevelPermissions:
+      serverProtected?.[schema.className] !== undefined
+        ? { ...clp, protectedFields: protectedFieldRules(serverProtected, schema) }
+        : clp,
   };
   if (Object.keys(schema.indexes).length > 0) json.indexes = { _id_: { _id: 1 }, ...schema.indexes };
   return json;
-}
-
-function withServerProtectedFields(
-  clp: ClassLevelPermissions,
-  server: Readonly<Record<string, readonly string[]>> | undefined,
-): ClassLevelPermissions {
-  if (!server) return clp;
-  const stored = (clp.protectedFields ?? {}) as Record<string, readonly string[]>;
-  const protectedFields: Record<string, string[]> = { ...stored } as Record<string, string[]>;
-  for (const [principal, fields] of Object.entries(server))
-    protectedFields[principal] = [...new Set([...(stored[principal] ?? []), ...fields])];
-  return { ...clp, protectedFields };
 }
 
 /** GET /schemas */

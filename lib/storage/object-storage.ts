@@ -24,6 +24,9 @@ export type RestWhere = Record<string, unknown>;
 /** Permission principals (`*`, user ids, `role:Name`) a read or write is limited to; null for master. */
 export type Principals = readonly string[] | null;
 
+/** The verbosities of MongoDB's explain. */
+export type ExplainVerbosity = 'queryPlanner' | 'queryPlannerExtended' | 'executionStats' | 'allPlansExecution';
+
 export interface FindOptions {
   /** Field names to sort on, `-` for descending. */
   order?: readonly string[];
@@ -91,7 +94,7 @@ export interface ObjectStorage {
     schema: ClassSchema,
     where: RestWhere,
     options: FindOptions,
-    verbosity: 'queryPlanner' | 'queryPlannerExtended' | 'executionStats' | 'allPlansExecution',
+    verbosity: ExplainVerbosity,
   ): Promise<unknown>;
 
   addRelations(relation: RelationRef, relatedIds: readonly string[]): Promise<void>;

@@ -11,7 +11,15 @@ import type { RateLimitStorage } from './rate-limit-storage.js';
 import type { SchemaStorage } from './schema-storage.js';
 import type { UserStorage } from './user-storage.js';
 
-export type { ByteBudget, FindOptions, Principals, RelationRef, RestObject, RestWhere } from './object-storage.js';
+export type {
+  ByteBudget,
+  ExplainVerbosity,
+  FindOptions,
+  Principals,
+  RelationRef,
+  RestObject,
+  RestWhere,
+} from './object-storage.js';
 export type { GlobalConfig } from './schema-storage.js';
 export type { UserSecrets, UserSecretsChange, UserTokenKind } from './user-storage.js';
 

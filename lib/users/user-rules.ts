@@ -2,8 +2,7 @@
  * What `_User` keeps on every write path (REST `/users` and `/classes/_User`, `/batch`, the data
  * API): only the user itself or the master key changes or deletes a user; a sign-up starts a
  * session (and email verification); a new password ends the user's sessions (the user gets a new
- * one); a new email is
- * verified again; a deleted user's sessions end with it.
+ * one); a new email is verified again; a deleted user's sessions end with it.
  */
 import { BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
@@ -51,31 +50,25 @@ async function afterSignUp(ctx: OperationContext, write: StoredWrite): Promise<J
  */
 async function afterUserChange(ctx: OperationContext, write: StoredWrite): Promise<Json | undefined> {
   const { services, caller } = ctx;
-  let added: Json | undefined;
-  if (write.sent.password !== undefined && services.config.revokeSessionOnPasswordReset) {
-    await services.sessions.revokeAllOf(write.objectId);
-    if (!caller.auth.master && caller.auth.userId === write.objectId) {
-      const session = await services.sessions.create(write.objectId, {
-        installationId: caller.auth.installationId,
-        createdWith: { action: 'login', authProvider: 'password' },
-      });
-      added = { sessionToken: session.token };
-    }
-  }
+  const passwordChanged = write.sent.password !== undefined && services.config.revokeSessionOnPasswordReset;
+  if (passwordChanged) await services.sessions.revokeAllOf(write.objectId);
   // Linking an identity with the master key (no user calling) answers a session for the user, as
   // parse-server's createSessionTokenIfNeeded does; a user linking its own keeps its session.
-  const linked = isObject(write.sent.authData)
-    ? Object.keys(write.sent.authData).filter((provider) => isObject((write.sent.authData as Json)[provider]))
-    : [];
-  if (!added && linked.length > 0 && caller.auth.userId === null) {
-    const session = await services.sessions.create(write.objectId, {
-      installationId: caller.auth.installationId,
-      createdWith: { action: 'login', authProvider: linked.join(',') },
-    });
-    added = { sessionToken: session.token };
-  }
+  const { authData } = write.sent;
+  const linked = isObject(authData) ? Object.keys(authData).filter((provider) => isObject(authData[provider])) : [];
+  const provider =
+    passwordChanged && !caller.auth.master && caller.auth.userId === write.objectId
+      ? 'password'
+      : linked.length > 0 && caller.auth.userId === null
+        ? linked.join(',')
+        : null;
   if (typeof write.sent.email === 'string') await startEmailVerification(ctx, write.stored, undefined);
-  return added;
+  if (provider === null) return undefined;
+  const session = await services.sessions.create(write.objectId, {
+    installationId: caller.auth.installationId,
+    createdWith: { action: 'login', authProvider: provider },
+  });
+  return { sessionToken: session.token };
 }
 
 export const userRules: ClassRules = {

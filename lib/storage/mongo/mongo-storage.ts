@@ -22,6 +22,7 @@ import type {
   ByteBudget,
   DatabaseHealth,
   FindOptions,
+  ExplainVerbosity,
   GlobalConfig,
   Principals,
   RelationRef,
@@ -549,7 +550,7 @@ export class MongoStorage implements Storage {
     schema: ClassSchema,
     where: RestWhere,
     options: FindOptions,
-    verbosity: 'queryPlanner' | 'queryPlannerExtended' | 'executionStats' | 'allPlansExecution',
+    verbosity: ExplainVerbosity,
   ): Promise<unknown> {
     const filter = whereToFilter(schema, where, null);
     return this.run((db, session) =>
