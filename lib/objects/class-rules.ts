@@ -39,6 +39,13 @@ export interface ClassRules {
   delete?(ctx: OperationContext, objectId: string): Promise<void>;
   /** Runs once the object is deleted, before the afterDelete hooks. */
   afterDelete?(ctx: OperationContext, objectId: string): Promise<void>;
+  /** The error for an update or delete of an object the caller cannot see or write (default: 101). */
+  notWritable?(ctx: OperationContext): BackendError;
+}
+
+/** The error for an update or delete that found nothing the caller may write. */
+export function notWritableError(ctx: OperationContext, rules: ClassRules): BackendError {
+  return rules.notWritable?.(ctx) ?? new BackendError(ErrorCode.OBJECT_NOT_FOUND, 'Object not found.');
 }
 
 /** The rules of the classes that have some, by class name. */

@@ -6,10 +6,8 @@
 import { classAccess, restricted } from '../access/class-access.js';
 import { principalsOf } from '../access/request-auth.js';
 import { HookObject } from '../cloud/hook-object.js';
-import { BackendError } from '../errors/backend-error.js';
-import { ErrorCode } from '../errors/error-codes.js';
 import type { OperationContext } from '../services.js';
-import { writeRulesFor } from './class-rules.js';
+import { notWritableError, writeRulesFor } from './class-rules.js';
 import { runAfterTrigger, runObjectHook } from '../cloud/hook-runner.js';
 
 export async function deleteObject(ctx: OperationContext, className: string, objectId: string): Promise<void> {
@@ -29,14 +27,14 @@ export async function deleteObject(ctx: OperationContext, className: string, obj
       { limit: 1, forWrite: true },
       principalsOf(ctx.caller.auth),
     );
-    if (!stored) throw new BackendError(ErrorCode.OBJECT_NOT_FOUND, 'Object not found.');
+    if (!stored) throw notWritableError(ctx, rules);
     object = new HookObject(className, stored);
     if (before) await runObjectHook(ctx, before, 'beforeDelete', object, undefined);
   }
   const deleted = schema
     ? await storage.deleteObject(schema, restricted({ objectId }, restriction), principalsOf(ctx.caller.auth))
     : false;
-  if (!deleted) throw new BackendError(ErrorCode.OBJECT_NOT_FOUND, 'Object not found.');
+  if (!deleted) throw notWritableError(ctx, rules);
   await rules.afterDelete?.(ctx, objectId);
   if (after && object)
     await runAfterTrigger(ctx, 'afterDelete', { className, objectId }, () =>

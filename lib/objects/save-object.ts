@@ -11,7 +11,7 @@ import { ErrorCode } from '../errors/error-codes.js';
 import type { ClassSchema } from '../schema/class-schema.js';
 import type { OperationContext } from '../services.js';
 import type { RestObject, UserSecretsChange } from '../storage/storage.js';
-import { writeRulesFor } from './class-rules.js';
+import { notWritableError, writeRulesFor } from './class-rules.js';
 import { runAfterTrigger, runObjectHook } from '../cloud/hook-runner.js';
 import { isValidCustomObjectId, newObjectId } from '../values/object-id.js';
 import { isOperation, resolveForCreate } from '../values/operations.js';
@@ -238,7 +238,7 @@ export async function updateObject(
       { limit: 1, forWrite: true },
       principalsOf(ctx.caller.auth),
     );
-    if (!original) throw new BackendError(ErrorCode.OBJECT_NOT_FOUND, 'Object not found.');
+    if (!original) throw notWritableError(ctx, rules);
   }
   const { body, changedByHook } = await beforeSave(ctx, className, original ?? { objectId }, parsed);
   assertNoDeniedKeywords(ctx, className, body.values);
@@ -262,7 +262,7 @@ export async function updateObject(
     principalsOf(ctx.caller.auth),
     secrets,
   );
-  if (!stored) throw new BackendError(ErrorCode.OBJECT_NOT_FOUND, 'Object not found.');
+  if (!stored) throw notWritableError(ctx, rules);
   await applyRelations(ctx, className, objectId, body.relations);
   const added = await rules.afterStore?.(ctx, { creating: false, objectId, sent: body.values, stored });
   await runAfterSave(ctx, className, stored, original);

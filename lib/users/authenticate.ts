@@ -8,7 +8,7 @@ import { ErrorCode } from '../errors/error-codes.js';
 import type { OperationContext } from '../services.js';
 import type { RestObject } from '../storage/storage.js';
 import { isObject, type Json } from '../values/json.js';
-import { USER_SCHEMA } from './user-save-steps.js';
+import { userSchema } from './user-save-steps.js';
 import { conditionRequest } from './email-flows.js';
 import { conditionHolds } from './email-sending.js';
 
@@ -54,7 +54,7 @@ export async function authenticate(
 ): Promise<RestObject> {
   const { storage, config } = ctx.services;
   const now = ctx.services.now();
-  const found = await storage.findUserSecrets(USER_SCHEMA, where, preferUsername);
+  const found = await storage.findUserSecrets(await userSchema(ctx), where, preferUsername);
   const lockout = config.accountLockout;
   let attempt = 0;
   if (lockout && found) {

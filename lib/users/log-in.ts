@@ -15,7 +15,7 @@ import type { OperationContext } from '../services.js';
 import type { RestObject } from '../storage/storage.js';
 import type { Json } from '../values/json.js';
 import { assertEmailVerifiedIfRequired, authenticate, readCredentials } from './authenticate.js';
-import { findUserByAuthData, USER_SCHEMA } from './user-save-steps.js';
+import { findUserByAuthData, userSchema } from './user-save-steps.js';
 
 type SessionAction = 'login' | 'signup' | 'upgrade';
 
@@ -89,7 +89,12 @@ export async function logInAs(ctx: OperationContext, userId: unknown): Promise<R
   if (userId === undefined || userId === null || userId === '')
     throw new BackendError(ErrorCode.INVALID_VALUE, 'userId must not be empty, null, or undefined');
   if (typeof userId !== 'string') throw new BackendError(ErrorCode.INVALID_VALUE, 'userId must be a string');
-  const [user] = await ctx.services.storage.findObjects(USER_SCHEMA, { objectId: userId }, { limit: 1 }, null);
+  const [user] = await ctx.services.storage.findObjects(
+    await userSchema(ctx),
+    { objectId: userId },
+    { limit: 1 },
+    null,
+  );
   if (!user) throw new BackendError(ErrorCode.OBJECT_NOT_FOUND, 'user not found');
   const sessionToken = await startSession(ctx, userId, 'login', 'masterkey');
   return { ...ownUserView(user), sessionToken };
@@ -119,7 +124,12 @@ export function requireSession(ctx: OperationContext): { userId: string; token: 
 /** The caller's own user, with its session token. */
 export async function currentUser(ctx: OperationContext): Promise<RestObject> {
   const { userId, token } = requireSession(ctx);
-  const [user] = await ctx.services.storage.findObjects(USER_SCHEMA, { objectId: userId }, { limit: 1 }, null);
+  const [user] = await ctx.services.storage.findObjects(
+    await userSchema(ctx),
+    { objectId: userId },
+    { limit: 1 },
+    null,
+  );
   if (!user) throw new BackendError(ErrorCode.INVALID_SESSION_TOKEN, 'Invalid session token');
   return { ...ownUserView(user), sessionToken: token };
 }

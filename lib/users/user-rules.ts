@@ -72,13 +72,17 @@ async function afterUserChange(ctx: OperationContext, write: StoredWrite): Promi
 }
 
 export const userRules: ClassRules = {
+  // As parse-server: without a session nobody changes a user; with one, the user's ACL decides
+  // (its default lets only the user write), and a refusal is 206 either way.
   assertWritable(ctx, action, objectId) {
     if (action === 'create') return;
     const { master, userId } = ctx.caller.auth;
-    if (!master && userId !== objectId) {
-      throw new BackendError(ErrorCode.SESSION_MISSING, `Cannot modify user ${objectId}.`);
-    }
+    if (master || userId) return;
+    throw action === 'delete'
+      ? new BackendError(ErrorCode.SESSION_MISSING, 'Insufficient auth to delete user')
+      : new BackendError(ErrorCode.SESSION_MISSING, `Cannot modify user ${objectId}.`);
   },
+  notWritable: () => new BackendError(ErrorCode.SESSION_MISSING, 'Insufficient auth.'),
   saveSteps: (ctx, write) => userSaveSteps(ctx, write.objectId === undefined),
   afterStore: (ctx, write) => (write.creating ? afterSignUp(ctx, write) : afterUserChange(ctx, write)),
   async afterDelete(ctx, objectId) {

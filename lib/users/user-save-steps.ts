@@ -6,7 +6,7 @@ import { BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import { newObjectId } from '../values/object-id.js';
 import type { SaveSteps } from '../objects/save-object.js';
-import { classSchema } from '../schema/class-schema.js';
+import { classSchema, type ClassSchema } from '../schema/class-schema.js';
 import type { OperationContext } from '../services.js';
 import type { RestObject, UserSecretsChange } from '../storage/storage.js';
 import { parseAuthData, validateAuthData, type AuthDataChange } from '../auth/auth-data.js';
@@ -24,6 +24,15 @@ export const USER_SCHEMA = classSchema(
   },
   undefined,
 );
+
+/**
+ * `_User` as the app defines it: the stored schema (the app's own fields, such as a `File`, are
+ * decoded to their REST form) or, before the class exists, parse-server's fields. Read it for any
+ * user document answered to a client; the schema cache makes it free.
+ */
+export async function userSchema(ctx: OperationContext): Promise<ClassSchema> {
+  return (await ctx.services.schemas.get('_User')) ?? USER_SCHEMA;
+}
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
@@ -65,7 +74,7 @@ const GUARDED_FIELDS = new Set(['authData', 'emailVerified', 'password', 'userna
 export async function findUserByAuthData(ctx: OperationContext, change: AuthDataChange): Promise<RestObject | null> {
   for (const [provider, data] of Object.entries(change.link)) {
     const [user] = await ctx.services.storage.findObjects(
-      USER_SCHEMA,
+      await userSchema(ctx),
       { [`authData.${provider}.id`]: data.id },
       { limit: 1 },
       null,

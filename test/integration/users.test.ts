@@ -720,6 +720,54 @@ describe('REST users and sessions', () => {
       expect(await whoIs(a.sessionToken)).to.deep.equal({ status: 200, userId: a.objectId });
     });
 
+    it("another user writes a user only where that user's ACL lets them (a role's write access), as parse-server", async () => {
+      const member = await signUp(uniqueName('ruth'), 'pw');
+      const outsider = await signUp(uniqueName('sam'), 'pw');
+      const target = await signUp(uniqueName('tess'), 'pw');
+      const role = await t.http
+        .post('/parse/roles')
+        .set(masterHeaders)
+        .send({
+          name: uniqueName('editors'),
+          ACL: { '*': { read: true } },
+          users: {
+            __op: 'AddRelation',
+            objects: [{ __type: 'Pointer', className: '_User', objectId: member.objectId }],
+          },
+        });
+      expect(role.status).to.equal(201);
+      const roleName = `role:${(await t.http.get(`/parse/roles/${role.body.objectId}`).set(masterHeaders)).body.name}`;
+      const granted = await t.http
+        .put(`/parse/users/${target.objectId}`)
+        .set(masterHeaders)
+        .send({ ACL: { [target.objectId]: { read: true, write: true }, [roleName]: { read: true, write: true } } });
+      expect(granted.status).to.equal(200);
+
+      const byMember = await t.http
+        .put(`/parse/users/${target.objectId}`)
+        .set(asUser(member.sessionToken))
+        .send({ nick: 'ok' });
+      expect(byMember.status).to.equal(200);
+      const byOutsider = await t.http
+        .put(`/parse/classes/_User/${target.objectId}`)
+        .set(asUser(outsider.sessionToken))
+        .send({ nick: 'no' });
+      expect(byOutsider.status).to.equal(400);
+      expect(byOutsider.body).to.deep.equal({ code: 206, error: 'Insufficient auth.' });
+      const byPublic = await t.http.put(`/parse/users/${target.objectId}`).set(appHeaders).send({ nick: 'no' });
+      expect(byPublic.body).to.deep.equal({ code: 206, error: `Cannot modify user ${target.objectId}.` });
+      const publicDelete = await t.http.delete(`/parse/users/${target.objectId}`).set(appHeaders);
+      expect(publicDelete.body).to.deep.equal({ code: 206, error: 'Insufficient auth to delete user' });
+      const doc = await db.collection('_User').findOne({ _id: target.objectId } as never);
+      expect(doc?.nick).to.equal('ok');
+      // the member's change did not log the target out
+      expect(await whoIs(target.sessionToken)).to.deep.equal({ status: 200, userId: target.objectId });
+
+      const removed = await t.http.delete(`/parse/users/${target.objectId}`).set(asUser(member.sessionToken));
+      expect(removed.status).to.equal(200);
+      expect(await db.collection('_User').findOne({ _id: target.objectId } as never)).to.equal(null);
+    });
+
     it('a user updates its own fields; the master key updates anyone', async () => {
       const a = await signUp(uniqueName('quinn'), 'pw');
       const own = await t.http

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
-import { masterHeaders, startTestBackend, type TestBackend } from '../support/backend.js';
+import { appHeaders, masterHeaders, startTestBackend, type TestBackend } from '../support/backend.js';
 import { Parse, useBackend } from '../support/parse-sdk.js';
 import { expectParseError } from './helpers.js';
 
@@ -76,6 +76,26 @@ describe('Parse JS SDK: files', () => {
     expect(attached.name()).to.equal(file.name());
     expect(attached.url()).to.equal(file.url());
     expect((await download(attached.url()!)).data.toString()).to.equal('hello');
+  });
+
+  it("answers a user's own File fields as files on sign-up, login, /users/me and loginAs", async () => {
+    const file = new Parse.File('avatar.txt', [1, 2, 3], 'text/plain');
+    await file.save();
+    await Parse.User.signUp('filed', 'secret-pass', { avatar: file });
+    const user = await Parse.User.logIn('filed', 'secret-pass');
+    const avatar = user.get('avatar') as InstanceType<typeof Parse.File>;
+    expect(avatar).to.be.instanceOf(Parse.File);
+    expect(avatar.name()).to.equal(file.name());
+    expect(avatar.url()).to.equal(file.url());
+    const expected = { __type: 'File', name: file.name(), url: file.url() };
+    const me = await backend.http
+      .get('/parse/users/me')
+      .set(appHeaders)
+      .set('X-Parse-Session-Token', user.getSessionToken()!);
+    expect(me.body.avatar).to.deep.equal(expected);
+    const as = await backend.http.post('/parse/loginAs').set(masterHeaders).send({ userId: user.id });
+    expect(as.body.avatar).to.deep.equal(expected);
+    await Parse.User.logOut();
   });
 
   it('serves ranges of a saved file', async () => {

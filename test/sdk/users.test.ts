@@ -418,6 +418,27 @@ describe('Parse JS SDK: users as parse-server keeps them', () => {
     expect(fetched.get('nickname')).to.equal('first');
   });
 
+  it("an admin role given write access in a user's ACL updates that user; the public still cannot", async () => {
+    const user = newUser('sdk-managed');
+    await user.signUp();
+    const admin = newUser('sdk-admin');
+    await admin.signUp();
+    const readable = new Parse.ACL();
+    readable.setPublicReadAccess(true);
+    const role = new Parse.Role('sdk-admins', readable);
+    role.getUsers().add(admin);
+    await role.save(null, MASTER);
+    const acl = new Parse.ACL(user);
+    acl.setRoleWriteAccess(role, true);
+    await user.save({ ACL: acl } as never, MASTER);
+    await user.save({ key: 'fromAdmin' } as never, { sessionToken: admin.getSessionToken()! });
+    expect((await new Parse.Query(Parse.User).get(user.id!, MASTER)).get('key')).to.equal('fromAdmin');
+    const asPublic = Parse.User.createWithoutData(user.id!) as InstanceType<ParseSdk['User']>;
+    asPublic.set('key', 'fromPublic');
+    const refused = await expectParseError(asPublic.save(), 206);
+    expect(refused.message).to.equal(`Cannot modify user ${user.id}.`);
+  });
+
   it('Parse.Object.saveAll signs up several new users at once', async () => {
     const users = ['batch-ann', 'batch-bob', 'batch-cy'].map(newUser);
     await Parse.Object.saveAll(users);
