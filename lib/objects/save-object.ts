@@ -138,6 +138,17 @@ export interface SaveSteps {
   beforeStore?(values: Json, objectId: string): Promise<{ values: Json; secrets?: UserSecretsChange }>;
   /** The ACL to store, given the one the write carries (if any): the class may default or amend it. */
   acl?(objectId: string, given: Json | undefined): Json | undefined;
+  /**
+   * Fields the write sent that are stored apart (not as values) and that afterSave still sees as
+   * sent, as parse-server hands them on: a user's `authData`.
+   */
+  sentToAfterSave?: readonly string[];
+}
+
+/** The saved object as afterSave sees it: with the sent fields the class stores apart. */
+function afterSaveView(saved: RestObject, sent: Json, steps: SaveSteps): RestObject {
+  const keep = (steps.sentToAfterSave ?? []).filter((key) => sent[key] !== undefined);
+  return keep.length === 0 ? saved : { ...saved, ...Object.fromEntries(keep.map((key) => [key, sent[key]])) };
 }
 
 async function beforeStore(
@@ -194,7 +205,7 @@ export async function createObject(ctx: OperationContext, className: string, raw
   await services.storage.createObject(schema, object, secrets);
   await applyRelations(ctx, className, objectId, body.relations);
   const added = await rules.afterStore?.(ctx, { creating: true, objectId, sent: body.values, stored: object });
-  await runAfterSave(ctx, className, object, undefined);
+  await runAfterSave(ctx, className, afterSaveView(object, body.values, steps), undefined);
   // Values the class's own steps added (a generated username) are the server's, like hook changes.
   const generated = Object.keys(values).filter((key) => !(key in body.values));
   const response = {
@@ -265,7 +276,7 @@ export async function updateObject(
   if (!stored) throw notWritableError(ctx, rules);
   await applyRelations(ctx, className, objectId, body.relations);
   const added = await rules.afterStore?.(ctx, { creating: false, objectId, sent: body.values, stored });
-  await runAfterSave(ctx, className, stored, original);
+  await runAfterSave(ctx, className, afterSaveView(stored, body.values, steps), original);
   const response = {
     updatedAt,
     ...serverChangedFields(

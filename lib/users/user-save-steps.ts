@@ -157,6 +157,7 @@ async function newPassword(
 /** The save steps of `_User`: checks, uniqueness, linked identities, and the password moved into its hash. */
 export function userSaveSteps(ctx: OperationContext, creating: boolean): SaveSteps {
   return {
+    sentToAfterSave: ['authData'],
     async beforeStore(values, objectId) {
       for (const key of Object.keys(values)) {
         // These fields have rules of their own; a dotted path must not write around them.

@@ -218,6 +218,37 @@ describe('Parse JS SDK: anonymous users, linked identities and email flows', () 
       expect(again.id).to.equal(user.id);
     });
 
+    it("a sign-up's beforeSave and afterSave both see the authData it sent", async () => {
+      const identity = uniqueName('id');
+      const seen: [string, unknown][] = [];
+      const offs = [
+        backend.backend.cloud.beforeSave('_User', (request) => {
+          seen.push(['before', request.object.get('authData')]);
+        }),
+        backend.backend.cloud.afterSave('_User', (request) => {
+          seen.push(['after', request.object.get('authData')]);
+        }),
+      ];
+      try {
+        await Parse.User.logInWith<SdkUser>('test', { authData: { id: identity, token: 'good' } });
+      } finally {
+        for (const off of offs) off();
+      }
+      const sent = { test: { id: identity, token: 'good' } };
+      expect(seen).to.deep.equal([
+        ['before', sent],
+        ['after', sent],
+      ]);
+      // what is stored is the identity alone (docs/users.md)
+      const stored = await (
+        await backend.db()
+      )
+        .collection('_User')
+        .findOne({ _auth_data_test: { $exists: true } } as never, { sort: { _created_at: -1 } });
+      expect(stored?._auth_data_test).to.deep.equal({ id: identity });
+      await Parse.User.logOut();
+    });
+
     it('a token the provider refuses fails with 101, for logInWith and for linkWith', async () => {
       const identity = uniqueName('id');
       // An identity already linked: the provider still checks the token.
