@@ -12,8 +12,9 @@ import type { Json } from '../values/json.js';
 export interface AuthProvider {
   /**
    * Checks the client's proof for this provider (a token, a signature...) and throws when it is
-   * not valid. Must check who issued it and for which app. May return the fields worth storing
-   * (they must include `id`); by default only `id` is stored, never the proof itself.
+   * not valid. Must check who issued it and for which app. May return the fields to store
+   * (they must include `id`; `{ id }` keeps the identity alone); by default what the client sent
+   * is stored, as parse-server does.
    */
   validateAuthData(authData: Json, context: { provider: string; userId: string | null }): unknown;
 }
@@ -67,8 +68,9 @@ function isEnabled(provider: string, providers: AuthProviders): boolean {
 
 /**
  * Runs each provider's check (the built-in anonymous provider accepts any id); returns, by
- * provider, what to store: the provider's choice when it returns an object with the same `id`,
- * else just `{ id }` — tokens and other proofs are never stored or sent back.
+ * provider, what to store: the provider's choice when it returns an object with the same `id`
+ * (`{ id }` keeps the identity alone), else what the client sent, as parse-server stores it (the
+ * SDKs read their tokens back from it).
  */
 export async function validateAuthData(
   change: AuthDataChange,
@@ -78,7 +80,7 @@ export async function validateAuthData(
   const kept: Record<string, Json> = {};
   for (const [provider, data] of Object.entries(change.link)) {
     const adapter = providers[provider];
-    kept[provider] = { id: data.id };
+    kept[provider] = data;
     if (!isProvider(adapter)) continue;
     try {
       const result = await adapter.validateAuthData(data, { provider, userId });

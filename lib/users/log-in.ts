@@ -3,6 +3,7 @@
  * `/loginAs`, `/logout`, the data API): the beforeLogin hook may refuse, a session starts, the
  * afterLogin and afterLogout hooks run and their errors are logged.
  */
+import { isDeepStrictEqual } from 'node:util';
 import { ownUserView } from '../access/protected-fields.js';
 import { parseAuthData, validateAuthData } from '../auth/auth-data.js';
 import { callerFields } from '../cloud/caller-fields.js';
@@ -13,7 +14,7 @@ import { BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import type { OperationContext } from '../services.js';
 import type { RestObject } from '../storage/storage.js';
-import type { Json } from '../values/json.js';
+import { isObject, type Json } from '../values/json.js';
 import { assertEmailVerifiedIfRequired, authenticate, readCredentials } from './authenticate.js';
 import { findUserByAuthData, userSchema } from './user-save-steps.js';
 
@@ -80,8 +81,29 @@ export async function logInWithAuthData(ctx: OperationContext, authData: unknown
   const change = parseAuthData(authData, ctx.services.config.auth);
   const existing = await findUserByAuthData(ctx, change);
   if (!existing) return null;
-  await validateAuthData(change, ctx.services.config.auth, String(existing.objectId));
-  return completeLogin(ctx, existing, Object.keys(change.link)[0]!);
+  const userId = String(existing.objectId);
+  const kept = await validateAuthData(change, ctx.services.config.auth, userId);
+  return completeLogin(ctx, await withRefreshedAuthData(ctx, existing, kept), Object.keys(change.link)[0]!);
+}
+
+/**
+ * Stores the identities a login sent when they differ from the stored ones (a refreshed token),
+ * as parse-server does, so the SDK reads back what it sent. Returns the user as it now is.
+ */
+async function withRefreshedAuthData(
+  ctx: OperationContext,
+  user: RestObject,
+  kept: Record<string, Json>,
+): Promise<RestObject> {
+  const stored = isObject(user.authData) ? user.authData : {};
+  const changed = Object.fromEntries(
+    Object.entries(kept).filter(([provider, data]) => !isDeepStrictEqual(stored[provider], data)),
+  );
+  if (Object.keys(changed).length === 0) return user;
+  await ctx.services.storage.updateObject(await userSchema(ctx), { objectId: user.objectId }, {}, null, {
+    authData: changed,
+  });
+  return { ...user, authData: { ...stored, ...changed } };
 }
 
 /** A session for any user (master key only): for support tools and tests. */

