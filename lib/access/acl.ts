@@ -8,7 +8,12 @@ import { ErrorCode } from '../errors/error-codes.js';
 /** A Parse ACL: principal -> read/write grants. */
 export type Acl = Record<string, { read?: boolean; write?: boolean }>;
 
-const PRINCIPAL = /^(\*|[A-Za-z0-9_]{1,64}|role:[A-Za-z0-9_ -]{1,128})$/;
+/**
+ * `*`, `role:<name>` or a user id, which parse-server lets be any string (custom object ids). The
+ * principals are keys of the stored `_acl` document, so `.` and `$` (field paths and operators
+ * there) and control characters are refused; the length is bounded.
+ */
+const PRINCIPAL = /^[^.$\u0000-\u001f]{1,256}$/;
 
 function invalid(message: string): BackendError {
   return new BackendError(ErrorCode.INVALID_ACL, `Invalid ACL: ${message}`);

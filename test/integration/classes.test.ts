@@ -276,6 +276,9 @@ describe('REST /classes', () => {
       ['an out-of-range GeoPoint', 'Good', { a: { __type: 'GeoPoint', latitude: 100, longitude: 0 } }, 400, 107],
       ['a malformed ACL', 'Good', { ACL: { '*': { read: 'yes' } } }, 400, 123],
       ['an ACL with an unknown permission', 'Good', { ACL: { '*': { delete: true } } }, 400, 123],
+      ['an ACL principal with a dot', 'Good', { ACL: { 'a.b': { read: true } } }, 400, 123],
+      ['an ACL principal with a $', 'Good', { ACL: { $where: { read: true } } }, 400, 123],
+      ['an empty ACL principal', 'Good', { ACL: { '': { read: true } } }, 400, 123],
       ['a write to a system class', '_GlobalConfig', { a: 1 }, 400, 119],
       ['a write to a join table', '_Join:users:_Role', { a: 1 }, 400, 119],
       ['an array body', 'Good', [1, 2], 400, 107],
@@ -288,6 +291,17 @@ describe('REST /classes', () => {
         expect(res.body.error).to.be.a('string');
       });
     }
+
+    it('keeps ACL principals of any other form, as custom user ids may have them (parse-server stores any)', async () => {
+      const acl = {
+        'symbols:id@allowed=': { read: true, write: true },
+        '1': { read: true },
+        'with-dash_and space': { write: true },
+      };
+      const created = await post('AnyPrincipal', { ACL: acl }).expect(201);
+      const read = await t.http.get(`/parse/classes/AnyPrincipal/${created.body.objectId}`).set(masterHeaders);
+      expect(read.body.ACL).to.deep.equal(acl);
+    });
 
     it('refuses a value of the wrong type for an existing field with 111', async () => {
       await post('Typed', { n: 1 }).expect(201);

@@ -66,6 +66,8 @@ describe('Parse JS SDK: ACLs', () => {
     acl.setReadAccess('userA', true);
     acl.setWriteAccess('userA', true);
     acl.setWriteAccess('userB', true);
+    // custom user ids may hold other characters: parse-server keeps any principal
+    acl.setReadAccess('custom:id@app=', true);
     const object = await saveWithAcl(className, { n: 1 }, acl);
     const fetched = await new Parse.Query(className).get(object.id!);
     const got = fetched.getACL();
@@ -74,6 +76,7 @@ describe('Parse JS SDK: ACLs', () => {
       '*': { read: true },
       userA: { read: true, write: true },
       userB: { write: true },
+      'custom:id@app=': { read: true },
     });
     expect(got!.getPublicReadAccess()).to.equal(true);
     expect(got!.getPublicWriteAccess()).to.equal(false);
