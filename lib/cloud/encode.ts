@@ -18,6 +18,17 @@ function isObjectLike(value: unknown): value is ObjectLike {
   );
 }
 
+/** SDK values that say how they encode (Parse.ACL, Parse.GeoPoint, Parse.File, ...). */
+function hasOwnEncoding(value: unknown): value is { toJSON(): unknown } {
+  return (
+    value !== null &&
+    typeof value === 'object' &&
+    !Array.isArray(value) &&
+    !isPlainObject(value) &&
+    typeof (value as { toJSON?: unknown }).toJSON === 'function'
+  );
+}
+
 function encode(value: unknown, objects: (object: ObjectLike) => Json, depth: number): unknown {
   if (depth > 64) throw new TypeError('value is nested too deeply (or cyclic) to encode');
   if (typeof value === 'bigint' || typeof value === 'function' || typeof value === 'symbol')
@@ -27,6 +38,7 @@ function encode(value: unknown, objects: (object: ObjectLike) => Json, depth: nu
     return { __type: 'Date', iso: value.toISOString() };
   }
   if (isObjectLike(value)) return objects(value);
+  if (hasOwnEncoding(value)) return encode(value.toJSON(), objects, depth + 1);
   if (Array.isArray(value)) return value.map((item) => encode(item, objects, depth + 1));
   if (isPlainObject(value))
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, encode(v, objects, depth + 1)]));

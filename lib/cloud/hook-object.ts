@@ -137,8 +137,9 @@ export class HookObject {
     return (this.current('ACL') as Acl | undefined) ?? undefined;
   }
 
-  setACL(acl: Acl): this {
-    this.pending.ACL = validateAcl(acl);
+  /** Sets the ACL, given as JSON or as anything that encodes to it (a `Parse.ACL`). */
+  setACL(acl: Acl | { toJSON(): unknown }): this {
+    this.pending.ACL = validateAcl(toRestValue(acl));
     return this;
   }
 

@@ -39,8 +39,11 @@ export interface ClassRules {
   delete?(ctx: OperationContext, objectId: string): Promise<void>;
   /** Runs once the object is deleted, before the afterDelete hooks. */
   afterDelete?(ctx: OperationContext, objectId: string): Promise<void>;
-  /** The error for an update or delete of an object the caller cannot see or write (default: 101). */
-  notWritable?(ctx: OperationContext): BackendError;
+  /**
+   * The error for an update or delete of an object the caller cannot see or write; `undefined`
+   * (or no rule) keeps the default, 101.
+   */
+  notWritable?(ctx: OperationContext): BackendError | undefined;
 }
 
 /** The error for an update or delete that found nothing the caller may write. */

@@ -18,7 +18,9 @@ function paramsOf(req: ApiRequest): Json {
       if (date instanceof Date) {
         if (Number.isNaN(date.getTime()))
           throw new BackendError(ErrorCode.INCORRECT_TYPE, 'a Date parameter needs an ISO 8601 iso string');
-        return date;
+        // parse-server hands a Date that still reads as its JSON (`__type`, `iso`): functions
+        // written against either form keep working.
+        return Object.assign(date, { __type: 'Date', iso: date.toISOString() });
       }
       return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, decode(v)]));
     }

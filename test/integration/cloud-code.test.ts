@@ -222,6 +222,7 @@ describe('cloud code through REST', () => {
             order,
             list: [order],
             day: request.params.day instanceof Date,
+            dayAsJson: (request.params.day as unknown as { iso: string }).iso,
           };
         }),
       );
@@ -232,6 +233,7 @@ describe('cloud code through REST', () => {
       expect(result.order.objectId).to.be.a('string');
       expect(result.list[0].objectId).to.equal(result.order.objectId);
       expect(result.day).to.equal(true);
+      expect(result.dayAsJson).to.equal('2024-01-01T00:00:00.000Z');
       register(t.backend.cloud.define('nothing', () => undefined));
       expect((await run('nothing')).body).to.deep.equal({});
     });

@@ -768,6 +768,13 @@ describe('REST users and sessions', () => {
       expect(await db.collection('_User').findOne({ _id: target.objectId } as never)).to.equal(null);
     });
 
+    it('the master key writing a user that is not there gets 101, not 206', async () => {
+      const update = await t.http.put('/parse/users/noSuchUser1').set(masterHeaders).send({ nick: 'x' });
+      expect(update.body).to.deep.equal({ code: 101, error: 'Object not found.' });
+      const removal = await t.http.delete('/parse/classes/_User/noSuchUser1').set(masterHeaders);
+      expect(removal.body).to.deep.equal({ code: 101, error: 'Object not found.' });
+    });
+
     it('a user updates its own fields; the master key updates anyone', async () => {
       const a = await signUp(uniqueName('quinn'), 'pw');
       const own = await t.http

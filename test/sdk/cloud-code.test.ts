@@ -200,6 +200,9 @@ describe('Parse JS SDK: cloud code', () => {
       expect(asDate(seen[0]).toISOString()).to.equal('2023-06-01T10:20:30.400Z');
       expect(asDate(seen[1]).toISOString()).to.equal('2023-01-01T00:00:00.000Z');
       expect(seen[2]).to.equal('x');
+      // parse-server's Date parameters still read as their JSON, and so do Plinth's
+      expect((seen[0] as unknown as { __type: string; iso: string }).__type).to.equal('Date');
+      expect((seen[0] as unknown as { __type: string; iso: string }).iso).to.equal('2023-06-01T10:20:30.400Z');
     });
 
     it("request.user is the logged-in Parse.User (the SDK's current user)", async () => {

@@ -83,6 +83,23 @@ describe('Parse JS SDK: save hooks', () => {
     expect((await new Parse.Query(className).get(object.id!)).get('edits')).to.equal(2);
   });
 
+  it('a beforeSave may set SDK values: a Parse.ACL, a Parse.GeoPoint', async () => {
+    const className = uniqueClass('SdkValues');
+    beforeSave(className, (request) => {
+      request.object.setACL(new Parse.ACL({ '*': { read: true } }));
+      request.object.set('where', new Parse.GeoPoint(10, 20));
+    });
+    const object = make(className, { n: 1 });
+    await object.save();
+    const fetched = await new Parse.Query(className).get(object.id!);
+    expect(fetched.getACL()?.toJSON()).to.deep.equal({ '*': { read: true } });
+    expect(fetched.get('where')).to.be.instanceOf(Parse.GeoPoint);
+    expect((fetched.get('where') as InstanceType<ParseSdk['GeoPoint']>).latitude).to.equal(10);
+    // not writable by anyone now, as the ACL the hook set says
+    fetched.set('n', 2);
+    await expectParseError(fetched.save(), 101);
+  });
+
   it('a beforeSave can read the pending result of an operation', async () => {
     const className = uniqueClass('Counted');
     const seen: unknown[] = [];

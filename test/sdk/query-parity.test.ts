@@ -58,6 +58,24 @@ describe('Parse JS SDK: query forms as parse-server reads them', () => {
     expect(res.body.results).to.have.length(1);
   });
 
+  it('matches a pointer nested in an Object field by its dotted key, after a dotted set', async () => {
+    const className = uniqueClass('Nest');
+    const [first, second] = await Promise.all([new Parse.Object(className).save(), new Parse.Object(className).save()]);
+    const holder: InstanceType<ParseSdk['Object']> = await new Parse.Object(className, { data: { ptr: first } }).save();
+    holder.set('data.ptr', second);
+    await holder.save();
+    const found = await new Parse.Query(className).equalTo('data.ptr', second).find();
+    expect(found.map((o) => o.id)).to.deep.equal([holder.id]);
+    expect((found[0]!.get('data') as { ptr: { id: string } }).ptr.id).to.equal(second.id);
+    expect(await new Parse.Query(className).equalTo('data.ptr', first).count()).to.equal(0);
+    expect(await new Parse.Query(className).notEqualTo('data.ptr', second).count()).to.equal(2);
+    const pointer = { __type: 'Pointer', className, objectId: second.id };
+    const overHttp = await find(className, { where: { 'data.ptr': pointer } });
+    expect(overHttp.body.results.map((o: { objectId: string }) => o.objectId)).to.deep.equal([holder.id]);
+    const within = await find(className, { where: { 'data.ptr': { $in: [pointer] } } });
+    expect(within.body.results).to.have.length(1);
+  });
+
   it('keeps an equality and a $dontSelect on the same key both in force', async () => {
     const author = uniqueClass('Author');
     const post = uniqueClass('Post');

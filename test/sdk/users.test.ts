@@ -335,6 +335,15 @@ describe('Parse JS SDK: users and sessions', () => {
     await expectParseError(target.destroy(), 206);
   });
 
+  it('a user that is not there: 101 with the master key, 206 without a session', async () => {
+    await logOutCurrent().catch(() => undefined);
+    const ghost = Parse.User.createWithoutData('noSuchUser1') as SdkUser;
+    await expectParseError(ghost.destroy({ useMasterKey: true }), 101);
+    await expectParseError(ghost.save({ nickname: 'x' }, { useMasterKey: true }), 101);
+    await expectParseError(ghost.save({ nickname: 'x' }), 206);
+    await expectParseError(ghost.destroy(), 206);
+  });
+
   it('Parse.Query(Parse.Session) finds the own sessions only', async () => {
     const name = uniqueName('sessions');
     await restSignUp(uniqueName('someoneelse'), 'pass-0000');

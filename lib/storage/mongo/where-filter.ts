@@ -10,10 +10,16 @@ import { hasOnlyOperatorKeys, isObject, type Json } from '../../values/json.js';
 /** Earth's radius in the units Parse's distance options use, for converting to radians. */
 const EARTH_RADIUS = { miles: 3958.8, kilometers: 6371 } as const;
 
+/** A key into a value nested in a field (`data.ptr`, `items.0.count`). */
+function isNestedKey(schema: ClassSchema, key: string): boolean {
+  return key.includes('.') && schema.fields[key] === undefined;
+}
+
 /** One operand: the stored form of a REST atom for `field`. */
 function atom(schema: ClassSchema, field: string, value: unknown): unknown {
-  // Inside arrays, pointers and other typed values keep their nested (interior) form.
-  if (schema.fields[field]?.type === 'Array') return interiorToMongo(value);
+  // Inside arrays and objects (a dotted key), pointers and other typed values keep their nested
+  // (interior) form, as they are stored there.
+  if (schema.fields[field]?.type === 'Array' || isNestedKey(schema, field)) return interiorToMongo(value);
   if (isObject(value) && value.__type === 'Pointer') return `${String(value.className)}$${String(value.objectId)}`;
   // An objectId alone stands for a pointer to the field's class, as parse-server reads it.
   const target = schema.fields[field];
@@ -155,7 +161,8 @@ export function whereToFilter(
     }
     const fieldType = schema.fields[key]?.type;
     const isPointer =
-      fieldType === 'Pointer' || (fieldType === undefined && isObject(value) && value.__type === 'Pointer');
+      fieldType === 'Pointer' ||
+      (fieldType === undefined && !isNestedKey(schema, key) && isObject(value) && value.__type === 'Pointer');
     const stored = isPointer ? `_p_${key}` : storedKey(schema, key);
     const isConstraint = hasOnlyOperatorKeys(value);
     if (isConstraint && '$text' in value) {
