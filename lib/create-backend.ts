@@ -18,6 +18,8 @@ import { buildRouter } from './http/router.js';
 import { SchemaRegistry } from './schema/schema-registry.js';
 import type { Services } from './services.js';
 import { MongoStorage } from './storage/mongo/mongo-storage.js';
+import { bindParseSdk, loadCloudCode } from './sdk/bind-sdk.js';
+import { parseSdkAtHand, resolveParseSdk } from './sdk/parse-sdk.js';
 import { sessionRules } from './users/session-flows.js';
 import { userRules } from './users/user-rules.js';
 import { USER_SCHEMA } from './users/user-save-steps.js';
@@ -98,9 +100,11 @@ export function createBackend(options: BackendConfig): Backend {
       return (data ??= createDataApi(services));
     },
   };
-  let readying: Promise<void> | null = null;
-  const ready = (): Promise<void> => {
-    readying ??= storage
+  // Connecting (the database, the standard classes) and getting ready (cloud code loaded) are two
+  // steps: cloud code may query while it loads, and its queries need the first step only.
+  let connecting: Promise<void> | null = null;
+  const connected = (): Promise<void> => {
+    connecting ??= storage
       .connect()
       .then(() =>
         recordClassesIfMissing(storage, [
@@ -108,6 +112,31 @@ export function createBackend(options: BackendConfig): Backend {
           ROLE_SCHEMA,
         ]),
       )
+      .catch((err: unknown) => {
+        connecting = null;
+        throw err;
+      });
+    return connecting;
+  };
+  // The SDK is bound at once when it is at hand (given, or the global Parse), else in ready().
+  let boundSdk = config.bindsParseSdk ? parseSdkAtHand(config.parse) : undefined;
+  let unbindSdk = boundSdk && bindParseSdk(services, boundSdk, connected);
+  let cloudLoaded = false;
+  const bindSdk = async (): Promise<void> => {
+    if (!config.bindsParseSdk) return;
+    if (!boundSdk) {
+      boundSdk = await resolveParseSdk(config.parse);
+      unbindSdk = bindParseSdk(services, boundSdk, connected);
+    }
+    if (config.cloud !== undefined && !cloudLoaded) {
+      await loadCloudCode(config.cloud, boundSdk);
+      cloudLoaded = true;
+    }
+  };
+  let readying: Promise<void> | null = null;
+  const ready = (): Promise<void> => {
+    readying ??= Promise.all([connected(), bindSdk()])
+      .then(() => undefined)
       .catch((err: unknown) => {
         readying = null;
         throw err;
@@ -123,6 +152,9 @@ export function createBackend(options: BackendConfig): Backend {
     ready,
     close: async () => {
       readying = null;
+      connecting = null;
+      unbindSdk?.();
+      unbindSdk = undefined;
       await Promise.all([storage.close(), services.passwords.close()]);
     },
   });

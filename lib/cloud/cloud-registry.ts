@@ -98,8 +98,25 @@ export interface LoginHookRequest {
 export type LoginHook = (request: LoginHookRequest) => unknown;
 type LoginTrigger = LoginHookRequest['triggerName'];
 
+/**
+ * How handlers receive their requests when the backend is bound to the Parse SDK: each wrapper
+ * converts the request to the SDK's objects and what the handler did back (see lib/sdk/).
+ */
+export interface RequestForm {
+  objectHook(handler: ObjectHook): ObjectHook;
+  beforeFind(handler: BeforeFindHook): BeforeFindHook;
+  afterFind(handler: AfterFindHook): AfterFindHook;
+  cloudFunction(handler: CloudFunction): CloudFunction;
+  job(handler: CloudJob): CloudJob;
+  loginHook(handler: LoginHook): LoginHook;
+}
+
 /** The hook registry behind `backend.cloud`. */
 export class CloudRegistry {
+  /** Set while the backend is bound to the Parse SDK: handlers then get parse-server's requests. */
+  private form: RequestForm | undefined;
+  /** Each handler's wrapped form, built once per binding. */
+  private wrapped = new WeakMap<object, unknown>();
   private readonly hooks = new Map<string, Registered<AnyHook>>();
   private readonly loginHooks = new Map<LoginTrigger, LoginHook>();
   private readonly functions = new Map<string, Registered<CloudFunction>>();
@@ -133,9 +150,31 @@ export class CloudRegistry {
     return this.registerLogin('beforePasswordResetRequest', handler);
   }
 
+  /**
+   * Hands every handler parse-server's request (the SDK's objects) while `form` is set; `undefined`
+   * goes back to object views. Used by the backend when it binds or unbinds the Parse SDK.
+   */
+  useRequestForm(form: RequestForm | undefined): void {
+    this.form = form;
+    this.wrapped = new WeakMap();
+  }
+
+  /** `original` in the bound request form (cached), or as it is without one. */
+  private inForm<T extends object>(original: T, wrap: (form: RequestForm) => T): T {
+    const form = this.form;
+    if (!form) return original;
+    let done = this.wrapped.get(original) as T | undefined;
+    if (!done) {
+      done = wrap(form);
+      this.wrapped.set(original, done);
+    }
+    return done;
+  }
+
   /** The login hook for a trigger, if any. */
   loginHook(trigger: LoginTrigger): LoginHook | undefined {
-    return this.loginHooks.get(trigger);
+    const hook = this.loginHooks.get(trigger);
+    return hook && this.inForm(hook, (form) => form.loginHook(hook));
   }
 
   private register(
@@ -268,9 +307,20 @@ export class CloudRegistry {
   hook(trigger: 'beforeFind', className: string): Registered<BeforeFindHook> | undefined;
   hook(trigger: 'afterFind', className: string): Registered<AfterFindHook> | undefined;
   hook(trigger: ClassTrigger, className: string): Registered<ClassHook> | undefined {
-    return className === FILE
-      ? undefined
-      : (this.hooks.get(`${trigger}:${className}`) as Registered<ClassHook> | undefined);
+    if (className === FILE) return undefined;
+    const entry = this.hooks.get(`${trigger}:${className}`) as Registered<ClassHook> | undefined;
+    return (
+      entry &&
+      this.inForm(entry, (form) => {
+        const handler =
+          trigger === 'beforeFind'
+            ? form.beforeFind(entry.handler as BeforeFindHook)
+            : trigger === 'afterFind'
+              ? form.afterFind(entry.handler as AfterFindHook)
+              : form.objectHook(entry.handler as ObjectHook);
+        return { handler, validator: entry.validator };
+      })
+    );
   }
 
   /** The file hook for a trigger, if any (used by the file pipelines). */
@@ -280,11 +330,16 @@ export class CloudRegistry {
 
   /** The function registered under `name`, if any. */
   cloudFunction(name: string): Registered<CloudFunction> | undefined {
-    return this.functions.get(name);
+    const entry = this.functions.get(name);
+    return (
+      entry &&
+      this.inForm(entry, (form) => ({ handler: form.cloudFunction(entry.handler), validator: entry.validator }))
+    );
   }
 
   /** The job registered under `name`, if any. */
   cloudJob(name: string): CloudJob | undefined {
-    return this.jobs.get(name);
+    const job = this.jobs.get(name);
+    return job && this.inForm(job, (form) => form.job(job));
   }
 }

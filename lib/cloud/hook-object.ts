@@ -143,6 +143,16 @@ export class HookObject {
     return this;
   }
 
+  /** The state this save started from, in REST form (empty for a new object). */
+  savedState(): Json {
+    return { ...this.saved };
+  }
+
+  /** The changes being saved, in REST form (values and `__op` operations). */
+  pendingChanges(): Json {
+    return { ...this.pending };
+  }
+
   /** The object as the client will see it, in REST form. */
   toJSON(): Json {
     const out: Json = { ...this.saved };

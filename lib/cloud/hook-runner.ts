@@ -15,9 +15,21 @@ import type { HookObject } from './hook-object.js';
 import type { ObjectHook, ObjectHookRequest } from './hook-requests.js';
 
 /**
+ * The Parse SDK's `Parse.Error` (of whichever copy of the SDK the host loaded), which cloud code
+ * written for parse-server throws: its code is a Parse code.
+ */
+function isSdkParseError(thrown: unknown): thrown is Error & { code: number } {
+  return (
+    thrown instanceof Error &&
+    thrown.constructor.name === 'ParseError' &&
+    Number.isInteger((thrown as { code?: unknown }).code)
+  );
+}
+
+/**
  * Converts whatever a hook, function or validator threw into the error the client sees: a
  * BackendError as it is; a plain `{ code, message }` with its code (Parse's `Parse.Error` shape);
- * a string, or an Error's message, with `defaultCode`. Other errors keep only their message: their
+ * the SDK's `Parse.Error` with its code; a string, or an Error's message, with `defaultCode`. Other errors keep only their message: their
  * codes (a driver's, a DOMException's) are not Parse codes.
  */
 export function hookError(
@@ -34,6 +46,7 @@ export function hookError(
     });
   }
   if (typeof thrown === 'string') return new BackendError(defaultCode, thrown);
+  if (isSdkParseError(thrown)) return new BackendError(thrown.code, thrown.message, { cause: thrown });
   if (thrown instanceof Error) return new BackendError(defaultCode, thrown.message, { cause: thrown });
   return new BackendError(defaultCode, defaultMessage, { cause: thrown });
 }

@@ -164,6 +164,25 @@ export interface BackendConfig extends ParseServerOnlyOptions {
   allowClientRoleWrites?: boolean;
   /** Whether clients may choose their own objectIds. Default false. */
   allowCustomObjectId?: boolean;
+  /**
+   * parse-server's cloud code, run as it is: a file path (resolved from the working directory,
+   * loaded with `import()`) or a function called with the Parse SDK. It runs in `ready()` (and
+   * before the first request is answered) with the Parse JS SDK bound to this backend, as the
+   * global `Parse` a parse-server cloud file uses. A load error rejects `ready()`.
+   */
+  cloud?: string | ((Parse: unknown) => unknown);
+  /**
+   * Binds the Parse JS SDK to this backend (parse-server's option): its calls in this process go
+   * straight into the backend, and hook handlers receive parse-server's requests (Parse.Objects).
+   * Default false; `cloud` binds the SDK whatever this says. The SDK is one per process: bind it
+   * to one backend.
+   */
+  directAccess?: boolean;
+  /**
+   * The Parse JS SDK to bind (`import Parse from 'parse/node'`). Default: the process's global
+   * `Parse` when there is one, else `parse/node` from the app's dependencies.
+   */
+  parse?: unknown;
   /** Results per query when the client gives no `limit`. Default 100. */
   defaultLimit?: number;
   /** The largest `limit` a query may ask for; larger ones are capped. */
@@ -643,6 +662,10 @@ export const configSchema = {
     allowClientClassCreation: { type: 'boolean' },
     allowClientRoleWrites: { type: 'boolean' },
     allowCustomObjectId: { type: 'boolean' },
+    // A path or a function, and the SDK module: checked by code (resolve-config.ts).
+    cloud: {},
+    directAccess: { type: 'boolean' },
+    parse: {},
     defaultLimit: { type: 'integer', minimum: 1 },
     maxLimit: { type: 'integer', minimum: 1 },
     allowOrigin: {
@@ -759,6 +782,12 @@ export interface ResolvedConfig {
   readonly allowClientClassCreation: boolean;
   readonly allowClientRoleWrites: boolean;
   readonly allowCustomObjectId: boolean;
+  /** parse-server cloud code to run once bound to the SDK. */
+  readonly cloud: string | ((Parse: unknown) => unknown) | undefined;
+  /** Whether the backend binds the Parse SDK (`directAccess`, or `cloud`, or `parse` given). */
+  readonly bindsParseSdk: boolean;
+  /** The SDK to bind, when the host gave one. */
+  readonly parse: unknown;
   readonly defaultLimit: number;
   readonly maxLimit: number | undefined;
   readonly allowOrigin: string | readonly string[];

@@ -31,7 +31,6 @@ export const IGNORED_OPTIONS = [
   'graphQLPublicIntrospection',
   'mountPlayground',
   'playgroundPath',
-  'directAccess',
   'dotNetKey',
   'fileKey',
   'encodeParseObjectInCloudFunction',
@@ -40,7 +39,6 @@ export const IGNORED_OPTIONS = [
 
 /** Options of features not built yet: accepted, with a warning that they have no effect yet. */
 export const NOT_YET_ACTIVE_OPTIONS = [
-  'cloud',
   'push',
   'liveQuery',
   'filesAdapter',

@@ -118,6 +118,13 @@ function instanceProblems(config: BackendConfig): string[] {
   if (config.readOnlyMasterKey !== undefined && config.readOnlyMasterKey === config.masterKey) {
     problems.push('readOnlyMasterKey: must differ from masterKey');
   }
+  if (
+    config.cloud !== undefined &&
+    typeof config.cloud !== 'function' &&
+    (typeof config.cloud !== 'string' || config.cloud === '')
+  ) {
+    problems.push('cloud: must be the path of a cloud code file or a function');
+  }
   if (config.maxLimit !== undefined && config.defaultLimit !== undefined && config.defaultLimit > config.maxLimit) {
     problems.push('defaultLimit: must not exceed maxLimit');
   }
@@ -228,6 +235,9 @@ export function resolveConfig(input: unknown): ResolvedConfig {
     }),
     allowClientClassCreation: config.allowClientClassCreation ?? false,
     allowClientRoleWrites: config.allowClientRoleWrites ?? true,
+    cloud: config.cloud,
+    bindsParseSdk: config.cloud !== undefined || config.directAccess === true || config.parse !== undefined,
+    parse: config.parse,
     allowCustomObjectId: config.allowCustomObjectId ?? false,
     defaultLimit: config.defaultLimit ?? defaults.defaultLimit,
     maxLimit: config.maxLimit,

@@ -25,7 +25,8 @@ import type { Json } from '../values/json.js';
 
 const USER_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
-async function authFor(services: Services, options: DataOptions | undefined): Promise<RequestAuth> {
+/** Who a call with these options acts as (the data API's, and the bound SDK's, one rule). */
+export async function authFor(services: Services, options: DataOptions | undefined): Promise<RequestAuth> {
   if (options?.useMasterKey) return MASTER_AUTH;
   if (options?.sessionToken !== undefined) {
     if (typeof options.sessionToken !== 'string' || options.sessionToken === '')

@@ -121,13 +121,12 @@ describe('createBackend: a parse-server config starts as it is', () => {
       silent: true,
       logLevel: 'error',
       dotNetKey: 'x',
-      directAccess: true,
       push: { android: { apiKey: 'k' } },
       liveQuery: { classNames: ['Chat'] },
     });
     expect(backend).to.be.a('function');
     expect(warnings).to.deep.equal([
-      'parse-server options ignored, as they do not apply to a backend mounted in your app: port, mountPath, logLevel, silent, directAccess, dotNetKey; accepted, not active yet: push, liveQuery',
+      'parse-server options ignored, as they do not apply to a backend mounted in your app: port, mountPath, logLevel, silent, dotNetKey; accepted, not active yet: push, liveQuery',
     ]);
   });
 

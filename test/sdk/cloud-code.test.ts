@@ -295,6 +295,24 @@ describe('Parse JS SDK: cloud code', () => {
       expect(error.message).to.equal('over quota');
     });
 
+    it("the SDK's own Parse.Error thrown by a function or a hook keeps its code, as parse-server's cloud code throws it", async () => {
+      const className = uniqueClass('Refused');
+      on(() =>
+        cloud().define('sdkError', () => {
+          throw new Parse.Error(999, 'custom code');
+        }),
+      );
+      on(() =>
+        cloud().beforeSave(className, () => {
+          throw new Parse.Error(Parse.Error.VALIDATION_ERROR, 'not saved');
+        }),
+      );
+      const error = await expectParseError(Parse.Cloud.run('sdkError'), 999);
+      expect(error.message).to.equal('custom code');
+      const refused = await expectParseError(new Parse.Object(className).save(), Parse.Error.VALIDATION_ERROR);
+      expect(refused.message).to.equal('not saved');
+    });
+
     it('a plain Error thrown by a function is 141 with its message', async () => {
       on(() =>
         cloud().define('broken', () => {
