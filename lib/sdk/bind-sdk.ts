@@ -18,6 +18,9 @@ import { directController } from './direct-controller.js';
 import type { ParseSdk } from './parse-sdk.js';
 import { sdkRequestForm } from './sdk-requests.js';
 
+/** The SDK's serverURL before anyone sets one. */
+const SDK_DEFAULT_SERVER_URL = 'https://api.parse.com/1';
+
 /** The `Parse.Cloud` functions that register handlers (the rest, such as `run`, are the SDK's own). */
 const REGISTRATIONS = [
   'define',
@@ -52,7 +55,9 @@ export function bindParseSdk(services: Services, sdk: ParseSdk, connected: () =>
   if (!sdk.applicationId) sdk.initialize(config.appId, config.clientKeys.javascriptKey);
   // Code in the host's process holds the master key anyway; the SDK asks for it before useMasterKey.
   if (!sdk.masterKey) sdk.masterKey = config.masterKey;
-  if (config.serverURL && !sdk.CoreManager.get('SERVER_URL')) sdk.serverURL = config.serverURL;
+  // File uploads still go over HTTP: point an SDK nobody pointed anywhere at this backend.
+  const current = sdk.CoreManager.get('SERVER_URL');
+  if (config.serverURL && (!current || current === SDK_DEFAULT_SERVER_URL)) sdk.serverURL = config.serverURL;
 
   const previous = sdk.CoreManager.getRESTController();
   const controller = directController(services, sdk, connected, previous);

@@ -72,7 +72,8 @@ export function directController(
   /** The session the SDK would send: the one given, else its current user's (when it keeps one). */
   async function sessionTokenOf(options: SdkOptions): Promise<string | undefined> {
     if (options.useMasterKey) return undefined;
-    if (typeof options.sessionToken === 'string') return options.sessionToken;
+    // An empty token is none, as the SDK's HTTP controller sends none for it (`_linkWith` passes '').
+    if (typeof options.sessionToken === 'string') return options.sessionToken || undefined;
     const user = await sdk.CoreManager.getUserController?.()?.currentUserAsync();
     return user?.getSessionToken() || undefined;
   }

@@ -15,6 +15,7 @@ export interface SdkObject {
   setACL(acl: unknown): unknown;
   _getSaveJSON(): Json;
   _toFullJSON(): Json;
+  _setExisted?(existed: boolean): void;
 }
 
 /** A Parse.Query of the bound SDK. */

@@ -40,14 +40,25 @@ export class SdkValues {
   /** An SDK object holding the stored state of `view`, its pending changes set on top (dirty). */
   object(view: HookObject, sessionToken?: string): SdkObject {
     const saved = view.savedState();
+    const pending = view.pendingChanges();
     const base: Json = { className: view.className, ...saved };
+    // A new object's id and dates arrive with its changes once it is stored (afterSave).
+    for (const key of ['objectId', 'createdAt', 'updatedAt'])
+      if (typeof pending[key] === 'string') base[key] = pending[key];
     if (sessionToken !== undefined) base.sessionToken = sessionToken;
     const object = this.sdk.Object.fromJSON(base, true);
-    for (const [key, change] of Object.entries(view.pendingChanges())) {
+    for (const [key, change] of Object.entries(pending)) {
       if (SERVER_FIELDS.has(key)) continue;
       if (key === 'ACL') object.setACL(new this.sdk.ACL(change as Json));
       else object.set(key, this.sdk._decode(undefined, change));
     }
+    return object;
+  }
+
+  /** {@link object}, telling `existed()` whether the object was stored before this request. */
+  objectThatExisted(view: HookObject, existed: boolean): SdkObject {
+    const object = this.object(view);
+    object._setExisted?.(existed);
     return object;
   }
 
@@ -139,9 +150,11 @@ export function sdkRequestForm(sdk: ParseSdk): RequestForm {
   return {
     objectHook(handler: ObjectHook): ObjectHook {
       return async (request) => {
-        const object = values.object(request.object);
+        // afterSave's object is stored already: it existed only if this save was an update
+        const existed = request.triggerName === 'afterSave' ? request.original !== undefined : request.object.existed();
+        const object = values.objectThatExisted(request.object, existed);
         const before = changesOf(object);
-        const original = request.original ? values.object(request.original) : undefined;
+        const original = request.original ? values.objectThatExisted(request.original, true) : undefined;
         const result: unknown = await handler({ ...values.base(request), object, original } as never);
         if (request.triggerName === 'beforeSave') writeBack(object, before, request.object);
         return values.fromSdk(result);

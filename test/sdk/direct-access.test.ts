@@ -45,6 +45,8 @@ describe('Parse JS SDK bound to a backend (directAccess)', () => {
     expect(await new Parse.Query(className).count()).to.equal(1);
     off.push(t.backend.cloud.define('direct', () => 'answered in process'));
     expect(await Parse.Cloud.run('direct')).to.equal('answered in process');
+    // an empty session token is none, as the SDK sends it over HTTP
+    expect(await Parse.Cloud.run('direct', {}, { sessionToken: '' })).to.equal('answered in process');
     const user = await Parse.User.signUp(uniqueClass('direct'), 'pass-1234', {});
     expect(user.getSessionToken()).to.be.a('string');
     await expectParseError(new Parse.Query(className).get('missing'), 101);
@@ -82,9 +84,11 @@ describe('Parse JS SDK bound to a backend (directAccess)', () => {
         object.increment('n', 10);
       }),
     );
+    const existed: boolean[] = [];
     off.push(
       t.backend.cloud.afterSave(className, async (request) => {
         const object = request.object as unknown as SdkObject;
+        existed.push(object.existed());
         await new Parse.Object(`${className}Log`, { of: object }).save(null, { useMasterKey: true });
       }),
     );
@@ -103,6 +107,7 @@ describe('Parse JS SDK bound to a backend (directAccess)', () => {
       { isParse: true, publicRead: true, before: undefined },
       { isParse: true, publicRead: true, before: 11 },
     ]);
+    expect(existed).to.deep.equal([false, true]);
     const logs = await new Parse.Query(`${className}Log`).include('of').find({ useMasterKey: true });
     expect(logs).to.have.length(2);
     expect((logs[0]!.get('of') as SdkObject).id).to.equal(object.id);
