@@ -24,6 +24,7 @@ function hasOwnEncoding(value: unknown): value is { toJSON(): unknown } {
     value !== null &&
     typeof value === 'object' &&
     !Array.isArray(value) &&
+    !ArrayBuffer.isView(value) &&
     !isPlainObject(value) &&
     typeof (value as { toJSON?: unknown }).toJSON === 'function'
   );

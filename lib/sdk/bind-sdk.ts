@@ -41,6 +41,8 @@ const REGISTRATIONS = [
   'afterDeleteFile',
 ] as const satisfies readonly (keyof CloudRegistry)[];
 
+const LOGIN_REGISTRATIONS = new Set<string>(['beforeLogin', 'afterLogin', 'afterLogout', 'beforePasswordResetRequest']);
+
 /**
  * parse-server's login hooks also take the class first (`Parse.Cloud.beforeLogin(Parse.User, fn)`,
  * `afterLogout(Parse.Session, fn)`); the registry's take the handler alone.
@@ -71,9 +73,7 @@ export function bindParseSdk(services: Services, sdk: ParseSdk, connected: () =>
     const register = (...args: unknown[]): unknown =>
       (registry[name] as (...a: unknown[]) => unknown).apply(
         registry,
-        name.endsWith('Login') || name.endsWith('Logout') || name === 'beforePasswordResetRequest'
-          ? withoutClass(args)
-          : args,
+        LOGIN_REGISTRATIONS.has(name) ? withoutClass(args) : args,
       );
     ours.set(name, register);
     sdk.Cloud[name] = register;

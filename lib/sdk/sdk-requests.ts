@@ -34,7 +34,7 @@ function listOf(value: unknown): string[] | undefined {
 }
 
 /** Conversions between one SDK's values and the backend's views. */
-export class SdkValues {
+class SdkValues {
   constructor(private readonly sdk: ParseSdk) {}
 
   /** An SDK object holding the stored state of `view`, its pending changes set on top (dirty). */

@@ -180,6 +180,39 @@ describe('Parse JS SDK bound to a backend (directAccess)', () => {
     expect(result.thing.get('label')).to.equal('x');
   });
 
+  it("the bound SDK's Parse.Cloud registers on this backend: a login hook given the class first, and a job", async () => {
+    const cloud = Parse.Cloud as unknown as Record<string, (...args: unknown[]) => () => void>;
+    const logins: unknown[] = [];
+    off.push(
+      cloud.beforeLogin!(Parse.User, (request: { object: unknown; user: unknown }) => {
+        logins.push(request.object instanceof Parse.User && request.user === request.object);
+      }),
+    );
+    const name = uniqueClass('login');
+    await Parse.User.signUp(name, 'pass-1234', {});
+    await Parse.User.logIn(name, 'pass-1234');
+    expect(logins).to.deep.equal([true]);
+
+    const className = uniqueClass('JobTarget');
+    const target = await new Parse.Object(className, { done: false }).save();
+    off.push(
+      cloud.job!('markDone', async (request: { params: { target: unknown } }) => {
+        const pointer = request.params.target as SdkObject;
+        if (!(pointer instanceof Parse.Object)) throw new Error('not a Parse.Object');
+        pointer.set('done', true);
+        await pointer.save(null, { useMasterKey: true });
+      }),
+    );
+    const jobId = await Parse.Cloud.startJob('markDone', { target: target.toPointer() });
+    let status = '';
+    for (let i = 0; i < 100 && status !== 'succeeded' && status !== 'failed'; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      status = String((await Parse.Cloud.getJobStatus(jobId)).get('status'));
+    }
+    expect(status).to.equal('succeeded');
+    expect((await new Parse.Query(className).get(target.id!)).get('done')).to.equal(true);
+  });
+
   it('a Parse.Error thrown by a hook reaches the SDK as a Parse.Error with its code', async () => {
     const className = uniqueClass('Refuse');
     off.push(
