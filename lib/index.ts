@@ -39,7 +39,7 @@ export type {
 } from './cloud/hook-requests.js';
 export { HookQuery } from './cloud/hook-query.js';
 export type { FieldRule, RateLimitOptions, Validator, ValidatorOptions } from './cloud/validator.js';
-export { FILE } from './cloud/cloud-registry.js';
+export { CONFIG, FILE } from './cloud/cloud-registry.js';
 export type { AuthProvider, AuthProviders } from './auth/auth-data.js';
 export { openIdConnectProvider } from './auth/openid-connect.js';
 export type { OpenIdConnectOptions } from './auth/openid-connect.js';

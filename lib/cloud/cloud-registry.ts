@@ -5,7 +5,15 @@
 import { BackendConfigError } from '../errors/backend-error.js';
 import type { HookObject } from './hook-object.js';
 import type { Logger } from '../config/options.js';
-import type { AfterFindHook, BeforeFindHook, CloudFunction, CloudJob, DataApi, ObjectHook } from './hook-requests.js';
+import type {
+  AfterFindHook,
+  BeforeFindHook,
+  CloudFunction,
+  CloudJob,
+  CloudRequestBase,
+  DataApi,
+  ObjectHook,
+} from './hook-requests.js';
 import { prepareValidator, type PreparedValidator, type Validator } from './validator.js';
 
 export type { HookCaller, SaveHookRequest } from './hook-requests.js';
@@ -22,22 +30,26 @@ export type ClassRef = string | { className: string };
 export const FILE = '@File';
 export type FileRef = typeof FILE | (abstract new (...args: never[]) => unknown);
 
+/**
+ * The app's config (`/config`) in hooks: `'@Config'`, or the Parse SDK's `Parse.Config` class, as
+ * parse-server takes `Parse.Cloud.beforeSave(Parse.Config, ...)`. Only beforeSave and afterSave.
+ */
+export const CONFIG = '@Config';
+export type ConfigRef = typeof CONFIG | (abstract new (...args: never[]) => unknown);
+
 /** What a file hook receives. */
-export interface FileHookRequest {
-  /** The file. In beforeSave, set `name`, `data` or `metadata` to change what is stored. */
+export interface FileHookRequest extends CloudRequestBase {
+  /**
+   * The file. In beforeSave, set `name`, `data`, `contentType`, `metadata` or `tags` to change what
+   * is stored, or `url` to answer with a file stored elsewhere (nothing is stored then).
+   */
   file: HookFile;
-  /** Size in bytes of the file's data (beforeSave, afterSave, afterFind). */
-  fileSize: number;
-  master: boolean;
-  isReadOnly: boolean;
-  userId: string | null;
-  installationId: string | null;
-  context: Record<string, unknown>;
+  /**
+   * Size in bytes of the file's data (beforeSave, afterSave, afterFind); null where there is none
+   * to hand (deletes, and afterSave of a file a beforeSave answered with).
+   */
+  fileSize: number | null;
   triggerName: FileTriggerName;
-  headers: Record<string, string | string[] | undefined>;
-  ip: string | undefined;
-  log: Required<Logger>;
-  data: DataApi;
 }
 
 /** A file as file hooks see it. */
@@ -48,7 +60,7 @@ export interface HookFile {
   contentType: string;
   metadata: Record<string, unknown>;
   tags: Record<string, unknown>;
-  /** The file's URL (after it is stored). */
+  /** The file's URL (once stored; set in beforeSave for a file already stored elsewhere). */
   url?: string;
 }
 
@@ -56,6 +68,7 @@ export type FileHook = (request: FileHookRequest) => unknown;
 export type FileTriggerName = 'beforeSave' | 'afterSave' | 'beforeDelete' | 'afterDelete' | 'beforeFind' | 'afterFind';
 
 type ClassTrigger = 'beforeSave' | 'afterSave' | 'beforeDelete' | 'afterDelete' | 'beforeFind' | 'afterFind';
+type ConfigTrigger = 'beforeSave' | 'afterSave';
 type ClassHook = ObjectHook | BeforeFindHook | AfterFindHook;
 type AnyHook = ClassHook | FileHook;
 
@@ -72,8 +85,13 @@ function isFileRef(ref: unknown): boolean {
   return ref === FILE || (typeof ref === 'function' && ref.name === 'ParseFile');
 }
 
-function classNameOf(ref: ClassRef | FileRef): string {
+function isConfigRef(ref: unknown): boolean {
+  return ref === CONFIG || (typeof ref === 'function' && ref.name === 'ParseConfig');
+}
+
+function classNameOf(ref: ClassRef | FileRef | ConfigRef): string {
   if (isFileRef(ref)) return FILE;
+  if (isConfigRef(ref)) return CONFIG;
   const name = typeof ref === 'string' ? ref : (ref as { className?: unknown } | null)?.className;
   if (typeof name !== 'string' || name === '')
     throw new BackendConfigError(['hook class: give a class name or a class with a className']);
@@ -84,6 +102,8 @@ function classNameOf(ref: ClassRef | FileRef): string {
 export interface LoginHookRequest {
   /** The user logging in (login hooks), or the session being ended (afterLogout). */
   object: HookObject;
+  /** afterLogin: the user now logged in, with `getSessionToken()` of the new session. */
+  user?: HookObject;
   master: boolean;
   isReadOnly: boolean;
   installationId: string | null;
@@ -104,6 +124,8 @@ type LoginTrigger = LoginHookRequest['triggerName'];
  */
 export interface RequestForm {
   objectHook(handler: ObjectHook): ObjectHook;
+  configHook(handler: ObjectHook): ObjectHook;
+  fileHook(handler: FileHook): FileHook;
   beforeFind(handler: BeforeFindHook): BeforeFindHook;
   afterFind(handler: AfterFindHook): AfterFindHook;
   cloudFunction(handler: CloudFunction): CloudFunction;
@@ -135,12 +157,12 @@ export class CloudRegistry {
     return this.registerLogin('beforeLogin', handler);
   }
 
-  /** Runs after a login; errors are logged. */
+  /** Runs after a login, with the new session; a throw reaches the client (the session stays). */
   afterLogin(handler: LoginHook): () => void {
     return this.registerLogin('afterLogin', handler);
   }
 
-  /** Runs after a logout, with the ended session; errors are logged. */
+  /** Runs after a logout, with the ended session; a throw reaches the client. */
   afterLogout(handler: LoginHook): () => void {
     return this.registerLogin('afterLogout', handler);
   }
@@ -179,7 +201,7 @@ export class CloudRegistry {
 
   private register(
     trigger: ClassTrigger,
-    ref: ClassRef | FileRef,
+    ref: ClassRef | FileRef | ConfigRef,
     handler: AnyHook,
     validator?: Validator<never>,
   ): () => void {
@@ -188,8 +210,8 @@ export class CloudRegistry {
     if (typeof handler !== 'function') throw new BackendConfigError([`${where}: the handler must be a function`]);
     if (className === '_Session')
       throw new BackendConfigError([`${where}: only the afterLogout trigger is allowed for the _Session class`]);
-    if (className === FILE && validator !== undefined)
-      throw new BackendConfigError([`${where}: file hooks take no validator`]);
+    if (className === CONFIG && trigger !== 'beforeSave' && trigger !== 'afterSave')
+      throw new BackendConfigError([`${where}: the config has only the beforeSave and afterSave triggers`]);
     const entry: Registered<AnyHook> = {
       handler,
       validator: prepareValidator(where, validator as Validator | undefined),
@@ -202,33 +224,35 @@ export class CloudRegistry {
   }
 
   /** Runs before an object of the class (or a file) is created or updated; may change it or throw to refuse. */
-  beforeSave(ref: typeof FILE, handler: FileHook): () => void;
+  beforeSave(ref: typeof FILE, handler: FileHook, validator?: Validator<FileHookRequest>): () => void;
   beforeSave(ref: ClassRef, handler: ObjectHook, validator?: Validator<Parameters<ObjectHook>[0]>): () => void;
-  beforeSave(ref: FileRef, handler: FileHook): () => void;
-  beforeSave(ref: ClassRef | FileRef, handler: AnyHook, validator?: Validator<never>): () => void {
+  beforeSave(ref: typeof CONFIG, handler: ObjectHook, validator?: Validator<Parameters<ObjectHook>[0]>): () => void;
+  beforeSave(ref: FileRef, handler: FileHook, validator?: Validator<FileHookRequest>): () => void;
+  beforeSave(ref: ClassRef | FileRef | ConfigRef, handler: AnyHook, validator?: Validator<never>): () => void {
     return this.register('beforeSave', ref, handler, validator);
   }
 
   /** Runs after an object of the class (or a file) was saved; awaited, its errors are logged, not sent. */
-  afterSave(ref: typeof FILE, handler: FileHook): () => void;
+  afterSave(ref: typeof FILE, handler: FileHook, validator?: Validator<FileHookRequest>): () => void;
   afterSave(ref: ClassRef, handler: ObjectHook, validator?: Validator<Parameters<ObjectHook>[0]>): () => void;
-  afterSave(ref: FileRef, handler: FileHook): () => void;
-  afterSave(ref: ClassRef | FileRef, handler: AnyHook, validator?: Validator<never>): () => void {
+  afterSave(ref: typeof CONFIG, handler: ObjectHook, validator?: Validator<Parameters<ObjectHook>[0]>): () => void;
+  afterSave(ref: FileRef, handler: FileHook, validator?: Validator<FileHookRequest>): () => void;
+  afterSave(ref: ClassRef | FileRef | ConfigRef, handler: AnyHook, validator?: Validator<never>): () => void {
     return this.register('afterSave', ref, handler, validator);
   }
 
   /** Runs before an object of the class (or a file) is deleted, with the object; throw to refuse. */
-  beforeDelete(ref: typeof FILE, handler: FileHook): () => void;
+  beforeDelete(ref: typeof FILE, handler: FileHook, validator?: Validator<FileHookRequest>): () => void;
   beforeDelete(ref: ClassRef, handler: ObjectHook, validator?: Validator<Parameters<ObjectHook>[0]>): () => void;
-  beforeDelete(ref: FileRef, handler: FileHook): () => void;
+  beforeDelete(ref: FileRef, handler: FileHook, validator?: Validator<FileHookRequest>): () => void;
   beforeDelete(ref: ClassRef | FileRef, handler: AnyHook, validator?: Validator<never>): () => void {
     return this.register('beforeDelete', ref, handler, validator);
   }
 
   /** Runs after an object of the class (or a file) was deleted; awaited, its errors are logged, not sent. */
-  afterDelete(ref: typeof FILE, handler: FileHook): () => void;
+  afterDelete(ref: typeof FILE, handler: FileHook, validator?: Validator<FileHookRequest>): () => void;
   afterDelete(ref: ClassRef, handler: ObjectHook, validator?: Validator<Parameters<ObjectHook>[0]>): () => void;
-  afterDelete(ref: FileRef, handler: FileHook): () => void;
+  afterDelete(ref: FileRef, handler: FileHook, validator?: Validator<FileHookRequest>): () => void;
   afterDelete(ref: ClassRef | FileRef, handler: AnyHook, validator?: Validator<never>): () => void {
     return this.register('afterDelete', ref, handler, validator);
   }
@@ -237,9 +261,9 @@ export class CloudRegistry {
    * Runs before a find, count or get of the class: change `request.query` or return another query,
    * or return objects to answer with them instead. For a file: before it is served; throw to refuse.
    */
-  beforeFind(ref: typeof FILE, handler: FileHook): () => void;
+  beforeFind(ref: typeof FILE, handler: FileHook, validator?: Validator<FileHookRequest>): () => void;
   beforeFind(ref: ClassRef, handler: BeforeFindHook, validator?: Validator<Parameters<BeforeFindHook>[0]>): () => void;
-  beforeFind(ref: FileRef, handler: FileHook): () => void;
+  beforeFind(ref: FileRef, handler: FileHook, validator?: Validator<FileHookRequest>): () => void;
   beforeFind(ref: ClassRef | FileRef, handler: AnyHook, validator?: Validator<never>): () => void {
     return this.register('beforeFind', ref, handler, validator);
   }
@@ -248,28 +272,28 @@ export class CloudRegistry {
    * Runs after a find or get of the class, with the results: return an array to replace them. For a
    * file: before its bytes are sent; may replace `file.data`.
    */
-  afterFind(ref: typeof FILE, handler: FileHook): () => void;
+  afterFind(ref: typeof FILE, handler: FileHook, validator?: Validator<FileHookRequest>): () => void;
   afterFind(ref: ClassRef, handler: AfterFindHook, validator?: Validator<Parameters<AfterFindHook>[0]>): () => void;
-  afterFind(ref: FileRef, handler: FileHook): () => void;
+  afterFind(ref: FileRef, handler: FileHook, validator?: Validator<FileHookRequest>): () => void;
   afterFind(ref: ClassRef | FileRef, handler: AnyHook, validator?: Validator<never>): () => void {
     return this.register('afterFind', ref, handler, validator);
   }
 
   /** Parse's older names for the file hooks. */
-  beforeSaveFile(handler: FileHook): () => void {
-    return this.register('beforeSave', FILE, handler);
+  beforeSaveFile(handler: FileHook, validator?: Validator<FileHookRequest>): () => void {
+    return this.register('beforeSave', FILE, handler, validator);
   }
 
-  afterSaveFile(handler: FileHook): () => void {
-    return this.register('afterSave', FILE, handler);
+  afterSaveFile(handler: FileHook, validator?: Validator<FileHookRequest>): () => void {
+    return this.register('afterSave', FILE, handler, validator);
   }
 
-  beforeDeleteFile(handler: FileHook): () => void {
-    return this.register('beforeDelete', FILE, handler);
+  beforeDeleteFile(handler: FileHook, validator?: Validator<FileHookRequest>): () => void {
+    return this.register('beforeDelete', FILE, handler, validator);
   }
 
-  afterDeleteFile(handler: FileHook): () => void {
-    return this.register('afterDelete', FILE, handler);
+  afterDeleteFile(handler: FileHook, validator?: Validator<FileHookRequest>): () => void {
+    return this.register('afterDelete', FILE, handler, validator);
   }
 
   /** Defines a cloud function, called with POST /functions/:name (`Parse.Cloud.run`). */
@@ -307,7 +331,7 @@ export class CloudRegistry {
   hook(trigger: 'beforeFind', className: string): Registered<BeforeFindHook> | undefined;
   hook(trigger: 'afterFind', className: string): Registered<AfterFindHook> | undefined;
   hook(trigger: ClassTrigger, className: string): Registered<ClassHook> | undefined {
-    if (className === FILE) return undefined;
+    if (className === FILE || className === CONFIG) return undefined;
     const entry = this.hooks.get(`${trigger}:${className}`) as Registered<ClassHook> | undefined;
     return (
       entry &&
@@ -323,9 +347,20 @@ export class CloudRegistry {
     );
   }
 
+  /** The config's hook for a trigger, if any: an object hook whose object is the config's parameters. */
+  configHook(trigger: ConfigTrigger): Registered<ObjectHook> | undefined {
+    const entry = this.hooks.get(`${trigger}:${CONFIG}`) as Registered<ObjectHook> | undefined;
+    return (
+      entry && this.inForm(entry, (form) => ({ handler: form.configHook(entry.handler), validator: entry.validator }))
+    );
+  }
+
   /** The file hook for a trigger, if any (used by the file pipelines). */
-  fileHook(trigger: FileTriggerName): FileHook | undefined {
-    return this.hooks.get(`${trigger}:${FILE}`)?.handler as FileHook | undefined;
+  fileHook(trigger: FileTriggerName): Registered<FileHook> | undefined {
+    const entry = this.hooks.get(`${trigger}:${FILE}`) as Registered<FileHook> | undefined;
+    return (
+      entry && this.inForm(entry, (form) => ({ handler: form.fileHook(entry.handler), validator: entry.validator }))
+    );
   }
 
   /** The function registered under `name`, if any. */

@@ -51,12 +51,24 @@ export function hookError(
   return new BackendError(defaultCode, defaultMessage, { cause: thrown });
 }
 
-/** Runs a hook that has no validator (login and file triggers); a throw becomes a {@link BackendError}. */
-export async function runHook<R>(hook: (request: R) => unknown, request: R): Promise<void> {
+/** What a failed trigger answers when what it threw says nothing (`throw null`), as parse-server. */
+export interface Failure {
+  code: number;
+  message: string;
+}
+
+export const TRIGGER_FAILED: Failure = { code: ErrorCode.SCRIPT_FAILED, message: 'Script failed. Unknown error.' };
+
+/** Runs a hook that has no validator (login triggers); a throw becomes a {@link BackendError}. */
+export async function runHook<R>(
+  hook: (request: R) => unknown,
+  request: R,
+  failure: Failure = TRIGGER_FAILED,
+): Promise<void> {
   try {
     await hook(request);
   } catch (err) {
-    throw hookError(err);
+    throw hookError(err, failure.code, failure.message);
   }
 }
 
@@ -95,6 +107,10 @@ export async function runObjectHook(
   const { ran } = await runRegistered(entry, request, () =>
     validationTarget(ctx, request, fieldsOf(object), object, original),
   );
+  // A context the hook replaced (`request.context = {...}`) reaches the hooks after it, as in parse-server.
+  const context = ctx.caller.context;
+  if (request.context !== context && isPlainObject(request.context) && isPlainObject(context))
+    Object.assign(context, request.context);
   return ran;
 }
 
@@ -106,12 +122,13 @@ export async function runRegistered<R>(
   entry: Registered<(request: R) => unknown>,
   request: R,
   target: () => ValidationTarget,
+  failure: Failure = TRIGGER_FAILED,
 ): Promise<{ ran: boolean; result: unknown }> {
   if (entry.validator && (await entry.validator.run(request, target())) === 'skip')
     return { ran: false, result: undefined };
   try {
     return { ran: true, result: await entry.handler(request) };
   } catch (err) {
-    throw hookError(err);
+    throw hookError(err, failure.code, failure.message);
   }
 }

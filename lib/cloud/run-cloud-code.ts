@@ -17,7 +17,10 @@ export async function runFunction(ctx: OperationContext, name: string, params: J
   const entry = ctx.services.cloud.cloudFunction(name);
   if (!entry) throw new BackendError(ErrorCode.SCRIPT_FAILED, `Invalid function: "${name}"`);
   const request: FunctionRequest = { ...(await cloudRequestBase(ctx)), functionName: name, params };
-  const { result } = await runRegistered(entry, request, () => validationTarget(ctx, request, params));
+  const { result } = await runRegistered(entry, request, () => validationTarget(ctx, request, params), {
+    code: ErrorCode.SCRIPT_FAILED,
+    message: 'Script failed.',
+  });
   try {
     return encodeResult(result);
   } catch (err) {

@@ -368,8 +368,10 @@ async function runOptions(
       });
     }
   }
-  if (options.skipWithMasterKey && target.master) return 'skip';
-  if (target.master && !options.validateMasterKey) return 'run';
+  // With the master key the checks apply only under validateMasterKey; skipWithMasterKey then skips
+  // the handler once they passed, as parse-server orders them.
+  const skip = options.skipWithMasterKey && target.master ? 'skip' : 'run';
+  if (target.master && !options.validateMasterKey) return skip;
 
   if (
     (options.requireUser || options.requireAnyUserRoles !== undefined || options.requireAllUserRoles !== undefined) &&
@@ -388,7 +390,7 @@ async function runOptions(
     throw err instanceof BackendConfigError ? err : thrownError(err);
   }
   if (options.requireUserKeys !== undefined) await checkUserKeys(options.requireUserKeys, target);
-  return 'run';
+  return skip;
 }
 
 /**

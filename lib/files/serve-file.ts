@@ -5,13 +5,12 @@
  */
 import type { Readable } from 'node:stream';
 import type { HookFile } from '../cloud/cloud-registry.js';
-import { runAfterTrigger, runHook } from '../cloud/hook-runner.js';
 import { AccessDeniedError, BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import type { OperationContext } from '../services.js';
 import { contentTypeOf, isInlineSafe } from './file-names.js';
 import type { StoredFile } from './file-store.js';
-import { fileHookRequest } from './upload-file.js';
+import { runFileHook } from './file-hooks.js';
 
 /** What the HTTP layer sends for a download. */
 export interface Download {
@@ -50,8 +49,14 @@ async function checkAccess(ctx: OperationContext, name: string, token: unknown):
     throw new AccessDeniedError('unauthorized: missing, invalid or expired file token');
   const hook = ctx.services.cloud.fileHook('beforeFind');
   if (hook) {
-    const file: HookFile = { name, contentType: contentTypeOf(name), metadata: {}, tags: {} };
-    await runHook(hook, fileHookRequest(ctx, 'beforeFind', file, 0));
+    const file: HookFile = {
+      name,
+      url: ctx.services.fileUrls.urlFor(name),
+      contentType: contentTypeOf(name),
+      metadata: {},
+      tags: {},
+    };
+    await runFileHook(ctx, hook, 'beforeFind', file, null);
   }
 }
 
@@ -85,10 +90,18 @@ export async function downloadFile(
     // The hook may replace the bytes, so it gets them whole (files are bounded by maxUploadSize).
     const chunks: Buffer[] = [];
     for await (const chunk of await ctx.services.files.openRead(file)) chunks.push(chunk as Buffer);
-    const hookFile: HookFile = { name, data: Buffer.concat(chunks), contentType, metadata: file.metadata, tags: {} };
-    await runHook(afterFind, fileHookRequest(ctx, 'afterFind', hookFile, hookFile.data!.length));
-    const data = Buffer.isBuffer(hookFile.data) ? hookFile.data : Buffer.alloc(0);
-    return { status: 200, headers: { ...headers, 'Content-Length': String(data.length) }, body: data };
+    const data = Buffer.concat(chunks);
+    const hookFile: HookFile = {
+      name,
+      url: ctx.services.fileUrls.urlFor(name),
+      data,
+      contentType,
+      metadata: file.metadata,
+      tags: {},
+    };
+    await runFileHook(ctx, afterFind, 'afterFind', hookFile, data.length);
+    const served = Buffer.isBuffer(hookFile.data) ? hookFile.data : Buffer.alloc(0);
+    return { status: 200, headers: { ...headers, 'Content-Length': String(served.length) }, body: served };
   }
   const range = parseRange(rangeHeader, file.length);
   if (range === 'unsatisfiable') return { status: 416, headers: { 'Content-Range': `bytes */${file.length}` } };
@@ -132,14 +145,11 @@ export async function deleteFile(ctx: OperationContext, name: string): Promise<v
     metadata: {},
     tags: {},
   };
+  const failure = { code: ErrorCode.FILE_DELETE_ERROR, message: 'Could not delete file.' };
   const before = ctx.services.cloud.fileHook('beforeDelete');
-  if (before) await runHook(before, fileHookRequest(ctx, 'beforeDelete', file, 0));
-  if (!(await ctx.services.files.delete(name)))
-    throw new BackendError(ErrorCode.FILE_DELETE_ERROR, 'Could not delete file.');
+  if (before) await runFileHook(ctx, before, 'beforeDelete', file, null, failure);
+  if (!(await ctx.services.files.delete(name))) throw new BackendError(failure.code, failure.message);
+  // afterDelete's failure reaches the client though the file is gone, as parse-server answers.
   const after = ctx.services.cloud.fileHook('afterDelete');
-  if (after) {
-    await runAfterTrigger(ctx, 'afterDelete file', { name }, () =>
-      runHook(after, fileHookRequest(ctx, 'afterDelete', file, 0)),
-    );
-  }
+  if (after) await runFileHook(ctx, after, 'afterDelete', file, null, failure);
 }

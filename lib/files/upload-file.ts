@@ -4,9 +4,9 @@
  * when one is registered) -> the store (streamed) -> afterSave.
  */
 import type { Readable } from 'node:stream';
-import type { FileHookRequest, HookFile } from '../cloud/cloud-registry.js';
-import { runAfterTrigger, runHook } from '../cloud/hook-runner.js';
-import { callerFields } from '../cloud/caller-fields.js';
+import type { HookFile } from '../cloud/cloud-registry.js';
+import { isPlainObject } from '../values/json.js';
+import { runFileHook } from './file-hooks.js';
 import { BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import type { OperationContext } from '../services.js';
@@ -80,59 +80,60 @@ async function buffered(source: Readable | Buffer, maxBytes: number): Promise<Bu
   return Buffer.concat(chunks);
 }
 
-/** The fields every file hook request shares. */
-export function fileHookRequest(
-  ctx: OperationContext,
-  trigger: FileHookRequest['triggerName'],
-  file: HookFile,
-  fileSize: number,
-): FileHookRequest {
-  return { ...callerFields(ctx), file, fileSize, userId: ctx.caller.auth.userId, triggerName: trigger };
-}
-
 /** Stores an upload; returns the stored name and its URL. */
 export async function uploadFile(ctx: OperationContext, input: UploadInput): Promise<{ name: string; url: string }> {
   const { services } = ctx;
   await assertMayUpload(ctx);
   let name = checkName(ctx, input.filename, input.declaredType);
   let source: Readable | Buffer = input.source;
-  let metadata = input.metadata;
+  let { metadata, tags } = input;
+  let size: number | null | undefined;
   services.config.requestKeywordDenylist.assert(metadata);
-  services.config.requestKeywordDenylist.assert(input.tags);
+  services.config.requestKeywordDenylist.assert(tags);
   const before = services.cloud.fileHook('beforeSave');
   if (before) {
     const data = await buffered(source, services.config.maxUploadSize);
     const file: HookFile = {
       name,
       data,
-      contentType: contentTypeOf(name),
+      contentType: input.declaredType || contentTypeOf(name),
       metadata: { ...metadata },
-      tags: { ...input.tags },
+      tags: { ...tags },
     };
-    await runHook(before, fileHookRequest(ctx, 'beforeSave', file, data.length));
+    await runFileHook(ctx, before, 'beforeSave', file, data.length, {
+      code: ErrorCode.FILE_SAVE_ERROR,
+      message: `Could not store file: ${name}.`,
+    });
+    if (typeof file.url === 'string' && typeof file.name === 'string') {
+      // The hook answered with a file stored elsewhere: nothing is stored, its size is unknown here.
+      await afterSave(ctx, { ...file, data: undefined }, null);
+      return { name: file.name, url: file.url };
+    }
     // The hook may rename the file or replace its bytes; the new name obeys the same rules.
-    name = checkName(ctx, file.name, undefined);
+    name = checkName(ctx, file.name, file.contentType);
     source = Buffer.isBuffer(file.data) ? file.data : data;
-    metadata = file.metadata;
+    size = source.length;
+    metadata = isPlainObject(file.metadata) ? file.metadata : {};
+    tags = isPlainObject(file.tags) ? file.tags : {};
     services.config.requestKeywordDenylist.assert(metadata);
+    services.config.requestKeywordDenylist.assert(tags);
   }
   const stored = await services.files.create(storedFileName(name, services.config.preserveFileName), source, {
     metadata,
     maxBytes: services.config.maxUploadSize,
   });
   const url = services.fileUrls.urlFor(stored.name);
-  const after = services.cloud.fileHook('afterSave');
-  if (after) {
-    const file: HookFile = {
-      name: stored.name,
-      url,
-      contentType: contentTypeOf(stored.name),
-      metadata: stored.metadata,
-      tags: input.tags,
-    };
-    await runAfterTrigger(ctx, 'afterSave file', { name: stored.name }, () =>
-      runHook(after, fileHookRequest(ctx, 'afterSave', file, stored.length)),
-    );
-  }
+  const file: HookFile = { name: stored.name, url, contentType: contentTypeOf(stored.name), metadata, tags };
+  await afterSave(ctx, file, size ?? stored.length);
   return { name: stored.name, url };
+}
+
+/** afterSave of a file: its failure reaches the client though the file is stored, as parse-server. */
+async function afterSave(ctx: OperationContext, file: HookFile, size: number | null): Promise<void> {
+  const after = ctx.services.cloud.fileHook('afterSave');
+  if (after)
+    await runFileHook(ctx, after, 'afterSave', file, size, {
+      code: ErrorCode.FILE_SAVE_ERROR,
+      message: `Could not store file: ${file.name}.`,
+    });
 }

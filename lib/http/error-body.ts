@@ -5,8 +5,11 @@ import { ErrorCode, httpStatusFor } from '../errors/error-codes.js';
 import type { Response } from 'express';
 
 export function errorBody(err: unknown, logger: Required<Logger>): { status: number; body: Record<string, unknown> } {
-  if (err instanceof BackendError)
-    return { status: err.status ?? httpStatusFor(err.code), body: { code: err.code, error: err.message } };
+  if (err instanceof BackendError) {
+    // An error thrown with a code and no message (`new Parse.Error(141)`) reaches the client so.
+    const body = err.message === '' ? { code: err.code } : { code: err.code, error: err.message };
+    return { status: err.status ?? httpStatusFor(err.code), body };
+  }
   if (err instanceof AccessDeniedError) return { status: err.status, body: { error: err.message } };
   logger.error('unexpected error', { error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
   return { status: 500, body: { code: ErrorCode.INTERNAL_SERVER_ERROR, error: 'Internal server error.' } };

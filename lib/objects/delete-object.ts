@@ -8,7 +8,7 @@ import { principalsOf } from '../access/request-auth.js';
 import { HookObject } from '../cloud/hook-object.js';
 import type { OperationContext } from '../services.js';
 import { notWritableError, writeRulesFor } from './class-rules.js';
-import { runAfterTrigger, runObjectHook } from '../cloud/hook-runner.js';
+import { runObjectHook } from '../cloud/hook-runner.js';
 
 export async function deleteObject(ctx: OperationContext, className: string, objectId: string): Promise<void> {
   const rules = writeRulesFor(ctx, className, 'delete', objectId);
@@ -36,8 +36,6 @@ export async function deleteObject(ctx: OperationContext, className: string, obj
     : false;
   if (!deleted) throw notWritableError(ctx, rules);
   await rules.afterDelete?.(ctx, objectId);
-  if (after && object)
-    await runAfterTrigger(ctx, 'afterDelete', { className, objectId }, () =>
-      runObjectHook(ctx, after, 'afterDelete', object, undefined),
-    );
+  // The object is gone; afterDelete's failure still reaches the client, as parse-server answers.
+  if (after && object) await runObjectHook(ctx, after, 'afterDelete', object, undefined);
 }

@@ -1,14 +1,17 @@
 /**
  * `include`: replaces pointers in results by the objects they point to, one query per class and
  * level (`objectId $in [...]`), the classes of one level fetched in parallel, with the caller's
- * read permissions applied to the included objects too.
+ * read permissions and the class's find hooks applied to the included objects too.
  */
 import { BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import type { ClassSchema } from '../schema/class-schema.js';
 import type { OperationContext } from '../services.js';
 import { planRead, readObjects, revealed, type ReadPlan } from './secure-read.js';
-import type { RestObject } from '../storage/storage.js';
+import type { RestObject, RestWhere } from '../storage/storage.js';
+import type { FindParams } from '../query/find-params.js';
+import { validateWhere } from '../query/where.js';
+import { afterFind, beforeFind } from './find-hooks.js';
 import type { Json } from '../values/json.js';
 
 function isPointer(value: unknown): value is Json & { className: string; objectId: string } {
@@ -54,6 +57,55 @@ function readableBy(ctx: OperationContext, className: string, schema: ClassSchem
   }
 }
 
+/** The find an include runs on a class: its ids, no other option (the hooks may add constraints). */
+function includeQuery(ids: string[]): FindParams {
+  return {
+    where: ids.length === 1 ? { objectId: ids[0] } : { objectId: { $in: ids } },
+    order: undefined,
+    limit: ids.length,
+    skip: 0,
+    keys: undefined,
+    excludeKeys: undefined,
+    include: undefined,
+    count: false,
+    redirectClassNameForKey: undefined,
+    readPreference: undefined,
+    hint: undefined,
+    explain: false,
+  };
+}
+
+/**
+ * The objects of one class an include fetches, as the caller may see them, through the class's
+ * beforeFind and afterFind as parse-server runs them (a get for one id): what beforeFind adds to
+ * the query narrows it, never widens it past the ids.
+ */
+async function includedObjects(
+  ctx: OperationContext,
+  className: string,
+  read: ReadPlan,
+  ids: string[],
+): Promise<RestObject[]> {
+  const query = includeQuery(ids);
+  const isGet = ids.length === 1;
+  const hooks = await beforeFind(ctx, className, query, isGet);
+  let objects: RestObject[];
+  if (hooks.answered) objects = hooks.answered.filter((object) => ids.includes(String(object.objectId)));
+  else {
+    const where =
+      hooks.params.where === query.where
+        ? query.where
+        : {
+            $and: [
+              validateWhere(hooks.params.where, ctx.caller.auth.master, ctx.services.config.requestComplexity),
+              query.where,
+            ],
+          };
+    objects = (await readObjects(ctx, read, where as RestWhere)).objects;
+  }
+  return afterFind(ctx, className, revealed(read, objects), hooks, isGet);
+}
+
 async function includeOne(ctx: OperationContext, results: Json[], path: string[]): Promise<void> {
   const parents = objectsAt(results, path.slice(0, -1));
   const field = path[path.length - 1]!;
@@ -76,8 +128,7 @@ async function includeOne(ctx: OperationContext, results: Json[], path: string[]
       const read = schema ? readableBy(ctx, className, schema) : undefined;
       if (!read) return;
       searched.add(className);
-      const { objects } = await readObjects(ctx, read, { objectId: { $in: [...ids] } });
-      for (const object of revealed(read, objects)) {
+      for (const object of await includedObjects(ctx, className, read, [...ids])) {
         fetched.set(`${className}$${String(object.objectId)}`, { ...object, __type: 'Object', className });
       }
     }),

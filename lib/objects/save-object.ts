@@ -17,7 +17,7 @@ import { isValidCustomObjectId, newObjectId } from '../values/object-id.js';
 import { isOperation, resolveForCreate } from '../values/operations.js';
 import { applyFieldOptions } from './field-options.js';
 import { parseWriteBody, type RelationChange, type WriteBody } from './write-body.js';
-import type { Json } from '../values/json.js';
+import { isObject, type Json } from '../values/json.js';
 
 /** What a create or update returns to the client. */
 export interface SaveResult {
@@ -64,19 +64,42 @@ async function beforeSave(
   return { body: { ...rechecked, relations: [...body.relations, ...rechecked.relations] }, changedByHook };
 }
 
+/** Fields an afterSave may not show otherwise than stored. */
+const SERVER_FIELDS = new Set(['objectId', 'createdAt', 'updatedAt', 'ACL', 'sessionToken']);
+
+/**
+ * What afterSave changed on its object, for the response only (nothing more is stored), as
+ * parse-server answers: a removed field as `{__op: 'Delete'}`, pointers left out (the client
+ * holds them already).
+ */
+function afterSaveChanges(object: HookObject): Json {
+  const out: Json = {};
+  const current = object.toJSON();
+  for (const key of Object.keys(object.changes())) {
+    if (SERVER_FIELDS.has(key)) continue;
+    const value = current[key];
+    if (value === undefined) out[key] = { __op: 'Delete' };
+    else if (!(isObject(value) && value.__type === 'Pointer')) out[key] = value;
+  }
+  return out;
+}
+
+/** Runs afterSave (its failure is logged); returns what it changed for the response. */
 async function runAfterSave(
   ctx: OperationContext,
   className: string,
   saved: Json,
   original: Json | undefined,
-): Promise<void> {
+): Promise<Json> {
   const hook = ctx.services.cloud.hook('afterSave', className);
-  if (!hook) return;
+  if (!hook) return {};
   const object = new HookObject(className, saved);
   const before = original ? new HookObject(className, original) : undefined;
-  await runAfterTrigger(ctx, 'afterSave', { className, objectId: saved.objectId }, () =>
-    runObjectHook(ctx, hook, 'afterSave', object, before),
-  );
+  let ran = false;
+  await runAfterTrigger(ctx, 'afterSave', { className, objectId: saved.objectId }, async () => {
+    ran = await runObjectHook(ctx, hook, 'afterSave', object, before);
+  });
+  return ran ? afterSaveChanges(object) : {};
 }
 
 /** Values for the schema check: the written fields plus the relation fields' types. */
@@ -205,7 +228,7 @@ export async function createObject(ctx: OperationContext, className: string, raw
   await services.storage.createObject(schema, object, secrets);
   await applyRelations(ctx, className, objectId, body.relations);
   const added = await rules.afterStore?.(ctx, { creating: true, objectId, sent: body.values, stored: object });
-  await runAfterSave(ctx, className, afterSaveView(object, body.values, steps), undefined);
+  const shown = await runAfterSave(ctx, className, afterSaveView(object, body.values, steps), undefined);
   // Values the class's own steps added (a generated username) are the server's, like hook changes.
   const generated = Object.keys(values).filter((key) => !(key in body.values));
   const response = {
@@ -215,6 +238,7 @@ export async function createObject(ctx: OperationContext, className: string, raw
       ...changedByHook.filter((k) => !hidden.has(k)),
       ...generated,
     ]),
+    ...without(shown, hidden),
   };
   return {
     objectId,
@@ -276,7 +300,7 @@ export async function updateObject(
   if (!stored) throw notWritableError(ctx, rules);
   await applyRelations(ctx, className, objectId, body.relations);
   const added = await rules.afterStore?.(ctx, { creating: false, objectId, sent: body.values, stored });
-  await runAfterSave(ctx, className, afterSaveView(stored, body.values, steps), original);
+  const shown = await runAfterSave(ctx, className, afterSaveView(stored, body.values, steps), original);
   const response = {
     updatedAt,
     ...serverChangedFields(
@@ -284,6 +308,7 @@ export async function updateObject(
       without(body.values, hidden),
       changedByHook.filter((k) => !hidden.has(k)),
     ),
+    ...without(shown, hidden),
   };
   return {
     objectId,

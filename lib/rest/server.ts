@@ -2,8 +2,8 @@
 import { AccessDeniedError, BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import type { ApiReply, ApiRequest } from '../http/api-request.js';
-import { parseWriteBody } from '../objects/write-body.js';
-import { assertFieldName } from '../schema/names.js';
+import { saveGlobalConfig } from '../objects/global-config.js';
+import { isPlainObject } from '../values/json.js';
 import type { Services } from '../services.js';
 import { VERSION } from '../environment/version.js';
 
@@ -70,28 +70,10 @@ export async function putConfig(services: Services, req: ApiRequest): Promise<Ap
   requireMaster(req);
   const body = req.body as { params?: unknown; masterKeyOnly?: unknown } | undefined;
   const params = body?.params ?? {};
-  services.config.requestKeywordDenylist.assert(params);
   const masterKeyOnly = body?.masterKeyOnly ?? {};
-  if (params === null || typeof params !== 'object' || Array.isArray(params))
-    throw new BackendError(ErrorCode.INVALID_JSON, 'params must be an object');
-  if (
-    masterKeyOnly === null ||
-    typeof masterKeyOnly !== 'object' ||
-    Array.isArray(masterKeyOnly) ||
-    Object.values(masterKeyOnly).some((v) => typeof v !== 'boolean')
-  ) {
+  if (!isPlainObject(params)) throw new BackendError(ErrorCode.INVALID_JSON, 'params must be an object');
+  if (!isPlainObject(masterKeyOnly) || Object.values(masterKeyOnly).some((v) => typeof v !== 'boolean'))
     throw new BackendError(ErrorCode.INVALID_JSON, 'masterKeyOnly must map parameter names to booleans');
-  }
-  const set: Record<string, unknown> = {};
-  const unset: string[] = [];
-  for (const [key, value] of Object.entries(params as Record<string, unknown>)) {
-    if (value !== null && typeof value === 'object' && (value as Record<string, unknown>).__op === 'Delete')
-      unset.push(key);
-    else set[key] = value;
-  }
-  // The same name and value checks as object fields.
-  parseWriteBody(set, { update: false });
-  for (const key of [...unset, ...Object.keys(masterKeyOnly)]) assertFieldName(key);
-  await services.storage.saveGlobalConfig({ set, unset, masterKeyOnly: masterKeyOnly as Record<string, boolean> });
+  await saveGlobalConfig({ services, caller: req.caller }, params, masterKeyOnly as Record<string, boolean>);
   return { body: { result: true } };
 }

@@ -66,7 +66,7 @@ export function directController(
   const toSdkError = (err: unknown): Error => {
     const { body } = errorBody(err, services.config.logger);
     const code = typeof body.code === 'number' ? body.code : ErrorCode.OPERATION_FORBIDDEN;
-    return new sdk.Error(code, String(body.error));
+    return new sdk.Error(code, body.error === undefined ? undefined : String(body.error));
   };
 
   /** The session the SDK would send: the one given, else its current user's (when it keeps one). */

@@ -14,8 +14,25 @@ export interface SdkObject {
   set(key: string, value: unknown): unknown;
   setACL(acl: unknown): unknown;
   _getSaveJSON(): Json;
+  toJSON(): Json;
   _toFullJSON(): Json;
   _setExisted?(existed: boolean): void;
+}
+
+/** A Parse.File of the bound SDK, as file hooks hand it over and read it back. */
+export interface SdkFile {
+  _name: string;
+  _url?: string;
+  /** The bytes in base64, for a file made from bytes or base64. */
+  _data?: string;
+  _source?: { format: string; buffer?: Buffer; type?: string };
+  _metadata?: Json;
+  _tags?: Json;
+}
+
+/** A Parse.Config of the bound SDK. */
+export interface SdkConfig {
+  attributes: Record<string, unknown>;
 }
 
 /** A Parse.Query of the bound SDK. */
@@ -36,7 +53,9 @@ export interface ParseSdk {
   Object: (abstract new (...args: never[]) => SdkObject) & { fromJSON(json: Json, override?: boolean): SdkObject };
   Query: (new (className: string) => SdkQuery) & { fromJSON(className: string, json: Json): SdkQuery };
   ACL: new (json?: Json) => { toJSON(): Json };
-  Error: new (code: number, message: string) => Error;
+  File: new (name: string, data?: unknown, type?: string, metadata?: Json, tags?: Json) => SdkFile;
+  Config: new () => SdkConfig;
+  Error: new (code: number, message?: string) => Error;
   Cloud: Record<string, unknown>;
   CoreManager: {
     setRESTController(controller: SdkRestController): void;
@@ -50,6 +69,7 @@ export interface ParseSdk {
   serverURL: string;
   masterKey?: string;
   _decode(className: unknown, value: unknown): unknown;
+  _encode(value: unknown): unknown;
 }
 
 /** Whether `value` is the Parse SDK module (checked by what a backend uses of it). */

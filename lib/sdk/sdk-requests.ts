@@ -6,7 +6,7 @@
  * the one hook runner like any other; this module only converts at its edges: the views in, and
  * what the handler changed or returned back out.
  */
-import type { LoginHook, RequestForm } from '../cloud/cloud-registry.js';
+import type { FileHook, FileTriggerName, HookFile, LoginHook, RequestForm } from '../cloud/cloud-registry.js';
 import { HookObject } from '../cloud/hook-object.js';
 import { HookQuery } from '../cloud/hook-query.js';
 import type {
@@ -19,7 +19,7 @@ import type {
 } from '../cloud/hook-requests.js';
 import type { Acl } from '../access/acl.js';
 import { isPlainObject, type Json } from '../values/json.js';
-import type { ParseSdk, SdkObject, SdkQuery } from './parse-sdk.js';
+import type { ParseSdk, SdkConfig, SdkFile, SdkObject, SdkQuery } from './parse-sdk.js';
 
 /** Fields the SDK object keeps apart from its attributes; never sent back as changes. */
 const SERVER_FIELDS = new Set(['objectId', 'createdAt', 'updatedAt', 'className']);
@@ -71,7 +71,7 @@ class SdkValues {
   fromSdk(value: unknown, depth = 0): unknown {
     if (depth > 64 || value === null || typeof value !== 'object' || value instanceof Date) return value;
     if (value instanceof this.sdk.Object) {
-      const { __type: _type, className, ...fields } = value._toFullJSON();
+      const { __type: _type, className, ...fields } = this.withSetObjects(value, value._toFullJSON());
       return new HookObject(String(className ?? value.className), fields);
     }
     if (value instanceof this.sdk.Query) return this.query(value);
@@ -79,6 +79,24 @@ class SdkValues {
     if (isPlainObject(value))
       return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.fromSdk(v, depth + 1)]));
     return value; // other SDK values encode themselves (toJSON) where the backend stores them
+  }
+
+  /**
+   * `json` (the object's encoding) with the stored objects the handler set on fields whole, as
+   * parse-server hands them on: the SDK encodes a pending change to an object as a pointer.
+   */
+  withSetObjects(object: SdkObject, json: Json): Json {
+    for (const key of Object.keys(object._getSaveJSON())) {
+      const set = object.get(key);
+      if (set instanceof this.sdk.Object && set.id !== undefined) json[key] = set._toFullJSON();
+    }
+    return json;
+  }
+
+  /** The object's fields, key by key, as `toJSON()` shows them (pending changes as operations). */
+  fields(object: SdkObject): Map<string, string> {
+    const json = this.withSetObjects(object, object.toJSON());
+    return new Map(Object.entries(json).map(([k, v]) => [k, JSON.stringify(v)]));
   }
 
   /** A Parse.Query as the HookQuery the find pipeline runs. */
@@ -118,6 +136,27 @@ class SdkValues {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.params(v, depth + 1)]));
   }
 
+  /** The config's parameters (a view's fields) as a Parse.Config. */
+  config(view: HookObject): SdkConfig {
+    const config = new this.sdk.Config();
+    const { className: _className, ...params } = view.toJSON();
+    for (const [key, value] of Object.entries(params)) config.attributes[key] = this.sdk._decode(undefined, value);
+    return config;
+  }
+
+  /** The config's parameters in REST form, key by key. */
+  configParams(config: SdkConfig): Map<string, string> {
+    return new Map(Object.entries(config.attributes).map(([k, v]) => [k, JSON.stringify(this.sdk._encode(v))]));
+  }
+
+  /** A file view as a Parse.File (its bytes, when the trigger has them, in base64). */
+  file(view: HookFile): SdkFile {
+    const data = view.data ? { base64: view.data.toString('base64') } : undefined;
+    const file = new this.sdk.File(view.name, data, view.contentType, { ...view.metadata }, { ...view.tags });
+    if (view.url !== undefined) file._url = view.url;
+    return file;
+  }
+
   /** The fields of a request every hook shares, with the user as the SDK's. */
   base<R extends Pick<CloudRequestBase, 'user'>>(request: R): Omit<R, 'user'> & { user: unknown } {
     return { ...request, user: this.user(request.user) };
@@ -144,6 +183,53 @@ function writeBack(object: SdkObject, before: Map<string, string>, view: HookObj
   }
 }
 
+/** Carries what a beforeSave did to the config's parameters back to the view being saved. */
+function writeBackConfig(after: Map<string, string>, before: Map<string, string>, view: HookObject): void {
+  for (const key of before.keys()) if (!after.has(key)) view.unset(key);
+  for (const [key, json] of after) if (before.get(key) !== json) view.set(key, JSON.parse(json));
+}
+
+/** The bytes of an SDK file, when it holds them. */
+function bytesOf(file: SdkFile): Buffer | undefined {
+  if (file._source?.format === 'buffer' && Buffer.isBuffer(file._source.buffer)) return file._source.buffer;
+  return typeof file._data === 'string' ? Buffer.from(file._data, 'base64') : undefined;
+}
+
+/**
+ * Carries the file a file trigger left (the one it was given, changed, or one it returned) back to
+ * the view: in beforeSave all of it (a file with a URL is one stored elsewhere), in afterFind the
+ * bytes to serve.
+ */
+function writeBackFile(file: SdkFile, view: HookFile, trigger: FileTriggerName): void {
+  const data = bytesOf(file);
+  if (trigger === 'afterFind') {
+    if (data) view.data = data;
+    return;
+  }
+  if (trigger !== 'beforeSave') return;
+  view.name = file._name;
+  if (typeof file._url === 'string') view.url = file._url;
+  if (data) view.data = data;
+  if (file._source?.type) view.contentType = file._source.type;
+  view.metadata = isPlainObject(file._metadata) ? file._metadata : {};
+  view.tags = isPlainObject(file._tags) ? file._tags : {};
+}
+
+/**
+ * Carries what afterSave did to its object (a change set, or set and saved) back to the view: the
+ * response shows it, as parse-server rebuilds its response from afterSave's object.
+ */
+function writeBackAfterSave(after: Map<string, string>, before: Map<string, string>, view: HookObject): void {
+  for (const key of before.keys()) if (!after.has(key) && !SERVER_FIELDS.has(key)) view.unset(key);
+  for (const [key, json] of after) {
+    if (SERVER_FIELDS.has(key) || before.get(key) === json) continue;
+    const value = JSON.parse(json) as unknown;
+    if (key === 'ACL') continue;
+    if (isPlainObject(value) && value.__op === 'Delete') view.unset(key);
+    else view.set(key, value);
+  }
+}
+
 /** The request form of a backend bound to `sdk`. */
 export function sdkRequestForm(sdk: ParseSdk): RequestForm {
   const values = new SdkValues(sdk);
@@ -154,10 +240,30 @@ export function sdkRequestForm(sdk: ParseSdk): RequestForm {
         const existed = request.triggerName === 'afterSave' ? request.original !== undefined : request.object.existed();
         const object = values.objectThatExisted(request.object, existed);
         const before = changesOf(object);
+        const fieldsBefore = request.triggerName === 'afterSave' ? values.fields(object) : undefined;
         const original = request.original ? values.objectThatExisted(request.original, true) : undefined;
-        const result: unknown = await handler({ ...values.base(request), object, original } as never);
+        const sdkRequest = { ...values.base(request), object, original };
+        const result: unknown = await handler(sdkRequest as never);
+        request.context = sdkRequest.context;
         if (request.triggerName === 'beforeSave') writeBack(object, before, request.object);
+        if (fieldsBefore) writeBackAfterSave(values.fields(object), fieldsBefore, request.object);
         return values.fromSdk(result);
+      };
+    },
+    configHook(handler: ObjectHook): ObjectHook {
+      return async (request) => {
+        const object = values.config(request.object);
+        const before = values.configParams(object);
+        const original = request.original ? values.config(request.original) : undefined;
+        await handler({ ...values.base(request), object, original } as never);
+        if (request.triggerName === 'beforeSave') writeBackConfig(values.configParams(object), before, request.object);
+      };
+    },
+    fileHook(handler: FileHook): FileHook {
+      return async (request) => {
+        const file = values.file(request.file);
+        const result: unknown = await handler({ ...values.base(request), file } as never);
+        writeBackFile(result instanceof sdk.File ? result : file, request.file, request.triggerName);
       };
     },
     beforeFind(handler: BeforeFindHook): BeforeFindHook {
@@ -189,9 +295,9 @@ export function sdkRequestForm(sdk: ParseSdk): RequestForm {
     },
     loginHook(handler: LoginHook): LoginHook {
       return async (request) => {
-        const object = values.object(request.object);
-        // login hooks see the user as `object` and `user`; afterLogout sees the ended session
-        const user = request.object.className === '_User' ? object : undefined;
+        const object = values.object(request.object, request.object.getSessionToken());
+        // afterLogin sees the logged-in user as `object` and `user`; the others have no `user`
+        const user = request.user ? object : undefined;
         return values.fromSdk(await handler({ ...request, object, user } as never));
       };
     },

@@ -9,7 +9,7 @@ import { parseAuthData, validateAuthData } from '../auth/auth-data.js';
 import { callerFields } from '../cloud/caller-fields.js';
 import type { LoginHookRequest } from '../cloud/cloud-registry.js';
 import { HookObject } from '../cloud/hook-object.js';
-import { runAfterTrigger, runHook } from '../cloud/hook-runner.js';
+import { runHook } from '../cloud/hook-runner.js';
 import { BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import type { OperationContext } from '../services.js';
@@ -43,7 +43,10 @@ function loginHookRequest(
   return { ...callerFields(ctx), object, triggerName: trigger };
 }
 
-/** Runs beforeLogin (which may refuse), starts the session, runs afterLogin (errors logged). */
+/**
+ * Runs beforeLogin (which may refuse), starts the session, runs afterLogin. An afterLogin failure
+ * reaches the client though the session exists, as parse-server answers.
+ */
 async function completeLogin(ctx: OperationContext, user: RestObject, provider: string): Promise<RestObject> {
   const { cloud } = ctx.services;
   // A password login was checked by authenticate(); an identity login is checked here (beyond
@@ -54,9 +57,8 @@ async function completeLogin(ctx: OperationContext, user: RestObject, provider: 
   const sessionToken = await startSession(ctx, String(user.objectId), 'login', provider);
   const after = cloud.loginHook('afterLogin');
   if (after) {
-    await runAfterTrigger(ctx, 'afterLogin', { userId: user.objectId }, () =>
-      runHook(after, loginHookRequest(ctx, 'afterLogin', new HookObject('_User', ownUserView(user)))),
-    );
+    const loggedIn = new HookObject('_User', ownUserView(user), {}, sessionToken);
+    await runHook(after, { ...loginHookRequest(ctx, 'afterLogin', loggedIn), user: loggedIn });
   }
   return { ...ownUserView(user), sessionToken };
 }
@@ -122,7 +124,7 @@ export async function logInAs(ctx: OperationContext, userId: unknown): Promise<R
   return { ...ownUserView(user), sessionToken };
 }
 
-/** Ends the session `sessionToken`, then runs afterLogout (errors logged). */
+/** Ends the session `sessionToken`, then runs afterLogout (whose failure reaches the client, as parse-server's). */
 export async function logOut(ctx: OperationContext, sessionToken: string): Promise<void> {
   const { cloud, sessions } = ctx.services;
   const after = cloud.loginHook('afterLogout');
@@ -130,9 +132,7 @@ export async function logOut(ctx: OperationContext, sessionToken: string): Promi
   await sessions.revoke(sessionToken);
   if (after && session) {
     const { sessionToken: _hidden, ...visible } = session;
-    await runAfterTrigger(ctx, 'afterLogout', {}, () =>
-      runHook(after, loginHookRequest(ctx, 'afterLogout', new HookObject('_Session', visible))),
-    );
+    await runHook(after, loginHookRequest(ctx, 'afterLogout', new HookObject('_Session', visible)));
   }
 }
 

@@ -184,14 +184,19 @@ describe('Parse JS SDK bound to a backend (directAccess)', () => {
     const cloud = Parse.Cloud as unknown as Record<string, (...args: unknown[]) => () => void>;
     const logins: unknown[] = [];
     off.push(
+      // as parse-server: beforeLogin has no request.user yet; afterLogin's is the user, with the new session
       cloud.beforeLogin!(Parse.User, (request: { object: unknown; user: unknown }) => {
-        logins.push(request.object instanceof Parse.User && request.user === request.object);
+        logins.push(request.object instanceof Parse.User && request.user === undefined);
+      }),
+      cloud.afterLogin!((request: { object: SdkObject & { getSessionToken(): string }; user: unknown }) => {
+        logins.push(request.user === request.object && request.object.getSessionToken().startsWith('r:'));
       }),
     );
     const name = uniqueClass('login');
     await Parse.User.signUp(name, 'pass-1234', {});
-    await Parse.User.logIn(name, 'pass-1234');
-    expect(logins).to.deep.equal([true]);
+    const user = await Parse.User.logIn(name, 'pass-1234');
+    expect(logins).to.deep.equal([true, true]);
+    expect(user.getSessionToken()).to.be.a('string');
 
     const className = uniqueClass('JobTarget');
     const target = await new Parse.Object(className, { done: false }).save();
