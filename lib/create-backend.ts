@@ -8,6 +8,7 @@ import { ROLE_SCHEMA, roleRules, RoleResolver } from './access/roles.js';
 import { PasswordHasher } from './auth/password-hasher.js';
 import { Sessions } from './auth/sessions.js';
 import { CloudRegistry } from './cloud/cloud-registry.js';
+import { Webhooks } from './cloud/webhooks.js';
 import type { DataApi } from './cloud/hook-requests.js';
 import { createDataApi } from './data/data-api.js';
 import { createFileUrls } from './files/file-urls.js';
@@ -71,11 +72,17 @@ export function createBackend(options: BackendConfig): Backend {
   const now = (): Date => new Date();
   let data: DataApi | undefined;
   const schemas = new SchemaRegistry({ storage, bounds: config.schemaBounds });
+  const cloud = new CloudRegistry();
   const services: Services = {
     config,
     storage,
     schemas,
-    cloud: new CloudRegistry(),
+    cloud,
+    webhooks: new Webhooks(storage, cloud, {
+      key: config.webhookKey,
+      limits: config.webhooks,
+      logger: config.logger,
+    }),
     sessions: new Sessions({
       storage,
       lengthMs: config.expireInactiveSessions ? config.sessionLengthMs : null,
@@ -112,6 +119,7 @@ export function createBackend(options: BackendConfig): Backend {
           ROLE_SCHEMA,
         ]),
       )
+      .then(() => services.webhooks.load())
       .catch((err: unknown) => {
         connecting = null;
         throw err;

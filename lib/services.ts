@@ -1,5 +1,6 @@
 /** The parts of one backend that the core operations share, built by createBackend(). */
 import type { CloudRegistry } from './cloud/cloud-registry.js';
+import type { Webhooks } from './cloud/webhooks.js';
 import type { DataApi, HookCaller } from './cloud/hook-requests.js';
 import type { RoleResolver } from './access/roles.js';
 import type { PasswordHasher } from './auth/password-hasher.js';
@@ -16,6 +17,8 @@ export interface Services {
   readonly storage: Storage;
   readonly schemas: SchemaRegistry;
   readonly cloud: CloudRegistry;
+  /** The webhooks of `/hooks`, kept in `cloud`. */
+  readonly webhooks: Webhooks;
   readonly sessions: Sessions;
   /** bcrypt hashing and comparison, off the main thread and bounded. */
   readonly passwords: PasswordHasher;

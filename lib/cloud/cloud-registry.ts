@@ -133,6 +133,12 @@ export interface RequestForm {
   loginHook(handler: LoginHook): LoginHook;
 }
 
+/** Handlers of the webhooks (`/hooks`) a backend holds, by function name and by `trigger:className`. */
+export interface WebhookHandlers {
+  functions: ReadonlyMap<string, Registered<CloudFunction>>;
+  triggers: ReadonlyMap<string, Registered<ObjectHook | FileHook>>;
+}
+
 /** The hook registry behind `backend.cloud`. */
 export class CloudRegistry {
   /** Set while the backend is bound to the Parse SDK: handlers then get parse-server's requests. */
@@ -143,6 +149,13 @@ export class CloudRegistry {
   private readonly loginHooks = new Map<LoginTrigger, LoginHook>();
   private readonly functions = new Map<string, Registered<CloudFunction>>();
   private readonly jobs = new Map<string, CloudJob>();
+  /** Webhooks, consulted after what code registered (code wins, as at parse-server's startup). */
+  private webhooks: WebhookHandlers = { functions: new Map(), triggers: new Map() };
+
+  /** Replaces the webhooks the registry runs (the backend's copy of `_Hooks`). */
+  useWebhooks(handlers: WebhookHandlers): void {
+    this.webhooks = handlers;
+  }
 
   private registerLogin(trigger: LoginTrigger, handler: LoginHook): () => void {
     if (typeof handler !== 'function') throw new BackendConfigError([`${trigger}: the handler must be a function`]);
@@ -333,6 +346,8 @@ export class CloudRegistry {
   hook(trigger: ClassTrigger, className: string): Registered<ClassHook> | undefined {
     if (className === FILE || className === CONFIG) return undefined;
     const entry = this.hooks.get(`${trigger}:${className}`) as Registered<ClassHook> | undefined;
+    // A webhook's handler reads and writes object views, whatever the form.
+    if (!entry) return this.webhooks.triggers.get(`${trigger}:${className}`) as Registered<ClassHook> | undefined;
     return (
       entry &&
       this.inForm(entry, (form) => {
@@ -366,6 +381,7 @@ export class CloudRegistry {
   /** The function registered under `name`, if any. */
   cloudFunction(name: string): Registered<CloudFunction> | undefined {
     const entry = this.functions.get(name);
+    if (!entry) return this.webhooks.functions.get(name);
     return (
       entry &&
       this.inForm(entry, (form) => ({ handler: form.cloudFunction(entry.handler), validator: entry.validator }))

@@ -153,6 +153,16 @@ export interface BackendConfig extends ParseServerOnlyOptions {
    * `'database'` (MongoDB; one count across every process on the database).
    */
   rateLimitStore?: 'memory' | 'database';
+  /**
+   * parse-server's `webhookKey`: sent as `X-Parse-Webhook-Key` with every webhook call (`/hooks`),
+   * so that the receiver can tell the calls are this backend's.
+   */
+  webhookKey?: string;
+  /**
+   * Bounds of a webhook call: `timeout` in ms (default 30000) and `maxResponseSize` (default
+   * `'1mb'`); a call past either fails with 141. Redirects are never followed.
+   */
+  webhookOptions?: { timeout?: number; maxResponseSize?: string | number };
   /** Whether clients (without the master key) may create new classes. Default false. */
   allowClientClassCreation?: boolean;
   /**
@@ -629,6 +639,15 @@ export const configSchema = {
       ],
     },
     rateLimitStore: { enum: ['memory', 'database'] },
+    webhookKey: { type: 'string', minLength: 1 },
+    webhookOptions: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        timeout: { type: 'integer', minimum: 1, maximum: 600000 },
+        maxResponseSize: { anyOf: [{ type: 'string' }, { type: 'integer', minimum: 1 }] },
+      },
+    },
     passwordHashing: {
       type: 'object',
       additionalProperties: false,
@@ -776,6 +795,9 @@ export interface ResolvedConfig {
   readonly requestKeywordDenylist: KeywordDenylist;
   readonly rateLimits: readonly ResolvedRateLimitRule[];
   readonly rateLimitStore: 'memory' | 'database';
+  readonly webhookKey: string | undefined;
+  /** The webhook call bounds, filled in (`maxResponseSize` in bytes). */
+  readonly webhooks: { readonly timeout: number; readonly maxResponseSize: number };
   readonly passwordHashing: Readonly<PasswordHasherOptions>;
   /** `maxFieldsPerClass` and `maxFieldNameLength`; `Infinity` where switched off. */
   readonly schemaBounds: SchemaBounds;

@@ -45,7 +45,6 @@ export const NOT_YET_ACTIVE_OPTIONS = [
   'loggerAdapter',
   'idempotencyOptions',
   'maintenanceKey',
-  'webhookKey',
 ] as const;
 
 /**

@@ -228,6 +228,11 @@ export function resolveConfig(input: unknown): ResolvedConfig {
       ),
     ),
     rateLimitStore: config.rateLimitStore ?? 'memory',
+    webhookKey: config.webhookKey,
+    webhooks: {
+      timeout: config.webhookOptions?.timeout ?? 30_000,
+      maxResponseSize: sizeInBytes(config.webhookOptions?.maxResponseSize ?? '1mb'),
+    },
     passwordHashing: Object.freeze({ ...config.passwordHashing }),
     schemaBounds: Object.freeze({
       maxFieldsPerClass: bound(config.maxFieldsPerClass ?? defaults.maxFieldsPerClass),

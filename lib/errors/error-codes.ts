@@ -31,6 +31,8 @@ export const ErrorCode = {
   INVALID_ROLE_NAME: 139,
   SCRIPT_FAILED: 141,
   VALIDATION_ERROR: 142,
+  /** A webhook registration (`/hooks`) that is malformed, taken or missing. */
+  WEBHOOK_ERROR: 143,
   USERNAME_MISSING: 200,
   PASSWORD_MISSING: 201,
   USERNAME_TAKEN: 202,

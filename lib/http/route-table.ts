@@ -7,6 +7,7 @@ import { ErrorCode } from '../errors/error-codes.js';
 import { aggregate } from '../rest/aggregate.js';
 import * as classes from '../rest/classes.js';
 import * as cloudCode from '../rest/cloud-code.js';
+import * as hooks from '../rest/hooks.js';
 import * as schemas from '../rest/schemas.js';
 import * as server from '../rest/server.js';
 import * as sessions from '../rest/sessions.js';
@@ -78,6 +79,22 @@ const routes: Route[] = [
   route('POST', '/functions/:name', (s, r, n) => cloudCode.callFunction(s, r, n!)),
   route('POST', '/jobs/:name', (s, r, n) => cloudCode.startJob(s, r, n!)),
   route('POST', '/jobs', (s, r) => cloudCode.startJob(s, r)),
+  route('GET', '/hooks/functions', (s, r) => hooks.listHooks(s, r, 'functions')),
+  route('GET', '/hooks/triggers', (s, r) => hooks.listHooks(s, r, 'triggers')),
+  route('GET', '/hooks/functions/:functionName', (s, r, functionName) =>
+    hooks.getHook(s, r, { functionName: functionName! }),
+  ),
+  route('GET', '/hooks/triggers/:className/:triggerName', (s, r, className, triggerName) =>
+    hooks.getHook(s, r, { className: className!, triggerName: triggerName! }),
+  ),
+  route('POST', '/hooks/functions', hooks.createHook),
+  route('POST', '/hooks/triggers', hooks.createHook),
+  route('PUT', '/hooks/functions/:functionName', (s, r, functionName) =>
+    hooks.changeHook(s, r, { functionName: functionName! }),
+  ),
+  route('PUT', '/hooks/triggers/:className/:triggerName', (s, r, className, triggerName) =>
+    hooks.changeHook(s, r, { className: className!, triggerName: triggerName! }),
+  ),
   route('GET', '/serverInfo', server.serverInfo),
   route('GET', '/config', server.getConfig),
   route('PUT', '/config', server.putConfig),
@@ -110,6 +127,8 @@ export async function dispatch(services: Services, req: ApiRequest): Promise<Api
   const segments = req.path.split('/').map(decodePathSegment);
   if (segments.some((s) => s.includes('/'))) throw new BackendError(ErrorCode.INVALID_JSON, 'malformed path');
   const path = segments.join('/');
+  // Webhooks another process registered reach this one within a few seconds.
+  services.webhooks.refreshWhenStale();
   let pathMatched = false;
   for (const r of routes) {
     const match = r.pattern.exec(path);

@@ -32,7 +32,7 @@ export function serverInfo(_services: Services, req: ApiRequest): ApiReply {
       plinthVersion: VERSION,
       features: {
         globalConfig: { create: true, read: true, update: true, delete: true },
-        hooks: { create: false, read: false, update: false, delete: false },
+        hooks: { create: true, read: true, update: true, delete: true },
         cloudCode: { jobs: false },
         logs: { level: false, size: false, order: false, until: false, from: false },
         push: {

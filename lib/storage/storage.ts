@@ -1,7 +1,7 @@
 /**
  * The storage contract: what the core needs from a database, split by concern — objects
  * (object-storage.ts), users and sessions (user-storage.ts), schemas (schema-storage.ts), rate-limit
- * counters (rate-limit-storage.ts); files
+ * counters (rate-limit-storage.ts), webhooks (webhook-storage.ts); files
  * have their own contract (files/file-store.ts). Each part says what an implementation MUST and
  * SHOULD do; `test/storage/` is the conformance suite every implementation must pass. Only
  * `storage/mongo/` knows MongoDB.
@@ -10,6 +10,7 @@ import type { ObjectStorage } from './object-storage.js';
 import type { RateLimitStorage } from './rate-limit-storage.js';
 import type { SchemaStorage } from './schema-storage.js';
 import type { UserStorage } from './user-storage.js';
+import type { WebhookStorage } from './webhook-storage.js';
 
 export type {
   ByteBudget,
@@ -22,10 +23,11 @@ export type {
 } from './object-storage.js';
 export type { GlobalConfig } from './schema-storage.js';
 export type { UserSecrets, UserSecretsChange, UserTokenKind } from './user-storage.js';
+export type { FunctionWebhook, TriggerWebhook, Webhook, WebhookKey } from './webhook-storage.js';
 
 export type DatabaseHealth = 'ok' | 'unreachable';
 
-export interface Storage extends ObjectStorage, UserStorage, SchemaStorage, RateLimitStorage {
+export interface Storage extends ObjectStorage, UserStorage, SchemaStorage, RateLimitStorage, WebhookStorage {
   /** Connects (once; concurrent callers share the attempt) and creates the indexes Parse needs. */
   connect(): Promise<void>;
   close(): Promise<void>;

@@ -36,7 +36,7 @@ interface Sample {
 }
 
 const BACKEND_PRELUDE = `import Parse from 'parse/node';
-import { createBackend, BackendError, ErrorCode, HookQuery, type BackendConfig } from 'plinth';
+import { createBackend, BackendError, CONFIG, ErrorCode, HookQuery, type BackendConfig } from 'plinth';
 declare const backend: ReturnType<typeof createBackend>;
 declare const config: BackendConfig;
 declare const id: string;
@@ -48,7 +48,7 @@ declare function makeThumbnail(data: Buffer): Promise<Buffer>;
 declare function watermark(data: Buffer): Buffer;
 declare function audit(url: string | undefined): void;
 declare function cleanUp(name: string): void;
-void [Parse, createBackend, BackendError, ErrorCode, HookQuery, backend, config, id, userId, sessionToken];
+void [Parse, createBackend, BackendError, CONFIG, ErrorCode, HookQuery, backend, config, id, userId, sessionToken];
 `;
 
 /** What a `context` marker puts around a sample: declarations before it, and a hook it runs in. */

@@ -201,6 +201,27 @@ export function describeStorageConformance(name: string, make: () => Promise<Sto
       });
     });
 
+    describe('webhooks', () => {
+      it('creates each name once, atomically; updates and deletes by key, function apart from trigger', async () => {
+        const created = await Promise.all(
+          Array.from({ length: 4 }, (_, i) => storage.createWebhook({ functionName: 'once', url: `http://h/${i}` })),
+        );
+        expect(created.filter(Boolean)).to.have.length(1);
+        const trigger = { className: 'Note', triggerName: 'beforeSave', url: 'http://h/t' };
+        expect(await storage.createWebhook(trigger)).to.equal(true);
+        expect(await storage.createWebhook({ ...trigger, url: 'http://h/other' })).to.equal(false);
+        expect(await storage.updateWebhook({ functionName: 'once', url: 'http://h/new' })).to.equal(true);
+        expect(await storage.updateWebhook({ functionName: 'missing', url: 'http://h/new' })).to.equal(false);
+        expect(await storage.listWebhooks()).to.deep.include.members([
+          { functionName: 'once', url: 'http://h/new' },
+          trigger,
+        ]);
+        await storage.deleteWebhook({ functionName: 'once' });
+        await storage.deleteWebhook({ className: 'Note', triggerName: 'beforeSave' });
+        expect(await storage.listWebhooks()).to.deep.equal([]);
+      });
+    });
+
     describe('schemas', () => {
       it('adds fields without ever changing a recorded type', async () => {
         await storage.applySchemaChange({ className: 'Note', addFields: { extra: { type: 'Date' } }, create: false });

@@ -32,6 +32,8 @@ import type {
   UserSecrets,
   UserSecretsChange,
   UserTokenKind,
+  Webhook,
+  WebhookKey,
 } from '../storage.js';
 import {
   documentToObject,
@@ -123,6 +125,13 @@ async function readCharged<T extends Document>(
 /** The fields of `doc` a projection names, and the `_auth_data_<provider>` fields. */
 function selected(doc: Document, projection: Document): Document {
   return Object.fromEntries(Object.entries(doc).filter(([key]) => key in projection || key.startsWith('_auth_data_')));
+}
+
+/** The filter naming a webhook's document: its function name, or its class and trigger. */
+function webhookFilter(key: WebhookKey): Document {
+  return 'functionName' in key
+    ? { functionName: key.functionName }
+    : { className: key.className, triggerName: key.triggerName, functionName: { $exists: false } };
 }
 
 export class MongoStorage implements Storage {
@@ -735,6 +744,41 @@ export class MongoStorage implements Storage {
         .collection<Document>('_GlobalConfig')
         .updateOne({ _id: 1 } as Document, mongoUpdate, { upsert: true, session }),
     );
+  }
+
+  // ---- webhooks (`_Hooks`, parse-server's layout) ----
+
+  async listWebhooks(): Promise<Webhook[]> {
+    const docs = await this.run((db, session) => db.collection<Document>('_Hooks').find({}, { session }).toArray());
+    const out: Webhook[] = [];
+    for (const { functionName, className, triggerName, url } of docs) {
+      if (typeof url !== 'string') continue;
+      if (typeof functionName === 'string') out.push({ functionName, url });
+      else if (typeof className === 'string' && typeof triggerName === 'string')
+        out.push({ className, triggerName, url });
+    }
+    return out;
+  }
+
+  async createWebhook(hook: Webhook): Promise<boolean> {
+    // One atomic upsert that writes only when inserting: of two creators, one inserts.
+    const result = await this.run((db, session) =>
+      db
+        .collection<Document>('_Hooks')
+        .updateOne(webhookFilter(hook), { $setOnInsert: { ...hook } }, { upsert: true, session }),
+    );
+    return result.upsertedCount === 1;
+  }
+
+  async updateWebhook(hook: Webhook): Promise<boolean> {
+    const result = await this.run((db, session) =>
+      db.collection<Document>('_Hooks').updateOne(webhookFilter(hook), { $set: { url: hook.url } }, { session }),
+    );
+    return result.matchedCount === 1;
+  }
+
+  async deleteWebhook(key: WebhookKey): Promise<void> {
+    await this.run((db, session) => db.collection<Document>('_Hooks').deleteMany(webhookFilter(key), { session }));
   }
 
   // ---- transactions ----
