@@ -14,7 +14,7 @@ const allowed = {
   access: ['errors', 'values', 'schema'],
   // config compiles the request keyword denylist (query/forbidden-keys.ts) once, at startup.
   config: ['errors', 'values', 'access', 'query'],
-  cloud: ['errors', 'values', 'access'],
+  cloud: ['errors', 'values', 'access', 'leases'],
   auth: ['errors', 'values', 'environment', 'schema', 'access', 'cloud'],
   files: ['errors', 'values', 'cloud'],
   objects: ['errors', 'values', 'schema', 'query', 'access', 'cloud'],
@@ -25,6 +25,8 @@ const allowed = {
   // The bound Parse SDK enters the backend where HTTP does (the route table), without Express.
   sdk: ['errors', 'values', 'environment', 'access', 'cloud', 'objects', 'data', 'http'],
   storage: ['errors', 'values', 'schema'],
+  // Leases between processes: over the storage contract (types only), for any layer above.
+  leases: ['errors', 'values'],
   testing: ['environment'],
   errors: [],
   values: [],

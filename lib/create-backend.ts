@@ -9,6 +9,7 @@ import { PasswordHasher } from './auth/password-hasher.js';
 import { Sessions } from './auth/sessions.js';
 import { CloudRegistry } from './cloud/cloud-registry.js';
 import { Webhooks } from './cloud/webhooks.js';
+import { JobScheduler } from './cloud/job-scheduler.js';
 import type { DataApi } from './cloud/hook-requests.js';
 import { createDataApi } from './data/data-api.js';
 import { createFileUrls } from './files/file-urls.js';
@@ -107,6 +108,8 @@ export function createBackend(options: BackendConfig): Backend {
       return (data ??= createDataApi(services));
     },
   };
+  const scheduler =
+    config.jobSchedulerInterval === undefined ? undefined : new JobScheduler(services, config.jobSchedulerInterval);
   // Connecting (the database, the standard classes) and getting ready (cloud code loaded) are two
   // steps: cloud code may query while it loads, and its queries need the first step only.
   let connecting: Promise<void> | null = null;
@@ -120,6 +123,7 @@ export function createBackend(options: BackendConfig): Backend {
         ]),
       )
       .then(() => services.webhooks.load())
+      .then(() => scheduler?.start())
       .catch((err: unknown) => {
         connecting = null;
         throw err;
@@ -163,6 +167,7 @@ export function createBackend(options: BackendConfig): Backend {
       connecting = null;
       unbindSdk?.();
       unbindSdk = undefined;
+      await scheduler?.stop();
       await Promise.all([storage.close(), services.passwords.close()]);
     },
   });

@@ -388,6 +388,11 @@ export class CloudRegistry {
     );
   }
 
+  /** The names of the jobs defined. */
+  jobNames(): string[] {
+    return [...this.jobs.keys()];
+  }
+
   /** The job registered under `name`, if any. */
   cloudJob(name: string): CloudJob | undefined {
     const job = this.jobs.get(name);

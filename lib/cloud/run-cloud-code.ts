@@ -11,6 +11,7 @@ import { cloudRequestBase, validationTarget } from './caller-fields.js';
 import { encodeResult } from './encode.js';
 import type { FunctionRequest, JobRequest } from './hook-requests.js';
 import { hookError, runRegistered } from './hook-runner.js';
+import { Lease, newHolderId } from '../leases/lease.js';
 
 /** Runs the cloud function `name`; its result in Parse's REST encoding. */
 export async function runFunction(ctx: OperationContext, name: string, params: Json): Promise<unknown> {
@@ -28,17 +29,37 @@ export async function runFunction(ctx: OperationContext, name: string, params: J
   }
 }
 
-const JOB_STATUS = '_JobStatus';
+export const JOB_STATUS = '_JobStatus';
 
-/** Starts the job `jobName` (the caller must hold the master key); returns its `_JobStatus` id. */
-export async function startJob(ctx: OperationContext, jobName: unknown, params: Json): Promise<string> {
+/**
+ * How long a running job's lease (`job:<jobStatusId>`) lasts without renewal: its process renews it
+ * every third of that while the job runs, so a `running` status whose lease is gone belongs to a
+ * process that stopped (see the job scheduler).
+ */
+export const JOB_LEASE_TTL_MS = 60_000;
+
+/** The lease a running job holds, by its `_JobStatus` id. */
+export function jobLeaseName(jobId: string): string {
+  return `job:${jobId}`;
+}
+
+/**
+ * Starts the job `jobName` (the caller must hold the master key); returns its `_JobStatus` id.
+ * `source` is recorded on the status: `'api'` (POST /jobs) or `'schedule'` (the job scheduler).
+ */
+export async function startJob(
+  ctx: OperationContext,
+  jobName: unknown,
+  params: Json,
+  source: 'api' | 'schedule' = 'api',
+): Promise<string> {
   const { services, caller } = ctx;
   const job = typeof jobName === 'string' ? services.cloud.cloudJob(jobName) : undefined;
   if (!job || typeof jobName !== 'string') throw new BackendError(ErrorCode.SCRIPT_FAILED, 'Invalid job.');
   const asMaster = { useMasterKey: true } as const;
   const status = await services.data.create(
     JOB_STATUS,
-    { jobName, source: 'api', status: 'running', params: encodeResult(params), ACL: {} },
+    { jobName, source, status: 'running', params: encodeResult(params), ACL: {} },
     asMaster,
   );
   const jobId = status.id!;
@@ -55,12 +76,16 @@ export async function startJob(ctx: OperationContext, jobName: unknown, params: 
     log: services.config.logger,
     data: services.data,
   };
+  const lease = new Lease(services.storage, jobLeaseName(jobId), newHolderId(), JOB_LEASE_TTL_MS, services.now);
+  const leaseTrouble = (err: unknown): void =>
+    services.config.logger.warn('could not renew a running job lease', { jobName, jobId, error: String(err) });
   // The job outlives the call that started it; its outcome is recorded on its _JobStatus, never thrown.
+  // While it runs it holds its lease: a process that stops mid-job leaves a status the scheduler ends.
   setImmediate(() => {
     void (async () => {
       let outcome: Json;
       try {
-        const result = await job(request);
+        const result = await lease.holdWhile(async () => job(request), leaseTrouble);
         outcome = { status: 'succeeded', ...(typeof result === 'string' ? { message: result } : {}) };
       } catch (err) {
         const { message } = hookError(err);

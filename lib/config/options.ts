@@ -163,6 +163,13 @@ export interface BackendConfig extends ParseServerOnlyOptions {
    * `'1mb'`); a call past either fails with 141. Redirects are never followed.
    */
   webhookOptions?: { timeout?: number; maxResponseSize?: string | number };
+  /**
+   * Runs the jobs scheduled in `_JobSchedule` (the Dashboard's scheduled jobs), which parse-server
+   * stores but never runs: `true`, or `{ interval }` (ms between scans, default 10000). Safe with
+   * several processes on one database: each due time runs once. Off by default. See
+   * docs/cloud-code.md.
+   */
+  jobScheduler?: boolean | { interval?: number };
   /** Whether clients (without the master key) may create new classes. Default false. */
   allowClientClassCreation?: boolean;
   /**
@@ -640,6 +647,16 @@ export const configSchema = {
     },
     rateLimitStore: { enum: ['memory', 'database'] },
     webhookKey: { type: 'string', minLength: 1 },
+    jobScheduler: {
+      anyOf: [
+        { type: 'boolean' },
+        {
+          type: 'object',
+          additionalProperties: false,
+          properties: { interval: { type: 'integer', minimum: 10, maximum: 3600000 } },
+        },
+      ],
+    },
     webhookOptions: {
       type: 'object',
       additionalProperties: false,
@@ -796,6 +813,8 @@ export interface ResolvedConfig {
   readonly rateLimits: readonly ResolvedRateLimitRule[];
   readonly rateLimitStore: 'memory' | 'database';
   readonly webhookKey: string | undefined;
+  /** The job scheduler's scan interval in ms, or undefined when it is off. */
+  readonly jobSchedulerInterval: number | undefined;
   /** The webhook call bounds, filled in (`maxResponseSize` in bytes). */
   readonly webhooks: { readonly timeout: number; readonly maxResponseSize: number };
   readonly passwordHashing: Readonly<PasswordHasherOptions>;

@@ -229,6 +229,12 @@ export function resolveConfig(input: unknown): ResolvedConfig {
     ),
     rateLimitStore: config.rateLimitStore ?? 'memory',
     webhookKey: config.webhookKey,
+    jobSchedulerInterval:
+      config.jobScheduler === true
+        ? 10_000
+        : typeof config.jobScheduler === 'object'
+          ? (config.jobScheduler.interval ?? 10_000)
+          : undefined,
     webhooks: {
       timeout: config.webhookOptions?.timeout ?? 30_000,
       maxResponseSize: sizeInBytes(config.webhookOptions?.maxResponseSize ?? '1mb'),

@@ -79,6 +79,11 @@ const routes: Route[] = [
   route('POST', '/functions/:name', (s, r, n) => cloudCode.callFunction(s, r, n!)),
   route('POST', '/jobs/:name', (s, r, n) => cloudCode.startJob(s, r, n!)),
   route('POST', '/jobs', (s, r) => cloudCode.startJob(s, r)),
+  route('GET', '/cloud_code/jobs', cloudCode.listSchedules),
+  route('GET', '/cloud_code/jobs/data', cloudCode.jobsData),
+  route('POST', '/cloud_code/jobs', cloudCode.createSchedule),
+  route('PUT', '/cloud_code/jobs/:objectId', (s, r, id) => cloudCode.updateSchedule(s, r, id!)),
+  route('DELETE', '/cloud_code/jobs/:objectId', (s, r, id) => cloudCode.deleteSchedule(s, r, id!)),
   route('GET', '/hooks/functions', (s, r) => hooks.listHooks(s, r, 'functions')),
   route('GET', '/hooks/triggers', (s, r) => hooks.listHooks(s, r, 'triggers')),
   route('GET', '/hooks/functions/:functionName', (s, r, functionName) =>

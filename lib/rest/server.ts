@@ -33,7 +33,7 @@ export function serverInfo(_services: Services, req: ApiRequest): ApiReply {
       features: {
         globalConfig: { create: true, read: true, update: true, delete: true },
         hooks: { create: true, read: true, update: true, delete: true },
-        cloudCode: { jobs: false },
+        cloudCode: { jobs: true },
         logs: { level: false, size: false, order: false, until: false, from: false },
         push: {
           immediatePush: false,

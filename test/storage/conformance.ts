@@ -201,6 +201,42 @@ export function describeStorageConformance(name: string, make: () => Promise<Sto
       });
     });
 
+    describe('leases', () => {
+      it('gives a free lease to one holder at a time, renews it for its holder, and hands it on when it expires', async () => {
+        const now = new Date(Date.UTC(2026, 0, 1));
+        const later = (ms: number) => new Date(now.getTime() + ms);
+        const takers = await Promise.all(
+          ['p1', 'p2', 'p3'].map((holder) => storage.acquireLease('work', holder, later(1000), now)),
+        );
+        expect(takers.filter(Boolean)).to.have.length(1);
+        const holder = ['p1', 'p2', 'p3'][takers.indexOf(true)]!;
+        const other = holder === 'p1' ? 'p2' : 'p1';
+        expect(await storage.acquireLease('work', holder, later(2000), later(500))).to.equal(true);
+        expect(await storage.acquireLease('work', other, later(3000), later(1500))).to.equal(false);
+        expect([...(await storage.heldLeases(['work', 'none'], later(1500)))]).to.deep.equal(['work']);
+        expect(await storage.acquireLease('work', other, later(5000), later(2500))).to.equal(true);
+        await storage.releaseLease('work', holder); // no longer its holder: nothing happens
+        expect((await storage.heldLeases(['work'], later(2600))).size).to.equal(1);
+        await storage.releaseLease('work', other);
+        expect((await storage.heldLeases(['work'], later(2600))).size).to.equal(0);
+      });
+
+      it("claims a schedule's due time once: a compare-and-set on lastRun", async () => {
+        const schedules = classSchema(
+          '_JobSchedule',
+          { jobName: { type: 'String' }, lastRun: { type: 'Number' } },
+          undefined,
+        );
+        const now = new Date().toISOString();
+        await storage.createObject(schedules, { objectId: 's1', createdAt: now, updatedAt: now, jobName: 'j' });
+        const claims = await Promise.all([1, 2, 3].map(() => storage.claimScheduledRun('s1', 1000)));
+        expect(claims.filter(Boolean)).to.have.length(1);
+        expect(await storage.claimScheduledRun('s1', 999)).to.equal(false);
+        expect(await storage.claimScheduledRun('s1', 2000)).to.equal(true);
+        expect(await storage.claimScheduledRun('missing', 3000)).to.equal(false);
+      });
+    });
+
     describe('webhooks', () => {
       it('creates each name once, atomically; updates and deletes by key, function apart from trigger', async () => {
         const created = await Promise.all(

@@ -67,6 +67,8 @@ export interface MongoStorageOptions {
 const SCHEMA_COLLECTION = '_SCHEMA';
 /** Request counters of `rateLimitStore: 'database'` (not a Parse class: never served). */
 const RATE_LIMIT_COLLECTION = '_RateLimit';
+/** Leases between processes (lease-storage.ts; not a Parse class: never served). */
+const LEASE_COLLECTION = '_Leases';
 const NON_FIELD_KEYS = new Set([
   '_id',
   '_metadata',
@@ -137,6 +139,7 @@ function webhookFilter(key: WebhookKey): Document {
 export class MongoStorage implements Storage {
   /** Whether the rate-limit counters' expiry index is known to exist. */
   private rateLimitIndexed = false;
+  private leasesIndexed = false;
   private readonly options: MongoStorageOptions;
   private readonly sessions = new AsyncLocalStorage<ClientSession>();
   private connecting: Promise<{ client: MongoClient; db: Db }> | null = null;
@@ -779,6 +782,61 @@ export class MongoStorage implements Storage {
 
   async deleteWebhook(key: WebhookKey): Promise<void> {
     await this.run((db, session) => db.collection<Document>('_Hooks').deleteMany(webhookFilter(key), { session }));
+  }
+
+  // ---- leases (`_Leases`, Plinth's own) and scheduled runs ----
+
+  async acquireLease(name: string, holder: string, until: Date, now: Date): Promise<boolean> {
+    try {
+      await this.run(async (db, session) => {
+        const leases = db.collection<{ _id: string; holder: string; expiresAt: Date }>(LEASE_COLLECTION);
+        if (!this.leasesIndexed) {
+          // Leases long expired (a crashed holder's) are removed by the database itself.
+          await leases.createIndex({ expiresAt: 1 }, { name: 'expiresAt_ttl', expireAfterSeconds: 86_400 });
+          this.leasesIndexed = true;
+        }
+        // Free, expired or ours: taken. Held by another: the upsert meets the existing _id and fails.
+        await leases.updateOne(
+          { _id: name, $or: [{ holder }, { expiresAt: { $lte: now } }] },
+          { $set: { holder, expiresAt: until } },
+          { upsert: true, session },
+        );
+      });
+      return true;
+    } catch (err) {
+      if (err instanceof BackendError && err.code === ErrorCode.DUPLICATE_VALUE) return false;
+      throw err;
+    }
+  }
+
+  async releaseLease(name: string, holder: string): Promise<void> {
+    await this.run((db, session) =>
+      db.collection<{ _id: string }>(LEASE_COLLECTION).deleteOne({ _id: name, holder }, { session }),
+    );
+  }
+
+  async heldLeases(names: readonly string[], now: Date): Promise<Set<string>> {
+    if (names.length === 0) return new Set();
+    const held = await this.run((db, session) =>
+      db
+        .collection<{ _id: string }>(LEASE_COLLECTION)
+        .find({ _id: { $in: [...names] }, expiresAt: { $gt: now } }, { session, projection: { _id: 1 } })
+        .toArray(),
+    );
+    return new Set(held.map((lease) => lease._id));
+  }
+
+  async claimScheduledRun(scheduleId: string, due: number): Promise<boolean> {
+    const result = await this.run((db, session) =>
+      db
+        .collection<{ _id: string }>('_JobSchedule')
+        .updateOne(
+          { _id: scheduleId, $or: [{ lastRun: { $exists: false } }, { lastRun: null }, { lastRun: { $lt: due } }] },
+          { $set: { lastRun: due } },
+          { session },
+        ),
+    );
+    return result.modifiedCount === 1;
   }
 
   // ---- transactions ----
