@@ -164,6 +164,14 @@ export interface BackendConfig extends ParseServerOnlyOptions {
    */
   webhookOptions?: { timeout?: number; maxResponseSize?: string | number };
   /**
+   * parse-server's `idempotencyOptions`: a create, update, function call or job start carrying
+   * `X-Parse-Request-Id` runs once; a repeat within `ttl` seconds (default 300) answers 159
+   * `Duplicate request`. `paths` are regular expressions matched from the start of the path below
+   * the mount point (`'functions/.*'`, `'classes/.*'`, `'users'`, `'installations'`, `'jobs/.*'`);
+   * none by default (off).
+   */
+  idempotencyOptions?: { paths?: string[]; ttl?: number };
+  /**
    * Runs the jobs scheduled in `_JobSchedule` (the Dashboard's scheduled jobs), which parse-server
    * stores but never runs: `true`, or `{ interval }` (ms between scans, default 10000). Safe with
    * several processes on one database: each due time runs once. Off by default. See
@@ -647,6 +655,14 @@ export const configSchema = {
     },
     rateLimitStore: { enum: ['memory', 'database'] },
     webhookKey: { type: 'string', minLength: 1 },
+    idempotencyOptions: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        paths: { type: 'array', items: { type: 'string', maxLength: 1000 }, maxItems: 100 },
+        ttl: { type: 'number', exclusiveMinimum: 0 },
+      },
+    },
     jobScheduler: {
       anyOf: [
         { type: 'boolean' },
@@ -813,6 +829,8 @@ export interface ResolvedConfig {
   readonly rateLimits: readonly ResolvedRateLimitRule[];
   readonly rateLimitStore: 'memory' | 'database';
   readonly webhookKey: string | undefined;
+  /** `idempotencyOptions` compiled, or undefined when no path is covered. */
+  readonly idempotency: { readonly paths: readonly RegExp[]; readonly ttlMs: number } | undefined;
   /** The job scheduler's scan interval in ms, or undefined when it is off. */
   readonly jobSchedulerInterval: number | undefined;
   /** The webhook call bounds, filled in (`maxResponseSize` in bytes). */

@@ -84,6 +84,13 @@ function instanceProblems(config: BackendConfig): string[] {
       problems.push(`rateLimit.requestMethods: ${methods} is not a valid regular expression`);
     }
   }
+  for (const path of Array.isArray(config.idempotencyOptions?.paths) ? config.idempotencyOptions.paths : []) {
+    try {
+      if (typeof path === 'string') new RegExp(path);
+    } catch {
+      problems.push(`idempotencyOptions.paths: ${path} is not a valid regular expression`);
+    }
+  }
   for (const extension of Array.isArray(config.fileUpload?.fileExtensions) ? config.fileUpload.fileExtensions : []) {
     try {
       if (typeof extension === 'string' && extension !== '*') new RegExp(extension);
@@ -229,6 +236,16 @@ export function resolveConfig(input: unknown): ResolvedConfig {
     ),
     rateLimitStore: config.rateLimitStore ?? 'memory',
     webhookKey: config.webhookKey,
+    idempotency:
+      (config.idempotencyOptions?.paths?.length ?? 0) > 0
+        ? {
+            // Matched from the start of the path, as parse-server matches them.
+            paths: config.idempotencyOptions!.paths!.map(
+              (path) => new RegExp(path.startsWith('^') ? path : `^${path}`),
+            ),
+            ttlMs: (config.idempotencyOptions!.ttl ?? 300) * 1000,
+          }
+        : undefined,
     jobSchedulerInterval:
       config.jobScheduler === true
         ? 10_000

@@ -45,6 +45,8 @@ export const ErrorCode = {
   LINKED_ID_MISSING: 250,
   UNSUPPORTED_SERVICE: 252,
   FILE_DELETE_ERROR: 153,
+  /** A request carrying an `X-Parse-Request-Id` already seen (`idempotencyOptions`). */
+  DUPLICATE_REQUEST: 159,
   INVALID_VALUE: 162,
   INVALID_SCHEMA_OPERATION: 255,
 } as const;

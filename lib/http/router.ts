@@ -10,6 +10,7 @@ import { health } from '../rest/server.js';
 import type { Services } from '../services.js';
 import type { ApiReply } from './api-request.js';
 import { runBatch } from './batch.js';
+import { assertFirstDelivery } from './idempotency.js';
 import { sendError } from './error-body.js';
 import { mountFileRoutes } from './file-routes.js';
 import { mountPages } from './pages.js';
@@ -136,6 +137,7 @@ export function buildRouter(
       await beforeRequest();
       const apiRequest = await readApiRequest(req, services);
       if (rateLimits.active) await rateLimits.check(apiRequest, req.method.toUpperCase());
+      await assertFirstDelivery(services, apiRequest);
       const reply =
         apiRequest.path === '/batch' && apiRequest.method === 'POST'
           ? await runBatch(services, apiRequest, rateLimits)

@@ -1,11 +1,13 @@
 /**
  * The storage contract: what the core needs from a database, split by concern — objects
  * (object-storage.ts), users and sessions (user-storage.ts), schemas (schema-storage.ts), rate-limit
- * counters (rate-limit-storage.ts), webhooks (webhook-storage.ts), leases (lease-storage.ts); files
+ * counters (rate-limit-storage.ts), webhooks (webhook-storage.ts), leases (lease-storage.ts), request ids
+ * (idempotency-storage.ts); files
  * have their own contract (files/file-store.ts). Each part says what an implementation MUST and
  * SHOULD do; `test/storage/` is the conformance suite every implementation must pass. Only
  * `storage/mongo/` knows MongoDB.
  */
+import type { IdempotencyStorage } from './idempotency-storage.js';
 import type { LeaseStorage } from './lease-storage.js';
 import type { ObjectStorage } from './object-storage.js';
 import type { RateLimitStorage } from './rate-limit-storage.js';
@@ -29,7 +31,14 @@ export type { FunctionWebhook, TriggerWebhook, Webhook, WebhookKey } from './web
 export type DatabaseHealth = 'ok' | 'unreachable';
 
 export interface Storage
-  extends ObjectStorage, UserStorage, SchemaStorage, RateLimitStorage, WebhookStorage, LeaseStorage {
+  extends
+    ObjectStorage,
+    UserStorage,
+    SchemaStorage,
+    RateLimitStorage,
+    WebhookStorage,
+    LeaseStorage,
+    IdempotencyStorage {
   /** Connects (once; concurrent callers share the attempt) and creates the indexes Parse needs. */
   connect(): Promise<void>;
   close(): Promise<void>;

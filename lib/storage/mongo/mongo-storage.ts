@@ -15,6 +15,7 @@ import {
   type MongoClientOptions,
 } from 'mongodb';
 import { BackendError } from '../../errors/backend-error.js';
+import { newObjectId } from '../../values/object-id.js';
 import { ErrorCode } from '../../errors/error-codes.js';
 import { classSchema, type ClassSchema, type SchemaChange } from '../../schema/class-schema.js';
 import { fromStorageType, toStorageType, type FieldType } from '../../schema/field-types.js';
@@ -85,6 +86,8 @@ const STARTUP_INDEXES: { collection: string; key: Document; options: Document }[
   { collection: '_User', key: { email: 1 }, options: { name: 'email_1', unique: true, sparse: true } },
   { collection: '_Role', key: { name: 1 }, options: { name: 'name_1', unique: true } },
   { collection: '_Idempotency', key: { reqId: 1 }, options: { name: 'reqId_1', unique: true } },
+  // Expired request ids are removed by the database itself, as parse-server indexes them.
+  { collection: '_Idempotency', key: { expire: 1 }, options: { name: 'ttl', expireAfterSeconds: 0 } },
 ];
 
 const READ_PREFERENCE_MODES = {
@@ -782,6 +785,30 @@ export class MongoStorage implements Storage {
 
   async deleteWebhook(key: WebhookKey): Promise<void> {
     await this.run((db, session) => db.collection<Document>('_Hooks').deleteMany(webhookFilter(key), { session }));
+  }
+
+  // ---- request ids (`_Idempotency`, parse-server's layout) ----
+
+  async recordRequestId(reqId: string, expiresAt: Date, now: Date): Promise<boolean> {
+    try {
+      await this.run((db, session) =>
+        db
+          .collection<Document>('_Idempotency')
+          .insertOne({ _id: newObjectId(), reqId, expire: expiresAt, _created_at: now, _updated_at: now } as Document, {
+            session,
+          }),
+      );
+      return true;
+    } catch (err) {
+      if (!(err instanceof BackendError && err.code === ErrorCode.DUPLICATE_VALUE)) throw err;
+    }
+    // Seen before: a repeat, unless that entry expired (the TTL monitor removes it only every minute).
+    const renewed = await this.run((db, session) =>
+      db
+        .collection<Document>('_Idempotency')
+        .updateOne({ reqId, expire: { $lte: now } }, { $set: { expire: expiresAt, _updated_at: now } }, { session }),
+    );
+    return renewed.modifiedCount === 1;
   }
 
   // ---- leases (`_Leases`, Plinth's own) and scheduled runs ----
