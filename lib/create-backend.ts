@@ -73,7 +73,17 @@ export function createBackend(options: BackendConfig): Backend {
   const now = (): Date => new Date();
   let data: DataApi | undefined;
   const schemas = new SchemaRegistry({ storage, bounds: config.schemaBounds });
-  const cloud = new CloudRegistry();
+  const cloud = new CloudRegistry({
+    httpLimits: config.outgoingRequests,
+    sendEmail: async (message) => {
+      const adapter = config.emailAdapter;
+      if (typeof adapter?.sendMail !== 'function') {
+        config.logger.error('Failed to send email because no mail adapter is configured for Parse Server.');
+        return undefined;
+      }
+      return adapter.sendMail(message as never);
+    },
+  });
   const services: Services = {
     config,
     storage,
@@ -81,7 +91,7 @@ export function createBackend(options: BackendConfig): Backend {
     cloud,
     webhooks: new Webhooks(storage, cloud, {
       key: config.webhookKey,
-      limits: config.webhooks,
+      limits: config.outgoingRequests,
       logger: config.logger,
     }),
     sessions: new Sessions({

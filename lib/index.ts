@@ -38,6 +38,8 @@ export type {
   ObjectHookRequest,
 } from './cloud/hook-requests.js';
 export { HookQuery } from './cloud/hook-query.js';
+export type { HttpRequestOptions, HttpResponse } from './cloud/http-request.js';
+export type { FunctionResponse } from './cloud/function-response.js';
 export type { FieldRule, RateLimitOptions, Validator, ValidatorOptions } from './cloud/validator.js';
 export { CONFIG, FILE } from './cloud/cloud-registry.js';
 export type { AuthProvider, AuthProviders } from './auth/auth-data.js';

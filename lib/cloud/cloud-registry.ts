@@ -15,6 +15,7 @@ import type {
   ObjectHook,
 } from './hook-requests.js';
 import { prepareValidator, type PreparedValidator, type Validator } from './validator.js';
+import { httpRequest, type HttpRequestLimits, type HttpRequestOptions, type HttpResponse } from './http-request.js';
 
 export type { HookCaller, SaveHookRequest } from './hook-requests.js';
 /** A beforeSave/afterSave hook (Parse's name for it). */
@@ -133,6 +134,17 @@ export interface RequestForm {
   loginHook(handler: LoginHook): LoginHook;
 }
 
+/** What `backend.cloud` offers cloud code beyond registering: the backend's mail and outgoing requests. */
+export interface CloudTools {
+  /** Sends through the configured email adapter's `sendMail` (Parse.Cloud.sendEmail). */
+  sendEmail(message: Record<string, unknown>): Promise<unknown>;
+  /** The bounds of `httpRequest` (`outgoingRequests`). */
+  readonly httpLimits: HttpRequestLimits;
+}
+
+/** The bounds `httpRequest` keeps when no backend gave others. */
+const DEFAULT_HTTP_LIMITS: HttpRequestLimits = { timeout: 30_000, maxResponseSize: 10 * 1024 * 1024 };
+
 /** Handlers of the webhooks (`/hooks`) a backend holds, by function name and by `trigger:className`. */
 export interface WebhookHandlers {
   functions: ReadonlyMap<string, Registered<CloudFunction>>;
@@ -149,6 +161,25 @@ export class CloudRegistry {
   private readonly loginHooks = new Map<LoginTrigger, LoginHook>();
   private readonly functions = new Map<string, Registered<CloudFunction>>();
   private readonly jobs = new Map<string, CloudJob>();
+  constructor(private readonly tools?: CloudTools) {}
+
+  /**
+   * Sends an email through the backend's `emailAdapter` (its `sendMail`), as `Parse.Cloud.sendEmail`
+   * does; without an adapter that can, logs an error and resolves to undefined, as parse-server.
+   */
+  async sendEmail(message: Record<string, unknown>): Promise<unknown> {
+    if (!this.tools) throw new BackendConfigError(['sendEmail: this registry belongs to no backend']);
+    return this.tools.sendEmail(message);
+  }
+
+  /**
+   * `Parse.Cloud.httpRequest`: an outgoing HTTP request, bounded by `outgoingRequests`; resolves
+   * with the response, rejects with it for a status of 400 or more.
+   */
+  httpRequest(options: HttpRequestOptions): Promise<HttpResponse> {
+    return httpRequest(options, this.tools?.httpLimits ?? DEFAULT_HTTP_LIMITS);
+  }
+
   /** Webhooks, consulted after what code registered (code wins, as at parse-server's startup). */
   private webhooks: WebhookHandlers = { functions: new Map(), triggers: new Map() };
 

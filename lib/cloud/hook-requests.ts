@@ -8,6 +8,7 @@ import type { ByteBudget } from '../storage/storage.js';
 import type { HookObject } from './hook-object.js';
 import type { HookQuery } from './hook-query.js';
 import type { Json } from '../values/json.js';
+import type { FunctionResponse } from './function-response.js';
 
 type Headers = Record<string, string | string[] | undefined>;
 
@@ -164,5 +165,9 @@ export interface JobRequest {
 export type ObjectHook = (request: ObjectHookRequest) => unknown;
 export type BeforeFindHook = (request: BeforeFindRequest) => unknown;
 export type AfterFindHook = (request: AfterFindRequest) => unknown;
-export type CloudFunction = (request: FunctionRequest) => unknown;
+/**
+ * A cloud function. Given two parameters (Express style, as in parse-server 9), it answers through
+ * the second: `response.status(201).header('X-Id', id).success(result)`, or `response.error(...)`.
+ */
+export type CloudFunction = (request: FunctionRequest, response: FunctionResponse) => unknown;
 export type CloudJob = (request: JobRequest) => unknown;

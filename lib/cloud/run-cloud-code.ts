@@ -11,22 +11,55 @@ import { cloudRequestBase, validationTarget } from './caller-fields.js';
 import { encodeResult } from './encode.js';
 import type { FunctionRequest, JobRequest } from './hook-requests.js';
 import { hookError, runRegistered } from './hook-runner.js';
+import type { Registered } from './cloud-registry.js';
 import { Lease, newHolderId } from '../leases/lease.js';
+import { ANSWER_WAIT_MS, functionResponse, type FunctionAnswer } from './function-response.js';
 
-/** Runs the cloud function `name`; its result in Parse's REST encoding. */
-export async function runFunction(ctx: OperationContext, name: string, params: Json): Promise<unknown> {
+/**
+ * Runs the cloud function `name`: its result in Parse's REST encoding, and the HTTP status and
+ * headers an Express-style function (`(request, response) => ...`) chose.
+ */
+export async function runFunction(ctx: OperationContext, name: string, params: Json): Promise<FunctionAnswer> {
   const entry = ctx.services.cloud.cloudFunction(name);
   if (!entry) throw new BackendError(ErrorCode.SCRIPT_FAILED, `Invalid function: "${name}"`);
   const request: FunctionRequest = { ...(await cloudRequestBase(ctx)), functionName: name, params };
-  const { result } = await runRegistered(entry, request, () => validationTarget(ctx, request, params), {
-    code: ErrorCode.SCRIPT_FAILED,
-    message: 'Script failed.',
-  });
+  const failure = { code: ErrorCode.SCRIPT_FAILED, message: 'Script failed.' };
+  const target = () => validationTarget(ctx, request, params);
+  let answer: FunctionAnswer;
+  if (entry.handler.length >= 2) {
+    // Express style, as parse-server 9 calls it: the response object gives the answer.
+    const { response, answered, sent } = functionResponse();
+    const { result } = await runRegistered(
+      { handler: (req: FunctionRequest) => entry.handler(req, response), validator: entry.validator },
+      request,
+      target,
+      failure,
+    );
+    if (!sent() && result !== undefined) response.success(result);
+    answer = await (sent() ? answered : withinAnswerWait(answered, name));
+  } else {
+    // One parameter: the function answers with what it returns.
+    const oneParameter = entry as Registered<(req: FunctionRequest) => unknown>;
+    answer = { result: (await runRegistered(oneParameter, request, target, failure)).result };
+  }
   try {
-    return encodeResult(result);
+    return { ...answer, result: encodeResult(answer.result) };
   } catch (err) {
     throw new BackendError(ErrorCode.SCRIPT_FAILED, `the result of ${name} cannot be sent: ${(err as Error).message}`);
   }
+}
+
+/** An Express-style function that returned nothing still has {@link ANSWER_WAIT_MS} to answer. */
+function withinAnswerWait(answered: Promise<FunctionAnswer>, name: string): Promise<FunctionAnswer> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new BackendError(ErrorCode.SCRIPT_FAILED, `${name} called neither success() nor error()`)),
+      ANSWER_WAIT_MS,
+    );
+    timer.unref();
+  });
+  return Promise.race([answered, late]).finally(() => clearTimeout(timer));
 }
 
 export const JOB_STATUS = '_JobStatus';

@@ -159,10 +159,11 @@ export interface BackendConfig extends ParseServerOnlyOptions {
    */
   webhookKey?: string;
   /**
-   * Bounds of a webhook call: `timeout` in ms (default 30000) and `maxResponseSize` (default
-   * `'1mb'`); a call past either fails with 141. Redirects are never followed.
+   * Bounds of the requests the backend makes — webhook calls and `Parse.Cloud.httpRequest`:
+   * `timeout` in ms (default 30000) and `maxResponseSize` (default `'10mb'`). A webhook past
+   * either fails with 141; `httpRequest` rejects. Webhooks never follow redirects.
    */
-  webhookOptions?: { timeout?: number; maxResponseSize?: string | number };
+  outgoingRequests?: { timeout?: number; maxResponseSize?: string | number };
   /**
    * parse-server's `idempotencyOptions`: a create, update, function call or job start carrying
    * `X-Parse-Request-Id` runs once; a repeat within `ttl` seconds (default 300) answers 159
@@ -171,6 +172,12 @@ export interface BackendConfig extends ParseServerOnlyOptions {
    * none by default (off).
    */
   idempotencyOptions?: { paths?: string[]; ttl?: number };
+  /**
+   * parse-server's `enableExpressErrorHandler`: errors with a Parse code go to the host app's
+   * Express error handlers (`next(err)`, the `BackendError` with its `code` and `status`) instead of
+   * being answered by the backend. Default false.
+   */
+  enableExpressErrorHandler?: boolean;
   /**
    * Runs the jobs scheduled in `_JobSchedule` (the Dashboard's scheduled jobs), which parse-server
    * stores but never runs: `true`, or `{ interval }` (ms between scans, default 10000). Safe with
@@ -655,6 +662,7 @@ export const configSchema = {
     },
     rateLimitStore: { enum: ['memory', 'database'] },
     webhookKey: { type: 'string', minLength: 1 },
+    enableExpressErrorHandler: { type: 'boolean' },
     idempotencyOptions: {
       type: 'object',
       additionalProperties: false,
@@ -673,7 +681,7 @@ export const configSchema = {
         },
       ],
     },
-    webhookOptions: {
+    outgoingRequests: {
       type: 'object',
       additionalProperties: false,
       properties: {
@@ -829,12 +837,13 @@ export interface ResolvedConfig {
   readonly rateLimits: readonly ResolvedRateLimitRule[];
   readonly rateLimitStore: 'memory' | 'database';
   readonly webhookKey: string | undefined;
+  readonly enableExpressErrorHandler: boolean;
   /** `idempotencyOptions` compiled, or undefined when no path is covered. */
   readonly idempotency: { readonly paths: readonly RegExp[]; readonly ttlMs: number } | undefined;
   /** The job scheduler's scan interval in ms, or undefined when it is off. */
   readonly jobSchedulerInterval: number | undefined;
   /** The webhook call bounds, filled in (`maxResponseSize` in bytes). */
-  readonly webhooks: { readonly timeout: number; readonly maxResponseSize: number };
+  readonly outgoingRequests: { readonly timeout: number; readonly maxResponseSize: number };
   readonly passwordHashing: Readonly<PasswordHasherOptions>;
   /** `maxFieldsPerClass` and `maxFieldNameLength`; `Infinity` where switched off. */
   readonly schemaBounds: SchemaBounds;

@@ -34,7 +34,6 @@ export const IGNORED_OPTIONS = [
   'dotNetKey',
   'fileKey',
   'encodeParseObjectInCloudFunction',
-  'enableExpressErrorHandler',
 ] as const;
 
 /** Options of features not built yet: accepted, with a warning that they have no effect yet. */

@@ -236,6 +236,7 @@ export function resolveConfig(input: unknown): ResolvedConfig {
     ),
     rateLimitStore: config.rateLimitStore ?? 'memory',
     webhookKey: config.webhookKey,
+    enableExpressErrorHandler: config.enableExpressErrorHandler === true,
     idempotency:
       (config.idempotencyOptions?.paths?.length ?? 0) > 0
         ? {
@@ -252,9 +253,9 @@ export function resolveConfig(input: unknown): ResolvedConfig {
         : typeof config.jobScheduler === 'object'
           ? (config.jobScheduler.interval ?? 10_000)
           : undefined,
-    webhooks: {
-      timeout: config.webhookOptions?.timeout ?? 30_000,
-      maxResponseSize: sizeInBytes(config.webhookOptions?.maxResponseSize ?? '1mb'),
+    outgoingRequests: {
+      timeout: config.outgoingRequests?.timeout ?? 30_000,
+      maxResponseSize: sizeInBytes(config.outgoingRequests?.maxResponseSize ?? '10mb'),
     },
     passwordHashing: Object.freeze({ ...config.passwordHashing }),
     schemaBounds: Object.freeze({

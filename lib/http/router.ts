@@ -130,7 +130,7 @@ export function buildRouter(
   router.use(express.urlencoded({ type: isForm, extended: true, limit: config.maxRequestSize, parameterLimit: 1000 }));
   router.use(express.json({ type: (req) => !isForm(req), limit: config.maxRequestSize }));
   router.use(bodyErrors(services));
-  router.use((req, res) => {
+  router.use((req, res, next) => {
     const handle = async (): Promise<void> => {
       assertNoForbiddenKeys(req.body);
       assertNoForbiddenKeys(req.query);
@@ -144,10 +144,15 @@ export function buildRouter(
           : await dispatch(services, apiRequest);
       send(res, reply);
     };
-    handle().catch((err: unknown) => sendError(res, err, services.config.logger));
+    handle().catch((err: unknown) => {
+      // The host's own error handlers answer Parse errors when it asked for them.
+      if (config.enableExpressErrorHandler && err instanceof BackendError && !res.headersSent) next(err);
+      else sendError(res, err, services.config.logger);
+    });
   });
   // Anything Express itself throws (a malformed path parameter, say) still answers as Parse does.
-  router.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+  router.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {
+    if (config.enableExpressErrorHandler && err instanceof BackendError) return next(err);
     const malformedPath = err instanceof URIError || (err as { status?: number } | null)?.status === 400;
     sendError(
       res,

@@ -35,7 +35,8 @@ function paramsOf(req: ApiRequest): Json {
 
 /** POST /functions/:name */
 export async function callFunction(services: Services, req: ApiRequest, name: string): Promise<ApiReply> {
-  return { body: { result: await runFunction({ services, caller: req.caller }, name, paramsOf(req)) } };
+  const { result, status, headers } = await runFunction({ services, caller: req.caller }, name, paramsOf(req));
+  return { body: { result }, ...(status ? { status } : {}), ...(headers ? { headers } : {}) };
 }
 
 /** POST /jobs/:name (or /jobs with `jobName` in the body), master key only: answers at once, runs after. */

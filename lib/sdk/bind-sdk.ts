@@ -21,7 +21,10 @@ import { sdkRequestForm } from './sdk-requests.js';
 /** The SDK's serverURL before anyone sets one. */
 const SDK_DEFAULT_SERVER_URL = 'https://api.parse.com/1';
 
-/** The `Parse.Cloud` functions that register handlers (the rest, such as `run`, are the SDK's own). */
+/**
+ * The `Parse.Cloud` functions the backend provides: those that register handlers, and parse-server's
+ * `sendEmail` and `httpRequest` (the rest, such as `run`, are the SDK's own).
+ */
 const REGISTRATIONS = [
   'define',
   'job',
@@ -39,6 +42,8 @@ const REGISTRATIONS = [
   'afterSaveFile',
   'beforeDeleteFile',
   'afterDeleteFile',
+  'sendEmail',
+  'httpRequest',
 ] as const satisfies readonly (keyof CloudRegistry)[];
 
 const LOGIN_REGISTRATIONS = new Set<string>(['beforeLogin', 'afterLogin', 'afterLogout', 'beforePasswordResetRequest']);

@@ -284,10 +284,12 @@ export function sdkRequestForm(sdk: ParseSdk): RequestForm {
       };
     },
     cloudFunction(handler: CloudFunction): CloudFunction {
-      return async (request) => {
+      const wrapped: CloudFunction = async (request, response) => {
         const params = values.params(request.params) as Json;
-        return values.fromSdk(await handler({ ...values.base(request), params } as never));
+        return values.fromSdk(await handler({ ...values.base(request), params } as never, response));
       };
+      // The arity tells an Express-style function (which answers through `response`) from the others.
+      return handler.length >= 2 ? wrapped : (request) => wrapped(request, undefined as never);
     },
     job(handler: CloudJob): CloudJob {
       return async (request) =>

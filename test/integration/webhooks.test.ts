@@ -51,7 +51,7 @@ describe('webhooks (/hooks)', () => {
     base = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
     t = await startTestBackend({
       webhookKey: 'hook-secret',
-      webhookOptions: { timeout: 300, maxResponseSize: 1024 },
+      outgoingRequests: { timeout: 300, maxResponseSize: 1024 },
     });
   });
   beforeEach(() => {

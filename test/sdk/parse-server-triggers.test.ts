@@ -5,7 +5,7 @@
  * trigger errors, find hooks on includes, a replaced context, an error with no message.
  */
 import { expect } from 'chai';
-import { APP_ID, MASTER_KEY, startTestBackend, type TestBackend } from '../support/backend.js';
+import { APP_ID, MASTER_KEY, appHeaders, startTestBackend, type TestBackend } from '../support/backend.js';
 import { Parse } from '../support/parse-sdk.js';
 import { expectParseError, uniqueClass, type SdkObject } from './helpers.js';
 
@@ -27,10 +27,16 @@ describe('Parse JS SDK bound to a backend: parse-server triggers', () => {
   let t: TestBackend;
   const off: (() => void)[] = [];
   const cloud = () => Parse.Cloud as unknown as Record<string, Register>;
+  const mails: unknown[] = [];
 
   before(async () => {
     Parse.initialize(APP_ID, undefined, MASTER_KEY);
-    t = await startTestBackend({ directAccess: true, parse: Parse, fileUpload: { enableForPublic: true } });
+    t = await startTestBackend({
+      directAccess: true,
+      parse: Parse,
+      fileUpload: { enableForPublic: true },
+      emailAdapter: { sendMail: (mail: unknown) => void mails.push(mail) },
+    });
     // files travel over HTTP even for a bound SDK
     Parse.serverURL = t.serverURL;
   });
@@ -199,6 +205,28 @@ describe('Parse JS SDK bound to a backend: parse-server triggers', () => {
     );
     const error = await expectParseError(Parse.Cloud.run('quiet'), Parse.Error.SCRIPT_FAILED);
     expect(error.message).to.equal(undefined);
+  });
+
+  it("Parse.Cloud.sendEmail, Parse.Cloud.httpRequest and an Express-style Parse.Cloud.define, as parse-server's", async () => {
+    const tools = Parse.Cloud as unknown as {
+      sendEmail(mail: unknown): Promise<unknown>;
+      httpRequest(options: { url: string }): Promise<{ status: number; data: unknown }>;
+    };
+    await tools.sendEmail({ to: 'ann@example.com', subject: 's', text: 't' });
+    expect(mails).to.deep.equal([{ to: 'ann@example.com', subject: 's', text: 't' }]);
+    const health = await tools.httpRequest({ url: `${t.serverURL}/health` });
+    expect([health.status, health.data]).to.deep.equal([200, { status: 'ok' }]);
+    off.push(
+      cloud().define!(
+        'express',
+        (request: { params: { n: number } }, response: { status(code: number): { success(r: unknown): void } }) => {
+          response.status(202).success(request.params.n * 2);
+        },
+      ),
+    );
+    expect(await Parse.Cloud.run('express', { n: 21 })).to.equal(42);
+    const overHttp = await t.http.post('/parse/functions/express').set(appHeaders).send({ n: 1 });
+    expect([overHttp.status, overHttp.body]).to.deep.equal([202, { result: 2 }]);
   });
 
   it('beforeFind runs on included pointers, with the context of the query', async () => {
