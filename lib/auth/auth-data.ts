@@ -3,29 +3,100 @@
  * Each linked provider is stored on the user (storage keeps parse-server's layout), with a unique
  * index on its `id` so that two sign-ups with one identity cannot make two users.
  * Unknown providers are refused before any database access.
+ *
+ * Providers come in parse-server's two shapes: `validateAuthData` (V1), or the V2 steps
+ * `validateSetUp` (linking a provider), `validateLogin` (logging in with it) and `validateUpdate`
+ * (changing it, as its user or the master key), with an optional `challenge`, `policy` and
+ * `afterFind`. Either may answer `{ response, save, doNotSave }`: what the client is told
+ * (`authDataResponse`), what is stored instead of what was sent, or that nothing is stored.
  */
 import { BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
-import type { Json } from '../values/json.js';
+import { isPlainObject, type Json } from '../values/json.js';
 
-/** What a host app supplies to accept an identity provider. */
+/** How a provider takes part in a login: with others (default), on its own, or required besides another. */
+export type AuthPolicy = 'default' | 'solo' | 'additional';
+
+/** What a provider's V2 steps receive as `request`, as parse-server builds it. */
+export interface AuthRequest {
+  /** The step: `validateSetUp`, `validateLogin`, `validateUpdate` (undefined for V1 and challenges). */
+  triggerName?: string;
+  master: boolean;
+  /** The user the identity is for, as stored (login, update, challenge of a known user). */
+  original?: Json;
+  /** The logged-in caller's user id, when any. */
+  userId: string | null;
+  ip: string | undefined;
+  headers: Record<string, string | string[] | undefined>;
+  /** True for `POST /challenge`. */
+  isChallenge?: boolean;
+}
+
+/** What `afterFind` receives as `request` when a user is read. */
+export interface AuthReadRequest {
+  ip: string | undefined;
+  userId: string | null;
+  master: boolean;
+}
+
+/**
+ * What a host app supplies to accept an identity provider: `validateAuthData`, or the three V2
+ * steps. Parse-server adapters (objects, modules, classes) are taken as they are.
+ */
 export interface AuthProvider {
   /**
-   * Checks the client's proof for this provider (a token, a signature...) and throws when it is
-   * not valid. Must check who issued it and for which app. May return the fields to store
-   * (they must include `id`; `{ id }` keeps the identity alone); by default what the client sent
-   * is stored, as parse-server does.
+   * V1: checks the client's proof for this provider (a token, a signature...) and throws when it
+   * is not valid. Must check who issued it and for which app. May return the fields to store (they
+   * must include `id`; `{ id }` keeps the identity alone), or `{ response, save, doNotSave }`; by
+   * default what the client sent is stored, as parse-server does.
    */
-  validateAuthData(authData: Json, context: { provider: string; userId: string | null }): unknown;
+  validateAuthData?(
+    authData: Json,
+    context: { provider: string; userId: string | null },
+    request?: AuthRequest,
+  ): unknown;
+  /** V2: linking the provider to a user (a sign-up, or a user adding it). */
+  validateSetUp?(authData: Json, options: Json, request: AuthRequest): unknown;
+  /** V2: logging in with the provider already linked. */
+  validateLogin?(authData: Json, options: Json, request: AuthRequest): unknown;
+  /** V2: the user (or the master key) changing the provider's data. */
+  validateUpdate?(authData: Json, options: Json, request: AuthRequest): unknown;
+  /** `POST /challenge`: answers a step before the login (a code sent by SMS, a nonce). */
+  challenge?(challengeData: unknown, authData: Json | undefined, options: Json, request: AuthRequest): unknown;
+  /** `'additional'`: a user who has it must send it at every login (MFA); `'solo'`: enough on its own. */
+  policy?: AuthPolicy | ((request: AuthReadRequest, stored: Json) => AuthPolicy);
+  /** What a reader of the user sees of this provider's stored data (return it, or undefined to keep). */
+  afterFind?(authData: Json, options: Json, request: AuthReadRequest): unknown;
 }
 
 /** Providers by name; `anonymous` is built in (and may be turned off with `{ enabled: false }`). */
 export type AuthProviders = Record<string, AuthProvider | { enabled: false }>;
 
+/** A provider as the backend runs it: its steps with its options bound (see config/auth-config.ts). */
+export interface AuthCheck {
+  v1?(authData: Json, context: { provider: string; userId: string | null }, request: AuthRequest): Promise<unknown>;
+  setUp?(authData: Json, request: AuthRequest): Promise<unknown>;
+  login?(authData: Json, request: AuthRequest): Promise<unknown>;
+  update?(authData: Json, request: AuthRequest): Promise<unknown>;
+  challenge?(challengeData: unknown, authData: Json | undefined, request: AuthRequest): Promise<unknown>;
+  policy(request: AuthReadRequest, stored: Json): AuthPolicy;
+  afterFind?(authData: Json, request: AuthReadRequest): unknown;
+}
+
+/** The resolved `auth` option. */
+export type AuthChecks = Record<string, AuthCheck | { enabled: false }>;
+
 const PROVIDER_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
 
-function isProvider(value: unknown): value is AuthProvider {
-  return value !== null && typeof value === 'object' && typeof (value as AuthProvider).validateAuthData === 'function';
+export function isAuthCheck(value: unknown): value is AuthCheck {
+  return isPlainObject(value) && typeof (value as { policy?: unknown }).policy === 'function';
+}
+
+/** The check for a provider, when it is known and enabled (anonymous is built in). */
+export function authCheckFor(provider: string, checks: AuthChecks): AuthCheck | 'anonymous' | undefined {
+  const configured = checks[provider];
+  if (provider === 'anonymous' && !isAuthCheck(configured)) return configured === undefined ? 'anonymous' : undefined;
+  return isAuthCheck(configured) ? configured : undefined;
 }
 
 /** The changes an `authData` value asks for: identities to link (checked) and providers to unlink. */
@@ -34,69 +105,153 @@ export interface AuthDataChange {
   unlink: string[];
 }
 
-/** Checks the shape of `authData` and the provider names; runs nothing yet. */
-export function parseAuthData(value: unknown, providers: AuthProviders): AuthDataChange {
-  if (value === null || typeof value !== 'object' || Array.isArray(value) || Object.keys(value).length === 0) {
-    throw new BackendError(ErrorCode.UNSUPPORTED_SERVICE, 'This authentication method is unsupported.');
-  }
+function unsupported(): BackendError {
+  return new BackendError(ErrorCode.UNSUPPORTED_SERVICE, 'This authentication method is unsupported.');
+}
+
+/**
+ * Checks the shape of `authData` and the provider names; runs nothing yet. A V1 provider's data
+ * needs an `id`; a V2 provider's may go without (an MFA token names no identity).
+ */
+export function parseAuthData(value: unknown, checks: AuthChecks): AuthDataChange {
+  if (!isPlainObject(value) || Object.keys(value).length === 0) throw unsupported();
   const change: AuthDataChange = { link: {}, unlink: [] };
-  for (const [provider, data] of Object.entries(value as Json)) {
-    if (!PROVIDER_NAME.test(provider) || !isEnabled(provider, providers)) {
-      throw new BackendError(ErrorCode.UNSUPPORTED_SERVICE, 'This authentication method is unsupported.');
-    }
+  for (const [provider, data] of Object.entries(value)) {
+    const check = PROVIDER_NAME.test(provider) ? authCheckFor(provider, checks) : undefined;
+    if (!check) throw unsupported();
     if (data === null) {
       change.unlink.push(provider);
       continue;
     }
-    if (typeof data !== 'object' || Array.isArray(data))
-      throw new BackendError(ErrorCode.INVALID_JSON, `authData.${provider} must be an object`);
-    const id = (data as Json).id;
+    if (!isPlainObject(data)) throw new BackendError(ErrorCode.INVALID_JSON, `authData.${provider} must be an object`);
+    const id = data.id;
+    const idOptional = check !== 'anonymous' && !check.v1;
     // The id is used in a query: only a plain string may reach it (GHSA-5fw2-8jcv-xh87).
-    if (typeof id !== 'string' || id === '')
+    if (!(idOptional && id === undefined) && (typeof id !== 'string' || id === ''))
       throw new BackendError(ErrorCode.LINKED_ID_MISSING, `authData.${provider}.id must be a non-empty string`);
-    change.link[provider] = data as Json;
+    change.link[provider] = data;
   }
   return change;
 }
 
-function isEnabled(provider: string, providers: AuthProviders): boolean {
-  const configured = providers[provider];
-  if (provider === 'anonymous')
-    return configured === undefined || !('enabled' in configured && configured.enabled === false);
-  return isProvider(configured);
+/** What a user's identities came to: what to store by provider, and what to tell the client. */
+export interface AuthOutcome {
+  store: Record<string, Json>;
+  responses: Record<string, unknown>;
+}
+
+/** Where the check runs: who calls, and the user's stored identities (undefined for a new user). */
+export interface AuthSituation {
+  userId: string | null;
+  stored: Json | undefined;
+  /** The caller is the user or holds the master key (a V2 provider is then updated, not logged in with). */
+  ownerOrMaster: boolean;
+  request: AuthRequest;
+}
+
+function failed(provider: string, err: unknown, v1: boolean): BackendError {
+  if (err instanceof BackendError) return err;
+  // A parse-server adapter throws the SDK's Parse.Error: its code and message are kept.
+  const sdkError = err as { code?: unknown; message?: unknown } | null;
+  if (typeof sdkError?.code === 'number' && typeof sdkError.message === 'string')
+    return new BackendError(sdkError.code, sdkError.message);
+  const message = err instanceof Error ? err.message : typeof err === 'string' ? err : undefined;
+  // V1 failures are the identity not being recognised; V2 steps speak for themselves, as in parse-server.
+  if (v1)
+    return new BackendError(ErrorCode.OBJECT_NOT_FOUND, `${provider} authentication failed: ${message ?? String(err)}`);
+  return new BackendError(ErrorCode.SCRIPT_FAILED, message ?? 'Auth failed. Unknown error.');
+}
+
+/** Reads a provider's answer: `{ response, save, doNotSave }`, or (V1, Plinth's form) the fields to store. */
+function applyAnswer(provider: string, sent: Json, answer: unknown, outcome: AuthOutcome): void {
+  if (isPlainObject(answer) && ('response' in answer || 'save' in answer || 'doNotSave' in answer)) {
+    if (answer.response !== undefined) outcome.responses[provider] = answer.response;
+    if (answer.doNotSave === true) return;
+    outcome.store[provider] = isPlainObject(answer.save) ? answer.save : sent;
+    return;
+  }
+  outcome.store[provider] = isPlainObject(answer) && answer.id === sent.id && sent.id !== undefined ? answer : sent;
 }
 
 /**
- * Runs each provider's check (the built-in anonymous provider accepts any id); returns, by
- * provider, what to store: the provider's choice when it returns an object with the same `id`
- * (`{ id }` keeps the identity alone), else what the client sent, as parse-server stores it (the
- * SDKs read their tokens back from it).
+ * Runs each provider's check, in name order as parse-server does; returns what to store and
+ * what to answer. V2 steps by situation: a provider the user has is updated by its owner (or the
+ * master key) and logged in with by anyone else; one it has not is set up. The built-in anonymous
+ * provider accepts any id.
  */
 export async function validateAuthData(
   change: AuthDataChange,
-  providers: AuthProviders,
-  userId: string | null,
-): Promise<Record<string, Json>> {
-  const kept: Record<string, Json> = {};
-  for (const [provider, data] of Object.entries(change.link)) {
-    const adapter = providers[provider];
-    kept[provider] = data;
-    if (!isProvider(adapter)) continue;
+  checks: AuthChecks,
+  situation: AuthSituation,
+): Promise<AuthOutcome> {
+  const outcome: AuthOutcome = { store: {}, responses: {} };
+  for (const provider of Object.keys(change.link).sort()) {
+    const data = change.link[provider]!;
+    const check = authCheckFor(provider, checks);
+    if (check === undefined) throw unsupported();
+    if (check === 'anonymous') {
+      outcome.store[provider] = data;
+      continue;
+    }
+    const has = isPlainObject(situation.stored?.[provider]);
+    const step: 'v1' | 'update' | 'setUp' | 'login' = check.v1
+      ? 'v1'
+      : situation.ownerOrMaster
+        ? has
+          ? 'update'
+          : 'setUp'
+        : has
+          ? 'login'
+          : 'setUp';
+    const triggerName = step === 'v1' ? undefined : `validate${step[0]!.toUpperCase()}${step.slice(1)}`;
+    const request = { ...situation.request, ...(triggerName ? { triggerName } : {}) };
     try {
-      const result = await adapter.validateAuthData(data, { provider, userId });
-      if (result !== null && typeof result === 'object' && (result as Json).id === data.id)
-        kept[provider] = result as Json;
+      const answer =
+        step === 'v1'
+          ? await check.v1!(data, { provider, userId: situation.userId }, request)
+          : await check[step]!(data, request);
+      applyAnswer(provider, data, answer, outcome);
     } catch (err) {
-      if (err instanceof BackendError) throw err;
-      // A parse-server adapter throws the SDK's Parse.Error: its code and message are kept.
-      const sdkError = err as { code?: unknown; message?: unknown } | null;
-      if (typeof sdkError?.code === 'number' && typeof sdkError.message === 'string')
-        throw new BackendError(sdkError.code, sdkError.message);
-      throw new BackendError(
-        ErrorCode.OBJECT_NOT_FOUND,
-        `${provider} authentication failed: ${err instanceof Error ? err.message : String(err)}`,
-      );
+      throw failed(provider, err, step === 'v1');
     }
   }
-  return kept;
+  return outcome;
+}
+
+/**
+ * A login's policy check, as parse-server makes it: a user with an `additional` provider (MFA)
+ * must send one of them, unless the login used a `solo` provider. -1 `Missing additional authData
+ * <names>` otherwise.
+ */
+export function assertLoginProviders(
+  stored: Json | undefined,
+  sent: readonly string[],
+  checks: AuthChecks,
+  request: AuthReadRequest,
+): void {
+  const linked = Object.entries(stored ?? {}).filter(([, data]) => isPlainObject(data)) as [string, Json][];
+  const withChecks = linked
+    .map(([provider, data]) => [provider, data, authCheckFor(provider, checks)] as const)
+    .filter((entry): entry is readonly [string, Json, AuthCheck] => isAuthCheck(entry[2]));
+  if (withChecks.some(([provider, data, check]) => sent.includes(provider) && check.policy(request, data) === 'solo'))
+    return;
+  const additional = withChecks.filter(([, data, check]) => check.policy(request, data) === 'additional');
+  if (additional.length === 0 || additional.some(([provider]) => sent.includes(provider))) return;
+  throw new BackendError(
+    ErrorCode.OTHER_CAUSE,
+    `Missing additional authData ${additional.map(([provider]) => provider).join(',')}`,
+  );
+}
+
+/** A user's stored identities as a reader sees them: each provider's `afterFind` applied. */
+export function authDataAsSeen(authData: unknown, checks: AuthChecks, request: AuthReadRequest): unknown {
+  if (!isPlainObject(authData)) return authData;
+  let seen: Json | undefined;
+  for (const [provider, data] of Object.entries(authData)) {
+    const check = checks[provider];
+    if (!isAuthCheck(check) || !check.afterFind || !isPlainObject(data)) continue;
+    const shown = check.afterFind(data, request);
+    if (shown !== undefined && shown !== null) (seen ??= { ...authData })[provider] = shown as Json;
+  }
+  return seen ?? authData;
 }

@@ -1,7 +1,9 @@
 /**
  * The `auth` option in every form a parse-server config gives it, turned into Plinth's providers:
  *
- * - an object with `validateAuthData` (Plinth's own form, or a parse-server adapter object);
+ * - an object with `validateAuthData` (Plinth's own form, or a parse-server adapter object), or
+ *   with parse-server's V2 steps (`validateSetUp`, `validateLogin`, `validateUpdate`, and
+ *   optionally `challenge`, `policy`, `afterFind`, `validateOptions`);
  * - `{ module }`, `{ class }` or `{ adapter }`, as parse-server's adapter loader reads them: a
  *   module path or package name (a CommonJS module, resolved from the working directory), an
  *   object, or a function called (or, failing that, constructed) with the provider's `options`;
@@ -13,7 +15,7 @@
  */
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import type { AuthProvider, AuthProviders } from '../auth/auth-data.js';
+import type { AuthCheck, AuthChecks, AuthPolicy, AuthRequest } from '../auth/auth-data.js';
 import type { Json } from '../values/json.js';
 
 type Loose = Record<string, unknown>;
@@ -48,23 +50,78 @@ function loadAdapter(adapter: unknown, options: unknown): unknown {
   return adapter;
 }
 
-/** A provider calling a parse-server adapter the way parse-server calls it. */
-function providerFrom(adapter: Loose, settings: Loose): AuthProvider {
+const POLICIES = new Set(['default', 'solo', 'additional']);
+const V2_STEPS = ['validateSetUp', 'validateLogin', 'validateUpdate'] as const;
+
+type Fn = (...args: unknown[]) => unknown;
+
+/**
+ * A provider as the backend runs it: the adapter's steps, called the way parse-server calls them
+ * (`options` being the provider's settings), `validateAppId` first when `appIds` are set.
+ */
+function checkFrom(adapter: Loose, settings: Loose): AuthCheck {
   const { module: _module, class: _class, adapter: _adapter, enabled: _enabled, ...options } = settings;
+  const method = (name: string): Fn | undefined =>
+    typeof adapter[name] === 'function' ? (adapter[name] as Fn).bind(adapter) : undefined;
   const appIds = options.appIds;
+  const validateAppId = method('validateAppId');
+  const checkAppId = async (authData: Json, request: AuthRequest): Promise<void> => {
+    if (appIds !== undefined && validateAppId) await validateAppId(appIds, authData, options, request);
+  };
+  const v1 = method('validateAuthData');
+  const step = (name: (typeof V2_STEPS)[number]) => {
+    const fn = method(name);
+    return fn
+      ? async (authData: Json, request: AuthRequest) => {
+          await checkAppId(authData, request);
+          return fn(authData, options, request);
+        }
+      : undefined;
+  };
+  const challenge = method('challenge');
+  const afterFind = method('afterFind');
+  const policy = adapter.policy;
   return {
-    async validateAuthData(authData: Json, context: { provider: string; userId: string | null }) {
-      const merged = { ...options, ...context };
-      if (appIds !== undefined && typeof adapter.validateAppId === 'function')
-        await (adapter.validateAppId as (...args: unknown[]) => unknown)(appIds, authData, merged);
-      return (adapter.validateAuthData as (...args: unknown[]) => unknown)(authData, merged);
+    // Plinth's own providers get the context merged into their options, as they always have.
+    v1: v1
+      ? async (authData, context, request) => {
+          await checkAppId(authData, request);
+          return v1(authData, adapter === settings ? context : { ...options, ...context }, request);
+        }
+      : undefined,
+    setUp: v1 ? undefined : step('validateSetUp'),
+    login: v1 ? undefined : step('validateLogin'),
+    update: v1 ? undefined : step('validateUpdate'),
+    challenge: challenge
+      ? async (challengeData, authData, request) => challenge(challengeData, authData, options, request)
+      : undefined,
+    afterFind: afterFind ? (authData, request) => afterFind(authData, options, request) : undefined,
+    policy: (request, stored) => {
+      const chosen = typeof policy === 'function' ? (policy as Fn).call(adapter, request, stored) : policy;
+      return typeof chosen === 'string' && POLICIES.has(chosen) ? (chosen as AuthPolicy) : 'default';
     },
   };
 }
 
+/** What is wrong with an adapter, as a host mistake found at startup (parse-server finds it at the first login). */
+function adapterProblem(name: string, adapter: unknown): string | undefined {
+  if (!isObject(adapter)) return `auth.${name}: must be an object (or name a module exporting one)`;
+  const v2 = V2_STEPS.every((step) => typeof adapter[step] === 'function');
+  if (typeof adapter.validateAuthData !== 'function' && !v2) {
+    return `auth.${name}: Adapter is not configured. Implement either validateAuthData or all of the following: validateSetUp, validateLogin and validateUpdate${
+      name === 'anonymous' ? ' (or give { enabled: false })' : ''
+    }`;
+  }
+  const { policy } = adapter;
+  if (policy !== undefined && typeof policy !== 'function' && !POLICIES.has(policy as string)) {
+    return `auth.${name}: AuthAdapter policy is not configured correctly. The value must be either "solo", "additional", "default" or undefined (will be handled as "default")`;
+  }
+  return undefined;
+}
+
 /** The providers, and a problem per provider that cannot be used. */
-export function resolveAuthProviders(auth: unknown): { providers: AuthProviders; problems: string[] } {
-  const providers: AuthProviders = {};
+export function resolveAuthProviders(auth: unknown): { providers: AuthChecks; problems: string[] } {
+  const providers: AuthChecks = {};
   const problems: string[] = [];
   if (auth === undefined) return { providers, problems };
   if (!isObject(auth) || Array.isArray(auth)) return { providers, problems: ['auth: must be an object'] };
@@ -90,18 +147,20 @@ export function resolveAuthProviders(auth: unknown): { providers: AuthProviders;
       );
       continue;
     }
-    if (!isObject(adapter) || typeof adapter.validateAuthData !== 'function') {
-      problems.push(
-        `auth.${name}: must be an object with a validateAuthData(authData) function (or name a module exporting one)${
-          name === 'anonymous' ? ', or { enabled: false }' : ''
-        }`,
-      );
+    const problem = adapterProblem(name, adapter);
+    if (problem) {
+      problems.push(problem);
       continue;
     }
-    providers[name] =
-      adapter === settings && settings.appIds === undefined
-        ? (adapter as unknown as AuthProvider)
-        : providerFrom(adapter, settings);
+    try {
+      // parse-server lets an adapter check its options (validateOptions) before it is used.
+      if (typeof (adapter as Loose).validateOptions === 'function')
+        ((adapter as Loose).validateOptions as Fn)(settings);
+    } catch (err) {
+      problems.push(`auth.${name}: ${err instanceof Error ? err.message : String(err)}`);
+      continue;
+    }
+    providers[name] = checkFrom(adapter as Loose, settings);
   }
   return { providers, problems };
 }

@@ -6,7 +6,7 @@ import type { Db, MongoClient, MongoClientOptions } from 'mongodb';
 import type { KeywordDenylist, KeywordRule } from '../query/forbidden-keys.js';
 import type { Json } from '../values/json.js';
 import type { ServerProtectedFields } from '../access/protected-fields.js';
-import type { AuthProvider, AuthProviders } from '../auth/auth-data.js';
+import type { AuthChecks, AuthProvider } from '../auth/auth-data.js';
 import type { SchemaBounds } from '../schema/schema-bounds.js';
 import type { PasswordHasherOptions } from '../auth/password-hasher.js';
 import { IGNORED_OPTIONS, NOT_YET_ACTIVE_OPTIONS, type PARSE_SERVER_DATABASE_OPTIONS } from './parse-server-options.js';
@@ -273,9 +273,10 @@ export interface BackendConfig extends ParseServerOnlyOptions {
   expireInactiveSessions?: boolean;
   /**
    * Identity providers for `authData` logins, by name: `{ myProvider: { validateAuthData } }`, or
-   * in parse-server's forms: an adapter object (with `validateAppId`, run first when the provider
-   * has `appIds`), or `{ module, options }` naming a CommonJS module path or package (see
-   * docs/users.md). `{ enabled: false }` turns a provider off; `anonymous` is built in.
+   * in parse-server's forms: an adapter object (V1 `validateAuthData`, or the V2 steps
+   * `validateSetUp`/`validateLogin`/`validateUpdate` with `challenge`, `policy`, `afterFind`;
+   * `validateAppId` runs first when the provider has `appIds`), or `{ module, options }` naming a
+   * CommonJS module path or package (see docs/users.md). `{ enabled: false }` turns a provider off; `anonymous` is built in.
    */
   auth?: Record<string, AuthProvider | AuthProviderConfig | { enabled: false }>;
   /** Accept anonymous users (`authData.anonymous`), as parse-server's option. Default true. */
@@ -876,7 +877,7 @@ export interface ResolvedConfig {
   readonly revokeSessionOnPasswordReset: boolean;
   readonly extendSessionOnUse: boolean;
   readonly expireInactiveSessions: boolean;
-  readonly auth: AuthProviders;
+  readonly auth: AuthChecks;
   readonly passwordPolicy: Readonly<PasswordPolicy> | null;
   readonly accountLockout: Readonly<AccountLockout> | null;
   readonly appName: string | undefined;

@@ -57,6 +57,7 @@ const routes: Route[] = [
   route('GET', '/login', users.logIn),
   route('POST', '/login', users.logIn),
   route('POST', '/logout', users.logOut),
+  route('POST', '/challenge', users.challenge),
   route('GET', '/verifyPassword', users.verifyPasswordRoute),
   route('POST', '/verifyPassword', users.verifyPasswordRoute),
   route('POST', '/loginAs', users.logInAs),

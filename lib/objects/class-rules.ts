@@ -26,6 +26,8 @@ export interface StoredWrite {
 }
 
 export interface ClassRules {
+  /** Shows some fields of objects read from the class its own way (after the caller's field rules). */
+  shown?(ctx: OperationContext, objects: RestObject[]): RestObject[];
   /** Refuses a write the caller may not make to this class at all, before anything is read. */
   assertWritable?(ctx: OperationContext, action: WriteAction, objectId?: string): void;
   /** Steps inside the save pipeline: checks, internal fields, a new object's default ACL. */

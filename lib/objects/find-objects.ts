@@ -91,7 +91,7 @@ export async function findObjects(
     throw new BackendError(ErrorCode.INVALID_QUERY, 'Using the explain query parameter requires the master key');
   if (hooks.answered) {
     assertQueryable(read.protection, [...whereFields(where), ...(params.order ?? [])]);
-    const visible = await afterFind(ctx, className, revealed(read, hooks.answered, extra), hooks, false);
+    const visible = await afterFind(ctx, className, revealed(ctx, read, hooks.answered, extra), hooks, false);
     return params.count
       ? { results: visible, count: visible.length, ...redirected }
       : { results: visible, ...redirected };
@@ -114,7 +114,7 @@ export async function findObjects(
   });
   if (schema) await shapeResults(ctx, schema, objects, params);
   const visible =
-    params.limit === 0 ? [] : await afterFind(ctx, className, revealed(read, objects, extra), hooks, false);
+    params.limit === 0 ? [] : await afterFind(ctx, className, revealed(ctx, read, objects, extra), hooks, false);
   return count === undefined ? { results: visible, ...redirected } : { results: visible, count, ...redirected };
 }
 
@@ -134,7 +134,7 @@ export async function getObject(
   const { keys, extra } = fetchedKeys(hooks.params, read.protection);
   let found: RestObject[];
   if (hooks.answered) {
-    found = revealed(read, hooks.answered, extra);
+    found = revealed(ctx, read, hooks.answered, extra);
   } else {
     if (!schema) throw new BackendError(ErrorCode.OBJECT_NOT_FOUND, 'Object not found.');
     // A beforeFind may add constraints; the object asked for stays the one looked up.
@@ -143,7 +143,7 @@ export async function getObject(
       : { objectId };
     ({ objects: found } = await readObjects(ctx, read, where, { limit: 1, keys }));
     await shapeResults(ctx, schema, found, hooks.params);
-    found = revealed(read, found, extra);
+    found = revealed(ctx, read, found, extra);
   }
   const [object] = found.length > 0 ? await afterFind(ctx, className, found.slice(0, 1), hooks, true) : [];
   if (!object) throw new BackendError(ErrorCode.OBJECT_NOT_FOUND, 'Object not found.');

@@ -103,7 +103,7 @@ async function includedObjects(
           };
     objects = (await readObjects(ctx, read, where as RestWhere)).objects;
   }
-  return afterFind(ctx, className, revealed(read, objects), hooks, isGet);
+  return afterFind(ctx, className, revealed(ctx, read, objects), hooks, isGet);
 }
 
 async function includeOne(ctx: OperationContext, results: Json[], path: string[]): Promise<void> {

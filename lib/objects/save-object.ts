@@ -166,6 +166,8 @@ export interface SaveSteps {
    * sent, as parse-server hands them on: a user's `authData`.
    */
   sentToAfterSave?: readonly string[];
+  /** Fields the steps add to the write's response, read after the write (a user's `authDataResponse`). */
+  answer?(): Json | undefined;
 }
 
 /** The saved object as afterSave sees it: with the sent fields the class stores apart. */
@@ -244,7 +246,7 @@ export async function createObject(ctx: OperationContext, className: string, raw
     objectId,
     object,
     added: added ?? {},
-    body: { ...visibleResponse(ctx, schema, objectId, response), ...added },
+    body: { ...visibleResponse(ctx, schema, objectId, response), ...added, ...steps.answer?.() },
   };
 }
 
@@ -314,6 +316,6 @@ export async function updateObject(
     objectId,
     object: stored,
     added: added ?? {},
-    body: { ...visibleResponse(ctx, schema, objectId, response), ...added },
+    body: { ...visibleResponse(ctx, schema, objectId, response), ...added, ...steps.answer?.() },
   };
 }

@@ -112,15 +112,25 @@ export async function explainRead(
   return ctx.services.storage.explainFind(plan.schema, resolved, options, verbosity);
 }
 
-/** What the caller may see of objects read through `plan`; `extra` fields are removed as well. */
-export function revealed(plan: ReadPlan, objects: RestObject[], extra: readonly string[] = []): RestObject[] {
-  return objects.map((object) => {
-    const visible = visibleTo(plan.protection, object);
-    if (extra.length === 0) return visible;
-    const trimmed = visible === object ? { ...object } : visible;
+/**
+ * What the caller may see of objects read through `plan`; `extra` fields are removed as well, and
+ * the class's rules may show some fields their own way (a user's identities, through their providers).
+ */
+export function revealed(
+  ctx: OperationContext,
+  plan: ReadPlan,
+  objects: RestObject[],
+  extra: readonly string[] = [],
+): RestObject[] {
+  const visible = objects.map((object) => {
+    const shown = visibleTo(plan.protection, object);
+    if (extra.length === 0) return shown;
+    const trimmed = shown === object ? { ...object } : shown;
     for (const field of extra) delete trimmed[field];
     return trimmed;
   });
+  const shownBy = ctx.services.classRules.get(plan.className)?.shown;
+  return shownBy ? shownBy(ctx, visible) : visible;
 }
 
 /** Most results a sub-query may have: its results become one `$in` list. */

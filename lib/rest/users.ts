@@ -1,4 +1,5 @@
 /** /users, /login, /logout, /verifyPassword, /loginAs and the email requests: thin handlers over users/. */
+import { runChallenge } from '../users/challenge.js';
 import { BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import type { ApiReply, ApiRequest } from '../http/api-request.js';
@@ -34,6 +35,11 @@ export async function signUp(services: Services, req: ApiRequest): Promise<ApiRe
 /** GET|POST /login: the user, with a new session token. */
 export async function logIn(services: Services, req: ApiRequest): Promise<ApiReply> {
   return { body: await logins.logIn(context(services, req), credentials(req)) };
+}
+
+/** POST /challenge: a step an identity provider asks for before a login (an SMS code, a nonce). */
+export async function challenge(services: Services, req: ApiRequest): Promise<ApiReply> {
+  return { body: await runChallenge(context(services, req), credentials(req)) };
 }
 
 /** GET|POST /verifyPassword: the user when the password is right, without a session. */

@@ -5,7 +5,14 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { ownUserView } from '../access/protected-fields.js';
-import { parseAuthData, validateAuthData } from '../auth/auth-data.js';
+import {
+  assertLoginProviders,
+  authDataAsSeen,
+  parseAuthData,
+  validateAuthData,
+  type AuthDataChange,
+  type AuthOutcome,
+} from '../auth/auth-data.js';
 import { callerFields } from '../cloud/caller-fields.js';
 import type { LoginHookRequest } from '../cloud/cloud-registry.js';
 import { HookObject } from '../cloud/hook-object.js';
@@ -16,7 +23,7 @@ import type { OperationContext } from '../services.js';
 import type { RestObject } from '../storage/storage.js';
 import { isObject, type Json } from '../values/json.js';
 import { assertEmailVerifiedIfRequired, authenticate, readCredentials } from './authenticate.js';
-import { findUserByAuthData, userSchema } from './user-save-steps.js';
+import { authRequest, findUserByAuthData, userSchema } from './user-save-steps.js';
 
 type SessionAction = 'login' | 'signup' | 'upgrade';
 
@@ -60,13 +67,60 @@ async function completeLogin(ctx: OperationContext, user: RestObject, provider: 
     const loggedIn = new HookObject('_User', ownUserView(user), {}, sessionToken);
     await runHook(after, { ...loginHookRequest(ctx, 'afterLogin', loggedIn), user: loggedIn });
   }
-  return { ...ownUserView(user), sessionToken };
+  return { ...userAsSeen(ctx, user), sessionToken };
 }
 
-/** A login by username or email and password: the user, with a new session token. */
+/** The user as its own login shows it: secrets removed, each identity as its provider shows it. */
+export function userAsSeen(ctx: OperationContext, user: RestObject): RestObject {
+  const own = ownUserView(user);
+  if (own.authData === undefined) return own;
+  const { auth, ip } = ctx.caller;
+  const request = { ip, userId: String(user.objectId), master: auth.master };
+  return { ...own, authData: authDataAsSeen(own.authData, ctx.services.config.auth, request) };
+}
+
+/**
+ * Runs the identity providers of a login: the policy check (a user with an `additional` provider,
+ * such as MFA, must send it), then each sent provider's login step. Stores what they return.
+ */
+async function checkLoginIdentities(
+  ctx: OperationContext,
+  user: RestObject,
+  change: AuthDataChange | undefined,
+): Promise<{ user: RestObject; outcome: AuthOutcome | undefined }> {
+  const { auth } = ctx.services.config;
+  const stored = isObject(user.authData) ? user.authData : undefined;
+  const userId = String(user.objectId);
+  const sent = change ? [...Object.keys(change.link), ...change.unlink] : [];
+  assertLoginProviders(stored, sent, auth, { ip: ctx.caller.ip, userId: null, master: ctx.caller.auth.master });
+  if (!change) return { user, outcome: undefined };
+  const outcome = await validateAuthData(change, auth, {
+    userId,
+    stored,
+    // the master key changes the identities it sends; anyone else logs in with them
+    ownerOrMaster: ctx.caller.auth.master,
+    request: authRequest(ctx, user),
+  });
+  return { user: await withRefreshedAuthData(ctx, user, outcome.store), outcome };
+}
+
+function withAuthDataResponse(user: RestObject, outcome: AuthOutcome | undefined): RestObject {
+  return outcome ? { ...user, authDataResponse: outcome.responses as Json } : user;
+}
+
+/**
+ * A login by username or email and password: the user, with a new session token. `authData` sent
+ * with it (an MFA token) runs its providers' login steps; a user with an `additional` provider
+ * must send it.
+ */
 export async function logIn(ctx: OperationContext, credentials: Json): Promise<RestObject> {
   const { where, password, preferUsername } = readCredentials(credentials);
-  return completeLogin(ctx, await authenticate(ctx, where, password, preferUsername), 'password');
+  const user = await authenticate(ctx, where, password, preferUsername);
+  const sent = credentials.authData;
+  const change =
+    isObject(sent) && Object.keys(sent).length > 0 ? parseAuthData(sent, ctx.services.config.auth) : undefined;
+  const checked = await checkLoginIdentities(ctx, user, change);
+  return withAuthDataResponse(await completeLogin(ctx, checked.user, 'password'), checked.outcome);
 }
 
 /** The user when the password is right, without starting a session. */
@@ -83,9 +137,9 @@ export async function logInWithAuthData(ctx: OperationContext, authData: unknown
   const change = parseAuthData(authData, ctx.services.config.auth);
   const existing = await findUserByAuthData(ctx, change);
   if (!existing) return null;
-  const userId = String(existing.objectId);
-  const kept = await validateAuthData(change, ctx.services.config.auth, userId);
-  return completeLogin(ctx, await withRefreshedAuthData(ctx, existing, kept), Object.keys(change.link)[0]!);
+  const checked = await checkLoginIdentities(ctx, existing, change);
+  const provider = Object.keys(change.link).find((name) => change.link[name]!.id !== undefined)!;
+  return withAuthDataResponse(await completeLogin(ctx, checked.user, provider), checked.outcome);
 }
 
 /**
@@ -153,7 +207,7 @@ export async function currentUser(ctx: OperationContext): Promise<RestObject> {
     null,
   );
   if (!user) throw new BackendError(ErrorCode.INVALID_SESSION_TOKEN, 'Invalid session token');
-  return { ...ownUserView(user), sessionToken: token };
+  return { ...userAsSeen(ctx, user), sessionToken: token };
 }
 
 /** A revocable `r:` session for the caller; a legacy token is retired. */

@@ -9,7 +9,8 @@ import type { SaveSteps } from '../objects/save-object.js';
 import { classSchema, type ClassSchema } from '../schema/class-schema.js';
 import type { OperationContext } from '../services.js';
 import type { RestObject, UserSecretsChange } from '../storage/storage.js';
-import { parseAuthData, validateAuthData, type AuthDataChange } from '../auth/auth-data.js';
+import { parseAuthData, validateAuthData, type AuthDataChange, type AuthRequest } from '../auth/auth-data.js';
+import { isDeepStrictEqual } from 'node:util';
 import { checkNewPassword, nextHistory } from '../auth/password-policy.js';
 import { isObject, type Json } from '../values/json.js';
 
@@ -70,9 +71,16 @@ async function assertAvailable(
 /** `_User` fields with rules of their own. */
 const GUARDED_FIELDS = new Set(['authData', 'emailVerified', 'password', 'username', 'email', 'sessionToken']);
 
-/** The user already linked to one of these identities, if any. */
+/** What an identity provider's steps are told about the request (parse-server's `request`). */
+export function authRequest(ctx: OperationContext, original?: RestObject): AuthRequest {
+  const { auth, ip, headers } = ctx.caller;
+  return { master: auth.master, userId: auth.userId, ip, headers, ...(original ? { original } : {}) };
+}
+
+/** The user already linked to one of these identities, if any (data without an id names none). */
 export async function findUserByAuthData(ctx: OperationContext, change: AuthDataChange): Promise<RestObject | null> {
   for (const [provider, data] of Object.entries(change.link)) {
+    if (data.id === undefined) continue;
     const [user] = await ctx.services.storage.findObjects(
       await userSchema(ctx),
       { [`authData.${provider}.id`]: data.id },
@@ -89,48 +97,59 @@ function isEmptyObject(value: unknown): boolean {
 }
 
 /**
- * An update that sends again an identity the user already has (same provider and id) leaves it as it
- * is, without asking the provider again, as parse-server checks only changed authData: an SDK
- * re-sends its stored, possibly expired, token with other changes, and must not be refused for it.
+ * An update that sends again an identity the user already has leaves it as it is, without asking
+ * the provider again, as parse-server checks only changed authData: an SDK re-sends its stored,
+ * possibly expired, token with other changes, and must not be refused for it. An identity is the
+ * same when its id is (data without an id: when every key sent equals the stored one).
  */
-async function withoutLinkedAlready(
-  ctx: OperationContext,
-  change: AuthDataChange,
-  objectId: string,
-  creating: boolean,
-): Promise<AuthDataChange> {
-  if (creating || Object.keys(change.link).length === 0) return change;
-  const [user] = await ctx.services.storage.findObjects(USER_SCHEMA, { objectId }, { limit: 1 }, null);
-  const stored = isObject(user?.authData) ? user.authData : {};
+function withoutLinkedAlready(change: AuthDataChange, stored: Json | undefined): AuthDataChange {
+  if (!stored || Object.keys(change.link).length === 0) return change;
   const link = Object.fromEntries(
     Object.entries(change.link).filter(([provider, data]) => {
       const current = stored[provider];
-      return !(isObject(current) && current.id === data.id);
+      if (!isObject(current)) return true;
+      if (data.id !== undefined) return current.id !== data.id;
+      return !Object.entries(data).every(([key, value]) => isDeepStrictEqual(current[key], value));
     }),
   );
   return { ...change, link };
 }
 
-/** Checks an `authData` change and turns it into the identities to link and unlink. */
+/** Checks an `authData` change and turns it into the identities to link and unlink, and the providers' answers. */
 async function authDataChange(
   ctx: OperationContext,
   value: unknown,
   objectId: string,
   creating: boolean,
-): Promise<{ authData: Record<string, Json | null>; linked: boolean }> {
+): Promise<{ authData: Record<string, Json | null>; linked: boolean; responses: Record<string, unknown> | undefined }> {
   const { auth } = ctx.services.config;
-  const change = await withoutLinkedAlready(ctx, parseAuthData(value, auth), objectId, creating);
-  const kept = await validateAuthData(change, auth, creating ? null : objectId);
+  const [user] = creating ? [] : await ctx.services.storage.findObjects(USER_SCHEMA, { objectId }, { limit: 1 }, null);
+  const stored = isObject(user?.authData) ? user.authData : undefined;
+  const parsed = parseAuthData(value, auth);
+  const change = withoutLinkedAlready(parsed, stored);
+  const { master, userId } = ctx.caller.auth;
+  const validated = Object.keys(change.link).length > 0;
+  const outcome = await validateAuthData(change, auth, {
+    userId: creating ? null : objectId,
+    stored,
+    ownerOrMaster: !creating && (master || userId === objectId),
+    request: authRequest(ctx, user),
+  });
   const other = await findUserByAuthData(ctx, change);
   if (other && other.objectId !== objectId)
     throw new BackendError(ErrorCode.ACCOUNT_ALREADY_LINKED, 'this auth is already used');
   const authData: Record<string, Json | null> = {};
-  for (const [provider, data] of Object.entries(change.link)) {
-    await ctx.services.storage.ensureAuthDataIndex(provider);
-    authData[provider] = kept[provider] ?? { id: data.id };
+  for (const [provider, data] of Object.entries(outcome.store)) {
+    if (data.id !== undefined) await ctx.services.storage.ensureAuthDataIndex(provider);
+    authData[provider] = data;
   }
   for (const provider of change.unlink) authData[provider] = null;
-  return { authData, linked: Object.keys(change.link).length > 0 };
+  return {
+    authData,
+    linked: Object.keys(parsed.link).some((provider) => parsed.link[provider]!.id !== undefined),
+    // parse-server answers authDataResponse whenever the providers' steps ran
+    responses: validated ? outcome.responses : undefined,
+  };
 }
 
 /** A new password's hash and history, after the password policy accepted it. */
@@ -156,8 +175,10 @@ async function newPassword(
 
 /** The save steps of `_User`: checks, uniqueness, linked identities, and the password moved into its hash. */
 export function userSaveSteps(ctx: OperationContext, creating: boolean): SaveSteps {
+  let answered: Json | undefined;
   return {
     sentToAfterSave: ['authData'],
+    answer: () => answered,
     async beforeStore(values, objectId) {
       for (const key of Object.keys(values)) {
         // These fields have rules of their own; a dotted path must not write around them.
@@ -178,7 +199,9 @@ export function userSaveSteps(ctx: OperationContext, creating: boolean): SaveSte
       let linked = false;
       // An empty authData (the Android SDK sends one with a username and password) says nothing, as in parse-server.
       if (authData !== undefined && !isEmptyObject(authData)) {
-        ({ authData: secrets.authData, linked } = await authDataChange(ctx, authData, objectId, creating));
+        let responses: Record<string, unknown> | undefined;
+        ({ authData: secrets.authData, linked, responses } = await authDataChange(ctx, authData, objectId, creating));
+        if (responses) answered = { authDataResponse: responses as Json };
       }
       // A user signing up with another identity gets a random username, as parse-server does.
       if (creating && linked && rest.username === undefined) rest.username = newObjectId(25);

@@ -119,7 +119,7 @@ describe('auth providers in parse-server forms', () => {
     );
     expect(() => createBackend({ ...base, auth: { empty: { module: { nothing: true } } } })).to.throw(
       BackendConfigError,
-      /auth\.empty: must be an object with a validateAuthData/,
+      /auth\.empty: Adapter is not configured\. Implement either validateAuthData or all of the following: validateSetUp, validateLogin and validateUpdate/,
     );
   });
 });
