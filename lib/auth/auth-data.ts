@@ -22,10 +22,17 @@ export interface AuthRequest {
   /** The step: `validateSetUp`, `validateLogin`, `validateUpdate` (undefined for V1 and challenges). */
   triggerName?: string;
   master: boolean;
-  /** The user the identity is for, as stored (login, update, challenge of a known user). */
-  original?: Json;
-  /** The logged-in caller's user id, when any. */
+  /**
+   * The user being written or logged in (an object view; a `Parse.User` when the backend is bound
+   * to the Parse SDK), as stored before this request in `original`, and the calling user in `user`.
+   */
+  object?: unknown;
+  original?: unknown;
+  user?: unknown;
+  /** The user the identity is for: the user logging in or being changed; null for a sign-up. */
   userId: string | null;
+  /** The provider's name. */
+  provider?: string;
   ip: string | undefined;
   headers: Record<string, string | string[] | undefined>;
   /** True for `POST /challenge`. */
@@ -50,11 +57,7 @@ export interface AuthProvider {
    * must include `id`; `{ id }` keeps the identity alone), or `{ response, save, doNotSave }`; by
    * default what the client sent is stored, as parse-server does.
    */
-  validateAuthData?(
-    authData: Json,
-    context: { provider: string; userId: string | null },
-    request?: AuthRequest,
-  ): unknown;
+  validateAuthData?(authData: Json, options: Json, request: AuthRequest): unknown;
   /** V2: linking the provider to a user (a sign-up, or a user adding it). */
   validateSetUp?(authData: Json, options: Json, request: AuthRequest): unknown;
   /** V2: logging in with the provider already linked. */
@@ -74,7 +77,7 @@ export type AuthProviders = Record<string, AuthProvider | { enabled: false }>;
 
 /** A provider as the backend runs it: its steps with its options bound (see config/auth-config.ts). */
 export interface AuthCheck {
-  v1?(authData: Json, context: { provider: string; userId: string | null }, request: AuthRequest): Promise<unknown>;
+  v1?(authData: Json, request: AuthRequest): Promise<unknown>;
   setUp?(authData: Json, request: AuthRequest): Promise<unknown>;
   login?(authData: Json, request: AuthRequest): Promise<unknown>;
   update?(authData: Json, request: AuthRequest): Promise<unknown>;
@@ -110,8 +113,8 @@ function unsupported(): BackendError {
 }
 
 /**
- * Checks the shape of `authData` and the provider names; runs nothing yet. A V1 provider's data
- * needs an `id`; a V2 provider's may go without (an MFA token names no identity).
+ * Checks the shape of `authData` and the provider names; runs nothing yet. An `id`, when given,
+ * must be a non-empty string; a configured provider's data may go without one, as in parse-server.
  */
 export function parseAuthData(value: unknown, checks: AuthChecks): AuthDataChange {
   if (!isPlainObject(value) || Object.keys(value).length === 0) throw unsupported();
@@ -125,7 +128,8 @@ export function parseAuthData(value: unknown, checks: AuthChecks): AuthDataChang
     }
     if (!isPlainObject(data)) throw new BackendError(ErrorCode.INVALID_JSON, `authData.${provider} must be an object`);
     const id = data.id;
-    const idOptional = check !== 'anonymous' && !check.v1;
+    // A configured provider may go without an id (an MFA token, a proof the adapter reads); anonymous may not.
+    const idOptional = check !== 'anonymous';
     // The id is used in a query: only a plain string may reach it (GHSA-5fw2-8jcv-xh87).
     if (!(idOptional && id === undefined) && (typeof id !== 'string' || id === ''))
       throw new BackendError(ErrorCode.LINKED_ID_MISSING, `authData.${provider}.id must be a non-empty string`);
@@ -204,12 +208,14 @@ export async function validateAuthData(
           ? 'login'
           : 'setUp';
     const triggerName = step === 'v1' ? undefined : `validate${step[0]!.toUpperCase()}${step.slice(1)}`;
-    const request = { ...situation.request, ...(triggerName ? { triggerName } : {}) };
+    const request = {
+      ...situation.request,
+      provider,
+      userId: situation.userId,
+      ...(triggerName ? { triggerName } : {}),
+    };
     try {
-      const answer =
-        step === 'v1'
-          ? await check.v1!(data, { provider, userId: situation.userId }, request)
-          : await check[step]!(data, request);
+      const answer = step === 'v1' ? await check.v1!(data, request) : await check[step]!(data, request);
       applyAnswer(provider, data, answer, outcome);
     } catch (err) {
       throw failed(provider, err, step === 'v1');

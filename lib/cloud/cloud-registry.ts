@@ -124,6 +124,8 @@ type LoginTrigger = LoginHookRequest['triggerName'];
  * converts the request to the SDK's objects and what the handler did back (see lib/sdk/).
  */
 export interface RequestForm {
+  /** An object as this form hands objects to code outside hook requests (identity providers). */
+  object(view: HookObject): unknown;
   objectHook(handler: ObjectHook): ObjectHook;
   configHook(handler: ObjectHook): ObjectHook;
   fileHook(handler: FileHook): FileHook;
@@ -235,6 +237,11 @@ export class CloudRegistry {
       this.wrapped.set(original, done);
     }
     return done;
+  }
+
+  /** `view` as handlers of the current request form see objects (a Parse.Object when bound). */
+  asRequestObject(view: HookObject): unknown {
+    return this.form ? this.form.object(view) : view;
   }
 
   /** The login hook for a trigger, if any. */

@@ -10,8 +10,8 @@
  * - `{ enabled: false }` for any provider, `anonymous` included;
  * - `appIds`: then the adapter's `validateAppId(appIds, authData, options)` runs first.
  *
- * An adapter's checks get the provider's options merged with Plinth's context (`provider`,
- * `userId`), so parse-server adapters read their options where they expect them.
+ * An adapter's checks get `(authData, options, request)` as parse-server calls them: the
+ * provider's settings, then the request (with the provider's name and the user's id).
  */
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -60,9 +60,13 @@ type Fn = (...args: unknown[]) => unknown;
  * (`options` being the provider's settings), `validateAppId` first when `appIds` are set.
  */
 function checkFrom(adapter: Loose, settings: Loose): AuthCheck {
-  const { module: _module, class: _class, adapter: _adapter, enabled: _enabled, ...options } = settings;
+  // The provider's settings as given, as parse-server hands them to its adapters.
+  const options = settings;
+  // Looked up at each call, as parse-server does: an adapter may replace its methods while it runs.
   const method = (name: string): Fn | undefined =>
-    typeof adapter[name] === 'function' ? (adapter[name] as Fn).bind(adapter) : undefined;
+    typeof adapter[name] === 'function'
+      ? (...args: unknown[]) => (adapter[name] as Fn).apply(adapter, args)
+      : undefined;
   const appIds = options.appIds;
   const validateAppId = method('validateAppId');
   const checkAppId = async (authData: Json, request: AuthRequest): Promise<void> => {
@@ -82,11 +86,11 @@ function checkFrom(adapter: Loose, settings: Loose): AuthCheck {
   const afterFind = method('afterFind');
   const policy = adapter.policy;
   return {
-    // Plinth's own providers get the context merged into their options, as they always have.
+    // As parse-server calls it: the provider's options, then the request (`provider`, `userId` included).
     v1: v1
-      ? async (authData, context, request) => {
+      ? async (authData, request) => {
           await checkAppId(authData, request);
-          return v1(authData, adapter === settings ? context : { ...options, ...context }, request);
+          return v1(authData, options, request);
         }
       : undefined,
     setUp: v1 ? undefined : step('validateSetUp'),

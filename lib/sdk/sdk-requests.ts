@@ -234,6 +234,7 @@ function writeBackAfterSave(after: Map<string, string>, before: Map<string, stri
 export function sdkRequestForm(sdk: ParseSdk): RequestForm {
   const values = new SdkValues(sdk);
   return {
+    object: (view) => values.object(view, view.getSessionToken()),
     objectHook(handler: ObjectHook): ObjectHook {
       return async (request) => {
         // afterSave's object is stored already: it existed only if this save was an update

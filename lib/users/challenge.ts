@@ -32,7 +32,7 @@ async function userOfIdentity(ctx: OperationContext, authData: Json): Promise<Re
       userId: String(user.objectId),
       stored: isPlainObject(user.authData) ? user.authData : undefined,
       ownerOrMaster: false,
-      request: { ...authRequest(ctx, user), isChallenge: true },
+      request: { ...(await authRequest(ctx, user)), isChallenge: true },
     });
     return user;
   } catch {
@@ -58,7 +58,7 @@ export async function runChallenge(ctx: OperationContext, body: Json): Promise<{
     user = await userOfIdentity(ctx, authData);
   }
   const answers: Json = {};
-  const request = { ...authRequest(ctx, user), isChallenge: true };
+  const request = { ...(await authRequest(ctx, user)), isChallenge: true };
   for (const provider of Object.keys(challengeData).sort()) {
     const check = authCheckFor(provider, ctx.services.config.auth);
     if (!isAuthCheck(check) || !check.challenge) continue;

@@ -99,7 +99,7 @@ async function checkLoginIdentities(
     stored,
     // the master key changes the identities it sends; anyone else logs in with them
     ownerOrMaster: ctx.caller.auth.master,
-    request: authRequest(ctx, user),
+    request: await authRequest(ctx, user),
   });
   return { user: await withRefreshedAuthData(ctx, user, outcome.store), outcome };
 }

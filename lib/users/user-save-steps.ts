@@ -2,6 +2,9 @@
  * The save steps of `_User`: a hashed password that is never returned, unique usernames and emails
  * (ignoring case), linked identities, private by default.
  */
+import { ownUserView } from '../access/protected-fields.js';
+import { cloudRequestBase } from '../cloud/caller-fields.js';
+import { HookObject } from '../cloud/hook-object.js';
 import { BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import { newObjectId } from '../values/object-id.js';
@@ -10,7 +13,6 @@ import { classSchema, type ClassSchema } from '../schema/class-schema.js';
 import type { OperationContext } from '../services.js';
 import type { RestObject, UserSecretsChange } from '../storage/storage.js';
 import { parseAuthData, validateAuthData, type AuthDataChange, type AuthRequest } from '../auth/auth-data.js';
-import { isDeepStrictEqual } from 'node:util';
 import { checkNewPassword, nextHistory } from '../auth/password-policy.js';
 import { isObject, type Json } from '../values/json.js';
 
@@ -71,10 +73,31 @@ async function assertAvailable(
 /** `_User` fields with rules of their own. */
 const GUARDED_FIELDS = new Set(['authData', 'emailVerified', 'password', 'username', 'email', 'sessionToken']);
 
-/** What an identity provider's steps are told about the request (parse-server's `request`). */
-export function authRequest(ctx: OperationContext, original?: RestObject): AuthRequest {
+/**
+ * What an identity provider's steps are told about the request (parse-server's `request`): the
+ * user being written or logged in (`object`; `creatingId` for a sign-up), as stored (`original`),
+ * and the calling user (`user`), in the form hook handlers get them.
+ */
+export async function authRequest(
+  ctx: OperationContext,
+  original?: RestObject,
+  creatingId?: string,
+): Promise<AuthRequest> {
   const { auth, ip, headers } = ctx.caller;
-  return { master: auth.master, userId: auth.userId, ip, headers, ...(original ? { original } : {}) };
+  const { cloud } = ctx.services;
+  const stored = original ? ownUserView(original) : {};
+  const object =
+    original || creatingId ? new HookObject('_User', stored, creatingId ? { objectId: creatingId } : {}) : undefined;
+  const { user } = await cloudRequestBase(ctx);
+  return {
+    master: auth.master,
+    userId: original ? String(original.objectId) : null,
+    ip,
+    headers,
+    ...(object ? { object: cloud.asRequestObject(object) } : {}),
+    ...(original ? { original: cloud.asRequestObject(new HookObject('_User', stored)) } : {}),
+    ...(user ? { user: cloud.asRequestObject(user) } : {}),
+  };
 }
 
 /** The user already linked to one of these identities, if any (data without an id names none). */
@@ -99,17 +122,15 @@ function isEmptyObject(value: unknown): boolean {
 /**
  * An update that sends again an identity the user already has leaves it as it is, without asking
  * the provider again, as parse-server checks only changed authData: an SDK re-sends its stored,
- * possibly expired, token with other changes, and must not be refused for it. An identity is the
- * same when its id is (data without an id: when every key sent equals the stored one).
+ * possibly expired, token with other changes, and must not be refused for it.
  */
 function withoutLinkedAlready(change: AuthDataChange, stored: Json | undefined): AuthDataChange {
   if (!stored || Object.keys(change.link).length === 0) return change;
   const link = Object.fromEntries(
     Object.entries(change.link).filter(([provider, data]) => {
       const current = stored[provider];
-      if (!isObject(current)) return true;
-      if (data.id !== undefined) return current.id !== data.id;
-      return !Object.entries(data).every(([key, value]) => isDeepStrictEqual(current[key], value));
+      // Data without an id names no identity to compare: it is checked every time, as parse-server does.
+      return !(isObject(current) && data.id !== undefined && current.id === data.id);
     }),
   );
   return { ...change, link };
@@ -133,7 +154,7 @@ async function authDataChange(
     userId: creating ? null : objectId,
     stored,
     ownerOrMaster: !creating && (master || userId === objectId),
-    request: authRequest(ctx, user),
+    request: await authRequest(ctx, user, creating ? objectId : undefined),
   });
   const other = await findUserByAuthData(ctx, change);
   if (other && other.objectId !== objectId)
