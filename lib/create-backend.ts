@@ -9,6 +9,7 @@ import { PasswordHasher } from './auth/password-hasher.js';
 import { Sessions } from './auth/sessions.js';
 import { CloudRegistry } from './cloud/cloud-registry.js';
 import { Webhooks } from './cloud/webhooks.js';
+import { mfaProvider } from './auth/mfa.js';
 import { JobScheduler } from './cloud/job-scheduler.js';
 import type { DataApi } from './cloud/hook-requests.js';
 import { createDataApi } from './data/data-api.js';
@@ -56,7 +57,7 @@ export interface Backend extends Router {
  * @throws BackendConfigError naming every invalid option.
  */
 export function createBackend(options: BackendConfig): Backend {
-  const config = resolveConfig(options);
+  const config = resolveConfig(options, { mfa: mfaProvider });
   const unused = unusedOptionsWarning(options as unknown as Record<string, unknown>);
   if (unused) config.logger.warn(unused);
   // Without a serverURL, file URLs start at the mount path, learnt from the requests.

@@ -142,6 +142,11 @@ export function parseAuthData(value: unknown, checks: AuthChecks): AuthDataChang
 export interface AuthOutcome {
   store: Record<string, Json>;
   responses: Record<string, unknown>;
+  /**
+   * A login a provider turned down after storing something (`{ save, refuse }`: the built-in MFA
+   * provider texting a code): what is stored is kept, and the login answers 141 with this.
+   */
+  refusal?: string;
 }
 
 /** Where the check runs: who calls, and the user's stored identities (undefined for a new user). */
@@ -170,6 +175,7 @@ function failed(provider: string, err: unknown, v1: boolean): BackendError {
 function applyAnswer(provider: string, sent: Json, answer: unknown, outcome: AuthOutcome): void {
   if (isPlainObject(answer) && ('response' in answer || 'save' in answer || 'doNotSave' in answer)) {
     if (answer.response !== undefined) outcome.responses[provider] = answer.response;
+    if (typeof answer.refuse === 'string') outcome.refusal = answer.refuse;
     if (answer.doNotSave === true) return;
     outcome.store[provider] = isPlainObject(answer.save) ? answer.save : sent;
     return;

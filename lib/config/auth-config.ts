@@ -123,8 +123,25 @@ function adapterProblem(name: string, adapter: unknown): string | undefined {
   return undefined;
 }
 
+/** Built-in providers by name: each makes a fresh adapter for a backend. */
+export type BuiltInAuth = Record<string, () => object>;
+
+/** Settings that name no adapter of their own: a built-in provider is then used with them. */
+function namesNoAdapter(settings: Loose): boolean {
+  return (
+    settings.module === undefined &&
+    settings.class === undefined &&
+    settings.adapter === undefined &&
+    typeof settings.validateAuthData !== 'function' &&
+    typeof settings.validateSetUp !== 'function'
+  );
+}
+
 /** The providers, and a problem per provider that cannot be used. */
-export function resolveAuthProviders(auth: unknown): { providers: AuthChecks; problems: string[] } {
+export function resolveAuthProviders(
+  auth: unknown,
+  builtIn: BuiltInAuth = {},
+): { providers: AuthChecks; problems: string[] } {
   const providers: AuthChecks = {};
   const problems: string[] = [];
   if (auth === undefined) return { providers, problems };
@@ -144,7 +161,8 @@ export function resolveAuthProviders(auth: unknown): { providers: AuthChecks; pr
     }
     let adapter: unknown;
     try {
-      adapter = loadAdapter(settings, settings);
+      const makeBuiltIn = Object.hasOwn(builtIn, name) ? builtIn[name] : undefined;
+      adapter = makeBuiltIn && namesNoAdapter(settings) ? makeBuiltIn() : loadAdapter(settings, settings);
     } catch (err) {
       problems.push(
         `auth.${name}: its module could not be loaded (${err instanceof Error ? err.message : String(err)})`,

@@ -3,7 +3,7 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { isIP } from 'node:net';
 import { withDefaultProtectedFields } from '../access/protected-fields.js';
 import { BackendConfigError } from '../errors/backend-error.js';
-import { resolveAuthProviders } from './auth-config.js';
+import { resolveAuthProviders, type BuiltInAuth } from './auth-config.js';
 import { DEFAULT_KEYWORD_DENYLIST, KeywordDenylist } from '../query/forbidden-keys.js';
 import { emailAndPagesProblems, resolveEmailAdapter, resolvePages } from './email-options.js';
 import { PARSE_SERVER_DATABASE_OPTIONS } from './parse-server-options.js';
@@ -193,12 +193,16 @@ const DEFAULT_FILE_EXTENSIONS = [
 ];
 
 /** Validates options and applies defaults; throws one {@link BackendConfigError} naming every bad key. */
-export function resolveConfig(input: unknown): ResolvedConfig {
+/**
+ * Resolves a backend's options. `builtInAuth`: providers the backend has built in, by name (the
+ * MFA provider), made for a provider configured by settings alone (`auth: { mfa: { options } }`).
+ */
+export function resolveConfig(input: unknown, builtInAuth: BuiltInAuth = {}): ResolvedConfig {
   if (input === null || typeof input !== 'object') throw new BackendConfigError(['(config): must be an object']);
   const config = input as BackendConfig;
   const problems = validate(config) ? [] : (validate.errors ?? []).map(describe);
   problems.push(...instanceProblems(config));
-  const auth = resolveAuthProviders(config.auth);
+  const auth = resolveAuthProviders(config.auth, builtInAuth);
   problems.push(...auth.problems);
   const email = resolveEmailAdapter(config);
   problems.push(...email.problems, ...emailAndPagesProblems(config, email.adapter));

@@ -101,7 +101,9 @@ async function checkLoginIdentities(
     ownerOrMaster: ctx.caller.auth.master,
     request: await authRequest(ctx, user),
   });
-  return { user: await withRefreshedAuthData(ctx, user, outcome.store), outcome };
+  const refreshed = await withRefreshedAuthData(ctx, user, outcome.store);
+  if (outcome.refusal !== undefined) throw new BackendError(ErrorCode.SCRIPT_FAILED, outcome.refusal);
+  return { user: refreshed, outcome };
 }
 
 function withAuthDataResponse(user: RestObject, outcome: AuthOutcome | undefined): RestObject {
