@@ -13,6 +13,10 @@ export interface QueryOptions {
   keys?: string[];
   excludeKeys?: string[];
   include?: string[];
+  /** MongoDB read preferences (`'PRIMARY'`, `'SECONDARY'`, ...): of the query, its includes, its sub-queries. */
+  readPreference?: string;
+  includeReadPreference?: string;
+  subqueryReadPreference?: string;
 }
 
 function escapeRegex(text: string): string {

@@ -83,6 +83,26 @@ function fromHeaders(req: Request): Credentials {
   };
 }
 
+/**
+ * HTTP Basic authentication, as parse-server reads it when no header names the app:
+ * `appId:masterKey`, or `appId:javascript-key=<key>` (`https://appId:key@host/...` in a URL).
+ */
+function fromBasicAuth(req: Request, headers: Credentials): Credentials {
+  const authorization = header(req, 'authorization');
+  if (headers.appId !== undefined || !authorization || !/^basic /i.test(authorization)) return headers;
+  const decoded = Buffer.from(authorization.slice(6).trim(), 'base64').toString('utf8');
+  const parts = decoded.split(':');
+  if (parts.length !== 2 || parts[0] === '') return headers;
+  const [appId, key] = parts as [string, string];
+  const jsKey = key.startsWith('javascript-key=') ? key.slice('javascript-key='.length) : undefined;
+  return {
+    ...headers,
+    appId,
+    masterKey: jsKey === undefined ? key : headers.masterKey,
+    clientKeys: { ...headers.clientKeys, ...(jsKey !== undefined ? { javascriptKey: jsKey } : {}) },
+  };
+}
+
 /** The JS SDK's body form; honoured only when the headers carry no app id, as in Parse Server. */
 function fromBody(body: Json, allowMasterKey: boolean): Credentials {
   return {
@@ -146,7 +166,7 @@ export async function readApiRequest(req: Request, services: Services): Promise<
   if (method === 'POST' && body && typeof body._method === 'string') method = body._method.toUpperCase();
   if (!METHODS.has(method)) throw new BackendError(ErrorCode.INVALID_JSON, `unsupported method ${method}`);
 
-  let credentials = fromHeaders(req);
+  let credentials = fromBasicAuth(req, fromHeaders(req));
   const usesBodyForm = credentials.appId === undefined && body !== undefined && typeof body._ApplicationId === 'string';
   // What the body form carries wins; what it leaves out (a master key in a header) still counts.
   if (usesBodyForm) credentials = mergeCredentials(credentials, fromBody(body!, config.allowMasterKeyInBody));

@@ -41,7 +41,18 @@ function queryOf(className: string, params: FindParams): HookQuery {
     keys: params.keys,
     excludeKeys: params.excludeKeys,
     include: params.include,
+    readPreference: params.readPreference,
+    includeReadPreference: params.includeReadPreference,
+    subqueryReadPreference: params.subqueryReadPreference,
   });
+}
+
+const PREFERENCES = new Set(['PRIMARY', 'PRIMARY_PREFERRED', 'SECONDARY', 'SECONDARY_PREFERRED', 'NEAREST']);
+
+/** A read preference a hook set, when it names one. */
+function preferenceOf(value: unknown): FindParams['readPreference'] {
+  const name = typeof value === 'string' ? value.toUpperCase() : undefined;
+  return name && PREFERENCES.has(name) ? (name as FindParams['readPreference']) : undefined;
 }
 
 /** Runs the class's beforeFind, if any. `isGet`: a get by id (its where is `{objectId}`). */
@@ -77,6 +88,9 @@ export async function beforeFind(
     keys: json.keys,
     excludeKeys: json.excludeKeys,
     include: json.include,
+    readPreference: preferenceOf(json.readPreference) ?? params.readPreference,
+    includeReadPreference: preferenceOf(json.includeReadPreference) ?? params.includeReadPreference,
+    subqueryReadPreference: preferenceOf(json.subqueryReadPreference) ?? params.subqueryReadPreference,
   };
   return { params: { ...params, ...changed }, query: chosen, answered: undefined };
 }

@@ -38,7 +38,8 @@ async function shapeResults(
   params: FindParams,
 ): Promise<void> {
   const include = [...(params.include ?? []), ...includesForSelection(params.keys, params.excludeKeys)];
-  if (include.length > 0) await includePointers(ctx, results, include, includeAllFields(schema));
+  if (include.length > 0)
+    await includePointers(ctx, results, include, includeAllFields(schema), params.includeReadPreference);
   applyNestedSelection(results, params.keys, params.excludeKeys);
 }
 

@@ -85,6 +85,7 @@ async function includedObjects(
   className: string,
   read: ReadPlan,
   ids: string[],
+  readPreference: FindParams['readPreference'],
 ): Promise<RestObject[]> {
   const query = includeQuery(ids);
   const isGet = ids.length === 1;
@@ -101,12 +102,17 @@ async function includedObjects(
               query.where,
             ],
           };
-    objects = (await readObjects(ctx, read, where as RestWhere)).objects;
+    objects = (await readObjects(ctx, read, where as RestWhere, readPreference ? { readPreference } : {})).objects;
   }
   return afterFind(ctx, className, revealed(ctx, read, objects), hooks, isGet);
 }
 
-async function includeOne(ctx: OperationContext, results: Json[], path: string[]): Promise<void> {
+async function includeOne(
+  ctx: OperationContext,
+  results: Json[],
+  path: string[],
+  readPreference: FindParams['readPreference'],
+): Promise<void> {
   const parents = objectsAt(results, path.slice(0, -1));
   const field = path[path.length - 1]!;
   const wanted = new Map<string, Set<string>>();
@@ -128,7 +134,7 @@ async function includeOne(ctx: OperationContext, results: Json[], path: string[]
       const read = schema ? readableBy(ctx, className, schema) : undefined;
       if (!read) return;
       searched.add(className);
-      for (const object of await includedObjects(ctx, className, read, [...ids])) {
+      for (const object of await includedObjects(ctx, className, read, [...ids], readPreference)) {
         fetched.set(`${className}$${String(object.objectId)}`, { ...object, __type: 'Object', className });
       }
     }),
@@ -176,12 +182,13 @@ export function assertIncludeComplexity(ctx: OperationContext, paths: readonly s
   }
 }
 
-/** Resolves the `include` paths on `results` in place. */
+/** Resolves the `include` paths on `results` in place (`readPreference`: the query's `includeReadPreference`). */
 export async function includePointers(
   ctx: OperationContext,
   results: RestObject[],
   paths: string[],
   topLevelPointers: string[],
+  readPreference?: FindParams['readPreference'],
 ): Promise<void> {
-  for (const path of expandPaths(paths, topLevelPointers)) await includeOne(ctx, results, path);
+  for (const path of expandPaths(paths, topLevelPointers)) await includeOne(ctx, results, path, readPreference);
 }

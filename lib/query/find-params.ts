@@ -21,6 +21,10 @@ export interface FindParams {
   /** Query the target class of this relation field instead (the SDKs' `relation.query()`). */
   redirectClassNameForKey: string | undefined;
   readPreference: ReadPreferenceName | undefined;
+  /** The read preference of the included objects' reads (parse-server's `includeReadPreference`). */
+  includeReadPreference?: ReadPreferenceName;
+  /** The read preference parse-server gives sub-queries; carried to the find hooks. */
+  subqueryReadPreference?: ReadPreferenceName;
   hint: string | Record<string, unknown> | undefined;
   /** The plan's verbosity when the query asks for its plan (`explain`), else false. */
   explain: ExplainVerbosity | false;
@@ -122,13 +126,16 @@ export function parseFindParams(
       throw invalid(options.single ? 'Improper encode of parameter' : `Invalid parameter for query: ${key}`);
     params[key] = decodeQueryValue(value);
   }
-  const readPreference = params.readPreference;
-  if (
-    readPreference !== undefined &&
-    (typeof readPreference !== 'string' || !READ_PREFERENCES.has(readPreference.toUpperCase()))
-  ) {
-    throw invalid(`Invalid read preference: ${String(readPreference)}`);
-  }
+  const preference = (key: string): ReadPreferenceName | undefined => {
+    const value = params[key];
+    if (value === undefined) return undefined;
+    if (typeof value !== 'string' || !READ_PREFERENCES.has(value.toUpperCase()))
+      throw invalid(`Invalid read preference: ${String(value)}`);
+    return value.toUpperCase() as ReadPreferenceName;
+  };
+  const readPreference = preference('readPreference');
+  const includeReadPreference = preference('includeReadPreference');
+  const subqueryReadPreference = preference('subqueryReadPreference');
   const hint = params.hint;
   if (
     hint !== undefined &&
@@ -158,8 +165,9 @@ export function parseFindParams(
     include: includeAll ? [...(include ?? []), '*'] : include,
     count: params.count === true || params.count === 1 || params.count === '1' || params.count === 'true',
     redirectClassNameForKey: redirect as string | undefined,
-    readPreference:
-      typeof readPreference === 'string' ? (readPreference.toUpperCase() as ReadPreferenceName) : undefined,
+    readPreference,
+    ...(includeReadPreference ? { includeReadPreference } : {}),
+    ...(subqueryReadPreference ? { subqueryReadPreference } : {}),
     hint: hint as FindParams['hint'],
     explain: explainValue(params.explain),
   };

@@ -109,6 +109,9 @@ class SdkValues {
       keys: listOf(json.keys),
       excludeKeys: listOf(json.excludeKeys),
       include: listOf(json.include),
+      readPreference: typeof json.readPreference === 'string' ? json.readPreference : undefined,
+      includeReadPreference: typeof json.includeReadPreference === 'string' ? json.includeReadPreference : undefined,
+      subqueryReadPreference: typeof json.subqueryReadPreference === 'string' ? json.subqueryReadPreference : undefined,
     };
     const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
     return new HookQuery(query.className, isPlainObject(json.where) ? json.where : {}, defined);
@@ -124,6 +127,8 @@ class SdkValues {
     }
     if (json.limit !== undefined) out.limit = json.limit;
     if (json.skip !== undefined) out.skip = json.skip;
+    for (const key of ['readPreference', 'includeReadPreference', 'subqueryReadPreference'] as const)
+      if (json[key] !== undefined) out[key] = json[key];
     return this.sdk.Query.fromJSON(query.className, out);
   }
 

@@ -153,6 +153,37 @@ describe('cloud tools: sendEmail, httpRequest, Express-style functions', () => {
   });
 });
 
+describe('HTTP Basic authentication (appId:masterKey)', () => {
+  it('names the app and the master key as parse-server reads it, when no header names the app', async () => {
+    const t = await startTestBackend({ javascriptKey: 'js-key' });
+    try {
+      const basic = (credentials: string) => ({
+        Authorization: `Basic ${Buffer.from(credentials).toString('base64')}`,
+      });
+      t.backend.cloud.job('basicJob', () => 'ran');
+      const started = await t.http
+        .post('/parse/jobs/basicJob')
+        .set(basic(`${APP_ID}:${MASTER_KEY}`))
+        .send({});
+      expect(started.status).to.equal(200);
+      expect(started.headers['x-parse-job-status-id']).to.be.a('string');
+      expect(
+        (
+          await t.http
+            .post('/parse/jobs/basicJob')
+            .set(basic(`${APP_ID}:wrong`))
+            .send({})
+        ).status,
+      ).to.equal(403);
+      const client = await t.http.get('/parse/classes/Anything').set(basic(`${APP_ID}:javascript-key=js-key`));
+      expect(client.status).to.equal(200);
+      expect((await t.http.get('/parse/classes/Anything').set(basic('other-app:x'))).status).to.equal(403);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
 describe('enableExpressErrorHandler', () => {
   it("hands Parse errors to the host app's Express error handlers", async () => {
     const mongo = await testMongo();

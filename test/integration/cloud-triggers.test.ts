@@ -327,6 +327,30 @@ describe('cloud triggers beyond object hooks (HTTP)', () => {
     });
   });
 
+  describe('read preferences', () => {
+    it('reach the find hooks as the client sent them (query, includes, sub-queries); a bad one is 102', async () => {
+      const seen: unknown[] = [];
+      register(t.backend.cloud.beforeFind('Pref', (request) => void seen.push(request.query.toJSON())));
+      await t.http.post('/parse/classes/Pref').set(appHeaders).send({}).expect(201);
+      await t.http
+        .get('/parse/classes/Pref')
+        .set(appHeaders)
+        .query({
+          readPreference: 'primary',
+          includeReadPreference: 'SECONDARY',
+          subqueryReadPreference: 'secondary_preferred',
+        })
+        .expect(200);
+      expect(seen[0]).to.include({
+        readPreference: 'PRIMARY',
+        includeReadPreference: 'SECONDARY',
+        subqueryReadPreference: 'SECONDARY_PREFERRED',
+      });
+      const bad = await t.http.get('/parse/classes/Pref').set(appHeaders).query({ includeReadPreference: 'SOMETIMES' });
+      expect(bad.body).to.deep.equal({ code: 102, error: 'Invalid read preference: SOMETIMES' });
+    });
+  });
+
   describe('find hooks on included objects', () => {
     it('run beforeFind (a get for one id, with the context) and afterFind of the included class', async () => {
       const authors = await Promise.all(

@@ -229,6 +229,24 @@ describe('Parse JS SDK bound to a backend: parse-server triggers', () => {
     expect([overHttp.status, overHttp.body]).to.deep.equal([202, { result: 2 }]);
   });
 
+  it("beforeFind's Parse.Query carries the read preferences the client set", async () => {
+    const className = uniqueClass('Pref');
+    const seen: Record<string, unknown>[] = [];
+    off.push(
+      cloud().beforeFind!(className, (request: { query: { toJSON(): Record<string, unknown> } }) => {
+        seen.push(request.query.toJSON());
+      }),
+    );
+    const query = new Parse.Query(className);
+    query.readPreference('PRIMARY', 'SECONDARY', 'SECONDARY_PREFERRED');
+    await query.find();
+    expect(seen[0]).to.include({
+      readPreference: 'PRIMARY',
+      includeReadPreference: 'SECONDARY',
+      subqueryReadPreference: 'SECONDARY_PREFERRED',
+    });
+  });
+
   it('beforeFind runs on included pointers, with the context of the query', async () => {
     const className = uniqueClass('Holder');
     const target = await new Parse.Object(`${className}Target`, { aField: 'value' }).save();
