@@ -68,7 +68,16 @@ export interface HookFile {
 export type FileHook = (request: FileHookRequest) => unknown;
 export type FileTriggerName = 'beforeSave' | 'afterSave' | 'beforeDelete' | 'afterDelete' | 'beforeFind' | 'afterFind';
 
-type ClassTrigger = 'beforeSave' | 'afterSave' | 'beforeDelete' | 'afterDelete' | 'beforeFind' | 'afterFind';
+/** The triggers a class (and a file) has. */
+export const CLASS_TRIGGERS = [
+  'beforeSave',
+  'afterSave',
+  'beforeDelete',
+  'afterDelete',
+  'beforeFind',
+  'afterFind',
+] as const;
+type ClassTrigger = (typeof CLASS_TRIGGERS)[number];
 type ConfigTrigger = 'beforeSave' | 'afterSave';
 type ClassHook = ObjectHook | BeforeFindHook | AfterFindHook;
 type AnyHook = ClassHook | FileHook;

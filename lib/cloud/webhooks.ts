@@ -11,7 +11,13 @@ import { ErrorCode } from '../errors/error-codes.js';
 import type { Logger } from '../config/options.js';
 import type { Storage, TriggerWebhook, Webhook, WebhookKey } from '../storage/storage.js';
 import { isPlainObject, type Json } from '../values/json.js';
-import type { CloudRegistry, FileHook, Registered, WebhookHandlers } from './cloud-registry.js';
+import {
+  CLASS_TRIGGERS,
+  type CloudRegistry,
+  type FileHook,
+  type Registered,
+  type WebhookHandlers,
+} from './cloud-registry.js';
 import type { CloudRequestBase, ObjectHook } from './hook-requests.js';
 import type { HookObject } from './hook-object.js';
 
@@ -19,14 +25,7 @@ import type { HookObject } from './hook-object.js';
 export const REFRESH_MS = 5_000;
 
 /** The class triggers a webhook may run for. */
-export const WEBHOOK_TRIGGERS: ReadonlySet<string> = new Set([
-  'beforeSave',
-  'afterSave',
-  'beforeDelete',
-  'afterDelete',
-  'beforeFind',
-  'afterFind',
-]);
+export const WEBHOOK_TRIGGERS: ReadonlySet<string> = new Set(CLASS_TRIGGERS);
 
 /** What a webhook call may take. */
 export interface WebhookLimits {

@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { CloudRegistry } from '../cloud/cloud-registry.js';
+import { CLASS_TRIGGERS, type CloudRegistry } from '../cloud/cloud-registry.js';
 import { BackendConfigError } from '../errors/backend-error.js';
 import type { Services } from '../services.js';
 import { directController } from './direct-controller.js';
@@ -28,12 +28,7 @@ const SDK_DEFAULT_SERVER_URL = 'https://api.parse.com/1';
 const REGISTRATIONS = [
   'define',
   'job',
-  'beforeSave',
-  'afterSave',
-  'beforeDelete',
-  'afterDelete',
-  'beforeFind',
-  'afterFind',
+  ...CLASS_TRIGGERS,
   'beforeLogin',
   'afterLogin',
   'afterLogout',

@@ -5,22 +5,13 @@
  * through the SDK, and a Parse.Config trigger.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { Parse } from '../support/parse-sdk.js';
 import { expectParseError, type SdkObject } from '../sdk/helpers.js';
+import { freePort } from '../support/ports.js';
 
 const appDir = fileURLToPath(new URL('../../../examples/ported-app/', import.meta.url));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 describe('examples/ported-app: a parse-server cloud/main.js, unchanged', function () {
   this.timeout(30000);
