@@ -54,9 +54,17 @@ function withoutClass(args: unknown[]): unknown[] {
 /** Binds `sdk` to the backend; returns the function that unbinds it. */
 export function bindParseSdk(services: Services, sdk: ParseSdk, connected: () => Promise<void>): () => void {
   const { config } = services;
-  if (!sdk.applicationId) sdk.initialize(config.appId, config.clientKeys.javascriptKey);
+  // The bound SDK speaks for this backend, as parse-server initializes the global Parse with its
+  // own app id: its HTTP requests (files) must name this app. Given back on unbinding.
+  const before = {
+    appId: sdk.applicationId,
+    javascriptKey: sdk.CoreManager.get('JAVASCRIPT_KEY'),
+    masterKey: sdk.masterKey,
+  };
+  const otherApp = sdk.applicationId !== config.appId;
+  if (otherApp) sdk.initialize(config.appId, config.clientKeys.javascriptKey);
   // Code in the host's process holds the master key anyway; the SDK asks for it before useMasterKey.
-  if (!sdk.masterKey) sdk.masterKey = config.masterKey;
+  if (otherApp || !sdk.masterKey) sdk.masterKey = config.masterKey;
   // File uploads still go over HTTP: point an SDK nobody pointed anywhere at this backend.
   const current = sdk.CoreManager.get('SERVER_URL');
   if (config.serverURL && (!current || current === SDK_DEFAULT_SERVER_URL)) sdk.serverURL = config.serverURL;
@@ -82,6 +90,10 @@ export function bindParseSdk(services: Services, sdk: ParseSdk, connected: () =>
 
   return () => {
     registry.useRequestForm(undefined);
+    if (otherApp && before.appId && sdk.applicationId === config.appId) {
+      sdk.initialize(before.appId, typeof before.javascriptKey === 'string' ? before.javascriptKey : undefined);
+      sdk.masterKey = before.masterKey;
+    }
     if (sdk.CoreManager.getRESTController() === controller) sdk.CoreManager.setRESTController(previous);
     for (const name of REGISTRATIONS) if (sdk.Cloud[name] === ours.get(name)) sdk.Cloud[name] = replaced.get(name);
   };

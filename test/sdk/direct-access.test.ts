@@ -325,6 +325,30 @@ describe('createBackend({ cloud }): parse-server cloud code as it is', () => {
     ).to.throw(BackendConfigError, 'directAccess');
   });
 
+  it('an SDK initialized for another app speaks for the backend it is bound to, and is given back on close()', async () => {
+    Parse.initialize('another-app', undefined, 'another-master-key');
+    const http = Parse.CoreManager.getRESTController();
+    const t = await startTestBackend({ directAccess: true, parse: Parse });
+    try {
+      expect(['APPLICATION_ID', 'MASTER_KEY'].map((key) => Parse.CoreManager.get(key))).to.deep.equal([
+        APP_ID,
+        MASTER_KEY,
+      ]);
+      // over HTTP too (the SDK's requests name this app), as parse-server's global Parse does
+      Parse.serverURL = t.serverURL;
+      Parse.CoreManager.setRESTController(http);
+      t.backend.cloud.define('whichApp', () => 'this one');
+      expect(await Parse.Cloud.run('whichApp')).to.equal('this one');
+    } finally {
+      await t.close();
+    }
+    expect(['APPLICATION_ID', 'MASTER_KEY'].map((key) => Parse.CoreManager.get(key))).to.deep.equal([
+      'another-app',
+      'another-master-key',
+    ]);
+    Parse.initialize(APP_ID, undefined, MASTER_KEY);
+  });
+
   it('close() gives the SDK back its HTTP controller', async () => {
     const before = Parse.CoreManager.getRESTController();
     const t = await startTestBackend({ directAccess: true, parse: Parse });
