@@ -292,7 +292,11 @@ export class CloudRegistry {
     return this.register('beforeSave', ref, handler, validator);
   }
 
-  /** Runs after an object of the class (or a file) was saved; awaited, its errors are logged, not sent. */
+  /**
+   * Runs after an object of the class (or a file, or the config) was saved, before the answer. What
+   * it changes on an object shows in the response only; an object's afterSave error is logged, a
+   * file's or the config's reaches the client, as in parse-server.
+   */
   afterSave(ref: typeof FILE, handler: FileHook, validator?: Validator<FileHookRequest>): () => void;
   afterSave(ref: ClassRef, handler: ObjectHook, validator?: Validator<Parameters<ObjectHook>[0]>): () => void;
   afterSave(ref: typeof CONFIG, handler: ObjectHook, validator?: Validator<Parameters<ObjectHook>[0]>): () => void;
@@ -309,7 +313,7 @@ export class CloudRegistry {
     return this.register('beforeDelete', ref, handler, validator);
   }
 
-  /** Runs after an object of the class (or a file) was deleted; awaited, its errors are logged, not sent. */
+  /** Runs after an object of the class (or a file) was deleted, before the answer; its error reaches the client (the object is gone). */
   afterDelete(ref: typeof FILE, handler: FileHook, validator?: Validator<FileHookRequest>): () => void;
   afterDelete(ref: ClassRef, handler: ObjectHook, validator?: Validator<Parameters<ObjectHook>[0]>): () => void;
   afterDelete(ref: FileRef, handler: FileHook, validator?: Validator<FileHookRequest>): () => void;

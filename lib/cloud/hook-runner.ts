@@ -1,8 +1,9 @@
 /**
  * The one hook runner: every trigger kind — object triggers, find triggers, login and file triggers,
  * cloud functions and jobs — runs its handler through here, with Parse's error semantics (a thrown
- * `{ code, message }` keeps its code, anything else is 141), validators first where registered, and
- * after-triggers whose failures are logged, never sent.
+ * `{ code, message }` keeps its code, anything else is 141), validators first where registered.
+ * An object's afterSave fails quietly (logged, never sent: `runAfterTrigger`); the other
+ * after-triggers answer with their error, as parse-server does.
  */
 import { BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';

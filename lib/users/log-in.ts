@@ -1,7 +1,8 @@
 /**
  * Logging in and out, on every path that does it (`/login`, a sign-up with a known identity,
- * `/loginAs`, `/logout`, the data API): the beforeLogin hook may refuse, a session starts, the
- * afterLogin and afterLogout hooks run and their errors are logged.
+ * `/loginAs`, `/logout`, the data API): the identity providers' login steps and policies, the
+ * beforeLogin hook (which may refuse), the session, then afterLogin and afterLogout, whose errors
+ * reach the client as parse-server sends them.
  */
 import { isDeepStrictEqual } from 'node:util';
 import { ownUserView } from '../access/protected-fields.js';
