@@ -10,6 +10,7 @@
  * `afterFind`. Either may answer `{ response, save, doNotSave }`: what the client is told
  * (`authDataResponse`), what is stored instead of what was sent, or that nothing is stored.
  */
+import { hookError } from '../cloud/hook-runner.js';
 import { BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import { isPlainObject, type Json } from '../values/json.js';
@@ -159,16 +160,16 @@ export interface AuthSituation {
 }
 
 function failed(provider: string, err: unknown, v1: boolean): BackendError {
+  // V2 steps speak for themselves, with parse-server's words for a throw that says nothing.
+  if (!v1) return hookError(err, ErrorCode.SCRIPT_FAILED, 'Auth failed. Unknown error.');
   if (err instanceof BackendError) return err;
   // A parse-server adapter throws the SDK's Parse.Error: its code and message are kept.
   const sdkError = err as { code?: unknown; message?: unknown } | null;
   if (typeof sdkError?.code === 'number' && typeof sdkError.message === 'string')
     return new BackendError(sdkError.code, sdkError.message);
-  const message = err instanceof Error ? err.message : typeof err === 'string' ? err : undefined;
-  // V1 failures are the identity not being recognised; V2 steps speak for themselves, as in parse-server.
-  if (v1)
-    return new BackendError(ErrorCode.OBJECT_NOT_FOUND, `${provider} authentication failed: ${message ?? String(err)}`);
-  return new BackendError(ErrorCode.SCRIPT_FAILED, message ?? 'Auth failed. Unknown error.');
+  // A V1 failure is the identity not being recognised.
+  const message = err instanceof Error ? err.message : String(err);
+  return new BackendError(ErrorCode.OBJECT_NOT_FOUND, `${provider} authentication failed: ${message}`);
 }
 
 /** Reads a provider's answer: `{ response, save, doNotSave }`, or (V1, Plinth's form) the fields to store. */

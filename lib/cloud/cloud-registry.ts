@@ -91,6 +91,11 @@ export interface Registered<H> {
 /** Function and job names: plain identifiers, looked up in maps (never on an object's prototype chain). */
 const CLOUD_NAME = /^[A-Za-z_$][A-Za-z0-9_$.:-]{0,127}$/;
 
+/** Whether `name` can name a cloud function or job (what `define` and `job` take). */
+export function isCloudName(name: unknown): name is string {
+  return typeof name === 'string' && CLOUD_NAME.test(name);
+}
+
 function isFileRef(ref: unknown): boolean {
   return ref === FILE || (typeof ref === 'function' && ref.name === 'ParseFile');
 }

@@ -69,15 +69,21 @@ function requestBody(options: HttpRequestOptions, headers: Record<string, string
   return JSON.stringify(body);
 }
 
-async function readBounded(response: Response, limit: number): Promise<Buffer> {
+/**
+ * An answer's body, read up to `limit` bytes: undefined past it (the rest is not read), so that an
+ * outgoing request (httpRequest, a webhook call) cannot fill memory.
+ */
+export async function readBounded(response: Response, limit: number): Promise<Buffer | undefined> {
+  const tooMuch = async (): Promise<undefined> => {
+    await response.body?.cancel().catch(() => undefined);
+    return undefined;
+  };
+  if (Number(response.headers.get('content-length')) > limit) return tooMuch();
   const chunks: Uint8Array[] = [];
   let size = 0;
   for await (const chunk of response.body ?? []) {
     size += (chunk as Uint8Array).length;
-    if (size > limit) {
-      await response.body?.cancel().catch(() => undefined);
-      throw new Error(`httpRequest: the answer is larger than ${limit} bytes`);
-    }
+    if (size > limit) return tooMuch();
     chunks.push(chunk as Uint8Array);
   }
   return Buffer.concat(chunks);
@@ -108,6 +114,7 @@ export async function httpRequest(options: HttpRequestOptions, limits: HttpReque
       signal: AbortSignal.timeout(limits.timeout),
     });
     const buffer = await readBounded(response, limits.maxResponseSize);
+    if (!buffer) throw new Error(`httpRequest: the answer is larger than ${limits.maxResponseSize} bytes`);
     const text = buffer.toString('utf8');
     let data: unknown;
     try {

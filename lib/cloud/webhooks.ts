@@ -20,6 +20,7 @@ import {
 } from './cloud-registry.js';
 import type { CloudRequestBase, ObjectHook } from './hook-requests.js';
 import type { HookObject } from './hook-object.js';
+import { readBounded } from './http-request.js';
 
 /** How old a process's copy of `_Hooks` may get before it reads them again. */
 export const REFRESH_MS = 5_000;
@@ -52,20 +53,6 @@ function requestBody(request: Record<string, unknown>): Json {
           : value;
   }
   return body;
-}
-
-/** Reads at most `limit` bytes of a response body; more fails the call. */
-async function boundedText(response: Response, limit: number): Promise<string> {
-  const declared = Number(response.headers.get('content-length'));
-  if (declared > limit) throw new BackendError(ErrorCode.SCRIPT_FAILED, 'The webhook answered too much.');
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of response.body ?? []) {
-    size += (chunk as Uint8Array).length;
-    if (size > limit) throw new BackendError(ErrorCode.SCRIPT_FAILED, 'The webhook answered too much.');
-    chunks.push(chunk as Uint8Array);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** What a webhook's `error` says, as the client is told: its code and message when it gives them. */
@@ -112,14 +99,14 @@ export async function callWebhook(
     await response.body?.cancel();
     throw new BackendError(ErrorCode.SCRIPT_FAILED, 'The webhook answered with a redirect, which is not followed.');
   }
-  let text: string;
+  let bytes: Buffer | undefined;
   try {
-    text = await boundedText(response, limits.maxResponseSize);
+    bytes = await readBounded(response, limits.maxResponseSize);
   } catch (err) {
-    await response.body?.cancel().catch(() => undefined);
-    if (err instanceof BackendError) throw err;
     throw new BackendError(ErrorCode.SCRIPT_FAILED, 'The webhook could not be read.', { cause: err });
   }
+  if (!bytes) throw new BackendError(ErrorCode.SCRIPT_FAILED, 'The webhook answered too much.');
+  const text = bytes.toString('utf8');
   let body: unknown;
   try {
     body = text === '' ? {} : JSON.parse(text);

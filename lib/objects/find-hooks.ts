@@ -9,7 +9,7 @@ import type { AfterFindRequest, BeforeFindRequest } from '../cloud/hook-requests
 import { runRegistered } from '../cloud/hook-runner.js';
 import { BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
-import type { FindParams } from '../query/find-params.js';
+import { READ_PREFERENCES, type FindParams } from '../query/find-params.js';
 import type { OperationContext } from '../services.js';
 import type { RestObject } from '../storage/storage.js';
 import { cloudRequestBase, validationTarget } from '../cloud/caller-fields.js';
@@ -47,12 +47,10 @@ function queryOf(className: string, params: FindParams): HookQuery {
   });
 }
 
-const PREFERENCES = new Set(['PRIMARY', 'PRIMARY_PREFERRED', 'SECONDARY', 'SECONDARY_PREFERRED', 'NEAREST']);
-
 /** A read preference a hook set, when it names one. */
 function preferenceOf(value: unknown): FindParams['readPreference'] {
   const name = typeof value === 'string' ? value.toUpperCase() : undefined;
-  return name && PREFERENCES.has(name) ? (name as FindParams['readPreference']) : undefined;
+  return name && READ_PREFERENCES.has(name) ? (name as FindParams['readPreference']) : undefined;
 }
 
 /** Runs the class's beforeFind, if any. `isGet`: a get by id (its where is `{objectId}`). */

@@ -32,7 +32,7 @@ export interface FindParams {
 
 /** MongoDB read preferences, by Parse's names. */
 export type ReadPreferenceName = 'PRIMARY' | 'PRIMARY_PREFERRED' | 'SECONDARY' | 'SECONDARY_PREFERRED' | 'NEAREST';
-const READ_PREFERENCES = new Set<string>([
+export const READ_PREFERENCES: ReadonlySet<string> = new Set<string>([
   'PRIMARY',
   'PRIMARY_PREFERRED',
   'SECONDARY',

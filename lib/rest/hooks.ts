@@ -5,13 +5,11 @@
 import type { ApiReply, ApiRequest } from '../http/api-request.js';
 import type { Services } from '../services.js';
 import { invalidWebhook, WEBHOOK_TRIGGERS } from '../cloud/webhooks.js';
+import { isCloudName } from '../cloud/cloud-registry.js';
 import { isValidClassName } from '../schema/names.js';
 import { isPlainObject } from '../values/json.js';
 import type { Webhook, WebhookKey } from '../storage/storage.js';
 import { requireMaster } from './server.js';
-
-/** Function names as `define` takes them. */
-const FUNCTION_NAME = /^[A-Za-z_$][A-Za-z0-9_$.:-]{0,127}$/;
 
 function isHttpUrl(value: unknown): value is string {
   if (typeof value !== 'string' || value.length > 2048) return false;
@@ -31,7 +29,7 @@ export function webhookOf(body: unknown): Webhook {
   if (!isPlainObject(body) || !isHttpUrl(body.url)) throw invalidWebhook();
   const { functionName, className, triggerName, url } = body;
   if (functionName !== undefined) {
-    if (typeof functionName !== 'string' || !FUNCTION_NAME.test(functionName)) throw invalidWebhook();
+    if (!isCloudName(functionName)) throw invalidWebhook();
     return { functionName, url };
   }
   if (typeof className !== 'string' || typeof triggerName !== 'string' || !WEBHOOK_TRIGGERS.has(triggerName))

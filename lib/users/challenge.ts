@@ -5,6 +5,7 @@
  * `challenge` answers. Who the identity belongs to is never told apart from a refused identity.
  */
 import { authCheckFor, isAuthCheck, parseAuthData, validateAuthData } from '../auth/auth-data.js';
+import { hookError } from '../cloud/hook-runner.js';
 import { BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import type { OperationContext } from '../services.js';
@@ -66,12 +67,7 @@ export async function runChallenge(ctx: OperationContext, body: Json): Promise<{
     try {
       answers[provider] = (await check.challenge(challengeData[provider], sent, request)) ?? true;
     } catch (err) {
-      if (err instanceof BackendError) throw err;
-      const sdkError = err as { code?: unknown; message?: unknown } | null;
-      if (typeof sdkError?.code === 'number' && typeof sdkError.message === 'string')
-        throw new BackendError(sdkError.code, sdkError.message);
-      const message = typeof err === 'string' ? err : err instanceof Error ? err.message : undefined;
-      throw new BackendError(ErrorCode.SCRIPT_FAILED, message || 'Challenge failed. Unknown error.');
+      throw hookError(err, ErrorCode.SCRIPT_FAILED, 'Challenge failed. Unknown error.');
     }
   }
   return { challengeData: answers };

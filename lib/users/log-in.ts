@@ -8,7 +8,6 @@ import { isDeepStrictEqual } from 'node:util';
 import { ownUserView } from '../access/protected-fields.js';
 import {
   assertLoginProviders,
-  authDataAsSeen,
   parseAuthData,
   validateAuthData,
   type AuthDataChange,
@@ -24,7 +23,7 @@ import type { OperationContext } from '../services.js';
 import type { RestObject } from '../storage/storage.js';
 import { isObject, type Json } from '../values/json.js';
 import { assertEmailVerifiedIfRequired, authenticate, readCredentials } from './authenticate.js';
-import { authRequest, findUserByAuthData, userSchema } from './user-save-steps.js';
+import { authRequest, findUserByAuthData, identitiesAsSeen, userSchema } from './user-save-steps.js';
 
 type SessionAction = 'login' | 'signup' | 'upgrade';
 
@@ -73,11 +72,7 @@ async function completeLogin(ctx: OperationContext, user: RestObject, provider: 
 
 /** The user as its own login shows it: secrets removed, each identity as its provider shows it. */
 export function userAsSeen(ctx: OperationContext, user: RestObject): RestObject {
-  const own = ownUserView(user);
-  if (own.authData === undefined) return own;
-  const { auth, ip } = ctx.caller;
-  const request = { ip, userId: String(user.objectId), master: auth.master };
-  return { ...own, authData: authDataAsSeen(own.authData, ctx.services.config.auth, request) };
+  return identitiesAsSeen(ctx, ownUserView(user), String(user.objectId));
 }
 
 /**

@@ -11,8 +11,7 @@ import type { OperationContext } from '../services.js';
 import { isObject, type Json } from '../values/json.js';
 import { conditionRequest, startEmailVerification } from './email-flows.js';
 import { conditionHolds } from './email-sending.js';
-import { userSaveSteps } from './user-save-steps.js';
-import { authDataAsSeen } from '../auth/auth-data.js';
+import { identitiesAsSeen, userSaveSteps } from './user-save-steps.js';
 
 /**
  * A new user: the verification email, and the session the sign-up logs in with — none while the
@@ -74,19 +73,7 @@ async function afterUserChange(ctx: OperationContext, write: StoredWrite): Promi
 
 export const userRules: ClassRules = {
   // A user's identities as their providers show them to the reader (parse-server's afterFind).
-  shown(ctx, objects) {
-    const { auth: checks } = ctx.services.config;
-    const { auth, ip } = ctx.caller;
-    if (Object.keys(checks).length === 0) return objects;
-    return objects.map((object) =>
-      object.authData === undefined
-        ? object
-        : {
-            ...object,
-            authData: authDataAsSeen(object.authData, checks, { ip, userId: auth.userId, master: auth.master }),
-          },
-    );
-  },
+  shown: (ctx, objects) => objects.map((object) => identitiesAsSeen(ctx, object, ctx.caller.auth.userId)),
   // As parse-server: without a session nobody changes a user; with one, the user's ACL decides
   // (its default lets only the user write), and a refusal is 206 either way.
   assertWritable(ctx, action, objectId) {

@@ -12,7 +12,13 @@ import type { SaveSteps } from '../objects/save-object.js';
 import { classSchema, type ClassSchema } from '../schema/class-schema.js';
 import type { OperationContext } from '../services.js';
 import type { RestObject, UserSecretsChange } from '../storage/storage.js';
-import { parseAuthData, validateAuthData, type AuthDataChange, type AuthRequest } from '../auth/auth-data.js';
+import {
+  authDataAsSeen,
+  parseAuthData,
+  validateAuthData,
+  type AuthDataChange,
+  type AuthRequest,
+} from '../auth/auth-data.js';
 import { checkNewPassword, nextHistory } from '../auth/password-policy.js';
 import { isObject, type Json } from '../values/json.js';
 
@@ -98,6 +104,17 @@ export async function authRequest(
     ...(original ? { original: cloud.asRequestObject(new HookObject('_User', stored)) } : {}),
     ...(user ? { user: cloud.asRequestObject(user) } : {}),
   };
+}
+
+/**
+ * A user's identities as a reader (`readerId`; the master key by the caller's key) sees them: each
+ * provider's `afterFind` applied, as parse-server shows them on every read and login.
+ */
+export function identitiesAsSeen(ctx: OperationContext, user: RestObject, readerId: string | null): RestObject {
+  const { auth: checks } = ctx.services.config;
+  if (user.authData === undefined || Object.keys(checks).length === 0) return user;
+  const { auth, ip } = ctx.caller;
+  return { ...user, authData: authDataAsSeen(user.authData, checks, { ip, userId: readerId, master: auth.master }) };
 }
 
 /** The user already linked to one of these identities, if any (data without an id names none). */
