@@ -1,5 +1,5 @@
 /** Drives a target with autocannon (from this, the load process) and reads what it measured. */
-import { createRequire } from 'node:module';
+import { requireTool } from '../../test/support/tools.js';
 import type { BenchRequest, Scenario, TargetSession } from './scenarios.js';
 
 interface AutocannonRequest {
@@ -25,7 +25,7 @@ type Autocannon = (options: {
   requests: AutocannonRequest[];
 }) => Promise<AutocannonResult>;
 
-const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+const autocannon = requireTool<Autocannon>('autocannon');
 
 export interface LoadResult {
   requestsPerSecond: number;

@@ -9,7 +9,6 @@
  * made before, so it is not counted). It exits when told to or when the parent disappears.
  */
 import { get } from 'node:http';
-import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +16,7 @@ import { performance } from 'node:perf_hooks';
 import express from 'express';
 import { MongoClient, type CommandStartedEvent } from 'mongodb';
 import { createBackend } from 'plinth';
+import { requireTool } from '../../test/support/tools.js';
 import { cpuMicros, isParentMessage, type ChildMessage } from '../shared/ipc.js';
 import { baselineApp } from './baseline-app.js';
 import { APP_ID, MASTER_KEY } from './workload.js';
@@ -80,18 +80,16 @@ async function parseServer(uri: string): Promise<Mounted> {
   const logsFolder = join(tmpdir(), `plinth-bench-parse-logs-${process.pid}`);
   // Read when parse-server is loaded, before any option: without it, it writes ./logs.
   process.env.PARSE_SERVER_LOGS_FOLDER = logsFolder;
-  const require = createRequire(import.meta.url);
-  const { ParseServer } = require('parse-server') as {
+  // From the tooling package (tools/), installed on first use.
+  const { ParseServer } = requireTool<{
     ParseServer: new (options: Record<string, unknown>) => ParseServerLike;
-  };
-  const Adapter = (
-    require('parse-server/lib/Adapters/Storage/Mongo/MongoStorageAdapter.js') as {
-      default: new (options: Record<string, unknown>) => StorageAdapterLike;
-    }
-  ).default;
-  const { GridFSBucketAdapter } = require('parse-server/lib/Adapters/Files/GridFSBucketAdapter.js') as {
+  }>('parse-server');
+  const Adapter = requireTool<{
+    default: new (options: Record<string, unknown>) => StorageAdapterLike;
+  }>('parse-server/lib/Adapters/Storage/Mongo/MongoStorageAdapter.js').default;
+  const { GridFSBucketAdapter } = requireTool<{
     GridFSBucketAdapter: new (uri: string) => unknown;
-  };
+  }>('parse-server/lib/Adapters/Files/GridFSBucketAdapter.js');
   const adapter = new Adapter({ uri, mongoOptions: { monitorCommands: true } });
   await adapter.connect();
   adapter.client.on('commandStarted', countCommand);
