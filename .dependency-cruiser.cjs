@@ -13,7 +13,7 @@ const allowed = {
   query: ['errors', 'values', 'schema'],
   access: ['errors', 'values', 'schema'],
   // config compiles the request keyword denylist (query/forbidden-keys.ts) once, at startup.
-  config: ['errors', 'values', 'access', 'query'],
+  config: ['errors', 'values', 'access', 'query', 'logs'],
   cloud: ['errors', 'values', 'access', 'leases'],
   auth: ['errors', 'values', 'environment', 'schema', 'access', 'cloud'],
   files: ['errors', 'values', 'cloud'],
@@ -27,6 +27,7 @@ const allowed = {
   storage: ['errors', 'values', 'schema'],
   // Leases between processes: over the storage contract (types only), for any layer above.
   leases: ['errors', 'values'],
+  logs: ['errors', 'values'],
   testing: ['environment'],
   errors: [],
   values: [],

@@ -13,6 +13,8 @@ import { mfaProvider } from './auth/mfa.js';
 import { JobScheduler } from './cloud/job-scheduler.js';
 import type { DataApi } from './cloud/hook-requests.js';
 import { createDataApi } from './data/data-api.js';
+import type { FileStore } from './files/file-store.js';
+import { AdapterFileStore } from './files/files-adapter.js';
 import { createFileUrls } from './files/file-urls.js';
 import type { BackendConfig } from './config/options.js';
 import { unusedOptionsWarning } from './config/parse-server-options.js';
@@ -62,15 +64,30 @@ export function createBackend(options: BackendConfig): Backend {
   if (unused) config.logger.warn(unused);
   // Without a serverURL, file URLs start at the mount path, learnt from the requests.
   let mountPath = '';
-  const fileUrls = createFileUrls(config, () => mountPath);
+  const serverURL = (): string => config.publicServerURL ?? config.serverURL ?? mountPath;
   const storage = new MongoStorage({
     uri: config.databaseURI,
     database: config.database,
     clientOptions: config.databaseOptions,
     timeoutMS: config.databaseTimeoutMS,
     fileUrl: (name) => fileUrls.urlFor(name),
+    locateFiles: config.filesAdapter ? (objects) => fileUrls.locateAll!(objects) : undefined,
     onError: (message, details) => config.logger.warn(message, details),
   });
+  const files: FileStore = config.filesAdapter
+    ? new AdapterFileStore(
+        config.filesAdapter,
+        () => ({
+          mount: serverURL(),
+          applicationId: config.appId,
+          serverURL: config.serverURL,
+          publicServerURL: config.publicServerURL,
+        }),
+        config.logger,
+      )
+    : storage.files();
+  // The storage's callbacks above read it once requests run.
+  const fileUrls = createFileUrls(config, () => mountPath, files.location?.bind(files));
   const now = (): Date => new Date();
   let data: DataApi | undefined;
   const schemas = new SchemaRegistry({ storage, bounds: config.schemaBounds });
@@ -105,14 +122,14 @@ export function createBackend(options: BackendConfig): Backend {
     }),
     passwords: new PasswordHasher(config.passwordHashing),
     roles: new RoleResolver(storage, () => now().getTime()),
-    files: storage.files(),
+    files,
     fileUrls,
     classRules: new Map([
       ['_User', userRules],
       ['_Session', sessionRules],
       ['_Role', roleRules],
     ]),
-    serverURL: () => config.publicServerURL ?? config.serverURL ?? mountPath,
+    serverURL,
     now,
     // Built on first use: it needs the services it belongs to.
     get data(): DataApi {

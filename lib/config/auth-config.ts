@@ -13,10 +13,9 @@
  * An adapter's checks get `(authData, options, request)` as parse-server calls them: the
  * provider's settings, then the request (with the provider's name and the user's id).
  */
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
 import type { AuthCheck, AuthChecks, AuthPolicy, AuthRequest } from '../auth/auth-data.js';
 import type { Json } from '../values/json.js';
+import { loadAdapter } from './load-adapter.js';
 
 type Loose = Record<string, unknown>;
 
@@ -24,30 +23,6 @@ const PROVIDER_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
 
 function isObject(value: unknown): value is Loose {
   return value !== null && typeof value === 'object';
-}
-
-/** Loads what a module path, function or object names, as parse-server's adapter loader does. */
-function loadAdapter(adapter: unknown, options: unknown): unknown {
-  if (typeof adapter === 'string') {
-    const required = createRequire(join(process.cwd(), 'index.js'))(adapter) as Loose;
-    return loadAdapter(required.default ?? required, options);
-  }
-  if (typeof adapter === 'function') {
-    const factory = adapter as (options: unknown) => unknown;
-    try {
-      return factory(options);
-    } catch (err) {
-      // A class cannot be called without `new`.
-      if (!(err instanceof TypeError)) throw err;
-      return new (adapter as new (options: unknown) => unknown)(options);
-    }
-  }
-  if (isObject(adapter)) {
-    for (const key of ['module', 'class', 'adapter']) {
-      if (adapter[key] !== undefined) return loadAdapter(adapter[key], adapter.options);
-    }
-  }
-  return adapter;
 }
 
 const POLICIES = new Set(['default', 'solo', 'additional']);

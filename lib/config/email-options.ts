@@ -5,8 +5,7 @@
  * parse-server app already knows keeps its meaning. The email adapter is loaded in parse-server's
  * shapes: an object, `{ module, options }`, a module name, or a factory.
  */
-import { createRequire } from 'node:module';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type {
   BackendConfig,
@@ -17,6 +16,7 @@ import type {
   PasswordPolicy,
   ResolvedPages,
 } from './options.js';
+import { loadAdapter } from './load-adapter.js';
 
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   Object.prototype.toString.call(value) === '[object Object]';
@@ -184,33 +184,6 @@ function pagesProblems(pages: unknown, customPages: unknown): string[] {
   return problems;
 }
 
-const requireFromHost = createRequire(join(process.cwd(), 'package.json'));
-
-/**
- * An email adapter in any of parse-server's shapes (`AdapterLoader.loadAdapter`): an object used
- * as it is; `{ module, options }` (or `class`/`adapter`); a module name, loaded from the host
- * app's folder; a factory called with the options (or constructed, when it is a class).
- */
-export function loadEmailAdapter(adapter: unknown, options?: unknown): unknown {
-  if (!adapter) return options;
-  if (typeof adapter === 'function') {
-    try {
-      return (adapter as (o: unknown) => unknown)(options);
-    } catch (err) {
-      if (!(err instanceof TypeError)) throw err;
-      return new (adapter as new (o: unknown) => unknown)(options);
-    }
-  }
-  if (typeof adapter === 'string') {
-    const loaded = requireFromHost(adapter) as { default?: unknown };
-    return loadEmailAdapter(loaded.default ?? loaded, options);
-  }
-  const shape = adapter as { module?: unknown; class?: unknown; adapter?: unknown; options?: unknown };
-  const inner = shape.module ?? shape.class ?? shape.adapter;
-  if (inner) return loadEmailAdapter(inner, shape.options);
-  return adapter;
-}
-
 /** Whether a loaded adapter can send: parse-server's `sendMail`, or both of Plinth's messages. */
 function isUsableAdapter(adapter: unknown): adapter is EmailAdapter {
   if (adapter === null || typeof adapter !== 'object') return false;
@@ -224,7 +197,7 @@ export function resolveEmailAdapter(config: BackendConfig): { adapter: EmailAdap
   if (config.emailAdapter === undefined || config.emailAdapter === null) return { adapter: null, problems: [] };
   let loaded: unknown;
   try {
-    loaded = loadEmailAdapter(config.emailAdapter);
+    loaded = loadAdapter(config.emailAdapter);
   } catch (err) {
     return { adapter: null, problems: [`emailAdapter: could not be loaded (${String(err)})`] };
   }

@@ -9,6 +9,8 @@ import type { ServerProtectedFields } from '../access/protected-fields.js';
 import type { AuthChecks, AuthProvider } from '../auth/auth-data.js';
 import type { SchemaBounds } from '../schema/schema-bounds.js';
 import type { PasswordHasherOptions } from '../auth/password-hasher.js';
+import type { FilesAdapter } from '../files/files-adapter.js';
+import type { LogReader } from '../logs/log-levels.js';
 import { IGNORED_OPTIONS, NOT_YET_ACTIVE_OPTIONS, type PARSE_SERVER_DATABASE_OPTIONS } from './parse-server-options.js';
 
 /** Where the backend sends its log lines; quiet when not given. */
@@ -231,12 +233,29 @@ export interface BackendConfig extends ParseServerOnlyOptions {
   databaseTimeoutMS?: number;
   /** Where log lines go (quiet by default). */
   logger?: Logger;
+  /**
+   * parse-server's logger adapter (`log(level, message, meta)`, and `query(options)` for the
+   * Dashboard's Logs page): an instance, `{ module, options }`, a module name or a factory. Without
+   * one, the backend keeps its latest log lines in memory for `GET /scriptlog`.
+   */
+  loggerAdapter?: unknown;
+  /**
+   * The lowest level sent to `loggerAdapter` and kept for `GET /scriptlog`, as parse-server's
+   * option: `error`, `warn`, `info` (default), `verbose`, `debug` or `silly`.
+   */
+  logLevel?: 'error' | 'warn' | 'info' | 'verbose' | 'debug' | 'silly';
   /** Largest file upload, in bytes or as `'20mb'`. Default `'20mb'`. */
   maxUploadSize?: string | number;
   /** Who may upload files, and which file extensions are allowed. */
   fileUpload?: FileUploadOptions;
   /** Keep uploaded file names as given instead of adding a random prefix. Default false. */
   preserveFileName?: boolean;
+  /**
+   * Where files are stored, as parse-server takes it: a files adapter instance
+   * (`@parse/fs-files-adapter`, `@parse/s3-files-adapter`, ...), `{ module, options }`, a module
+   * name or a factory. Default: GridFS in the backend's database, in parse-server's layout.
+   */
+  filesAdapter?: FilesAdapter | { module: unknown; options?: unknown } | string;
   /**
    * Signed file URLs: file URLs carry a short-lived signature and downloads without a valid one
    * are refused (beyond parse-server, whose file URLs are public forever). Off by default.
@@ -738,6 +757,9 @@ export const configSchema = {
     allowHeaders: { type: 'array', items: { type: 'string', pattern: '^[A-Za-z0-9-]+$' } },
     databaseTimeoutMS: { type: 'integer', minimum: 1 },
     logger: {},
+    loggerAdapter: {},
+    logLevel: { enum: ['error', 'warn', 'info', 'verbose', 'debug', 'silly'] },
+    filesAdapter: {},
     maxUploadSize: {
       oneOf: [
         { type: 'integer', minimum: 1 },
@@ -863,6 +885,10 @@ export interface ResolvedConfig {
   readonly allowHeaders: readonly string[];
   readonly databaseTimeoutMS: number;
   readonly logger: Required<Logger>;
+  /** What `GET /scriptlog` reads: the logger adapter's `query`, or the built-in memory log. */
+  readonly logs: LogReader | null;
+  /** The files adapter, when `filesAdapter` is set (else files are in GridFS). */
+  readonly filesAdapter: FilesAdapter | null;
   readonly maxUploadSize: number;
   readonly fileUpload: Readonly<Required<Omit<FileUploadOptions, 'fileExtensions'>>> & {
     /** The allowed extensions as regular expressions (`'*'` compiles to one matching any). */

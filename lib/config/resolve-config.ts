@@ -5,6 +5,8 @@ import { withDefaultProtectedFields } from '../access/protected-fields.js';
 import { BackendConfigError } from '../errors/backend-error.js';
 import { resolveAuthProviders, type BuiltInAuth } from './auth-config.js';
 import { DEFAULT_KEYWORD_DENYLIST, KeywordDenylist } from '../query/forbidden-keys.js';
+import { backendLogger } from '../logs/backend-logger.js';
+import { resolveFilesAdapter, resolveLoggerAdapter } from './adapter-options.js';
 import { emailAndPagesProblems, resolveEmailAdapter, resolvePages } from './email-options.js';
 import { PARSE_SERVER_DATABASE_OPTIONS } from './parse-server-options.js';
 import {
@@ -12,7 +14,6 @@ import {
   defaults,
   type BackendConfig,
   type DatabaseOptions,
-  type Logger,
   type RateLimitRule,
   type RequestComplexity,
   type ResolvedConfig,
@@ -42,17 +43,6 @@ function isValidIpRule(rule: unknown): boolean {
   if (extra !== undefined || base === undefined) return false;
   if (bits === undefined) return isIP(base) !== 0;
   return isIP(base) === 4 && /^\d{1,2}$/.test(bits) && Number(bits) <= 32;
-}
-
-const quiet = (): void => {};
-
-function resolveLogger(logger: Logger | undefined): Required<Logger> {
-  return {
-    debug: logger?.debug?.bind(logger) ?? quiet,
-    info: logger?.info?.bind(logger) ?? quiet,
-    warn: logger?.warn?.bind(logger) ?? quiet,
-    error: logger?.error?.bind(logger) ?? quiet,
-  };
 }
 
 /**
@@ -206,8 +196,12 @@ export function resolveConfig(input: unknown, builtInAuth: BuiltInAuth = {}): Re
   problems.push(...auth.problems);
   const email = resolveEmailAdapter(config);
   problems.push(...email.problems, ...emailAndPagesProblems(config, email.adapter));
+  const files = resolveFilesAdapter(config);
+  const loggerAdapter = resolveLoggerAdapter(config);
+  problems.push(...files.problems, ...loggerAdapter.problems);
   if (problems.length > 0) throw new BackendConfigError([...new Set(problems)]);
   if (config.enableAnonymousUsers === false) auth.providers.anonymous = { enabled: false };
+  const { logger, logs } = backendLogger(config.logger, loggerAdapter.adapter, config.logLevel ?? 'info');
   return Object.freeze({
     appId: config.appId,
     masterKey: config.masterKey,
@@ -279,7 +273,9 @@ export function resolveConfig(input: unknown, builtInAuth: BuiltInAuth = {}): Re
       : (config.allowOrigin ?? defaults.allowOrigin),
     allowHeaders: Object.freeze([...(config.allowHeaders ?? [])]),
     databaseTimeoutMS: config.databaseTimeoutMS ?? defaults.databaseTimeoutMS,
-    logger: resolveLogger(config.logger),
+    logger,
+    logs,
+    filesAdapter: files.adapter,
     maxUploadSize: sizeInBytes(config.maxUploadSize ?? defaults.maxUploadSize),
     fileUpload: Object.freeze({
       enableForPublic: config.fileUpload?.enableForPublic ?? false,

@@ -16,6 +16,8 @@ export const ErrorCode = {
   COMMAND_UNAVAILABLE: 108,
   NOT_INITIALIZED: 109,
   INCORRECT_TYPE: 111,
+  /** A feature's adapter is missing or cannot do what was asked (parse-server's name for it). */
+  PUSH_MISCONFIGURED: 115,
   OBJECT_TOO_LARGE: 116,
   OPERATION_FORBIDDEN: 119,
   INVALID_NESTED_KEY: 121,

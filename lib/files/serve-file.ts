@@ -19,6 +19,16 @@ export interface Download {
   body: Readable | Buffer;
 }
 
+/**
+ * A ranged download the file store answers itself on the HTTP request and response (a files
+ * adapter's `handleFileStream`), after the HTTP layer has set `headers`.
+ */
+export interface HandedOff {
+  status: 'handed-off';
+  headers: Record<string, string>;
+  answer(request: unknown, response: unknown): Promise<unknown>;
+}
+
 /** A `Range` header: a byte range, 'unsatisfiable', or null to send the whole file. */
 function parseRange(
   header: string | undefined,
@@ -69,10 +79,18 @@ export async function downloadFile(
   token: unknown,
   rangeHeader: string | undefined,
   ifNoneMatch: string | undefined,
-): Promise<Download | { status: 304 | 416; headers: Record<string, string> }> {
+): Promise<Download | HandedOff | { status: 304 | 416; headers: Record<string, string> }> {
   await checkAccess(ctx, name, token);
-  const file = await statOrNotFound(ctx, name);
   const contentType = contentTypeOf(name);
+  const { streamRange } = ctx.services.files;
+  // A store that answers ranges itself (an S3 object, a large video) is not read whole for one.
+  if (rangeHeader && streamRange && !ctx.services.cloud.fileHook('afterFind'))
+    return {
+      status: 'handed-off',
+      headers: { 'X-Content-Type-Options': 'nosniff' },
+      answer: (request, response) => streamRange(name, request, response, contentType),
+    };
+  const file = await statOrNotFound(ctx, name);
   const headers: Record<string, string> = {
     'Content-Type': contentType,
     'X-Content-Type-Options': 'nosniff',
@@ -127,8 +145,8 @@ export async function fileMetadata(
   token: unknown,
 ): Promise<Record<string, unknown>> {
   await checkAccess(ctx, name, token);
-  const file = await ctx.services.files.stat(name);
-  return file ? { metadata: file.metadata } : {};
+  const metadata = await ctx.services.files.metadataOf(name);
+  return metadata ? { metadata } : {};
 }
 
 /** DELETE /files/:name (master key). */

@@ -10,6 +10,7 @@ import { runFileHook } from './file-hooks.js';
 import { BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import type { OperationContext } from '../services.js';
+import { limited, readWhole } from './size-limit.js';
 import { assertValidFileName, contentTypeOf, storedFileName, withExtension } from './file-names.js';
 
 /** What an upload carries. */
@@ -53,31 +54,15 @@ function judgedExtension(name: string, contentType: string | undefined): string 
 }
 
 function checkName(ctx: OperationContext, name: string | undefined, declaredType: string | undefined): string {
-  assertValidFileName(name);
+  const { validateName } = ctx.services.files;
+  if (validateName && name) validateName(name);
+  else assertValidFileName(name);
   if (!ctx.caller.auth.master) {
     const extension = judgedExtension(name, declaredType);
     if (extension && !ctx.services.config.fileUpload.fileExtensions.some((allowed) => allowed.test(extension)))
       throw new BackendError(ErrorCode.FILE_SAVE_ERROR, `File upload of extension ${extension} is disabled.`);
   }
   return withExtension(name, declaredType);
-}
-
-/** Reads a stream into memory, refusing more than `maxBytes`. */
-async function buffered(source: Readable | Buffer, maxBytes: number): Promise<Buffer> {
-  if (Buffer.isBuffer(source)) {
-    if (source.length > maxBytes)
-      throw new BackendError(ErrorCode.FILE_TOO_LARGE, `File size exceeds maximum allowed: ${maxBytes} bytes.`);
-    return source;
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of source) {
-    size += (chunk as Buffer).length;
-    if (size > maxBytes)
-      throw new BackendError(ErrorCode.FILE_TOO_LARGE, `File size exceeds maximum allowed: ${maxBytes} bytes.`);
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
 }
 
 /** Stores an upload; returns the stored name and its URL. */
@@ -92,7 +77,7 @@ export async function uploadFile(ctx: OperationContext, input: UploadInput): Pro
   services.config.requestKeywordDenylist.assert(tags);
   const before = services.cloud.fileHook('beforeSave');
   if (before) {
-    const data = await buffered(source, services.config.maxUploadSize);
+    const data = await readWhole(limited(source, services.config.maxUploadSize));
     const file: HookFile = {
       name,
       data,
@@ -118,11 +103,12 @@ export async function uploadFile(ctx: OperationContext, input: UploadInput): Pro
     services.config.requestKeywordDenylist.assert(metadata);
     services.config.requestKeywordDenylist.assert(tags);
   }
-  const stored = await services.files.create(storedFileName(name, services.config.preserveFileName), source, {
-    metadata,
-    maxBytes: services.config.maxUploadSize,
-  });
-  const url = services.fileUrls.urlFor(stored.name);
+  const stored = await services.files.create(
+    storedFileName(name, services.config.preserveFileName),
+    limited(source, services.config.maxUploadSize),
+    { metadata, tags, contentType: contentTypeOf(name) },
+  );
+  const url = await services.fileUrls.locate(stored.name);
   const file: HookFile = { name: stored.name, url, contentType: contentTypeOf(stored.name), metadata, tags };
   await afterSave(ctx, file, size ?? stored.length);
   return { name: stored.name, url };

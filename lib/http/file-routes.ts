@@ -12,7 +12,7 @@ import multer, { type StorageEngine } from 'multer';
 import { PUBLIC_AUTH } from '../access/request-auth.js';
 import { BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
-import { deleteFile, downloadFile, fileMetadata, type Download } from '../files/serve-file.js';
+import { deleteFile, downloadFile, fileMetadata, type Download, type HandedOff } from '../files/serve-file.js';
 import { uploadFile, type UploadInput } from '../files/upload-file.js';
 import type { OperationContext, Services } from '../services.js';
 import { sendError } from './error-body.js';
@@ -247,11 +247,20 @@ function downloadContext(req: Request, services: Services): OperationContext {
 }
 
 async function sendDownload(
+  req: Request,
   res: Response,
-  download: Download | { status: 304 | 416; headers: Record<string, string> },
+  download: Download | HandedOff | { status: 304 | 416; headers: Record<string, string> },
 ): Promise<void> {
-  res.status(download.status);
   for (const [name, value] of Object.entries(download.headers)) res.setHeader(name, value);
+  if (download.status === 'handed-off') {
+    await download.answer(req, res).catch(() => {
+      // As parse-server answers a file its adapter cannot stream.
+      if (!res.headersSent) res.status(404).type('text/plain').send('File not found.');
+      else res.destroy();
+    });
+    return;
+  }
+  res.status(download.status);
   if (!('body' in download)) {
     res.end();
     return;
@@ -314,7 +323,7 @@ export function mountFileRoutes(router: Router, services: Services, beforeReques
         res.status(404).type('text/plain').send('File not found.');
         return;
       }
-      await sendDownload(res, download);
+      await sendDownload(req, res, download);
     }),
   );
   router.delete(

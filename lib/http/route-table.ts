@@ -9,6 +9,7 @@ import * as classes from '../rest/classes.js';
 import * as cloudCode from '../rest/cloud-code.js';
 import * as hooks from '../rest/hooks.js';
 import * as schemas from '../rest/schemas.js';
+import * as logs from '../rest/logs.js';
 import * as server from '../rest/server.js';
 import * as sessions from '../rest/sessions.js';
 import * as users from '../rest/users.js';
@@ -102,6 +103,7 @@ const routes: Route[] = [
     hooks.changeHook(s, r, { className: className!, triggerName: triggerName! }),
   ),
   route('GET', '/serverInfo', server.serverInfo),
+  route('GET', '/scriptlog', logs.scriptLog),
   route('GET', '/config', server.getConfig),
   route('PUT', '/config', server.putConfig),
 ];

@@ -34,7 +34,7 @@ export function serverInfo(_services: Services, req: ApiRequest): ApiReply {
         globalConfig: { create: true, read: true, update: true, delete: true },
         hooks: { create: true, read: true, update: true, delete: true },
         cloudCode: { jobs: true },
-        logs: { level: false, size: false, order: false, until: false, from: false },
+        logs: { level: true, size: true, order: true, until: true, from: true },
         push: {
           immediatePush: false,
           scheduledPush: false,

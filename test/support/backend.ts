@@ -34,7 +34,7 @@ export const masterHeaders = { 'X-Parse-Application-Id': APP_ID, 'X-Parse-Master
 /** Starts a backend on a new database; `overrides` replace the test defaults. */
 export async function startTestBackend(overrides: Partial<BackendConfig> = {}): Promise<TestBackend> {
   const mongo = await testMongo();
-  const databaseURI = mongo.uriFor(uniqueDatabaseName('plinth'));
+  const databaseURI = overrides.databaseURI ?? mongo.uriFor(uniqueDatabaseName('plinth'));
   const app = express();
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
@@ -63,7 +63,11 @@ export async function startTestBackend(overrides: Partial<BackendConfig> = {}): 
       return (await client).db();
     },
     close: async () => {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // The tests are done: connections clients keep open (fetch keeps them alive) must not hold close().
+        server.closeAllConnections();
+      });
       await backend.close();
       if (client) await (await client).close();
     },

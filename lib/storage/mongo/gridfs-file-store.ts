@@ -2,28 +2,12 @@
  * Files in GridFS, in parse-server's layout: the default `fs` bucket, keyed by file name, user
  * metadata in the file document's `metadata`. Uploads and downloads are streamed.
  */
-import { Readable, Transform, type TransformCallback } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { GridFSBucket, type Db, type GridFSFile } from 'mongodb';
 import { BackendError } from '../../errors/backend-error.js';
 import { ErrorCode } from '../../errors/error-codes.js';
-import type { FileStore, StoredFile } from '../../files/file-store.js';
-
-/** Counts bytes through a stream and fails it once they exceed the limit. */
-class SizeLimit extends Transform {
-  private seen = 0;
-
-  constructor(private readonly maxBytes: number) {
-    super();
-  }
-
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
-    this.seen += chunk.length;
-    if (this.seen > this.maxBytes)
-      done(new BackendError(ErrorCode.FILE_TOO_LARGE, `File size exceeds maximum allowed: ${this.maxBytes} bytes.`));
-    else done(null, chunk);
-  }
-}
+import type { FileStore, NewFile, StoredFile } from '../../files/file-store.js';
 
 function describe(file: GridFSFile): StoredFile {
   return {
@@ -50,16 +34,12 @@ export class GridFsFileStore implements FileStore {
     return file ?? null;
   }
 
-  async create(
-    name: string,
-    source: Readable | Buffer,
-    options: { metadata: Record<string, unknown>; maxBytes: number },
-  ): Promise<StoredFile> {
+  async create(name: string, source: Readable | Buffer, options: NewFile): Promise<StoredFile> {
     const bucket = await this.bucket();
     const upload = bucket.openUploadStream(name, { metadata: options.metadata });
     try {
       const input = Buffer.isBuffer(source) ? Readable.from([source]) : source;
-      await pipeline(input, new SizeLimit(options.maxBytes), upload);
+      await pipeline(input, upload);
     } catch (err) {
       // Remove the chunks already written (there is no file document yet), then report the cause.
       const db = await this.database();
@@ -85,6 +65,10 @@ export class GridFsFileStore implements FileStore {
     } catch (err) {
       throw this.mapError(err);
     }
+  }
+
+  async metadataOf(name: string): Promise<Record<string, unknown> | null> {
+    return (await this.stat(name))?.metadata ?? null;
   }
 
   async openRead(file: StoredFile, range?: { start: number; end: number }): Promise<Readable> {

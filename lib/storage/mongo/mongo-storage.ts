@@ -62,6 +62,8 @@ export interface MongoStorageOptions {
   /** How long an operation waits for a reachable server before failing with code 100. */
   timeoutMS: number;
   fileUrl: FileUrl;
+  /** Sets File fields' URLs where the file store decides them (a files adapter), after decoding. */
+  locateFiles?: (objects: RestObject[]) => Promise<void>;
   onError?: (message: string, details: Record<string, unknown>) => void;
 }
 
@@ -443,7 +445,14 @@ export class MongoStorage implements Storage {
     const doc = await this.run((db, session) =>
       db.collection(schema.className).findOneAndUpdate(filter, mongoUpdate, { returnDocument: 'after', session }),
     );
-    return doc ? documentToObject(schema, doc, this.options.fileUrl) : null;
+    return doc ? this.located(documentToObject(schema, doc, this.options.fileUrl)) : null;
+  }
+
+  /** `object` with its File URLs as the file store places them. */
+  private async located<T extends RestObject | RestObject[]>(objects: T): Promise<T> {
+    if (this.options.locateFiles)
+      await this.options.locateFiles(Array.isArray(objects) ? objects : [objects as RestObject]);
+    return objects;
   }
 
   async deleteObject(schema: ClassSchema, where: RestWhere, writers: Principals): Promise<boolean> {
@@ -522,8 +531,8 @@ export class MongoStorage implements Storage {
         options.budget,
       ),
     );
-    return docs.map((doc) =>
-      documentToObject(schema, selection ? selected(doc, selection) : doc, this.options.fileUrl),
+    return this.located(
+      docs.map((doc) => documentToObject(schema, selection ? selected(doc, selection) : doc, this.options.fileUrl)),
     );
   }
 
@@ -650,6 +659,7 @@ export class MongoStorage implements Storage {
   private readonly users = new MongoUserRecords(
     (operation) => this.run(operation),
     (name) => this.options.fileUrl(name),
+    (objects) => this.located(objects),
   );
 
   findUserSecrets(schema: ClassSchema, where: RestWhere, preferUsername?: string): Promise<UserSecrets | null> {

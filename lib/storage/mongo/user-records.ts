@@ -81,6 +81,7 @@ export class MongoUserRecords {
   constructor(
     private readonly run: MongoRunner,
     private readonly fileUrl: FileUrl,
+    private readonly located: (objects: RestObject[]) => Promise<RestObject[]>,
   ) {}
 
   async findUserSecrets(schema: ClassSchema, where: RestWhere, preferUsername?: string): Promise<UserSecrets | null> {
@@ -94,7 +95,7 @@ export class MongoUserRecords {
     const doc = docs.length === 1 ? docs[0]! : preferred.length === 1 ? preferred[0]! : undefined;
     if (!doc) return null;
     return {
-      user: documentToObject(schema, doc, this.fileUrl),
+      user: (await this.located([documentToObject(schema, doc, this.fileUrl)]))[0]!,
       hashedPassword: typeof doc._hashed_password === 'string' ? doc._hashed_password : null,
       failedLogins: typeof doc._failed_login_count === 'number' ? doc._failed_login_count : 0,
       lockedUntil: doc._account_lockout_expires_at instanceof Date ? doc._account_lockout_expires_at : null,
@@ -152,7 +153,7 @@ export class MongoUserRecords {
         .collection<Document>('_User')
         .findOneAndUpdate({ [field]: token, [expires]: { $gt: now } }, update, { returnDocument: 'after', session }),
     );
-    return doc ? documentToObject(USER_TOKEN_SCHEMA, doc, this.fileUrl) : null;
+    return doc ? (await this.located([documentToObject(USER_TOKEN_SCHEMA, doc, this.fileUrl)]))[0]! : null;
   }
 
   async userWithToken(kind: UserTokenKind, token: string, now: Date): Promise<UserSecrets | null> {
