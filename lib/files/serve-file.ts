@@ -55,15 +55,16 @@ function parseRange(
 }
 
 /** A stored file as hooks see it before its bytes are read. */
-function storedFile(ctx: OperationContext, name: string): HookFile {
-  return { name, url: ctx.services.fileUrls.urlFor(name), contentType: contentTypeOf(name), metadata: {}, tags: {} };
+async function storedFile(ctx: OperationContext, name: string): Promise<HookFile> {
+  const url = await ctx.services.fileUrls.locate(name);
+  return { name, url, contentType: contentTypeOf(name), metadata: {}, tags: {} };
 }
 
 async function checkAccess(ctx: OperationContext, name: string, token: unknown): Promise<void> {
   if (!ctx.services.fileUrls.allows(name, token))
     throw new AccessDeniedError('unauthorized: missing, invalid or expired file token');
   const hook = ctx.services.cloud.fileHook('beforeFind');
-  if (hook) await runFileHook(ctx, hook, 'beforeFind', storedFile(ctx, name), null);
+  if (hook) await runFileHook(ctx, hook, 'beforeFind', await storedFile(ctx, name), null);
 }
 
 async function statOrNotFound(ctx: OperationContext, name: string): Promise<StoredFile> {
@@ -107,7 +108,7 @@ export async function downloadFile(
     const data = Buffer.concat(chunks);
     const hookFile: HookFile = {
       name,
-      url: ctx.services.fileUrls.urlFor(name),
+      url: await ctx.services.fileUrls.locate(name),
       data,
       contentType,
       metadata: file.metadata,
@@ -152,7 +153,7 @@ export async function fileMetadata(
 /** DELETE /files/:name (master key). */
 export async function deleteFile(ctx: OperationContext, name: string): Promise<void> {
   if (!ctx.caller.auth.master) throw new AccessDeniedError('unauthorized: master key is required');
-  const file = storedFile(ctx, name);
+  const file = await storedFile(ctx, name);
   const failure = { code: ErrorCode.FILE_DELETE_ERROR, message: 'Could not delete file.' };
   const before = ctx.services.cloud.fileHook('beforeDelete');
   if (before) await runFileHook(ctx, before, 'beforeDelete', file, null, failure);

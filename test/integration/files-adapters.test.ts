@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { BackendConfigError, BackendError, createBackend, ErrorCode } from 'plinth';
+import { binary } from '../support/binary.js';
 import { appHeaders, masterHeaders, startTestBackend, type TestBackend } from '../support/backend.js';
 import { Parse, useBackend } from '../support/parse-sdk.js';
 import { ensureTools, requireTool, resolveTool, TOOLS_INSTALL_TIMEOUT_MS } from '../support/tools.js';
@@ -19,14 +20,6 @@ type Adapter = Record<string, unknown>;
 interface S3Server {
   run(): Promise<AddressInfo>;
   close(): Promise<void>;
-}
-
-/** supertest buffers binary bodies with this parser. */
-function binary(res: unknown, callback: (err: Error | null, body: Buffer) => void): void {
-  const stream = res as NodeJS.ReadableStream;
-  const chunks: Buffer[] = [];
-  stream.on('data', (c: Buffer) => chunks.push(c));
-  stream.on('end', () => callback(null, Buffer.concat(chunks)));
 }
 
 interface AdapterCase {
@@ -294,6 +287,20 @@ describe('filesAdapter: parse-server files adapters, unchanged', function () {
       // The URL is S3's own: the bytes come from there.
       const direct = await fetch(file.url()!);
       expect(await direct.text()).to.equal('from s3');
+    });
+
+    it("hands file hooks the adapter's location", async () => {
+      const seen: (string | undefined)[] = [];
+      const off = t.backend.cloud.beforeDelete('@File', (request) => {
+        seen.push(request.file.url);
+      });
+      try {
+        const file = (await new Parse.File('hooked.txt', { base64: Buffer.from('x').toString('base64') }).save())!;
+        await file.destroy({ useMasterKey: true });
+        expect(seen).to.deep.equal([`${endpoint}/plinth-files/${file.name()}`]);
+      } finally {
+        off();
+      }
     });
 
     it("applies the adapter's own file name rule with 122", async () => {

@@ -2,17 +2,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import { MongoClient } from 'mongodb';
 import { BackendConfigError, BackendError, createBackend, ErrorCode } from 'plinth';
+import { binary } from '../support/binary.js';
 import { appHeaders, masterHeaders, startTestBackend, type TestBackend } from '../support/backend.js';
 
 const sha = (data: Buffer) => createHash('sha256').update(data).digest('hex');
-
-/** supertest buffers binary bodies with this parser (its `res` is the Node response). */
-function binary(res: unknown, callback: (err: Error | null, body: Buffer) => void): void {
-  const stream = res as NodeJS.ReadableStream;
-  const chunks: Buffer[] = [];
-  stream.on('data', (c: Buffer) => chunks.push(c));
-  stream.on('end', () => callback(null, Buffer.concat(chunks)));
-}
 
 describe('REST /files', () => {
   let t: TestBackend;

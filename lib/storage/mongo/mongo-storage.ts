@@ -449,10 +449,11 @@ export class MongoStorage implements Storage {
   }
 
   /** `object` with its File URLs as the file store places them. */
-  private async located<T extends RestObject | RestObject[]>(objects: T): Promise<T> {
-    if (this.options.locateFiles)
-      await this.options.locateFiles(Array.isArray(objects) ? objects : [objects as RestObject]);
-    return objects;
+  private located<T extends RestObject | RestObject[]>(objects: T): T | Promise<T> {
+    // Without a files adapter the URLs are already right: no extra await on the read path.
+    const { locateFiles } = this.options;
+    if (!locateFiles) return objects;
+    return locateFiles(Array.isArray(objects) ? objects : [objects as RestObject]).then(() => objects);
   }
 
   async deleteObject(schema: ClassSchema, where: RestWhere, writers: Principals): Promise<boolean> {
@@ -659,7 +660,7 @@ export class MongoStorage implements Storage {
   private readonly users = new MongoUserRecords(
     (operation) => this.run(operation),
     (name) => this.options.fileUrl(name),
-    (objects) => this.located(objects),
+    async (objects) => this.located(objects),
   );
 
   findUserSecrets(schema: ClassSchema, where: RestWhere, preferUsername?: string): Promise<UserSecrets | null> {
