@@ -22,6 +22,7 @@ const allowed = {
   data: ['errors', 'values', 'schema', 'query', 'access', 'cloud', 'auth', 'objects', 'users'],
   rest: ['errors', 'values', 'environment', 'schema', 'query', 'access', 'cloud', 'auth', 'objects', 'users', 'data'],
   http: ['errors', 'values', 'query', 'access', 'auth', 'objects', 'users', 'files', 'rest'],
+  livequery: ['errors', 'values', 'schema', 'query', 'access', 'cloud', 'auth', 'objects'],
   // The bound Parse SDK enters the backend where HTTP does (the route table), without Express.
   sdk: ['errors', 'values', 'environment', 'access', 'cloud', 'objects', 'data', 'http'],
   storage: ['errors', 'values', 'schema'],

@@ -3,6 +3,7 @@
  * Express Router. Synchronous and free of I/O: the database connects on `ready()` or on the
  * first request.
  */
+import type { Server as HttpServer } from 'node:http';
 import type { Router } from 'express';
 import { ROLE_SCHEMA, roleRules, RoleResolver } from './access/roles.js';
 import { PasswordHasher } from './auth/password-hasher.js';
@@ -15,6 +16,8 @@ import type { DataApi } from './cloud/hook-requests.js';
 import { createDataApi } from './data/data-api.js';
 import type { FileStore } from './files/file-store.js';
 import { AdapterFileStore } from './files/files-adapter.js';
+import { LiveEvents } from './livequery/live-events.js';
+import { LiveQueryServer, type LiveQueryAttachOptions } from './livequery/live-query-server.js';
 import { createFileUrls } from './files/file-urls.js';
 import type { BackendConfig } from './config/options.js';
 import { unusedOptionsWarning } from './config/parse-server-options.js';
@@ -38,6 +41,8 @@ export interface Backend extends Router {
   readonly cloud: CloudRegistry;
   /** The programmatic data API: the REST API's operations, permissions and hooks, without HTTP. */
   readonly data: DataApi;
+  /** LiveQuery's WebSocket endpoint (Parse's protocol): attach it to the HTTP server the app listens on. */
+  readonly liveQuery: LiveQuery;
   /** Connects to the database and creates the indexes Parse needs. Safe to call more than once. */
   ready(): Promise<void>;
   /**
@@ -46,6 +51,18 @@ export interface Backend extends Router {
    * left open.
    */
   close(): Promise<void>;
+}
+
+/** A backend's LiveQuery endpoint. */
+export interface LiveQuery {
+  /**
+   * Serves LiveQuery on `server` (the `http` or `https` server the app listens on) at `options.path`,
+   * by default the path of `publicServerURL` or `serverURL` (where the SDKs connect), else `/parse`.
+   * Changes to the classes in `liveQuery.classNames` reach subscribers. `backend.close()` ends it.
+   */
+  attach(server: HttpServer, options?: LiveQueryAttachOptions): void;
+  /** Connected clients and live subscriptions, in this process. */
+  counts(): { clients: number; subscriptions: number };
 }
 
 /**
@@ -130,6 +147,7 @@ export function createBackend(options: BackendConfig): Backend {
       ['_Role', roleRules],
     ]),
     serverURL,
+    live: new LiveEvents(config.liveQuery.classNames),
     now,
     // Built on first use: it needs the services it belongs to.
     get data(): DataApi {
@@ -186,11 +204,23 @@ export function createBackend(options: BackendConfig): Backend {
   const router = buildRouter(services, ready, (path) => {
     mountPath = path;
   });
+  // Made when first attached: a backend without LiveQuery holds no WebSocket server or timer.
+  let live: LiveQueryServer | undefined;
+  const liveQuery: LiveQuery = {
+    attach(server, attachOptions) {
+      live ??= new LiveQueryServer(services);
+      live.attach(server, attachOptions);
+    },
+    counts: () => live?.counts() ?? { clients: 0, subscriptions: 0 },
+  };
   return Object.assign(router, {
     cloud: services.cloud,
     data: services.data,
+    liveQuery,
     ready,
     close: async () => {
+      live?.close();
+      live = undefined;
       readying = null;
       connecting = null;
       unbindSdk?.();

@@ -3,11 +3,18 @@
  * @packageDocumentation
  */
 export { createBackend } from './create-backend.js';
-export type { Backend } from './create-backend.js';
+export type { Backend, LiveQuery } from './create-backend.js';
+export type { LiveQueryAttachOptions } from './livequery/live-query-server.js';
 export { BackendError, BackendConfigError } from './errors/backend-error.js';
 export { ErrorCode } from './errors/error-codes.js';
 export type { ErrorCodeValue } from './errors/error-codes.js';
-export type { BackendConfig, DatabaseOptions, Logger, ParseServerOnlyOptions } from './config/options.js';
+export type {
+  BackendConfig,
+  DatabaseOptions,
+  LiveQueryOptions,
+  Logger,
+  ParseServerOnlyOptions,
+} from './config/options.js';
 export type { PasswordHasherOptions } from './auth/password-hasher.js';
 export type {
   CloudRegistry,
@@ -34,6 +41,12 @@ export type {
   DataQuery,
   FunctionRequest,
   JobRequest,
+  LiveConnectHook,
+  LiveConnectRequest,
+  LiveEventHook,
+  LiveEventRequest,
+  LiveSubscribeHook,
+  LiveSubscribeRequest,
   ObjectHook,
   ObjectHookRequest,
 } from './cloud/hook-requests.js';

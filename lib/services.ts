@@ -6,6 +6,7 @@ import type { RoleResolver } from './access/roles.js';
 import type { PasswordHasher } from './auth/password-hasher.js';
 import type { Sessions } from './auth/sessions.js';
 import type { ResolvedConfig } from './config/options.js';
+import type { LiveEvents } from './livequery/live-events.js';
 import type { FileStore } from './files/file-store.js';
 import type { FileUrls } from './files/file-urls.js';
 import type { ClassRuleBook } from './objects/class-rules.js';
@@ -31,6 +32,8 @@ export interface Services {
   readonly classRules: ClassRuleBook;
   /** Where clients reach this backend: `publicServerURL`, `serverURL`, or the mount path seen so far. */
   readonly serverURL: () => string;
+  /** Changes to the classes LiveQuery watches, published by the core's writes. */
+  readonly live: LiveEvents;
   /** The current time (injectable for tests). */
   readonly now: () => Date;
 }

@@ -8,6 +8,9 @@ import type { Logger } from '../config/options.js';
 import type {
   AfterFindHook,
   BeforeFindHook,
+  LiveConnectHook,
+  LiveEventHook,
+  LiveSubscribeHook,
   CloudFunction,
   CloudJob,
   CloudRequestBase,
@@ -225,6 +228,42 @@ export class CloudRegistry {
   /** Runs after a logout, with the ended session; a throw reaches the client. */
   afterLogout(handler: LoginHook): () => void {
     return this.registerLogin('afterLogout', handler);
+  }
+
+  private readonly liveHooks = new Map<string, LiveConnectHook | LiveSubscribeHook | LiveEventHook>();
+
+  private registerLive(key: string, handler: unknown, where: string): () => void {
+    if (typeof handler !== 'function') throw new BackendConfigError([`${where}: the handler must be a function`]);
+    const hook = handler as LiveConnectHook;
+    this.liveHooks.set(key, hook);
+    return () => {
+      if (this.liveHooks.get(key) === hook) this.liveHooks.delete(key);
+    };
+  }
+
+  /** Runs when a LiveQuery client connects, before it is answered; throw to refuse the connection. */
+  beforeConnect(handler: LiveConnectHook): () => void {
+    return this.registerLive('beforeConnect', handler, 'beforeConnect');
+  }
+
+  /** Runs when a LiveQuery client subscribes to `ref`'s objects; change `request.query` or throw to refuse. */
+  beforeSubscribe(ref: ClassRef, handler: LiveSubscribeHook): () => void {
+    const className = classNameOf(ref);
+    return this.registerLive(`beforeSubscribe:${className}`, handler, `beforeSubscribe(${className})`);
+  }
+
+  /** Runs before a LiveQuery event on `ref`'s objects is sent to a subscriber; may change or hold it back. */
+  afterLiveQueryEvent(ref: ClassRef, handler: LiveEventHook): () => void {
+    const className = classNameOf(ref);
+    return this.registerLive(`afterEvent:${className}`, handler, `afterLiveQueryEvent(${className})`);
+  }
+
+  /** The LiveQuery hooks registered. */
+  liveHook(trigger: 'beforeConnect'): LiveConnectHook | undefined;
+  liveHook(trigger: 'beforeSubscribe', className: string): LiveSubscribeHook | undefined;
+  liveHook(trigger: 'afterEvent', className: string): LiveEventHook | undefined;
+  liveHook(trigger: string, className?: string): unknown {
+    return this.liveHooks.get(className === undefined ? trigger : `${trigger}:${className}`);
   }
 
   /** Runs before a password reset email is sent, with the user; throw to refuse (the client is told only in general terms). */

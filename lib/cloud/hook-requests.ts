@@ -163,6 +163,42 @@ export interface JobRequest {
 }
 
 export type ObjectHook = (request: ObjectHookRequest) => unknown;
+/** What LiveQuery's hooks share: the connection's counts and credentials. */
+interface LiveRequestBase extends CloudRequestBase {
+  /** Connected clients and live subscriptions of this process. */
+  clients: number;
+  subscriptions: number;
+  sessionToken: string | undefined;
+  /** True when the client connected with the master key. */
+  useMasterKey: boolean;
+}
+
+/** What beforeConnect receives when a LiveQuery client connects; throw to refuse it. */
+export interface LiveConnectRequest extends LiveRequestBase {
+  event: 'connect';
+  triggerName: 'beforeConnect';
+}
+
+/** What beforeSubscribe receives; change `query` (its `where`, keys, watch) or throw to refuse. */
+export interface LiveSubscribeRequest extends LiveRequestBase {
+  query: HookQuery;
+  requestId: number;
+  triggerName: 'beforeSubscribe';
+}
+
+/** What afterLiveQueryEvent receives before an event is sent; set `sendEvent` false to hold it back. */
+export interface LiveEventRequest extends LiveRequestBase {
+  event: 'create' | 'enter' | 'update' | 'leave' | 'delete';
+  object: HookObject;
+  original: HookObject | undefined;
+  sendEvent: boolean;
+  triggerName: 'afterEvent';
+}
+
+export type LiveConnectHook = (request: LiveConnectRequest) => unknown;
+export type LiveSubscribeHook = (request: LiveSubscribeRequest) => unknown;
+export type LiveEventHook = (request: LiveEventRequest) => unknown;
+
 export type BeforeFindHook = (request: BeforeFindRequest) => unknown;
 export type AfterFindHook = (request: AfterFindRequest) => unknown;
 /**

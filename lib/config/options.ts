@@ -53,6 +53,30 @@ export interface Logger {
   error?(message: string, details?: Record<string, unknown>): void;
 }
 
+/** The `liveQuery` option (parse-server's, with Plinth's limits). */
+export interface LiveQueryOptions {
+  /** Classes whose creates, updates and deletes are sent to subscribers (as in parse-server). */
+  classNames?: string[];
+  /** Live subscriptions one connection may hold (default 100); past it, subscribe answers 155. */
+  maxSubscriptionsPerConnection?: number;
+  /** Largest message a client may send, in bytes (default 64 KiB); larger closes the connection. */
+  maxMessageBytes?: number;
+  /** Messages a client may send per second (default 50); past it they answer 155 unread. */
+  maxMessagesPerSecond?: number;
+  /** Bytes waiting to be sent to one client before it is disconnected as too slow (default 4 MiB). */
+  maxQueuedBytes?: number;
+  /**
+   * A connect or subscribe with an invalid session token: `'anonymous'` (default, as parse-server)
+   * serves the client as a client without a session; `'refuse'` answers 209, as REST does.
+   */
+  invalidSessionToken?: 'anonymous' | 'refuse';
+  /** parse-server's pub/sub settings: accepted and unused (Plinth needs no broker). */
+  redisURL?: string;
+  redisOptions?: unknown;
+  pubSubAdapter?: unknown;
+  wssAdapter?: unknown;
+}
+
 /** Options of {@link createBackend}. */
 /**
  * Options of parse-server that Plinth accepts without acting on them (a standalone server's port,
@@ -233,6 +257,8 @@ export interface BackendConfig extends ParseServerOnlyOptions {
   databaseTimeoutMS?: number;
   /** Where log lines go (quiet by default). */
   logger?: Logger;
+  /** LiveQuery: which classes' changes reach subscribers, and the limits of its WebSocket endpoint. */
+  liveQuery?: LiveQueryOptions;
   /**
    * parse-server's logger adapter (`log(level, message, meta)`, and `query(options)` for the
    * Dashboard's Logs page): an instance, `{ module, options }`, a module name or a factory. Without
@@ -758,6 +784,17 @@ export const configSchema = {
     databaseTimeoutMS: { type: 'integer', minimum: 1 },
     logger: {},
     loggerAdapter: {},
+    liveQuery: {
+      type: 'object',
+      properties: {
+        classNames: { type: 'array', items: { type: 'string', minLength: 1 } },
+        maxSubscriptionsPerConnection: { type: 'integer', minimum: 1 },
+        maxMessageBytes: { type: 'integer', minimum: 1024 },
+        maxMessagesPerSecond: { type: 'integer', minimum: 1 },
+        maxQueuedBytes: { type: 'integer', minimum: 1024 },
+        invalidSessionToken: { enum: ['anonymous', 'refuse'] },
+      },
+    },
     logLevel: { enum: ['error', 'warn', 'info', 'verbose', 'debug', 'silly'] },
     filesAdapter: {},
     maxUploadSize: {
@@ -885,6 +922,14 @@ export interface ResolvedConfig {
   readonly allowHeaders: readonly string[];
   readonly databaseTimeoutMS: number;
   readonly logger: Required<Logger>;
+  readonly liveQuery: Readonly<{
+    classNames: ReadonlySet<string>;
+    maxSubscriptionsPerConnection: number;
+    maxMessageBytes: number;
+    maxMessagesPerSecond: number;
+    maxQueuedBytes: number;
+    invalidSessionToken: 'anonymous' | 'refuse';
+  }>;
   /** What `GET /scriptlog` reads: the logger adapter's `query`, or the built-in memory log. */
   readonly logs: LogReader | null;
   /** The files adapter, when `filesAdapter` is set (else files are in GridFS). */

@@ -275,6 +275,14 @@ export function resolveConfig(input: unknown, builtInAuth: BuiltInAuth = {}): Re
     databaseTimeoutMS: config.databaseTimeoutMS ?? defaults.databaseTimeoutMS,
     logger,
     logs,
+    liveQuery: Object.freeze({
+      classNames: new Set(config.liveQuery?.classNames ?? []),
+      maxSubscriptionsPerConnection: config.liveQuery?.maxSubscriptionsPerConnection ?? 100,
+      maxMessageBytes: config.liveQuery?.maxMessageBytes ?? 64 * 1024,
+      maxMessagesPerSecond: config.liveQuery?.maxMessagesPerSecond ?? 50,
+      maxQueuedBytes: config.liveQuery?.maxQueuedBytes ?? 4 * 1024 * 1024,
+      invalidSessionToken: config.liveQuery?.invalidSessionToken ?? 'anonymous',
+    }),
     filesAdapter: files.adapter,
     maxUploadSize: sizeInBytes(config.maxUploadSize ?? defaults.maxUploadSize),
     fileUpload: Object.freeze({

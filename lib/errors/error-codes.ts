@@ -47,6 +47,8 @@ export const ErrorCode = {
   LINKED_ID_MISSING: 250,
   UNSUPPORTED_SERVICE: 252,
   FILE_DELETE_ERROR: 153,
+  /** Too many requests or subscriptions from one client. */
+  REQUEST_LIMIT_EXCEEDED: 155,
   /** A request carrying an `X-Parse-Request-Id` already seen (`idempotencyOptions`). */
   DUPLICATE_REQUEST: 159,
   INVALID_VALUE: 162,

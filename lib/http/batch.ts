@@ -111,12 +111,15 @@ export async function runBatch(services: Services, req: ApiRequest, rateLimits: 
   // Every request of the batch is counted first, as parse-server counts them: past a limit, none runs.
   if (rateLimits.active) for (const item of items) await rateLimits.check(subRequest(req, item), 'POST');
   if ((req.body as Json).transaction === true) {
-    const results = await services.storage
-      .transaction(async () => {
-        const out: Json[] = [];
-        for (const item of items) out.push({ success: (await dispatch(services, subRequest(req, item))).body });
-        return out;
-      })
+    const results = await services.live
+      .transaction((attempt) =>
+        services.storage.transaction(async () => {
+          attempt();
+          const out: Json[] = [];
+          for (const item of items) out.push({ success: (await dispatch(services, subRequest(req, item))).body });
+          return out;
+        }),
+      )
       .catch((err: unknown) => {
         // Schema fields recorded inside the aborted transaction are gone: forget the cached ones.
         services.schemas.invalidate();

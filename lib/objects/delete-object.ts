@@ -7,6 +7,7 @@ import { classAccess, restricted } from '../access/class-access.js';
 import { principalsOf } from '../access/request-auth.js';
 import { HookObject } from '../cloud/hook-object.js';
 import type { OperationContext } from '../services.js';
+import type { RestObject } from '../storage/storage.js';
 import { notWritableError, writeRulesFor } from './class-rules.js';
 import { runObjectHook } from '../cloud/hook-runner.js';
 
@@ -19,7 +20,8 @@ export async function deleteObject(ctx: OperationContext, className: string, obj
   const before = cloud.hook('beforeDelete', className);
   const after = cloud.hook('afterDelete', className);
   let object: HookObject | undefined;
-  if (schema && (before || after)) {
+  let last: RestObject | undefined;
+  if (schema && (before || after || ctx.services.live.watches(className))) {
     // The hooks see the object the caller may delete, as parse-server fetches it for them.
     const [stored] = await storage.findObjects(
       schema,
@@ -28,6 +30,7 @@ export async function deleteObject(ctx: OperationContext, className: string, obj
       principalsOf(ctx.caller.auth),
     );
     if (!stored) throw notWritableError(ctx, rules);
+    last = stored;
     object = new HookObject(className, stored);
     if (before) await runObjectHook(ctx, before, 'beforeDelete', object, undefined);
   }
@@ -36,6 +39,7 @@ export async function deleteObject(ctx: OperationContext, className: string, obj
     : false;
   if (!deleted) throw notWritableError(ctx, rules);
   await rules.afterDelete?.(ctx, objectId);
+  if (last) ctx.services.live.publish({ className, object: last, original: null, deleted: true });
   // The object is gone; afterDelete's failure still reaches the client, as parse-server answers.
   if (after && object) await runObjectHook(ctx, after, 'afterDelete', object, undefined);
 }

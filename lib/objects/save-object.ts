@@ -229,6 +229,7 @@ export async function createObject(ctx: OperationContext, className: string, raw
   if (acl) object.ACL = acl;
   await services.storage.createObject(schema, object, secrets);
   await applyRelations(ctx, className, objectId, body.relations);
+  services.live.publish({ className, object, original: null, deleted: false });
   const added = await rules.afterStore?.(ctx, { creating: true, objectId, sent: body.values, stored: object });
   const shown = await runAfterSave(ctx, className, afterSaveView(object, body.values, steps), undefined);
   // Values the class's own steps added (a generated username) are the server's, like hook changes.
@@ -262,7 +263,8 @@ export async function updateObject(
   const parsed = parseWriteBody(rawBody, { update: true });
   const needsOriginal =
     services.cloud.hook('beforeSave', className) !== undefined ||
-    services.cloud.hook('afterSave', className) !== undefined;
+    services.cloud.hook('afterSave', className) !== undefined ||
+    services.live.watches(className);
   const schemaBefore = await services.schemas.get(className);
   const restriction = classAccess(ctx.caller.auth, className, schemaBefore, 'update');
   if (!schemaBefore) throw new BackendError(ErrorCode.OBJECT_NOT_FOUND, 'Object not found.');
@@ -301,6 +303,7 @@ export async function updateObject(
   );
   if (!stored) throw notWritableError(ctx, rules);
   await applyRelations(ctx, className, objectId, body.relations);
+  services.live.publish({ className, object: stored, original: original ?? null, deleted: false });
   const added = await rules.afterStore?.(ctx, { creating: false, objectId, sent: body.values, stored });
   const shown = await runAfterSave(ctx, className, afterSaveView(stored, body.values, steps), original);
   const response = {

@@ -37,6 +37,9 @@ const REGISTRATIONS = [
   'afterSaveFile',
   'beforeDeleteFile',
   'afterDeleteFile',
+  'beforeConnect',
+  'beforeSubscribe',
+  'afterLiveQueryEvent',
   'sendEmail',
   'httpRequest',
 ] as const satisfies readonly (keyof CloudRegistry)[];

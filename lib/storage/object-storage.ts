@@ -106,4 +106,15 @@ export interface ObjectStorage {
 
   /** Runs `work` in one database transaction: all of its writes land, or none. */
   transaction<T>(work: () => Promise<T>): Promise<T>;
+
+  /**
+   * A test of objects (as this storage returns them) against `where`, giving the answer a query
+   * would: the same operators and types, and only objects `readers` may read (null: all). MUST
+   * hold no database resource: it runs for every change LiveQuery sees.
+   */
+  objectMatcher(
+    schema: ClassSchema,
+    where: RestWhere,
+    readers: readonly string[] | null,
+  ): (object: RestObject) => boolean;
 }

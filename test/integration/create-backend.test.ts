@@ -126,7 +126,7 @@ describe('createBackend: a parse-server config starts as it is', () => {
     });
     expect(backend).to.be.a('function');
     expect(warnings).to.deep.equal([
-      'parse-server options ignored, as they do not apply to a backend mounted in your app: port, mountPath, silent, dotNetKey; accepted, not active yet: push, liveQuery',
+      'parse-server options ignored, as they do not apply to a backend mounted in your app: port, mountPath, silent, dotNetKey; accepted, not active yet: push',
     ]);
   });
 

@@ -20,6 +20,8 @@ export interface TestBackend {
   serverURL: string;
   /** The backend's database connection string. */
   databaseURI: string;
+  /** The HTTP server the app listens on (to attach LiveQuery to). */
+  server: Server;
   /** A supertest agent on the app; paths include the mount point (`/parse/...`). */
   http: supertest.Agent;
   /** The backend's database, for checking what is stored; one connection, closed by `close()`. */
@@ -57,18 +59,19 @@ export async function startTestBackend(overrides: Partial<BackendConfig> = {}): 
     backend,
     serverURL,
     databaseURI,
+    server,
     http: supertest.agent(app),
     db: async () => {
       client ??= MongoClient.connect(databaseURI);
       return (await client).db();
     },
     close: async () => {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        // The tests are done: connections clients keep open (fetch keeps them alive) must not hold close().
-        server.closeAllConnections();
-      });
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // The tests are done: connections clients keep open (fetch keeps them alive) must not hold
+      // close(), nor LiveQuery's WebSockets, which the backend ends.
+      server.closeAllConnections();
       await backend.close();
+      await closed;
       if (client) await (await client).close();
     },
   };

@@ -54,6 +54,7 @@ import { MongoUserRecords, secretFields } from './user-records.js';
 import { objectToDocument, updateToMongo } from './update-document.js';
 import { textSearchField, whereToFilter, writableBy } from './where-filter.js';
 import { OutageWatchdog } from './outage-watchdog.js';
+import { objectMatcher } from './object-matcher.js';
 
 export interface MongoStorageOptions {
   uri?: string;
@@ -454,6 +455,10 @@ export class MongoStorage implements Storage {
     const { locateFiles } = this.options;
     if (!locateFiles) return objects;
     return locateFiles(Array.isArray(objects) ? objects : [objects as RestObject]).then(() => objects);
+  }
+
+  objectMatcher(schema: ClassSchema, where: RestWhere, readers: Principals): (object: RestObject) => boolean {
+    return objectMatcher(schema, where, readers);
   }
 
   async deleteObject(schema: ClassSchema, where: RestWhere, writers: Principals): Promise<boolean> {

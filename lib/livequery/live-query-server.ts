@@ -1,0 +1,446 @@
+/**
+ * LiveQuery's WebSocket endpoint: Parse's protocol for the official SDKs (`query.subscribe()`,
+ * `Parse.LiveQueryClient`), served on the host's HTTP server at a path. Each connection is checked
+ * as a REST request is — keys, session token, class-level permissions, protected fields — and each
+ * change the core publishes is sent to the subscriptions it matches, in order, per client.
+ *
+ * Bounded: a message's size (`maxMessageBytes`), messages per second, subscriptions per connection,
+ * and the bytes waiting to be sent to a client (past them, a slow client is disconnected rather
+ * than let it hold memory). A bad frame is answered with an error and never reaches the host.
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, Server as HttpServer } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { fieldProtection, assertQueryable } from '../access/protected-fields.js';
+import { MASTER_AUTH, PUBLIC_AUTH, type RequestAuth } from '../access/request-auth.js';
+import { masterKeyAllowedFrom, secretsEqual } from '../auth/master-key.js';
+import { cloudRequestBase } from '../cloud/caller-fields.js';
+import { HookObject } from '../cloud/hook-object.js';
+import { HookQuery } from '../cloud/hook-query.js';
+import { hookError } from '../cloud/hook-runner.js';
+import { BackendError } from '../errors/backend-error.js';
+import { ErrorCode } from '../errors/error-codes.js';
+import { planRead, revealed } from '../objects/secure-read.js';
+import { validateWhere, whereFields } from '../query/where.js';
+import { assertClassName } from '../schema/names.js';
+import type { OperationContext, Services } from '../services.js';
+import type { RestObject, RestWhere } from '../storage/storage.js';
+import type { Json } from '../values/json.js';
+import type { LiveEvent } from './live-events.js';
+import { LiveSubscription, type LiveEventName } from './live-subscription.js';
+import {
+  errorFrame,
+  LiveErrorCode,
+  ProtocolError,
+  readMessage,
+  type ConnectMessage,
+  type SubscribeMessage,
+} from './protocol.js';
+
+/** Where the endpoint listens. */
+export interface LiveQueryAttachOptions {
+  /** The WebSocket path; default: the path of `publicServerURL` or `serverURL`, else `/parse`. */
+  path?: string;
+}
+
+/** Operators that need other data than the changed object: a live query cannot keep them current. */
+const NOT_LIVE = new Set(['$inQuery', '$notInQuery', '$select', '$dontSelect', '$relatedTo', '$text']);
+
+const PING_INTERVAL_MS = 30_000;
+
+interface LiveClient {
+  readonly socket: WebSocket;
+  readonly headers: IncomingMessage['headers'];
+  readonly ip: string | undefined;
+  id: string | null;
+  master: boolean;
+  sessionToken: string | undefined;
+  installationId: string | undefined;
+  readonly subscriptions: Map<number, LiveSubscription>;
+  /** Messages and deliveries run one after the other, so a client sees them in order. */
+  chain: Promise<void>;
+  window: { start: number; count: number };
+  alive: boolean;
+}
+
+function assertLiveWhere(where: unknown, requestId: number): void {
+  if (Array.isArray(where)) {
+    for (const item of where) assertLiveWhere(item, requestId);
+    return;
+  }
+  if (where === null || typeof where !== 'object') return;
+  for (const [key, value] of Object.entries(where)) {
+    if (NOT_LIVE.has(key))
+      throw new ProtocolError(ErrorCode.INVALID_QUERY, `${key} is not supported in a live query`, requestId);
+    assertLiveWhere(value, requestId);
+  }
+}
+
+function pathOf(url: string): string {
+  try {
+    return new URL(url, 'http://localhost').pathname.replace(/\/+$/, '') || '/';
+  } catch {
+    return '';
+  }
+}
+
+export class LiveQueryServer {
+  private readonly wss: WebSocketServer;
+  private readonly clients = new Set<LiveClient>();
+  private readonly attached: {
+    server: HttpServer;
+    listener: (request: IncomingMessage, socket: Duplex, head: Buffer) => void;
+  }[] = [];
+  private readonly stopListening: () => void;
+  private readonly ping: NodeJS.Timeout;
+
+  constructor(private readonly services: Services) {
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: services.config.liveQuery.maxMessageBytes });
+    this.stopListening = services.live.listen((event) => this.dispatch(event));
+    this.ping = setInterval(() => this.checkAlive(), PING_INTERVAL_MS);
+    this.ping.unref();
+  }
+
+  /** Serves the endpoint on `server` (an `http` or `https` server) at `options.path`. */
+  attach(server: HttpServer, options: LiveQueryAttachOptions = {}): void {
+    const { config } = this.services;
+    const path = pathOf(options.path ?? config.publicServerURL ?? config.serverURL ?? '/parse');
+    const listener = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
+      // Other paths belong to the host's own WebSocket endpoints.
+      if (pathOf(request.url ?? '') !== path) return;
+      this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, request));
+    };
+    server.on('upgrade', listener);
+    this.attached.push({ server, listener });
+  }
+
+  /** Connected clients and live subscriptions. */
+  counts(): { clients: number; subscriptions: number } {
+    let subscriptions = 0;
+    for (const client of this.clients) subscriptions += client.subscriptions.size;
+    return { clients: this.clients.size, subscriptions };
+  }
+
+  /** Closes every connection and stops serving. */
+  close(): void {
+    this.stopListening();
+    clearInterval(this.ping);
+    for (const { server, listener } of this.attached) server.off('upgrade', listener);
+    this.attached.length = 0;
+    for (const client of this.clients) client.socket.terminate();
+    this.clients.clear();
+    this.wss.close();
+  }
+
+  private accept(socket: WebSocket, request: IncomingMessage): void {
+    const client: LiveClient = {
+      socket,
+      headers: request.headers,
+      ip: request.socket.remoteAddress,
+      id: null,
+      master: false,
+      sessionToken: undefined,
+      installationId: undefined,
+      subscriptions: new Map(),
+      chain: Promise.resolve(),
+      window: { start: Date.now(), count: 0 },
+      alive: true,
+    };
+    this.clients.add(client);
+    socket.on('pong', () => {
+      client.alive = true;
+    });
+    socket.on('message', (data, isBinary) => {
+      if (!this.withinRate(client)) return;
+      const frame = isBinary ? '' : String(data);
+      this.enqueue(client, () => this.handle(client, frame));
+    });
+    socket.on('close', () => this.clients.delete(client));
+    // A broken connection (a bad frame, a message past maxMessageBytes) is closed by ws; nothing to throw.
+    socket.on('error', () => socket.terminate());
+  }
+
+  private checkAlive(): void {
+    for (const client of this.clients) {
+      if (!client.alive) {
+        client.socket.terminate();
+        continue;
+      }
+      client.alive = false;
+      client.socket.ping();
+    }
+  }
+
+  private withinRate(client: LiveClient): boolean {
+    const now = Date.now();
+    if (now - client.window.start >= 1000) client.window = { start: now, count: 0 };
+    client.window.count += 1;
+    const limit = this.services.config.liveQuery.maxMessagesPerSecond;
+    if (client.window.count <= limit) return true;
+    if (client.window.count === limit + 1)
+      this.send(client, errorFrame(ErrorCode.REQUEST_LIMIT_EXCEEDED, 'Too many messages: slow down.', null));
+    return false;
+  }
+
+  private enqueue(client: LiveClient, work: () => Promise<void>): void {
+    client.chain = client.chain.then(work).catch((err: unknown) => {
+      this.services.config.logger.error('LiveQuery: a message or event failed', { error: String(err) });
+    });
+  }
+
+  /** Sends a frame; a client that lets too much pile up is disconnected. */
+  private send(client: LiveClient, frame: string): void {
+    if (client.socket.readyState !== client.socket.OPEN) return;
+    if (client.socket.bufferedAmount > this.services.config.liveQuery.maxQueuedBytes) {
+      this.services.config.logger.warn('LiveQuery: a client too slow to keep up was disconnected', {
+        clientId: client.id,
+      });
+      client.socket.terminate();
+      return;
+    }
+    client.socket.send(frame);
+  }
+
+  private async handle(client: LiveClient, frame: string): Promise<void> {
+    try {
+      const message = readMessage(frame);
+      if (message.op === 'connect') return await this.connect(client, message);
+      if (!client.id)
+        throw new ProtocolError(
+          LiveErrorCode.NOT_CONNECTED,
+          'Can not find this client, make sure you connect to server before subscribing',
+          message.requestId,
+        );
+      if (message.op === 'unsubscribe') return this.unsubscribe(client, message.requestId, true);
+      if (message.op === 'update') this.unsubscribe(client, message.requestId, false);
+      return await this.subscribe(client, message);
+    } catch (err) {
+      const requestId = err instanceof ProtocolError ? err.requestId : null;
+      const failure = err instanceof ProtocolError ? err : hookError(err);
+      if (!(err instanceof ProtocolError) && !(err instanceof BackendError))
+        this.services.config.logger.error('LiveQuery: a message failed', { error: String(err) });
+      this.send(client, errorFrame(failure.code, failure.message, requestId));
+    }
+  }
+
+  /** The caller a client (or one of its subscriptions, with its own token) acts as; null when refused. */
+  private async authOf(client: LiveClient, token: string | undefined): Promise<RequestAuth | null> {
+    const installationId = client.installationId ?? null;
+    if (client.master) return { ...MASTER_AUTH, installationId };
+    const sessionToken = token ?? client.sessionToken;
+    if (!sessionToken) return { ...PUBLIC_AUTH, installationId };
+    try {
+      const session = await this.services.sessions.resolve(sessionToken);
+      const roles = await this.services.roles.rolesOf(session.userId);
+      return { master: false, userId: session.userId, sessionToken, installationId, roles };
+    } catch (err) {
+      if (!(err instanceof BackendError) || err.code !== ErrorCode.INVALID_SESSION_TOKEN) throw err;
+      return this.services.config.liveQuery.invalidSessionToken === 'refuse'
+        ? null
+        : { ...PUBLIC_AUTH, installationId };
+    }
+  }
+
+  private contextFor(client: LiveClient, auth: RequestAuth): OperationContext {
+    return { services: this.services, caller: { auth, context: {}, headers: client.headers, ip: client.ip } };
+  }
+
+  private async liveBase(ctx: OperationContext, client: LiveClient) {
+    return {
+      ...(await cloudRequestBase(ctx)),
+      ...this.counts(),
+      sessionToken: ctx.caller.auth.sessionToken ?? undefined,
+      useMasterKey: client.master,
+    };
+  }
+
+  private async connect(client: LiveClient, message: ConnectMessage): Promise<void> {
+    const { config } = this.services;
+    const badKeys = new ProtocolError(LiveErrorCode.INVALID_KEYS, 'Key in request is not valid');
+    if (message.applicationId !== config.appId) throw badKeys;
+    let master = false;
+    if (message.masterKey !== undefined) {
+      const full = secretsEqual(message.masterKey, config.masterKey);
+      const readOnly =
+        config.readOnlyMasterKey !== undefined && secretsEqual(message.masterKey, config.readOnlyMasterKey);
+      if ((!full && !readOnly) || !masterKeyAllowedFrom(client.ip, config.masterKeyIps)) throw badKeys;
+      master = true;
+    } else {
+      const configured = Object.entries(config.clientKeys).filter(([, value]) => value !== undefined);
+      if (
+        configured.length > 0 &&
+        !configured.some(
+          ([name, value]) => message.keys[name] !== undefined && secretsEqual(message.keys[name]!, value!),
+        )
+      )
+        throw badKeys;
+    }
+    client.master = master;
+    client.installationId = message.installationId;
+    client.sessionToken = message.sessionToken;
+    const auth = await this.authOf(client, undefined);
+    if (!auth) throw new BackendError(ErrorCode.INVALID_SESSION_TOKEN, 'Invalid session token');
+    if (!auth.userId) client.sessionToken = undefined;
+    const hook = this.services.cloud.liveHook('beforeConnect');
+    if (hook) {
+      const ctx = this.contextFor(client, auth);
+      await Promise.resolve(
+        hook({ ...(await this.liveBase(ctx, client)), event: 'connect', triggerName: 'beforeConnect' }),
+      ).catch((err: unknown) => {
+        throw hookError(err);
+      });
+    }
+    client.id = randomUUID();
+    this.send(client, JSON.stringify({ op: 'connected', clientId: client.id }));
+  }
+
+  private async subscribe(client: LiveClient, message: SubscribeMessage): Promise<void> {
+    const { requestId, query: spec } = message;
+    const { config, schemas, cloud } = this.services;
+    if (
+      !client.subscriptions.has(requestId) &&
+      client.subscriptions.size >= config.liveQuery.maxSubscriptionsPerConnection
+    )
+      throw new ProtocolError(
+        ErrorCode.REQUEST_LIMIT_EXCEEDED,
+        'Too many subscriptions on this connection.',
+        requestId,
+      );
+    try {
+      assertClassName(spec.className);
+      const auth = await this.authOf(client, message.sessionToken);
+      if (!auth) throw new BackendError(ErrorCode.INVALID_SESSION_TOKEN, 'Invalid session token');
+      const ctx = this.contextFor(client, auth);
+      let where: Json = spec.where;
+      let keys = spec.keys;
+      const hook = cloud.liveHook('beforeSubscribe', spec.className);
+      if (hook) {
+        const query = new HookQuery(spec.className, where, keys ? { keys } : {});
+        await Promise.resolve(
+          hook({ ...(await this.liveBase(ctx, client)), query, requestId, triggerName: 'beforeSubscribe' }),
+        ).catch((err: unknown) => {
+          throw hookError(err);
+        });
+        const changed = query.toJSON();
+        where = changed.where;
+        keys = changed.keys ?? keys;
+      }
+      let checked: RestWhere = validateWhere(where, auth.master, config.requestComplexity);
+      assertLiveWhere(checked, requestId);
+      if (spec.className === '_Session') {
+        // A client sees its own sessions only, as parse-server restricts them.
+        if (auth.userId)
+          checked = { $and: [checked, { user: { __type: 'Pointer', className: '_User', objectId: auth.userId } }] };
+        else if (!auth.master) throw new BackendError(ErrorCode.INVALID_SESSION_TOKEN, 'Invalid session token');
+      }
+      const operation = Object.keys(checked).length === 1 && typeof checked.objectId === 'string' ? 'get' : 'find';
+      const schema = await schemas.get(spec.className);
+      planRead(ctx, spec.className, schema, operation);
+      const protection = fieldProtection(config.protectedFields, spec.className, schema, auth);
+      assertQueryable(protection, [...whereFields(checked), ...(spec.watch ?? [])]);
+      const subscription = new LiveSubscription(
+        requestId,
+        spec.className,
+        checked,
+        operation,
+        keys,
+        spec.watch,
+        message.sessionToken,
+      );
+      client.subscriptions.set(requestId, subscription);
+      this.send(client, JSON.stringify({ op: 'subscribed', clientId: client.id, requestId }));
+    } catch (err) {
+      if (err instanceof ProtocolError) throw err;
+      const failure = hookError(err);
+      throw new ProtocolError(failure.code, failure.message, requestId);
+    }
+  }
+
+  private unsubscribe(client: LiveClient, requestId: number, answer: boolean): void {
+    if (!client.subscriptions.delete(requestId)) {
+      if (!answer) return;
+      throw new ProtocolError(
+        LiveErrorCode.NOT_CONNECTED,
+        `Cannot find subscription with clientId ${client.id} subscriptionId ${requestId}. Make sure you subscribe to live query server before unsubscribing.`,
+        requestId,
+      );
+    }
+    if (answer) this.send(client, JSON.stringify({ op: 'unsubscribed', clientId: client.id, requestId }));
+  }
+
+  private dispatch(event: LiveEvent): void {
+    for (const client of this.clients) {
+      if (!client.id) continue;
+      let subscribed = false;
+      for (const subscription of client.subscriptions.values())
+        if (subscription.className === event.className) subscribed = true;
+      if (subscribed) this.enqueue(client, () => this.deliver(client, event));
+    }
+  }
+
+  private async deliver(client: LiveClient, event: LiveEvent): Promise<void> {
+    const { className } = event;
+    const schema = await this.services.schemas.get(className);
+    if (!schema) return;
+    for (const subscription of [...client.subscriptions.values()]) {
+      if (subscription.className !== className) continue;
+      const auth = await this.authOf(client, subscription.sessionToken);
+      if (!auth) continue;
+      const ctx = this.contextFor(client, auth);
+      let plan;
+      try {
+        // The class-level permission as it is now: a change since subscribing applies at once.
+        plan = planRead(ctx, className, schema, subscription.operation);
+      } catch {
+        continue;
+      }
+      const name = subscription.decide(this.services, schema, plan, auth, event);
+      if (!name) continue;
+      const sent = await this.afterEvent(ctx, client, subscription, name, event);
+      if (!sent) continue;
+      const [object] = revealed(ctx, plan, [sent.object]);
+      const original = sent.original && name !== 'create' ? revealed(ctx, plan, [sent.original])[0] : undefined;
+      const frame: Json = {
+        op: name,
+        clientId: client.id,
+        ...(client.installationId !== undefined && { installationId: client.installationId }),
+        requestId: subscription.requestId,
+        object: subscription.selected({ className, ...object }),
+      };
+      if (original && name !== 'delete') frame.original = subscription.selected({ className, ...original });
+      this.send(client, JSON.stringify(frame));
+    }
+  }
+
+  /** afterLiveQueryEvent: the objects to send, or null when the hook holds the event back. */
+  private async afterEvent(
+    ctx: OperationContext,
+    client: LiveClient,
+    subscription: LiveSubscription,
+    name: LiveEventName,
+    event: LiveEvent,
+  ): Promise<{ object: RestObject; original: RestObject | null } | null> {
+    const hook = this.services.cloud.liveHook('afterEvent', event.className);
+    if (!hook) return { object: event.object, original: event.original };
+    const request = {
+      ...(await this.liveBase(ctx, client)),
+      event: name,
+      object: new HookObject(event.className, structuredClone(event.object)),
+      original: event.original ? new HookObject(event.className, structuredClone(event.original)) : undefined,
+      sendEvent: true,
+      triggerName: 'afterEvent' as const,
+    };
+    try {
+      await hook(request);
+    } catch (err) {
+      const failure = hookError(err);
+      this.send(client, errorFrame(failure.code, failure.message, subscription.requestId));
+      return null;
+    }
+    if (!request.sendEvent) return null;
+    const { className: _object, ...object } = request.object.toJSON();
+    const original = request.original ? (({ className: _original, ...rest }) => rest)(request.original.toJSON()) : null;
+    return { object, original };
+  }
+}
