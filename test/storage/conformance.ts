@@ -78,6 +78,23 @@ export function describeStorageConformance(name: string, make: () => Promise<Sto
         expect(await storage.updateObject(NOTE, { objectId: 'b1' }, { n: 5 }, ['*', 'u1'])).to.include({ n: 5 });
       });
 
+      it('matches objects in memory as a query would find them, ACL included', async () => {
+        const where = { $or: [{ n: { $gte: 5 } }, { title: { $regex: '^pin', $options: 'i' } }] };
+        const stored = [
+          note('m1', { n: 7 }),
+          note('m2', { n: 1, title: 'Pinned' }),
+          note('m3', { n: 2 }),
+          note('m4', { n: 9, ACL: { u9: { read: true } } }),
+        ];
+        for (const object of stored) await storage.createObject(NOTE, object);
+        const found = await storage.findObjects(NOTE, where, { order: ['objectId'] }, ['*', 'u1']);
+        const test = storage.objectMatcher(NOTE, where, ['*', 'u1']);
+        const matched = (await storage.findObjects(NOTE, {}, { order: ['objectId'] }, null)).filter(test);
+        expect(matched.map((o) => o.objectId)).to.deep.equal(found.map((o) => o.objectId));
+        expect(matched.map((o) => o.objectId)).to.deep.equal(['m1', 'm2']);
+        expect(storage.objectMatcher(NOTE, where, null)(stored[3]!)).to.equal(true);
+      });
+
       it('sorts, skips, limits and selects keys', async () => {
         for (const [i, id] of ['c3', 'c1', 'c2'].entries()) await storage.createObject(NOTE, note(id, { n: i }));
         const page = await storage.findObjects(
