@@ -259,6 +259,15 @@ describe('in-memory MongoDB: change streams', () => {
       expect(((await fromTime.next()) as Event).documentKey).to.deep.equal({ _id: 1 });
     });
 
+    it('waits for an operation time in the future', async () => {
+      const coll = fresh();
+      const future = new Timestamp({ t: Math.floor(Date.now() / 1000) + 3600, i: 1 });
+      const stream = await watch(coll, [], { startAtOperationTime: future });
+      await coll.insertOne({ _id: 1 });
+      expect(await stream.tryNext()).to.equal(null);
+      expect(await stream.tryNext()).to.equal(null);
+    });
+
     it('starts after an invalidate with startAfter, and refuses resumeAfter there', async () => {
       const coll = fresh();
       const stream = await watch(coll);

@@ -224,7 +224,8 @@ export class ChangeStreamRegistry {
         return out;
       }
     }
-    stream.position = log.now;
+    // Read to the end; a stream that starts in the future (startAtOperationTime) stays there.
+    if (comparePositions(log.now, stream.position) > 0) stream.position = log.now;
     return out;
   }
 
