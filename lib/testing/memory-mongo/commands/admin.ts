@@ -111,6 +111,16 @@ export const listCollections: CommandHandler = (ctx) => {
   return ctx.server.cursors.firstBatch(`${ctx.db}.$cmd.listCollections`, entries);
 };
 
+/** `changeStreamPreAndPostImages` must be `{ enabled: <bool> }`, as mongod's command parser requires. */
+function checkPreAndPostImages(value: unknown, command: string): void {
+  if (value === undefined) return;
+  if (!isPlainObject(value) || typeof value.enabled !== 'boolean' || Object.keys(value).length !== 1)
+    throw commandError(
+      ErrorCode.TypeMismatch,
+      `BSON field '${command}.changeStreamPreAndPostImages' must be a document { enabled: <boolean> }`,
+    );
+}
+
 export const create: CommandHandler = (ctx) => {
   const { create: name, ...options } = ctx.cmd;
   if (typeof name !== 'string') throw commandError(ErrorCode.InvalidNamespace, 'create needs a collection name');
@@ -121,7 +131,30 @@ export const create: CommandHandler = (ctx) => {
       !['lsid', 'txnNumber', 'autocommit', 'startTransaction', 'writeConcern', 'comment'].includes(k)
     )
       kept[k] = v;
+  checkPreAndPostImages(kept.changeStreamPreAndPostImages, 'create');
   ctx.server.store.createCollection(ctx.db, name, kept);
+  return {};
+};
+
+/** The options `collMod` changes here: all are kept as collection options (validators are not enforced). */
+const COLLMOD_OPTIONS = new Set(['changeStreamPreAndPostImages', 'validator', 'validationLevel', 'validationAction']);
+/** Fields of any command that are not options (sessions, transactions, cluster time gossip). */
+const GENERIC_FIELDS = new Set(['lsid', 'txnNumber', 'autocommit', 'startTransaction', 'writeConcern', 'comment']);
+
+/** `collMod`: the options change streams and validation read; other modifications are refused by name. */
+export const collMod: CommandHandler = (ctx) => {
+  const name = collectionName(ctx);
+  const changes: Doc = {};
+  for (const [field, value] of Object.entries(ctx.cmd)) {
+    if (field === 'collMod' || field.startsWith('$') || GENERIC_FIELDS.has(field)) continue;
+    if (!COLLMOD_OPTIONS.has(field))
+      throw badValue(`collMod option '${field}' is not supported by the in-memory MongoDB`);
+    changes[field] = value;
+  }
+  checkPreAndPostImages(changes.changeStreamPreAndPostImages, 'collMod');
+  const collection = ctx.server.store.collection(ctx.db, name);
+  if (!collection) throw commandError(ErrorCode.NamespaceNotFound, `ns does not exist: ${ctx.db}.${name}`);
+  collection.modifyOptions(changes);
   return {};
 };
 
@@ -164,14 +197,10 @@ export const renameCollection: CommandHandler = (ctx) => {
   const { store } = ctx.server;
   const [fromDb, fromName] = splitNamespace(ctx.cmd.renameCollection);
   const [toDb, toName] = splitNamespace(ctx.cmd.to);
-  const source = store.collection(fromDb, fromName);
-  if (!source) throw commandError(ErrorCode.NamespaceNotFound, 'source namespace does not exist');
-  if (store.collection(toDb, toName)) {
-    if (ctx.cmd.dropTarget !== true) throw commandError(ErrorCode.NamespaceExists, 'target namespace exists');
-    store.dropCollection(toDb, toName);
-  }
-  const target = store.createCollection(toDb, toName, source.options);
-  target.adopt(source);
-  store.dropCollection(fromDb, fromName);
+  if (!store.collection(fromDb, fromName))
+    throw commandError(ErrorCode.NamespaceNotFound, 'source namespace does not exist');
+  if (store.collection(toDb, toName) && ctx.cmd.dropTarget !== true)
+    throw commandError(ErrorCode.NamespaceExists, 'target namespace exists');
+  store.renameCollection({ db: fromDb, coll: fromName }, { db: toDb, coll: toName });
   return {};
 };

@@ -2,6 +2,7 @@
 import { badValue, commandError, ErrorCode } from '../engine/command-error.js';
 import type { Store, Workspace } from '../engine/store.js';
 import type { Doc } from '../engine/values.js';
+import type { ChangeStreamRegistry } from './change-streams.js';
 import type { CursorRegistry } from './cursors.js';
 import type { SessionRegistry } from './sessions.js';
 import type { Evaluate } from './time-limit.js';
@@ -10,6 +11,7 @@ import type { Evaluate } from './time-limit.js';
 export interface ServerState {
   readonly store: Store;
   readonly cursors: CursorRegistry;
+  readonly changeStreams: ChangeStreamRegistry;
   readonly sessions: SessionRegistry;
   /** `host:port` the server answers as (its replica-set member name). */
   readonly address: string;
@@ -37,7 +39,11 @@ export interface CommandContext {
 /** A reply: a document (the server adds `ok: 1`) or an already-encoded BSON body. */
 export type CommandReply = Doc | Buffer;
 
-export type CommandHandler = (ctx: CommandContext) => CommandReply;
+/**
+ * A command handler: it replies at once, or with a promise when the reply must wait (a change
+ * stream's `getMore` awaiting events). The server answers other connections meanwhile.
+ */
+export type CommandHandler = (ctx: CommandContext) => CommandReply | Promise<CommandReply>;
 
 /** The collection name a command names in its first field. */
 export function collectionName(ctx: CommandContext): string {

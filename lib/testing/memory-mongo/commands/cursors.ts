@@ -33,6 +33,11 @@ export class CursorRegistry {
   private nextId = 1n;
   private readonly open = new Map<bigint, OpenCursor>();
 
+  /** A new cursor id (change streams take theirs here too, so that ids never collide). */
+  allocateId(): bigint {
+    return this.nextId++;
+  }
+
   /** Replies with the first batch, keeping a cursor open when more remains. */
   firstBatch(ns: string, docs: Doc[], options: CursorOptions = {}): Buffer {
     this.sweep();

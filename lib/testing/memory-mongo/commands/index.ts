@@ -40,6 +40,7 @@ const handlers = new Map<string, CommandHandler>([
   ['dropdatabase', admin.dropDatabase],
   ['listdatabases', admin.listDatabases],
   ['renamecollection', admin.renameCollection],
+  ['collmod', admin.collMod],
 ]);
 
 /** Commands that may not run inside a transaction (they have no transaction view). */
@@ -62,13 +63,21 @@ function errorReply(err: unknown): Doc {
   return { ok: 0, errmsg: error.message, code: error.code, codeName: error.codeName, ...error.extra };
 }
 
-/** Runs one command; never throws. `database` is `$db`, or the OP_QUERY namespace's database. */
+/** What a command's reply becomes: `ok: 1` added, or MongoDB's error reply. */
+function finish(reply: CommandReply): CommandReply {
+  return Buffer.isBuffer(reply) ? reply : { ...reply, ok: 1 };
+}
+
+/**
+ * Runs one command; never throws. `database` is `$db`, or the OP_QUERY namespace's database. The
+ * reply is a promise when the command waits (a change stream's getMore); it never rejects.
+ */
 export function runCommand(
   server: ServerState,
   raw: Doc,
   database: string | undefined,
   connectionId: number,
-): CommandReply {
+): CommandReply | Promise<CommandReply> {
   const name = Object.keys(raw)[0];
   const handler = name === undefined ? undefined : handlers.get(name.toLowerCase());
   if (!handler || name === undefined) {
@@ -81,10 +90,11 @@ export function runCommand(
     workspace = TRANSACTION_FREE.has(name.toLowerCase()) ? server.store : server.sessions.workspaceFor(cmd);
     const evaluate = evaluatorFor(name.toLowerCase(), cmd, server.regexTimeLimitMS);
     const reply = handler({ db, raw, cmd, workspace, server, connectionId, evaluate });
+    if (reply instanceof Promise) return reply.then(finish, errorReply);
     // As in MongoDB, a statement that fails (even with a write error) aborts its transaction.
     if (workspace instanceof Transaction && !Buffer.isBuffer(reply) && Array.isArray(reply.writeErrors))
       workspace.abort();
-    return Buffer.isBuffer(reply) ? reply : { ...reply, ok: 1 };
+    return finish(reply);
   } catch (err) {
     if (workspace instanceof Transaction) workspace.abort();
     return errorReply(err);

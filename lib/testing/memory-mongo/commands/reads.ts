@@ -5,7 +5,9 @@ import { badValue, CommandError, commandError, ErrorCode } from '../engine/comma
 import { parseCollation, type Collection } from '../engine/collection.js';
 import { preparePipeline } from '../engine/pipeline.js';
 import { compileProjection } from '../engine/projection.js';
+import { Transaction } from '../engine/store.js';
 import { cloneValue, isPlainObject, keyOf, valuesAtPath, type Doc } from '../engine/values.js';
+import { isChangeStreamPipeline, parseChangeStream } from './change-stream-spec.js';
 import { collectionName, integerOption, type CommandContext, type CommandHandler } from './context.js';
 
 function sourceCollection(ctx: CommandContext): Collection | undefined {
@@ -51,7 +53,14 @@ export const getMore: CommandHandler = (ctx) => {
   const cursorId = id instanceof Long ? id.toBigInt() : typeof id === 'number' ? BigInt(id) : null;
   if (cursorId === null) throw badValue('getMore needs a cursor id');
   const collection = typeof ctx.cmd.collection === 'string' ? ctx.cmd.collection : '';
-  return ctx.server.cursors.nextBatch(cursorId, `${ctx.db}.${collection}`, batchSizeOf(ctx.cmd));
+  const ns = `${ctx.db}.${collection}`;
+  if (ctx.server.changeStreams.has(cursorId)) {
+    // On a tailable awaitData cursor, maxTimeMS is how long to await events, not a time limit.
+    const maxTimeMS = typeof ctx.cmd.maxTimeMS === 'number' ? ctx.cmd.maxTimeMS : undefined;
+    const options = { batchSize: batchSizeOf(ctx.cmd), maxTimeMS, connectionId: ctx.connectionId };
+    return ctx.server.changeStreams.getMore(cursorId, ns, options);
+  }
+  return ctx.server.cursors.nextBatch(cursorId, ns, batchSizeOf(ctx.cmd));
 };
 
 export const killCursors: CommandHandler = (ctx) => {
@@ -66,7 +75,9 @@ export const killCursors: CommandHandler = (ctx) => {
     if (typeof n === 'number' && Number.isInteger(n)) return BigInt(n);
     throw commandError(ErrorCode.TypeMismatch, "BSON field 'killCursors.cursors' must hold cursor ids (longs)");
   });
-  const { killed, notFound } = ctx.server.cursors.kill(ids);
+  const { killed, notFound: notCursors } = ctx.server.cursors.kill(ids);
+  const notFound: bigint[] = [];
+  for (const id of notCursors) (ctx.server.changeStreams.kill(id) ? killed : notFound).push(id);
   const asLong = (values: bigint[]): Long[] => values.map((v) => Long.fromBigInt(v));
   return { cursorsKilled: asLong(killed), cursorsNotFound: asLong(notFound), cursorsAlive: [], cursorsUnknown: [] };
 };
@@ -101,8 +112,21 @@ export const distinct: CommandHandler = (ctx) => {
   return { values: [...seen.values()] };
 };
 
+/** An `aggregate` whose pipeline starts with `$changeStream`: opens a change stream. */
+function openChangeStream(ctx: CommandContext, pipeline: Doc[]): Doc {
+  if (ctx.workspace instanceof Transaction)
+    throw commandError(
+      ErrorCode.OperationNotSupportedInTransaction,
+      'Operation not permitted in transaction :: caused by :: $changeStream cannot be used in a transaction',
+    );
+  const spec = parseChangeStream(ctx.db, ctx.cmd.aggregate, pipeline);
+  const ns = spec.scope.kind === 'collection' ? namespace(ctx) : `${ctx.db}.$cmd.aggregate`;
+  return ctx.server.changeStreams.open(spec, ns, batchSizeOf(ctx.cmd));
+}
+
 export const aggregate: CommandHandler = (ctx) => {
   const { cmd } = ctx;
+  if (isChangeStreamPipeline(cmd.pipeline)) return openChangeStream(ctx, cmd.pipeline);
   const stages = preparePipeline(cmd.pipeline);
   if (cmd.aggregate === 1) throw badValue('database-level aggregation is not supported by the in-memory MongoDB');
   const collection = sourceCollection(ctx);

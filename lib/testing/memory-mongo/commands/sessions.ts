@@ -42,7 +42,7 @@ export class SessionRegistry {
     }
     if (cmd.startTransaction === true) {
       session.transaction?.abort();
-      session.transaction = new Transaction(this.store, cmd.txnNumber);
+      session.transaction = new Transaction(this.store, cmd.txnNumber, isPlainObject(cmd.lsid) ? cmd.lsid : {});
       return session.transaction;
     }
     const txn = session.transaction;

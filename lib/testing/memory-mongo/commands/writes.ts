@@ -92,7 +92,7 @@ function updateDocument(collection: Collection, doc: Doc, s: UpdateStatement): D
     collation: s.collation,
   });
   if (changed.length === 0) return null;
-  collection.replace(doc, document);
+  collection.replace(doc, document, s.spec.kind === 'replacement' ? 'replacement' : changed);
   return document;
 }
 

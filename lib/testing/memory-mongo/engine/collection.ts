@@ -4,6 +4,7 @@
  * new object, so cursors and transaction snapshots can keep references safely.
  */
 import { BSONRegExp, ObjectId } from 'bson';
+import type { ChangeSink } from './change-log.js';
 import { CollectionIndex, type IndexSpec } from './collection-index.js';
 import { badValue, commandError, ErrorCode } from './command-error.js';
 import { compileFilter, equalityConditions, nearDistance, type CompiledFilter } from './filter.js';
@@ -11,6 +12,7 @@ import type { NearCondition } from './geo.js';
 import { buildOrderedView, scanOrdered, type OrderedView } from './ordered-scan.js';
 import { parseSort, sortDocuments, type SortKey } from './sort.js';
 import { compactDocument, storedDocument } from './stored.js';
+import { describeUpdate } from './update-description.js';
 import { keyOf, isPlainObject, storageKey, type Collation, type Doc } from './values.js';
 
 /** Options of a read. */
@@ -45,6 +47,8 @@ export class Collection {
   readonly options: Doc;
   /** Bumped by every write; a transaction compares it to detect conflicting writes. */
   version = 0;
+  /** Where document writes are reported for change streams (none for a scratch copy). */
+  changeSink: ChangeSink | null = null;
   private docs = new Map<string, Doc>();
   private indexes: CollectionIndex[] = [];
   /** The documents in the order of the last field a sorted read walked (see ordered-scan.ts). */
@@ -62,6 +66,17 @@ export class Collection {
 
   get size(): number {
     return this.docs.size;
+  }
+
+  /** Whether change streams get this collection's pre- and post-images (`changeStreamPreAndPostImages`). */
+  get recordsImages(): boolean {
+    const setting = this.options.changeStreamPreAndPostImages;
+    return isPlainObject(setting) && setting.enabled === true;
+  }
+
+  /** Changes options (`collMod`); clones share them, as they describe the same collection. */
+  modifyOptions(changes: Doc): void {
+    Object.assign(this.options, changes);
   }
 
   /** A copy sharing the (immutable) documents, for a transaction's private view. */
@@ -284,11 +299,15 @@ export class Collection {
     for (const index of this.indexes) index.add(stored, id);
     this.docs.set(id, stored);
     this.version++;
+    this.changeSink?.record({ op: 'insert', db: this.db, coll: this.name, id: stored._id, after: stored });
     return stored;
   }
 
-  /** Replaces a stored document with its updated version (same `_id`). */
-  replace(previous: Doc, updated: Doc): void {
+  /**
+   * Replaces a stored document with its updated version (same `_id`). `change` says what happened
+   * for change streams: a replacement, or an update and the paths its operators changed.
+   */
+  replace(previous: Doc, updated: Doc, change: 'replacement' | readonly string[]): void {
     validateDocument(updated);
     const id = storageKey(previous._id);
     if (storageKey(updated._id) !== id) {
@@ -303,6 +322,23 @@ export class Collection {
     for (const index of this.indexes) index.add(next, id);
     this.docs.set(id, next);
     this.version++;
+    if (this.changeSink) this.reportReplace(previous, next, change);
+  }
+
+  private reportReplace(previous: Doc, next: Doc, change: 'replacement' | readonly string[]): void {
+    const where = { db: this.db, coll: this.name, id: next._id };
+    const images = this.recordsImages;
+    if (change === 'replacement') {
+      this.changeSink?.record({ op: 'replace', ...where, after: next, ...(images ? { before: previous } : {}) });
+      return;
+    }
+    const description = describeUpdate(previous, next, change);
+    this.changeSink?.record({
+      op: 'update',
+      ...where,
+      description,
+      ...(images ? { before: previous, after: next } : {}),
+    });
   }
 
   remove(doc: Doc): void {
@@ -310,6 +346,8 @@ export class Collection {
     if (!this.docs.delete(id)) return;
     for (const index of this.indexes) index.remove(doc, id);
     this.version++;
+    const before = this.recordsImages ? { before: doc } : {};
+    this.changeSink?.record({ op: 'delete', db: this.db, coll: this.name, id: doc._id, ...before });
   }
 }
 
