@@ -17,6 +17,7 @@ import { createDataApi } from './data/data-api.js';
 import type { FileStore } from './files/file-store.js';
 import { AdapterFileStore } from './files/files-adapter.js';
 import { LiveEvents } from './livequery/live-events.js';
+import { followDatabaseChanges } from './livequery/database-changes.js';
 import { LiveQueryServer, type LiveQueryAttachOptions } from './livequery/live-query-server.js';
 import { createFileUrls } from './files/file-urls.js';
 import type { BackendConfig } from './config/options.js';
@@ -33,7 +34,7 @@ import { userRules } from './users/user-rules.js';
 import { USER_SCHEMA } from './users/user-save-steps.js';
 import type { ClassSchema } from './schema/class-schema.js';
 import type { FieldType } from './schema/field-types.js';
-import type { Storage } from './storage/storage.js';
+import type { ChangeFeed, Storage } from './storage/storage.js';
 
 /** A mounted backend: an Express Router with its hook registry and lifecycle. */
 export interface Backend extends Router {
@@ -159,6 +160,7 @@ export function createBackend(options: BackendConfig): Backend {
   // Connecting (the database, the standard classes) and getting ready (cloud code loaded) are two
   // steps: cloud code may query while it loads, and its queries need the first step only.
   let connecting: Promise<void> | null = null;
+  let feed: ChangeFeed | null = null;
   const connected = (): Promise<void> => {
     connecting ??= storage
       .connect()
@@ -169,6 +171,9 @@ export function createBackend(options: BackendConfig): Backend {
         ]),
       )
       .then(() => services.webhooks.load())
+      .then(async () => {
+        if (config.changeStreams) feed = await followDatabaseChanges(services);
+      })
       .then(() => scheduler?.start())
       .catch((err: unknown) => {
         connecting = null;
@@ -221,6 +226,8 @@ export function createBackend(options: BackendConfig): Backend {
     close: async () => {
       live?.close();
       live = undefined;
+      await feed?.close();
+      feed = null;
       readying = null;
       connecting = null;
       unbindSdk?.();

@@ -6,6 +6,7 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { MachineInfo } from '../shared/machine.js';
 import type { LoadResult } from './load.js';
+import type { LiveQueryResult } from './livequery-load.js';
 
 export interface Measurement extends LoadResult {
   cpuMicrosPerRequest: number;
@@ -38,6 +39,8 @@ export interface BackendsReport {
   machine: MachineInfo;
   settings: { secondsPerMeasurement: number; rounds: number; connections: number };
   scenarios: ScenarioReport[];
+  /** The `livequery` scenario, per target that has LiveQuery (the baseline has none). */
+  liveQuery?: Record<string, LiveQueryResult>;
   targets: Record<string, TargetSummary>;
   durationSeconds: number;
 }
@@ -117,6 +120,7 @@ export function markdownReport(report: BackendsReport): string {
     '|---|---|---|---|---|---|---|---|---|---|',
     ...rows,
     '',
+    ...liveQueryLines(report),
     '| target | startup to first answer (ms) | peak RSS (MiB) |',
     '|---|---|---|',
     ...targets,
@@ -126,6 +130,23 @@ export function markdownReport(report: BackendsReport): string {
     ...targetChecks(report),
     '',
   ].join('\n');
+}
+
+function liveQueryLines(report: BackendsReport): string[] {
+  const live = report.liveQuery;
+  if (!live?.plinth || !live['parse-server']) return [];
+  const [p, ps] = [live.plinth, live['parse-server']];
+  const row = (kind: string, r: LiveQueryResult): string =>
+    `| ${kind} | ${r.subscribers} | ${r.writes} | ${r.delivered} of ${r.expected} | ${round(r.eventsPerSecond)} | ${round(r.p50Ms, 1)} | ${round(r.p99Ms, 1)} | ${round(r.bytesPerSubscriber)} |`;
+  return [
+    `LiveQuery (\`livequery\`): ${p.subscribers} subscribers on 10 rooms, creates through each target's REST API; events delivered ${ratio(p.eventsPerSecond, ps.eventsPerSecond)} parse-server's per second.`,
+    '',
+    '| target | subscribers | writes | events delivered | events/s | p50 ms (ack → event) | p99 ms | heap bytes per subscriber |',
+    '|---|---|---|---|---|---|---|---|',
+    row('plinth', p),
+    row('parse-server', ps),
+    '',
+  ];
 }
 
 /** Writes both result files, each through a temporary file so a crash never leaves half a file. */

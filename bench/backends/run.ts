@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { LOAD_CORE, pinningAvailable, pinSelfToLoadCore, SERVER_CORE, ServerChild } from '../shared/child.js';
 import { currentLoad, driverVersion, log, machineInfo, RESULTS_DIR } from '../shared/machine.js';
 import { drive, send, type LoadResult } from './load.js';
+import { driveLiveQuery, type LiveQueryResult } from './livequery-load.js';
 import { markdownReport, writeReport, type Measurement, type ScenarioReport, type TargetSummary } from './report.js';
 import { SCENARIOS, type Scenario, type TargetSession } from './scenarios.js';
 import { seedDatabase } from './seed.js';
@@ -35,6 +36,8 @@ const WATCHDOG_MS = 30 * 60_000;
 const TARGETS: TargetKind[] = ['plinth', 'parse-server', 'baseline'];
 /** BENCH_SCENARIOS: a subset to run (printed only, not written to bench/results). */
 const only = process.env.BENCH_SCENARIOS?.split(',');
+/** The livequery scenario: 1,000 subscribers over 100 connections, 10 rooms, 1,000 creates. */
+const LIVE_QUERY = { connections: 100, subscriptionsPerConnection: 10, rooms: 10, writes: 1000, concurrency: 10 };
 const MEMORY_MONGO_SCRIPT = fileURLToPath(new URL('../memory-mongo/server-process.js', import.meta.url));
 const TARGET_SCRIPT = fileURLToPath(new URL('./target-process.js', import.meta.url));
 
@@ -151,6 +154,16 @@ async function main(): Promise<void> {
         `${scenario.name}: ${TARGETS.map((kind) => `${kind} ${Math.round(results[kind]!.requestsPerSecond)} req/s`).join(', ')}`,
       );
     }
+    const liveQuery: Record<string, LiveQueryResult> = {};
+    if (!only || only.includes('livequery')) {
+      for (const target of targets.filter((t) => t.kind !== 'baseline')) {
+        liveQuery[target.kind] = await driveLiveQuery(target.child.port, () => target.child.memory(), LIVE_QUERY);
+        const r = liveQuery[target.kind]!;
+        log(
+          `livequery: ${target.kind} ${Math.round(r.eventsPerSecond)} events/s, ${r.delivered} of ${r.expected}, p99 ${r.p99Ms.toFixed(1)} ms`,
+        );
+      }
+    }
     const summaries: Record<string, TargetSummary> = {};
     for (const target of targets)
       summaries[target.kind] = {
@@ -164,6 +177,7 @@ async function main(): Promise<void> {
       machine: machineInfo(await driverVersion(), pinning, loadAtStart),
       settings: { secondsPerMeasurement: SECONDS, rounds: ROUNDS, connections: CONNECTIONS },
       scenarios: reports,
+      ...(Object.keys(liveQuery).length > 0 && { liveQuery }),
       targets: summaries,
       durationSeconds: Math.round((Date.now() - startedAt) / 1000),
     };

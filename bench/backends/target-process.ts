@@ -8,7 +8,7 @@
  * took from constructing the backend to its first answered request (the database connection is
  * made before, so it is not counted). It exits when told to or when the parent disappears.
  */
-import { get } from 'node:http';
+import { get, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +19,7 @@ import { createBackend } from 'plinth';
 import { requireTool } from '../../test/support/tools.js';
 import { cpuMicros, isParentMessage, type ChildMessage } from '../shared/ipc.js';
 import { baselineApp } from './baseline-app.js';
-import { APP_ID, MASTER_KEY } from './workload.js';
+import { APP_ID, LIVE_CLASS, MASTER_KEY } from './workload.js';
 
 export type TargetKind = 'plinth' | 'parse-server' | 'baseline';
 
@@ -37,8 +37,8 @@ function send(message: ChildMessage): void {
 }
 
 interface Mounted {
-  /** Mounts the target on `app` (its serverURL is `serverURL`). */
-  mount(app: express.Express, serverURL: string): Promise<void>;
+  /** Mounts the target on `app` (its serverURL is `serverURL`), LiveQuery on `server` where it has it. */
+  mount(app: express.Express, serverURL: string, server: Server): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -47,12 +47,19 @@ async function plinth(uri: string): Promise<Mounted> {
   client.on('commandStarted', countCommand);
   await client.connect();
   return {
-    async mount(app, serverURL) {
-      const backend = createBackend({ appId: APP_ID, masterKey: MASTER_KEY, database: client, serverURL });
+    async mount(app, serverURL, server) {
+      const backend = createBackend({
+        appId: APP_ID,
+        masterKey: MASTER_KEY,
+        database: client,
+        serverURL,
+        liveQuery: { classNames: [LIVE_CLASS] },
+      });
       backend.cloud.beforeSave('HookedItem', (request) => {
         request.object.set('checked', true);
       });
       app.use('/parse', backend);
+      backend.liveQuery.attach(server);
     },
     close: () => client.close(),
   };
@@ -61,6 +68,10 @@ async function plinth(uri: string): Promise<Mounted> {
 interface ParseServerLike {
   start(): Promise<unknown>;
   app: express.Express;
+}
+interface ParseServerClass {
+  new (options: Record<string, unknown>): ParseServerLike;
+  createLiveQueryServer(server: Server, config: Record<string, unknown>): Promise<unknown>;
 }
 interface StorageAdapterLike {
   connect(): Promise<void>;
@@ -81,9 +92,7 @@ async function parseServer(uri: string): Promise<Mounted> {
   // Read when parse-server is loaded, before any option: without it, it writes ./logs.
   process.env.PARSE_SERVER_LOGS_FOLDER = logsFolder;
   // From the tooling package (tools/), installed on first use.
-  const { ParseServer } = requireTool<{
-    ParseServer: new (options: Record<string, unknown>) => ParseServerLike;
-  }>('parse-server');
+  const { ParseServer } = requireTool<{ ParseServer: ParseServerClass }>('parse-server');
   const Adapter = requireTool<{
     default: new (options: Record<string, unknown>) => StorageAdapterLike;
   }>('parse-server/lib/Adapters/Storage/Mongo/MongoStorageAdapter.js').default;
@@ -94,7 +103,7 @@ async function parseServer(uri: string): Promise<Mounted> {
   await adapter.connect();
   adapter.client.on('commandStarted', countCommand);
   return {
-    async mount(app, serverURL) {
+    async mount(app, serverURL, httpServer) {
       const server = new ParseServer({
         appId: APP_ID,
         masterKey: MASTER_KEY,
@@ -104,6 +113,7 @@ async function parseServer(uri: string): Promise<Mounted> {
         silent: true,
         logLevel: 'error',
         logsFolder,
+        liveQuery: { classNames: [LIVE_CLASS] },
         cloud: (Parse: ParseCloudLike) => {
           Parse.Cloud.beforeSave('HookedItem', (request) => {
             request.object.set('checked', true);
@@ -112,6 +122,8 @@ async function parseServer(uri: string): Promise<Mounted> {
       });
       await server.start();
       app.use('/parse', server.app);
+      // parse-server's LiveQuery in the same process: its writes reach it without Redis.
+      await ParseServer.createLiveQueryServer(httpServer, { appId: APP_ID, masterKey: MASTER_KEY, serverURL });
     },
     close: async () => adapter.client.close(),
   };
@@ -171,7 +183,7 @@ async function main(): Promise<void> {
   await new Promise<void>((resolve) => server.once('listening', resolve));
   const { port } = server.address() as AddressInfo;
   const started = performance.now();
-  await target.mount(app, `http://127.0.0.1:${port}/parse`);
+  await target.mount(app, `http://127.0.0.1:${port}/parse`, server);
   await firstRequest(port);
   const startupMs = performance.now() - started;
   commandCounts.clear();
@@ -188,7 +200,10 @@ async function main(): Promise<void> {
   process.on('message', (message: unknown) => {
     if (!isParentMessage(message)) return;
     if (message.type === 'cpu') send({ type: 'cpu', micros: cpuMicros() });
-    else if (message.type === 'peakRss') send({ type: 'peakRss', bytes: process.resourceUsage().maxRSS * 1024 });
+    else if (message.type === 'memory') {
+      (globalThis as { gc?: () => void }).gc?.();
+      send({ type: 'memory', sample: process.memoryUsage() });
+    } else if (message.type === 'peakRss') send({ type: 'peakRss', bytes: process.resourceUsage().maxRSS * 1024 });
     else if (message.type === 'commands') {
       send({ type: 'commands', counts: Object.fromEntries(commandCounts) });
       commandCounts.clear();

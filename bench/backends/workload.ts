@@ -46,3 +46,6 @@ export const SCHEMAS = [
   ...schema,
   _metadata: { class_permissions: OPEN },
 }));
+
+/** The class LiveQuery's scenario writes and watches. */
+export const LIVE_CLASS = 'LiveItem';

@@ -47,6 +47,11 @@ export class SessionCache {
     this.entries.clear();
   }
 
+  /** Forgets the cached token of one `_Session` (deleted or changed, maybe by another process). */
+  deleteSession(sessionId: string): void {
+    for (const [token, entry] of this.entries) if (entry.session.sessionId === sessionId) this.entries.delete(token);
+  }
+
   /** Forgets every cached token of a user (after a password change or logout everywhere). */
   deleteUser(userId: string): void {
     for (const [token, entry] of this.entries) if (entry.session.userId === userId) this.entries.delete(token);

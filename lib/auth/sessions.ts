@@ -227,6 +227,11 @@ export class Sessions {
     await this.options.storage.deleteObject(SESSION_SCHEMA, { objectId: sessionId }, null);
   }
 
+  /** Drops the cached token of a `_Session` that changed or went, as the database reports it. */
+  forgetSession(sessionId: string): void {
+    this.cache.deleteSession(sessionId);
+  }
+
   /** Drops every cached token (all sessions were deleted). */
   forgetAll(): void {
     this.cache.clear();

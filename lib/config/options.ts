@@ -70,6 +70,12 @@ export interface LiveQueryOptions {
    * serves the client as a client without a session; `'refuse'` answers 209, as REST does.
    */
   invalidSessionToken?: 'anonymous' | 'refuse';
+  /**
+   * Have MongoDB (6.0+) keep pre-images of `classNames`, so that changes made outside this backend
+   * (other tools) carry the object before the change: full `enter`/`leave`/`original` for them.
+   * Costs the database a copy of each changed document. Default false.
+   */
+  preImages?: boolean;
   /** parse-server's pub/sub settings: accepted and unused (Plinth needs no broker). */
   redisURL?: string;
   redisOptions?: unknown;
@@ -259,6 +265,12 @@ export interface BackendConfig extends ParseServerOnlyOptions {
   logger?: Logger;
   /** LiveQuery: which classes' changes reach subscribers, and the limits of its WebSocket endpoint. */
   liveQuery?: LiveQueryOptions;
+  /**
+   * Follow the database's change streams (default true, when the database has them: a replica set):
+   * LiveQuery then sends every process's writes, and the caches of schemas, sessions and roles learn
+   * of other processes' changes at once instead of within 5 s.
+   */
+  changeStreams?: boolean;
   /**
    * parse-server's logger adapter (`log(level, message, meta)`, and `query(options)` for the
    * Dashboard's Logs page): an instance, `{ module, options }`, a module name or a factory. Without
@@ -793,8 +805,10 @@ export const configSchema = {
         maxMessagesPerSecond: { type: 'integer', minimum: 1 },
         maxQueuedBytes: { type: 'integer', minimum: 1024 },
         invalidSessionToken: { enum: ['anonymous', 'refuse'] },
+        preImages: { type: 'boolean' },
       },
     },
+    changeStreams: { type: 'boolean' },
     logLevel: { enum: ['error', 'warn', 'info', 'verbose', 'debug', 'silly'] },
     filesAdapter: {},
     maxUploadSize: {
@@ -929,7 +943,9 @@ export interface ResolvedConfig {
     maxMessagesPerSecond: number;
     maxQueuedBytes: number;
     invalidSessionToken: 'anonymous' | 'refuse';
+    preImages: boolean;
   }>;
+  readonly changeStreams: boolean;
   /** What `GET /scriptlog` reads: the logger adapter's `query`, or the built-in memory log. */
   readonly logs: LogReader | null;
   /** The files adapter, when `filesAdapter` is set (else files are in GridFS). */

@@ -282,7 +282,9 @@ export function resolveConfig(input: unknown, builtInAuth: BuiltInAuth = {}): Re
       maxMessagesPerSecond: config.liveQuery?.maxMessagesPerSecond ?? 50,
       maxQueuedBytes: config.liveQuery?.maxQueuedBytes ?? 4 * 1024 * 1024,
       invalidSessionToken: config.liveQuery?.invalidSessionToken ?? 'anonymous',
+      preImages: config.liveQuery?.preImages ?? false,
     }),
+    changeStreams: config.changeStreams ?? true,
     filesAdapter: files.adapter,
     maxUploadSize: sizeInBytes(config.maxUploadSize ?? defaults.maxUploadSize),
     fileUpload: Object.freeze({

@@ -1,10 +1,13 @@
 /**
- * Changes to objects as LiveQuery sees them: the core publishes each create, update and delete of a
- * class `liveQuery.classNames` names, with the object before and after. Writes inside a database
- * transaction are held until it commits, and dropped when it does not.
+ * Changes to objects as LiveQuery sees them, from one of two sources:
+ *
+ * - the database's change feed (`fromDatabase`), when it has one: every write, from any process or
+ *   tool, once committed. The core's own writes still tell (`publish`) what they knew — the object
+ *   before the write — so their events keep `original` even where the database keeps no pre-images.
+ * - else this process's writes (`publish`), a transaction's held until it commits.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { RestObject } from '../storage/storage.js';
+import type { RestObject, StoredChange } from '../storage/storage.js';
 
 /** One change: `original` is null for a create; `deleted` marks a delete (then `object` is the last state). */
 export interface LiveEvent {
@@ -12,13 +15,25 @@ export interface LiveEvent {
   object: RestObject;
   original: RestObject | null;
   deleted: boolean;
+  /**
+   * An update whose before-state nobody knows (made elsewhere, no pre-images): `original` is null,
+   * and `changedFields` says what the update touched.
+   */
+  originalUnknown?: boolean;
+  changedFields?: string[];
 }
+
+/** What this process knew of its own recent writes, for the feed's events of them. */
+const REMEMBERED = 10_000;
 
 export type LiveListener = (event: LiveEvent) => void;
 
 export class LiveEvents {
   private readonly listeners = new Set<LiveListener>();
   private readonly held = new AsyncLocalStorage<LiveEvent[]>();
+  /** Set once the database's change feed delivers the events. */
+  private fromFeed = false;
+  private readonly known = new Map<string, LiveEvent>();
 
   constructor(private readonly classNames: ReadonlySet<string>) {}
 
@@ -32,8 +47,21 @@ export class LiveEvents {
     return () => this.listeners.delete(listener);
   }
 
+  /** From now on, events come from the database's change feed. */
+  useDatabaseFeed(): void {
+    this.fromFeed = true;
+  }
+
   publish(event: LiveEvent): void {
     if (!this.watches(event.className)) return;
+    if (this.fromFeed) {
+      // The feed delivers it; keep what only this process knows for then.
+      const key = `${event.className}/${String(event.object.objectId)}`;
+      this.known.delete(key);
+      if (this.known.size >= REMEMBERED) this.known.delete(this.known.keys().next().value as string);
+      this.known.set(key, event);
+      return;
+    }
     const held = this.held.getStore();
     if (held) held.push(event);
     else this.deliver([event]);
@@ -53,6 +81,36 @@ export class LiveEvents {
     );
     this.deliver(held);
     return result;
+  }
+
+  /** A change the database reports, from any process. */
+  fromDatabase(change: StoredChange): void {
+    if (!this.classNames.has(change.className) || this.listeners.size === 0) return;
+    const key = `${change.className}/${change.objectId}`;
+    const mine = this.known.get(key);
+    if (mine) this.known.delete(key);
+    if (change.kind === 'delete') {
+      // Without a pre-image only the writing process knows what went (and who could see it).
+      const last = change.original ?? (mine?.deleted ? mine.object : null);
+      if (last) this.deliver([{ className: change.className, object: last, original: null, deleted: true }]);
+      return;
+    }
+    if (!change.object) return;
+    if (change.kind === 'insert') {
+      this.deliver([{ className: change.className, object: change.object, original: null, deleted: false }]);
+      return;
+    }
+    const sameWrite = mine && !mine.deleted && mine.object.updatedAt === change.object.updatedAt;
+    const original = change.original ?? (sameWrite ? mine.original : null);
+    this.deliver([
+      {
+        className: change.className,
+        object: change.object,
+        original,
+        deleted: false,
+        ...(original === null && { originalUnknown: true, changedFields: change.changedFields }),
+      },
+    ]);
   }
 
   private deliver(events: LiveEvent[]): void {

@@ -13,7 +13,7 @@ import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { fieldProtection, assertQueryable } from '../access/protected-fields.js';
-import { MASTER_AUTH, PUBLIC_AUTH, type RequestAuth } from '../access/request-auth.js';
+import { MASTER_AUTH, PUBLIC_AUTH, principalsOf, type RequestAuth } from '../access/request-auth.js';
 import { masterKeyAllowedFrom, secretsEqual } from '../auth/master-key.js';
 import { cloudRequestBase } from '../cloud/caller-fields.js';
 import { HookObject } from '../cloud/hook-object.js';
@@ -21,8 +21,9 @@ import { HookQuery } from '../cloud/hook-query.js';
 import { hookError } from '../cloud/hook-runner.js';
 import { BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
-import { planRead, revealed } from '../objects/secure-read.js';
+import { planRead, revealed, type ReadPlan } from '../objects/secure-read.js';
 import { validateWhere, whereFields } from '../query/where.js';
+import type { ClassSchema } from '../schema/class-schema.js';
 import { assertClassName } from '../schema/names.js';
 import type { OperationContext, Services } from '../services.js';
 import type { RestObject, RestWhere } from '../storage/storage.js';
@@ -48,6 +49,15 @@ export interface LiveQueryAttachOptions {
 const NOT_LIVE = new Set(['$inQuery', '$notInQuery', '$select', '$dontSelect', '$relatedTo', '$text']);
 
 const PING_INTERVAL_MS = 30_000;
+
+/** What one change's delivery works out once for all its subscribers. */
+interface EventMemo {
+  schema: Promise<ClassSchema | undefined>;
+  plans: Map<string, { plan: ReadPlan; key: string } | null>;
+  seen: Map<string, [boolean, boolean]>;
+  /** The `object` (and `original`) part of a frame, per caller, event name and keys. */
+  sent: Map<string, string>;
+}
 
 interface LiveClient {
   readonly socket: WebSocket;
@@ -370,46 +380,93 @@ export class LiveQueryServer {
   }
 
   private dispatch(event: LiveEvent): void {
+    // What one change costs is shared by its subscribers: the schema, read plans, match results
+    // and the objects as sent are worked out once per distinct caller and query.
+    let memo: EventMemo | undefined;
     for (const client of this.clients) {
       if (!client.id) continue;
       let subscribed = false;
       for (const subscription of client.subscriptions.values())
         if (subscription.className === event.className) subscribed = true;
-      if (subscribed) this.enqueue(client, () => this.deliver(client, event));
+      if (!subscribed) continue;
+      memo ??= {
+        schema: this.services.schemas.get(event.className),
+        plans: new Map(),
+        seen: new Map(),
+        sent: new Map(),
+      };
+      const shared = memo;
+      this.enqueue(client, () => this.deliver(client, event, shared));
     }
   }
 
-  private async deliver(client: LiveClient, event: LiveEvent): Promise<void> {
-    const { className } = event;
-    const schema = await this.services.schemas.get(className);
-    if (!schema) return;
-    for (const subscription of [...client.subscriptions.values()]) {
-      if (subscription.className !== className) continue;
-      const auth = await this.authOf(client, subscription.sessionToken);
-      if (!auth) continue;
-      const ctx = this.contextFor(client, auth);
-      let plan;
+  /** A read plan for `auth`, once per event and distinct caller; null when the class-level permission refuses. */
+  private planFor(
+    memo: EventMemo,
+    schema: ClassSchema,
+    event: LiveEvent,
+    auth: RequestAuth,
+    operation: 'get' | 'find',
+    ctx: OperationContext,
+  ): { plan: ReadPlan; key: string } | null {
+    const readers = principalsOf(auth);
+    const callerKey = `${operation}\n${readers ? readers.join('\n') : '(master)'}`;
+    let entry = memo.plans.get(callerKey);
+    if (entry === undefined) {
       try {
         // The class-level permission as it is now: a change since subscribing applies at once.
-        plan = planRead(ctx, className, schema, subscription.operation);
+        const plan = planRead(ctx, event.className, schema, operation);
+        entry = { plan, key: `${callerKey}\n${JSON.stringify(plan.restriction)}` };
       } catch {
-        continue;
+        entry = null;
       }
-      const name = subscription.decide(this.services, schema, plan, auth, event);
+      memo.plans.set(callerKey, entry);
+    }
+    return entry;
+  }
+
+  private async deliver(client: LiveClient, event: LiveEvent, memo: EventMemo): Promise<void> {
+    const { className } = event;
+    const schema = await memo.schema;
+    if (!schema) return;
+    const hook = this.services.cloud.liveHook('afterEvent', className);
+    const auths = new Map<string | undefined, RequestAuth | null>();
+    for (const subscription of [...client.subscriptions.values()]) {
+      if (subscription.className !== className) continue;
+      let auth = auths.get(subscription.sessionToken);
+      if (auth === undefined) {
+        auth = await this.authOf(client, subscription.sessionToken);
+        auths.set(subscription.sessionToken, auth);
+      }
+      if (!auth) continue;
+      const ctx = this.contextFor(client, auth);
+      const planned = this.planFor(memo, schema, event, auth, subscription.operation, ctx);
+      if (!planned) continue;
+      const name = subscription.decide(this.services, schema, planned.plan, auth, event, memo.seen, planned.key);
       if (!name) continue;
-      const sent = await this.afterEvent(ctx, client, subscription, name, event);
-      if (!sent) continue;
-      const [object] = revealed(ctx, plan, [sent.object]);
-      const original = sent.original && name !== 'create' ? revealed(ctx, plan, [sent.original])[0] : undefined;
-      const frame: Json = {
-        op: name,
-        clientId: client.id,
-        ...(client.installationId !== undefined && { installationId: client.installationId }),
-        requestId: subscription.requestId,
-        object: subscription.selected({ className, ...object }),
-      };
-      if (original && name !== 'delete') frame.original = subscription.selected({ className, ...original });
-      this.send(client, JSON.stringify(frame));
+      let body: string | undefined;
+      const bodyKey = `${planned.key}\n${name}\n${subscription.keys?.join(',') ?? '*'}`;
+      if (!hook) body = memo.sent.get(bodyKey);
+      if (body === undefined) {
+        const sent = hook
+          ? await this.afterEvent(ctx, client, subscription, name, event)
+          : { object: event.object, original: event.original };
+        if (!sent) continue;
+        const [object] = revealed(ctx, planned.plan, [sent.object]);
+        const original =
+          sent.original && name !== 'create' && name !== 'delete'
+            ? revealed(ctx, planned.plan, [sent.original])[0]
+            : undefined;
+        body = `"object":${JSON.stringify(subscription.selected({ className, ...object }))}`;
+        if (original) body += `,"original":${JSON.stringify(subscription.selected({ className, ...original }))}`;
+        if (!hook) memo.sent.set(bodyKey, body);
+      }
+      const installation =
+        client.installationId !== undefined ? `,"installationId":${JSON.stringify(client.installationId)}` : '';
+      this.send(
+        client,
+        `{"op":"${name}","clientId":${JSON.stringify(client.id)}${installation},"requestId":${subscription.requestId},${body}}`,
+      );
     }
   }
 

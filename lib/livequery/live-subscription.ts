@@ -33,37 +33,65 @@ export class LiveSubscription {
     readonly watch: string[] | undefined,
     /** The subscription's own session token, else the connection's. */
     readonly sessionToken: string | undefined,
-  ) {}
+  ) {
+    this.whereKey = JSON.stringify(where);
+  }
 
-  /** The test of this subscription for `auth` under `plan`, kept while neither changes. */
-  private test(services: Services, schema: ClassSchema, plan: ReadPlan, auth: RequestAuth): (o: RestObject) => boolean {
-    const readers = principalsOf(auth);
-    const principals = readers ? readers.join('\n') : '(master)';
+  /** The subscription's `where`, as a key: subscriptions with the same one share results. */
+  readonly whereKey: string;
+
+  /** The test of this subscription for `readers` under `plan`, kept while neither changes. */
+  private test(
+    services: Services,
+    schema: ClassSchema,
+    plan: ReadPlan,
+    readers: readonly string[] | null,
+    readersKey: string,
+  ): (o: RestObject) => boolean {
     const current = this.matcher;
     if (
       current &&
       current.schema === schema &&
-      current.principals === principals &&
+      current.principals === readersKey &&
       isDeepStrictEqual(current.restriction, plan.restriction)
     )
       return current.test;
     const test = services.storage.objectMatcher(schema, restricted(this.where, plan.restriction), readers);
-    this.matcher = { schema, principals, restriction: plan.restriction, test };
+    this.matcher = { schema, principals: readersKey, restriction: plan.restriction, test };
     return test;
   }
 
-  /** What `event` is to this subscriber, or null when it is nothing to it. */
+  /**
+   * What `event` is to this subscriber, or null when it is nothing to it. `seen` holds, for one
+   * event, the match results of each (where, readers, restriction): many subscribers share them.
+   */
   decide(
     services: Services,
     schema: ClassSchema,
     plan: ReadPlan,
     auth: RequestAuth,
     event: LiveEvent,
+    seen: Map<string, [wasIn: boolean, isIn: boolean]>,
+    planKey: string,
   ): LiveEventName | null {
-    const test = this.test(services, schema, plan, auth);
-    if (event.deleted) return test(event.object) ? 'delete' : null;
-    const wasIn = event.original !== null && test(event.original);
-    const isIn = test(event.object);
+    const key = `${this.whereKey}\n${planKey}`;
+    let result = seen.get(key);
+    if (!result) {
+      const readers = principalsOf(auth);
+      const test = this.test(services, schema, plan, readers, planKey);
+      const isIn = test(event.object);
+      // Made elsewhere with no pre-image: a match now is sent as an update (it may have entered); a
+      // leave cannot be told from nothing (docs/livequery.md).
+      const wasIn = event.deleted
+        ? isIn
+        : event.originalUnknown
+          ? isIn
+          : event.original !== null && test(event.original);
+      result = [wasIn, isIn];
+      seen.set(key, result);
+    }
+    const [wasIn, isIn] = result;
+    if (event.deleted) return isIn ? 'delete' : null;
     let name: LiveEventName | null;
     if (wasIn && isIn) name = 'update';
     else if (wasIn) name = 'leave';
@@ -71,7 +99,9 @@ export class LiveSubscription {
     else name = null;
     // `watch`: creates and updates only when a watched field changed, as parse-server.
     if ((name === 'update' || name === 'create') && this.watch) {
-      const changed = this.watch.some((field) => !isDeepStrictEqual(event.object[field], event.original?.[field]));
+      const changed = event.originalUnknown
+        ? !event.changedFields || this.watch.some((field) => event.changedFields!.includes(field))
+        : this.watch.some((field) => !isDeepStrictEqual(event.object[field], event.original?.[field]));
       if (!changed) return null;
     }
     return name;

@@ -2,11 +2,12 @@
  * The storage contract: what the core needs from a database, split by concern — objects
  * (object-storage.ts), users and sessions (user-storage.ts), schemas (schema-storage.ts), rate-limit
  * counters (rate-limit-storage.ts), webhooks (webhook-storage.ts), leases (lease-storage.ts), request ids
- * (idempotency-storage.ts); files
+ * (idempotency-storage.ts), changes made by anyone (change-storage.ts); files
  * have their own contract (files/file-store.ts). Each part says what an implementation MUST and
  * SHOULD do; `test/storage/` is the conformance suite every implementation must pass. Only
  * `storage/mongo/` knows MongoDB.
  */
+import type { ChangeStorage } from './change-storage.js';
 import type { IdempotencyStorage } from './idempotency-storage.js';
 import type { LeaseStorage } from './lease-storage.js';
 import type { ObjectStorage } from './object-storage.js';
@@ -25,6 +26,7 @@ export type {
   RestWhere,
 } from './object-storage.js';
 export type { GlobalConfig } from './schema-storage.js';
+export type { ChangeFeed, StoredChange, WatchOptions } from './change-storage.js';
 export type { UserSecrets, UserSecretsChange, UserTokenKind } from './user-storage.js';
 export type { FunctionWebhook, TriggerWebhook, Webhook, WebhookKey } from './webhook-storage.js';
 
@@ -32,6 +34,7 @@ export type DatabaseHealth = 'ok' | 'unreachable';
 
 export interface Storage
   extends
+    ChangeStorage,
     ObjectStorage,
     UserStorage,
     SchemaStorage,

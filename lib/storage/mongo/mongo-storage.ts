@@ -21,6 +21,7 @@ import { classSchema, type ClassSchema, type SchemaChange } from '../../schema/c
 import { fromStorageType, toStorageType, type FieldType } from '../../schema/field-types.js';
 import type {
   ByteBudget,
+  ChangeFeed,
   DatabaseHealth,
   FindOptions,
   ExplainVerbosity,
@@ -35,6 +36,7 @@ import type {
   UserTokenKind,
   Webhook,
   WebhookKey,
+  WatchOptions,
 } from '../storage.js';
 import {
   documentToObject,
@@ -55,6 +57,7 @@ import { objectToDocument, updateToMongo } from './update-document.js';
 import { textSearchField, whereToFilter, writableBy } from './where-filter.js';
 import { OutageWatchdog } from './outage-watchdog.js';
 import { objectMatcher } from './object-matcher.js';
+import { openChangeFeed } from './change-feed.js';
 
 export interface MongoStorageOptions {
   uri?: string;
@@ -231,6 +234,16 @@ export class MongoStorage implements Storage {
     } catch (err) {
       throw toBackendError(err);
     }
+  }
+
+  async watchChanges(options: WatchOptions): Promise<ChangeFeed | null> {
+    const { db } = await this.open();
+    return openChangeFeed(
+      db,
+      options,
+      async (schema, doc) => this.located(documentToObject(schema, doc, this.options.fileUrl)),
+      () => this.closed,
+    );
   }
 
   /** The files in GridFS, on this storage's connection. */

@@ -1,0 +1,139 @@
+/**
+ * The change feed on MongoDB: one database-level change stream per backend, limited to the
+ * collections asked for, each change decoded from Parse's layout. The driver resumes it after a
+ * transient failure; past a failure it cannot resume from, the feed opens again after the last
+ * change it saw, or from now when the database no longer has that point (and says so).
+ */
+import {
+  Timestamp,
+  type ChangeStream,
+  type ChangeStreamDocument,
+  type Db,
+  type Document,
+  type ResumeToken,
+} from 'mongodb';
+import type { ClassSchema } from '../../schema/class-schema.js';
+import type { ChangeFeed, StoredChange, WatchOptions } from '../change-storage.js';
+import type { RestObject } from '../object-storage.js';
+
+type Decode = (schema: ClassSchema, doc: Document) => Promise<RestObject>;
+
+const HISTORY_LOST = 286;
+const NAMESPACE_NOT_FOUND = 26;
+const NAMESPACE_EXISTS = 48;
+const REOPEN_DELAY_MS = 1000;
+
+/** The field of a stored key: `_p_owner` is `owner`, `_rperm` is `ACL`, `a.b` is `a`. */
+export function fieldOfStoredKey(key: string): string {
+  const top = key.split('.')[0]!;
+  if (top === '_rperm' || top === '_wperm' || top === '_acl') return 'ACL';
+  if (top === '_created_at') return 'createdAt';
+  if (top === '_updated_at') return 'updatedAt';
+  if (top.startsWith('_p_')) return top.slice(3);
+  if (top.startsWith('_auth_data_')) return 'authData';
+  return top;
+}
+
+async function keepPreImages(db: Db, className: string): Promise<void> {
+  const option = { changeStreamPreAndPostImages: { enabled: true } };
+  try {
+    await db.command({ collMod: className, ...option });
+  } catch (err) {
+    if ((err as { code?: number }).code !== NAMESPACE_NOT_FOUND) throw err;
+    await db.createCollection(className, option).catch(async (created: unknown) => {
+      if ((created as { code?: number }).code !== NAMESPACE_EXISTS) throw created;
+      await db.command({ collMod: className, ...option });
+    });
+  }
+}
+
+export async function openChangeFeed(
+  db: Db,
+  options: WatchOptions,
+  decode: Decode,
+  storageClosed: () => boolean,
+): Promise<ChangeFeed | null> {
+  for (const className of options.preImagesOf) {
+    await keepPreImages(db, className).catch((err: unknown) =>
+      options.onProblem('LiveQuery: the database does not keep pre-images of this class', {
+        className,
+        error: String(err),
+      }),
+    );
+  }
+  const pipeline = [
+    {
+      $match: {
+        'ns.coll': { $in: [...options.classNames] },
+        operationType: { $in: ['insert', 'update', 'replace', 'delete'] },
+      },
+    },
+  ];
+  const open = (resumeAfter: ResumeToken | undefined, startAtOperationTime?: Timestamp): ChangeStream =>
+    db.watch(pipeline, {
+      fullDocument: 'updateLookup',
+      ...(options.preImagesOf.length > 0 && { fullDocumentBeforeChange: 'whenAvailable' }),
+      ...(resumeAfter !== undefined && { resumeAfter }),
+      ...(startAtOperationTime !== undefined && { startAtOperationTime }),
+    });
+
+  // Change streams need a replica set (or mongos): a standalone server says so in `hello`.
+  const hello = await db.admin().command({ hello: 1 });
+  if (typeof hello.setName !== 'string' && hello.msg !== 'isdbgrid') return null;
+  // From the time of that answer: the stream opens on the server with its first read, and no
+  // change made meanwhile is missed.
+  let stream = open(undefined, hello.operationTime instanceof Timestamp ? hello.operationTime : undefined);
+  let closed = false;
+  let lastToken: ResumeToken | undefined;
+
+  const handle = async (change: ChangeStreamDocument): Promise<void> => {
+    lastToken = change._id;
+    if (!('ns' in change) || !('documentKey' in change)) return;
+    const className = change.ns.coll ?? '';
+    const schema = await options.schemaOf(className);
+    const after = 'fullDocument' in change ? change.fullDocument : undefined;
+    const before = 'fullDocumentBeforeChange' in change ? change.fullDocumentBeforeChange : undefined;
+    const stored: StoredChange = {
+      className,
+      objectId: String((change.documentKey as { _id: unknown })._id),
+      kind: change.operationType as StoredChange['kind'],
+      object: schema && after ? await decode(schema, after) : null,
+      original: schema && before ? await decode(schema, before) : null,
+    };
+    if (change.operationType === 'update') {
+      const { updatedFields = {}, removedFields = [] } = change.updateDescription;
+      stored.changedFields = [...new Set([...Object.keys(updatedFields), ...removedFields].map(fieldOfStoredKey))];
+    }
+    await options.onChange(stored);
+  };
+
+  const run = async (): Promise<void> => {
+    while (!closed && !storageClosed()) {
+      try {
+        const change = await stream.next();
+        await handle(change);
+      } catch (err) {
+        if (closed || storageClosed()) return;
+        const code = (err as { code?: number }).code;
+        await stream.close().catch(() => undefined);
+        if (code === HISTORY_LOST) {
+          options.onProblem('LiveQuery: changes were lost while the feed was down; it goes on from now', {});
+          lastToken = undefined;
+        } else {
+          options.onProblem('LiveQuery: the change feed failed; it opens again', { error: String(err) });
+        }
+        await new Promise((resolve) => setTimeout(resolve, REOPEN_DELAY_MS).unref());
+        if (closed || storageClosed()) return;
+        stream = open(lastToken);
+      }
+    }
+  };
+  void run();
+
+  return {
+    async close() {
+      closed = true;
+      await stream.close().catch(() => undefined);
+    },
+  };
+}

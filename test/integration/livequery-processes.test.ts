@@ -1,0 +1,179 @@
+/**
+ * Two backends on one database, each with its own connection — as two processes are — and a
+ * tool writing straight to MongoDB: LiveQuery events and cache invalidation through the database's
+ * change streams.
+ */
+import { expect } from 'chai';
+import { MongoClient } from 'mongodb';
+import WebSocket from 'ws';
+import { APP_ID, appHeaders, masterHeaders, startTestBackend, type TestBackend } from '../support/backend.js';
+
+type Frame = Record<string, unknown> & {
+  op: string;
+  object?: Record<string, unknown>;
+  original?: Record<string, unknown>;
+};
+
+/** A LiveQuery client on the protocol, collecting what it is sent. */
+async function subscriber(t: TestBackend, className: string, where: Record<string, unknown>) {
+  const socket = new WebSocket(t.serverURL.replace(/^http/, 'ws'));
+  const frames: Frame[] = [];
+  socket.on('message', (data) => frames.push(JSON.parse(String(data)) as Frame));
+  await new Promise((resolve, reject) => {
+    socket.once('open', resolve);
+    socket.once('error', reject);
+  });
+  const until = async (test: (frame: Frame) => boolean, ms = 3000): Promise<Frame> => {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const index = frames.findIndex(test);
+      if (index >= 0) return frames.splice(index, 1)[0]!;
+      if (Date.now() > deadline) throw new Error(`no such frame within ${ms} ms: ${JSON.stringify(frames)}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  };
+  socket.send(JSON.stringify({ op: 'connect', applicationId: APP_ID }));
+  await until((f) => f.op === 'connected');
+  socket.send(JSON.stringify({ op: 'subscribe', requestId: 1, query: { className, where } }));
+  await until((f) => f.op === 'subscribed');
+  return { frames, until, close: () => socket.close() };
+}
+
+async function eventually(check: () => Promise<boolean>, ms: number): Promise<number> {
+  const started = Date.now();
+  while (!(await check())) {
+    if (Date.now() - started > ms) throw new Error(`not within ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  return Date.now() - started;
+}
+
+describe('several processes on one database (change streams)', () => {
+  let a: TestBackend;
+  let b: TestBackend;
+  before(async () => {
+    a = await startTestBackend({ liveQuery: { classNames: ['Note'] } });
+    b = await startTestBackend({ databaseURI: a.databaseURI, liveQuery: { classNames: ['Note'] } });
+    await Promise.all([a.backend.ready(), b.backend.ready()]);
+    b.backend.liveQuery.attach(b.server);
+  });
+  after(async () => {
+    await a.close();
+    await b.close();
+  });
+
+  it("sends one process's writes to another process's subscribers", async () => {
+    const live = await subscriber(b, 'Note', { topic: 'shared' });
+    try {
+      const created = await a.http.post('/parse/classes/Note').set(appHeaders).send({ topic: 'shared', n: 1 });
+      const event = await live.until((f) => f.op === 'create');
+      expect(event.object).to.include({ objectId: created.body.objectId, n: 1 });
+      await a.http.put(`/parse/classes/Note/${created.body.objectId}`).set(appHeaders).send({ n: 2 });
+      const update = await live.until((f) => f.op === 'update');
+      expect(update.object).to.include({ n: 2 });
+      // Made elsewhere, without pre-images: the subscriber gets the update, without `original`.
+      expect(update).not.to.have.property('original');
+    } finally {
+      live.close();
+    }
+  });
+
+  it("sends a write made straight into MongoDB in Parse's layout", async () => {
+    const live = await subscriber(b, 'Note', { topic: 'imported' });
+    const client = await MongoClient.connect(a.databaseURI);
+    try {
+      await client
+        .db()
+        .collection('Note')
+        .insertOne({
+          _id: 'importedNote1' as never,
+          topic: 'imported',
+          _rperm: ['*'],
+          _wperm: [],
+          _created_at: new Date(),
+          _updated_at: new Date(),
+        });
+      const event = await live.until((f) => f.op === 'create');
+      expect(event.object).to.include({ objectId: 'importedNote1', topic: 'imported' });
+      expect(event.object).to.have.property('createdAt');
+    } finally {
+      await client.close();
+      live.close();
+    }
+  });
+
+  it('keeps enter, leave and original for the writing process, and for others with pre-images', async () => {
+    const c = await startTestBackend({
+      databaseURI: a.databaseURI,
+      liveQuery: { classNames: ['Note'], preImages: true },
+    });
+    try {
+      await c.backend.ready();
+      c.backend.liveQuery.attach(c.server);
+      const live = await subscriber(c, 'Note', { score: { $gt: 10 } });
+      const created = await a.http.post('/parse/classes/Note').set(appHeaders).send({ score: 5 });
+      const id = created.body.objectId as string;
+      await a.http.put(`/parse/classes/Note/${id}`).set(appHeaders).send({ score: 20 });
+      const entered = await live.until((f) => f.op === 'enter');
+      expect(entered.original).to.include({ score: 5 });
+      await a.http.put(`/parse/classes/Note/${id}`).set(appHeaders).send({ score: 1 });
+      const left = await live.until((f) => f.op === 'leave');
+      expect(left.object).to.include({ score: 1 });
+      await a.http.put(`/parse/classes/Note/${id}`).set(appHeaders).send({ score: 30 });
+      await live.until((f) => f.op === 'enter');
+      await a.http.delete(`/parse/classes/Note/${id}`).set(appHeaders);
+      const deleted = await live.until((f) => f.op === 'delete');
+      expect(deleted.object).to.include({ objectId: id, score: 30 });
+      live.close();
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('refuses in one process, within a second, a session ended in the other', async () => {
+    await a.http.post('/parse/users').set(appHeaders).send({ username: 'traveller', password: 'pw-travel-1' });
+    const login = await a.http
+      .get('/parse/login')
+      .set(appHeaders)
+      .query({ username: 'traveller', password: 'pw-travel-1' });
+    const token = login.body.sessionToken as string;
+    const me = await b.http.get('/parse/users/me').set({ ...appHeaders, 'X-Parse-Session-Token': token });
+    expect(me.status).to.equal(200); // now cached in b
+    await a.http.post('/parse/logout').set({ ...appHeaders, 'X-Parse-Session-Token': token });
+    const took = await eventually(async () => {
+      const res = await b.http.get('/parse/users/me').set({ ...appHeaders, 'X-Parse-Session-Token': token });
+      return res.status !== 200;
+    }, 1000);
+    expect(took).to.be.lessThan(1000);
+  });
+
+  it('applies in one process, within a second, a class-level permission changed in the other', async () => {
+    await a.http.post('/parse/classes/Guarded').set(appHeaders).send({ x: 1 });
+    expect((await b.http.get('/parse/classes/Guarded').set(appHeaders)).status).to.equal(200); // cached in b
+    await a.http
+      .put('/parse/schemas/Guarded')
+      .set(masterHeaders)
+      .send({ classLevelPermissions: { find: {}, get: {}, create: {}, update: {}, delete: {}, addField: {} } });
+    const took = await eventually(async () => {
+      const res = await b.http.get('/parse/classes/Guarded').set(appHeaders);
+      return res.status !== 200;
+    }, 1000);
+    expect(took).to.be.lessThan(1000);
+  });
+});
+
+describe('without change streams', () => {
+  it('sends the writes of this process', async () => {
+    const t = await startTestBackend({ liveQuery: { classNames: ['Note'] }, changeStreams: false });
+    try {
+      await t.backend.ready();
+      t.backend.liveQuery.attach(t.server);
+      const live = await subscriber(t, 'Note', {});
+      await t.http.post('/parse/classes/Note').set(appHeaders).send({ n: 1 });
+      expect((await live.until((f) => f.op === 'create')).object).to.include({ n: 1 });
+      live.close();
+    } finally {
+      await t.close();
+    }
+  });
+});
