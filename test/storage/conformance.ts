@@ -6,7 +6,7 @@
 import { expect } from 'chai';
 import { BackendError } from '../../lib/errors/backend-error.js';
 import { classSchema } from '../../lib/schema/class-schema.js';
-import type { Storage } from '../../lib/storage/storage.js';
+import type { Storage, StoredChange } from '../../lib/storage/storage.js';
 
 /** A fresh storage on an empty database, and how to release it. */
 export interface StorageUnderTest {
@@ -49,6 +49,53 @@ export function describeStorageConformance(name: string, make: () => Promise<Sto
       });
     });
     afterEach(() => under.close());
+
+    describe('changes', () => {
+      it('reports committed changes once, in order, a transaction at its commit, with the fields an update touched', async () => {
+        const changes: StoredChange[] = [];
+        const feed = await storage.watchChanges({
+          classNames: ['Note'],
+          preImagesOf: [],
+          schemaOf: async (className) => (className === 'Note' ? NOTE : undefined),
+          onChange: (change) => {
+            changes.push(change);
+          },
+          onProblem: () => undefined,
+        });
+        expect(feed, 'the storage under test has change streams').to.not.equal(null);
+        const until = async (count: number): Promise<void> => {
+          const deadline = Date.now() + 3000;
+          while (changes.length < count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+        };
+        try {
+          await storage.createObject(NOTE, note('w1'));
+          await storage.updateObject(NOTE, { objectId: 'w1' }, { n: 2 }, null);
+          await until(2);
+          await storage
+            .transaction(async () => {
+              await storage.createObject(NOTE, note('w2'));
+              throw new Error('abort');
+            })
+            .catch(() => undefined);
+          await storage.transaction(async () => {
+            await storage.createObject(NOTE, note('w3'));
+            await storage.deleteObject(NOTE, { objectId: 'w1' }, null);
+          });
+          await until(4);
+          await new Promise((r) => setTimeout(r, 100));
+          expect(changes.map((c) => `${c.kind} ${c.objectId}`)).to.deep.equal([
+            'insert w1',
+            'update w1',
+            'insert w3',
+            'delete w1',
+          ]);
+          expect(changes[1]!.object).to.include({ objectId: 'w1', n: 2 });
+          expect(changes[1]!.changedFields).to.include('n');
+        } finally {
+          await feed?.close();
+        }
+      });
+    });
 
     describe('objects', () => {
       it('stores, finds, updates atomically and deletes an object', async () => {
