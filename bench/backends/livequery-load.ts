@@ -27,6 +27,8 @@ export interface LiveQueryResult {
   p50Ms: number;
   p99Ms: number;
   bytesPerSubscriber: number;
+  /** The target's CPU time per delivered event (the writes' cost included), in microseconds. */
+  cpuMicrosPerEvent: number;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -96,7 +98,7 @@ async function connectAndSubscribe(
 
 export async function driveLiveQuery(
   port: number,
-  memory: () => Promise<MemorySample>,
+  probes: { memory(): Promise<MemorySample>; cpuMicros(): Promise<number> },
   options: LiveQueryOptions,
 ): Promise<LiveQueryResult> {
   const url = `ws://127.0.0.1:${port}/parse`;
@@ -113,7 +115,7 @@ export async function driveLiveQuery(
     if (ack === undefined) early.set(objectId, [...(early.get(objectId) ?? []), at]);
     else latencies.push(Math.max(0, at - ack));
   };
-  const before = await memory();
+  const before = await probes.memory();
   const sockets: WebSocket[] = [];
   for (let c = 0; c < options.connections; c++) {
     const rooms = Array.from(
@@ -123,9 +125,10 @@ export async function driveLiveQuery(
     sockets.push(await connectAndSubscribe(url, rooms, onCreate));
   }
   const subscribers = options.connections * options.subscriptionsPerConnection;
-  const after = await memory();
+  const after = await probes.memory();
   const perRoom = subscribers / options.rooms;
   const agent = new Agent({ keepAlive: true, maxSockets: options.concurrency });
+  const cpuStart = await probes.cpuMicros();
   const started = performance.now();
   let next = 0;
   const writer = async (): Promise<void> => {
@@ -142,6 +145,7 @@ export async function driveLiveQuery(
   const expected = options.writes * perRoom;
   const deadline = performance.now() + 10_000;
   while (delivered < expected && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  const cpu = (await probes.cpuMicros()) - cpuStart;
   for (const socket of sockets) socket.terminate();
   agent.destroy();
   latencies.sort((a, b) => a - b);
@@ -154,6 +158,7 @@ export async function driveLiveQuery(
     eventsPerSecond: seconds > 0 ? delivered / seconds : 0,
     p50Ms: percentile(latencies, 50),
     p99Ms: percentile(latencies, 99),
+    cpuMicrosPerEvent: delivered > 0 ? cpu / delivered : NaN,
     bytesPerSubscriber: Math.max(
       0,
       (after.heapUsed + after.external - before.heapUsed - before.external) / subscribers,

@@ -137,12 +137,12 @@ function liveQueryLines(report: BackendsReport): string[] {
   if (!live?.plinth || !live['parse-server']) return [];
   const [p, ps] = [live.plinth, live['parse-server']];
   const row = (kind: string, r: LiveQueryResult): string =>
-    `| ${kind} | ${r.subscribers} | ${r.writes} | ${r.delivered} of ${r.expected} | ${round(r.eventsPerSecond)} | ${round(r.p50Ms, 1)} | ${round(r.p99Ms, 1)} | ${round(r.bytesPerSubscriber)} |`;
+    `| ${kind} | ${r.subscribers} | ${r.writes} | ${r.delivered} of ${r.expected} | ${round(r.eventsPerSecond)} | ${round(r.p50Ms, 1)} | ${round(r.p99Ms, 1)} | ${round(r.cpuMicrosPerEvent, 1)} | ${round(r.bytesPerSubscriber)} |`;
   return [
-    `LiveQuery (\`livequery\`): ${p.subscribers} subscribers on 10 rooms, creates through each target's REST API; events delivered ${ratio(p.eventsPerSecond, ps.eventsPerSecond)} parse-server's per second.`,
+    `LiveQuery (\`livequery\`): ${p.subscribers} subscribers on 10 rooms, creates through each target's REST API; events delivered ${ratio(p.eventsPerSecond, ps.eventsPerSecond)} parse-server's per second, at ${ratio(ps.cpuMicrosPerEvent, p.cpuMicrosPerEvent)} less server CPU per event.`,
     '',
-    '| target | subscribers | writes | events delivered | events/s | p50 ms (ack → event) | p99 ms | heap bytes per subscriber |',
-    '|---|---|---|---|---|---|---|---|',
+    '| target | subscribers | writes | events delivered | events/s | p50 ms (ack → event) | p99 ms | CPU µs per event | heap bytes per subscriber |',
+    '|---|---|---|---|---|---|---|---|---|',
     row('plinth', p),
     row('parse-server', ps),
     '',

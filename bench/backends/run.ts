@@ -157,7 +157,7 @@ async function main(): Promise<void> {
     const liveQuery: Record<string, LiveQueryResult> = {};
     if (!only || only.includes('livequery')) {
       for (const target of targets.filter((t) => t.kind !== 'baseline')) {
-        liveQuery[target.kind] = await driveLiveQuery(target.child.port, () => target.child.memory(), LIVE_QUERY);
+        liveQuery[target.kind] = await driveLiveQuery(target.child.port, target.child, LIVE_QUERY);
         const r = liveQuery[target.kind]!;
         log(
           `livequery: ${target.kind} ${Math.round(r.eventsPerSecond)} events/s, ${r.delivered} of ${r.expected}, p99 ${r.p99Ms.toFixed(1)} ms`,
