@@ -130,6 +130,30 @@ describe('several processes on one database (change streams)', () => {
     }
   });
 
+  it('goes on after the database is dropped under it', async () => {
+    const warnings: string[] = [];
+    const d = await startTestBackend({
+      liveQuery: { classNames: ['Note'] },
+      logger: { warn: (message) => warnings.push(message) },
+    });
+    const client = await MongoClient.connect(d.databaseURI);
+    try {
+      await d.backend.ready();
+      d.backend.liveQuery.attach(d.server);
+      await d.http.post('/parse/classes/Note').set(appHeaders).send({ n: 0 });
+      await client.db().dropDatabase();
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const live = await subscriber(d, 'Note', {});
+      await d.http.post('/parse/classes/Note').set(appHeaders).send({ n: 1 });
+      expect((await live.until((f) => f.op === 'create')).object).to.include({ n: 1 });
+      live.close();
+      expect(warnings.filter((w) => w.includes('change feed'))).to.deep.equal([]);
+    } finally {
+      await client.close();
+      await d.close();
+    }
+  });
+
   it('refuses in one process, within a second, a session ended in the other', async () => {
     await a.http.post('/parse/users').set(appHeaders).send({ username: 'traveller', password: 'pw-travel-1' });
     const login = await a.http

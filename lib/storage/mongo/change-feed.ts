@@ -19,6 +19,8 @@ import type { RestObject } from '../object-storage.js';
 type Decode = (schema: ClassSchema, doc: Document) => Promise<RestObject>;
 
 const HISTORY_LOST = 286;
+const INVALID_RESUME_TOKEN = 260;
+const FATAL = 280;
 const NAMESPACE_NOT_FOUND = 26;
 const NAMESPACE_EXISTS = 48;
 const REOPEN_DELAY_MS = 1000;
@@ -69,11 +71,12 @@ export async function openChangeFeed(
       },
     },
   ];
-  const open = (resumeAfter: ResumeToken | undefined, startAtOperationTime?: Timestamp): ChangeStream =>
+  // `startAfter` rather than `resumeAfter`: it also goes on past an invalidate (a dropped database).
+  const open = (startAfter: ResumeToken | undefined, startAtOperationTime?: Timestamp): ChangeStream =>
     db.watch(pipeline, {
       fullDocument: 'updateLookup',
       ...(options.preImagesOf.length > 0 && { fullDocumentBeforeChange: 'whenAvailable' }),
-      ...(resumeAfter !== undefined && { resumeAfter }),
+      ...(startAfter !== undefined && { startAfter }),
       ...(startAtOperationTime !== undefined && { startAtOperationTime }),
     });
 
@@ -115,16 +118,23 @@ export async function openChangeFeed(
       } catch (err) {
         if (closed || storageClosed()) return;
         const code = (err as { code?: number }).code;
+        // Where the stream had got to, filtered-out changes included.
+        let from = (stream.resumeToken as ResumeToken | null) ?? lastToken;
         await stream.close().catch(() => undefined);
-        if (code === HISTORY_LOST) {
-          options.onProblem('LiveQuery: changes were lost while the feed was down; it goes on from now', {});
-          lastToken = undefined;
+        let delay = REOPEN_DELAY_MS;
+        if (code === HISTORY_LOST || code === INVALID_RESUME_TOKEN || code === FATAL) {
+          if (code === HISTORY_LOST)
+            options.onProblem('LiveQuery: changes were lost while the feed was down; it goes on from now', {});
+          from = undefined;
+        } else if (code === undefined && /is closed/i.test(String(err))) {
+          // The server ended the stream (its database was dropped): go on after that, at once.
+          delay = 0;
         } else {
           options.onProblem('LiveQuery: the change feed failed; it opens again', { error: String(err) });
         }
-        await new Promise((resolve) => setTimeout(resolve, REOPEN_DELAY_MS).unref());
+        await new Promise((resolve) => setTimeout(resolve, delay).unref());
         if (closed || storageClosed()) return;
-        stream = open(lastToken);
+        stream = open(from);
       }
     }
   };
