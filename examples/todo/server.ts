@@ -28,6 +28,8 @@ const backend = createBackend({
   // Logged-in users may upload files (the default); this app only takes images.
   fileUpload: { fileExtensions: ['png', 'jpg', 'jpeg', 'gif', 'webp'] },
   maxUploadSize: '5mb',
+  // Every open page of a user shows their changes as they happen (LiveQuery).
+  liveQuery: { classNames: ['Todo'] },
 });
 
 // Titles are trimmed and must not be empty; a new todo belongs to its creator and only they may
@@ -88,14 +90,16 @@ app.use(todoPage({ appId, serverURL }));
 await backend.ready();
 const server = app.listen(port, host);
 await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
+backend.liveQuery.attach(server);
 await defineTodoClass();
 process.stdout.write(`Todo app on ${origin}/ (Plinth at ${serverURL}, MongoDB: ${mongo.engine})\n`);
 
 // The host app owns its process: stop cleanly (and save the in-memory data) on Ctrl-C.
 const shutdown = (): void => {
-  server.close();
+  // The backend first: it ends LiveQuery's WebSockets, which the HTTP server would wait for.
   void backend
     .close()
+    .then(() => new Promise((resolve) => server.close(resolve)))
     .then(() => mongo.stop())
     .then(() => process.exit(0));
 };

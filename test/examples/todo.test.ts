@@ -274,6 +274,31 @@ describe('examples/todo in headless Chromium (npm run example:todo)', function (
     await page.close();
   });
 
+  it("shows alice's changes in her other open page at once (LiveQuery), with no reload", async () => {
+    const writer = await open(context, appURL);
+    const watcher = await open(context, appURL);
+    const titles = (page: Page) => items(page).then((list) => list.map((t) => t.title));
+    const waitForTitles = (page: Page, wanted: string[]) =>
+      page.waitForFunction(
+        (expected: string[]) =>
+          JSON.stringify([...document.querySelectorAll('#list li .title')].map((el) => el.textContent)) ===
+          JSON.stringify(expected),
+        wanted,
+        { timeout: STEP_MS },
+      );
+    const before = await titles(watcher);
+    await addTodo(writer, 'Fix the bike');
+    await waitForTitles(watcher, [...before, 'Fix the bike']);
+    const added = (await items(writer)).find((t) => t.title === 'Fix the bike')!;
+    await act(writer, () => writer.check(`li[data-id="${added.id}"] .done`));
+    await watcher.waitForSelector(`li[data-id="${added.id}"].is-done`, { timeout: STEP_MS });
+    await act(writer, () => writer.click(`li[data-id="${added.id}"] .delete`));
+    await waitForTitles(watcher, before);
+    expect(await errorText(writer)).to.equal(null);
+    await writer.close();
+    await watcher.close();
+  });
+
   it('attaches an image to a todo and displays it (the screenshot of the docs)', async () => {
     const page = await open(context, appURL);
     const [water] = await items(page);

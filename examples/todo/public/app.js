@@ -7,8 +7,10 @@ Parse.initialize(TODO_CONFIG.appId);
 Parse.serverURL = TODO_CONFIG.serverURL;
 
 const $ = (selector) => document.querySelector(selector);
-/** The todos on screen, by objectId, as the last query returned them. */
+/** The todos on screen, by objectId: as the last query returned them, then as LiveQuery tells. */
 let todos = new Map();
+/** The LiveQuery subscription that keeps this page current while a user is logged in. */
+let subscription = null;
 
 function showError(error) {
   $('#error').textContent = error ? error.message || String(error) : '';
@@ -30,6 +32,7 @@ async function act(action) {
 }
 
 async function signedOut() {
+  unwatch();
   await Parse.User.logOut().catch(() => undefined);
   todos = new Map();
   $('#list').replaceChildren();
@@ -47,8 +50,35 @@ function show() {
 async function refresh() {
   const results = await new Parse.Query('Todo').ascending('createdAt').limit(1000).find();
   todos = new Map(results.map((todo) => [todo.id, todo]));
-  $('#list').replaceChildren(...results.map(render));
-  $('#empty').hidden = results.length > 0;
+  redraw();
+}
+
+function redraw() {
+  const list = [...todos.values()].sort((a, b) => a.createdAt - b.createdAt);
+  $('#list').replaceChildren(...list.map(render));
+  $('#empty').hidden = list.length > 0;
+}
+
+/** Follows the user's todos as other pages (or other people) change them; the ACLs decide here too. */
+async function watch() {
+  unwatch();
+  if (!Parse.User.current()) return;
+  subscription = await new Parse.Query('Todo').subscribe();
+  const shown = (todo) => {
+    todos.set(todo.id, todo);
+    redraw();
+  };
+  const gone = (todo) => {
+    todos.delete(todo.id);
+    redraw();
+  };
+  for (const event of ['create', 'enter', 'update']) subscription.on(event, shown);
+  for (const event of ['leave', 'delete']) subscription.on(event, gone);
+}
+
+function unwatch() {
+  if (subscription) subscription.unsubscribe();
+  subscription = null;
 }
 
 function render(todo) {
@@ -84,6 +114,7 @@ $('#auth-form').addEventListener('submit', (event) => {
     $('#password').value = '';
     show();
     await refresh();
+    await watch();
   });
 });
 
@@ -97,6 +128,7 @@ $('#signup').addEventListener('click', () => {
     $('#password').value = '';
     show();
     await refresh();
+    await watch();
   });
 });
 
@@ -152,5 +184,7 @@ $('#list').addEventListener('click', (event) => {
 
 show();
 void act(async () => {
-  if (Parse.User.current()) await refresh();
+  if (!Parse.User.current()) return;
+  await refresh();
+  await watch();
 });
