@@ -151,6 +151,9 @@ export interface RequestForm {
   cloudFunction(handler: CloudFunction): CloudFunction;
   job(handler: CloudJob): CloudJob;
   loginHook(handler: LoginHook): LoginHook;
+  liveConnect(handler: LiveConnectHook): LiveConnectHook;
+  liveSubscribe(handler: LiveSubscribeHook): LiveSubscribeHook;
+  liveEvent(handler: LiveEventHook): LiveEventHook;
 }
 
 /** What `backend.cloud` offers cloud code beyond registering: the backend's mail and outgoing requests. */
@@ -263,7 +266,15 @@ export class CloudRegistry {
   liveHook(trigger: 'beforeSubscribe', className: string): LiveSubscribeHook | undefined;
   liveHook(trigger: 'afterEvent', className: string): LiveEventHook | undefined;
   liveHook(trigger: string, className?: string): unknown {
-    return this.liveHooks.get(className === undefined ? trigger : `${trigger}:${className}`);
+    const hook = this.liveHooks.get(className === undefined ? trigger : `${trigger}:${className}`);
+    if (!hook) return undefined;
+    return this.inForm(hook, (form) =>
+      trigger === 'beforeConnect'
+        ? form.liveConnect(hook as LiveConnectHook)
+        : trigger === 'beforeSubscribe'
+          ? form.liveSubscribe(hook as LiveSubscribeHook)
+          : form.liveEvent(hook as LiveEventHook),
+    );
   }
 
   /** Runs before a password reset email is sent, with the user; throw to refuse (the client is told only in general terms). */

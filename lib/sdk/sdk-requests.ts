@@ -15,6 +15,9 @@ import type {
   CloudFunction,
   CloudJob,
   CloudRequestBase,
+  LiveConnectHook,
+  LiveEventHook,
+  LiveSubscribeHook,
   ObjectHook,
 } from '../cloud/hook-requests.js';
 import type { Acl } from '../access/acl.js';
@@ -270,6 +273,32 @@ export function sdkRequestForm(sdk: ParseSdk): RequestForm {
         const file = values.file(request.file);
         const result: unknown = await handler({ ...values.base(request), file } as never);
         writeBackFile(result instanceof sdk.File ? result : file, request.file, request.triggerName);
+      };
+    },
+    liveConnect(handler: LiveConnectHook): LiveConnectHook {
+      return async (request) => {
+        await handler({ ...request, ...values.base(request) } as never);
+      };
+    },
+    liveSubscribe(handler: LiveSubscribeHook): LiveSubscribeHook {
+      return async (request) => {
+        // A Parse.Query to change, as parse-server hands it; what it says is written back.
+        const query = values.sdkQuery(request.query);
+        await handler({ ...request, ...values.base(request), query } as never);
+        const changed = values.query(query).toJSON();
+        request.query.where = changed.where;
+        if (changed.keys) request.query.select(...changed.keys);
+      };
+    },
+    liveEvent(handler: LiveEventHook): LiveEventHook {
+      return async (request) => {
+        const object = values.object(request.object);
+        const original = request.original ? values.object(request.original) : undefined;
+        const fieldsBefore = values.fields(object);
+        const sdkRequest = { ...request, ...values.base(request), object, original };
+        await handler(sdkRequest as never);
+        request.sendEvent = sdkRequest.sendEvent;
+        writeBackAfterSave(values.fields(object), fieldsBefore, request.object);
       };
     },
     beforeFind(handler: BeforeFindHook): BeforeFindHook {

@@ -49,8 +49,21 @@ function silent(subscription: Sub, ms = 400): Promise<boolean> {
   });
 }
 
-interface LiveRequest {
-  query: { equalTo(key: string, value: unknown): void };
+/** The part of the Parse SDK a ported cloud file uses here. */
+interface PortedSdk {
+  Query: abstract new (...args: never[]) => unknown;
+  Object: abstract new (...args: never[]) => unknown;
+  Cloud: {
+    beforeConnect(handler: (request: { useMasterKey: boolean }) => void): void;
+    beforeSubscribe(
+      className: string,
+      handler: (request: { query: { equalTo(k: string, v: unknown): void } }) => void,
+    ): void;
+    afterLiveQueryEvent(
+      className: string,
+      handler: (request: { object: { set(k: string, v: unknown): void } }) => void,
+    ): void;
+  };
 }
 
 /** A raw client speaking the protocol, for what the SDK never sends. */
@@ -427,17 +440,24 @@ describe('LiveQuery', () => {
   });
 
   describe('a parse-server cloud file', () => {
-    it("registers LiveQuery's hooks through Parse.Cloud", async () => {
+    it("registers LiveQuery's hooks through Parse.Cloud, with Parse.Objects and a Parse.Query", async () => {
+      const seen: string[] = [];
       const ported = await startTestBackend({
         liveQuery: { classNames: ['Message'] },
         parse: Parse,
         cloud: (sdk: unknown) => {
-          // As a cloud/main.js would write it (parse-server's typings give the request as a Parse request).
-          const cloud = (
-            sdk as { Cloud: { beforeSubscribe(className: string, handler: (request: LiveRequest) => void): void } }
-          ).Cloud;
-          cloud.beforeSubscribe('Message', (request) => {
+          // As a cloud/main.js would write it, with parse-server's request shapes.
+          const parse = sdk as PortedSdk;
+          parse.Cloud.beforeConnect((request) => {
+            seen.push(`connect ${String(request.useMasterKey)}`);
+          });
+          parse.Cloud.beforeSubscribe('Message', (request) => {
+            seen.push(`query ${String(request.query instanceof parse.Query)}`);
             request.query.equalTo('room', 'ported');
+          });
+          parse.Cloud.afterLiveQueryEvent('Message', (request) => {
+            seen.push(`event ${String(request.object instanceof parse.Object)}`);
+            request.object.set('seen', true);
           });
         },
       });
@@ -453,7 +473,8 @@ describe('LiveQuery', () => {
         await ported.backend.data.create('Message', { room: 'ported' }, { useMasterKey: true });
         const event = await raw.reply();
         expect(event).to.include({ op: 'create', requestId: 1 });
-        expect((event.object as { room: string }).room).to.equal('ported');
+        expect(event.object).to.include({ room: 'ported', seen: true });
+        expect(seen).to.deep.equal(['connect false', 'query true', 'event true']);
         raw.close();
       } finally {
         await ported.close();
