@@ -153,12 +153,13 @@ export async function fileMetadata(
 /** DELETE /files/:name (master key). */
 export async function deleteFile(ctx: OperationContext, name: string): Promise<void> {
   if (!ctx.caller.auth.master) throw new AccessDeniedError('unauthorized: master key is required');
-  const file = await storedFile(ctx, name);
   const failure = { code: ErrorCode.FILE_DELETE_ERROR, message: 'Could not delete file.' };
   const before = ctx.services.cloud.fileHook('beforeDelete');
-  if (before) await runFileHook(ctx, before, 'beforeDelete', file, null, failure);
+  const after = ctx.services.cloud.fileHook('afterDelete');
+  // The file as hooks see it (its location may cost a files adapter work): only for hooks.
+  const file = before || after ? await storedFile(ctx, name) : undefined;
+  if (before) await runFileHook(ctx, before, 'beforeDelete', file!, null, failure);
   if (!(await ctx.services.files.delete(name))) throw new BackendError(failure.code, failure.message);
   // afterDelete's failure reaches the client though the file is gone, as parse-server answers.
-  const after = ctx.services.cloud.fileHook('afterDelete');
-  if (after) await runFileHook(ctx, after, 'afterDelete', file, null, failure);
+  if (after) await runFileHook(ctx, after, 'afterDelete', file!, null, failure);
 }

@@ -12,8 +12,10 @@ const CACHED = ['_SCHEMA', '_Session', '_Role', '_Join:users:_Role', '_Join:role
 
 function invalidateCaches(services: Services, change: StoredChange): void {
   if (change.className === '_SCHEMA') services.schemas.invalidate();
-  else if (change.className === '_Session') services.sessions.forgetSession(change.objectId);
-  else services.roles.invalidate();
+  // A new session is in no cache yet: only a changed or deleted one is forgotten.
+  else if (change.className === '_Session') {
+    if (change.kind !== 'insert') services.sessions.forgetSession(change.objectId);
+  } else services.roles.invalidate();
 }
 
 /** Opens the feed; null (after a warning when LiveQuery is on) when the database has none. */

@@ -19,9 +19,7 @@ export type LiveEventName = 'create' | 'enter' | 'update' | 'leave' | 'delete';
 const ALWAYS_SENT = ['className', 'objectId', 'updatedAt', 'createdAt', 'ACL'];
 
 export class LiveSubscription {
-  private matcher:
-    | { schema: ClassSchema; principals: string; restriction: RestWhere | null; test(o: RestObject): boolean }
-    | undefined;
+  private matcher: { schema: ClassSchema; planKey: string; test(o: RestObject): boolean } | undefined;
 
   constructor(
     readonly requestId: number,
@@ -40,24 +38,21 @@ export class LiveSubscription {
   /** The subscription's `where`, as a key: subscriptions with the same one share results. */
   readonly whereKey: string;
 
-  /** The test of this subscription for `readers` under `plan`, kept while neither changes. */
+  /**
+   * The test of this subscription under `plan`, kept while neither the schema nor the plan (its
+   * readers and restriction, which `planKey` names) changes.
+   */
   private test(
     services: Services,
     schema: ClassSchema,
     plan: ReadPlan,
     readers: readonly string[] | null,
-    readersKey: string,
+    planKey: string,
   ): (o: RestObject) => boolean {
     const current = this.matcher;
-    if (
-      current &&
-      current.schema === schema &&
-      current.principals === readersKey &&
-      isDeepStrictEqual(current.restriction, plan.restriction)
-    )
-      return current.test;
+    if (current && current.schema === schema && current.planKey === planKey) return current.test;
     const test = services.storage.objectMatcher(schema, restricted(this.where, plan.restriction), readers);
-    this.matcher = { schema, principals: readersKey, restriction: plan.restriction, test };
+    this.matcher = { schema, planKey, test };
     return test;
   }
 

@@ -5,38 +5,17 @@
  */
 import { expect } from 'chai';
 import { MongoClient } from 'mongodb';
-import WebSocket from 'ws';
+import { RawClient } from '../support/live-client.js';
 import { APP_ID, appHeaders, masterHeaders, startTestBackend, type TestBackend } from '../support/backend.js';
 
-type Frame = Record<string, unknown> & {
-  op: string;
-  object?: Record<string, unknown>;
-  original?: Record<string, unknown>;
-};
-
-/** A LiveQuery client on the protocol, collecting what it is sent. */
-async function subscriber(t: TestBackend, className: string, where: Record<string, unknown>) {
-  const socket = new WebSocket(t.serverURL.replace(/^http/, 'ws'));
-  const frames: Frame[] = [];
-  socket.on('message', (data) => frames.push(JSON.parse(String(data)) as Frame));
-  await new Promise((resolve, reject) => {
-    socket.once('open', resolve);
-    socket.once('error', reject);
-  });
-  const until = async (test: (frame: Frame) => boolean, ms = 3000): Promise<Frame> => {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const index = frames.findIndex(test);
-      if (index >= 0) return frames.splice(index, 1)[0]!;
-      if (Date.now() > deadline) throw new Error(`no such frame within ${ms} ms: ${JSON.stringify(frames)}`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  };
-  socket.send(JSON.stringify({ op: 'connect', applicationId: APP_ID }));
-  await until((f) => f.op === 'connected');
-  socket.send(JSON.stringify({ op: 'subscribe', requestId: 1, query: { className, where } }));
-  await until((f) => f.op === 'subscribed');
-  return { frames, until, close: () => socket.close() };
+/** A LiveQuery client subscribed to `className` where `where`, collecting what it is sent. */
+async function subscriber(t: TestBackend, className: string, where: Record<string, unknown>): Promise<RawClient> {
+  const live = await RawClient.open(t.serverURL.replace(/^http/, 'ws'));
+  live.send({ op: 'connect', applicationId: APP_ID });
+  await live.until((f) => f.op === 'connected');
+  live.send({ op: 'subscribe', requestId: 1, query: { className, where } });
+  await live.until((f) => f.op === 'subscribed');
+  return live;
 }
 
 async function eventually(check: () => Promise<boolean>, ms: number): Promise<number> {

@@ -3,9 +3,9 @@
  * raw WebSocket frames: every event kind, the permissions of a read, hooks, and bad input.
  */
 import { expect } from 'chai';
-import WebSocket from 'ws';
 import { ErrorCode } from 'plinth';
 import { APP_ID, MASTER_KEY, masterHeaders, startTestBackend, type TestBackend } from '../support/backend.js';
+import { RawClient } from '../support/live-client.js';
 import { Parse, useBackend } from '../support/parse-sdk.js';
 
 /** A subscription as the SDK makes it: an event emitter (its typings leave out once/off). */
@@ -64,45 +64,6 @@ interface PortedSdk {
       handler: (request: { object: { set(k: string, v: unknown): void } }) => void,
     ): void;
   };
-}
-
-/** A raw client speaking the protocol, for what the SDK never sends. */
-class RawClient {
-  readonly frames: Record<string, unknown>[] = [];
-  private waiters: (() => void)[] = [];
-  readonly closed: Promise<number>;
-  private constructor(readonly socket: WebSocket) {
-    socket.on('message', (data) => {
-      this.frames.push(JSON.parse(String(data)) as Record<string, unknown>);
-      for (const wake of this.waiters.splice(0)) wake();
-    });
-    this.closed = new Promise((resolve) => socket.on('close', (code) => resolve(code)));
-  }
-  static async open(url: string): Promise<RawClient> {
-    const socket = new WebSocket(url);
-    await new Promise((resolve, reject) => {
-      socket.once('open', resolve);
-      socket.once('error', reject);
-    });
-    return new RawClient(socket);
-  }
-  send(frame: unknown): void {
-    this.socket.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
-  }
-  async reply(ms = 2000): Promise<Record<string, unknown>> {
-    const deadline = Date.now() + ms;
-    while (this.frames.length === 0) {
-      if (Date.now() > deadline) throw new Error('no reply');
-      await new Promise<void>((resolve) => {
-        this.waiters.push(resolve);
-        setTimeout(resolve, 50);
-      });
-    }
-    return this.frames.shift()!;
-  }
-  close(): void {
-    this.socket.close();
-  }
 }
 
 describe('LiveQuery', () => {
