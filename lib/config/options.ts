@@ -66,6 +66,12 @@ export interface LiveQueryOptions {
   /** Bytes waiting to be sent to one client before it is disconnected as too slow (default 4 MiB). */
   maxQueuedBytes?: number;
   /**
+   * Milliseconds between the pings that find dead connections (default 10,000, as parse-server's
+   * `liveQueryServerOptions.websocketTimeout`): a client that has not answered the previous ping is
+   * disconnected.
+   */
+  websocketTimeout?: number;
+  /**
    * A connect or subscribe with an invalid session token: `'anonymous'` (default, as parse-server)
    * serves the client as a client without a session; `'refuse'` answers 209, as REST does.
    */
@@ -804,6 +810,7 @@ export const configSchema = {
         maxMessageBytes: { type: 'integer', minimum: 1024 },
         maxMessagesPerSecond: { type: 'integer', minimum: 1 },
         maxQueuedBytes: { type: 'integer', minimum: 1024 },
+        websocketTimeout: { type: 'integer', minimum: 100 },
         invalidSessionToken: { enum: ['anonymous', 'refuse'] },
         preImages: { type: 'boolean' },
       },
@@ -942,6 +949,7 @@ export interface ResolvedConfig {
     maxMessageBytes: number;
     maxMessagesPerSecond: number;
     maxQueuedBytes: number;
+    websocketTimeout: number;
     invalidSessionToken: 'anonymous' | 'refuse';
     preImages: boolean;
   }>;

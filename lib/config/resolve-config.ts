@@ -281,6 +281,7 @@ export function resolveConfig(input: unknown, builtInAuth: BuiltInAuth = {}): Re
       maxMessageBytes: config.liveQuery?.maxMessageBytes ?? 64 * 1024,
       maxMessagesPerSecond: config.liveQuery?.maxMessagesPerSecond ?? 50,
       maxQueuedBytes: config.liveQuery?.maxQueuedBytes ?? 4 * 1024 * 1024,
+      websocketTimeout: config.liveQuery?.websocketTimeout ?? 10_000,
       invalidSessionToken: config.liveQuery?.invalidSessionToken ?? 'anonymous',
       preImages: config.liveQuery?.preImages ?? false,
     }),

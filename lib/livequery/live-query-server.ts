@@ -10,7 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
-import type { Duplex } from 'node:stream';
+import type { Duplex, Writable } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { fieldProtection, assertQueryable } from '../access/protected-fields.js';
 import { MASTER_AUTH, PUBLIC_AUTH, principalsOf, type RequestAuth } from '../access/request-auth.js';
@@ -47,8 +47,6 @@ export interface LiveQueryAttachOptions {
 
 /** Operators that need other data than the changed object: a live query cannot keep them current. */
 const NOT_LIVE = new Set(['$inQuery', '$notInQuery', '$select', '$dontSelect', '$relatedTo', '$text']);
-
-const PING_INTERVAL_MS = 30_000;
 
 /** What one change's delivery works out once for all its subscribers. */
 interface EventMemo {
@@ -98,6 +96,8 @@ function pathOf(url: string): string {
 export class LiveQueryServer {
   private readonly wss: WebSocketServer;
   private readonly clients = new Set<LiveClient>();
+  /** Sockets holding their frames until the current burst of events has been dispatched. */
+  private readonly corked = new Set<Writable>();
   private readonly attached: {
     server: HttpServer;
     listener: (request: IncomingMessage, socket: Duplex, head: Buffer) => void;
@@ -108,7 +108,7 @@ export class LiveQueryServer {
   constructor(private readonly services: Services) {
     this.wss = new WebSocketServer({ noServer: true, maxPayload: services.config.liveQuery.maxMessageBytes });
     this.stopListening = services.live.listen((event) => this.dispatch(event));
-    this.ping = setInterval(() => this.checkAlive(), PING_INTERVAL_MS);
+    this.ping = setInterval(() => this.checkAlive(), services.config.liveQuery.websocketTimeout);
     this.ping.unref();
   }
 
@@ -209,7 +209,25 @@ export class LiveQueryServer {
       client.socket.terminate();
       return;
     }
+    this.cork(client.socket);
     client.socket.send(frame);
+  }
+
+  /**
+   * Holds a socket's writes until the events being handled now are all dispatched, then writes them
+   * at once: a burst of changes reaches a client in one system call rather than one per frame.
+   * ws has no cork of its own; its `_socket` is the connection's net.Socket.
+   */
+  private cork(socket: WebSocket): void {
+    const raw = (socket as unknown as { _socket?: Writable })._socket;
+    if (!raw || this.corked.has(raw)) return;
+    if (this.corked.size === 0)
+      setImmediate(() => {
+        for (const held of this.corked) held.uncork();
+        this.corked.clear();
+      });
+    raw.cork();
+    this.corked.add(raw);
   }
 
   private async handle(client: LiveClient, frame: string): Promise<void> {

@@ -5,6 +5,7 @@
  */
 import { expect } from 'chai';
 import { MongoClient } from 'mongodb';
+import { MemoryMongoServer } from 'plinth/testing';
 import { RawClient } from '../support/live-client.js';
 import { APP_ID, appHeaders, masterHeaders, startTestBackend, type TestBackend } from '../support/backend.js';
 
@@ -162,6 +163,61 @@ describe('several processes on one database (change streams)', () => {
       return res.status !== 200;
     }, 1000);
     expect(took).to.be.lessThan(1000);
+  });
+});
+
+describe('when the connection to the database drops', function () {
+  this.timeout(30000);
+  it('resumes the change feed: no change lost, none sent twice', async () => {
+    // A server of its own, so that dropping its connections touches no other suite.
+    const server = await MemoryMongoServer.start();
+    const databaseURI = `${server.uri}blip`;
+    const warnings: string[] = [];
+    const t = await startTestBackend({
+      databaseURI,
+      liveQuery: { classNames: ['Note'] },
+      logger: { warn: (message) => warnings.push(message) },
+    });
+    const writer = await MongoClient.connect(databaseURI);
+    const insert = (n: number) =>
+      writer
+        .db()
+        .collection('Note')
+        .insertOne({
+          _id: `blip${n}` as never,
+          n,
+          _rperm: ['*'],
+          _wperm: [],
+          _created_at: new Date(),
+          _updated_at: new Date(),
+        });
+    try {
+      await t.backend.ready();
+      t.backend.liveQuery.attach(t.server);
+      // The class exists (a write through Plinth made it); the tool then writes in its layout.
+      await t.http.post('/parse/classes/Note').set(appHeaders).send({ n: 0 });
+      const live = await subscriber(t, 'Note', {});
+      await insert(1);
+      await live.until((f) => f.op === 'create');
+      expect(server.changeStreams).to.equal(1);
+      // Every socket goes, the one whose getMore awaits the next change included.
+      server.dropConnections();
+      // Written while the backend's feed is cut off: its resumed stream must still deliver them.
+      for (let n = 2; n <= 6; n++) await insert(n);
+      for (let n = 2; n <= 6; n++)
+        await live.until((f) => f.op === 'create' && (f.object as { n?: number }).n === n, 10000);
+      await insert(7);
+      await live.until((f) => f.op === 'create' && (f.object as { n?: number }).n === 7, 10000);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(live.frames.filter((f) => f.op === 'create')).to.deep.equal([]);
+      expect(server.changeStreams).to.equal(1);
+      expect(warnings.filter((w) => w.includes('lost'))).to.deep.equal([]);
+      live.close();
+    } finally {
+      await writer.close();
+      await t.close();
+      await server.stop();
+    }
   });
 });
 

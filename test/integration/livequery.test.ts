@@ -496,6 +496,67 @@ describe('LiveQuery', () => {
       chatty.close();
     });
 
+    it('disconnects a client too slow to read its events, and goes on serving the others', async () => {
+      const warnings: string[] = [];
+      const busy = await startTestBackend({
+        liveQuery: { classNames: ['Message'], maxQueuedBytes: 1024 },
+        logger: { warn: (message) => warnings.push(message) },
+      });
+      try {
+        busy.backend.liveQuery.attach(busy.server);
+        const url = busy.serverURL.replace(/^http/, 'ws');
+        const subscribe = async (): Promise<RawClient> => {
+          const raw = await RawClient.open(url);
+          raw.send({ op: 'connect', applicationId: APP_ID });
+          await raw.until((f) => f.op === 'connected');
+          raw.send({ op: 'subscribe', requestId: 1, query: { className: 'Message', where: {} } });
+          await raw.until((f) => f.op === 'subscribed');
+          return raw;
+        };
+        const slow = await subscribe();
+        const quick = await subscribe();
+        // The slow one stops reading: the kernel's buffers fill, then the server's queue passes its bound.
+        slow.socket.pause();
+        // A paused socket does not read the server's close either: the server's count tells.
+        const slowClosed = (): boolean => busy.backend.liveQuery.counts().clients === 1;
+        const body = 'x'.repeat(256 * 1024);
+        let written = 0;
+        while (!slowClosed() && written < 120) {
+          await busy.http.post('/parse/classes/Message').set(masterHeaders).send({ body, n: written });
+          written += 1;
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+        expect(slowClosed(), `still connected after ${written} large events`).to.equal(true);
+        expect(warnings.some((w) => w.includes('too slow'))).to.equal(true);
+        for (let n = 0; n < written; n++)
+          await quick.until((f) => f.op === 'create' && (f.object as { n?: number }).n === n);
+        quick.close();
+        slow.socket.terminate();
+      } finally {
+        await busy.close();
+      }
+    });
+
+    it('disconnects a client that stops answering pings, and keeps one that answers', async () => {
+      const pinged = await startTestBackend({ liveQuery: { classNames: ['Message'], websocketTimeout: 150 } });
+      try {
+        pinged.backend.liveQuery.attach(pinged.server);
+        const url = pinged.serverURL.replace(/^http/, 'ws');
+        const answering = await RawClient.open(url);
+        // Gone without a word (its machine asleep, its network lost): it answers no ping.
+        const gone = await RawClient.open(url, { autoPong: false });
+        expect(pinged.backend.liveQuery.counts().clients).to.equal(2);
+        expect(await gone.closed).to.equal(1006);
+        await new Promise((resolve) => setTimeout(resolve, 400));
+        expect(pinged.backend.liveQuery.counts().clients).to.equal(1);
+        answering.send({ op: 'connect', applicationId: APP_ID });
+        expect((await answering.reply()).op).to.equal('connected');
+        answering.close();
+      } finally {
+        await pinged.close();
+      }
+    });
+
     it('refuses an invalid session token with 209 when told to', async () => {
       const strict = await startTestBackend({ liveQuery: { classNames: ['Message'], invalidSessionToken: 'refuse' } });
       try {

@@ -16,8 +16,8 @@ export class RawClient {
     this.closed = new Promise((resolve) => socket.on('close', (code) => resolve(code)));
   }
 
-  static async open(url: string): Promise<RawClient> {
-    const socket = new WebSocket(url);
+  static async open(url: string, options: WebSocket.ClientOptions = {}): Promise<RawClient> {
+    const socket = new WebSocket(url, options);
     await new Promise((resolve, reject) => {
       socket.once('open', resolve);
       socket.once('error', reject);

@@ -124,6 +124,14 @@ export class MemoryMongoServer {
     return this.state.changeStreams.size;
   }
 
+  /**
+   * Closes every client connection while the server goes on with its data and history, as a network
+   * blip or a failover does: clients reconnect, and change streams resume where they were.
+   */
+  dropConnections(): void {
+    for (const socket of this.sockets) socket.destroy();
+  }
+
   /** Closes every connection, stops listening, and saves the data when `persist` was set. */
   async stop(): Promise<void> {
     this.stopping = true;
