@@ -23,6 +23,8 @@ const allowed = {
   rest: ['errors', 'values', 'environment', 'schema', 'query', 'access', 'cloud', 'auth', 'objects', 'users', 'data'],
   http: ['errors', 'values', 'query', 'access', 'auth', 'objects', 'users', 'files', 'rest'],
   livequery: ['errors', 'values', 'schema', 'query', 'access', 'cloud', 'auth', 'objects'],
+  // Installations' rules and sending pushes, over the core's reads and writes.
+  push: ['errors', 'values', 'schema', 'query', 'access', 'cloud', 'objects', 'leases'],
   // The bound Parse SDK enters the backend where HTTP does (the route table), without Express.
   sdk: ['errors', 'values', 'environment', 'access', 'cloud', 'objects', 'data', 'http'],
   storage: ['errors', 'values', 'schema'],

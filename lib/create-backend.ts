@@ -11,6 +11,9 @@ import { Sessions } from './auth/sessions.js';
 import { CloudRegistry } from './cloud/cloud-registry.js';
 import { Webhooks } from './cloud/webhooks.js';
 import { mfaProvider } from './auth/mfa.js';
+import { installationRules } from './push/installation-rules.js';
+import { Pushes } from './push/pushes.js';
+import { PushScheduler } from './push/push-scheduler.js';
 import { JobScheduler } from './cloud/job-scheduler.js';
 import type { DataApi } from './cloud/hook-requests.js';
 import { createDataApi } from './data/data-api.js';
@@ -80,6 +83,9 @@ export function createBackend(options: BackendConfig): Backend {
   const config = resolveConfig(options, { mfa: mfaProvider });
   const unused = unusedOptionsWarning(options as unknown as Record<string, unknown>);
   if (unused) config.logger.warn(unused);
+  // Push settings that cannot work: the backend starts, and POST /push says why (115).
+  if (options.push !== undefined && config.push.problem !== undefined && !config.push.load)
+    config.logger.warn(config.push.problem);
   // Without a serverURL, file URLs start at the mount path, learnt from the requests.
   let mountPath = '';
   const serverURL = (): string => config.publicServerURL ?? config.serverURL ?? mountPath;
@@ -146,9 +152,11 @@ export function createBackend(options: BackendConfig): Backend {
       ['_User', userRules],
       ['_Session', sessionRules],
       ['_Role', roleRules],
+      ['_Installation', installationRules],
     ]),
     serverURL,
     live: new LiveEvents(config.liveQuery.classNames),
+    push: new Pushes(config.push, config.pushBatchSize),
     now,
     // Built on first use: it needs the services it belongs to.
     get data(): DataApi {
@@ -157,6 +165,10 @@ export function createBackend(options: BackendConfig): Backend {
   };
   const scheduler =
     config.jobSchedulerInterval === undefined ? undefined : new JobScheduler(services, config.jobSchedulerInterval);
+  const pushScheduler =
+    config.sendScheduledPushesInterval === undefined
+      ? undefined
+      : new PushScheduler(services, services.push, config.sendScheduledPushesInterval);
   // Connecting (the database, the standard classes) and getting ready (cloud code loaded) are two
   // steps: cloud code may query while it loads, and its queries need the first step only.
   let connecting: Promise<void> | null = null;
@@ -174,7 +186,10 @@ export function createBackend(options: BackendConfig): Backend {
       .then(async () => {
         if (config.changeStreams) feed = await followDatabaseChanges(services);
       })
-      .then(() => scheduler?.start())
+      .then(() => {
+        scheduler?.start();
+        pushScheduler?.start();
+      })
       .catch((err: unknown) => {
         connecting = null;
         throw err;
@@ -233,6 +248,8 @@ export function createBackend(options: BackendConfig): Backend {
       unbindSdk?.();
       unbindSdk = undefined;
       await scheduler?.stop();
+      await pushScheduler?.stop();
+      await services.push.settled();
       await Promise.all([storage.close(), services.passwords.close()]);
     },
   });

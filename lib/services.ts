@@ -10,6 +10,7 @@ import type { LiveEvents } from './livequery/live-events.js';
 import type { FileStore } from './files/file-store.js';
 import type { FileUrls } from './files/file-urls.js';
 import type { ClassRuleBook } from './objects/class-rules.js';
+import type { Pushes } from './push/pushes.js';
 import type { SchemaRegistry } from './schema/schema-registry.js';
 import type { Storage } from './storage/storage.js';
 
@@ -28,10 +29,12 @@ export interface Services {
   readonly fileUrls: FileUrls;
   /** The programmatic data API over this backend's core (`backend.data`, `request.data`). */
   readonly data: DataApi;
-  /** The rules the system classes keep on every write (`_User`, `_Session`, `_Role`). */
+  /** The rules the system classes keep on every write (`_User`, `_Session`, `_Role`, `_Installation`). */
   readonly classRules: ClassRuleBook;
   /** Where clients reach this backend: `publicServerURL`, `serverURL`, or the mount path seen so far. */
   readonly serverURL: () => string;
+  /** Push notifications: the adapter, and the pushes being sent. */
+  readonly push: Pushes;
   /** Changes to the classes LiveQuery watches, published by the core's writes. */
   readonly live: LiveEvents;
   /** The current time (injectable for tests). */

@@ -11,6 +11,7 @@ import type { SchemaBounds } from '../schema/schema-bounds.js';
 import type { PasswordHasherOptions } from '../auth/password-hasher.js';
 import type { FilesAdapter } from '../files/files-adapter.js';
 import type { LogReader } from '../logs/log-levels.js';
+import type { PushSetup } from '../push/push-adapter.js';
 import { IGNORED_OPTIONS, NOT_YET_ACTIVE_OPTIONS, type PARSE_SERVER_DATABASE_OPTIONS } from './parse-server-options.js';
 
 /** Where the backend sends its log lines; quiet when not given. */
@@ -51,6 +52,29 @@ export interface Logger {
   info?(message: string, details?: Record<string, unknown>): void;
   warn?(message: string, details?: Record<string, unknown>): void;
   error?(message: string, details?: Record<string, unknown>): void;
+}
+
+/** The `push` option: an adapter, or settings for `@parse/push-adapter` (`ios`, `android`, ...). */
+export interface PushOptions {
+  adapter?: unknown;
+  queueOptions?: { batchSize?: number };
+  [platform: string]: unknown;
+}
+
+/** The `installation` option, as parse-server 9 names it. */
+export interface InstallationOptions {
+  /**
+   * What happens to the installations holding a device token another installation registers:
+   * `'delete'` (default) removes them; `'update'` clears their `deviceToken`, keeping the rest.
+   */
+  duplicateDeviceTokenAction?: 'delete' | 'update';
+  /** Do that with the client's own permissions (ACL, class-level) rather than the master key's (default false). */
+  duplicateDeviceTokenActionEnforceAuth?: boolean;
+  /**
+   * When one installation holds the token alone and another is found by its id, which survives:
+   * `'deviceToken'` (default) or `'installationId'`; the other is deleted or cleared as above.
+   */
+  duplicateDeviceTokenMergePriority?: 'deviceToken' | 'installationId';
 }
 
 /** The `liveQuery` option (parse-server's, with Plinth's limits). */
@@ -223,6 +247,24 @@ export interface BackendConfig extends ParseServerOnlyOptions {
    * docs/cloud-code.md.
    */
   jobScheduler?: boolean | { interval?: number };
+  /**
+   * Push notifications, as parse-server's `push`: `{ adapter }` (an object with
+   * `send(body, installations, pushStatusId)` and `getValidPushTypes()`, or `{ module, options }`),
+   * or per-platform settings (`ios`, `android`, ...) for `@parse/push-adapter`, which the app then
+   * installs. `queueOptions.batchSize` (default 100) is how many installations each adapter call
+   * gets. See docs/push.md.
+   */
+  push?: PushOptions;
+  /** Store pushes with a `push_time` as `scheduled` rather than sending them at once (parse-server's option). */
+  scheduledPush?: boolean;
+  /**
+   * Send the scheduled pushes when their time comes, which parse-server never does: `true`, or
+   * `{ interval }` (ms between scans, default 10000). Safe with several processes on one database:
+   * each push is sent once. Needs `scheduledPush`. Off by default.
+   */
+  sendScheduledPushes?: boolean | { interval?: number };
+  /** How a device token that moves to another installation is handled (parse-server's `installation`). */
+  installation?: InstallationOptions;
   /** Whether clients (without the master key) may create new classes. Default false. */
   allowClientClassCreation?: boolean;
   /**
@@ -735,6 +777,35 @@ export const configSchema = {
         ttl: { type: 'number', exclusiveMinimum: 0 },
       },
     },
+    push: {
+      type: 'object',
+      properties: {
+        queueOptions: {
+          type: 'object',
+          properties: { batchSize: { type: 'integer', minimum: 1, maximum: 10000 } },
+        },
+      },
+    },
+    scheduledPush: { type: 'boolean' },
+    sendScheduledPushes: {
+      oneOf: [
+        { type: 'boolean' },
+        {
+          type: 'object',
+          additionalProperties: false,
+          properties: { interval: { type: 'integer', minimum: 100 } },
+        },
+      ],
+    },
+    installation: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        duplicateDeviceTokenAction: { enum: ['delete', 'update'] },
+        duplicateDeviceTokenActionEnforceAuth: { type: 'boolean' },
+        duplicateDeviceTokenMergePriority: { enum: ['deviceToken', 'installationId'] },
+      },
+    },
     jobScheduler: {
       anyOf: [
         { type: 'boolean' },
@@ -923,6 +994,13 @@ export interface ResolvedConfig {
   readonly idempotency: { readonly paths: readonly RegExp[]; readonly ttlMs: number } | undefined;
   /** The job scheduler's scan interval in ms, or undefined when it is off. */
   readonly jobSchedulerInterval: number | undefined;
+  /** The `push` option, read: an adapter, or why there is none. */
+  readonly push: PushSetup;
+  readonly pushBatchSize: number;
+  readonly scheduledPush: boolean;
+  /** Milliseconds between scans for due scheduled pushes; undefined when they are not sent. */
+  readonly sendScheduledPushesInterval: number | undefined;
+  readonly installation: Required<InstallationOptions>;
   /** The webhook call bounds, filled in (`maxResponseSize` in bytes). */
   readonly outgoingRequests: { readonly timeout: number; readonly maxResponseSize: number };
   readonly passwordHashing: Readonly<PasswordHasherOptions>;

@@ -36,7 +36,7 @@ export const IGNORED_OPTIONS = [
 ] as const;
 
 /** Options of features not built yet: accepted, with a warning that they have no effect yet. */
-export const NOT_YET_ACTIVE_OPTIONS = ['push', 'maintenanceKey'] as const;
+export const NOT_YET_ACTIVE_OPTIONS = ['maintenanceKey'] as const;
 
 /**
  * Keys of parse-server's `databaseOptions` that are parse-server's own, not MongoDB driver options:

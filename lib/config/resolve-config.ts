@@ -7,6 +7,7 @@ import { resolveAuthProviders, type BuiltInAuth } from './auth-config.js';
 import { DEFAULT_KEYWORD_DENYLIST, KeywordDenylist } from '../query/forbidden-keys.js';
 import { backendLogger } from '../logs/backend-logger.js';
 import { resolveFilesAdapter, resolveLoggerAdapter } from './adapter-options.js';
+import { resolvePush } from './push-options.js';
 import { emailAndPagesProblems, resolveEmailAdapter, resolvePages } from './email-options.js';
 import { PARSE_SERVER_DATABASE_OPTIONS } from './parse-server-options.js';
 import {
@@ -245,6 +246,20 @@ export function resolveConfig(input: unknown, builtInAuth: BuiltInAuth = {}): Re
             ttlMs: (config.idempotencyOptions!.ttl ?? 300) * 1000,
           }
         : undefined,
+    push: resolvePush(config.push),
+    pushBatchSize: config.push?.queueOptions?.batchSize ?? 100,
+    scheduledPush: config.scheduledPush ?? false,
+    sendScheduledPushesInterval:
+      config.sendScheduledPushes === true
+        ? 10_000
+        : typeof config.sendScheduledPushes === 'object'
+          ? (config.sendScheduledPushes.interval ?? 10_000)
+          : undefined,
+    installation: Object.freeze({
+      duplicateDeviceTokenAction: config.installation?.duplicateDeviceTokenAction ?? 'delete',
+      duplicateDeviceTokenActionEnforceAuth: config.installation?.duplicateDeviceTokenActionEnforceAuth ?? false,
+      duplicateDeviceTokenMergePriority: config.installation?.duplicateDeviceTokenMergePriority ?? 'deviceToken',
+    }),
     jobSchedulerInterval:
       config.jobScheduler === true
         ? 10_000

@@ -27,6 +27,8 @@ export const ErrorCode = {
   TIMEOUT: 124,
   FILE_TOO_LARGE: 129,
   FILE_SAVE_ERROR: 130,
+  /** A device token several installations hold, registered without an installationId. */
+  DEVICE_TOKEN_AMBIGUOUS: 132,
   MISSING_REQUIRED_FIELD: 135,
   CHANGED_IMMUTABLE_FIELD: 136,
   DUPLICATE_VALUE: 137,

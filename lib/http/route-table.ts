@@ -11,6 +11,7 @@ import * as hooks from '../rest/hooks.js';
 import * as schemas from '../rest/schemas.js';
 import * as logs from '../rest/logs.js';
 import * as server from '../rest/server.js';
+import * as push from '../rest/push.js';
 import * as sessions from '../rest/sessions.js';
 import * as users from '../rest/users.js';
 import type { Services } from '../services.js';
@@ -43,6 +44,17 @@ const routes: Route[] = [
   route('GET', '/roles/:objectId', (s, r, id) => classes.get(s, r, '_Role', id!)),
   route('PUT', '/roles/:objectId', (s, r, id) => classes.update(s, r, '_Role', id!)),
   route('DELETE', '/roles/:objectId', (s, r, id) => classes.remove(s, r, '_Role', id!)),
+  route('GET', '/installations', (s, r) => classes.find(s, r, '_Installation')),
+  route('POST', '/installations', (s, r) => classes.create(s, r, '_Installation')),
+  route('GET', '/installations/:objectId', (s, r, id) => classes.get(s, r, '_Installation', id!)),
+  route('PUT', '/installations/:objectId', (s, r, id) => classes.update(s, r, '_Installation', id!)),
+  route('DELETE', '/installations/:objectId', (s, r, id) => classes.remove(s, r, '_Installation', id!)),
+  route('POST', '/push', push.sendPush),
+  route('GET', '/push_audiences', push.listAudiences),
+  route('POST', '/push_audiences', push.createAudience),
+  route('GET', '/push_audiences/:objectId', (s, r, id) => push.getAudience(s, r, id!)),
+  route('PUT', '/push_audiences/:objectId', (s, r, id) => push.updateAudience(s, r, id!)),
+  route('DELETE', '/push_audiences/:objectId', (s, r, id) => push.deleteAudience(s, r, id!)),
   route('GET', '/classes/:className', (s, r, c) => classes.find(s, r, c!)),
   route('POST', '/classes/:className', (s, r, c) => classes.create(s, r, c!)),
   route('GET', '/classes/:className/:objectId', (s, r, c, id) => classes.get(s, r, c!, id!)),

@@ -30,6 +30,16 @@ export interface ClassRules {
   shown?(ctx: OperationContext, objects: RestObject[]): RestObject[];
   /** Refuses a write the caller may not make to this class at all, before anything is read. */
   assertWritable?(ctx: OperationContext, action: WriteAction, objectId?: string): void;
+  /**
+   * Runs first in a create or update, before beforeSave: works out which object the write is about
+   * and normalizes its body. A create may turn out to be an update of `objectId` (an installation
+   * registered again); an update returns no `objectId`.
+   */
+  settle?(
+    ctx: OperationContext,
+    objectId: string | undefined,
+    body: unknown,
+  ): Promise<{ objectId?: string; body: Json }>;
   /** Steps inside the save pipeline: checks, internal fields, a new object's default ACL. */
   saveSteps?(ctx: OperationContext, write: { objectId?: string; body: unknown }): SaveSteps | Promise<SaveSteps>;
   /**

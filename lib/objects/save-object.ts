@@ -11,7 +11,7 @@ import { ErrorCode } from '../errors/error-codes.js';
 import type { ClassSchema } from '../schema/class-schema.js';
 import type { OperationContext } from '../services.js';
 import type { RestObject, UserSecretsChange } from '../storage/storage.js';
-import { notWritableError, writeRulesFor } from './class-rules.js';
+import { notWritableError, writeRulesFor, type ClassRules } from './class-rules.js';
 import { runAfterTrigger, runObjectHook } from '../cloud/hook-runner.js';
 import { isValidCustomObjectId, newObjectId } from '../values/object-id.js';
 import { isOperation, resolveForCreate } from '../values/operations.js';
@@ -28,6 +28,8 @@ export interface SaveResult {
   object: RestObject;
   /** Fields the class's rules added to the response (a sign-up's `sessionToken`). */
   added: Json;
+  /** False when a create turned out to update an object already there (an installation registered again). */
+  created: boolean;
 }
 
 /**
@@ -194,9 +196,24 @@ function without(values: Json, keys: Set<string>): Json {
 }
 
 /** Creates an object (POST /classes/:className, a sign-up, a data API create), with its class's rules. */
-export async function createObject(ctx: OperationContext, className: string, rawBody: unknown): Promise<SaveResult> {
+export async function createObject(ctx: OperationContext, className: string, sentBody: unknown): Promise<SaveResult> {
   const { services } = ctx;
   const rules = writeRulesFor(ctx, className, 'create');
+  let rawBody = sentBody;
+  if (rules.settle) {
+    const settled = await rules.settle(ctx, undefined, sentBody);
+    if (settled.objectId !== undefined) {
+      const result = await saveUpdate(
+        ctx,
+        className,
+        settled.objectId,
+        settled.body,
+        writeRulesFor(ctx, className, 'update'),
+      );
+      return { ...result, created: false };
+    }
+    rawBody = settled.body;
+  }
   const requested = (rawBody as Json | null)?.objectId;
   let objectId = newObjectId();
   if (requested !== undefined) {
@@ -247,6 +264,7 @@ export async function createObject(ctx: OperationContext, className: string, raw
     objectId,
     object,
     added: added ?? {},
+    created: true,
     body: { ...visibleResponse(ctx, schema, objectId, response), ...added, ...steps.answer?.() },
   };
 }
@@ -256,10 +274,22 @@ export async function updateObject(
   ctx: OperationContext,
   className: string,
   objectId: string,
+  sentBody: unknown,
+): Promise<SaveResult> {
+  const rules = writeRulesFor(ctx, className, 'update', objectId);
+  const rawBody = rules.settle ? (await rules.settle(ctx, objectId, sentBody)).body : sentBody;
+  return saveUpdate(ctx, className, objectId, rawBody, rules);
+}
+
+/** The update pipeline, once the class's rules have settled what the write is about. */
+async function saveUpdate(
+  ctx: OperationContext,
+  className: string,
+  objectId: string,
   rawBody: unknown,
+  rules: ClassRules,
 ): Promise<SaveResult> {
   const { services } = ctx;
-  const rules = writeRulesFor(ctx, className, 'update', objectId);
   const parsed = parseWriteBody(rawBody, { update: true });
   const needsOriginal =
     services.cloud.hook('beforeSave', className) !== undefined ||
@@ -318,6 +348,7 @@ export async function updateObject(
   return {
     objectId,
     object: stored,
+    created: false,
     added: added ?? {},
     body: { ...visibleResponse(ctx, schema, objectId, response), ...added, ...steps.answer?.() },
   };

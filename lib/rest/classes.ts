@@ -34,6 +34,8 @@ export async function get(services: Services, req: ApiRequest, className: string
 
 export async function create(services: Services, req: ApiRequest, className: string): Promise<ApiReply> {
   const result = await createObject(context(services, req), className, req.body);
+  // A device registered again updates its installation: 200 and `updatedAt`, as parse-server answers.
+  if (!result.created) return { body: result.body };
   return {
     status: 201,
     body: result.body,

@@ -24,7 +24,7 @@ export async function health(services: Services): Promise<ApiReply> {
 }
 
 /** GET /serverInfo (master). */
-export function serverInfo(_services: Services, req: ApiRequest): ApiReply {
+export function serverInfo(services: Services, req: ApiRequest): ApiReply {
   requireMaster(req);
   return {
     body: {
@@ -36,11 +36,11 @@ export function serverInfo(_services: Services, req: ApiRequest): ApiReply {
         cloudCode: { jobs: true },
         logs: { level: true, size: true, order: true, until: true, from: true },
         push: {
-          immediatePush: false,
-          scheduledPush: false,
-          storedPushData: false,
-          pushAudiences: false,
-          localization: false,
+          immediatePush: services.push.supported,
+          scheduledPush: services.config.scheduledPush,
+          storedPushData: services.push.supported,
+          pushAudiences: true,
+          localization: true,
         },
         schemas: {
           addField: true,

@@ -77,6 +77,11 @@ export interface ObjectStorage {
   findObjects(schema: ClassSchema, where: RestWhere, options: FindOptions, readers: Principals): Promise<RestObject[]>;
   /** Deletes every object matching `where`, whatever its ACL (server-side cleanups); returns how many. */
   deleteObjects(schema: ClassSchema, where: RestWhere): Promise<number>;
+  /**
+   * Applies `update` (values and `__op`s) to every object matching `where`, whatever its ACL
+   * (server-side changes: a push's badge increments); returns how many matched.
+   */
+  updateObjects(schema: ClassSchema, where: RestWhere, update: RestObject): Promise<number>;
   /** Whether an object other than `exceptObjectId` has `field` equal to `value`, ignoring case. */
   existsIgnoringCase(schema: ClassSchema, field: string, value: string, exceptObjectId?: string): Promise<boolean>;
   countObjects(schema: ClassSchema, where: RestWhere, readers: Principals): Promise<number>;

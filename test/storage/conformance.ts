@@ -181,6 +181,18 @@ export function describeStorageConformance(name: string, make: () => Promise<Sto
         expect(await storage.deleteObjects(NOTE, { title: 'Hello' })).to.equal(1);
       });
 
+      it('updates every object matching, whatever its ACL', async () => {
+        await storage.createObject(NOTE, note('m1', { title: 'many', ACL: {} }));
+        await storage.createObject(NOTE, note('m2', { title: 'many', n: 5 }));
+        await storage.createObject(NOTE, note('m3', { title: 'other' }));
+        expect(await storage.updateObjects(NOTE, { title: 'many' }, { n: { __op: 'Increment', amount: 2 } })).to.equal(
+          2,
+        );
+        const found = await storage.findObjects(NOTE, { title: 'many' }, { order: ['objectId'] }, null);
+        expect(found.map((o) => o.n)).to.deep.equal([3, 7]);
+        expect(await storage.updateObjects(NOTE, { title: 'none' }, { n: 0 })).to.equal(0);
+      });
+
       it('lands all the writes of a transaction or none', async () => {
         await storage
           .transaction(async () => {

@@ -615,6 +615,15 @@ export class MongoStorage implements Storage {
     return result.deletedCount;
   }
 
+  async updateObjects(schema: ClassSchema, where: RestWhere, update: RestObject): Promise<number> {
+    const filter = whereToFilter(schema, where);
+    const mongoUpdate = updateToMongo(schema, update);
+    const result = await this.run((db, session) =>
+      db.collection(schema.className).updateMany(filter, mongoUpdate, { session }),
+    );
+    return result.matchedCount;
+  }
+
   async countObjects(schema: ClassSchema, where: RestWhere, readers: Principals): Promise<number> {
     await this.ensureTextIndex(schema, where);
     const filter = whereToFilter(schema, where, readers);
