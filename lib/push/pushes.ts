@@ -207,9 +207,21 @@ export class Pushes {
     }
   }
 
-  /** Waits for the pushes being sent (when the backend closes). */
-  async settled(): Promise<void> {
-    while (this.sending.size > 0) await Promise.all([...this.sending]);
+  /**
+   * Waits for the pushes being sent (when the backend closes), at most `ms`: an adapter that never
+   * answers must not keep the backend from closing; its push stays `running`.
+   */
+  async settled(ms = 10_000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms);
+      timer.unref();
+    });
+    const drained = (async () => {
+      while (this.sending.size > 0) await Promise.all([...this.sending]);
+    })();
+    await Promise.race([drained, timeout]);
+    clearTimeout(timer);
   }
 
   private start(services: Services, objectId: string, request: PushRequest): void {

@@ -121,12 +121,15 @@ describe('createBackend: a parse-server config starts as it is', () => {
       silent: true,
       logLevel: 'error',
       dotNetKey: 'x',
+      maintenanceKey: 'maintenance',
       push: { android: { apiKey: 'k' } },
       liveQuery: { classNames: ['Chat'] },
     });
     expect(backend).to.be.a('function');
     expect(warnings).to.deep.equal([
-      'parse-server options ignored, as they do not apply to a backend mounted in your app: port, mountPath, silent, dotNetKey; accepted, not active yet: push',
+      'parse-server options ignored, as they do not apply to a backend mounted in your app: port, mountPath, silent, dotNetKey; accepted, not active yet: maintenanceKey',
+      // Push settings for parse-server's adapter, which this app has not installed (push.test.ts).
+      'push: the settings for android need @parse/push-adapter, which is not installed (npm install @parse/push-adapter)',
     ]);
   });
 

@@ -56,7 +56,11 @@ describe('push through @parse/push-adapter to APNs (a local stand-in)', function
     t = await startTestBackend({
       push: {
         ios: {
-          token: { key: privateKey.export({ type: 'pkcs8', format: 'pem' }), keyId: 'KEY1234567', teamId: 'TEAM123456' },
+          token: {
+            key: privateKey.export({ type: 'pkcs8', format: 'pem' }),
+            keyId: 'KEY1234567',
+            teamId: 'TEAM123456',
+          },
           topic: TOPIC,
           production: false,
           address: '127.0.0.1',

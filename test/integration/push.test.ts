@@ -177,7 +177,10 @@ describe('push', () => {
       .send({ where: { channels: { $bogus: 1 } }, data: {} });
     expect(malformed.status).to.equal(400);
     expect(malformed.body.code).to.equal(ErrorCode.INVALID_JSON);
-    const client = await t.http.post('/parse/push').set(appHeaders).send({ channels: ['news'], data: {} });
+    const client = await t.http
+      .post('/parse/push')
+      .set(appHeaders)
+      .send({ channels: ['news'], data: {} });
     expect(client.status).to.equal(403);
     expect(client.body).to.deep.equal({ error: 'unauthorized: master key is required' });
     const statuses = await t.http.get('/parse/classes/_PushStatus').set(masterHeaders);
@@ -343,7 +346,10 @@ describe('push settings that cannot work', () => {
     });
     try {
       expect(warnings.some((w) => w.includes('@parse/push-adapter'))).to.equal(true);
-      const res = await t.http.post('/parse/push').set(masterHeaders).send({ channels: ['a'], data: {} });
+      const res = await t.http
+        .post('/parse/push')
+        .set(masterHeaders)
+        .send({ channels: ['a'], data: {} });
       expect(res.body.code).to.equal(ErrorCode.PUSH_MISCONFIGURED);
       expect(res.body.error).to.match(/@parse\/push-adapter/);
       expect((await t.http.get('/parse/health')).status).to.equal(200);
@@ -355,7 +361,10 @@ describe('push settings that cannot work', () => {
   it('answers 115 without a push configuration, and refuses an adapter without the contract at startup', async () => {
     const t = await startTestBackend();
     try {
-      const res = await t.http.post('/parse/push').set(masterHeaders).send({ channels: ['a'], data: {} });
+      const res = await t.http
+        .post('/parse/push')
+        .set(masterHeaders)
+        .send({ channels: ['a'], data: {} });
       expect(res.body).to.deep.equal({ code: ErrorCode.PUSH_MISCONFIGURED, error: 'Missing push configuration' });
     } finally {
       await t.close();
