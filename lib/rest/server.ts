@@ -5,7 +5,7 @@ import type { ApiReply, ApiRequest } from '../http/api-request.js';
 import { saveGlobalConfig } from '../objects/global-config.js';
 import { isPlainObject } from '../values/json.js';
 import type { Services } from '../services.js';
-import { VERSION } from '../environment/version.js';
+import { PARSE_SERVER_VERSION, VERSION } from '../environment/version.js';
 
 /** Parse Server's refusal for master-only routes. */
 export function requireMaster(req: ApiRequest): void {
@@ -28,7 +28,7 @@ export function serverInfo(services: Services, req: ApiRequest): ApiReply {
   requireMaster(req);
   return {
     body: {
-      parseServerVersion: '8.0.0',
+      parseServerVersion: PARSE_SERVER_VERSION,
       plinthVersion: VERSION,
       features: {
         globalConfig: { create: true, read: true, update: true, delete: true },
@@ -42,16 +42,20 @@ export function serverInfo(services: Services, req: ApiRequest): ApiReply {
           pushAudiences: true,
           localization: true,
         },
+        // What /schemas and /purge serve; exporting a class is the Dashboard's own (parse-server
+        // reports it false too).
         schemas: {
           addField: true,
-          removeField: false,
+          removeField: true,
           addClass: true,
-          removeClass: false,
-          clearAllDataFromClass: false,
+          removeClass: true,
+          clearAllDataFromClass: true,
           exportClass: false,
-          editClassLevelPermissions: false,
-          editPointerPermissions: false,
+          editClassLevelPermissions: true,
+          editPointerPermissions: true,
         },
+        // parse-server's security checks (`security.enableCheck`) are not part of Plinth.
+        settings: { securityCheck: false },
       },
     },
   };

@@ -5,28 +5,21 @@
  * (outside CI; `.ci/run` installs it).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
-import { createServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { delimiter, dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import express from 'express';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { todoPage } from '../../examples/todo/page.js';
 import { pngImage } from './png.js';
+import { bounded, chromiumMissing, freePort, launchChromium } from '../support/browser.js';
 
 const script = fileURLToPath(new URL('../../examples/todo/server.js', import.meta.url));
 const screenshotPath = fileURLToPath(new URL('../../../docs/images/todo.png', import.meta.url));
-/** CHROMIUM_PATH, else `chromium` on the PATH (Debian's package), else its usual place. */
-const chromiumPath =
-  process.env.CHROMIUM_PATH ??
-  (process.env.PATH ?? '')
-    .split(delimiter)
-    .map((dir) => join(dir, 'chromium'))
-    .find((file) => existsSync(file)) ??
-  '/usr/bin/chromium';
 const APP_ID = 'todo';
 /** Bound on every single wait in the browser. */
 const STEP_MS = 5000;
@@ -118,26 +111,12 @@ async function loadedImages(page: Page): Promise<number[]> {
   return page.$$eval('#list .image:not([hidden])', (imgs: PageElement[]) => imgs.map((img) => img.naturalWidth));
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 /** The page's current user, as the SDK keeps it. */
 function currentUser(page: Page): Promise<{ id: string; sessionToken: string }> {
   return page.evaluate(() => {
     const user = window.Parse.User.current();
     return { id: user.id, sessionToken: user.getSessionToken() };
   });
-}
-
-/** `work`'s result, or undefined when it takes longer than `ms` (the caller then stops waiting). */
-function bounded<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
-  return Promise.race([work, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), ms).unref())]);
 }
 
 describe('examples/todo in headless Chromium (npm run example:todo)', function () {
@@ -156,10 +135,9 @@ describe('examples/todo in headless Chromium (npm run example:todo)', function (
   const aliceTodos: string[] = [];
 
   before(async function () {
-    if (!existsSync(chromiumPath)) {
-      const message = `Chromium not found at ${chromiumPath}; install Debian's chromium package to run the browser test (or set CHROMIUM_PATH)`;
-      if (process.env.CI) throw new Error(`${message}. CI always runs this test: .ci/run installs the package`);
-      process.stdout.write(`  (skipped: ${message})\n`);
+    const missing = chromiumMissing();
+    if (missing) {
+      process.stdout.write(`  (skipped: ${missing})\n`);
       this.skip();
     }
     cwd = mkdtempSync(`${tmpdir()}/plinth-todo-`);
@@ -183,22 +161,7 @@ describe('examples/todo in headless Chromium (npm run example:todo)', function (
     await new Promise((resolve) => secondOrigin!.once('listening', resolve));
     otherURL = `http://127.0.0.1:${(secondOrigin.address() as AddressInfo).port}/`;
 
-    browser = await chromium.launch({
-      executablePath: chromiumPath,
-      headless: true,
-      timeout: 10000,
-      // A fresh profile in a temporary folder comes with launch(); these keep Chromium off the network.
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-dev-shm-usage',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
     context = await browser.newContext({ viewport: VIEWPORT });
     context.on('weberror', (e) => pageProblems.push(`page error: ${e.error().message}`));
     context.on('console', (m) => {

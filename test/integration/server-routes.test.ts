@@ -22,6 +22,19 @@ describe('REST /health, /serverInfo, /config', () => {
     expect(res.status).to.equal(200);
     expect(res.body.parseServerVersion).to.match(/^\d+\.\d+\.\d+$/);
     expect(res.body.features.globalConfig.read).to.equal(true);
+    // What the Dashboard gates its pages on: every schema change /schemas and /purge serve.
+    expect(res.body.features.schemas).to.deep.equal({
+      addField: true,
+      removeField: true,
+      addClass: true,
+      removeClass: true,
+      clearAllDataFromClass: true,
+      exportClass: false,
+      editClassLevelPermissions: true,
+      editPointerPermissions: true,
+    });
+    expect(res.body.features.push).to.include({ immediatePush: false, pushAudiences: true });
+    expect(res.body.features.cloudCode).to.deep.equal({ jobs: true });
   });
 
   it('stores config parameters, hiding master-only ones from clients', async () => {
