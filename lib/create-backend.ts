@@ -11,6 +11,7 @@ import { Sessions } from './auth/sessions.js';
 import { CloudRegistry } from './cloud/cloud-registry.js';
 import { Webhooks } from './cloud/webhooks.js';
 import { mfaProvider } from './auth/mfa.js';
+import { DatabaseLog } from './logs/database-log.js';
 import { installationRules } from './push/installation-rules.js';
 import { Pushes } from './push/pushes.js';
 import { PushScheduler } from './push/push-scheduler.js';
@@ -182,6 +183,9 @@ export function createBackend(options: BackendConfig): Backend {
           ROLE_SCHEMA,
         ]),
       )
+      .then(() => {
+        if (config.logs instanceof DatabaseLog) config.logs.attach(storage);
+      })
       .then(() => services.webhooks.load())
       .then(async () => {
         if (config.changeStreams) feed = await followDatabaseChanges(services);
@@ -250,6 +254,7 @@ export function createBackend(options: BackendConfig): Backend {
       await scheduler?.stop();
       await pushScheduler?.stop();
       await services.push.settled();
+      if (config.logs instanceof DatabaseLog) await config.logs.close();
       await Promise.all([storage.close(), services.passwords.close()]);
     },
   });

@@ -330,6 +330,12 @@ export interface BackendConfig extends ParseServerOnlyOptions {
    * option: `error`, `warn`, `info` (default), `verbose`, `debug` or `silly`.
    */
   logLevel?: 'error' | 'warn' | 'info' | 'verbose' | 'debug' | 'silly';
+  /**
+   * Where `GET /scriptlog` (the Dashboard's Logs page) reads from when there is no `loggerAdapter`:
+   * `'memory'` (default), this process's latest 1,000 lines; `'database'`, the lines of every
+   * process in the `_Logs` collection, written in batches (never one write per line) and kept a week.
+   */
+  logStore?: 'memory' | 'database';
   /** Largest file upload, in bytes or as `'20mb'`. Default `'20mb'`. */
   maxUploadSize?: string | number;
   /** Who may upload files, and which file extensions are allowed. */
@@ -888,6 +894,7 @@ export const configSchema = {
     },
     changeStreams: { type: 'boolean' },
     logLevel: { enum: ['error', 'warn', 'info', 'verbose', 'debug', 'silly'] },
+    logStore: { enum: ['memory', 'database'] },
     filesAdapter: {},
     maxUploadSize: {
       oneOf: [

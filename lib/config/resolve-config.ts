@@ -202,7 +202,12 @@ export function resolveConfig(input: unknown, builtInAuth: BuiltInAuth = {}): Re
   problems.push(...files.problems, ...loggerAdapter.problems);
   if (problems.length > 0) throw new BackendConfigError([...new Set(problems)]);
   if (config.enableAnonymousUsers === false) auth.providers.anonymous = { enabled: false };
-  const { logger, logs } = backendLogger(config.logger, loggerAdapter.adapter, config.logLevel ?? 'info');
+  const { logger, logs } = backendLogger(
+    config.logger,
+    loggerAdapter.adapter,
+    config.logLevel ?? 'info',
+    config.logStore ?? 'memory',
+  );
   return Object.freeze({
     appId: config.appId,
     masterKey: config.masterKey,

@@ -1,10 +1,12 @@
 /**
  * The backend's one logger: every line goes to the host's `logger` (when given) and, from
- * `logLevel` up, to parse-server's `loggerAdapter` or, without one, to the built-in memory log
- * that `GET /scriptlog` reads.
+ * `logLevel` up, to parse-server's `loggerAdapter` or, without one, to the built-in log that
+ * `GET /scriptlog` reads: this process's latest lines in memory, or every process's in the
+ * database (`logStore: 'database'`).
  */
 import type { Logger } from '../config/options.js';
 import { passes, type LogLevel, type LogQuery, type LogReader } from './log-levels.js';
+import { DatabaseLog } from './database-log.js';
 import { MemoryLog } from './memory-log.js';
 
 /** parse-server's logger adapter contract. */
@@ -37,8 +39,9 @@ export function backendLogger(
   host: Logger | undefined,
   adapter: LoggerAdapter | null,
   threshold: LogLevel,
+  store: 'memory' | 'database' = 'memory',
 ): { logger: Required<Logger>; logs: LogReader | null } {
-  const memory = adapter ? null : new MemoryLog();
+  const memory = adapter ? null : store === 'database' ? new DatabaseLog() : new MemoryLog();
   const line =
     (level: LogLevel & keyof Logger) =>
     (message: string, details?: Details): void => {

@@ -8,6 +8,7 @@
  * `storage/mongo/` knows MongoDB.
  */
 import type { ChangeStorage } from './change-storage.js';
+import type { LogStorage } from './log-storage.js';
 import type { IdempotencyStorage } from './idempotency-storage.js';
 import type { LeaseStorage } from './lease-storage.js';
 import type { ObjectStorage } from './object-storage.js';
@@ -30,6 +31,8 @@ export type { ChangeFeed, StoredChange, WatchOptions } from './change-storage.js
 export type { UserSecrets, UserSecretsChange, UserTokenKind } from './user-storage.js';
 export type { FunctionWebhook, TriggerWebhook, Webhook, WebhookKey } from './webhook-storage.js';
 
+export type { LogLineQuery, LogStorage, StoredLogLine } from './log-storage.js';
+
 export type DatabaseHealth = 'ok' | 'unreachable';
 
 export interface Storage
@@ -41,7 +44,8 @@ export interface Storage
     RateLimitStorage,
     WebhookStorage,
     LeaseStorage,
-    IdempotencyStorage {
+    IdempotencyStorage,
+    LogStorage {
   /** Connects (once; concurrent callers share the attempt) and creates the indexes Parse needs. */
   connect(): Promise<void>;
   close(): Promise<void>;

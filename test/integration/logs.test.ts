@@ -103,6 +103,58 @@ describe('GET /scriptlog and loggerAdapter', () => {
     });
   });
 
+  describe("logStore: 'database'", () => {
+    it("answers every process's lines from the database, written in batches", async () => {
+      const a = await startTestBackend({ logStore: 'database' });
+      const b = await startTestBackend({ databaseURI: a.databaseURI, logStore: 'database' });
+      try {
+        logFunction(a);
+        logFunction(b);
+        await writeLogs(a, [['info', 'from a']]);
+        await writeLogs(b, [
+          ['error', 'from b'],
+          ['info', 'b again'],
+        ]);
+        const db = await a.db();
+        // Nothing is written per line: the lines wait for their batch.
+        expect(await db.collection('_Logs').countDocuments({ message: /^from|again/ })).to.equal(0);
+        // A read writes what its process holds; the other's lines come with their batch (each second).
+        const deadline = Date.now() + 5000;
+        let messages: string[] = [];
+        while (Date.now() < deadline) {
+          const res = await a.http.get('/parse/scriptlog').set(masterHeaders).query({ size: 100 });
+          messages = (res.body as Line[]).map((l) => l.message);
+          if (messages.includes('from b')) break;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        expect(messages.filter((m) => ['from a', 'from b', 'b again'].includes(m))).to.deep.equal([
+          'b again',
+          'from b',
+          'from a',
+        ]);
+        const errors = await a.http.get('/parse/scriptlog').set(masterHeaders).query({ level: 'error', order: 'asc' });
+        expect((errors.body as Line[]).map((l) => l.message)).to.deep.equal(['from b']);
+        expect(errors.body[0]).to.include({ level: 'error', source: 'test' });
+        const stored = await db.collection('_Logs').findOne({ message: 'from b' });
+        expect(stored?.timestamp).to.be.instanceOf(Date);
+      } finally {
+        await a.close();
+        await b.close();
+      }
+    });
+
+    it('refuses an unknown store at startup', () => {
+      expect(() =>
+        createBackend({
+          appId: 'x',
+          masterKey: 'y',
+          databaseURI: 'mongodb://127.0.0.1:1/x',
+          logStore: 'file' as never,
+        }),
+      ).to.throw(BackendConfigError, /logStore/);
+    });
+  });
+
   describe('logLevel', () => {
     it('keeps lines from that level up', async () => {
       const t = await startTestBackend({ logLevel: 'error' });

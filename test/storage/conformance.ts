@@ -193,6 +193,27 @@ export function describeStorageConformance(name: string, make: () => Promise<Sto
         expect(await storage.updateObjects(NOTE, { title: 'none' }, { n: 0 })).to.equal(0);
       });
 
+      it('keeps log lines and reads them back by time, level and order', async () => {
+        const at = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s));
+        await storage.appendLogLines([
+          { level: 'info', message: 'one', timestamp: at(1), meta: { k: 1 } },
+          { level: 'error', message: 'two', timestamp: at(2) },
+          { level: 'info', message: 'three', timestamp: at(3) },
+        ]);
+        await storage.appendLogLines([]);
+        const window = { from: at(0), until: at(10), errorsOnly: false, size: 10 };
+        const newest = await storage.findLogLines({ ...window, order: 'desc' });
+        expect(newest.map((l) => l.message)).to.deep.equal(['three', 'two', 'one']);
+        expect(newest[2]).to.deep.include({ level: 'info', meta: { k: 1 } });
+        expect(newest[2]!.timestamp.getTime()).to.equal(at(1).getTime());
+        const oldest = await storage.findLogLines({ ...window, order: 'asc', size: 2 });
+        expect(oldest.map((l) => l.message)).to.deep.equal(['one', 'two']);
+        const errors = await storage.findLogLines({ ...window, errorsOnly: true, order: 'asc' });
+        expect(errors.map((l) => l.message)).to.deep.equal(['two']);
+        const later = await storage.findLogLines({ ...window, from: at(3), order: 'asc' });
+        expect(later.map((l) => l.message)).to.deep.equal(['three']);
+      });
+
       it('lands all the writes of a transaction or none', async () => {
         await storage
           .transaction(async () => {

@@ -13,6 +13,7 @@ import {
   type ClientSession,
   type Document,
   type MongoClientOptions,
+  ObjectId,
 } from 'mongodb';
 import { BackendError } from '../../errors/backend-error.js';
 import { newObjectId } from '../../values/object-id.js';
@@ -37,6 +38,8 @@ import type {
   Webhook,
   WebhookKey,
   WatchOptions,
+  LogLineQuery,
+  StoredLogLine,
 } from '../storage.js';
 import {
   documentToObject,
@@ -76,6 +79,7 @@ const SCHEMA_COLLECTION = '_SCHEMA';
 const RATE_LIMIT_COLLECTION = '_RateLimit';
 /** Leases between processes (lease-storage.ts; not a Parse class: never served). */
 const LEASE_COLLECTION = '_Leases';
+const LOG_COLLECTION = '_Logs';
 const NON_FIELD_KEYS = new Set([
   '_id',
   '_metadata',
@@ -149,6 +153,7 @@ export class MongoStorage implements Storage {
   /** Whether the rate-limit counters' expiry index is known to exist. */
   private rateLimitIndexed = false;
   private leasesIndexed = false;
+  private logsIndexed = false;
   private readonly options: MongoStorageOptions;
   private readonly sessions = new AsyncLocalStorage<ClientSession>();
   private connecting: Promise<{ client: MongoClient; db: Db }> | null = null;
@@ -847,6 +852,44 @@ export class MongoStorage implements Storage {
         .updateOne({ reqId, expire: { $lte: now } }, { $set: { expire: expiresAt, _updated_at: now } }, { session }),
     );
     return renewed.modifiedCount === 1;
+  }
+
+  // ---- log lines (`_Logs`, Plinth's own) ----
+
+  async appendLogLines(lines: readonly StoredLogLine[]): Promise<void> {
+    if (lines.length === 0) return;
+    await this.run(async (db, session) => {
+      const logs = db.collection<Document>(LOG_COLLECTION);
+      if (!this.logsIndexed) {
+        // A week of lines, as /scriptlog reads by default; the database removes older ones.
+        await logs.createIndex({ timestamp: 1 }, { name: 'timestamp_ttl', expireAfterSeconds: 7 * 86_400 });
+        this.logsIndexed = true;
+      }
+      await logs.insertMany(
+        // The driver's ObjectIds grow within a process: lines of one millisecond keep their order.
+        lines.map((line) => ({ _id: new ObjectId(), ...line }) as Document),
+        { session, ordered: false },
+      );
+    });
+  }
+
+  async findLogLines(query: LogLineQuery): Promise<StoredLogLine[]> {
+    const filter: Document = { timestamp: { $gte: query.from, $lte: query.until } };
+    if (query.errorsOnly) filter.level = 'error';
+    const docs = await this.run((db, session) =>
+      db
+        .collection<Document>(LOG_COLLECTION)
+        .find(filter, { session, maxTimeMS: this.maxTimeMS })
+        .sort({ timestamp: query.order === 'asc' ? 1 : -1, _id: query.order === 'asc' ? 1 : -1 })
+        .limit(query.size)
+        .toArray(),
+    );
+    return docs.map((doc) => ({
+      level: String(doc.level),
+      message: String(doc.message),
+      timestamp: doc.timestamp as Date,
+      ...(doc.meta !== undefined && { meta: doc.meta as Record<string, unknown> }),
+    }));
   }
 
   // ---- leases (`_Leases`, Plinth's own) and scheduled runs ----
