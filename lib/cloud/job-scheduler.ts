@@ -12,7 +12,7 @@
  *   lease `job:<id>`, and a `running` status whose lease has expired is ended by the scan.
  */
 import { MASTER_AUTH } from '../access/request-auth.js';
-import { Lease, newHolderId } from '../leases/lease.js';
+import { LeasedTurns } from '../leases/leased-turns.js';
 import type { OperationContext, Services } from '../services.js';
 import { isPlainObject, type Json } from '../values/json.js';
 import { latestDueTime } from './job-schedule.js';
@@ -25,47 +25,34 @@ const PAGE = 1000;
 const asMaster = { useMasterKey: true } as const;
 
 export class JobScheduler {
-  private readonly lease: Lease;
-  private timer: NodeJS.Timeout | undefined;
-  private turn: Promise<void> | undefined;
+  private readonly turns: LeasedTurns;
 
   constructor(
     private readonly services: Services,
-    private readonly interval: number,
+    interval: number,
   ) {
-    // Held for three turns: a holder that misses two renewals in a row hands over.
-    this.lease = new Lease(services.storage, 'jobScheduler', newHolderId(), 3 * interval, services.now);
+    this.turns = new LeasedTurns(
+      services.storage,
+      'jobScheduler',
+      interval,
+      services.now,
+      () => this.scan(),
+      (err) => services.config.logger.warn('job scheduler turn failed', { error: String(err) }),
+    );
   }
 
   /** Starts scanning every `interval` ms (the first scan at once); idempotent. */
   start(): void {
-    if (this.timer) return;
-    this.timer = setInterval(() => void this.runTurn(), this.interval);
-    this.timer.unref();
-    void this.runTurn();
+    this.turns.start();
   }
 
   /** Stops scanning and hands the lease over; jobs already started run on. */
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    this.timer = undefined;
-    await this.turn;
-    await this.lease.release().catch(() => undefined);
+  stop(): Promise<void> {
+    return this.turns.stop();
   }
 
-  /** One scan, unless the previous one is still going. */
-  private runTurn(): Promise<void> {
-    this.turn ??= this.scan()
-      .catch((err: unknown) => this.services.config.logger.warn('job scheduler turn failed', { error: String(err) }))
-      .finally(() => {
-        this.turn = undefined;
-      });
-    return this.turn;
-  }
-
-  /** Runs what is due and ends runs cut short, when this process holds the scheduler's lease. */
-  async scan(): Promise<void> {
-    if (!(await this.lease.acquire())) return;
+  /** Runs what is due and ends runs cut short (in the process holding the scheduler's lease). */
+  private async scan(): Promise<void> {
     await this.endAbandonedRuns();
     const now = this.services.now().getTime();
     const schedules = await this.services.data.find(SCHEDULES, { limit: PAGE, order: 'createdAt' }, asMaster);

@@ -9,7 +9,7 @@ import type { ClassSchema } from '../schema/class-schema.js';
 import type { OperationContext } from '../services.js';
 import { planRead, readObjects, revealed, type ReadPlan } from './secure-read.js';
 import type { RestObject, RestWhere } from '../storage/storage.js';
-import type { FindParams } from '../query/find-params.js';
+import { serverFind, type FindParams } from '../query/find-params.js';
 import { validateWhere } from '../query/where.js';
 import { afterFind, beforeFind } from './find-hooks.js';
 import type { Json } from '../values/json.js';
@@ -59,20 +59,7 @@ function readableBy(ctx: OperationContext, className: string, schema: ClassSchem
 
 /** The find an include runs on a class: its ids, no other option (the hooks may add constraints). */
 function includeQuery(ids: string[]): FindParams {
-  return {
-    where: ids.length === 1 ? { objectId: ids[0] } : { objectId: { $in: ids } },
-    order: undefined,
-    limit: ids.length,
-    skip: 0,
-    keys: undefined,
-    excludeKeys: undefined,
-    include: undefined,
-    count: false,
-    redirectClassNameForKey: undefined,
-    readPreference: undefined,
-    hint: undefined,
-    explain: false,
-  };
+  return serverFind(ids.length === 1 ? { objectId: ids[0] } : { objectId: { $in: ids } }, { limit: ids.length });
 }
 
 /**

@@ -9,7 +9,7 @@
  * A `push_time` without a time zone is the device's local time in parse-server; here it is read as
  * UTC (docs/push.md).
  */
-import { Lease, newHolderId } from '../leases/lease.js';
+import { LeasedTurns } from '../leases/leased-turns.js';
 import type { Services } from '../services.js';
 import type { Pushes } from './pushes.js';
 
@@ -18,47 +18,35 @@ const STATUS = '_PushStatus';
 const PAGE = 100;
 
 export class PushScheduler {
-  private readonly lease: Lease;
-  private timer: NodeJS.Timeout | undefined;
-  private turn: Promise<void> | undefined;
+  private readonly turns: LeasedTurns;
 
   constructor(
     private readonly services: Services,
     private readonly pushes: Pushes,
-    private readonly interval: number,
+    interval: number,
   ) {
-    // Held for three turns: a holder that misses two renewals in a row hands over.
-    this.lease = new Lease(services.storage, 'pushScheduler', newHolderId(), 3 * interval, services.now);
+    this.turns = new LeasedTurns(
+      services.storage,
+      'pushScheduler',
+      interval,
+      services.now,
+      () => this.scan(),
+      (err) => services.config.logger.warn('push scheduler turn failed', { error: String(err) }),
+    );
   }
 
   /** Starts scanning every `interval` ms (the first scan at once); idempotent. */
   start(): void {
-    if (this.timer) return;
-    this.timer = setInterval(() => void this.runTurn(), this.interval);
-    this.timer.unref();
-    void this.runTurn();
+    this.turns.start();
   }
 
   /** Stops scanning and hands the lease over; pushes already started are sent on. */
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    this.timer = undefined;
-    await this.turn;
-    await this.lease.release().catch(() => undefined);
+  stop(): Promise<void> {
+    return this.turns.stop();
   }
 
-  private runTurn(): Promise<void> {
-    this.turn ??= this.scan()
-      .catch((err: unknown) => this.services.config.logger.warn('push scheduler turn failed', { error: String(err) }))
-      .finally(() => {
-        this.turn = undefined;
-      });
-    return this.turn;
-  }
-
-  /** Sends the scheduled pushes that are due, when this process holds the lease. */
-  async scan(): Promise<void> {
-    if (!(await this.lease.acquire())) return;
+  /** Sends the scheduled pushes that are due (in the process holding the lease). */
+  private async scan(): Promise<void> {
     const schema = await this.services.schemas.get(STATUS);
     if (!schema) return;
     const now = this.services.now().toISOString();

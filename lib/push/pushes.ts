@@ -11,7 +11,7 @@ import { BackendError } from '../errors/backend-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import { findObjects } from '../objects/find-objects.js';
 import { createObject, updateObject } from '../objects/save-object.js';
-import type { FindParams } from '../query/find-params.js';
+import { serverFind, type FindParams } from '../query/find-params.js';
 import type { OperationContext, Services } from '../services.js';
 import type { RestObject, RestWhere } from '../storage/storage.js';
 import { isPlainObject, type Json } from '../values/json.js';
@@ -30,21 +30,7 @@ export function asMaster(services: Services): OperationContext {
 }
 
 function findParams(where: RestWhere, limit: number, extra: Partial<FindParams> = {}): FindParams {
-  return {
-    where,
-    order: ['objectId'],
-    limit,
-    skip: 0,
-    keys: undefined,
-    excludeKeys: undefined,
-    include: undefined,
-    count: false,
-    redirectClassNameForKey: undefined,
-    readPreference: undefined,
-    hint: undefined,
-    explain: false,
-    ...extra,
-  };
+  return serverFind(where, { order: ['objectId'], limit, ...extra });
 }
 
 /** Only installations that can be reached: parse-server's `applyDeviceTokenExists`. */

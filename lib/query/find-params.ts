@@ -182,3 +182,22 @@ function explainValue(value: unknown): ExplainVerbosity | false {
   if (typeof value === 'string' && EXPLAIN_VERBOSITIES.has(value)) return value as ExplainVerbosity;
   throw new BackendError(ErrorCode.INVALID_QUERY, 'Invalid value for explain');
 }
+
+/** A find the server runs for itself: `where`, and the options given; nothing else asked. */
+export function serverFind(where: unknown, options: Partial<FindParams> = {}): FindParams {
+  return {
+    where,
+    order: undefined,
+    limit: 100,
+    skip: 0,
+    keys: undefined,
+    excludeKeys: undefined,
+    include: undefined,
+    count: false,
+    redirectClassNameForKey: undefined,
+    readPreference: undefined,
+    hint: undefined,
+    explain: false,
+    ...options,
+  };
+}

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { bounded, chromiumMissing, freePort, launchChromium } from '../support/browser.js';
+import { bounded, chromiumMissing, freePort, launchChromium, stopProcess } from '../support/browser.js';
 import { ensureTools, TOOLS_INSTALL_TIMEOUT_MS } from '../support/tools.js';
 
 const script = fileURLToPath(new URL('../../examples/dashboard/server.js', import.meta.url));
@@ -120,17 +120,7 @@ describe('examples/dashboard: the Parse Dashboard in headless Chromium (npm run 
 
   after(async () => {
     if (browser) await bounded(browser.close(), 5000);
-    if (child && child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((resolve) => child!.once('exit', resolve));
-      child.kill('SIGINT');
-      if (
-        !(await bounded(
-          exited.then(() => true),
-          5000,
-        ))
-      )
-        child.kill('SIGKILL');
-    }
+    if (child) await stopProcess(child);
     if (cwd) rmSync(cwd, { recursive: true, force: true });
   });
 

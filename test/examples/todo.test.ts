@@ -16,7 +16,7 @@ import express from 'express';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { todoPage } from '../../examples/todo/page.js';
 import { pngImage } from './png.js';
-import { bounded, chromiumMissing, freePort, launchChromium } from '../support/browser.js';
+import { bounded, chromiumMissing, freePort, launchChromium, stopProcess } from '../support/browser.js';
 
 const script = fileURLToPath(new URL('../../examples/todo/server.js', import.meta.url));
 const screenshotPath = fileURLToPath(new URL('../../../docs/images/todo.png', import.meta.url));
@@ -175,17 +175,7 @@ describe('examples/todo in headless Chromium (npm run example:todo)', function (
       secondOrigin.closeAllConnections();
       await bounded(new Promise((resolve) => secondOrigin!.close(() => resolve(undefined))), 2000);
     }
-    if (child && child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((resolve) => child!.once('exit', resolve));
-      child.kill('SIGINT');
-      if (
-        !(await bounded(
-          exited.then(() => true),
-          5000,
-        ))
-      )
-        child.kill('SIGKILL');
-    }
+    if (child) await stopProcess(child);
     if (cwd) rmSync(cwd, { recursive: true, force: true });
   });
 

@@ -2,6 +2,7 @@
  * What the browser tests share: Debian's Chromium driven by playwright-core (kept off the network),
  * a free port for an example to listen on, and bounded waits for shutting things down.
  */
+import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { delimiter, join } from 'node:path';
@@ -59,4 +60,18 @@ export function freePort(): Promise<number> {
 /** `work`'s result, or undefined when it takes longer than `ms` (the caller then stops waiting). */
 export function bounded<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
   return Promise.race([work, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), ms).unref())]);
+}
+
+/** Stops an example this test started: SIGINT (it closes itself), then SIGKILL after 5 s. */
+export async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGINT');
+  if (
+    !(await bounded(
+      exited.then(() => true),
+      5000,
+    ))
+  )
+    child.kill('SIGKILL');
 }
