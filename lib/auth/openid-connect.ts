@@ -11,6 +11,22 @@ import { ErrorCode } from '../errors/error-codes.js';
 import type { AuthProvider } from './auth-data.js';
 
 /** Options of {@link openIdConnectProvider}. */
+/** JSON Web Signature algorithms (JWA), as `jsonwebtoken` names them. */
+export type JwtAlgorithm =
+  | 'HS256'
+  | 'HS384'
+  | 'HS512'
+  | 'RS256'
+  | 'RS384'
+  | 'RS512'
+  | 'ES256'
+  | 'ES384'
+  | 'ES512'
+  | 'PS256'
+  | 'PS384'
+  | 'PS512'
+  | 'none';
+
 export interface OpenIdConnectOptions {
   /** The `iss` every token must carry, e.g. `https://accounts.example.com`. */
   issuer: string;
@@ -21,7 +37,7 @@ export interface OpenIdConnectOptions {
   /** Or a function that returns the key for a key id (e.g. from the issuer's JWKS, cached). */
   getKey?: (kid: string | undefined) => Promise<string | KeyObject | undefined> | string | KeyObject | undefined;
   /** Allowed signature algorithms. Default `['RS256']`. */
-  algorithms?: jwt.Algorithm[];
+  algorithms?: JwtAlgorithm[];
   /** Tolerated clock difference, in seconds. Default 30. */
   clockToleranceSeconds?: number;
 }
