@@ -12,7 +12,7 @@ const CACHED = ['_SCHEMA', '_Session', '_Role', '_Join:users:_Role', '_Join:role
 
 function invalidateCaches(services: Services, change: StoredChange): void {
   if (change.className === '_SCHEMA') services.schemas.invalidate();
-  // A new session is in no cache yet: only a changed or deleted one is forgotten.
+  // A new session is in no cache yet (the feed leaves their inserts out): only a changed or deleted one is forgotten.
   else if (change.className === '_Session') {
     if (change.kind !== 'insert') services.sessions.forgetSession(change.objectId);
   } else services.roles.invalidate();
@@ -26,6 +26,8 @@ export async function followDatabaseChanges(services: Services): Promise<ChangeF
     .watchChanges({
       classNames: [...new Set([...live, ...CACHED])],
       preImagesOf: config.liveQuery.preImages ? live : [],
+      // A new session is in no cache yet: unless LiveQuery sends sessions, logins cost the feed nothing.
+      insertsIgnoredOf: config.liveQuery.classNames.has('_Session') ? [] : ['_Session'],
       schemaOf: (className) =>
         config.liveQuery.classNames.has(className) ? services.schemas.get(className) : Promise.resolve(undefined),
       onChange: (change) => {

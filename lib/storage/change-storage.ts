@@ -37,6 +37,8 @@ export interface WatchOptions {
   schemaOf(className: string): Promise<ClassSchema | undefined>;
   /** Have the database keep pre-images of these classes, so changes carry `original`. */
   preImagesOf: readonly string[];
+  /** Classes whose inserts nobody needs: the database filters them out (a login's new session). */
+  insertsIgnoredOf?: readonly string[];
   onChange(change: StoredChange): void | Promise<void>;
   /** Told of a failure the feed recovered from, or of changes lost past the database's history. */
   onProblem(message: string, details: Record<string, unknown>): void;

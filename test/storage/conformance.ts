@@ -95,6 +95,35 @@ export function describeStorageConformance(name: string, make: () => Promise<Sto
           await feed?.close();
         }
       });
+
+      it('leaves out the inserts of the classes asked, and nothing else of them', async () => {
+        const OTHER = classSchema('Other', { n: { type: 'Number' } }, undefined);
+        const changes: StoredChange[] = [];
+        const feed = await storage.watchChanges({
+          classNames: ['Note', 'Other'],
+          preImagesOf: [],
+          insertsIgnoredOf: ['Other'],
+          schemaOf: async () => undefined,
+          onChange: (change) => {
+            changes.push(change);
+          },
+          onProblem: () => undefined,
+        });
+        try {
+          await storage.createObject(OTHER, note('o1'));
+          await storage.updateObject(OTHER, { objectId: 'o1' }, { n: 5 }, null);
+          await storage.createObject(NOTE, note('n1'));
+          const deadline = Date.now() + 3000;
+          while (changes.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+          await new Promise((r) => setTimeout(r, 100));
+          expect(changes.map((c) => `${c.kind} ${c.className} ${c.objectId}`)).to.deep.equal([
+            'update Other o1',
+            'insert Note n1',
+          ]);
+        } finally {
+          await feed?.close();
+        }
+      });
     });
 
     describe('objects', () => {

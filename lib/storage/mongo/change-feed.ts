@@ -63,11 +63,14 @@ export async function openChangeFeed(
       }),
     );
   }
+  const ignored = options.insertsIgnoredOf ?? [];
   const pipeline = [
     {
       $match: {
         'ns.coll': { $in: [...options.classNames] },
         operationType: { $in: ['insert', 'update', 'replace', 'delete'] },
+        // Filtered by the database: such a change costs this process no read at all.
+        ...(ignored.length > 0 && { $nor: [{ 'ns.coll': { $in: [...ignored] }, operationType: 'insert' }] }),
       },
     },
   ];
