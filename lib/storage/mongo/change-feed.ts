@@ -15,6 +15,7 @@ import {
 import type { ClassSchema } from '../../schema/class-schema.js';
 import type { ChangeFeed, StoredChange, WatchOptions } from '../change-storage.js';
 import type { RestObject } from '../object-storage.js';
+import { fieldOfStoredKey } from './codec.js';
 
 type Decode = (schema: ClassSchema, doc: Document) => Promise<RestObject>;
 
@@ -25,17 +26,6 @@ const NAMESPACE_NOT_FOUND = 26;
 const NAMESPACE_EXISTS = 48;
 const REOPEN_DELAY_MS = 1000;
 const IDLE_AWAIT_MS = 10_000;
-
-/** The field of a stored key: `_p_owner` is `owner`, `_rperm` is `ACL`, `a.b` is `a`. */
-export function fieldOfStoredKey(key: string): string {
-  const top = key.split('.')[0]!;
-  if (top === '_rperm' || top === '_wperm' || top === '_acl') return 'ACL';
-  if (top === '_created_at') return 'createdAt';
-  if (top === '_updated_at') return 'updatedAt';
-  if (top.startsWith('_p_')) return top.slice(3);
-  if (top.startsWith('_auth_data_')) return 'authData';
-  return top;
-}
 
 async function keepPreImages(db: Db, className: string): Promise<void> {
   const option = { changeStreamPreAndPostImages: { enabled: true } };

@@ -111,6 +111,21 @@ export function fieldToMongo(field: string, value: unknown): { key: string; valu
   return { key: field, value: interiorToMongo(value) };
 }
 
+/**
+ * The field a stored key belongs to ({@link storedKey}'s inverse, for the keys of a change):
+ * `_p_owner` is `owner`, `_rperm` is `ACL`, `a.b` is `a`.
+ */
+export function fieldOfStoredKey(key: string): string {
+  const top = key.split('.')[0]!;
+  if (top === '_rperm' || top === '_wperm' || top === '_acl') return 'ACL';
+  if (top === '_created_at') return 'createdAt';
+  if (top === '_updated_at') return 'updatedAt';
+  if (top === '_session_token') return 'sessionToken';
+  if (top.startsWith('_p_')) return top.slice(3);
+  if (top.startsWith('_auth_data_')) return 'authData';
+  return top;
+}
+
 /** The stored key of a field: pointers live under `_p_<field>`. */
 export function storedKey(schema: ClassSchema, field: string): string {
   switch (field) {
